@@ -1,0 +1,57 @@
+# ResolutionFlow: `make run` serves the app on the embedded default, `make test` runs everything.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+BUN := $(CURDIR)/.tools/node_modules/@oven/bun-linux-x64/bin/bun
+NPM_REGISTRY := $(shell npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+export REFLEX_BUN_PATH := $(BUN)
+export REFLEX_TELEMETRY_ENABLED := false
+export REFLEX_CHECK_LATEST_VERSION := false
+export NPM_CONFIG_REGISTRY := $(NPM_REGISTRY)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup setup-test run test test-fast test-postgres test-browser bench migrate demo clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+$(BUN):
+	mkdir -p .tools
+	npm install --prefix .tools --no-audit --no-fund --no-save @oven/bun-linux-x64@1.4.4
+
+## setup: idempotent install into .venv (Python deps, bun from npm); starts nothing
+setup: $(VENV)/.installed $(BUN)
+
+## setup-test: setup + Debian chromium for browser tests
+setup-test: setup
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+migrate: setup
+	$(VENV)/bin/resolutionflow migrate
+
+demo: migrate
+	$(VENV)/bin/resolutionflow demo-data
+
+## run: set up, migrate the SQLite database, load demo data once, serve on http://localhost:3000
+run: demo
+	@echo ""
+	@echo "  ResolutionFlow is starting on http://localhost:3000  (API: http://localhost:8000/api/v1/docs)"
+	@echo "  Demo login: engineer@example.com / author@example.com / owner@example.com, password: $$($(PY) -c 'from resolutionflow_app.settings import get_settings; print(get_settings().demo_password)')"
+	@echo ""
+	$(VENV)/bin/reflex run
+
+## test: set up everything and run the whole suite (SQLite, PostgreSQL, browser)
+test: setup-test
+	$(PY) scripts/run_tests.py
+
+test-fast: setup
+	$(PY) -m pytest -q -x tests --ignore=tests/e2e
+
+bench: setup
+	for f in bench/*.py; do $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf .web data test-artifacts

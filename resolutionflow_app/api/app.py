@@ -1,0 +1,40 @@
+"""Build the FastAPI app that serves /api/v1 and wraps Reflex's backend."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import APIRouter, FastAPI
+
+from resolutionflow_app.api import routers as routers_pkg
+from resolutionflow_app.api.errors import install_error_handlers
+from resolutionflow_app.api.middleware import SecurityHeadersMiddleware
+
+API_PREFIX = "/api/v1"
+
+
+def build_api_router() -> APIRouter:
+    """Every module in `api/routers/` that defines `router` is included, in name order."""
+    api = APIRouter(prefix=API_PREFIX)
+    for info in sorted(pkgutil.iter_modules(routers_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routers_pkg.__name__}.{info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            api.include_router(router)
+    return api
+
+
+def create_api() -> FastAPI:
+    """The FastAPI app: /api/v1 routes, OpenAPI docs at /api/v1/docs, JSON errors."""
+    app = FastAPI(
+        title="ResolutionFlow API",
+        version="1.0",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+    )
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.include_router(build_api_router())
+    return app

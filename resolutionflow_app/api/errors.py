@@ -1,0 +1,52 @@
+"""Map service errors and validation failures to `{"detail": ...}` JSON; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from resolutionflow_app.domain.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+_STATUS_TEXT = {404: "Not found.", 405: "Method not allowed.", 401: "Not logged in."}
+
+
+def _clean_errors(errors: list) -> list:
+    # Drop echoed input/ctx: they may hold passwords and are not always JSON-serialisable.
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on the API app."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> JSONResponse:
+        body: dict = {"detail": exc.message}
+        if exc.problems is not None:
+            body = {"detail": exc.message, "problems": exc.problems}
+        headers = {"Retry-After": "60"} if exc.status_code == 429 else None
+        return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return JSONResponse({"detail": "The request body is not valid JSON."}, status_code=400)
+        return JSONResponse({"detail": _clean_errors(errors)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else _STATUS_TEXT.get(exc.status_code, "Error.")
+        if detail in ("Not Found",):
+            detail = "Not found."
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("Unhandled error in API", exc_info=exc)
+        return JSONResponse({"detail": "Something went wrong on our side. Please try again."}, status_code=500)

@@ -1,0 +1,116 @@
+"""The `resolutionflow` command: migrate, demo data, workers and maintenance jobs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from resolutionflow_app.settings import PROJECT_ROOT, get_settings
+
+
+def migrate(revision: str = "head", url: str | None = None) -> None:
+    """Apply Alembic migrations to RF_DATABASE_URL (or `url`)."""
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    if url:
+        cfg.attributes["url"] = url
+    command.upgrade(cfg, revision)
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    migrate(args.revision)
+    print(f"Database is at revision {args.revision}.")
+    return 0
+
+
+def _cmd_demo_data(_args: argparse.Namespace) -> int:
+    from resolutionflow_app.db.engine import session_scope  # noqa: PLC0415
+    from resolutionflow_app.services.demo_data import load_demo_data  # noqa: PLC0415
+
+    settings = get_settings()
+    with session_scope() as session:
+        result = load_demo_data(session=session, password=settings.demo_password)
+    print("Demo data loaded." if result.created else "Demo data already present; nothing changed.")
+    print("Demo logins (password: %s): %s" % (settings.demo_password, ", ".join(result.emails)))
+    return 0
+
+
+def _cmd_run_job(args: argparse.Namespace) -> int:
+    from resolutionflow_app.background import run_job_now  # noqa: PLC0415
+    from resolutionflow_app.services.jobs import load_all_jobs  # noqa: PLC0415
+
+    jobs = load_all_jobs()
+    if args.name not in jobs:
+        print(f"Unknown job {args.name!r}. Jobs: {', '.join(sorted(jobs))}", file=sys.stderr)
+        return 2
+    print(f"{args.name}: {run_job_now(args.name)} item(s) processed.")
+    return 0
+
+
+def _cmd_jobs(_args: argparse.Namespace) -> int:
+    from resolutionflow_app.services.jobs import load_all_jobs  # noqa: PLC0415
+
+    for name, job in sorted(load_all_jobs().items()):
+        print(f"{name:32} every {int(job.interval_seconds)}s  {job.description}")
+    return 0
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio  # noqa: PLC0415
+
+    from resolutionflow_app.background import WORKERS, scheduler_loop  # noqa: PLC0415
+    from resolutionflow_app.services.jobs import load_all_jobs  # noqa: PLC0415
+
+    load_all_jobs()  # registers the workers of every service
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(w()) for w in WORKERS]
+        if args.with_scheduler:
+            tasks.append(asyncio.create_task(scheduler_loop()))
+        if not tasks:
+            print("No workers are registered.", file=sys.stderr)
+            return
+        await asyncio.gather(*tasks)
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; job shortcuts (cleanup-shares, ...) map onto `run-job`."""
+    parser = argparse.ArgumentParser(prog="resolutionflow", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("migrate", help="apply database migrations (RF_DATABASE_URL)")
+    p.add_argument("revision", nargs="?", default="head")
+    p.set_defaults(fn=_cmd_migrate)
+    sub.add_parser("demo-data", help="load the demo account and flows once").set_defaults(fn=_cmd_demo_data)
+    p = sub.add_parser("worker", help="run automation workers (and optionally the job scheduler)")
+    p.add_argument("--with-scheduler", action="store_true", help="also run periodic jobs")
+    p.set_defaults(fn=_cmd_worker)
+    sub.add_parser("jobs", help="list periodic jobs").set_defaults(fn=_cmd_jobs)
+    p = sub.add_parser("run-job", help="run one periodic job now")
+    p.add_argument("name")
+    p.set_defaults(fn=_cmd_run_job)
+    for shortcut in ("cleanup-shares", "cleanup-zombie-runs", "cleanup-retention", "cleanup-hidden-assistants", "purge-expired-tokens"):
+        p = sub.add_parser(shortcut, help=f"run the {shortcut} job now")
+        p.set_defaults(fn=_cmd_run_job, name=shortcut)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `resolutionflow` command."""
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

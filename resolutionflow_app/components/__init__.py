@@ -1,0 +1,1 @@
+"""Reusable UI pieces; they read state vars and never touch services or the DB."""

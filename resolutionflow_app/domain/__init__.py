@@ -1,0 +1,1 @@
+"""Pure rules of ResolutionFlow: no database, no web framework, no network."""

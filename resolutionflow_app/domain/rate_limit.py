@@ -1,0 +1,51 @@
+"""A per-key sliding-window rate limiter and the "N/period" setting parser."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(spec: str) -> tuple[int, int]:
+    """Parse "30/minute" into (30, 60).
+
+    Args:
+        spec: "<count>/<second|minute|hour|day>" (plural forms accepted).
+
+    Returns:
+        (max requests, window in seconds).
+    """
+    count, _, period = spec.strip().partition("/")
+    period = period.strip().lower().rstrip("s") or "minute"
+    if period not in _PERIODS or not count.strip().isdigit():
+        raise ValueError(f"Bad rate limit {spec!r}: use e.g. '30/minute'")
+    return int(count), _PERIODS[period]
+
+
+class SlidingWindowLimiter:
+    """Allows at most `limit` hits per `window` seconds for each key (thread-safe)."""
+
+    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
+        self.limit, self.window, self._clock = limit, window, clock
+        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> bool:
+        """Record one hit for `key`; False when the key is over its limit."""
+        now = self._clock()
+        with self._lock:
+            hits = self._hits[key]
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return False
+            hits.append(now)
+            return True
+
+    def reset(self) -> None:
+        """Forget every key."""
+        with self._lock:
+            self._hits.clear()

@@ -1,0 +1,161 @@
+"""Account page: members, account policy, and changing your password."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resolutionflow_app import routes
+from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.forms import error_callout, field
+from resolutionflow_app.components.layout import app_layout, page_header
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import auth as auth_service
+from resolutionflow_app.state.auth import AuthState
+
+
+class AccountState(AuthState):
+    """Members list, policy toggle, member and password forms."""
+
+    members: list[dict[str, str]] = []
+    allow_public_shares: bool = True
+    member_error: str = ""
+    member_dialog_open: bool = False
+    password_error: str = ""
+
+    @rx.event
+    def load(self):
+        """Load members and account settings."""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            items, _ = auth_service.list_members(session=session, actor=actor, limit=500)
+            self.allow_public_shares = auth_service.get_account(session=session, actor=actor).allow_public_shares
+        self.members = [{k: str(v) for k, v in m.model_dump(mode="json").items()} for m in items]
+
+    @rx.event
+    def set_member_dialog_open(self, value: bool):
+        """Open or close the add-member dialog."""
+        self.member_dialog_open, self.member_error = value, ""
+
+    @rx.event
+    def add_member(self, form: dict):
+        """Create a member with an initial password (owners only)."""
+        try:
+            with session_scope() as session:
+                auth_service.add_member(session=session, actor=self.actor(session), email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", "engineer"), password=form.get("password", ""))
+        except ServiceError as exc:
+            self.member_error = exc.message
+            return
+        self.member_dialog_open = False
+        yield AccountState.load
+        yield rx.toast.success("Member added.")
+
+    @rx.event
+    def set_allow_public_shares(self, value: bool):
+        """Toggle the public-share policy (owners only)."""
+        try:
+            with session_scope() as session:
+                self.allow_public_shares = auth_service.update_account_settings(session=session, actor=self.actor(session), allow_public_shares=value).allow_public_shares
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.toast.success("Public share links " + ("allowed." if value else "disabled for new links."))
+
+    @rx.event
+    def change_password(self, form: dict):
+        """Change the logged-in user's password."""
+        self.password_error = ""
+        if form.get("new_password") != form.get("confirm_password"):
+            self.password_error = "The new passwords do not match."
+            return
+        try:
+            with session_scope() as session:
+                auth_service.change_password(session=session, user=self.actor(session), current_password=form.get("current_password", ""), new_password=form.get("new_password", ""), keep_token=self.token)
+        except ServiceError as exc:
+            self.password_error = exc.message
+            return
+        return rx.toast.success("Password changed.")
+
+
+def _member_row(member: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(member["name"]),
+        rx.table.cell(member["email"]),
+        rx.table.cell(rx.badge(member["role"])),
+        rx.table.cell(rx.moment(member["created_at"], format="YYYY-MM-DD")),
+    )
+
+
+def _add_member_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("user-plus"), "Add member", data_testid="add-member")),
+        rx.dialog.content(
+            rx.dialog.title("Add a member"),
+            rx.dialog.description("They log in with this email and the initial password you set.", size="2"),
+            rx.form(
+                rx.vstack(
+                    error_callout(AccountState.member_error),
+                    field("Name", rx.input(name="name", required=True, width="100%")),
+                    field("Email", rx.input(name="email", type="email", required=True, width="100%")),
+                    field("Role", rx.select(["engineer", "author", "owner"], name="role", default_value="engineer", width="100%")),
+                    field("Initial password", rx.input(name="password", type="password", required=True, width="100%"), hint="At least 10 characters."),
+                    rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")), rx.button("Add member", type="submit"), justify="end", width="100%"),
+                    spacing="3",
+                ),
+                on_submit=AccountState.add_member,
+                reset_on_submit=False,
+            ),
+        ),
+        open=AccountState.member_dialog_open,
+        on_open_change=AccountState.set_member_dialog_open,
+    )
+
+
+@rx.page(route=routes.ACCOUNT, title="Account · ResolutionFlow", on_load=[AuthState.check_login, AccountState.load])
+def account_page() -> rx.Component:
+    """Members, policy and password."""
+    return app_layout(
+        page_header(AuthState.account_name, rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Name", "Email", "Role", "Joined")])),
+            rx.table.body(rx.foreach(AccountState.members, _member_row)),
+            width="100%",
+            variant="surface",
+            data_testid="members",
+        ),
+        rx.grid(
+            rx.card(
+                rx.vstack(
+                    rx.heading("Sharing policy", size="4"),
+                    rx.hstack(
+                        rx.switch(checked=AccountState.allow_public_shares, on_change=AccountState.set_allow_public_shares, disabled=~AuthState.is_owner, data_testid="allow-public-shares"),
+                        rx.text("Allow public share links", size="2"),
+                        align="center",
+                    ),
+                    rx.text("When off, engineers can only create account-only links. Existing public links keep working until revoked.", size="1", color_scheme="gray"),
+                    rx.cond(~AuthState.is_owner, rx.text("Only account owners can change this.", size="1", color_scheme="amber"), rx.fragment()),
+                    spacing="2",
+                ),
+            ),
+            rx.card(
+                rx.form(
+                    rx.vstack(
+                        rx.heading("Change your password", size="4"),
+                        error_callout(AccountState.password_error),
+                        field("Current password", rx.input(name="current_password", type="password", required=True, width="100%")),
+                        field("New password", rx.input(name="new_password", type="password", required=True, width="100%"), hint="At least 10 characters."),
+                        field("Repeat new password", rx.input(name="confirm_password", type="password", required=True, width="100%")),
+                        rx.button("Change password", type="submit"),
+                        spacing="2",
+                    ),
+                    on_submit=AccountState.change_password,
+                    reset_on_submit=True,
+                ),
+            ),
+            columns="2",
+            spacing="4",
+            padding_top="1.5rem",
+            width="100%",
+        ),
+    )

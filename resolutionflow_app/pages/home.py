@@ -1,0 +1,114 @@
+"""Home page: counts and recent flows and sessions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resolutionflow_app import routes
+from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.services.dashboard import home_dashboard
+from resolutionflow_app.state.auth import AuthState
+
+
+class HomeState(AuthState):
+    """Dashboard numbers and recent items."""
+
+    stats: dict[str, int] = {}
+    recent_flows: list[dict[str, str]] = []
+    recent_sessions: list[dict[str, str]] = []
+    loaded: bool = False
+
+    @rx.event
+    def load(self):
+        """Fetch the dashboard for the logged-in user."""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            board = home_dashboard(session=session, actor=actor).model_dump(mode="json")
+        self.recent_flows = [{k: str(v) for k, v in f.items()} for f in board.pop("recent_flows")]
+        self.recent_sessions = [{k: str(v or "") for k, v in s.items()} for s in board.pop("recent_sessions")]
+        self.stats = board
+        self.loaded = True
+
+
+def _stat(label: str, key: str, icon: str, href: str) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.hstack(
+                rx.icon(icon, size=22, color=rx.color("accent", 9)),
+                rx.vstack(rx.text(label, size="2", color_scheme="gray"), rx.heading(HomeState.stats[key].to_string(), size="6"), spacing="0"),
+                align="center",
+                spacing="3",
+            ),
+            width="100%",
+        ),
+        href=href,
+        underline="none",
+        width="100%",
+    )
+
+
+def _flow_row(flow: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(flow["name"], href=routes.FLOWS + "/" + flow["id"])),
+        rx.table.cell(kind_badge(flow["tree_type"])),
+        rx.table.cell(kind_badge(flow["status"])),
+        rx.table.cell(rx.moment(flow["updated_at"], from_now=True)),
+    )
+
+
+def _session_row(item: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(item["tree_name"], href=routes.SESSIONS + "/" + item["id"])),
+        rx.table.cell(kind_badge(item["status"])),
+        rx.table.cell(rx.cond(item["outcome"] != "", kind_badge(item["outcome"]), rx.text("—"))),
+        rx.table.cell(rx.moment(item["started_at"], from_now=True)),
+    )
+
+
+@rx.page(route=routes.HOME, title="Home · ResolutionFlow", on_load=[AuthState.check_login, HomeState.load])
+def home_page() -> rx.Component:
+    """The signed-in landing page."""
+    return app_layout(
+        page_header(
+            "Welcome back, " + HomeState.user_name,
+            rx.link(rx.button(rx.icon("play"), "Start a session"), href=routes.FLOWS),
+            subtitle="Pick a flow to troubleshoot, or keep building your team's playbook.",
+        ),
+        rx.grid(
+            _stat("Flows", "flows_total", "git-fork", routes.FLOWS),
+            _stat("Published", "flows_published", "circle-check", routes.FLOWS),
+            _stat("Library steps", "library_steps", "library", routes.LIBRARY),
+            _stat("Open sessions", "sessions_open", "play", routes.SESSIONS),
+            _stat("Automations", "automations", "bot", routes.AUTOMATIONS),
+            columns="5",
+            spacing="3",
+            width="100%",
+        ),
+        rx.heading("Recently changed flows", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
+        rx.cond(
+            HomeState.recent_flows.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Type", "Status", "Updated")])),
+                rx.table.body(rx.foreach(HomeState.recent_flows, _flow_row)),
+                width="100%",
+                variant="surface",
+                data_testid="recent-flows",
+            ),
+            empty_state("git-fork", "No flows yet", "Create your first troubleshooting flow or procedure.", rx.link(rx.button("Go to Flows"), href=routes.FLOWS)),
+        ),
+        rx.heading("Your recent sessions", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
+        rx.cond(
+            HomeState.recent_sessions.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Status", "Outcome", "Started")])),
+                rx.table.body(rx.foreach(HomeState.recent_sessions, _session_row)),
+                width="100%",
+                variant="surface",
+            ),
+            empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot a ticket live."),
+        ),
+    )

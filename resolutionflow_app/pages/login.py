@@ -1,0 +1,62 @@
+"""Login page."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from resolutionflow_app import routes
+from resolutionflow_app.components.auth_card import auth_card
+from resolutionflow_app.components.forms import error_callout, field
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import auth as auth_service
+from resolutionflow_app.settings import get_settings
+from resolutionflow_app.state.auth import AuthState
+
+
+class LoginState(AuthState):
+    """Login form state."""
+
+    error: str = ""
+    busy: bool = False
+
+    @rx.event
+    def login(self, form: dict):
+        """Check the credentials, keep the token, go where the visitor was headed."""
+        self.error, self.busy = "", True
+        try:
+            with session_scope() as session:
+                self.token = auth_service.login(
+                    session=session, email=form.get("email", ""), password=form.get("password", ""),
+                    ttl_hours=get_settings().token_ttl_hours,
+                )
+        except ServiceError as exc:
+            self.error = exc.message
+            return
+        finally:
+            self.busy = False
+        target = self.router.url.query_parameters.get("next") or routes.HOME
+        return rx.redirect(target if target.startswith("/") and not target.startswith("//") else routes.HOME)
+
+
+@rx.page(route=routes.LOGIN, title="Log in · ResolutionFlow")
+def login_page() -> rx.Component:
+    """Email + password form."""
+    return auth_card(
+        "Log in",
+        "Welcome back. Log in to run and build flows.",
+        rx.form(
+            rx.vstack(
+                error_callout(LoginState.error),
+                field("Email", rx.input(name="email", type="email", placeholder="you@company.com", required=True, auto_focus=True, width="100%", data_testid="login-email")),
+                field("Password", rx.input(name="password", type="password", required=True, width="100%", data_testid="login-password")),
+                rx.button("Log in", type="submit", width="100%", loading=LoginState.busy, data_testid="login-submit"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.login,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        rx.text("No account yet? ", rx.link("Create one", href=routes.SIGNUP, data_testid="to-signup"), size="2"),
+    )

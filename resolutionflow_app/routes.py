@@ -1,0 +1,36 @@
+"""Route constants and URL builders for the Reflex pages."""
+
+HOME = "/"
+LOGIN = "/login"
+SIGNUP = "/signup"
+FLOWS = "/flows"
+LIBRARY = "/library"
+SESSIONS = "/sessions"
+AUTOMATIONS = "/automations"
+SHARES = "/shares"
+ACCOUNT = "/account"
+ANALYTICS = "/analytics"
+
+PRIVATE_ROUTES = (HOME, FLOWS, LIBRARY, SESSIONS, AUTOMATIONS, SHARES, ACCOUNT, ANALYTICS)
+
+
+def flow_url(tree_id: str) -> str:
+    """URL of a flow's editor page."""
+    return f"{FLOWS}/{tree_id}"
+
+
+def session_url(session_id: str) -> str:
+    """URL of a live session page."""
+    return f"{SESSIONS}/{session_id}"
+
+
+def share_url(token: str, base: str = "") -> str:
+    """Public URL of a share link."""
+    return f"{base.rstrip('/')}/share/{token}"
+
+
+def login_url(next_path: str | None = None) -> str:
+    """Login page URL, optionally returning to `next_path` afterwards."""
+    from urllib.parse import quote
+
+    return f"{LOGIN}?next={quote(next_path, safe='')}" if next_path else LOGIN

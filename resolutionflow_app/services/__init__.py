@@ -1,0 +1,1 @@
+"""Use cases: functions taking a keyword-only DB `session`, returning DTOs."""

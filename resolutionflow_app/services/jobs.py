@@ -1,0 +1,62 @@
+"""Registry of periodic jobs; the in-process scheduler and the CLI both run them from here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session, delete
+
+from resolutionflow_app.db.models import AuthToken
+from resolutionflow_app.db.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the scheduler runs every `interval_seconds`; `run(session=...)` returns a count."""
+
+    name: str
+    interval_seconds: float
+    run: Callable[..., int]
+    description: str = ""
+
+
+JOBS: dict[str, PeriodicJob] = {}
+
+
+def register_job(job: PeriodicJob) -> PeriodicJob:
+    """Add a job to the registry (idempotent by name)."""
+    JOBS[job.name] = job
+    return job
+
+
+def purge_expired_tokens(*, session: Session) -> int:
+    """Delete login tokens that expired or were revoked.
+
+    Args:
+        session: DB session.
+
+    Returns:
+        How many tokens were deleted.
+    """
+    now = utcnow()
+    result = session.exec(delete(AuthToken).where((AuthToken.expires_at < now) | (AuthToken.revoked_at.is_not(None))))
+    return result.rowcount or 0
+
+
+register_job(PeriodicJob("purge-expired-tokens", 3600, purge_expired_tokens, "Delete expired and revoked login tokens"))
+
+
+def load_all_jobs() -> dict[str, PeriodicJob]:
+    """Import every service module that registers jobs, then return the registry."""
+    import importlib
+    import pkgutil
+
+    import resolutionflow_app.services as services_pkg
+
+    for info in pkgutil.iter_modules(services_pkg.__path__):
+        importlib.import_module(f"{services_pkg.__name__}.{info.name}")
+    return JOBS

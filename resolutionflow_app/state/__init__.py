@@ -1,0 +1,1 @@
+"""Cross-page Reflex state (the logged-in user)."""

@@ -1,0 +1,76 @@
+"""AuthState: the login token in local storage, the current user, and the login redirect."""
+
+from __future__ import annotations
+
+import reflex as rx
+from sqlmodel import Session
+
+from resolutionflow_app import routes
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.db.models import User
+from resolutionflow_app.services import auth as auth_service
+
+
+class AuthState(rx.State):
+    """Base of every private page's state: knows who is logged in."""
+
+    token: str = rx.LocalStorage("", name="rf_token", sync=True)
+    user_id: str = ""
+    user_name: str = ""
+    user_email: str = ""
+    user_role: str = ""
+    account_id: str = ""
+    account_name: str = ""
+
+    @rx.var
+    def is_logged_in(self) -> bool:
+        """True once a valid token was checked."""
+        return bool(self.user_id)
+
+    @rx.var
+    def can_author(self) -> bool:
+        """True for owners and authors."""
+        return self.user_role in ("owner", "author")
+
+    @rx.var
+    def is_owner(self) -> bool:
+        """True for account owners."""
+        return self.user_role == "owner"
+
+    @rx.var
+    def user_initials(self) -> str:
+        """Two letters for the avatar."""
+        parts = [p for p in self.user_name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    def actor(self, session: Session) -> User | None:
+        """The logged-in user as a DB row, or None."""
+        return auth_service.user_for_token(session=session, token=self.token)
+
+    def _remember(self, user: User | None, account_name: str = "") -> None:
+        self.user_id = str(user.id) if user else ""
+        self.user_name = user.name if user else ""
+        self.user_email = user.email if user else ""
+        self.user_role = user.role if user else ""
+        self.account_id = str(user.account_id) if user else ""
+        self.account_name = account_name
+
+    @rx.event
+    def check_login(self):
+        """on_load of private pages: load the user, or send the visitor to the login page."""
+        with session_scope() as session:
+            user = self.actor(session)
+            name = auth_service.get_account(session=session, actor=user).name if user else ""
+            self._remember(user, name)
+        if user is None:
+            return rx.redirect(routes.login_url(self.router.url.path or routes.HOME))
+
+    @rx.event
+    def logout(self):
+        """Revoke the token and go to the login page."""
+        if self.token:
+            with session_scope() as session:
+                auth_service.logout(session=session, token=self.token)
+        self.token = ""
+        self._remember(None)
+        return rx.redirect(routes.LOGIN)

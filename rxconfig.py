@@ -1,0 +1,24 @@
+"""Reflex configuration: bun from the npm registry, telemetry off, SQLite by default."""
+
+import os
+from pathlib import Path
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+from reflex_components_radix.plugin import RadixThemesPlugin
+
+_ROOT = Path(__file__).resolve().parent
+_BUN = Path(os.environ.get("REFLEX_BUN_PATH", _ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"))
+
+config = rx.Config(
+    app_name="resolutionflow_app",
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    bun_path=_BUN,
+    disable_plugins=[SitemapPlugin],
+    plugins=[
+        RadixThemesPlugin(
+            theme=rx.theme(appearance="inherit", accent_color="indigo", gray_color="slate", radius="medium")
+        )
+    ],
+)

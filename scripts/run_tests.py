@@ -1,0 +1,44 @@
+"""Run the whole suite: SQLite pass, PostgreSQL pass (own throwaway cluster), browser pass.
+
+Each pass is its own pytest process (the browser pass starts the real app; the PostgreSQL pass
+starts a cluster on 127.0.0.1). Exit status is non-zero when any pass fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+PASSES = [
+    ("unit + services + API on SQLite", {"RF_TEST_DB": "sqlite"}, ["tests", "--ignore=tests/e2e"]),
+    ("services + API + migrations on PostgreSQL", {"RF_TEST_DB": "postgresql"}, ["tests/services", "tests/api", "tests/test_migrations.py"]),
+    ("browser (Playwright + Debian chromium)", {}, ["tests/e2e"]),
+]
+
+
+def main(argv: list[str]) -> int:
+    """Run every pass (or those whose name contains argv[1]) and summarise."""
+    only = argv[1] if len(argv) > 1 else ""
+    results = []
+    for name, env_extra, args in PASSES:
+        if only and only not in name:
+            continue
+        print(f"\n=== {name} ===", flush=True)
+        env = {**os.environ, **env_extra}
+        started = time.monotonic()
+        code = subprocess.call([PY, "-m", "pytest", "-q", "-rfE", *args], cwd=ROOT, env=env)
+        results.append((name, code, time.monotonic() - started))
+    print("\n=== summary ===")
+    for name, code, seconds in results:
+        print(f"{'PASS' if code == 0 else 'FAIL'}  {name}  ({seconds:.0f} s)")
+    return 0 if results and all(code == 0 for _, code, _ in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

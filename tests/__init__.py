@@ -1,0 +1,1 @@
+"""ResolutionFlow test suite."""

@@ -1,0 +1,117 @@
+"""Browser-test fixtures: the real app (`reflex run --env prod`) on a free port, and Playwright on Debian chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("RF_CHROMIUM", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(db_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RF_DATABASE_URL=db_url,
+        RF_SCHEDULER_ENABLED="false",
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_CHECK_LATEST_VERSION="false",
+        REFLEX_BUN_PATH=str(ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"),
+    )
+    env.pop("RF_WORKER_MODE", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Migrate a fresh SQLite DB, load demo data, start the app in prod mode; yield its URL."""
+    if os.environ.get("RF_E2E_URL"):
+        yield os.environ["RF_E2E_URL"]
+        return
+    db_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='rf-e2e-')) / 'e2e.db'}"
+    env = _env(db_url)
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([str(bin_dir / "resolutionflow"), "migrate"], env=env, check=True, cwd=ROOT)
+    subprocess.run([str(bin_dir / "resolutionflow"), "demo-data"], env=env, check=True, cwd=ROOT)
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / "e2e-server.log", "w")
+    proc = subprocess.Popen(
+        [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early; see {ARTIFACTS / 'e2e-server.log'}")
+        try:
+            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(f"{url}/login", timeout=5).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    else:
+        proc.terminate()
+        raise RuntimeError("app did not start within 300 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh logged-out browser context and page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    pg = context.new_page()
+    pg.set_default_timeout(20000)
+    yield pg
+    context.close()
+
+
+def shot(page, name: str) -> Path:
+    """Save a screenshot under test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page, app_url: str, email: str, password: str) -> None:
+    """Log in through the login page and wait for the home page."""
+    page.goto(f"{app_url}/login")
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("user-menu").wait_for()
