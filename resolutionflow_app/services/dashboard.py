@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import Automation, LibraryStep, SupportSession, Tree, User
 from resolutionflow_app.services.dto import DTO
+from resolutionflow_app.services.visibility import visible_steps, visible_trees
 
 
 class FlowSummary(DTO):
@@ -54,7 +55,7 @@ def home_dashboard(*, session: Session, actor: User) -> Dashboard:
     Returns:
         Counts plus the five most recently changed flows and the actor's latest sessions.
     """
-    visible = (Tree.is_active.is_(True)) & or_(Tree.account_id == actor.account_id, (Tree.is_public.is_(True)) & (Tree.status == "published"))
+    visible = Tree.is_active.is_(True) & visible_trees(actor)
 
     def count(query) -> int:
         return session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -67,7 +68,7 @@ def home_dashboard(*, session: Session, actor: User) -> Dashboard:
     return Dashboard(
         flows_total=count(flows),
         flows_published=count(flows.where(Tree.status == "published")),
-        library_steps=count(select(LibraryStep.id).where(LibraryStep.is_active.is_(True), or_(LibraryStep.account_id == actor.account_id, LibraryStep.visibility == "public"))),
+        library_steps=count(select(LibraryStep.id).where(LibraryStep.is_active.is_(True), visible_steps(actor))),
         sessions_open=count(select(SupportSession.id).where(SupportSession.user_id == actor.id, SupportSession.status == "in_progress")),
         automations=count(select(Automation.id).where(Automation.account_id == actor.account_id)),
         recent_flows=[FlowSummary.model_validate(t) for t in recent],
