@@ -1,0 +1,27 @@
+"""Rate-limit parsing and the sliding window."""
+
+from __future__ import annotations
+
+import pytest
+
+from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
+
+
+@pytest.mark.parametrize(("spec", "expected"), [("30/minute", (30, 60)), ("120/minutes", (120, 60)), ("5/second", (5, 1)), ("1000/day", (1000, 86400)), ("10/hour", (10, 3600))])
+def test_parse_rate(spec: str, expected: tuple[int, int]) -> None:
+    assert parse_rate(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["", "abc", "x/minute", "10/fortnight"])
+def test_parse_rate_rejects_nonsense(spec: str) -> None:
+    with pytest.raises(ValueError):
+        parse_rate(spec)
+
+
+def test_window_slides() -> None:
+    now = [0.0]
+    limiter = SlidingWindowLimiter(2, 60, clock=lambda: now[0])
+    assert limiter.hit("a") and limiter.hit("a") and not limiter.hit("a")
+    assert limiter.hit("b")  # keys are independent
+    now[0] = 61
+    assert limiter.hit("a")
