@@ -101,7 +101,7 @@ def page_header(title: str | rx.Var, *actions: rx.Component, subtitle: str | rx.
     )
 
 
-def app_layout(*children: rx.Component) -> rx.Component:
+def app_layout(*children: rx.Component, max_width: str = "1200px") -> rx.Component:
     """Sidebar + header + content, shown only once the login check passed."""
     return rx.cond(
         AuthState.is_logged_in,
@@ -117,7 +117,7 @@ def app_layout(*children: rx.Component) -> rx.Component:
                     border_bottom=f"1px solid {rx.color('gray', 4)}",
                     class_name="no-print",
                 ),
-                rx.box(*children, padding="1.5rem", width="100%", max_width="1200px"),
+                rx.box(*children, padding="1.5rem", width="100%", max_width=max_width),
                 width="100%",
                 spacing="0",
                 min_height="100vh",

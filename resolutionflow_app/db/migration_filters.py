@@ -4,10 +4,14 @@ from __future__ import annotations
 
 # Tables created by hand in migrations (SQLite FTS5 virtual tables) that have no model.
 UNMODELLED_TABLE_PREFIXES = ("step_library_fts",)
+# Search indexes created by hand in migration 0002 (expression / operator-class indexes).
+UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic `include_object` hook: skip unmodelled search tables and the version table."""
     if type_ == "table" and name and (name.startswith(UNMODELLED_TABLE_PREFIXES) or name == "alembic_version"):
+        return False
+    if type_ == "index" and name in UNMODELLED_INDEXES:
         return False
     return True

@@ -1,15 +1,121 @@
-"""Analytics page (filled in by its own issue; until then a clear empty state)."""
+"""Analytics page: most-used library steps and popular ad-hoc steps with one-click "Promote to library"."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.library_widgets import pager, rating_text
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import analytics as analytics_service
 from resolutionflow_app.state.auth import AuthState
 
+PAGE_SIZE = 20
 
-@rx.page(route=routes.ANALYTICS, title="Analytics · ResolutionFlow", on_load=AuthState.check_login)
+
+class AnalyticsState(AuthState):
+    """Top library steps and one page of popular ad-hoc steps."""
+
+    top_steps: list[dict[str, str]] = []
+    ad_hoc: list[dict[str, str]] = []
+    ad_hoc_total: int = 0
+    offset: int = 0
+    promoting: str = ""
+
+    @rx.event
+    def load(self):
+        """on_load: both lists."""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            top = analytics_service.most_used_steps(session=session, actor=actor, limit=10)
+        self.top_steps = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "usage_count": str(s.usage_count), "rating_avg": f"{s.rating_avg:.1f}" if s.rating_avg else "0", "rating_count": str(s.rating_count or 0), "source_tree_name": s.source_tree_name or ""} for s in top]
+        self.offset = 0
+        return AnalyticsState.fetch_ad_hoc
+
+    @rx.event
+    def fetch_ad_hoc(self):
+        """One page of ad-hoc steps typed in several sessions."""
+        with session_scope() as session:
+            items, self.ad_hoc_total = analytics_service.popular_ad_hoc_steps(session=session, actor=self.actor(session), limit=PAGE_SIZE, offset=self.offset)
+        self.ad_hoc = [{"content": str(i.get("content") or ""), "sessions_count": str(i.get("sessions_count") or 0), "last_used_at": str(i.get("last_used_at") or "")} for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)]
+
+    @rx.event
+    def page_by(self, delta: int):
+        """Previous/next page of ad-hoc steps."""
+        self.offset = max(0, self.offset + delta * PAGE_SIZE)
+        return AnalyticsState.fetch_ad_hoc
+
+    @rx.event
+    def promote(self, content: str):
+        """Create a manual library step from an ad-hoc step's text."""
+        self.promoting = content
+        try:
+            with session_scope() as session:
+                step = analytics_service.promote_ad_hoc_step(session=session, actor=self.actor(session), content=content)
+        except ServiceError as exc:
+            self.promoting = ""
+            return rx.toast.error(exc.message)
+        self.promoting = ""
+        return [AnalyticsState.load, rx.toast.success(f"“{step.title}” added to the library.")]
+
+
+def _top_row(s: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.hstack(kind_badge(s["step_type"]), rx.text(s["title"]), spacing="2", align="center")),
+        rx.table.cell(rx.cond(s["source_tree_name"] != "", rx.text(s["source_tree_name"], size="2"), rx.text("Manual", size="2", color_scheme="gray"))),
+        rx.table.cell(rx.text(s["usage_count"], weight="bold")),
+        rx.table.cell(rating_text(s["rating_avg"], s["rating_count"])),
+    )
+
+
+def _ad_hoc_row(a: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.text(a["content"], size="2", white_space="pre-wrap")),
+        rx.table.cell(rx.text(a["sessions_count"], weight="bold")),
+        rx.table.cell(rx.cond(a["last_used_at"] != "", rx.moment(a["last_used_at"], from_now=True), rx.text("—"))),
+        rx.table.cell(
+            rx.button(rx.icon("arrow-up-from-line", size=14), "Promote to library", size="1", variant="soft", loading=AnalyticsState.promoting == a["content"], on_click=AnalyticsState.promote(a["content"]), data_testid="promote"),
+        ),
+    )
+
+
+@rx.page(route=routes.ANALYTICS, title="Analytics · ResolutionFlow", on_load=[AuthState.check_login, AnalyticsState.load])
 def analytics_page() -> rx.Component:
-    """Analytics."""
-    return app_layout(page_header("Analytics"), empty_state("chart-column", "Nothing to analyse yet", "Library usage and popular ad-hoc steps appear here once sessions run."))
+    """Library usage and ad-hoc step analytics."""
+    return app_layout(
+        page_header("Analytics", subtitle="What your engineers actually use, and what they keep typing by hand."),
+        rx.heading("Most-used library steps", size="4", padding_bottom="0.5rem"),
+        rx.cond(
+            AnalyticsState.top_steps.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Step", "Source", "Uses", "Rating")])),
+                rx.table.body(rx.foreach(AnalyticsState.top_steps, _top_row)),
+                width="100%",
+                variant="surface",
+                data_testid="top-steps",
+            ),
+            empty_state("library", "No library steps used yet", "Insert library steps into live sessions and they are counted here.", rx.link(rx.button("Open the library"), href=routes.LIBRARY)),
+        ),
+        rx.heading("Popular ad-hoc steps", size="4", padding_top="1.5rem", padding_bottom="0.25rem"),
+        rx.text("Steps engineers typed by hand in more than one session. Promote one to make it reusable.", size="2", color_scheme="gray", padding_bottom="0.5rem"),
+        rx.cond(
+            AnalyticsState.ad_hoc.length() > 0,
+            rx.vstack(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Step text", "Sessions", "Last used", "")])),
+                    rx.table.body(rx.foreach(AnalyticsState.ad_hoc, _ad_hoc_row)),
+                    width="100%",
+                    variant="surface",
+                    data_testid="ad-hoc-steps",
+                ),
+                pager(AnalyticsState.offset, PAGE_SIZE, AnalyticsState.ad_hoc_total, AnalyticsState.page_by(-1), AnalyticsState.page_by(1), "ad-hoc-pager"),
+                width="100%",
+            ),
+            empty_state("pencil-line", "No repeated ad-hoc steps yet", "When the same typed step shows up in several sessions it appears here."),
+        ),
+    )

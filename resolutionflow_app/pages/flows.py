@@ -1,15 +1,377 @@
-"""Flows page (filled in by its own issue; until then a clear empty state)."""
+"""Flows list: search and filters, status/fork badges, pagination, new flow and JSON import."""
 
 from __future__ import annotations
+
+import json
 
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import auth as auth_service
+from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 
+PAGE_SIZE = 20
+TYPE_LABELS = {"troubleshooting": "Troubleshooting", "procedural": "Procedure", "maintenance": "Maintenance"}
+MAX_IMPORT_BYTES = 5_000_000
 
-@rx.page(route=routes.FLOWS, title="Flows · ResolutionFlow", on_load=AuthState.check_login)
+
+def flow_summary(dto) -> dict[str, str]:
+    """The few fields a list row shows (no structure: state stays small)."""
+    structure = dto.tree_structure or {}
+    items = structure.get("nodes") if dto.tree_type == "troubleshooting" else structure.get("steps")
+    return {
+        "id": str(dto.id), "name": dto.name, "description": dto.description or "", "tree_type": dto.tree_type,
+        "type_label": TYPE_LABELS.get(dto.tree_type, dto.tree_type), "status": dto.status, "version": str(dto.version),
+        "author_name": dto.author_name or "—", "is_public": "1" if dto.is_public else "", "is_active": "1" if dto.is_active else "",
+        "forked": "1" if dto.parent_tree_id else "", "parent_name": dto.parent_name or "",
+        "parent_updated": "1" if dto.has_parent_updates else "", "forks_count": str(dto.forks_count),
+        "problems": str(len(dto.validation)), "size": str(len(items) if isinstance(items, list) else 0),
+        "updated_at": dto.updated_at.isoformat(),
+    }
+
+
+def parse_import(raw: bytes) -> dict:
+    """Decode an uploaded export file, with a sentence the author can act on when it is not JSON."""
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise ValueError("The file is larger than 5 MB; a flow export is much smaller.")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ValueError("The file is not UTF-8 text; choose the .json file you exported from ResolutionFlow.") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+    if not isinstance(data, dict):
+        raise ValueError("The file must contain a JSON object exported from ResolutionFlow.")
+    return data
+
+
+class FlowsState(AuthState):
+    """One page of visible flows plus the filters, the new-flow and import dialogs."""
+
+    flows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    q: str = ""
+    type_filter: str = "all"
+    status_filter: str = "all"
+    author_filter: str = "all"
+    show_inactive: bool = False
+    authors: list[dict[str, str]] = []
+    loading: bool = False
+    new_open: bool = False
+    new_error: str = ""
+    import_open: bool = False
+    import_error: str = ""
+
+    @rx.var
+    def page_count(self) -> int:
+        """Number of pages for the current filters."""
+        return max(1, (self.total + PAGE_SIZE - 1) // PAGE_SIZE)
+
+    @rx.var
+    def filtered(self) -> bool:
+        """True when any search or filter is set."""
+        return bool(self.q) or self.type_filter != "all" or self.status_filter != "all" or self.author_filter != "all"
+
+    @rx.event
+    def load(self):
+        """Fetch the current page with the current filters."""
+        self.loading = True
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            items, self.total = trees_service.list_trees(
+                session=session, actor=actor, q=self.q or None, tree_type=None if self.type_filter == "all" else self.type_filter,
+                status=None if self.status_filter == "all" else self.status_filter, author_id=None if self.author_filter == "all" else self.author_filter,
+                include_inactive=self.show_inactive, limit=PAGE_SIZE, offset=(self.page - 1) * PAGE_SIZE,
+            )
+        self.flows, self.loading = [flow_summary(t) for t in items], False
+
+    @rx.event
+    def load_authors(self):
+        """The account's members, for the author filter."""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            members, _ = auth_service.list_members(session=session, actor=actor, limit=200)
+        self.authors = [{"id": str(m.id), "name": m.name} for m in members]
+
+    def _refilter(self):
+        self.page = 1
+        return FlowsState.load
+
+    @rx.event
+    def set_q(self, value: str):
+        """Search by name."""
+        self.q = value.strip()
+        return self._refilter()
+
+    @rx.event
+    def set_type_filter(self, value: str):
+        """Filter by flow type."""
+        self.type_filter = value
+        return self._refilter()
+
+    @rx.event
+    def set_status_filter(self, value: str):
+        """Filter by status."""
+        self.status_filter = value
+        return self._refilter()
+
+    @rx.event
+    def set_author_filter(self, value: str):
+        """Filter by author."""
+        self.author_filter = value
+        return self._refilter()
+
+    @rx.event
+    def set_show_inactive(self, value: bool):
+        """Include the account's deactivated flows."""
+        self.show_inactive = value
+        return self._refilter()
+
+    @rx.event
+    def clear_filters(self):
+        """Back to every visible flow."""
+        self.q, self.type_filter, self.status_filter, self.author_filter = "", "all", "all", "all"
+        return self._refilter()
+
+    @rx.event
+    def go_page(self, delta: int):
+        """Previous/next page."""
+        self.page = min(max(1, self.page + delta), self.page_count)
+        return FlowsState.load
+
+    @rx.event
+    def set_new_open(self, value: bool):
+        """Open or close the new-flow dialog."""
+        self.new_open, self.new_error = value, ""
+
+    @rx.event
+    def set_import_open(self, value: bool):
+        """Open or close the import dialog."""
+        self.import_open, self.import_error = value, ""
+
+    @rx.event
+    def create_flow(self, form: dict):
+        """Create a draft from the dialog and open it in the editor."""
+        try:
+            with session_scope() as session:
+                dto = trees_service.create_tree(session=session, actor=self.actor(session), name=form.get("name", ""), tree_type=form.get("tree_type", "troubleshooting"), description=form.get("description") or None)
+        except ServiceError as exc:
+            self.new_error = exc.message
+            return
+        self.new_open = False
+        return [rx.toast.success("Flow created."), rx.redirect(routes.flow_url(str(dto.id)))]
+
+    @rx.event
+    async def import_flow(self, files: list[rx.UploadFile]):
+        """Import an exported JSON file as a new draft and open it."""
+        self.import_error = ""
+        if not files:
+            self.import_error = "Choose a .json file exported from ResolutionFlow."
+            return
+        try:
+            data = parse_import(await files[0].read())
+            with session_scope() as session:
+                dto = trees_service.import_tree(session=session, actor=self.actor(session), data=data)
+        except (ValueError, ServiceError) as exc:
+            self.import_error = exc.message if isinstance(exc, ServiceError) else str(exc)
+            return
+        self.import_open = False
+        return [rx.toast.success(f"Imported “{dto.name}” as a draft."), rx.redirect(routes.flow_url(str(dto.id)))]
+
+
+def _badges(flow: dict) -> rx.Component:
+    return rx.hstack(
+        kind_badge(flow["status"]),
+        rx.cond(flow["is_public"] != "", rx.badge(rx.icon("globe", size=12), "public", color_scheme="green", variant="outline"), rx.fragment()),
+        rx.cond(flow["forked"] != "", rx.tooltip(rx.badge(rx.icon("git-fork", size=12), "forked", color_scheme="violet", variant="soft"), content="Forked from " + rx.cond(flow["parent_name"] != "", flow["parent_name"], "a flow that was deleted")), rx.fragment()),
+        rx.cond(flow["parent_updated"] != "", rx.badge(rx.icon("bell-dot", size=12), "Parent updated", color_scheme="amber", variant="solid", data_testid="parent-updated-badge"), rx.fragment()),
+        rx.cond(flow["is_active"] == "", rx.badge("inactive", color_scheme="gray", variant="solid"), rx.fragment()),
+        rx.cond(flow["problems"] != "0", rx.tooltip(rx.badge(rx.icon("triangle-alert", size=12), flow["problems"], color_scheme="red", variant="soft"), content="Validation problems to fix before publishing"), rx.fragment()),
+        spacing="1",
+        wrap="wrap",
+    )
+
+
+def _row(flow: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.link(flow["name"], href=routes.FLOWS + "/" + flow["id"], weight="medium", data_testid="flow-link"),
+                rx.cond(flow["description"] != "", rx.text(flow["description"], size="1", color_scheme="gray", trim="both", max_width="420px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"), rx.fragment()),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(kind_badge(flow["tree_type"])),
+        rx.table.cell(_badges(flow)),
+        rx.table.cell(rx.text(flow["author_name"], size="2")),
+        rx.table.cell(rx.text("v" + flow["version"], size="2", color_scheme="gray")),
+        rx.table.cell(rx.moment(flow["updated_at"], from_now=True, size="2")),
+        data_testid="flow-row",
+    )
+
+
+def _new_flow_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("plus"), "New flow", data_testid="new-flow")),
+        rx.dialog.content(
+            rx.dialog.title("New flow"),
+            rx.dialog.description("A troubleshooting tree asks questions and branches; a procedure is an ordered checklist.", size="2"),
+            rx.form(
+                rx.vstack(
+                    error_callout(FlowsState.new_error),
+                    field("Name", rx.input(name="name", required=True, max_length=200, width="100%", placeholder="e.g. Printer offline", data_testid="new-flow-name", auto_focus=True)),
+                    field("Type", rx.select.root(
+                        rx.select.trigger(width="100%", data_testid="new-flow-type"),
+                        rx.select.content(*[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()]),
+                        name="tree_type", default_value="troubleshooting",
+                    )),
+                    field("Description", rx.text_area(name="description", width="100%", rows="3", placeholder="When to use this flow (optional)", data_testid="new-flow-description")),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Create flow", type="submit", data_testid="new-flow-submit"),
+                        justify="end", width="100%",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=FlowsState.create_flow,
+                reset_on_submit=False,
+            ),
+        ),
+        open=FlowsState.new_open,
+        on_open_change=FlowsState.set_new_open,
+    )
+
+
+def _import_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("upload"), "Import JSON", variant="soft", data_testid="import-flow")),
+        rx.dialog.content(
+            rx.dialog.title("Import a flow"),
+            rx.dialog.description("Choose a .json file made with “Export JSON”. It becomes a new draft owned by you.", size="2"),
+            rx.vstack(
+                error_callout(FlowsState.import_error),
+                rx.upload.root(
+                    rx.vstack(
+                        rx.icon("file-json", size=28, color=rx.color("gray", 9)),
+                        rx.text("Drop the file here or click to choose", size="2"),
+                        rx.foreach(rx.selected_files("flow-import"), lambda f: rx.badge(f, variant="soft")),
+                        align="center", spacing="2",
+                    ),
+                    id="flow-import",
+                    accept={"application/json": [".json"]},
+                    max_files=1,
+                    multiple=False,
+                    border=f"1px dashed {rx.color('gray', 7)}",
+                    border_radius="var(--radius-3)",
+                    padding="1.5rem",
+                    width="100%",
+                    data_testid="import-drop",
+                ),
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=rx.clear_selected_files("flow-import"))),
+                    rx.button("Import", on_click=FlowsState.import_flow(rx.upload_files(upload_id="flow-import")), data_testid="import-submit"),
+                    justify="end", width="100%",
+                ),
+                spacing="3",
+            ),
+        ),
+        open=FlowsState.import_open,
+        on_open_change=FlowsState.set_import_open,
+    )
+
+
+def _filters() -> rx.Component:
+    return rx.hstack(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16)),
+            placeholder="Search flows by name…",
+            value=FlowsState.q,
+            on_change=FlowsState.set_q,
+            debounce_timeout=350,
+            width="280px",
+            data_testid="flow-search",
+        ),
+        rx.select.root(
+            rx.select.trigger(placeholder="Type", data_testid="filter-type"),
+            rx.select.content(rx.select.item("All types", value="all"), *[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()]),
+            value=FlowsState.type_filter, on_change=FlowsState.set_type_filter,
+        ),
+        rx.select.root(
+            rx.select.trigger(placeholder="Status", data_testid="filter-status"),
+            rx.select.content(rx.select.item("Any status", value="all"), rx.select.item("Draft", value="draft"), rx.select.item("Published", value="published")),
+            value=FlowsState.status_filter, on_change=FlowsState.set_status_filter,
+        ),
+        rx.select.root(
+            rx.select.trigger(placeholder="Author", data_testid="filter-author"),
+            rx.select.content(rx.select.item("Any author", value="all"), rx.foreach(FlowsState.authors, lambda a: rx.select.item(a["name"], value=a["id"]))),
+            value=FlowsState.author_filter, on_change=FlowsState.set_author_filter,
+        ),
+        rx.cond(
+            AuthState.can_author,
+            rx.hstack(rx.switch(checked=FlowsState.show_inactive, on_change=FlowsState.set_show_inactive, size="1"), rx.text("Show inactive", size="2"), align="center", spacing="2"),
+            rx.fragment(),
+        ),
+        rx.spacer(),
+        rx.cond(FlowsState.loading, rx.spinner(size="2"), rx.fragment()),
+        rx.text(FlowsState.total.to_string() + " flows", size="2", color_scheme="gray", data_testid="flow-total"),
+        width="100%",
+        align="center",
+        spacing="2",
+        wrap="wrap",
+        padding_bottom="1rem",
+    )
+
+
+def _pager() -> rx.Component:
+    return rx.hstack(
+        rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft", size="1", disabled=FlowsState.page <= 1, on_click=FlowsState.go_page(-1)),
+        rx.text("Page " + FlowsState.page.to_string() + " of " + FlowsState.page_count.to_string(), size="2"),
+        rx.button("Next", rx.icon("chevron-right", size=16), variant="soft", size="1", disabled=FlowsState.page >= FlowsState.page_count, on_click=FlowsState.go_page(1)),
+        justify="end",
+        align="center",
+        width="100%",
+        padding_top="0.75rem",
+        spacing="3",
+    )
+
+
+@rx.page(route=routes.FLOWS, title="Flows · ResolutionFlow", on_load=[AuthState.check_login, FlowsState.load, FlowsState.load_authors])
 def flows_page() -> rx.Component:
-    """Flows."""
-    return app_layout(page_header("Flows"), empty_state("git-fork", "No flows to show yet", "Troubleshooting trees and procedures appear here once the flow editor lands."))
+    """Every flow the user may see."""
+    return app_layout(
+        page_header(
+            "Flows",
+            rx.cond(AuthState.can_author, rx.hstack(_import_dialog(), _new_flow_dialog(), spacing="2"), rx.fragment()),
+            subtitle="Troubleshooting trees and procedures your team runs in sessions.",
+        ),
+        _filters(),
+        rx.cond(
+            FlowsState.flows.length() > 0,
+            rx.fragment(
+                rx.table.root(
+                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Type", "Status", "Author", "Version", "Updated")])),
+                    rx.table.body(rx.foreach(FlowsState.flows, _row)),
+                    width="100%",
+                    variant="surface",
+                    data_testid="flows-table",
+                ),
+                rx.cond(FlowsState.page_count > 1, _pager(), rx.fragment()),
+            ),
+            rx.cond(
+                FlowsState.filtered,
+                empty_state("search-x", "No flows match", "Try another name or clear the filters.", rx.button("Clear filters", variant="soft", on_click=FlowsState.clear_filters)),
+                empty_state("git-fork", "No flows yet", "Create a troubleshooting tree or a procedure, or import one exported from another ResolutionFlow."),
+            ),
+        ),
+    )

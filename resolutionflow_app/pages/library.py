@@ -1,15 +1,487 @@
-"""Library page (filled in by its own issue; until then a clear empty state)."""
+"""Step library browser: search, filters, sort, pagination, detail panel, manual step editing, ratings."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.library_widgets import command_row, id_select, pager, rating_text, star_picker, static_select
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import library as library_service
+from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 
+PAGE_SIZE = 20
+SORTS = [("relevance", "Relevance"), ("usage", "Most used"), ("rating", "Best rated"), ("newest", "Newest")]
+TYPES = [("all", "All types"), ("action", "Action"), ("solution", "Solution")]
+VISIBILITIES = [("all", "Any visibility"), ("private", "Private"), ("team", "Team"), ("public", "Public")]
+ORIGINS = [("all", "Flow + manual"), ("flow", "From flows"), ("manual", "Manual")]
 
-@rx.page(route=routes.LIBRARY, title="Library · ResolutionFlow", on_load=AuthState.check_login)
+
+def _flat(step) -> dict[str, str]:
+    """A library step DTO as a flat string dict for the list and the detail panel."""
+    data = step.model_dump(mode="json")
+    content = data.get("content") or {}
+    avg = data.get("rating_avg")
+    return {
+        "id": data["id"], "title": data["title"], "step_type": data["step_type"], "visibility": data["visibility"],
+        "instructions": content.get("instructions") or "", "help_text": content.get("help_text") or "",
+        "group_label": content.get("group_label") or "", "category_id": data.get("category_id") or "",
+        "category_name": data.get("category_name") or "", "synced": "1" if data.get("is_flow_synced") else "",
+        "source_tree_id": data.get("source_tree_id") or "", "source_tree_name": data.get("source_tree_name") or "",
+        "usage_count": str(data.get("usage_count") or 0), "rating_avg": f"{avg:.1f}" if avg else "0",
+        "rating_count": str(data.get("rating_count") or 0), "my_rating": str(data.get("my_rating") or 0),
+        "created_by_name": data.get("created_by_name") or "", "can_edit": "1" if data.get("can_edit") else "",
+        "commands_text": "\n".join(f"{c.get('label') or ''} | {c.get('command') or ''}" if c.get("label") else (c.get("command") or "") for c in content.get("commands") or []),
+    }
+
+
+def _commands(step) -> list[dict[str, str]]:
+    return [{"label": c.get("label") or "", "command": c.get("command") or ""} for c in (step.content or {}).get("commands") or []]
+
+
+def _parse_commands(text: str) -> list[dict[str, str]]:
+    """One command per line; "label | command" names it."""
+    out = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        label, sep, command = line.partition(" | ")
+        out.append({"label": label.strip(), "command": command.strip(), "command_type": "shell"} if sep else {"label": "", "command": line.strip(), "command_type": "shell"})
+    return out
+
+
+class LibraryState(AuthState):
+    """One page of library steps, the filters, the selected step and the editor dialog."""
+
+    items: list[dict[str, str]] = []
+    total: int = 0
+    offset: int = 0
+    loading: bool = False
+    q: str = ""
+    step_type: str = "all"
+    category_id: str = "all"
+    group_label: str = "all"
+    visibility: str = "all"
+    origin: str = "all"
+    source_tree_id: str = "all"
+    sort: str = "relevance"
+    categories: list[dict[str, str]] = []
+    group_labels: list[dict[str, str]] = []
+    flows: list[dict[str, str]] = []
+    selected: dict[str, str] = {}
+    selected_commands: list[dict[str, str]] = []
+    editor_open: bool = False
+    editor: dict[str, str] = {}
+    editor_error: str = ""
+
+    @rx.event
+    def load(self):
+        """on_load: filter options, then the first page."""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            self.categories = [{"id": str(c.id), "name": c.name} for c in library_service.list_categories(session=session, actor=actor)]
+            self.group_labels = [{"id": g, "name": g} for g in library_service.list_group_labels(session=session, actor=actor)]
+            flows, _ = trees_service.list_trees(session=session, actor=actor, status="published", limit=200)
+            self.flows = [{"id": str(f.id), "name": f.name} for f in flows]
+        self.offset = 0
+        return LibraryState.fetch
+
+    @rx.event
+    def fetch(self):
+        """Load the current page with the current filters."""
+        pick = lambda v: None if v == "all" else v  # noqa: E731
+        with session_scope() as session:
+            items, self.total = library_service.list_steps(
+                session=session, actor=self.actor(session), q=self.q.strip() or None, step_type=pick(self.step_type),
+                category_id=pick(self.category_id), group_label=pick(self.group_label), visibility=pick(self.visibility),
+                is_flow_synced={"all": None, "flow": True, "manual": False}[self.origin], source_tree_id=pick(self.source_tree_id),
+                sort=self.sort, limit=PAGE_SIZE, offset=self.offset,
+            )
+            self.items = [_flat(s) for s in items]
+        self.loading = False
+
+    @rx.event
+    def search(self, form: dict):
+        """Search form submit (Enter)."""
+        self.q, self.offset, self.loading = form.get("q", ""), 0, True
+        return LibraryState.fetch
+
+    @rx.event
+    def set_filter(self, name: str, value: str):
+        """Change one filter or the sort and reload from the first page."""
+        setattr(self, name, value)
+        self.offset = 0
+        return LibraryState.fetch
+
+    @rx.event
+    def page_by(self, delta: int):
+        """Previous/next page."""
+        self.offset = max(0, self.offset + delta * PAGE_SIZE)
+        return LibraryState.fetch
+
+    @rx.event
+    def select(self, step_id: str):
+        """Open a step in the detail panel."""
+        try:
+            with session_scope() as session:
+                step = library_service.get_step(session=session, actor=self.actor(session), step_id=step_id)
+                self.selected, self.selected_commands = _flat(step), _commands(step)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+
+    @rx.event
+    def close_detail(self):
+        """Close the detail panel."""
+        self.selected, self.selected_commands = {}, []
+
+    @rx.event
+    def rate(self, rating: int):
+        """Rate the selected step 1–5 (replaces your earlier rating)."""
+        try:
+            with session_scope() as session:
+                step = library_service.rate_step(session=session, actor=self.actor(session), step_id=self.selected["id"], rating=rating)
+                self.selected = _flat(step)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return [LibraryState.fetch, rx.toast.success(f"Rated {rating} of 5.")]
+
+    @rx.event
+    def fork(self):
+        """Save a personal copy of the selected step."""
+        try:
+            with session_scope() as session:
+                step = library_service.fork_step(session=session, actor=self.actor(session), step_id=self.selected["id"])
+                self.selected, self.selected_commands = _flat(step), _commands(step)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return [LibraryState.fetch, rx.toast.success("Saved to your library as a private copy.")]
+
+    @rx.event
+    def delete(self):
+        """Delete the selected (own, manual) step."""
+        try:
+            with session_scope() as session:
+                library_service.delete_step(session=session, actor=self.actor(session), step_id=self.selected["id"])
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        self.selected, self.selected_commands = {}, []
+        return [LibraryState.fetch, rx.toast.success("Step deleted.")]
+
+    @rx.event
+    def open_editor(self, new: bool):
+        """Open the editor for a new step or the selected one."""
+        self.editor = {"id": "", "title": "", "step_type": "action", "instructions": "", "help_text": "", "group_label": "", "category_id": "none", "visibility": "team", "commands_text": ""} if new else {**self.selected, "category_id": self.selected.get("category_id") or "none"}
+        self.editor_error, self.editor_open = "", True
+
+    @rx.event
+    def set_editor_open(self, value: bool):
+        """Open/close the editor dialog."""
+        self.editor_open = value
+
+    @rx.event
+    def save(self, form: dict):
+        """Create or update a manual step from the editor form."""
+        content = {"instructions": form.get("instructions", ""), "help_text": form.get("help_text", ""), "group_label": form.get("group_label") or None, "commands": _parse_commands(form.get("commands_text", ""))}
+        category = None if form.get("category_id") in (None, "", "none") else form["category_id"]
+        fields = {"title": form.get("title", "").strip(), "step_type": form.get("step_type") or "action", "content": content, "visibility": form.get("visibility") or "team", "category_id": category}
+        try:
+            with session_scope() as session:
+                actor = self.actor(session)
+                if self.editor.get("id"):
+                    step = library_service.update_step(session=session, actor=actor, step_id=self.editor["id"], changes=fields)
+                else:
+                    step = library_service.create_step(session=session, actor=actor, **fields)
+                self.selected, self.selected_commands = _flat(step), _commands(step)
+        except ServiceError as exc:
+            self.editor_error = exc.message
+            return
+        self.editor_open = False
+        return [LibraryState.fetch, rx.toast.success("Step saved.")]
+
+    @rx.event
+    def add_category(self, form: dict):
+        """Create a category from the editor's small form."""
+        try:
+            with session_scope() as session:
+                actor = self.actor(session)
+                cat = library_service.create_category(session=session, actor=actor, name=form.get("name", "").strip())
+                self.categories = [{"id": str(c.id), "name": c.name} for c in library_service.list_categories(session=session, actor=actor)]
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        self.editor = {**self.editor, "category_id": str(cat.id)}
+        return rx.toast.success(f"Category “{cat.name}” added.")
+
+
+def _filters() -> rx.Component:
+    return rx.vstack(
+        rx.form(
+            rx.hstack(
+                rx.input(rx.input.slot(rx.icon("search", size=16)), name="q", placeholder="Search titles and instructions…", default_value=LibraryState.q, width="100%", data_testid="library-search"),
+                rx.button("Search", type="submit", data_testid="library-search-submit"),
+                width="100%",
+            ),
+            on_submit=LibraryState.search,
+            width="100%",
+        ),
+        rx.flex(
+            static_select(LibraryState.step_type, lambda v: LibraryState.set_filter("step_type", v), TYPES, "filter-type", "140px"),
+            id_select(LibraryState.category_id, lambda v: LibraryState.set_filter("category_id", v), LibraryState.categories, "All categories", "filter-category", "160px"),
+            id_select(LibraryState.group_label, lambda v: LibraryState.set_filter("group_label", v), LibraryState.group_labels, "All groups", "filter-group", "150px"),
+            static_select(LibraryState.visibility, lambda v: LibraryState.set_filter("visibility", v), VISIBILITIES, "filter-visibility", "150px"),
+            static_select(LibraryState.origin, lambda v: LibraryState.set_filter("origin", v), ORIGINS, "filter-origin", "150px"),
+            id_select(LibraryState.source_tree_id, lambda v: LibraryState.set_filter("source_tree_id", v), LibraryState.flows, "Any source flow", "filter-flow", "180px"),
+            rx.spacer(),
+            rx.hstack(rx.icon("arrow-up-down", size=14), static_select(LibraryState.sort, lambda v: LibraryState.set_filter("sort", v), SORTS, "sort", "140px"), align="center", spacing="1"),
+            wrap="wrap",
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        spacing="3",
+        padding_bottom="1rem",
+    )
+
+
+def _from_flow_chip(item: dict) -> rx.Component:
+    return rx.cond(
+        item["synced"] == "1",
+        rx.link(
+            rx.badge(rx.icon("git-fork", size=12), "From flow: " + item["source_tree_name"], color_scheme="violet", variant="surface"),
+            href=routes.FLOWS + "/" + item["source_tree_id"],
+            underline="none",
+            data_testid="from-flow-chip",
+        ),
+        rx.fragment(),
+    )
+
+
+def _row(item: dict) -> rx.Component:
+    active = LibraryState.selected.get("id", "") == item["id"]
+    return rx.box(
+        rx.hstack(
+            rx.vstack(
+                rx.hstack(kind_badge(item["step_type"]), rx.text(item["title"], weight="medium", size="3"), align="center", spacing="2"),
+                rx.text(item["instructions"], size="2", color_scheme="gray", trim="both", style={"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden"}),
+                rx.flex(
+                    _from_flow_chip(item),
+                    rx.cond(item["group_label"] != "", rx.badge(rx.icon("layers", size=12), item["group_label"], color_scheme="gray", variant="soft"), rx.fragment()),
+                    rx.cond(item["category_name"] != "", rx.badge(rx.icon("tag", size=12), item["category_name"], color_scheme="gray", variant="outline"), rx.fragment()),
+                    kind_badge(item["visibility"]),
+                    wrap="wrap",
+                    spacing="2",
+                ),
+                spacing="1",
+                align="start",
+                width="100%",
+            ),
+            rx.vstack(
+                rx.hstack(rx.icon("activity", size=14, color=rx.color("gray", 9)), rx.text(item["usage_count"] + " uses", size="1"), spacing="1", align="center"),
+                rating_text(item["rating_avg"], item["rating_count"]),
+                align="end",
+                spacing="1",
+                min_width="90px",
+            ),
+            width="100%",
+            align="start",
+        ),
+        padding="0.75rem 1rem",
+        border_radius="var(--radius-3)",
+        border=rx.cond(active, f"1px solid {rx.color('accent', 8)}", f"1px solid {rx.color('gray', 5)}"),
+        background=rx.cond(active, rx.color("accent", 2), rx.color("gray", 1)),
+        cursor="pointer",
+        _hover={"background": rx.color("gray", 3)},
+        on_click=LibraryState.select(item["id"]),
+        width="100%",
+        data_testid="library-item",
+    )
+
+
+def _delete_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=14), "Delete", color_scheme="red", variant="soft", size="2", data_testid="step-delete")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete this step?"),
+            rx.alert_dialog.description("It leaves the library. Sessions that used it keep their copy and show it as no longer available."),
+            rx.hstack(
+                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=LibraryState.delete, data_testid="step-delete-confirm")),
+                justify="end",
+                spacing="2",
+                padding_top="1rem",
+            ),
+        ),
+    )
+
+
+def _detail() -> rx.Component:
+    s = LibraryState.selected
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                kind_badge(s["step_type"]),
+                rx.spacer(),
+                rx.icon_button(rx.icon("x", size=16), variant="ghost", size="1", on_click=LibraryState.close_detail, aria_label="Close"),
+                width="100%",
+            ),
+            rx.heading(s["title"], size="4", data_testid="step-detail-title"),
+            rx.cond(
+                s["synced"] == "1",
+                rx.text("Sourced from: ", rx.link(s["source_tree_name"], href=routes.FLOWS + "/" + s["source_tree_id"], data_testid="sourced-from-link"), size="2"),
+                rx.text("Written by " + s["created_by_name"], size="2", color_scheme="gray"),
+            ),
+            rx.flex(
+                rx.cond(s["group_label"] != "", rx.badge(rx.icon("layers", size=12), "Group: " + s["group_label"], variant="soft", color_scheme="gray"), rx.fragment()),
+                rx.cond(s["category_name"] != "", rx.badge(rx.icon("tag", size=12), s["category_name"], variant="outline", color_scheme="gray"), rx.fragment()),
+                kind_badge(s["visibility"]),
+                wrap="wrap",
+                spacing="2",
+            ),
+            rx.separator(size="4"),
+            rx.text("Instructions", size="1", weight="bold", color_scheme="gray"),
+            rx.text(rx.cond(s["instructions"] != "", s["instructions"], "—"), size="2", white_space="pre-wrap"),
+            rx.cond(
+                s["help_text"] != "",
+                rx.callout(s["help_text"], icon="info", size="1", variant="surface", width="100%"),
+                rx.fragment(),
+            ),
+            rx.cond(
+                LibraryState.selected_commands.length() > 0,
+                rx.vstack(rx.text("Commands", size="1", weight="bold", color_scheme="gray"), rx.foreach(LibraryState.selected_commands, command_row), width="100%", spacing="2"),
+                rx.fragment(),
+            ),
+            rx.separator(size="4"),
+            rx.hstack(
+                rx.text(s["usage_count"] + " uses", size="2", color_scheme="gray"),
+                rx.spacer(),
+                rating_text(s["rating_avg"], s["rating_count"]),
+                width="100%",
+            ),
+            rx.hstack(rx.text("Your rating", size="2"), star_picker(s["my_rating"].to(int), LibraryState.rate), align="center", spacing="3"),
+            rx.separator(size="4"),
+            rx.cond(
+                s["synced"] == "1",
+                rx.hstack(
+                    rx.tooltip(rx.icon("lock", size=16, color=rx.color("gray", 10)), content="Managed by source flow — fork to customize"),
+                    rx.text("Managed by source flow — fork to customize", size="2", color_scheme="gray", data_testid="synced-lock"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.fragment(),
+            ),
+            rx.flex(
+                rx.button(rx.icon("copy-plus", size=14), "Save to my library", variant="soft", on_click=LibraryState.fork, data_testid="step-fork"),
+                rx.cond(
+                    (s["synced"] != "1") & (s["can_edit"] == "1"),
+                    rx.fragment(
+                        rx.button(rx.icon("pencil", size=14), "Edit", variant="soft", on_click=LibraryState.open_editor(False), data_testid="step-edit"),
+                        _delete_button(),
+                    ),
+                    rx.fragment(),
+                ),
+                wrap="wrap",
+                spacing="2",
+            ),
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+        width="100%",
+        data_testid="step-detail",
+    )
+
+
+def _editor() -> rx.Component:
+    e = LibraryState.editor
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(rx.cond(e["id"] != "", "Edit step", "New library step")),
+            rx.form(
+                rx.vstack(
+                    error_callout(LibraryState.editor_error),
+                    field("Title", rx.input(name="title", default_value=e["title"], required=True, max_length=255, width="100%", data_testid="editor-title")),
+                    rx.hstack(
+                        field("Type", rx.select(["action", "solution"], name="step_type", default_value=e["step_type"])),
+                        field("Visibility", rx.select(["private", "team", "public"], name="visibility", default_value=e["visibility"], data_testid="editor-visibility")),
+                        width="100%",
+                    ),
+                    field("Instructions", rx.text_area(name="instructions", default_value=e["instructions"], rows="4", width="100%", data_testid="editor-instructions")),
+                    field("Help text", rx.text_area(name="help_text", default_value=e["help_text"], rows="2", width="100%")),
+                    field("Commands", rx.text_area(name="commands_text", default_value=e["commands_text"], rows="3", width="100%", font_family="monospace"), "One per line; write “label | command” to name it."),
+                    rx.hstack(
+                        field("Group label", rx.input(name="group_label", default_value=e["group_label"], width="100%")),
+                        field(
+                            "Category",
+                            rx.select.root(
+                                rx.select.trigger(width="100%"),
+                                rx.select.content(rx.select.item("No category", value="none"), rx.foreach(LibraryState.categories, lambda c: rx.select.item(c["name"], value=c["id"]))),
+                                name="category_id",
+                                default_value=e["category_id"],
+                                key=e["category_id"],
+                            ),
+                        ),
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Save", type="submit", data_testid="editor-save"),
+                        justify="end",
+                        width="100%",
+                        spacing="2",
+                    ),
+                    spacing="3",
+                ),
+                on_submit=LibraryState.save,
+            ),
+            rx.separator(size="4", margin_y="0.75rem"),
+            rx.form(
+                rx.hstack(
+                    rx.input(name="name", placeholder="New category name", required=True, size="1", width="100%"),
+                    rx.button(rx.icon("plus", size=12), "Add category", size="1", variant="soft", type="submit"),
+                    width="100%",
+                ),
+                on_submit=LibraryState.add_category,
+                reset_on_submit=True,
+            ),
+            max_width="560px",
+        ),
+        open=LibraryState.editor_open,
+        on_open_change=LibraryState.set_editor_open,
+    )
+
+
+@rx.page(route=routes.LIBRARY, title="Library · ResolutionFlow", on_load=[AuthState.check_login, LibraryState.load])
 def library_page() -> rx.Component:
-    """Library."""
-    return app_layout(page_header("Library"), empty_state("library", "The step library is empty", "Steps from published flows and hand-written steps appear here."))
+    """The step library browser."""
+    return app_layout(
+        page_header(
+            "Step library",
+            rx.button(rx.icon("plus"), "New step", on_click=LibraryState.open_editor(True), data_testid="library-new"),
+            subtitle="Reusable steps from published flows and your team's own. Insert them into live sessions.",
+        ),
+        _filters(),
+        rx.grid(
+            rx.vstack(
+                rx.cond(
+                    LibraryState.items.length() > 0,
+                    rx.vstack(rx.foreach(LibraryState.items, _row), width="100%", spacing="2", data_testid="library-list"),
+                    empty_state("library", "No steps match", "Publish a flow to fill the library from its steps, clear the filters, or write a step by hand.", rx.button("New step", on_click=LibraryState.open_editor(True))),
+                ),
+                pager(LibraryState.offset, PAGE_SIZE, LibraryState.total, LibraryState.page_by(-1), LibraryState.page_by(1), "library-pager"),
+                width="100%",
+                spacing="2",
+            ),
+            rx.cond(LibraryState.selected.get("id", "") != "", rx.box(_detail(), position="sticky", top="1rem"), rx.fragment()),
+            columns=rx.cond(LibraryState.selected.get("id", "") != "", "3fr 2fr", "1fr"),
+            spacing="4",
+            width="100%",
+            align_items="start",
+        ),
+        _editor(),
+    )

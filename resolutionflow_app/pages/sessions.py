@@ -1,15 +1,209 @@
-"""Sessions page (filled in by its own issue; until then a clear empty state)."""
+"""Sessions page: your and your account's sessions with filters, and the "Start session" flow picker."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
 
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.library_widgets import id_select, pager, static_select
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import sessions as sessions_service
+from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 
+PAGE_SIZE = 25
+SCOPES = [("mine", "My sessions"), ("account", "Whole account")]
+OUTCOMES = [("all", "Any outcome"), ("open", "In progress"), ("resolved", "Resolved"), ("escalated", "Escalated"), ("abandoned", "Abandoned")]
 
-@rx.page(route=routes.SESSIONS, title="Sessions · ResolutionFlow", on_load=AuthState.check_login)
+
+def _day(value: str, end: bool = False) -> datetime | None:
+    """A yyyy-mm-dd input as the start (or end) of that UTC day."""
+    try:
+        return datetime.combine(date.fromisoformat(value), time.max if end else time.min, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _row(s) -> dict[str, str]:
+    d = s.model_dump(mode="json")
+    return {k: str(d.get(k) or "") for k in ("id", "tree_id", "tree_name", "tree_type", "user_name", "status", "outcome", "started_at", "completed_at")}
+
+
+class SessionsState(AuthState):
+    """One page of sessions, the filters, and the start-session picker."""
+
+    items: list[dict[str, str]] = []
+    total: int = 0
+    offset: int = 0
+    scope: str = "mine"
+    tree_id: str = "all"
+    outcome: str = "all"
+    date_from: str = ""
+    date_to: str = ""
+    flows: list[dict[str, str]] = []
+    picker_open: bool = False
+    picker_q: str = ""
+    starting: str = ""
+
+    @rx.event
+    def load(self):
+        """on_load: the published flows (filter + picker), then the first page."""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return
+            flows, _ = trees_service.list_trees(session=session, actor=actor, status="published", limit=500)
+            self.flows = [{"id": str(f.id), "name": f.name, "tree_type": f.tree_type, "description": f.description or ""} for f in flows]
+        self.offset = 0
+        return SessionsState.fetch
+
+    @rx.event
+    def fetch(self):
+        """Load the current page with the current filters."""
+        status, outcome = ("in_progress", None) if self.outcome == "open" else (None, None if self.outcome == "all" else self.outcome)
+        with session_scope() as session:
+            items, self.total = sessions_service.list_sessions(
+                session=session, actor=self.actor(session), scope=self.scope, tree_id=None if self.tree_id == "all" else self.tree_id,
+                outcome=outcome, status=status, date_from=_day(self.date_from), date_to=_day(self.date_to, end=True), limit=PAGE_SIZE, offset=self.offset,
+            )
+        self.items = [_row(s) for s in items]
+
+    @rx.event
+    def set_filter(self, name: str, value: str):
+        """Change one filter and reload from the first page."""
+        setattr(self, name, value)
+        self.offset = 0
+        return SessionsState.fetch
+
+    @rx.event
+    def page_by(self, delta: int):
+        """Previous/next page."""
+        self.offset = max(0, self.offset + delta * PAGE_SIZE)
+        return SessionsState.fetch
+
+    @rx.event
+    def set_picker_open(self, value: bool):
+        """Open/close the start-session picker."""
+        self.picker_open, self.picker_q = value, ""
+
+    @rx.event
+    def set_picker_q(self, value: str):
+        """Filter the picker's flows."""
+        self.picker_q = value
+
+    @rx.var
+    def picker_flows(self) -> list[dict[str, str]]:
+        """Published flows matching the picker's search."""
+        q = self.picker_q.strip().lower()
+        return [f for f in self.flows if not q or q in f["name"].lower() or q in f["description"].lower()]
+
+    @rx.event
+    def start(self, tree_id: str):
+        """Start a session on a flow and open the runner."""
+        self.starting = tree_id
+        try:
+            with session_scope() as session:
+                started = sessions_service.start_session(session=session, actor=self.actor(session), tree_id=tree_id)
+        except ServiceError as exc:
+            self.starting = ""
+            return rx.toast.error(exc.message)
+        self.starting, self.picker_open = "", False
+        return rx.redirect(routes.session_url(str(started.id)))
+
+
+def _flow_option(f: dict) -> rx.Component:
+    return rx.hstack(
+        rx.vstack(
+            rx.hstack(rx.text(f["name"], weight="medium"), kind_badge(f["tree_type"]), spacing="2", align="center"),
+            rx.text(f["description"], size="1", color_scheme="gray"),
+            spacing="1",
+            align="start",
+        ),
+        rx.spacer(),
+        rx.button(rx.icon("play", size=14), "Start", size="2", loading=SessionsState.starting == f["id"], on_click=SessionsState.start(f["id"]), data_testid="start-flow-" + f["name"]),
+        width="100%",
+        align="center",
+        padding="0.5rem 0.25rem",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+    )
+
+
+def _picker() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("play"), "Start session", data_testid="start-session")),
+        rx.dialog.content(
+            rx.dialog.title("Start a session"),
+            rx.dialog.description("Pick a published flow to work through live.", size="2", color_scheme="gray"),
+            rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Find a flow…", value=SessionsState.picker_q, on_change=SessionsState.set_picker_q, margin_y="0.75rem", data_testid="picker-search"),
+            rx.scroll_area(
+                rx.cond(
+                    SessionsState.picker_flows.length() > 0,
+                    rx.vstack(rx.foreach(SessionsState.picker_flows, _flow_option), spacing="0", width="100%"),
+                    rx.text("No published flows match. Publish a flow first on the Flows page.", size="2", color_scheme="gray"),
+                ),
+                max_height="360px",
+                type="auto",
+            ),
+            max_width="560px",
+        ),
+        open=SessionsState.picker_open,
+        on_open_change=SessionsState.set_picker_open,
+    )
+
+
+def _session_row(item: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(item["tree_name"], href=routes.SESSIONS + "/" + item["id"], data_testid="session-link")),
+        rx.table.cell(kind_badge(item["tree_type"])),
+        rx.table.cell(item["user_name"]),
+        rx.table.cell(kind_badge(item["status"])),
+        rx.table.cell(rx.cond(item["outcome"] != "", kind_badge(item["outcome"]), rx.text("—", color_scheme="gray"))),
+        rx.table.cell(rx.moment(item["started_at"], from_now=True)),
+    )
+
+
+@rx.page(route=routes.SESSIONS, title="Sessions · ResolutionFlow", on_load=[AuthState.check_login, SessionsState.load])
 def sessions_page() -> rx.Component:
-    """Sessions."""
-    return app_layout(page_header("Sessions"), empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot live."))
+    """Sessions list and the start picker."""
+    return app_layout(
+        page_header("Sessions", _picker(), subtitle="Live troubleshooting and checklists, with the full path taken."),
+        rx.flex(
+            rx.segmented_control.root(
+                *[rx.segmented_control.item(label, value=v) for v, label in SCOPES],
+                value=SessionsState.scope,
+                on_change=lambda v: SessionsState.set_filter("scope", v),
+                data_testid="filter-scope",
+            ),
+            id_select(SessionsState.tree_id, lambda v: SessionsState.set_filter("tree_id", v), SessionsState.flows, "All flows", "filter-flow", "200px"),
+            static_select(SessionsState.outcome, lambda v: SessionsState.set_filter("outcome", v), OUTCOMES, "filter-outcome", "150px"),
+            rx.hstack(
+                rx.text("From", size="2", color_scheme="gray"),
+                rx.input(type="date", value=SessionsState.date_from, on_change=lambda v: SessionsState.set_filter("date_from", v), data_testid="filter-from"),
+                rx.text("to", size="2", color_scheme="gray"),
+                rx.input(type="date", value=SessionsState.date_to, on_change=lambda v: SessionsState.set_filter("date_to", v), data_testid="filter-to"),
+                align="center",
+                spacing="2",
+            ),
+            wrap="wrap",
+            spacing="3",
+            align="center",
+            padding_bottom="1rem",
+        ),
+        rx.cond(
+            SessionsState.items.length() > 0,
+            rx.table.root(
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Type", "Engineer", "Status", "Outcome", "Started")])),
+                rx.table.body(rx.foreach(SessionsState.items, _session_row)),
+                width="100%",
+                variant="surface",
+                data_testid="sessions-table",
+            ),
+            empty_state("play", "No sessions here", "Start a session from a published flow to troubleshoot a ticket live, or widen the filters.", rx.button("Start session", on_click=SessionsState.set_picker_open(True))),
+        ),
+        pager(SessionsState.offset, PAGE_SIZE, SessionsState.total, SessionsState.page_by(-1), SessionsState.page_by(1), "sessions-pager"),
+    )

@@ -1,0 +1,205 @@
+"""Step library search benchmark: full-text index vs a naive LIKE '%q%' scan, on SQLite and PostgreSQL.
+
+Seeds 100,000 library steps (RF_BENCH_STEPS to change) into a throwaway database, then times the
+service's `list_steps(q=...)` (FTS5 on SQLite, tsvector/GIN on PostgreSQL; page of 50 + total)
+and the same query done as a LIKE scan, in the same process. Prints p50/p95 per engine and the
+ratios. No asserts.
+
+PostgreSQL: uses the server of RF_BENCH_POSTGRES_URL / RF_DATABASE_URL when it is a PostgreSQL
+URL (a scratch database is created and dropped there), otherwise starts a throwaway cluster
+(tests.pg_cluster). Set RF_BENCH_SKIP_PG=1 to run SQLite only.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("RF_SCHEDULER_ENABLED", "false")
+
+import sqlalchemy as sa  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from resolutionflow_app.db.engine import make_engine  # noqa: E402
+from resolutionflow_app.db.models import Account, LibraryStep, User  # noqa: E402
+from resolutionflow_app.db.types import utcnow  # noqa: E402
+from resolutionflow_app.services import library  # noqa: E402
+from resolutionflow_app.services.visibility import visible_steps  # noqa: E402
+
+N_STEPS = int(os.environ.get("RF_BENCH_STEPS", "100000"))
+ROUNDS = int(os.environ.get("RF_BENCH_ROUNDS", "40"))
+TERMS = [
+    "dns", "dhcp", "vpn", "printer", "spooler", "outlook", "mailbox", "firewall", "switch", "vlan", "wifi",
+    "access", "point", "reboot", "restart", "certificate", "password", "reset", "license", "teams", "sharepoint",
+    "onedrive", "backup", "restore", "firmware", "upgrade", "router", "gateway", "latency", "packet", "loss",
+    "driver", "update", "windows", "macos", "linux", "ssh", "rdp", "citrix", "domain", "controller", "group",
+    "policy", "kerberos", "ntp", "time", "sync", "disk", "space", "cleanup", "antivirus", "scan", "quarantine",
+    "meraki", "dashboard", "poe", "injector", "cable", "port", "flap", "duplex", "mismatch", "mtu", "proxy",
+]
+QUERIES = ["dns", "printer spooler", "vpn", "meraki dashboard", "rebo", "kerberos time", "zzzz-nomatch", "firmware upgrade", "reset password", "cert"]
+
+
+FILLER = ["the", "and", "check", "then", "on", "if", "is", "to", "a", "of", "in", "for", "with", "open", "run",
+          "make", "sure", "that", "it", "from", "user", "device", "settings", "click", "select", "verify", "not", "or",
+          "be", "at"]
+
+
+def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Zipf-distributed words: fillers most common, technical terms mid-frequency, a long tail."""
+    tail = sorted({"".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(rng.randint(2, 4))) for _ in range(6000)})
+    rng.shuffle(tail)
+    terms = TERMS[:]
+    rng.shuffle(terms)
+    words = FILLER + tail[:20] + [w for pair in zip(terms, tail[20:20 + len(terms)]) for w in pair] + tail[20 + len(terms):]
+    weights = [1.0 / (rank + 1) ** 1.05 for rank in range(len(words))]
+    return words, weights
+
+
+def _text(rng: random.Random, words: int, vocab: tuple[list[str], list[float]]) -> str:
+    return " ".join(rng.choices(vocab[0], weights=vocab[1], k=words))
+
+
+def seed(url: str) -> User:
+    """Fill a migrated database with N_STEPS steps over 20 accounts; returns the viewing user."""
+    engine = make_engine(url)
+    rng = random.Random(42)
+    vocab = _vocabulary(rng)
+    with Session(engine, expire_on_commit=False) as s:
+        accounts = [Account(name=f"Acct {i}") for i in range(20)]
+        s.add_all(accounts)
+        s.flush()
+        users = [User(account_id=a.id, email=f"bench{i}-{uuid.uuid4().hex[:6]}@example.com", name=f"U{i}", role="owner", password_hash="x") for i, a in enumerate(accounts)]
+        s.add_all(users)
+        s.commit()
+        viewer = users[0]
+    table = LibraryStep.__table__
+    batch: list[dict] = []
+    now = utcnow()
+    with engine.begin() as conn:
+        for i in range(N_STEPS):
+            k = rng.randrange(20)
+            batch.append({
+                "id": uuid.uuid4(), "account_id": accounts[k].id, "created_by": users[k].id, "category_id": None,
+                "title": _text(rng, rng.randint(3, 7), vocab).capitalize(), "step_type": rng.choice(("action", "action", "solution")),
+                "content": {"instructions": _text(rng, rng.randint(10, 40), vocab), "help_text": None, "commands": [], "group_label": None},
+                "visibility": rng.choice(("team", "team", "public", "private")), "usage_count": rng.randrange(50),
+                "rating_sum": 0, "rating_count": 0, "is_active": rng.random() > 0.02, "source_tree_id": None,
+                "source_node_id": None, "is_flow_synced": False, "last_synced_at": None, "created_at": now, "updated_at": now,
+            })
+            if len(batch) == 5000:
+                conn.execute(table.insert(), batch)
+                batch = []
+        if batch:
+            conn.execute(table.insert(), batch)
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("ANALYZE step_library"))
+        else:
+            conn.execute(sa.text("ANALYZE"))
+    engine.dispose()
+    return viewer
+
+
+def naive_search(session: Session, actor: User, q: str, limit: int = 50) -> tuple[list, int]:
+    """The baseline: every word as LIKE '%word%' over title and instructions (a full scan)."""
+    conds = [visible_steps(actor), LibraryStep.is_active.is_(True)]
+    instructions = LibraryStep.content["instructions"].as_string()
+    for token in library.search_tokens(q):
+        pattern = f"%{token}%"
+        conds.append(sa.or_(sa.func.lower(LibraryStep.title).like(pattern), sa.func.lower(instructions).like(pattern)))
+    total = session.exec(select(sa.func.count()).select_from(LibraryStep).where(*conds)).one()
+    rows = session.exec(select(LibraryStep).where(*conds).order_by(LibraryStep.usage_count.desc(), LibraryStep.created_at.desc()).limit(limit)).all()
+    return list(rows), int(total)
+
+
+def _time(fn, rounds: int) -> list[float]:
+    fn()  # warm caches
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
+
+
+def run(label: str, url: str) -> None:
+    """Seed, then time indexed vs naive search for each query on one database."""
+    from resolutionflow_app.cli import migrate
+
+    t0 = time.perf_counter()
+    migrate("head", url=url)
+    viewer = seed(url)
+    print(f"\n== {label}: {N_STEPS:,} steps seeded in {time.perf_counter() - t0:.1f} s ==")
+    engine = make_engine(url)
+    fast_all, slow_all = [], []
+    with Session(engine, expire_on_commit=False) as s:
+        actor = s.get(User, viewer.id)
+        print(f"{'query':<20}{'matches':>9}{'fts p50':>10}{'fts p95':>10}{'like p50':>10}{'like p95':>10}{'ratio p95':>11}")
+        for q in QUERIES:
+            total = library.list_steps(session=s, actor=actor, q=q, limit=50)[1]
+            naive_total = naive_search(s, actor, q)[1]
+            fast = _time(lambda: library.list_steps(session=s, actor=actor, q=q, limit=50), ROUNDS)
+            slow = _time(lambda: naive_search(s, actor, q), max(5, ROUNDS // 4))
+            fast_all += fast
+            slow_all += slow
+            print(f"{q:<20}{total:>9}{_pct(fast, .5):>10.2f}{_pct(fast, .95):>10.2f}{_pct(slow, .5):>10.2f}{_pct(slow, .95):>10.2f}{_pct(slow, .95) / max(_pct(fast, .95), 1e-6):>10.1f}x"
+                  + ("" if naive_total >= total else "  (!) index found more than the scan"))
+    engine.dispose()
+    print(f"ALL queries: indexed p50 {_pct(fast_all, .5):.2f} ms, p95 {_pct(fast_all, .95):.2f} ms; "
+          f"LIKE scan p50 {_pct(slow_all, .5):.2f} ms, p95 {_pct(slow_all, .95):.2f} ms; "
+          f"speed-up p50 {_pct(slow_all, .5) / _pct(fast_all, .5):.1f}x, p95 {_pct(slow_all, .95) / _pct(fast_all, .95):.1f}x "
+          f"(goal: p95 < 15 ms and >= 10x)")
+
+
+def _pg_urls() -> tuple[str, callable]:
+    """A scratch PostgreSQL database URL and a cleanup function."""
+    given = os.environ.get("RF_BENCH_POSTGRES_URL") or os.environ.get("RF_DATABASE_URL", "")
+    if given.startswith("postgresql"):
+        import psycopg
+
+        base = given.rsplit("/", 1)[0]
+        name = "rf_bench_" + uuid.uuid4().hex[:8]
+        admin = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def drop() -> None:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        return f"{base}/{name}", drop
+    from tests.pg_cluster import start_cluster
+
+    cluster = start_cluster("rf_bench")
+    return cluster.url, cluster.stop
+
+
+def main() -> int:
+    tmp = Path(tempfile.mkdtemp(prefix="rf-bench-"))
+    run("SQLite (FTS5)", f"sqlite:///{tmp / 'bench.db'}")
+    if os.environ.get("RF_BENCH_SKIP_PG") != "1":
+        try:
+            url, cleanup = _pg_urls()
+        except Exception as exc:  # noqa: BLE001 - no PostgreSQL on this machine
+            print(f"\nPostgreSQL skipped: {exc}")
+            return 0
+        try:
+            run("PostgreSQL (tsvector + GIN)", url)
+        finally:
+            cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,42 @@
+"""Analytics API: most-used library steps, popular ad-hoc steps and promoting them."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from resolutionflow_app.api.deps import Paging, current_user, db_session, page
+from resolutionflow_app.db.models import User
+from resolutionflow_app.services import analytics as analytics_service
+from resolutionflow_app.services.library import LibraryStepDTO
+
+router = APIRouter(tags=["analytics"])
+
+
+class PromoteBody(BaseModel):
+    content: str = Field(max_length=10000)
+    title: Optional[str] = Field(default=None, max_length=255)
+    visibility: Optional[str] = "team"
+
+
+@router.get("/analytics/ad-hoc-steps")
+def ad_hoc_steps(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """Ad-hoc steps typed in several sessions of the caller's account."""
+    items, total = analytics_service.popular_ad_hoc_steps(session=session, actor=user, limit=paging.limit, offset=paging.offset)
+    return page(items, total)
+
+
+@router.post("/analytics/ad-hoc-steps/promote", status_code=201)
+def promote(body: PromoteBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> LibraryStepDTO:
+    """Create a manual library step from an ad-hoc step's text."""
+    return analytics_service.promote_ad_hoc_step(session=session, actor=user, content=body.content, title=body.title, visibility=body.visibility or "team")
+
+
+@router.get("/analytics/most-used-steps")
+def most_used(limit: int = Query(10, ge=1, le=100), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """The most inserted library steps the caller may see."""
+    items = analytics_service.most_used_steps(session=session, actor=user, limit=limit)
+    return page(items, len(items))

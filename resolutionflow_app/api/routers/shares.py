@@ -1,0 +1,100 @@
+"""Share links: create for a session, revoke, list mine, view log, and open by token."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from resolutionflow_app.api.deps import Paging, client_ip, current_user, db_session, optional_user, page, share_rate_limit
+from resolutionflow_app.db.models import User
+from resolutionflow_app.domain.errors import NotFound
+from resolutionflow_app.services import shares as shares_service
+
+router = APIRouter(tags=["shares"])
+
+_TOKEN_IN_PATH = re.compile(r"(/share/|/shares/by-token/)[^/?#\s\"']+")
+
+
+def redact_share_tokens(text: str) -> str:
+    """Replace share tokens in URLs/paths with `***` (for log lines)."""
+    return _TOKEN_IN_PATH.sub(r"\1***", text)
+
+
+class _RedactShareTokens(logging.Filter):
+    """Keeps share tokens out of access logs: rewrites the formatted message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - never break logging
+            return True
+        if "/share" in message:
+            record.msg, record.args = redact_share_tokens(message), None
+        return True
+
+
+_FILTER = _RedactShareTokens()
+for _name in ("uvicorn.access", "granian.access", "_granian", "granian", "httpx", "reflex", "resolutionflow_app"):
+    logging.getLogger(_name).addFilter(_FILTER)
+
+
+class ShareBody(BaseModel):
+    visibility: str = Field(default="public", pattern="^(public|account)$")
+    share_name: str | None = Field(default=None, max_length=100)
+    expires_at: datetime | None = None
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("Share link not found.") from None
+
+
+@router.post("/sessions/{session_id}/shares", status_code=201)
+def create_share(session_id: str, body: ShareBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> shares_service.CreatedShareDTO:
+    """Create a read-only link (the engineer who started the session only); the raw token appears only here."""
+    try:
+        sid = uuid.UUID(session_id)
+    except ValueError:
+        raise NotFound("Session not found.") from None
+    return shares_service.create_share(session=session, actor=user, session_id=sid, **body.model_dump())
+
+
+@router.get("/shares/my-shares")
+def my_shares(paging: Paging = Depends(), session_id: uuid.UUID | None = None, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """Links I created, with status (active / expired / revoked), view count and last view."""
+    items, total = shares_service.list_my_shares(session=session, actor=user, session_id=session_id, limit=paging.limit, offset=paging.offset)
+    return page([i.model_dump(mode="json") for i in items], total)
+
+
+@router.get("/shares/by-token/{token}", dependencies=[Depends(share_rate_limit)])
+def by_token(token: str, request: Request, viewer: User | None = Depends(optional_user), session: Session = Depends(db_session)) -> shares_service.SharedSessionDTO:
+    """Open a link: 404 unknown/revoked, 410 expired, 401 account link without login, 403 other account."""
+    return shares_service.resolve_by_token(session=session, token=token, viewer=viewer, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+
+
+@router.get("/shares/{share_id}")
+def get_share(share_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> shares_service.ShareDTO:
+    """One of my links."""
+    return shares_service.get_share(session=session, actor=user, share_id=_uuid(share_id))
+
+
+@router.get("/shares/{share_id}/views")
+def share_views(share_id: str, paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """The view log of one of my links (newest first)."""
+    items, total = shares_service.list_views(session=session, actor=user, share_id=_uuid(share_id), limit=paging.limit, offset=paging.offset)
+    return page([i.model_dump(mode="json") for i in items], total)
+
+
+@router.delete("/shares/{share_id}", status_code=204)
+def revoke(share_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+    """Revoke one of my links (soft); others' links answer 404."""
+    shares_service.revoke_share(session=session, actor=user, share_id=_uuid(share_id))
+    return Response(status_code=204)

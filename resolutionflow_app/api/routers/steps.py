@@ -1,0 +1,120 @@
+"""Step library API: search, CRUD of manual steps, fork, rating, categories."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from resolutionflow_app.api.deps import Paging, current_user, db_session, page
+from resolutionflow_app.db.models import User
+from resolutionflow_app.services import library as library_service
+
+router = APIRouter(tags=["step library"])
+
+
+class StepBody(BaseModel):
+    title: str = Field(max_length=255)
+    step_type: str = "action"
+    content: Any = None
+    visibility: str = "team"
+    category_id: Optional[str] = None
+
+
+class StepUpdateBody(BaseModel):
+    title: Optional[str] = Field(default=None, max_length=255)
+    step_type: Optional[str] = None
+    content: Any = None
+    visibility: Optional[str] = None
+    category_id: Optional[str] = None
+
+
+class RatingBody(BaseModel):
+    rating: int
+
+
+class CategoryBody(BaseModel):
+    name: str = Field(max_length=100)
+    description: Optional[str] = Field(default=None, max_length=2000)
+
+
+@router.get("/steps")
+def list_steps(
+    q: Optional[str] = Query(None, max_length=200),
+    step_type: Optional[str] = None,
+    category_id: Optional[str] = None,
+    group_label: Optional[str] = None,
+    visibility: Optional[str] = None,
+    is_flow_synced: Optional[bool] = None,
+    source_tree_id: Optional[str] = None,
+    sort: str = "relevance",
+    paging: Paging = Depends(),
+    user: User = Depends(current_user),
+    session: Session = Depends(db_session),
+) -> dict:
+    """Search and filter the library steps the caller may see."""
+    items, total = library_service.list_steps(
+        session=session, actor=user, q=q, step_type=step_type, category_id=category_id, group_label=group_label,
+        visibility=visibility, is_flow_synced=is_flow_synced, source_tree_id=source_tree_id, sort=sort,
+        limit=paging.limit, offset=paging.offset,
+    )
+    return page(items, total)
+
+
+@router.post("/steps", status_code=201)
+def create_step(body: StepBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+    """Create a manual library step."""
+    return library_service.create_step(session=session, actor=user, **body.model_dump())
+
+
+@router.get("/step-categories")
+def list_categories(user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """The caller's account's step categories."""
+    items = library_service.list_categories(session=session, actor=user)
+    return page(items, len(items))
+
+
+@router.post("/step-categories", status_code=201)
+def create_category(body: CategoryBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.CategoryDTO:
+    """Add a step category to the caller's account."""
+    return library_service.create_category(session=session, actor=user, name=body.name, description=body.description)
+
+
+@router.get("/step-group-labels")
+def list_group_labels(user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """Distinct group labels (procedure sections) of visible steps."""
+    items = library_service.list_group_labels(session=session, actor=user)
+    return page(items, len(items))
+
+
+@router.get("/steps/{step_id}")
+def get_step(step_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+    """One step (soft-deleted ones answer with is_active false)."""
+    return library_service.get_step(session=session, actor=user, step_id=step_id)
+
+
+@router.put("/steps/{step_id}")
+def update_step(step_id: str, body: StepUpdateBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+    """Change a manual step (409 for flow-synced steps)."""
+    return library_service.update_step(session=session, actor=user, step_id=step_id, changes=body.model_dump(exclude_unset=True))
+
+
+@router.delete("/steps/{step_id}", status_code=204)
+def delete_step(step_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+    """Soft-delete a manual step (409 for flow-synced steps)."""
+    library_service.delete_step(session=session, actor=user, step_id=step_id)
+    return Response(status_code=204)
+
+
+@router.post("/steps/{step_id}/fork", status_code=201)
+def fork_step(step_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+    """Make a personal, editable copy of a step."""
+    return library_service.fork_step(session=session, actor=user, step_id=step_id)
+
+
+@router.put("/steps/{step_id}/rating")
+def rate_step(step_id: str, body: RatingBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+    """Rate a step 1..5 (replaces the caller's earlier rating)."""
+    return library_service.rate_step(session=session, actor=user, step_id=step_id, rating=body.rating)

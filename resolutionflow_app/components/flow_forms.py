@@ -1,0 +1,88 @@
+"""Form pieces shared by the tree and procedure editors: text fields, commands, problems, read-only views.
+
+Builders take the editor state class `S` (duck-typed: `sel`, `sel_commands`, `sel_problems`, handlers).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+DEBOUNCE_MS = 300
+
+
+def text_field(S, label: str, field: str, *, area: bool = False, placeholder: str = "", rows: str = "3") -> rx.Component:
+    """A labelled, debounced input bound to `S.sel[field]` that calls `S.set_node_field(field, value)`."""
+    common = dict(value=S.sel[field], on_change=lambda v: S.set_node_field(field, v), debounce_timeout=DEBOUNCE_MS,
+                  placeholder=placeholder, width="100%", data_testid=f"node-{field.replace('_', '-')}")
+    control = rx.text_area(rows=rows, resize="vertical", **common) if area else rx.input(**common)
+    return rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), control, spacing="1", width="100%")
+
+
+def _command_row(S, row: dict) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.input(value=row["label"], placeholder="Label (e.g. Check PoE)", on_change=lambda v: S.set_command(row["index"], "label", v), debounce_timeout=DEBOUNCE_MS, size="1", width="100%"),
+                rx.input(value=row["language"], placeholder="bash", on_change=lambda v: S.set_command(row["index"], "language", v), debounce_timeout=DEBOUNCE_MS, size="1", width="110px"),
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", on_click=S.remove_command(row["index"]), aria_label="Remove command"),
+                width="100%", spacing="2", align="center",
+            ),
+            rx.text_area(value=row["code"], placeholder="Command or script", on_change=lambda v: S.set_command(row["index"], "code", v), debounce_timeout=DEBOUNCE_MS,
+                         rows="2", width="100%", font_family="var(--code-font-family)", size="1", data_testid="command-code"),
+            spacing="2", width="100%",
+        ),
+        size="1", width="100%",
+    )
+
+
+def commands_editor(S) -> rx.Component:
+    """Editable list of `{label, language, code}` commands of the selected node."""
+    return rx.vstack(
+        rx.hstack(
+            rx.text("Commands", size="1", weight="medium", color_scheme="gray"),
+            rx.spacer(),
+            rx.button(rx.icon("plus", size=14), "Add command", size="1", variant="soft", on_click=S.add_command, data_testid="add-command"),
+            width="100%", align="center",
+        ),
+        rx.foreach(S.sel_commands, lambda row: _command_row(S, row)),
+        spacing="2", width="100%",
+    )
+
+
+def commands_view(S) -> rx.Component:
+    """Read-only commands of the selected node."""
+    return rx.cond(
+        S.sel_commands.length() > 0,
+        rx.vstack(
+            rx.text("Commands", size="1", weight="medium", color_scheme="gray"),
+            rx.foreach(S.sel_commands, lambda row: rx.vstack(
+                rx.cond(row["label"] != "", rx.text(row["label"], size="1", weight="medium"), rx.fragment()),
+                rx.code_block(row["code"], language="bash", wrap_long_lines=True, font_size="12px", width="100%"),
+                spacing="1", width="100%",
+            )),
+            spacing="2", width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def problems_callout(S) -> rx.Component:
+    """The selected node's validation problems."""
+    return rx.cond(
+        S.sel_problems.length() > 0,
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.vstack(rx.foreach(S.sel_problems, lambda m: rx.text(m, size="1")), spacing="1"),
+            color_scheme="red", size="1", width="100%", data_testid="node-problems",
+        ),
+        rx.fragment(),
+    )
+
+
+def read_text(label: str, value: rx.Var) -> rx.Component:
+    """A read-only labelled paragraph, hidden when empty."""
+    return rx.cond(
+        value != "",
+        rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), rx.text(value, size="2", white_space="pre-wrap"), spacing="1", width="100%"),
+        rx.fragment(),
+    )

@@ -1,0 +1,101 @@
+"""Which nodes of a published flow become step-library entries, and with what content (sync seed)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+from pydantic import BaseModel
+
+from resolutionflow_app.domain.tree_schema import normalize_commands
+
+TITLE_MAX = 255
+
+
+class ExtractedStep(BaseModel):
+    """One library entry to upsert, keyed by `source_node_id` within its flow."""
+
+    source_node_id: str
+    title: str
+    step_type: str
+    content: dict[str, Any]
+    visibility: str
+
+
+def resolve_visibility(*, is_public: bool, account_id: Optional[str] = None) -> str:
+    """The flow's library visibility: public flows give 'public', every other flow 'team'."""
+    del account_id  # With or without an account a private flow maps to 'team' (seed table).
+    return "public" if is_public else "team"
+
+
+def _title(node: dict[str, Any]) -> str:
+    return str(node.get("title") or "").strip()[:TITLE_MAX]
+
+
+def _procedure_steps(structure: dict[str, Any], flow_visibility: str) -> Iterator[ExtractedStep]:
+    group_label: Optional[str] = None
+    for node in structure.get("steps") or []:
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "section_header":
+            group_label = node.get("title") or None
+            continue
+        if node.get("type") != "procedure_step" or not isinstance(node.get("id"), str) or not node["id"]:
+            continue
+        override = node.get("library_visibility")
+        yield ExtractedStep(
+            source_node_id=node["id"],
+            title=_title(node),
+            step_type="action",
+            content={
+                "instructions": node.get("description") or node.get("title") or "",
+                "help_text": node.get("expected_outcome"),
+                "commands": normalize_commands(node.get("commands")),
+                "group_label": group_label,
+            },
+            visibility=override if override in ("team", "public") else flow_visibility,
+        )
+
+
+def _troubleshooting_steps(structure: dict[str, Any], flow_visibility: str) -> Iterator[ExtractedStep]:
+    for node in structure.get("nodes") or []:
+        if not isinstance(node, dict) or node.get("type") not in ("action", "solution"):
+            continue
+        if not isinstance(node.get("id"), str) or not node["id"]:
+            continue
+        yield ExtractedStep(
+            source_node_id=node["id"],
+            title=_title(node),
+            step_type="action" if node["type"] == "action" else "solution",
+            content={
+                "instructions": node.get("description") or node.get("title") or "",
+                "help_text": None,
+                "commands": [],
+                "group_label": None,
+            },
+            visibility=flow_visibility,
+        )
+
+
+def extract_steps(*, tree_type: str, structure: dict[str, Any], is_public: bool, account_id: Optional[str] = None) -> list[ExtractedStep]:
+    """The library entries a published flow yields, in flow order (first occurrence of an id wins).
+
+    Args:
+        tree_type: troubleshooting, procedural or maintenance.
+        structure: the flow's `tree_structure`.
+        is_public: the flow's `is_public` flag.
+        account_id: the flow's account (does not change the result; kept for the seed's table).
+
+    Returns:
+        procedure_step nodes (procedures) or action/solution nodes (troubleshooting) as ExtractedStep.
+    """
+    flow_visibility = resolve_visibility(is_public=is_public, account_id=account_id)
+    if not isinstance(structure, dict):
+        return []
+    gen = _troubleshooting_steps if tree_type == "troubleshooting" else _procedure_steps
+    seen: set[str] = set()
+    out = []
+    for step in gen(structure, flow_visibility):
+        if step.source_node_id not in seen:
+            seen.add(step.source_node_id)
+            out.append(step)
+    return out

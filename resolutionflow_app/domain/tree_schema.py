@@ -1,0 +1,170 @@
+"""Typed shapes of `tree_structure` for each tree type, default skeletons and command normalisation."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+TREE_TYPES = ("troubleshooting", "procedural", "maintenance")
+PROCEDURE_TYPES = ("procedural", "maintenance")
+TROUBLESHOOTING_NODE_TYPES = ("decision", "action", "solution")
+PROCEDURE_NODE_TYPES = ("section_header", "procedure_step", "procedure_end")
+MAX_NODES = 5000
+
+
+class StructureError(ValueError):
+    """The structure is not the JSON shape its tree type requires (junk, not a fixable draft)."""
+
+
+class _Loose(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class CommandItem(_Loose):
+    """One command as authors write it: `{language, code, label}`."""
+
+    language: Optional[str] = None
+    code: Optional[str] = None
+    label: Optional[str] = None
+
+
+Commands = Optional[Union[str, list[Union[str, CommandItem]]]]
+
+
+class Position(_Loose):
+    """Saved canvas position of a node."""
+
+    x: float = 0
+    y: float = 0
+
+
+class Option(_Loose):
+    """An answer of a decision node, leading to `next`."""
+
+    label: Optional[str] = None
+    next: Optional[str] = None
+
+
+class TroubleshootingNode(_Loose):
+    """A node of a troubleshooting tree: decision, action or solution."""
+
+    id: Optional[str] = None
+    type: Optional[str] = None
+    title: Optional[str] = None
+    description: Optional[str] = None
+    help_text: Optional[str] = None
+    commands: Commands = None
+    options: Optional[list[Option]] = None
+    next: Optional[str] = None
+    position: Optional[Position] = None
+    automation_id: Optional[str] = None
+
+
+class TroubleshootingStructure(_Loose):
+    """`{start_node_id, nodes: [...]}`."""
+
+    start_node_id: Optional[str] = None
+    nodes: list[TroubleshootingNode] = Field(default_factory=list, max_length=MAX_NODES)
+
+
+class ProcedureNode(_Loose):
+    """A node of a procedure: section_header, procedure_step or procedure_end."""
+
+    id: Optional[str] = None
+    type: Optional[str] = None
+    title: Optional[str] = None
+    description: Optional[str] = None
+    expected_outcome: Optional[str] = None
+    help_text: Optional[str] = None
+    commands: Commands = None
+    library_visibility: Optional[Literal["team", "public"]] = None
+
+
+class ProcedureStructure(_Loose):
+    """`{steps: [...]}`."""
+
+    steps: list[ProcedureNode] = Field(default_factory=list, max_length=MAX_NODES)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:3]:
+        loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.get("loc", ()))
+        parts.append(f"tree_structure{loc}: {err.get('msg', 'invalid')}")
+    return "The flow structure is malformed: " + "; ".join(parts) + "."
+
+
+def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
+    """Check that `structure` has the JSON shape of `tree_type` (drafts may still have problems).
+
+    Args:
+        tree_type: troubleshooting, procedural or maintenance.
+        structure: the submitted `tree_structure`.
+
+    Returns:
+        The structure unchanged (a dict).
+
+    Raises:
+        StructureError: unknown type, not an object, or fields of the wrong JSON type.
+    """
+    if tree_type not in TREE_TYPES:
+        raise StructureError(f"Unknown flow type '{tree_type}'; use one of: {', '.join(TREE_TYPES)}.")
+    if not isinstance(structure, dict):
+        raise StructureError("The flow structure must be a JSON object.")
+    model = TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure
+    key = "nodes" if tree_type == "troubleshooting" else "steps"
+    if key not in structure:
+        raise StructureError(f"A {tree_type} flow structure needs a '{key}' list.")
+    try:
+        model.model_validate(structure)
+    except ValidationError as exc:
+        raise StructureError(_describe(exc)) from None
+    return structure
+
+
+def default_structure(tree_type: str) -> dict[str, Any]:
+    """A sensible starting skeleton for a new flow of `tree_type`."""
+    if tree_type == "troubleshooting":
+        return {
+            "start_node_id": "start",
+            "nodes": [
+                {"id": "start", "type": "decision", "title": "What is the problem?",
+                 "options": [{"label": "Fixed", "next": "solved"}]},
+                {"id": "solved", "type": "solution", "title": "Problem solved"},
+            ],
+        }
+    return {
+        "steps": [
+            {"id": "step_1", "type": "procedure_step", "title": "First step"},
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
+
+
+def normalize_commands(commands: Any) -> list[dict[str, Any]]:
+    """Normalise `commands` (a string, or a list of `{language, code, label}` / strings).
+
+    Args:
+        commands: the node's `commands` value, any of the accepted shapes or None.
+
+    Returns:
+        A list of `{label, command, command_type}`; empty commands are dropped.
+    """
+    if commands is None:
+        return []
+    if isinstance(commands, str):
+        return [{"label": "", "command": commands, "command_type": None}] if commands.strip() else []
+    out: list[dict[str, Any]] = []
+    if not isinstance(commands, list):
+        return out
+    for item in commands:
+        if isinstance(item, str):
+            if item.strip():
+                out.append({"label": "", "command": item, "command_type": None})
+        elif isinstance(item, dict):
+            code = item.get("code", item.get("command"))
+            if isinstance(code, str) and code.strip():
+                out.append({"label": item.get("label") or "", "command": code,
+                            "command_type": item.get("language", item.get("command_type"))})
+    return out

@@ -1,0 +1,1 @@
+"""Outbound adapters: SSRF-guarded HTTP, secrets encryption, webhooks, LLM providers, MCP, documents."""

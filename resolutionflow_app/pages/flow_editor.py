@@ -1,0 +1,559 @@
+"""Flow editor (/flows/[tree_id]): canvas or procedure list, autosave, publish, versions, forks, export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+import reflex as rx
+
+from resolutionflow_app import routes
+from resolutionflow_app.components import flow_panels as panels
+from resolutionflow_app.components.layout import app_layout
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.domain import flow_editing as ops
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.domain.tree_validation import validate_structure
+from resolutionflow_app.services import auth as auth_service
+from resolutionflow_app.services import trees as trees_service
+from resolutionflow_app.state.auth import AuthState
+
+AUTOSAVE_SECONDS = 1.0
+KIND_LABELS = {"decision": "Decision", "action": "Action", "solution": "Solution", "section_header": "Section",
+               "procedure_step": "Step", "procedure_end": "End"}
+
+
+def _save(token: str, tree_id: str, changes: dict[str, Any]):
+    """Write pending changes for the autosave task (runs in a worker thread)."""
+    with session_scope() as session:
+        actor = auth_service.user_for_token(session=session, token=token)
+        return trees_service.update_tree(session=session, actor=actor, tree_id=tree_id, changes=changes)
+
+
+def _problem_lines(exc: ServiceError, structure: dict[str, Any]) -> list[str]:
+    """Publish problems as `Node title: message` lines."""
+    lines = []
+    for p in exc.problems or []:
+        node = ops.find(structure, p.get("node_id") or "") if isinstance(p, dict) else None
+        prefix = f"{(node or {}).get('title') or p.get('node_id')}: " if node or (isinstance(p, dict) and p.get("node_id")) else ""
+        lines.append(prefix + str(p.get("message") if isinstance(p, dict) else p))
+    return lines or [exc.message]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", (name or "flow").lower()).strip("-")[:60] or "flow"
+
+
+class FlowEditorState(AuthState):
+    """The open flow: its metadata, its structure (the one big var), selection and save status."""
+
+    meta: dict[str, str] = {}
+    version: int = 0
+    is_public: bool = False
+    is_active: bool = True
+    can_edit: bool = False
+    has_parent_updates: bool = False
+    forks_count: int = 0
+    structure: dict[str, Any] = {}
+    loaded: bool = False
+    load_error: str = ""
+    selected_id: str = ""
+    save_state: str = "saved"
+    save_error: str = ""
+    edit_seq: int = 0
+    publish_errors: list[str] = []
+    fork_open: bool = False
+    fork_error: str = ""
+    delete_open: bool = False
+    history_open: bool = False
+    versions: list[dict[str, str]] = []
+    versions_total: int = 0
+    version_view: dict[str, Any] = {}
+    version_view_open: bool = False
+    restore_target: int = 0
+    forks_open: bool = False
+    forks: list[dict[str, str]] = []
+    _dirty: list[str] = []
+    _autosaving: bool = False
+
+    # ------------------------------------------------------------------ derived (no DB)
+
+    @rx.var
+    def tree_type(self) -> str:
+        """troubleshooting, procedural or maintenance."""
+        return self.meta.get("tree_type", "")
+
+    @rx.var
+    def is_troubleshooting(self) -> bool:
+        """True for decision trees (canvas editor)."""
+        return self.meta.get("tree_type") == "troubleshooting"
+
+    @rx.var
+    def editable(self) -> bool:
+        """True when the user may change this flow (authors of the account, owners)."""
+        return self.can_edit and self.loaded and not self.load_error
+
+    @rx.var
+    def problems(self) -> list[dict[str, str]]:
+        """Live validation of the structure being edited (the same rules as publishing)."""
+        if not self.meta.get("tree_type") or not self.structure:
+            return []
+        found = validate_structure(self.meta["tree_type"], self.structure)
+        return [{"node_id": p.node_id or "", "message": p.message, "title": ((ops.find(self.structure, p.node_id) or {}).get("title") or p.node_id) if p.node_id else "Flow"} for p in found]
+
+    @rx.var
+    def sel(self) -> dict[str, str]:
+        """The selected node's text fields."""
+        node = ops.find(self.structure, self.selected_id) if self.selected_id else None
+        if node is None:
+            return {}
+        out = {k: str(node.get(k) or "") for k in ("id", "type", "title", "description", "help_text", "expected_outcome", "next")}
+        out["kind_label"] = KIND_LABELS.get(out["type"], out["type"] or "Node")
+        out["library_visibility"] = node.get("library_visibility") or "inherit"
+        out["is_start"] = "1" if self.structure.get("start_node_id") == node.get("id") else ""
+        return out
+
+    @rx.var
+    def sel_options(self) -> list[dict[str, str]]:
+        """Answer options of the selected decision."""
+        node = ops.find(self.structure, self.selected_id) if self.selected_id else None
+        options = (node or {}).get("options") or []
+        return [{"index": str(i), "label": str(o.get("label") or ""), "next": str(o.get("next") or "") or "__none__"} for i, o in enumerate(options) if isinstance(o, dict)]
+
+    @rx.var
+    def sel_commands(self) -> list[dict[str, str]]:
+        """Commands of the selected node as editable rows."""
+        node = ops.find(self.structure, self.selected_id) if self.selected_id else None
+        return [{"index": str(i), **row} for i, row in enumerate(ops.command_list(node))]
+
+    @rx.var
+    def sel_problems(self) -> list[str]:
+        """Problems of the selected node."""
+        return [p["message"] for p in self.problems if p["node_id"] and p["node_id"] == self.selected_id]
+
+    @rx.var
+    def node_choices(self) -> list[dict[str, str]]:
+        """Nodes a link can point to: `{id, label}` (excluding the selected one)."""
+        return [{"id": n["id"], "label": f"{KIND_LABELS.get(n.get('type'), '?')}: {n.get('title') or n['id']}"} for n in ops.items(self.structure) if isinstance(n.get("id"), str) and n["id"] and n["id"] != self.selected_id]
+
+    @rx.var
+    def steps(self) -> list[dict[str, str]]:
+        """Procedure rows: id, type, title, number, visibility, problem count, first/last flags."""
+        rows, number, items = [], 0, ops.items(self.structure)
+        bad = {p["node_id"] for p in self.problems if p["node_id"]}
+        for i, s in enumerate(items):
+            number += s.get("type") == "procedure_step"
+            rows.append({"id": str(s.get("id") or ""), "type": str(s.get("type") or ""), "title": str(s.get("title") or ""),
+                         "number": str(number) if s.get("type") == "procedure_step" else "", "visibility": str(s.get("library_visibility") or ""),
+                         "bad": "1" if s.get("id") in bad else "", "first": "1" if i == 0 else "", "last": "1" if i == len(items) - 1 else "",
+                         "commands": str(len(ops.command_list(s)))})
+        return rows
+
+    @rx.var
+    def save_label(self) -> str:
+        """What the save indicator says."""
+        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved"}.get(self.save_state, "Saved")
+
+    @rx.var
+    def file_base(self) -> str:
+        """Download name for exports."""
+        return _slug(self.meta.get("name", "flow"))
+
+    @rx.var
+    def version_view_steps(self) -> list[dict[str, str]]:
+        """Rows of the version being viewed (procedures)."""
+        return [{"type": str(s.get("type") or ""), "title": str(s.get("title") or "")} for s in ops.items(self.version_view.get("structure") or {})]
+
+    # ------------------------------------------------------------------ loading
+
+    def _set_tree(self, dto) -> None:
+        self.meta = {k: str(getattr(dto, k) or "") for k in ("id", "name", "description", "tree_type", "status", "author_name", "parent_tree_id", "parent_name", "fork_reason", "account_id")}
+        self.meta["updated_at"] = dto.updated_at.isoformat()
+        self.version, self.is_public, self.is_active, self.can_edit = dto.version, dto.is_public, dto.is_active, dto.can_edit
+        self.has_parent_updates, self.forks_count = dto.has_parent_updates, dto.forks_count
+
+    def _route_id(self) -> str:
+        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
+
+    def _flush(self) -> None:
+        """Save what the previous flow still had pending before another flow replaces it."""
+        if self._dirty and self.meta.get("id"):
+            try:
+                _save(self.token, self.meta["id"], self._pending())
+            except ServiceError:
+                pass
+        self._dirty = []
+
+    @rx.event
+    def load(self):
+        """on_load: fetch the flow named in the URL."""
+        self._flush()
+        self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
+        self.history_open = self.forks_open = self.fork_open = self.delete_open = self.version_view_open = False
+        try:
+            with session_scope() as session:
+                actor = self.actor(session)
+                if actor is None:
+                    return
+                dto = trees_service.get_tree(session=session, actor=actor, tree_id=self._route_id())
+        except ServiceError as exc:
+            self.load_error, self.loaded = exc.message, True
+            return
+        self._set_tree(dto)
+        self.structure, self.loaded = dto.tree_structure, True
+
+    # ------------------------------------------------------------------ autosave
+
+    def _pending(self) -> dict[str, Any]:
+        values = {"tree_structure": self.structure, "name": self.meta.get("name", ""), "description": self.meta.get("description") or None}
+        return {k: values[k] for k in self._dirty}
+
+    def _changed(self, *keys: str):
+        """Mark fields dirty and (re)start the debounced autosave."""
+        if not self.can_edit:
+            return None
+        self._dirty = sorted(set(self._dirty) | set(keys))
+        self.edit_seq += 1
+        self.save_state, self.save_error = "dirty", ""
+        return FlowEditorState.autosave
+
+    @rx.event(background=True)
+    async def autosave(self):
+        """Debounced autosave: waits until edits pause for ~1 s, then writes them with update_tree."""
+        async with self:
+            if self._autosaving:
+                return
+            self._autosaving = True
+        try:
+            await self._autosave_loop()
+        finally:
+            async with self:
+                self._autosaving = False
+
+    async def _autosave_loop(self) -> None:
+        while True:
+            async with self:
+                seq = self.edit_seq
+            await asyncio.sleep(AUTOSAVE_SECONDS)
+            async with self:
+                if self.edit_seq != seq:
+                    continue
+                if not self._dirty or not self.meta.get("id"):
+                    return
+                token, tree_id, changes = self.token, self.meta["id"], self._pending()
+                self._dirty, self.save_state = [], "saving"
+            try:
+                dto, error = await asyncio.to_thread(_save, token, tree_id, changes), None
+            except ServiceError as exc:
+                dto, error = None, exc
+            async with self:
+                if self.meta.get("id") != tree_id:
+                    return
+                if error is not None:
+                    self._dirty = sorted(set(self._dirty) | set(changes))
+                    self.save_state, self.save_error = "error", error.message
+                    return
+                self._set_tree(dto)
+                self.save_state = "dirty" if self._dirty else "saved"
+                if not self._dirty:
+                    return
+
+    @rx.event
+    def save_now(self):
+        """Write pending changes immediately (the indicator's retry)."""
+        return self._commit({})
+
+    def _commit(self, extra: dict[str, Any], success: str = ""):
+        """Write pending edits plus `extra` (status, flags) in one update_tree call."""
+        changes = {**self._pending(), **extra}
+        if not changes:
+            return None
+        try:
+            with session_scope() as session:
+                dto = trees_service.update_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), changes=changes)
+        except ServiceError as exc:
+            if exc.problems:
+                self.publish_errors = _problem_lines(exc, self.structure)
+            return rx.toast.error(exc.message)
+        self._set_tree(dto)
+        self._dirty, self.save_state, self.save_error, self.publish_errors = [], "saved", "", []
+        return rx.toast.success(success) if success else None
+
+    # ------------------------------------------------------------------ flow-level actions
+
+    @rx.event
+    def set_name(self, value: str):
+        """Rename the flow (autosaved)."""
+        self.meta = {**self.meta, "name": value}
+        return self._changed("name")
+
+    @rx.event
+    def set_description(self, value: str):
+        """Change the flow description (autosaved)."""
+        self.meta = {**self.meta, "description": value}
+        return self._changed("description")
+
+    @rx.event
+    def publish(self):
+        """Publish (syncs the step library); problems are listed when refused."""
+        self.publish_errors = []
+        return self._commit({"status": "published"}, "Published. Engineers can now run it and its steps are in the library.")
+
+    @rx.event
+    def unpublish(self):
+        """Back to draft (library entries stay)."""
+        return self._commit({"status": "draft"}, "Unpublished: the flow is a draft again.")
+
+    @rx.event
+    def set_active(self, value: bool):
+        """Deactivate or reactivate the flow."""
+        return self._commit({"is_active": value}, "Flow reactivated." if value else "Flow deactivated; its library steps are hidden.")
+
+    @rx.event
+    def set_public(self, value: bool):
+        """Share with every account (once published) or keep it to the team."""
+        return self._commit({"is_public": value}, "Visible to every account once published." if value else "Visible to your team only.")
+
+    @rx.event
+    def set_delete_open(self, value: bool):
+        """Open or close the delete confirmation."""
+        self.delete_open = value
+
+    @rx.event
+    def delete_flow(self):
+        """Delete the flow for good (forks keep working, orphaned)."""
+        try:
+            with session_scope() as session:
+                trees_service.delete_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"))
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        self._dirty, self.delete_open, self.meta = [], False, {}
+        return [rx.toast.success("Flow deleted."), rx.redirect(routes.FLOWS)]
+
+    @rx.event
+    def set_fork_open(self, value: bool):
+        """Open or close the fork dialog."""
+        self.fork_open, self.fork_error = value, ""
+
+    @rx.event
+    def fork(self, form: dict):
+        """Fork into a private draft and open it."""
+        self._flush()
+        try:
+            with session_scope() as session:
+                dto = trees_service.fork_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), fork_reason=(form.get("fork_reason") or "").strip() or None)
+        except ServiceError as exc:
+            self.fork_error = exc.message
+            return
+        self.fork_open = False
+        return [rx.toast.success(f"Forked as “{dto.name}”."), rx.redirect(routes.flow_url(str(dto.id)))]
+
+    @rx.event
+    def set_forks_open(self, value: bool):
+        """Open the forks list (loads it)."""
+        self.forks_open = value
+        if not value:
+            return None
+        with session_scope() as session:
+            items, _ = trees_service.list_forks(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), limit=100)
+        self.forks = [{"id": str(t.id), "name": t.name, "author_name": t.author_name or "—", "status": t.status, "reason": t.fork_reason or "", "created_at": t.created_at.isoformat()} for t in items]
+
+    @rx.event
+    def set_history_open(self, value: bool):
+        """Open the version history drawer (loads it)."""
+        self.history_open = value
+        if not value:
+            return None
+        with session_scope() as session:
+            items, self.versions_total = trees_service.list_versions(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), limit=100)
+        self.versions = [{"version": str(v.version), "created_at": v.created_at.isoformat(), "by": v.created_by_name or "—"} for v in items]
+
+    @rx.event
+    def view_version(self, version: str):
+        """Show one saved version read-only."""
+        try:
+            with session_scope() as session:
+                v = trees_service.get_version(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), version=version)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        self.version_view = {"version": v.version, "name": v.name, "created_at": v.created_at.isoformat(), "structure": v.tree_structure}
+        self.version_view_open = True
+
+    @rx.event
+    def set_version_view_open(self, value: bool):
+        """Close the version viewer."""
+        self.version_view_open = value
+
+    @rx.event
+    def ask_restore(self, version: str):
+        """Ask before restoring `version` (0 closes the question)."""
+        self.restore_target = int(version or 0)
+
+    @rx.event
+    def restore(self):
+        """Make the chosen version current again (a new version)."""
+        self._flush()
+        try:
+            with session_scope() as session:
+                dto = trees_service.restore_version(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), version=self.restore_target)
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        restored, self.restore_target, self.version_view_open, self.history_open = self.restore_target, 0, False, False
+        self._set_tree(dto)
+        self.structure, self.selected_id, self.save_state = dto.tree_structure, "", "saved"
+        return rx.toast.success(f"Version {restored} restored as version {dto.version}.")
+
+    @rx.event
+    def export_json(self):
+        """Download the flow as a JSON export."""
+        try:
+            with session_scope() as session:
+                data = trees_service.export_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"))
+        except ServiceError as exc:
+            return rx.toast.error(exc.message)
+        return rx.download(data=json.dumps(data, indent=2, ensure_ascii=False), filename=f"{self.file_base}.json", mime_type="application/json")
+
+    # ------------------------------------------------------------------ node editing (pure ops + autosave)
+
+    def _edit(self, structure: dict[str, Any]):
+        self.structure = structure
+        return self._changed("tree_structure")
+
+    @rx.event
+    def select_node(self, node_id: str):
+        """Select a node (from the canvas or the list); "" clears."""
+        self.selected_id = node_id or ""
+
+    @rx.event
+    def add_node(self, payload: dict):
+        """Canvas toolbar: add a node at the given position and select it."""
+        if not self.can_edit:
+            return None
+        structure, self.selected_id = ops.add_node(self.structure, payload.get("kind", "action"), {"x": payload.get("x"), "y": payload.get("y")}, payload.get("positions"))
+        return self._edit(structure)
+
+    @rx.event
+    def move_nodes(self, positions: dict):
+        """Canvas: nodes were dragged (or auto-laid out); save their positions."""
+        return self._edit(ops.move_nodes(self.structure, positions)) if self.can_edit else None
+
+    @rx.event
+    def connect_nodes(self, payload: dict):
+        """Canvas: a handle was connected to a node."""
+        if not self.can_edit:
+            return None
+        return self._edit(ops.connect(self.structure, payload.get("source", ""), payload.get("sourceHandle", ""), payload.get("target", "")))
+
+    @rx.event
+    def delete_edges(self, edges: list):
+        """Canvas: edges were deleted with the keyboard."""
+        structure = self.structure
+        for e in edges if self.can_edit else []:
+            structure = ops.disconnect(structure, e.get("source", ""), e.get("sourceHandle", ""))
+        return self._edit(structure) if self.can_edit else None
+
+    @rx.event
+    def delete_nodes(self, node_ids: list):
+        """Delete nodes (canvas keyboard or the panel's delete button)."""
+        if not self.can_edit or not node_ids:
+            return None
+        if self.selected_id in node_ids:
+            self.selected_id = ""
+        return self._edit(ops.delete_nodes(self.structure, node_ids))
+
+    @rx.event
+    def delete_selected(self):
+        """Delete the selected node or step."""
+        return FlowEditorState.delete_nodes([self.selected_id])
+
+    @rx.event
+    def set_node_field(self, field: str, value: str):
+        """Edit title / description / help_text / expected_outcome of the selected node."""
+        return self._edit(ops.set_field(self.structure, self.selected_id, field, value)) if self.can_edit else None
+
+    @rx.event
+    def set_node_kind(self, kind: str):
+        """Turn the selected node into a decision, action or solution."""
+        return self._edit(ops.set_kind(self.structure, self.selected_id, kind)) if self.can_edit else None
+
+    @rx.event
+    def make_start(self):
+        """Make the selected node the start of the tree."""
+        return self._edit(ops.set_start(self.structure, self.selected_id)) if self.can_edit else None
+
+    @rx.event
+    def set_next(self, target: str):
+        """Set the action's next node ("__none__" clears it)."""
+        return self._edit(ops.set_next(self.structure, self.selected_id, "" if target == "__none__" else target)) if self.can_edit else None
+
+    @rx.event
+    def add_option(self):
+        """Add an answer to the selected decision."""
+        return self._edit(ops.add_option(self.structure, self.selected_id)) if self.can_edit else None
+
+    @rx.event
+    def set_option_label(self, index: str, label: str):
+        """Rename an answer."""
+        return self._edit(ops.set_option(self.structure, self.selected_id, int(index), label=label)) if self.can_edit else None
+
+    @rx.event
+    def set_option_target(self, index: str, target: str):
+        """Point an answer at a node ("__none__" clears it)."""
+        return self._edit(ops.set_option(self.structure, self.selected_id, int(index), target="" if target == "__none__" else target)) if self.can_edit else None
+
+    @rx.event
+    def remove_option(self, index: str):
+        """Delete an answer."""
+        return self._edit(ops.remove_option(self.structure, self.selected_id, int(index))) if self.can_edit else None
+
+    @rx.event
+    def add_command(self):
+        """Add a command to the selected node."""
+        return self._edit(ops.add_command(self.structure, self.selected_id)) if self.can_edit else None
+
+    @rx.event
+    def set_command(self, index: str, field: str, value: str):
+        """Edit a command's label, language or code."""
+        return self._edit(ops.set_command(self.structure, self.selected_id, int(index), field, value)) if self.can_edit else None
+
+    @rx.event
+    def remove_command(self, index: str):
+        """Delete a command."""
+        return self._edit(ops.remove_command(self.structure, self.selected_id, int(index))) if self.can_edit else None
+
+    @rx.event
+    def add_step(self, kind: str):
+        """Procedure: insert a section / step / end after the selected row and select it."""
+        if not self.can_edit:
+            return None
+        structure, self.selected_id = ops.add_step(self.structure, kind, self.selected_id)
+        return self._edit(structure)
+
+    @rx.event
+    def move_step(self, step_id: str, delta: int):
+        """Procedure: move a row up or down."""
+        return self._edit(ops.move_step(self.structure, step_id, delta)) if self.can_edit else None
+
+    @rx.event
+    def set_library_visibility(self, value: str):
+        """Procedure step: Inherit from flow / Team only / Public."""
+        return self._edit(ops.set_library_visibility(self.structure, self.selected_id, value)) if self.can_edit else None
+
+
+_UNSAVED_GUARD = """
+if (!window.__rfUnsavedGuard) {
+  window.__rfUnsavedGuard = true;
+  window.addEventListener('beforeunload', function (e) {
+    var el = document.querySelector('[data-unsaved="1"]');
+    if (el) { e.preventDefault(); e.returnValue = ''; return ''; }
+  });
+}
+"""
+
+
+@rx.page(route=routes.FLOWS + "/[tree_id]", title="Flow editor · ResolutionFlow", on_load=[AuthState.check_login, FlowEditorState.load])
+def flow_editor_page() -> rx.Component:
+    """Edit (or read) one flow."""
+    return app_layout(rx.script(_UNSAVED_GUARD), panels.editor_body(FlowEditorState), max_width="100%")

@@ -1,0 +1,500 @@
+"""The sequential automation runner: short DB sessions only, never a transaction during model/HTTP calls.
+
+Each step's result is written in its own short transaction together with its execution hash, so a
+killed worker resumes without redoing completed steps (idempotent per run + step). Cancellation is
+checked at every step boundary and while a call is in flight (the call is aborted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.db.models import (
+    AssistantMCPServer,
+    Automation,
+    AutomationRun,
+    AutomationStepResult,
+    CompletionModel,
+    MCPServer,
+    MCPServerTool,
+)
+from resolutionflow_app.db.types import utcnow
+from resolutionflow_app.domain.automation_variables import build_context, count_tokens, interpolate, strip_code_fences
+from resolutionflow_app.domain.execution_hash import step_execution_hash
+from resolutionflow_app.services import files as files_service
+from resolutionflow_app.services import secrets_box
+from resolutionflow_app.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SessionFactory = Callable[[], AbstractContextManager[Session]]
+FILE_INPUT_TYPES = ("image", "audio", "document", "file")
+DOC_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+class StepError(Exception):
+    """A step failed; the message is shown to the user."""
+
+
+class RunCancelled(Exception):
+    """The run was cancelled by a user."""
+
+
+@dataclass
+class ModelConfig:
+    """A model as the runner needs it (API key decrypted, in memory only)."""
+
+    id: str
+    name: str
+    provider: str
+    base_url: str | None
+    model: str
+    api_key: str | None
+    token_limit: int | None
+
+
+@dataclass
+class RunnerDeps:
+    """Outbound adapters (tests inject fakes); None means the real integration."""
+
+    provider_factory: Callable[[ModelConfig], Any] | None = None
+    fetch: Callable[..., Any] | None = None
+    deliver: Callable[..., Any] | None = None
+    call_mcp_tool: Callable[..., Any] | None = None
+    render_document: Callable[[str, str, str | None], bytes] | None = None
+    http_retries: int = 3
+    http_backoff: tuple[float, ...] = (1, 2, 4)
+    cancel_poll_seconds: float = 0.5
+    heartbeat_seconds: float | None = None
+
+    def provider(self, model: ModelConfig) -> Any:
+        """The LLM provider for a model."""
+        if self.provider_factory is not None:
+            return self.provider_factory(model)
+        from resolutionflow_app.integrations import llm  # noqa: PLC0415
+
+        kwargs: dict[str, Any] = {}
+        if model.provider != "offline" and get_settings().cidr_list():
+            kwargs["allowed_cidrs"] = get_settings().cidr_list()
+        return llm.provider_for(model.provider, model.base_url, model.api_key, **kwargs)
+
+    async def http(self, method: str, url: str, **kwargs: Any) -> Any:
+        """A guarded outbound request."""
+        if self.fetch is not None:
+            return await self.fetch(method, url, **kwargs)
+        from resolutionflow_app.integrations import http_guard  # noqa: PLC0415
+
+        return await http_guard.fetch(method, url, retries=self.http_retries, backoff=self.http_backoff, allowed_cidrs=get_settings().cidr_list() or None, **kwargs)
+
+    async def webhook(self, url: str, body: str, **kwargs: Any) -> Any:
+        """Deliver a signed webhook."""
+        if self.deliver is not None:
+            return await self.deliver(url, body, **kwargs)
+        from resolutionflow_app.integrations import webhooks  # noqa: PLC0415
+
+        return await webhooks.deliver(url, body, retries=self.http_retries, backoff=self.http_backoff, allowed_cidrs=get_settings().cidr_list() or None, **kwargs)
+
+    async def mcp_call(self, url: str, headers: dict[str, str], name: str, arguments: dict[str, Any]) -> str:
+        """Call one MCP tool."""
+        if self.call_mcp_tool is not None:
+            return await self.call_mcp_tool(url, headers, name, arguments)
+        from resolutionflow_app.integrations import mcp_client  # noqa: PLC0415
+
+        return await mcp_client.call_tool(url, headers, name, arguments)
+
+    def document(self, kind: str, markdown: str, title: str | None) -> bytes:
+        """Render markdown to a PDF or DOCX."""
+        if self.render_document is not None:
+            return self.render_document(kind, markdown, title)
+        from resolutionflow_app.integrations import documents  # noqa: PLC0415
+
+        return documents.markdown_to_pdf(markdown, title) if kind == "pdf" else documents.markdown_to_docx(markdown, title)
+
+
+@dataclass
+class _Prepared:
+    run_id: uuid.UUID
+    account_id: uuid.UUID
+    automation_name: str
+    definition: dict[str, Any]
+    payload: dict[str, Any]
+    webhook_secret: str
+    models: dict[str, ModelConfig]
+    tools: dict[int, list[dict[str, Any]]]
+    results: dict[int, AutomationStepResult]
+    cancel_requested: bool
+
+
+@dataclass
+class _Done:
+    step_order: int
+    output_payload_json: dict[str, Any] = field(default_factory=dict)
+
+
+class AutomationRunner:
+    """Executes one run at a time (many runners may share an event loop)."""
+
+    def __init__(self, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None) -> None:
+        self.session_factory = session_factory
+        self.deps = deps or RunnerDeps()
+        self.worker_id = worker_id
+        zombie_seconds = get_settings().zombie_run_hours * 3600
+        self.heartbeat_seconds = self.deps.heartbeat_seconds or max(0.5, min(30.0, zombie_seconds / 4))
+
+    # ------------------------------------------------------------ short DB sessions
+
+    def _prepare(self, run_id: uuid.UUID) -> _Prepared | None:
+        with self.session_factory() as session:
+            run = session.get(AutomationRun, run_id)
+            if run is None or run.status in ("completed", "failed", "cancelled"):
+                return None
+            now = utcnow()
+            if run.status == "queued":
+                run.status = "running"
+            run.started_at = run.started_at or now
+            run.heartbeat_at, run.updated_at = now, now
+            if self.worker_id:
+                run.worker_id = self.worker_id
+            session.add(run)
+            automation = session.get(Automation, run.automation_id)
+            secret = secrets_box.decrypt_str(automation.webhook_secret_encrypted) if automation and automation.webhook_secret_encrypted else ""
+            definition = run.definition or {}
+            models: dict[str, ModelConfig] = {}
+            tools: dict[int, list[dict[str, Any]]] = {}
+            for step in definition.get("steps") or []:
+                mid = (step.get("assistant") or {}).get("model_id")
+                if mid and mid not in models:
+                    row = session.get(CompletionModel, uuid.UUID(mid))
+                    if row is not None and row.account_id == run.account_id:
+                        key = secrets_box.decrypt_str(row.api_key_encrypted) if row.api_key_encrypted else None
+                        models[mid] = ModelConfig(mid, row.name, row.provider, row.base_url, row.model, key, row.token_limit)
+                tools[int(step["step_order"])] = self._load_tools(session, run.account_id, step)
+            results = {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
+            for r in results.values():
+                session.expunge(r)
+            return _Prepared(run.id, run.account_id, automation.name if automation else "", definition, dict(run.input_payload_json or {}), secret, models, tools, results, run.cancel_requested)
+
+    @staticmethod
+    def _load_tools(session: Session, account_id: uuid.UUID, step: dict[str, Any]) -> list[dict[str, Any]]:
+        server_ids = step.get("mcp_server_ids")
+        if server_ids is None and step.get("assistant_id"):
+            server_ids = [str(s) for s in session.exec(select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == uuid.UUID(step["assistant_id"]))).all()]
+        allowed = set(step.get("mcp_tool_ids") or [])
+        restricted = step.get("mcp_policy") == "restricted"
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for sid in server_ids or []:
+            server = session.get(MCPServer, uuid.UUID(sid))
+            if server is None or server.account_id != account_id:
+                continue
+            headers = json.loads(secrets_box.decrypt_str(server.headers_encrypted)) if server.headers_encrypted else {}
+            for tool in session.exec(select(MCPServerTool).where(MCPServerTool.mcp_server_id == server.id).order_by(MCPServerTool.name)).all():
+                enabled = str(tool.id) in allowed if restricted else tool.is_enabled_by_default
+                if enabled and tool.name not in seen:
+                    seen.add(tool.name)
+                    out.append({"id": str(tool.id), "name": tool.name, "description": tool.description or "", "input_schema": tool.input_schema or {"type": "object"}, "url": server.url, "headers": headers})
+        return out
+
+    def _poll(self, run_id: uuid.UUID, *, beat: bool) -> bool:
+        """Heartbeat (when `beat`) and read the cancel flag."""
+        with self.session_factory() as session:
+            if beat:
+                session.execute(update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running").values(heartbeat_at=utcnow()))
+            run = session.get(AutomationRun, run_id)
+            return run is None or run.cancel_requested or run.status != "running"
+
+    def _save_result(self, run_id: uuid.UUID, account_id: uuid.UUID, order: int, fields: dict[str, Any], documents: list[tuple[str, str, bytes]] | None = None) -> dict[str, Any] | None:
+        """Upsert one step result (+ generated files) in a single short transaction."""
+        with self.session_factory() as session:
+            payload = fields.get("output_payload_json")
+            if documents:
+                ids = [str(files_service.store_file(session=session, account_id=account_id, name=name, content_type=ctype, data=data, automation_run_id=run_id).id) for name, ctype, data in documents]
+                payload = {**(payload or {}), "file_ids": ids, "generated_file_ids": ids}
+                fields = {**fields, "output_payload_json": payload}
+            row = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id, AutomationStepResult.step_order == order)).first()
+            if row is None:
+                row = AutomationStepResult(automation_run_id=run_id, step_order=order)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            session.add(row)
+            session.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(heartbeat_at=utcnow(), updated_at=utcnow()))
+            return payload
+
+    def _finish(self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None) -> None:
+        with self.session_factory() as session:
+            now = utcnow()
+            values: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now, "error_message": error}
+            if output is not None:
+                values["output_payload_json"] = output
+            session.execute(update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running").values(**values))
+
+    def _store_input_file(self, prep: _Prepared, name: str, ctype: str, data: bytes) -> str:
+        with self.session_factory() as session:
+            return str(files_service.store_file(session=session, account_id=prep.account_id, name=name, content_type=ctype, data=data, automation_run_id=prep.run_id).id)
+
+    def _file_texts(self, prep: _Prepared, file_ids: list[str]) -> list[str]:
+        if not file_ids:
+            return []
+        with self.session_factory() as session:
+            return files_service.file_texts(session=session, account_id=prep.account_id, file_ids=file_ids)
+
+    # ------------------------------------------------------------ execution
+
+    async def execute(self, run_id: uuid.UUID) -> str:
+        """Run (or continue) a run until it ends; returns its final status ('' when left alone)."""
+        prep = self._prepare(run_id)
+        if prep is None:
+            return ""
+        if prep.cancel_requested:
+            self._finish(run_id, "cancelled", error="Cancelled.")
+            return "cancelled"
+        steps = sorted(prep.definition.get("steps") or [], key=lambda s: int(s["step_order"]))
+        done: list[_Done] = []
+        last_beat = time.monotonic()
+        current = 0
+        try:
+            for step in steps:
+                order = current = int(step["step_order"])
+                beat = time.monotonic() - last_beat >= self.heartbeat_seconds
+                if self._poll(run_id, beat=beat):
+                    raise RunCancelled()
+                if beat:
+                    last_beat = time.monotonic()
+                context = build_context(prep.payload.get("text"), prep.payload.get("form_data"), done)
+                exec_hash = step_execution_hash(step)
+                existing = prep.results.get(order)
+                if existing is not None and existing.status == "completed" and existing.execution_hash == exec_hash:
+                    payload = dict(existing.output_payload_json or {})
+                    if step.get("output_mode") == "http_post" and not payload.get("webhook_delivered"):
+                        payload = await self._deliver(prep, step, context, payload)
+                    done.append(_Done(order, payload))
+                    continue
+                payload = await self._run_step(prep, step, exec_hash, context, done)
+                done.append(_Done(order, payload))
+        except RunCancelled:
+            self._mark_step(prep, current, "cancelled", "Cancelled by a user.")
+            self._finish(run_id, "cancelled", error="Cancelled.")
+            return "cancelled"
+        except StepError as exc:
+            self._finish(run_id, "failed", error=str(exc))
+            return "failed"
+        except asyncio.CancelledError:
+            raise  # the worker is shutting down: leave the run running for the zombie job
+        except Exception as exc:  # noqa: BLE001 - unexpected: record it on the run, never crash the worker
+            log.exception("automation run %s failed", run_id)
+            self._finish(run_id, "failed", error=f"Step {current}: unexpected error: {exc}")
+            return "failed"
+        self._finish(run_id, "completed", output=done[-1].output_payload_json if done else {"text": ""})
+        return "completed"
+
+    def _mark_step(self, prep: _Prepared, order: int, status: str, error: str) -> None:
+        if not order:
+            return
+        with self.session_factory() as session:
+            row = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.step_order == order)).first()
+            if row is not None and row.status == "running":
+                row.status, row.error_message, row.finished_at = status, error, utcnow()
+                session.add(row)
+
+    async def _watched(self, prep: _Prepared, coro: Any) -> Any:
+        """Await `coro`, polling the cancel flag (and heartbeating); a cancel aborts the call."""
+        task = asyncio.ensure_future(coro)
+        last_beat = time.monotonic()
+        cancelled_by_user = False
+        try:
+            while not task.done():
+                await asyncio.wait({task}, timeout=self.deps.cancel_poll_seconds)
+                if task.done():
+                    break
+                beat = time.monotonic() - last_beat >= self.heartbeat_seconds
+                if beat:
+                    last_beat = time.monotonic()
+                if self._poll(prep.run_id, beat=beat):
+                    cancelled_by_user = True
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+                    raise RunCancelled()
+            return task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+            del cancelled_by_user
+
+    async def _run_step(self, prep: _Prepared, step: dict[str, Any], exec_hash: str, context: dict[str, Any], done: list[_Done]) -> dict[str, Any]:
+        order = int(step["step_order"])
+        assistant = step.get("assistant") or {}
+        base = {"assistant_id": uuid.UUID(step["assistant_id"]) if step.get("assistant_id") else None, "execution_hash": exec_hash}
+        started = utcnow()
+        self._save_result(prep.run_id, prep.account_id, order, {**base, "status": "running", "started_at": started, "finished_at": None, "error_message": None, "output_payload_json": None, "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None})
+        text, file_ids = "", []
+        try:
+            text, file_ids = await self._watched(prep, self._resolve_inputs(prep, step, context, done))
+            model = prep.models.get(str(assistant.get("model_id")))
+            if model is None:
+                raise StepError(f"Step {order}: its model no longer exists.")
+            file_texts = self._file_texts(prep, file_ids)
+            tokens = count_tokens(text) + sum(count_tokens(t) for t in file_texts)
+            if model.token_limit and tokens > model.token_limit:
+                raise StepError(f"Step {order}: the input is about {tokens} tokens, over the model's limit of {model.token_limit}.")
+            prompt = interpolate(assistant.get("prompt") or "", context)
+            tools = self._tool_specs(prep, order)
+            completion = await self._watched(prep, self._complete(model, prompt, text, tools, file_texts))
+            out_text, documents = self._process_output(prep, step, completion.text)
+            payload = {"text": out_text, "file_ids": [], "generated_file_ids": [], "webhook_delivered": False}
+            payload = self._save_result(prep.run_id, prep.account_id, order, {
+                **base, "status": "completed", "finished_at": utcnow(), "error_message": None,
+                "input_payload_json": {"text": text, "file_ids": file_ids}, "output_payload_json": payload,
+                "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
+                "tool_calls_metadata": list(completion.tool_calls or []),
+            }, documents)
+        except RunCancelled:
+            raise
+        except StepError as exc:
+            self._save_result(prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": str(exc), "input_payload_json": {"text": text, "file_ids": file_ids}})
+            raise
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - adapters raise their own errors with safe messages
+            message = f"Step {order}: {getattr(exc, 'message', None) or exc}"
+            self._save_result(prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": message, "input_payload_json": {"text": text, "file_ids": file_ids}})
+            raise StepError(message) from None
+        if step.get("output_mode") == "http_post":
+            payload = await self._deliver(prep, step, context, payload)
+        return payload
+
+    async def _complete(self, model: ModelConfig, prompt: str, text: str, tools: list[Any], file_texts: list[str]) -> Any:
+        provider = self.deps.provider(model)
+        try:
+            return await provider.complete(system_prompt=prompt, user_input=text, model=model.model, tools=tools or None, file_texts=file_texts or None)
+        finally:
+            closer = getattr(provider, "aclose", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
+
+    def _tool_specs(self, prep: _Prepared, order: int) -> list[Any]:
+        tools = prep.tools.get(order) or []
+        if not tools:
+            return []
+        from resolutionflow_app.integrations.llm import ToolSpec  # noqa: PLC0415
+
+        specs = []
+        for tool in tools:
+            async def call(args: dict[str, Any], _t: dict[str, Any] = tool) -> str:
+                return await self.deps.mcp_call(_t["url"], _t["headers"], _t["name"], args)
+
+            specs.append(ToolSpec(name=tool["name"], description=tool["description"], input_schema=tool["input_schema"], call=call))
+        return specs
+
+    def _process_output(self, prep: _Prepared, step: dict[str, Any], text: str) -> tuple[str, list[tuple[str, str, bytes]]]:
+        order = int(step["step_order"])
+        kind = step.get("output_type") or "text"
+        if kind == "json":
+            stripped = strip_code_fences(text)
+            try:
+                json.loads(stripped)
+            except (json.JSONDecodeError, ValueError) as exc:
+                preview = stripped[:120].replace("\n", " ")
+                raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc.msg} at position {exc.pos}): {preview!r}") from None
+            return stripped, []
+        if kind in DOC_TYPES:
+            title = step.get("user_description") or f"{prep.automation_name} · step {order}"
+            try:
+                data = self.deps.document(kind, text, title)
+            except Exception as exc:  # noqa: BLE001
+                raise StepError(f"Step {order}: could not render the {kind.upper()}: {exc}") from None
+            safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in (prep.automation_name or "automation"))[:80]
+            return text, [(f"{safe}-step-{order}.{kind}", DOC_TYPES[kind], data)]
+        return text, []
+
+    async def _resolve_inputs(self, prep: _Prepared, step: dict[str, Any], context: dict[str, Any], done: list[_Done]) -> tuple[str, list[str]]:
+        source = step.get("input_source")
+        params = prep.payload
+        if source == "flow_input":
+            text = params.get("text") or ""
+            form_data = params.get("form_data") or {}
+            if not text and form_data:
+                text = json.dumps(form_data, ensure_ascii=False)
+            file_ids = list(params.get("file_ids") or [])
+            if step.get("input_type") in FILE_INPUT_TYPES:
+                for value in form_data.values():
+                    if isinstance(value, str) and _is_uuid(value) and value not in file_ids:
+                        file_ids.append(value)
+            return text, file_ids
+        if source == "all_previous_steps":
+            texts, files = [], []
+            for prev in done:
+                p = prev.output_payload_json or {}
+                texts.append(f"<step_{prev.step_order}_output>\n{p.get('text', '')}\n</step_{prev.step_order}_output>")
+                files.extend(p.get("file_ids") or [])
+            return "\n".join(texts), files
+        if source == "previous_step":
+            if not done:
+                return "", []
+            p = done[-1].output_payload_json or {}
+            return p.get("text", "") or "", list(p.get("file_ids") or [])
+        if source in ("http_get", "http_post"):
+            cfg = step.get("input_config") or {}
+            url = interpolate(cfg.get("url", ""), context)
+            headers = secrets_box.open_headers(cfg)
+            kwargs: dict[str, Any] = {"headers": headers}
+            if cfg.get("timeout_seconds"):
+                kwargs["timeout"] = float(cfg["timeout_seconds"])
+            if source == "http_post":
+                body = interpolate(cfg.get("body") or "{}", context, json_safe=True)
+                if not any(k.lower() == "content-type" for k in headers):
+                    kwargs["headers"] = {**headers, "Content-Type": "application/json"}
+                kwargs["content"] = body.encode("utf-8")
+            result = await self.deps.http("POST" if source == "http_post" else "GET", url, **kwargs)
+            if result.is_binary:
+                ctype = (result.content_type or "application/octet-stream").split(";")[0]
+                return "", [self._store_input_file(prep, f"step-{step['step_order']}-download", ctype, result.content)]
+            return result.text or "", []
+        return "", []
+
+    async def _deliver(self, prep: _Prepared, step: dict[str, Any], context: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+        """POST the step output to its webhook; mark it delivered in a short transaction."""
+        from resolutionflow_app.integrations.webhooks import idempotency_key  # noqa: PLC0415
+
+        order = int(step["step_order"])
+        cfg = step.get("output_config") or {}
+        url = interpolate(cfg.get("url", ""), context)
+        try:
+            await self._watched(prep, self.deps.webhook(url, payload.get("text", "") or "", secret=prep.webhook_secret, idempotency_key=idempotency_key(prep.run_id, order), headers=secrets_box.open_headers(cfg)))
+        except (RunCancelled, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            message = f"Step {order}: webhook delivery failed: {getattr(exc, 'message', None) or exc}"
+            self._save_result(prep.run_id, prep.account_id, order, {"error_message": message})
+            raise StepError(message) from None
+        payload = {**payload, "webhook_delivered": True}
+        self._save_result(prep.run_id, prep.account_id, order, {"output_payload_json": payload, "error_message": None})
+        return payload
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+        return True
+    except ValueError:
+        return False
+
+
+async def execute_run(run_id: uuid.UUID, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None) -> str:
+    """Execute one run (see AutomationRunner); returns its final status."""
+    return await AutomationRunner(session_factory=session_factory, deps=deps, worker_id=worker_id).execute(run_id)

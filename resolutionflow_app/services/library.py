@@ -1,0 +1,483 @@
+"""The step library: search, manual entries, forks, ratings, categories."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ValidationError, field_validator
+from sqlmodel import Session, select
+
+from resolutionflow_app.db.models import LibraryStep, StepCategory, StepRating, Tree, User
+from resolutionflow_app.db.models.library import STEP_TYPES, STEP_VISIBILITIES
+from resolutionflow_app.db.types import utcnow
+from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from resolutionflow_app.domain.roles import is_owner
+from resolutionflow_app.domain.visibility import can_see_step
+from resolutionflow_app.services.dto import DTO
+from resolutionflow_app.services.visibility import viewer_of, visible_steps
+
+SYNCED_MESSAGE = "This step is managed by its source flow — fork it to customise."
+SORTS = ("relevance", "usage", "rating", "newest")
+NOT_FOUND = "Library step not found."
+
+
+class StepCommand(BaseModel):
+    """A copyable command of a library step."""
+
+    label: str = ""
+    command: str
+    command_type: Optional[str] = None
+
+
+class StepContent(BaseModel):
+    """What a library step says (flow-to-library-step-sync.md, Section 1)."""
+
+    instructions: str = ""
+    help_text: Optional[str] = None
+    commands: list[StepCommand] = []
+    group_label: Optional[str] = None
+
+    @field_validator("commands", mode="before")
+    @classmethod
+    def _commands(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [{"label": "", "command": value}] if value.strip() else []
+        if not isinstance(value, list):
+            return value  # let validation reject it
+        out = []
+        for item in value:
+            if isinstance(item, str):
+                out.append({"label": "", "command": item})
+            elif isinstance(item, dict):
+                if "command" not in item and "code" in item:  # tree node command format
+                    item = {"label": item.get("label") or "", "command": item.get("code"), "command_type": item.get("language")}
+                out.append(item)
+            else:
+                out.append(item)
+        return out
+
+
+class CategoryDTO(DTO):
+    """A step category."""
+
+    id: uuid.UUID
+    name: str
+    description: Optional[str] = None
+
+
+class LibraryStepDTO(DTO):
+    """A library step as the API and pages show it."""
+
+    id: uuid.UUID
+    title: str
+    step_type: str
+    content: dict[str, Any]
+    visibility: str
+    category_id: Optional[uuid.UUID] = None
+    category_name: Optional[str] = None
+    is_flow_synced: bool
+    source_tree_id: Optional[uuid.UUID] = None
+    source_node_id: Optional[str] = None
+    source_tree_name: Optional[str] = None
+    usage_count: int
+    rating_avg: Optional[float] = None
+    rating_count: int
+    my_rating: Optional[int] = None
+    created_by: Optional[uuid.UUID] = None
+    created_by_name: Optional[str] = None
+    account_id: uuid.UUID
+    is_active: bool
+    last_synced_at: Optional[datetime] = None
+    created_at: datetime
+    updated_at: datetime
+    can_edit: bool = False
+
+
+def parse_id(value: Any, message: str = NOT_FOUND) -> uuid.UUID:
+    """A UUID from a path/body value; a malformed id is simply not found."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound(message) from None
+
+
+def content_dict(content: Any) -> dict[str, Any]:
+    """Validated, normalised step content; raises InvalidInput."""
+    if content is None:
+        content = {}
+    if isinstance(content, str):
+        content = {"instructions": content}
+    if not isinstance(content, dict):
+        raise InvalidInput("Content must be an object with instructions, help_text, commands and group_label.")
+    try:
+        return StepContent.model_validate(content).model_dump()
+    except ValidationError as exc:
+        raise InvalidInput("The step content is not valid.", problems=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]) from None
+
+
+def _can_edit(actor: User, row: LibraryStep) -> bool:
+    if row.is_flow_synced:
+        return False
+    if row.created_by is not None and row.created_by == actor.id:
+        return True
+    return is_owner(actor.role) and row.account_id == actor.account_id
+
+
+def _rating_avg(row: LibraryStep) -> float | None:
+    return round(row.rating_sum / row.rating_count, 2) if row.rating_count else None
+
+
+def to_dtos(session: Session, actor: User | None, rows: list[LibraryStep]) -> list[LibraryStepDTO]:
+    """DTOs for rows, with names and the actor's rating looked up in batch."""
+    if not rows:
+        return []
+    tree_ids = {r.source_tree_id for r in rows if r.source_tree_id}
+    user_ids = {r.created_by for r in rows if r.created_by}
+    cat_ids = {r.category_id for r in rows if r.category_id}
+    trees = dict(session.exec(select(Tree.id, Tree.name).where(Tree.id.in_(tree_ids))).all()) if tree_ids else {}
+    users = dict(session.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    cats = dict(session.exec(select(StepCategory.id, StepCategory.name).where(StepCategory.id.in_(cat_ids))).all()) if cat_ids else {}
+    mine: dict[uuid.UUID, int] = {}
+    if actor is not None:
+        mine = dict(session.exec(select(StepRating.step_id, StepRating.rating).where(StepRating.user_id == actor.id, StepRating.step_id.in_([r.id for r in rows]))).all())
+    out = []
+    for r in rows:
+        out.append(LibraryStepDTO(
+            id=r.id, title=r.title, step_type=r.step_type, content=content_dict(r.content or {}), visibility=r.visibility,
+            category_id=r.category_id, category_name=cats.get(r.category_id), is_flow_synced=r.is_flow_synced,
+            source_tree_id=r.source_tree_id, source_node_id=r.source_node_id, source_tree_name=trees.get(r.source_tree_id),
+            usage_count=r.usage_count, rating_avg=_rating_avg(r), rating_count=r.rating_count, my_rating=mine.get(r.id),
+            created_by=r.created_by, created_by_name=users.get(r.created_by), account_id=r.account_id, is_active=r.is_active,
+            last_synced_at=r.last_synced_at, created_at=r.created_at, updated_at=r.updated_at,
+            can_edit=bool(actor is not None and _can_edit(actor, r)),
+        ))
+    return out
+
+
+def to_dto(session: Session, actor: User | None, row: LibraryStep) -> LibraryStepDTO:
+    """One row as a DTO."""
+    return to_dtos(session, actor, [row])[0]
+
+
+# --- search -------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def search_tokens(q: str | None) -> list[str]:
+    """Words of a search query (runs of letters/digits; operators, quotes and punctuation are dropped)."""
+    return [t.lower() for t in _TOKEN.findall(q or "")][:12]
+
+
+def fts5_query(tokens: list[str]) -> str:
+    """An FTS5 MATCH expression: every word must appear, as a prefix."""
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+def tsquery_text(tokens: list[str]) -> str:
+    """A to_tsquery('simple', ...) expression: every word must appear, as a prefix."""
+    return " & ".join(f"{t}:*" for t in tokens)
+
+
+# Must stay the expression of the GIN index in alembic/versions/0002_library_search.py.
+PG_TSVECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, regexp_replace(coalesce(step_library.title, '') || ' ' || "
+    "coalesce(step_library.content ->> 'instructions', ''), '[^[:alnum:]]+', ' ', 'g'))"
+)
+
+
+def _search_clause(session: Session, tokens: list[str]) -> tuple[Any, Any, Any, Any]:
+    """(join target or None, WHERE clause or None, relevance (lower first), WHERE clause for counting)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("tsq", tsquery_text(tokens)))
+        vec = sa.literal_column(PG_TSVECTOR_SQL)
+        clause = vec.op("@@")(tsq)
+        return None, clause, -sa.func.ts_rank(vec, tsq), clause
+    expr = fts5_query(tokens)
+    ranked = sa.text("SELECT rowid AS rid, bm25(step_library_fts, 10.0, 1.0) AS rank FROM step_library_fts WHERE step_library_fts MATCH :ftsq")
+    sub = ranked.bindparams(ftsq=expr).columns(rid=sa.Integer, rank=sa.Float).subquery("fts")
+    rowid = sa.literal_column("step_library.rowid")
+    matches = sa.text("SELECT rowid FROM step_library_fts WHERE step_library_fts MATCH :ftsc").bindparams(ftsc=expr).columns(rowid=sa.Integer)
+    return (sub, sub.c.rid == rowid), None, sub.c.rank, rowid.in_(matches.subquery("m").select())
+
+
+def list_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0) -> tuple[list[LibraryStepDTO], int]:
+    """Search and filter the active library steps the actor may see.
+
+    Args:
+        session: DB session.
+        actor: the viewer.
+        q: words that must all appear (as prefixes) in the title or instructions (full-text index).
+        step_type, category_id, group_label, visibility, is_flow_synced, source_tree_id: filters (combined with AND).
+        sort: relevance (search rank; newest without q), usage, rating, newest.
+        limit, offset: paging.
+
+    Returns:
+        (one page of DTOs, the total number of matches).
+    """
+    if sort not in SORTS:
+        raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
+    conds: list[Any] = [visible_steps(actor), LibraryStep.is_active.is_(True)]
+    if step_type:
+        if step_type not in STEP_TYPES:
+            raise InvalidInput(f"step_type must be one of: {', '.join(STEP_TYPES)}.")
+        conds.append(LibraryStep.step_type == step_type)
+    if visibility:
+        if visibility not in STEP_VISIBILITIES:
+            raise InvalidInput(f"visibility must be one of: {', '.join(STEP_VISIBILITIES)}.")
+        conds.append(LibraryStep.visibility == visibility)
+    if category_id:
+        conds.append(LibraryStep.category_id == _filter_id(category_id))
+    if source_tree_id:
+        conds.append(LibraryStep.source_tree_id == _filter_id(source_tree_id))
+    if is_flow_synced is not None:
+        conds.append(LibraryStep.is_flow_synced.is_(bool(is_flow_synced)))
+    if group_label:
+        conds.append(LibraryStep.content["group_label"].as_string() == group_label)
+    rank = join = None
+    count_conds = list(conds)
+    tokens = search_tokens(q)
+    if q and q.strip() and not tokens:
+        return [], 0
+    if tokens:
+        join, clause, rank, count_clause = _search_clause(session, tokens)
+        count_conds.append(count_clause)
+        if clause is not None:
+            conds.append(clause)
+    total = session.exec(select(sa.func.count()).select_from(LibraryStep).where(*count_conds)).one()
+    stmt = select(LibraryStep)
+    if join is not None:
+        stmt = stmt.join(*join)
+    stmt = stmt.where(*conds)
+    newest = (LibraryStep.created_at.desc(), LibraryStep.id)
+    if sort == "usage":
+        order = (LibraryStep.usage_count.desc(), *newest)
+    elif sort == "rating":
+        avg = sa.case((LibraryStep.rating_count > 0, sa.cast(LibraryStep.rating_sum, sa.Float) / LibraryStep.rating_count), else_=0.0)
+        order = (avg.desc(), LibraryStep.rating_count.desc(), *newest)
+    elif sort == "relevance" and rank is not None:
+        order = (rank.asc(), LibraryStep.usage_count.desc(), *newest)
+    else:
+        order = newest
+    rows = list(session.exec(stmt.order_by(*order).limit(limit).offset(offset)).all())
+    return to_dtos(session, actor, rows), int(total)
+
+
+def _filter_id(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise InvalidInput("Not a valid id.") from None
+
+
+# --- single steps ---------------------------------------------------------------------------
+
+def _visible_row(session: Session, actor: User, step_id: Any) -> LibraryStep:
+    row = session.get(LibraryStep, parse_id(step_id))
+    if row is None or not can_see_step(viewer_of(actor), visibility=row.visibility, account_id=str(row.account_id), created_by=str(row.created_by) if row.created_by else None):
+        raise NotFound(NOT_FOUND)
+    return row
+
+
+def get_step(*, session: Session, actor: User, step_id: Any) -> LibraryStepDTO:
+    """One visible step (also when soft-deleted: is_active false). NotFound when invisible."""
+    return to_dto(session, actor, _visible_row(session, actor, step_id))
+
+
+def _title(value: Any) -> str:
+    title = str(value or "").strip()
+    if not title:
+        raise InvalidInput("Title is required.")
+    if len(title) > 255:
+        raise InvalidInput("Title must be at most 255 characters.")
+    return title
+
+
+def _check_choice(value: Any, allowed: tuple[str, ...], label: str) -> str:
+    if value not in allowed:
+        raise InvalidInput(f"{label} must be one of: {', '.join(allowed)}.")
+    return value
+
+
+def _category(session: Session, actor: User, category_id: Any) -> uuid.UUID | None:
+    if category_id in (None, ""):
+        return None
+    try:
+        cid = category_id if isinstance(category_id, uuid.UUID) else uuid.UUID(str(category_id))
+    except ValueError:
+        raise InvalidInput("Unknown category.") from None
+    cat = session.get(StepCategory, cid)
+    if cat is None or cat.account_id != actor.account_id:
+        raise InvalidInput("Unknown category.")
+    return cid
+
+
+def create_step(*, session: Session, actor: User, title: str, step_type: str, content: Any, visibility: str = "team", category_id: Any = None) -> LibraryStepDTO:
+    """Create a manual library step owned by the actor.
+
+    Raises:
+        InvalidInput: bad title, type, visibility, content or category.
+    """
+    row = LibraryStep(
+        account_id=actor.account_id, created_by=actor.id, title=_title(title),
+        step_type=_check_choice(step_type, STEP_TYPES, "step_type"), content=content_dict(content),
+        visibility=_check_choice(visibility or "team", STEP_VISIBILITIES, "visibility"),
+        category_id=_category(session, actor, category_id), is_flow_synced=False,
+    )
+    session.add(row)
+    session.flush()
+    return to_dto(session, actor, row)
+
+
+def _editable_row(session: Session, actor: User, step_id: Any) -> LibraryStep:
+    row = _visible_row(session, actor, step_id)
+    if row.is_flow_synced:
+        raise Conflict(SYNCED_MESSAGE)
+    if not _can_edit(actor, row):
+        raise Forbidden("Only the step's creator (or the account owner) can change it.")
+    return row
+
+
+EDITABLE = ("title", "step_type", "content", "visibility", "category_id")
+
+
+def update_step(*, session: Session, actor: User, step_id: Any, changes: dict[str, Any]) -> LibraryStepDTO:
+    """Change a manual step (title, step_type, content, visibility, category_id).
+
+    Raises:
+        Conflict: the step is synced from a flow (fork it instead).
+        Forbidden: not the creator / owner.
+        InvalidInput: bad values (nothing is saved).
+    """
+    row = _editable_row(session, actor, step_id)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    values: dict[str, Any] = {}
+    if "title" in changes:
+        values["title"] = _title(changes["title"])
+    if "step_type" in changes:
+        values["step_type"] = _check_choice(changes["step_type"], STEP_TYPES, "step_type")
+    if "visibility" in changes:
+        values["visibility"] = _check_choice(changes["visibility"], STEP_VISIBILITIES, "visibility")
+    if "content" in changes:
+        merged = dict(row.content or {})
+        if isinstance(changes["content"], dict):
+            merged.update(changes["content"])
+        else:
+            merged = changes["content"]
+        values["content"] = content_dict(merged)
+    if "category_id" in changes:
+        values["category_id"] = _category(session, actor, changes["category_id"])
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return to_dto(session, actor, row)
+
+
+def delete_step(*, session: Session, actor: User, step_id: Any) -> None:
+    """Soft-delete a manual step: it leaves lists; sessions keep their orphaned reference.
+
+    Raises:
+        Conflict: synced from a flow. Forbidden: not the creator / owner.
+    """
+    row = _editable_row(session, actor, step_id)
+    row.is_active = False
+    row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+
+
+def fork_step(*, session: Session, actor: User, step_id: Any) -> LibraryStepDTO:
+    """A personal copy: is_flow_synced false, no source, created_by the actor, private."""
+    src = _visible_row(session, actor, step_id)
+    row = LibraryStep(
+        account_id=actor.account_id, created_by=actor.id, title=src.title, step_type=src.step_type,
+        content=content_dict(src.content or {}), visibility="private", category_id=None,
+        is_flow_synced=False, source_tree_id=None, source_node_id=None,
+    )
+    if src.category_id and src.account_id == actor.account_id:
+        row.category_id = src.category_id
+    session.add(row)
+    session.flush()
+    return to_dto(session, actor, row)
+
+
+def rate_step(*, session: Session, actor: User, step_id: Any, rating: Any) -> LibraryStepDTO:
+    """Rate a visible step 1..5; a second rating by the same user replaces the first.
+
+    The sum and count are kept with atomic UPDATEs so concurrent raters never lose a vote.
+    """
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput("Rating must be a whole number from 1 to 5.")
+    row = _visible_row(session, actor, step_id)
+    existing = session.exec(select(StepRating).where(StepRating.step_id == row.id, StepRating.user_id == actor.id)).first()
+    table = LibraryStep.__table__
+    if existing is None:
+        session.add(StepRating(step_id=row.id, user_id=actor.id, rating=rating))
+        session.flush()
+        session.execute(table.update().where(table.c.id == row.id).values(rating_sum=table.c.rating_sum + rating, rating_count=table.c.rating_count + 1))
+    else:
+        delta = rating - existing.rating
+        existing.rating, existing.updated_at = rating, utcnow()
+        session.add(existing)
+        session.flush()
+        session.execute(table.update().where(table.c.id == row.id).values(rating_sum=table.c.rating_sum + delta))
+    session.refresh(row)
+    return to_dto(session, actor, row)
+
+
+def record_usage_increment(session: Session, step_id: uuid.UUID) -> None:
+    """usage_count = usage_count + 1 in SQL (atomic; never read-modify-write in Python)."""
+    table = LibraryStep.__table__
+    session.execute(table.update().where(table.c.id == step_id).values(usage_count=table.c.usage_count + 1))
+
+
+# --- categories and group labels ----------------------------------------------------------
+
+def list_categories(*, session: Session, actor: User) -> list[CategoryDTO]:
+    """The actor's account's categories, by name."""
+    rows = session.exec(select(StepCategory).where(StepCategory.account_id == actor.account_id).order_by(StepCategory.name)).all()
+    return [CategoryDTO.model_validate(r) for r in rows]
+
+
+def create_category(*, session: Session, actor: User, name: str, description: str | None = None) -> CategoryDTO:
+    """A new category in the actor's account.
+
+    Raises:
+        InvalidInput: empty/long name. Conflict: the name exists.
+    """
+    name = str(name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("Category name is required (at most 100 characters).")
+    clash = session.exec(select(StepCategory.id).where(StepCategory.account_id == actor.account_id, sa.func.lower(StepCategory.name) == name.lower())).first()
+    if clash is not None:
+        raise Conflict("A category with this name already exists.")
+    row = StepCategory(account_id=actor.account_id, name=name, description=(description or None))
+    session.add(row)
+    session.flush()
+    return CategoryDTO.model_validate(row)
+
+
+def list_group_labels(*, session: Session, actor: User) -> list[str]:
+    """Distinct group labels (procedure sections) among the active steps the actor may see."""
+    label = LibraryStep.content["group_label"].as_string()
+    rows = session.exec(select(label).where(visible_steps(actor), LibraryStep.is_active.is_(True), label.is_not(None)).distinct()).all()
+    return sorted({str(r) for r in rows if r})
+
+
+def rebuild_search_index(*, session: Session) -> None:
+    """Rebuild the SQLite FTS5 index from the table (after a VACUUM or bulk import); no-op on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(sa.text("INSERT INTO step_library_fts(step_library_fts) VALUES ('rebuild')"))

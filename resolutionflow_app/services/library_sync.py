@@ -1,0 +1,151 @@
+"""Publishing a flow upserts its steps into the step library (flow-to-library-step-sync.md)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from resolutionflow_app.db.models import LibraryStep, Tree
+from resolutionflow_app.db.types import new_id, utcnow
+from resolutionflow_app.domain.library_extraction import extract_steps
+
+_T = LibraryStep.__table__
+
+
+@dataclass
+class SyncResult:
+    """How many library rows one sync created, changed, re-activated, soft-deleted or left alone."""
+
+    created: int = 0
+    updated: int = 0
+    reactivated: int = 0
+    deactivated: int = 0
+    unchanged: int = 0
+
+    @property
+    def written(self) -> int:
+        """Rows the sync wrote."""
+        return self.created + self.updated + self.deactivated
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    """Insert new entries; on a concurrent duplicate key update the existing one instead."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        stmt = dialect_insert(_T)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[_T.c.source_tree_id, _T.c.source_node_id],
+            set_={
+                "title": stmt.excluded.title,
+                "step_type": stmt.excluded.step_type,
+                "content": stmt.excluded.content,
+                "visibility": stmt.excluded.visibility,
+                "last_synced_at": stmt.excluded.last_synced_at,
+                "updated_at": stmt.excluded.updated_at,
+                "is_flow_synced": sa.true(),
+                "is_active": sa.true(),
+            },
+        )
+        # RETURNING makes SQLAlchemy batch rows into multi-row VALUES ("insertmanyvalues").
+        session.execute(stmt.returning(_T.c.id), rows).all()
+    else:  # pragma: no cover - other dialects are not supported targets
+        session.execute(sa.insert(_T), rows)
+
+
+def sync_tree(*, session: Session, tree: Tree) -> SyncResult:
+    """Upsert the published flow's steps into the library, in the caller's transaction.
+
+    Only rows whose content, title, type, visibility, owner or active flag differ are written, so
+    re-publishing costs in proportion to what changed. Usage counts and ratings are never touched.
+    Entries whose node left the flow are soft-deleted; removed-then-restored nodes re-activate.
+
+    Args:
+        session: DB session (the same transaction as the status change).
+        tree: the flow, already carrying its new structure and visibility.
+
+    Returns:
+        Counts of what the sync did.
+    """
+    now = utcnow()
+    result = SyncResult()
+    extracted = extract_steps(tree_type=tree.tree_type, structure=tree.tree_structure, is_public=tree.is_public, account_id=str(tree.account_id))
+    cols = [_T.c.id, _T.c.source_node_id, _T.c.title, _T.c.step_type, _T.c.content, _T.c.visibility,
+            _T.c.is_active, _T.c.is_flow_synced, _T.c.account_id, _T.c.created_by]
+    existing = {row.source_node_id: row for row in session.execute(sa.select(*cols).where(_T.c.source_tree_id == tree.id))}
+    inserts: list[dict] = []
+    updates: list[dict] = []
+    wanted: set[str] = set()
+    for step in extracted:
+        wanted.add(step.source_node_id)
+        values = {"title": step.title, "step_type": step.step_type, "content": step.content,
+                  "visibility": step.visibility, "account_id": tree.account_id, "created_by": tree.author_id}
+        row = existing.get(step.source_node_id)
+        if row is None:
+            inserts.append({"id": new_id(), "source_tree_id": tree.id, "source_node_id": step.source_node_id,
+                            "is_flow_synced": True, "is_active": True, "usage_count": 0, "rating_sum": 0,
+                            "rating_count": 0, "last_synced_at": now, "created_at": now, "updated_at": now, **values})
+            continue
+        same = (row.title == step.title and row.step_type == step.step_type and row.content == step.content
+                and row.visibility == step.visibility and row.is_active and row.is_flow_synced
+                and row.account_id == tree.account_id and row.created_by == tree.author_id)
+        if same:
+            result.unchanged += 1
+            continue
+        if not row.is_active:
+            result.reactivated += 1
+        updates.append({"_id": row.id, **{f"b_{k}": v for k, v in values.items()}})
+    _insert(session, inserts)
+    result.created = len(inserts)
+    if updates:
+        stmt = (
+            sa.update(_T)
+            .where(_T.c.id == sa.bindparam("_id", type_=_T.c.id.type))
+            .values(title=sa.bindparam("b_title", type_=_T.c.title.type), step_type=sa.bindparam("b_step_type", type_=_T.c.step_type.type), content=sa.bindparam("b_content", type_=_T.c.content.type),
+                    visibility=sa.bindparam("b_visibility", type_=_T.c.visibility.type), account_id=sa.bindparam("b_account_id", type_=_T.c.account_id.type),
+                    created_by=sa.bindparam("b_created_by", type_=_T.c.created_by.type), is_active=True, is_flow_synced=True,
+                    last_synced_at=now, updated_at=now)
+        )
+        session.connection().execute(stmt, updates)
+        result.updated = len(updates)
+    gone = [row.id for node_id, row in existing.items() if node_id not in wanted and row.is_active]
+    for start in range(0, len(gone), 500):
+        session.execute(sa.update(_T).where(_T.c.id.in_(gone[start:start + 500])).values(is_active=False, updated_at=now))
+    result.deactivated = len(gone)
+    if inserts or updates or gone:
+        _expire_cached(session)
+    return result
+
+
+def deactivate_synced(*, session: Session, tree_id: uuid.UUID) -> int:
+    """Soft-delete every synced library entry of a flow (deactivation or deletion).
+
+    Args:
+        session: DB session.
+        tree_id: the flow.
+
+    Returns:
+        How many entries were switched off.
+    """
+    res = session.execute(
+        sa.update(_T)
+        .where(_T.c.source_tree_id == tree_id, _T.c.is_flow_synced.is_(True), _T.c.is_active.is_(True))
+        .values(is_active=False, updated_at=utcnow())
+    )
+    _expire_cached(session)
+    return int(res.rowcount or 0)
+
+
+def _expire_cached(session: Session) -> None:
+    """Core statements bypass the identity map: drop cached LibraryStep rows so reads are fresh."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, LibraryStep):
+            session.expire(obj)

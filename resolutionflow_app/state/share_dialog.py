@@ -1,0 +1,132 @@
+"""State of the "Share" dialog on a session: create links and show the new link once."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+import reflex as rx
+
+from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app.db.models import Account
+from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import shares as shares_service
+from resolutionflow_app.state.auth import AuthState
+
+EXPIRY_CHOICES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def expiry_from_choice(choice: str, custom_date: str, now: datetime | None = None) -> datetime | None:
+    """The expiry for a dialog choice: 24h / 7d / 30d from now, the end of a custom day (UTC), or None."""
+    now = now or datetime.now(timezone.utc)
+    if choice in EXPIRY_CHOICES:
+        return now + EXPIRY_CHOICES[choice]
+    if choice == "custom":
+        day = datetime.fromisoformat(custom_date).date() if custom_date else None
+        if day is None:
+            raise ValueError("Pick a date for the link to expire.")
+        return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+    return None
+
+
+class ShareDialogState(AuthState):
+    """Open/close, the form, the link just created, and this session's existing links."""
+
+    share_open: bool = False
+    share_session_id: str = ""
+    share_name: str = ""
+    share_visibility: str = "account"
+    share_expiry: str = "7d"
+    share_custom_date: str = ""
+    share_error: str = ""
+    share_busy: bool = False
+    allow_public: bool = True
+    created_url: str = ""
+    session_links: list[dict[str, str]] = []
+
+    def _load_links(self, session, actor) -> None:
+        import uuid
+
+        items, _ = shares_service.list_my_shares(session=session, actor=actor, session_id=uuid.UUID(self.share_session_id), limit=20)
+        self.session_links = [
+            {"id": str(i.id), "name": i.share_name or "Untitled link", "visibility": i.visibility, "status": i.status, "expires": i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never", "views": str(i.view_count)}
+            for i in items
+        ]
+
+    @rx.event
+    def open_share(self, session_id: str):
+        """Open the dialog for a session: reset the form, load policy and existing links."""
+        self.share_session_id, self.share_name, self.share_error, self.created_url = str(session_id), "", "", ""
+        self.share_expiry, self.share_custom_date = "7d", ""
+        with session_scope() as session:
+            actor = self.actor(session)
+            if actor is None:
+                return rx.toast.error("Log in again to share this session.")
+            account = session.get(Account, actor.account_id)
+            self.allow_public = bool(account and account.allow_public_shares)
+            try:
+                self._load_links(session, actor)
+            except (ServiceError, ValueError):
+                self.session_links = []
+        self.share_visibility = "public" if self.allow_public else "account"
+        self.share_open = True
+
+    @rx.event
+    def set_share_open(self, value: bool):
+        """Open or close the dialog (closing forgets the link shown once)."""
+        self.share_open = value
+        if not value:
+            self.created_url = ""
+
+    @rx.event
+    def set_share_name(self, value: str):
+        """Update the optional name."""
+        self.share_name = value[:100]
+
+    @rx.event
+    def set_share_visibility(self, value: str):
+        """Public or account-only."""
+        self.share_visibility = value
+
+    @rx.event
+    def set_share_expiry(self, value: str):
+        """24h, 7d, 30d, custom or never."""
+        self.share_expiry = value
+
+    @rx.event
+    def set_share_custom_date(self, value: str):
+        """The custom expiry day (YYYY-MM-DD)."""
+        self.share_custom_date = value
+
+    @rx.event
+    def create_link(self):
+        """Create the link and show it once."""
+        import uuid
+
+        self.share_error = ""
+        try:
+            expires_at = expiry_from_choice(self.share_expiry, self.share_custom_date)
+        except ValueError as exc:
+            self.share_error = str(exc) if "date" in str(exc).lower() else "Enter a valid date."
+            return
+        self.share_busy = True
+        try:
+            with session_scope() as session:
+                created = shares_service.create_share(session=session, actor=self.actor(session), session_id=uuid.UUID(self.share_session_id), visibility=self.share_visibility, share_name=self.share_name, expires_at=expires_at)
+                self.created_url = created.url
+                self._load_links(session, self.actor(session))
+        except ServiceError as exc:
+            self.share_error = exc.message
+            return
+        finally:
+            self.share_busy = False
+        return rx.toast.success("Share link created. Copy it now: it is shown only once.")
+
+    @rx.event
+    def new_link(self):
+        """Back to the form for another link."""
+        self.created_url, self.share_name, self.share_error = "", "", ""
+
+    @rx.event
+    def copy_link(self):
+        """Copy the link just created."""
+        return [rx.set_clipboard(self.created_url), rx.toast.success("Link copied.")]
