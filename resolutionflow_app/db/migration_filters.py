@@ -6,6 +6,8 @@ from __future__ import annotations
 UNMODELLED_TABLE_PREFIXES = ("step_library_fts",)
 # Search indexes created by hand in migration 0002 (expression / operator-class indexes).
 UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm")
+# PostgreSQL-only generated columns added by hand in migration 0002: (table, column).
+UNMODELLED_COLUMNS = (("step_library", "search_tsv"),)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
@@ -13,5 +15,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "table" and name and (name.startswith(UNMODELLED_TABLE_PREFIXES) or name == "alembic_version"):
         return False
     if type_ == "index" and name in UNMODELLED_INDEXES:
+        return False
+    if type_ == "column" and reflected and (getattr(getattr(obj, "table", None), "name", None), name) in UNMODELLED_COLUMNS:
         return False
     return True

@@ -95,29 +95,33 @@ def _blocked_cause(exc: BaseException) -> BlockedURLError | None:
 class OpenAICompatibleProvider:
     """Chat completions against OpenAI, Ollama, vLLM, llama.cpp … through the SSRF-guarded client.
 
-    Pass `client` (from `http_guard.make_client`) to share connections; otherwise the provider owns
-    one and `aclose()` (or `async with`) releases it.
+    Pass `client` (from `http_guard.make_client`) to share keep-alive connections across calls (the
+    caller closes it). Without one, each `complete()` opens a guarded client and closes it when done,
+    so nothing leaks even if the provider is never closed.
     """
 
     def __init__(self, base_url: str, api_key: str | None, *, client: httpx.AsyncClient | None = None,
                  max_retries: int = 2, resolver: Resolver | None = None, allowed_cidrs: Iterable[str] | str | None = None,
                  timeout: float | None = None) -> None:
-        import openai
-
         if not base_url:
             raise BlockedURLError("The model has no base URL.")
         _split_url(base_url)
         self.base_url = base_url
+        self._api_key = api_key or "not-needed"
+        self._max_retries = max_retries
+        self._client_kwargs: dict[str, Any] = {"resolver": resolver, "allowed_cidrs": allowed_cidrs, "timeout": timeout}
         self._checked = False
-        self._owns_client = client is None
-        self._client = client or make_client(resolver=resolver, allowed_cidrs=allowed_cidrs, timeout=timeout)
-        self._sdk = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", http_client=self._client,
-                                       max_retries=max_retries)
+        self._shared = client
+        self._sdk = self._make_sdk(client) if client is not None else None
+
+    def _make_sdk(self, client: httpx.AsyncClient) -> Any:
+        import openai
+
+        return openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key, http_client=client,
+                                  max_retries=self._max_retries)
 
     async def aclose(self) -> None:
-        """Close the owned HTTP client."""
-        if self._owns_client:
-            await self._client.aclose()
+        """Nothing to release: a shared client belongs to the caller, per-call clients are already closed."""
 
     async def __aenter__(self) -> OpenAICompatibleProvider:
         return self
@@ -125,11 +129,11 @@ class OpenAICompatibleProvider:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _precheck(self) -> None:
+    async def _precheck(self, client: httpx.AsyncClient) -> None:
         """Reject a blocked base URL up front (the SDK would otherwise retry it with backoff)."""
         if self._checked:
             return
-        guard = getattr(getattr(self._client, "_transport", None), "guard", None)
+        guard = getattr(getattr(client, "_transport", None), "guard", None)
         if guard is not None:
             try:
                 await guard.check(self.base_url.rstrip("/") + "/chat/completions")
@@ -139,17 +143,19 @@ class OpenAICompatibleProvider:
                 raise LLMError(f"Could not reach the model endpoint ({exc.message}).") from None
         self._checked = True
 
-    async def _create(self, **kwargs: Any) -> Any:
+    @staticmethod
+    async def _create(sdk: Any, **kwargs: Any) -> Any:
         import openai
 
-        await self._precheck()
         try:
-            return await self._sdk.chat.completions.create(**kwargs)
+            return await sdk.chat.completions.create(**kwargs)
         except openai.APIStatusError as exc:
             detail = ""
             try:
                 body = exc.response.json()
-                detail = (body.get("error") or {}).get("message", "") if isinstance(body, dict) and isinstance(body.get("error"), dict) else str(body.get("detail", "")) if isinstance(body, dict) else ""
+                if isinstance(body, dict):
+                    error = body.get("error")
+                    detail = str(error.get("message", "")) if isinstance(error, dict) else str(error or body.get("detail") or "")
             except Exception:  # noqa: BLE001 - the body is only a hint
                 detail = ""
             message = f"The model endpoint answered HTTP {exc.status_code}" + (f": {detail[:300]}" if detail else "") + "."
@@ -177,6 +183,26 @@ class OpenAICompatibleProvider:
         timeout: float | None = None,
     ) -> Completion:
         """Run the chat (with a tool-call loop of at most MAX_TOOL_ROUNDS rounds)."""
+        if self._shared is not None:
+            await self._precheck(self._shared)
+            return await self._complete(self._sdk, system_prompt=system_prompt, user_input=user_input, model=model,
+                                        tools=tools, file_texts=file_texts, timeout=timeout)
+        async with make_client(**self._client_kwargs) as client:
+            await self._precheck(client)
+            return await self._complete(self._make_sdk(client), system_prompt=system_prompt, user_input=user_input,
+                                        model=model, tools=tools, file_texts=file_texts, timeout=timeout)
+
+    async def _complete(
+        self,
+        sdk: Any,
+        *,
+        system_prompt: str,
+        user_input: str,
+        model: str,
+        tools: list[ToolSpec] | None,
+        file_texts: list[str] | None,
+        timeout: float | None,
+    ) -> Completion:
         messages: list[dict[str, Any]] = []
         if system_prompt:
             messages.append({"role": "system", "content": system_prompt})
@@ -192,7 +218,7 @@ class OpenAICompatibleProvider:
                 kwargs["tools"] = tool_params
                 if round_no == MAX_TOOL_ROUNDS:
                     kwargs["tool_choice"] = "none"  # last round: the model must answer in text
-            response = await self._create(**kwargs)
+            response = await self._create(sdk, **kwargs)
             usage = getattr(response, "usage", None)
             if usage is not None:
                 result.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)

@@ -153,6 +153,7 @@ class AutomationRunner:
         self.worker_id = worker_id
         zombie_seconds = get_settings().zombie_run_hours * 3600
         self.heartbeat_seconds = self.deps.heartbeat_seconds or max(0.5, min(30.0, zombie_seconds / 4))
+        self._providers: dict[str, Any] = {}
 
     # ------------------------------------------------------------ short DB sessions
 
@@ -234,6 +235,22 @@ class AutomationRunner:
             session.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(heartbeat_at=utcnow(), updated_at=utcnow()))
             return payload
 
+    def _begin_step(self, prep: _Prepared, order: int, fields: dict[str, Any]) -> None:
+        """Step boundary: check the cancel flag, heartbeat and mark the step running, in one transaction."""
+        with self.session_factory() as session:
+            run = session.get(AutomationRun, prep.run_id)
+            if run is None or run.cancel_requested or run.status != "running":
+                raise RunCancelled()
+            row = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.step_order == order)).first()
+            if row is None:
+                row = AutomationStepResult(automation_run_id=prep.run_id, step_order=order)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            now = utcnow()
+            row.updated_at = now
+            run.heartbeat_at, run.updated_at = now, now
+            session.add_all([row, run])
+
     def _finish(self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None) -> None:
         with self.session_factory() as session:
             now = utcnow()
@@ -256,6 +273,12 @@ class AutomationRunner:
 
     async def execute(self, run_id: uuid.UUID) -> str:
         """Run (or continue) a run until it ends; returns its final status ('' when left alone)."""
+        try:
+            return await self._execute(run_id)
+        finally:
+            await self._close_providers()
+
+    async def _execute(self, run_id: uuid.UUID) -> str:
         prep = self._prepare(run_id)
         if prep is None:
             return ""
@@ -269,17 +292,14 @@ class AutomationRunner:
         try:
             for step in steps:
                 order = current = int(step["step_order"])
-                beat = time.monotonic() - last_beat >= self.heartbeat_seconds
-                if self._poll(run_id, beat=beat):
-                    raise RunCancelled()
-                if beat:
-                    last_beat = time.monotonic()
                 context = build_context(prep.payload.get("text"), prep.payload.get("form_data"), done)
                 exec_hash = step_execution_hash(step)
                 existing = prep.results.get(order)
                 if existing is not None and existing.status == "completed" and existing.execution_hash == exec_hash:
                     payload = dict(existing.output_payload_json or {})
                     if step.get("output_mode") == "http_post" and not payload.get("webhook_delivered"):
+                        if self._poll(run_id, beat=True):
+                            raise RunCancelled()
                         payload = await self._deliver(prep, step, context, payload)
                     done.append(_Done(order, payload))
                     continue
@@ -340,7 +360,7 @@ class AutomationRunner:
         assistant = step.get("assistant") or {}
         base = {"assistant_id": uuid.UUID(step["assistant_id"]) if step.get("assistant_id") else None, "execution_hash": exec_hash}
         started = utcnow()
-        self._save_result(prep.run_id, prep.account_id, order, {**base, "status": "running", "started_at": started, "finished_at": None, "error_message": None, "output_payload_json": None, "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None})
+        self._begin_step(prep, order, {**base, "status": "running", "started_at": started, "finished_at": None, "error_message": None, "output_payload_json": None, "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None})
         text, file_ids = "", []
         try:
             text, file_ids = await self._watched(prep, self._resolve_inputs(prep, step, context, done))
@@ -378,10 +398,14 @@ class AutomationRunner:
         return payload
 
     async def _complete(self, model: ModelConfig, prompt: str, text: str, tools: list[Any], file_texts: list[str]) -> Any:
-        provider = self.deps.provider(model)
-        try:
-            return await provider.complete(system_prompt=prompt, user_input=text, model=model.model, tools=tools or None, file_texts=file_texts or None)
-        finally:
+        provider = self._providers.get(model.id)
+        if provider is None:
+            provider = self._providers[model.id] = self.deps.provider(model)
+        return await provider.complete(system_prompt=prompt, user_input=text, model=model.model, tools=tools or None, file_texts=file_texts or None)
+
+    async def _close_providers(self) -> None:
+        providers, self._providers = list(self._providers.values()), {}
+        for provider in providers:
             closer = getattr(provider, "aclose", None)
             if closer is not None:
                 with contextlib.suppress(Exception):

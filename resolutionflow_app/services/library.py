@@ -187,11 +187,8 @@ def tsquery_text(tokens: list[str]) -> str:
     return " & ".join(f"{t}:*" for t in tokens)
 
 
-# Must stay the expression of the GIN index in alembic/versions/0002_library_search.py.
-PG_TSVECTOR_SQL = (
-    "to_tsvector('simple'::regconfig, regexp_replace(coalesce(step_library.title, '') || ' ' || "
-    "coalesce(step_library.content ->> 'instructions', ''), '[^[:alnum:]]+', ' ', 'g'))"
-)
+# PostgreSQL: a stored generated tsvector column with a GIN index (alembic/versions/0002_library_search.py).
+PG_TSVECTOR_SQL = "step_library.search_tsv"
 
 
 def _search_clause(session: Session, tokens: list[str]) -> tuple[Any, Any, Any, Any]:
@@ -369,7 +366,7 @@ def update_step(*, session: Session, actor: User, step_id: Any, changes: dict[st
         values["step_type"] = _check_choice(changes["step_type"], STEP_TYPES, "step_type")
     if "visibility" in changes:
         values["visibility"] = _check_choice(changes["visibility"], STEP_VISIBILITIES, "visibility")
-    if "content" in changes:
+    if "content" in changes and changes["content"] is not None:
         merged = dict(row.content or {})
         if isinstance(changes["content"], dict):
             merged.update(changes["content"])

@@ -53,7 +53,10 @@ class SessionDTO(DTO):
 
 # --- building answers ---------------------------------------------------------------------
 
-def _available_sources(session: Session | None, viewer: User | None, custom_steps: list[dict[str, Any]]) -> set[str]:
+def _available_sources(session: Session | None, viewer: User | None, custom_steps: list[dict[str, Any]]) -> set[str] | None:
+    """Ids of library sources that still exist, are active and visible; None when unknown (no DB session)."""
+    if session is None:
+        return None
     ids = set()
     for step in custom_steps:
         if step.get("source") == "step-library" and step.get("source_step_id"):
@@ -61,7 +64,7 @@ def _available_sources(session: Session | None, viewer: User | None, custom_step
                 ids.add(uuid.UUID(str(step["source_step_id"])))
             except ValueError:
                 pass
-    if not ids or session is None:
+    if not ids:
         return set()
     rows = session.exec(select(LibraryStep).where(LibraryStep.id.in_(ids), LibraryStep.is_active.is_(True))).all()
     ok = set()
@@ -76,7 +79,7 @@ def _custom_steps_view(session: Session | None, viewer: User | None, raw: Any) -
     available = _available_sources(session, viewer, steps)
     for step in steps:
         if step.get("source") == "step-library":
-            step["source_available"] = str(step.get("source_step_id")) in available
+            step["source_available"] = True if available is None else str(step.get("source_step_id")) in available
         else:
             step["source_available"] = True
     return steps
