@@ -195,6 +195,25 @@ function currentPositions(nodes) {
   return out;
 }
 
+/** The first place near (x, y) where a new node does not cover an existing one. */
+function freeSpot(nodes, x, y) {
+  const h0 = 110;
+  const boxes = nodes.map((n) => ({
+    x: n.position.x, y: n.position.y,
+    w: (n.measured && n.measured.width) || NODE_W, h: (n.measured && n.measured.height) || h0,
+  }));
+  const clear = (cx, cy) => boxes.every((b) => cx + NODE_W + 20 <= b.x || cx >= b.x + b.w + 20 || cy + h0 + 20 <= b.y || cy >= b.y + b.h + 20);
+  const candidates = [[0, 0]];
+  for (let r = 1; r <= 8; r++) {
+    [[r, 0], [-r, 0], [0, r], [r, r], [-r, r], [0, -r]].forEach((c) => candidates.push(c));
+  }
+  for (const [dx, dy] of candidates) {
+    const cx = Math.round(x + dx * (NODE_W + 40)), cy = Math.round(y + dy * (h0 + 40));
+    if (clear(cx, cy)) return { x: cx, y: cy };
+  }
+  return { x, y };
+}
+
 function download(dataUrl, filename) {
   const a = document.createElement("a");
   a.setAttribute("download", filename);
@@ -250,8 +269,13 @@ function Inner(props) {
     const el = wrapper.current;
     const box = el ? el.getBoundingClientRect() : { left: 0, top: 0, width: 600, height: 400 };
     const p = rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 });
-    const jitter = (rf.getNodes().length % 5) * 24;
-    call("onAddNode", { kind, x: Math.round(p.x - NODE_W / 2 + jitter), y: Math.round(p.y + jitter), positions: currentPositions(rf.getNodes()) });
+    const spot = freeSpot(rf.getNodes(), Math.round(p.x - NODE_W / 2), Math.round(p.y));
+    call("onAddNode", { kind, x: spot.x, y: spot.y, positions: currentPositions(rf.getNodes()) });
+    const tl = rf.flowToScreenPosition({ x: spot.x, y: spot.y });
+    const br = rf.flowToScreenPosition({ x: spot.x + NODE_W, y: spot.y + 110 });
+    if (tl.x < box.left || tl.y < box.top || br.x > box.left + box.width || br.y > box.top + box.height) {
+      setTimeout(() => rf.setCenter(spot.x + NODE_W / 2, spot.y + 55, { zoom: rf.getZoom(), duration: 250 }), 120);
+    }
   }, [rf]);
 
   const autoLayout = useCallback(() => {

@@ -7,14 +7,13 @@ ratios. No asserts.
 
 PostgreSQL: uses the server of RF_BENCH_POSTGRES_URL / RF_DATABASE_URL when it is a PostgreSQL
 URL (a scratch database is created and dropped there), otherwise starts a throwaway cluster
-(tests.pg_cluster). Set RF_BENCH_SKIP_PG=1 to run SQLite only.
+(tests.pg_cluster). RF_BENCH_SKIP_PG=1 / RF_BENCH_SKIP_SQLITE=1 run one engine only.
 """
 
 from __future__ import annotations
 
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -162,6 +161,21 @@ def run(label: str, url: str) -> None:
           f"(goal: p95 < 15 ms and >= 10x)")
 
 
+def _explain(url: str) -> None:
+    """Print the PostgreSQL plan of the page query for the first query (RF_BENCH_EXPLAIN=1)."""
+    engine = make_engine(url)
+    captured: list = []
+    sa.event.listen(engine, "before_cursor_execute", lambda c, cur, st, p, ctx, many: captured.append((st, p)))
+    with Session(engine) as s:
+        actor = s.exec(select(User).where(User.name == "U0")).first()
+        captured.clear()
+        library.list_steps(session=s, actor=actor, q=QUERIES[0])
+        for statement, params in captured[:2]:
+            for row in s.connection().exec_driver_sql("EXPLAIN ANALYZE " + statement, params).all():
+                print("   ", row[0])
+    engine.dispose()
+
+
 def _pg_urls() -> tuple[str, callable]:
     """A scratch PostgreSQL database URL and a cleanup function."""
     given = os.environ.get("RF_BENCH_POSTGRES_URL") or os.environ.get("RF_DATABASE_URL", "")
@@ -187,7 +201,8 @@ def _pg_urls() -> tuple[str, callable]:
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="rf-bench-"))
-    run("SQLite (FTS5)", f"sqlite:///{tmp / 'bench.db'}")
+    if os.environ.get("RF_BENCH_SKIP_SQLITE") != "1":
+        run("SQLite (FTS5)", f"sqlite:///{tmp / 'bench.db'}")
     if os.environ.get("RF_BENCH_SKIP_PG") != "1":
         try:
             url, cleanup = _pg_urls()
@@ -196,6 +211,8 @@ def main() -> int:
             return 0
         try:
             run("PostgreSQL (tsvector + GIN)", url)
+            if os.environ.get("RF_BENCH_EXPLAIN") == "1":
+                _explain(url)
         finally:
             cleanup()
     return 0

@@ -83,7 +83,8 @@ class Paging:
         limit: int = Query(50, ge=1, le=500, description="Page size"),
         offset: int = Query(0, ge=0, description="Items to skip"),
     ) -> None:
-        self.limit, self.offset = limit, offset
+        # Clamp huge offsets (an empty page, not a database overflow).
+        self.limit, self.offset = limit, min(offset, 2**62)
 
 
 def page(items: list, total: int) -> dict:

@@ -32,7 +32,7 @@ def static_select(value: rx.Var, on_change, options: list[tuple[str, str]], test
     )
 
 
-def command_row(cmd: rx.Var, testid: str = "copy-command") -> rx.Component:
+def command_row(cmd: rx.Var) -> rx.Component:
     """One command in a code block with a copy button (`cmd` has label and command)."""
     return rx.vstack(
         rx.cond(cmd["label"] != "", rx.text(cmd["label"], size="1", color_scheme="gray", weight="medium"), rx.fragment()),
@@ -44,7 +44,7 @@ def command_row(cmd: rx.Var, testid: str = "copy-command") -> rx.Component:
                     variant="soft",
                     size="1",
                     on_click=[rx.set_clipboard(cmd["command"]), rx.toast.success("Command copied to the clipboard.")],
-                    data_testid=testid,
+                    data_testid="copy-command",
                     aria_label="Copy command",
                 ),
                 content="Copy",

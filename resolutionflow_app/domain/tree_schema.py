@@ -11,6 +11,7 @@ PROCEDURE_TYPES = ("procedural", "maintenance")
 TROUBLESHOOTING_NODE_TYPES = ("decision", "action", "solution")
 PROCEDURE_NODE_TYPES = ("section_header", "procedure_step", "procedure_end")
 MAX_NODES = 5000
+MAX_DEPTH = 32
 
 
 class StructureError(ValueError):
@@ -95,6 +96,23 @@ def _describe(exc: ValidationError) -> str:
     return "The flow structure is malformed: " + "; ".join(parts) + "."
 
 
+def _too_deep(value: Any, limit: int) -> bool:
+    """True when JSON `value` nests objects/lists more than `limit` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
     """Check that `structure` has the JSON shape of `tree_type` (drafts may still have problems).
 
@@ -112,6 +130,8 @@ def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
         raise StructureError(f"Unknown flow type '{tree_type}'; use one of: {', '.join(TREE_TYPES)}.")
     if not isinstance(structure, dict):
         raise StructureError("The flow structure must be a JSON object.")
+    if _too_deep(structure, MAX_DEPTH):
+        raise StructureError(f"The flow structure is nested more than {MAX_DEPTH} levels deep.")
     model = TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure
     key = "nodes" if tree_type == "troubleshooting" else "steps"
     if key not in structure:

@@ -282,7 +282,7 @@ def _row(item: dict) -> rx.Component:
                 width="100%",
             ),
             rx.vstack(
-                rx.hstack(rx.icon("activity", size=14, color=rx.color("gray", 9)), rx.text(item["usage_count"] + " uses", size="1"), spacing="1", align="center"),
+                rx.hstack(rx.icon("activity", size=14, color=rx.color("gray", 9)), rx.text(item["usage_count"] + rx.cond(item["usage_count"] == "1", " use", " uses"), size="1"), spacing="1", align="center"),
                 rating_text(item["rating_avg"], item["rating_count"]),
                 align="end",
                 spacing="1",
@@ -358,7 +358,7 @@ def _detail() -> rx.Component:
             ),
             rx.separator(size="4"),
             rx.hstack(
-                rx.text(s["usage_count"] + " uses", size="2", color_scheme="gray"),
+                rx.text("Used " + s["usage_count"] + rx.cond(s["usage_count"] == "1", " time", " times") + " in sessions", size="2", color_scheme="gray"),
                 rx.spacer(),
                 rating_text(s["rating_avg"], s["rating_count"]),
                 width="100%",

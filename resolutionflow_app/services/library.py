@@ -207,6 +207,20 @@ def _search_clause(session: Session, tokens: list[str]) -> tuple[Any, Any, Any, 
     return (sub, sub.c.rid == rowid), None, sub.c.rank, rowid.in_(matches.subquery("m").select())
 
 
+def _visible_steps_as_filter(actor: User) -> Any:
+    """visible_steps(actor), written so PostgreSQL applies it as a row filter after the GIN lookup.
+
+    Same rule as services.visibility.visible_steps; the coalesce() keeps the planner from ANDing
+    large bitmaps of the low-selectivity visibility index with the (selective) full-text match.
+    """
+    vis = sa.func.coalesce(LibraryStep.visibility, "")
+    return sa.or_(
+        vis == "public",
+        sa.and_(vis == "team", LibraryStep.account_id == actor.account_id),
+        sa.and_(vis == "private", LibraryStep.created_by == actor.id),
+    )
+
+
 def list_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0) -> tuple[list[LibraryStepDTO], int]:
     """Search and filter the active library steps the actor may see.
 
@@ -223,7 +237,9 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
     """
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
-    conds: list[Any] = [visible_steps(actor), LibraryStep.is_active.is_(True)]
+    tokens = search_tokens(q)
+    pg_search = bool(tokens) and session.get_bind().dialect.name == "postgresql"
+    conds: list[Any] = [_visible_steps_as_filter(actor) if pg_search else visible_steps(actor), LibraryStep.is_active.is_(True)]
     if step_type:
         if step_type not in STEP_TYPES:
             raise InvalidInput(f"step_type must be one of: {', '.join(STEP_TYPES)}.")
@@ -242,7 +258,6 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
         conds.append(LibraryStep.content["group_label"].as_string() == group_label)
     rank = join = None
     count_conds = list(conds)
-    tokens = search_tokens(q)
     if q and q.strip() and not tokens:
         return [], 0
     if tokens:

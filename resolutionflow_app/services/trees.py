@@ -27,6 +27,7 @@ EXPORT_FORMAT = "resolutionflow.tree"
 EXPORT_FORMAT_VERSION = 1
 UPDATABLE = ("name", "description", "tree_structure", "status", "is_public", "is_active")
 NOT_FOUND = "Flow not found."
+MAX_VERSION = 2**31 - 1
 
 
 class ProblemDTO(DTO):
@@ -479,6 +480,8 @@ def _version_row(session: Session, tree: Tree, version: Any) -> TreeVersion:
         number = int(version)
     except (TypeError, ValueError):
         raise NotFound("Version not found.") from None
+    if not 1 <= number <= MAX_VERSION:  # out-of-range numbers would overflow the INTEGER column
+        raise NotFound("Version not found.")
     row = session.exec(select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == number)).first()
     if row is None:
         raise NotFound("Version not found.")

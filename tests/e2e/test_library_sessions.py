@@ -26,7 +26,7 @@ def test_troubleshooting_session_to_resolution(page, app_url) -> None:
     page.get_by_text("Does the AP have power").first.wait_for()
     page.get_by_role("button", name="Yes, LED is lit").click()
     page.get_by_text("Reboot the AP from the controller").first.wait_for()
-    assert page.get_by_test_id("copy-command").count() >= 1
+    page.get_by_test_id("copy-command").first.wait_for()
 
     page.get_by_test_id("node-notes").fill("Lobby AP, LED solid white")
     page.get_by_test_id("save-note").click()

@@ -277,3 +277,37 @@ def test_cleanup_job_is_registered_daily(session, world):
     created = _create(session, world, expires_at=utcnow() + timedelta(days=1))
     age_share(session, created.id, expired_days_ago=100, commit=False)
     assert job.run(session=session) == 1
+
+
+def test_procedure_share_shows_checklist_and_skips_pending(session, world):
+    row = world["row"]
+    row.tree_type = "procedural"
+    row.tree_snapshot = {"steps": [
+        {"id": "sec", "type": "section_header", "title": "Prep"},
+        {"id": "st1", "type": "procedure_step", "title": "Back up the config"},
+        {"id": "st2", "type": "procedure_step", "title": "Upgrade firmware"},
+        {"id": "end", "type": "procedure_end", "title": "Done"},
+    ]}
+    row.history = [{"node_id": "st1", "notes": "saved", "at": utcnow().isoformat()}, {"node_id": "st2", "notes": "draft note", "pending": True}]
+    session.add(row)
+    session.flush()
+    created = _create(session, world)
+    view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
+    assert [h["title"] for h in view["history"]] == ["Back up the config"]
+    done = {s["title"]: s["done"] for s in view["steps"]}
+    assert done["Back up the config"] is True and done["Upgrade firmware"] is False
+
+
+def test_dialog_expiry_choices():
+    from datetime import datetime, timezone
+
+    from resolutionflow_app.state.share_dialog import expiry_from_choice
+
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+    assert expiry_from_choice("24h", "", now) == now + timedelta(hours=24)
+    assert expiry_from_choice("7d", "", now) == now + timedelta(days=7)
+    assert expiry_from_choice("30d", "", now) == now + timedelta(days=30)
+    assert expiry_from_choice("never", "", now) is None
+    assert expiry_from_choice("custom", "2030-02-03", now) == datetime(2030, 2, 3, 23, 59, 59, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        expiry_from_choice("custom", "", now)
