@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from resolutionflow_app.api import routers as routers_pkg
 from resolutionflow_app.api.errors import install_error_handlers
 from resolutionflow_app.api.middleware import SecurityHeadersMiddleware
+from resolutionflow_app.api.nul_guard import NulGuardMiddleware
 
 API_PREFIX = "/api/v1"
 
@@ -36,5 +37,6 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(NulGuardMiddleware)
     app.include_router(build_api_router())
     return app

@@ -12,6 +12,7 @@ TROUBLESHOOTING_NODE_TYPES = ("decision", "action", "solution")
 PROCEDURE_NODE_TYPES = ("section_header", "procedure_step", "procedure_end")
 MAX_NODES = 5000
 MAX_DEPTH = 32
+NODE_ID_MAX = 255  # step_library.source_node_id and the sessions API node_id are at most 255 characters
 
 
 class StructureError(ValueError):
@@ -50,7 +51,7 @@ class Option(_Loose):
 class TroubleshootingNode(_Loose):
     """A node of a troubleshooting tree: decision, action or solution."""
 
-    id: Optional[str] = None
+    id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
     type: Optional[str] = None
     title: Optional[str] = None
     description: Optional[str] = None
@@ -72,7 +73,7 @@ class TroubleshootingStructure(_Loose):
 class ProcedureNode(_Loose):
     """A node of a procedure: section_header, procedure_step or procedure_end."""
 
-    id: Optional[str] = None
+    id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
     type: Optional[str] = None
     title: Optional[str] = None
     description: Optional[str] = None

@@ -224,21 +224,20 @@ def _filters() -> rx.Component:
         rx.form(
             rx.hstack(
                 rx.input(rx.input.slot(rx.icon("search", size=16)), name="q", placeholder="Search titles and instructions…", default_value=LibraryState.q, width="100%", data_testid="library-search"),
-                rx.button("Search", type="submit", data_testid="library-search-submit"),
+                rx.hstack(rx.icon("arrow-up-down", size=14, color=rx.color("gray", 10)), static_select(LibraryState.sort, lambda v: LibraryState.set_filter("sort", v), SORTS, "sort", "140px"), align="center", spacing="1"),
+                rx.button("Search", type="submit", loading=LibraryState.loading, data_testid="library-search-submit"),
                 width="100%",
             ),
             on_submit=LibraryState.search,
             width="100%",
         ),
         rx.flex(
-            static_select(LibraryState.step_type, lambda v: LibraryState.set_filter("step_type", v), TYPES, "filter-type", "140px"),
+            static_select(LibraryState.step_type, lambda v: LibraryState.set_filter("step_type", v), TYPES, "filter-type", "130px"),
             id_select(LibraryState.category_id, lambda v: LibraryState.set_filter("category_id", v), LibraryState.categories, "All categories", "filter-category", "160px"),
             id_select(LibraryState.group_label, lambda v: LibraryState.set_filter("group_label", v), LibraryState.group_labels, "All groups", "filter-group", "150px"),
             static_select(LibraryState.visibility, lambda v: LibraryState.set_filter("visibility", v), VISIBILITIES, "filter-visibility", "150px"),
             static_select(LibraryState.origin, lambda v: LibraryState.set_filter("origin", v), ORIGINS, "filter-origin", "150px"),
             id_select(LibraryState.source_tree_id, lambda v: LibraryState.set_filter("source_tree_id", v), LibraryState.flows, "Any source flow", "filter-flow", "180px"),
-            rx.spacer(),
-            rx.hstack(rx.icon("arrow-up-down", size=14), static_select(LibraryState.sort, lambda v: LibraryState.set_filter("sort", v), SORTS, "sort", "140px"), align="center", spacing="1"),
             wrap="wrap",
             spacing="2",
             width="100%",
@@ -268,7 +267,7 @@ def _row(item: dict) -> rx.Component:
         rx.hstack(
             rx.vstack(
                 rx.hstack(kind_badge(item["step_type"]), rx.text(item["title"], weight="medium", size="3"), align="center", spacing="2"),
-                rx.text(item["instructions"], size="2", color_scheme="gray", trim="both", style={"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden"}),
+                rx.text(item["instructions"], size="2", color_scheme="gray", style={"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden"}),
                 rx.flex(
                     _from_flow_chip(item),
                     rx.cond(item["group_label"] != "", rx.badge(rx.icon("layers", size=12), item["group_label"], color_scheme="gray", variant="soft"), rx.fragment()),

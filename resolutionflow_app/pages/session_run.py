@@ -357,7 +357,7 @@ def _side_panel() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(rx.text("Inserted steps", size="2", weight="bold"), rx.spacer(), rx.cond(EDITABLE, _insert_dialog(), rx.fragment()), width="100%", align="center"),
-                rx.cond(S.custom_steps.length() > 0, rx.vstack(rx.foreach(S.custom_steps, custom_step_card), spacing="2", width="100%"), rx.text("Add a step that is not in the flow: type it, or pick one from the library.", size="1", color_scheme="gray")),
+                rx.cond(S.custom_steps.length() > 0, rx.vstack(rx.foreach(S.custom_steps, custom_step_card), spacing="2", width="100%"), rx.text(rx.cond(EDITABLE, "Add a step that is not in the flow: type it, or pick one from the library.", "No steps were inserted."), size="1", color_scheme="gray")),
                 width="100%",
                 spacing="2",
             ),

@@ -57,6 +57,8 @@ class StepContent(BaseModel):
             elif isinstance(item, dict):
                 if "command" not in item and "code" in item:  # tree node command format
                     item = {"label": item.get("label") or "", "command": item.get("code"), "command_type": item.get("language")}
+                elif item.get("label", "") is None:  # {"label": null} means no label
+                    item = {**item, "label": ""}
                 out.append(item)
             else:
                 out.append(item)

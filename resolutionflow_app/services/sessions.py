@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -219,8 +219,10 @@ def _as_dt(value: Any, label: str) -> datetime | None:
     if isinstance(value, datetime):
         return value
     try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
+        parsed = datetime.fromisoformat(str(value))
+        # Normalise to UTC here: an out-of-range instant (year 1 / 9999 with an offset) is bad input, not a 500.
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise InvalidInput(f"{label} must be an ISO date or date-time.") from None
 
 
@@ -251,8 +253,10 @@ def list_sessions(*, session: Session, actor: User, scope: str = "mine", tree_id
         if len(str(date_to)) <= 10:  # a plain date includes that whole day
             from datetime import timedelta
 
-            end = end + timedelta(days=1)
-            conds.append(SupportSession.started_at < end)
+            try:
+                conds.append(SupportSession.started_at < end + timedelta(days=1))
+            except OverflowError:  # 9999-12-31: the whole day is "no upper bound"
+                pass
         else:
             conds.append(SupportSession.started_at <= end)
     total = session.exec(select(sa.func.count()).select_from(SupportSession).where(*conds)).one()

@@ -69,7 +69,9 @@ def test_members_read_starter_changes_others_404(api, engine) -> None:
     sid = api.post("/api/v1/sessions", json={"tree_id": _tree(engine, owner)}, headers=owner["headers"]).json()["id"]
     assert api.get(f"/api/v1/sessions/{sid}", headers=colleague["headers"]).status_code == 200
     assert api.get("/api/v1/sessions", params={"scope": "account"}, headers=colleague["headers"]).json()["total"] == 1
-    assert api.get("/api/v1/sessions", headers=colleague["headers"]).json()["total"] == 0
+    # Contract tester: GET /sessions defaults to every session the caller may read (API.md); scope=mine narrows.
+    assert api.get("/api/v1/sessions", headers=colleague["headers"]).json()["total"] == 1
+    assert api.get("/api/v1/sessions", params={"scope": "mine"}, headers=colleague["headers"]).json()["total"] == 0
     assert api.get(f"/api/v1/sessions/{sid}", headers=other["headers"]).status_code == 404
     writes = [
         ("post", f"/api/v1/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"}),

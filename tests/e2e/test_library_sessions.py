@@ -105,3 +105,70 @@ def test_procedure_checklist_ticks(page, app_url) -> None:
     page.wait_for_function("(b) => document.querySelector('[data-testid=progress]').innerText !== b", arg=before)
     assert page.get_by_test_id("progress").inner_text().startswith("1 of")
     shot(page, "session-procedure")
+
+
+def test_manual_step_create_edit_delete(page, app_url) -> None:
+    login(page, app_url, "author@example.com", "demo-password-123")
+    page.goto(f"{app_url}/library")
+    page.get_by_test_id("library-new").click()
+    page.get_by_test_id("editor-title").fill("Clear the DNS cache")
+    page.get_by_test_id("editor-instructions").fill("Flush the resolver cache on the client and retry.")
+    page.locator("textarea[name=commands_text]").fill("Flush | ipconfig /flushdns")
+    shot(page, "library-editor")
+    page.get_by_test_id("editor-save").click()
+    page.get_by_text("Step saved.").wait_for()
+    detail = page.get_by_test_id("step-detail")
+    assert "Clear the DNS cache" in detail.inner_text() and "ipconfig /flushdns" in detail.inner_text()
+    page.get_by_test_id("rate-4").click()
+    page.get_by_text("Rated 4 of 5.").wait_for()
+    page.get_by_test_id("step-edit").click()
+    page.get_by_test_id("editor-title").fill("Clear the DNS cache (Windows)")
+    page.get_by_test_id("editor-save").click()
+    page.get_by_test_id("step-detail-title").filter(has_text="(Windows)").wait_for()
+    shot(page, "library-manual-detail")
+    page.get_by_test_id("step-delete").click()
+    page.get_by_test_id("step-delete-confirm").click()
+    page.get_by_text("Step deleted.").wait_for()
+    assert page.get_by_test_id("step-detail").count() == 0
+
+
+def test_other_members_session_is_read_only(page, app_url) -> None:
+    login(page, app_url, *ENGINEER)
+    page.goto(f"{app_url}/sessions")
+    page.get_by_test_id("start-session").click()
+    page.get_by_test_id("start-flow-User can't sign in to VPN").click()
+    page.wait_for_url("**/sessions/*")
+    page.get_by_test_id("current-node-title").wait_for()
+    url = page.url
+    page.context.clear_cookies()
+    page.evaluate("() => localStorage.clear()")
+    login(page, app_url, "owner@example.com", "demo-password-123")
+    page.goto(url)
+    page.get_by_test_id("read-only").wait_for()
+    assert page.get_by_test_id("answer-1").count() == 0
+    assert page.get_by_test_id("insert-step").count() == 0
+    shot(page, "session-read-only")
+
+
+def test_promote_repeated_ad_hoc_step(page, app_url) -> None:
+    login(page, app_url, *ENGINEER)
+    text = "Power-cycled the PoE injector in the comms cabinet"
+    for _ in range(2):
+        page.goto(f"{app_url}/sessions")
+        page.get_by_test_id("start-session").click()
+        page.get_by_test_id("start-flow-Wi-Fi AP offline").click()
+        page.wait_for_url("**/sessions/*")
+        page.get_by_test_id("insert-step").click()
+        page.get_by_test_id("ad-hoc-content").fill(text)
+        page.get_by_test_id("ad-hoc-submit").click()
+        page.get_by_test_id("custom-step").first.wait_for()
+    page.goto(f"{app_url}/analytics")
+    row = page.get_by_test_id("ad-hoc-steps").get_by_role("row").filter(has_text=text)
+    row.wait_for()
+    shot(page, "analytics-ad-hoc")
+    row.get_by_test_id("promote").click()
+    page.get_by_text("added to the library.").wait_for()
+    page.goto(f"{app_url}/library")
+    page.get_by_test_id("library-search").fill("comms cabinet")
+    page.get_by_test_id("library-search").press("Enter")
+    page.get_by_test_id("library-item").filter(has_text="comms cabinet").first.wait_for()

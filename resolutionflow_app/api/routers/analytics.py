@@ -23,9 +23,14 @@ class PromoteBody(BaseModel):
 
 
 @router.get("/analytics/ad-hoc-steps")
-def ad_hoc_steps(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
-    """Ad-hoc steps typed in several sessions of the caller's account."""
-    items, total = analytics_service.popular_ad_hoc_steps(session=session, actor=user, limit=paging.limit, offset=paging.offset)
+def ad_hoc_steps(
+    min_sessions: int = Query(1, ge=1, le=100000, description="Only texts typed in at least this many sessions"),
+    paging: Paging = Depends(),
+    user: User = Depends(current_user),
+    session: Session = Depends(db_session),
+) -> dict:
+    """Ad-hoc steps typed in sessions of the caller's account, most sessions first (API.md lists every one by default)."""
+    items, total = analytics_service.popular_ad_hoc_steps(session=session, actor=user, limit=paging.limit, offset=paging.offset, min_sessions=min_sessions)
     return page(items, total)
 
 
@@ -36,7 +41,7 @@ def promote(body: PromoteBody, user: User = Depends(current_user), session: Sess
 
 
 @router.get("/analytics/most-used-steps")
-def most_used(limit: int = Query(10, ge=1, le=100), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
-    """The most inserted library steps the caller may see."""
-    items = analytics_service.most_used_steps(session=session, actor=user, limit=limit)
-    return page(items, len(items))
+def most_used(limit: int = Query(10, ge=1, le=100), offset: int = Query(0, ge=0, le=10000), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+    """The most inserted library steps the caller may see (top 100; limit + offset page through them)."""
+    items = analytics_service.most_used_steps(session=session, actor=user, limit=100)
+    return page(items[offset:offset + limit], len(items))

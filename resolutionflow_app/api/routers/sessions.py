@@ -56,7 +56,7 @@ def start_session(body: StartBody, user: User = Depends(current_user), session: 
 
 @router.get("/sessions")
 def list_sessions(
-    scope: str = Query("mine"),
+    scope: str = Query("account", description="account (default: every session the caller may read) or mine"),
     tree_id: Optional[str] = None,
     outcome: Optional[str] = None,
     status: Optional[str] = None,
@@ -66,7 +66,7 @@ def list_sessions(
     user: User = Depends(current_user),
     session: Session = Depends(db_session),
 ) -> dict:
-    """The caller's sessions (scope=mine) or the whole account's (scope=account)."""
+    """Sessions the caller may read: the whole account's (default, API.md: members read each other's) or scope=mine."""
     items, total = sessions_service.list_sessions(
         session=session, actor=user, scope=scope, tree_id=tree_id, outcome=outcome, status=status,
         date_from=date_from, date_to=date_to, limit=paging.limit, offset=paging.offset,

@@ -70,10 +70,10 @@ def create_step(body: StepBody, user: User = Depends(current_user), session: Ses
 
 
 @router.get("/step-categories")
-def list_categories(user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_categories(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
     """The caller's account's step categories."""
     items = library_service.list_categories(session=session, actor=user)
-    return page(items, len(items))
+    return page(items[paging.offset:paging.offset + paging.limit], len(items))
 
 
 @router.post("/step-categories", status_code=201)
@@ -83,10 +83,10 @@ def create_category(body: CategoryBody, user: User = Depends(current_user), sess
 
 
 @router.get("/step-group-labels")
-def list_group_labels(user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_group_labels(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
     """Distinct group labels (procedure sections) of visible steps."""
     items = library_service.list_group_labels(session=session, actor=user)
-    return page(items, len(items))
+    return page(items[paging.offset:paging.offset + paging.limit], len(items))
 
 
 @router.get("/steps/{step_id}")

@@ -1,0 +1,31 @@
+"""Pure helpers of the library and session pages: command parsing and custom-step display."""
+
+from __future__ import annotations
+
+from resolutionflow_app.pages import library as library_page
+from resolutionflow_app.pages import session_run
+
+
+def test_parse_commands_labels_and_blank_lines() -> None:
+    parsed = library_page._parse_commands("Flush | ipconfig /flushdns\n\nnslookup example.com\n")
+    assert parsed == [
+        {"label": "Flush", "command": "ipconfig /flushdns", "command_type": "shell"},
+        {"label": "", "command": "nslookup example.com", "command_type": "shell"},
+    ]
+
+
+def test_node_commands_accept_every_stored_shape() -> None:
+    assert session_run._commands("show ip int brief") == [{"label": "", "command": "show ip int brief", "owner": ""}]
+    assert session_run._commands([{"language": "bash", "code": "reboot", "label": "Reboot"}], "n1") == [{"label": "Reboot", "command": "reboot", "owner": "n1"}]
+    assert session_run._commands([{"label": "x", "command": "ls", "command_type": "shell"}, {"label": "empty"}]) == [{"label": "x", "command": "ls", "owner": ""}]
+    assert session_run._commands(None) == []
+
+
+def test_custom_step_display_handles_old_and_deleted_sources() -> None:
+    old = session_run._custom({"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline"}, {})
+    assert old["source"] == "ad-hoc" and old["title"] == "Check Meraki dashboard" and old["after_title"] == "start"
+    gone = session_run._custom(
+        {"type": "action", "content": "Verify DNS", "title": "DNS check", "source": "step-library", "source_step_id": "x", "source_available": False, "inserted_after_node_id": "n1"},
+        {"n1": "Network check"},
+    )
+    assert gone["source_available"] == "" and gone["title"] == "DNS check" and gone["body"] == "Verify DNS" and gone["after_title"] == "Network check"
