@@ -20,6 +20,7 @@ import {
   useNodesState,
   useEdgesState,
   useReactFlow,
+  useUpdateNodeInternals,
   getNodesBounds,
   getViewportForBounds,
 } from "@xyflow/react";
@@ -84,6 +85,12 @@ function hasPosition(n) {
 }
 
 function FlowNode({ id, data, selected }) {
+  const updateNodeInternals = useUpdateNodeInternals();
+  const optionCount = Array.isArray(data.options) ? data.options.length : 0;
+  // Handles appear and disappear with answers: tell xyflow to re-measure them so edges attach.
+  useEffect(() => {
+    updateNodeInternals(id);
+  }, [id, optionCount, data.type, data.readOnly, updateNodeInternals]);
   const k = kindOf(data.type);
   const problems = data.problems || [];
   const bad = problems.length > 0;
@@ -195,23 +202,29 @@ function currentPositions(nodes) {
   return out;
 }
 
-/** The first place near (x, y) where a new node does not cover an existing one. */
-function freeSpot(nodes, x, y) {
-  const h0 = 110;
+const NEW_H = 110;
+
+/** A spot for a new node: the free place nearest the view's centre, else below everything (null = refit). */
+function freeSpot(nodes, view) {
   const boxes = nodes.map((n) => ({
     x: n.position.x, y: n.position.y,
-    w: (n.measured && n.measured.width) || NODE_W, h: (n.measured && n.measured.height) || h0,
+    w: (n.measured && n.measured.width) || NODE_W, h: (n.measured && n.measured.height) || NEW_H,
   }));
-  const clear = (cx, cy) => boxes.every((b) => cx + NODE_W + 20 <= b.x || cx >= b.x + b.w + 20 || cy + h0 + 20 <= b.y || cy >= b.y + b.h + 20);
-  const candidates = [[0, 0]];
-  for (let r = 1; r <= 8; r++) {
-    [[r, 0], [-r, 0], [0, r], [r, r], [-r, r], [0, -r]].forEach((c) => candidates.push(c));
+  const gap = 24;
+  const clear = (cx, cy) => boxes.every((b) => cx + NODE_W + gap <= b.x || cx >= b.x + b.w + gap || cy + NEW_H + gap <= b.y || cy >= b.y + b.h + gap);
+  const cx0 = (view.x0 + view.x1) / 2 - NODE_W / 2, cy0 = (view.y0 + view.y1) / 2 - NEW_H / 2;
+  const step = 30;
+  let best = null;
+  for (let x = view.x0 + 10; x + NODE_W <= view.x1 - 10; x += step) {
+    for (let y = view.y0 + 50; y + NEW_H <= view.y1 - 10; y += step) {
+      if (!clear(x, y)) continue;
+      const d = (x - cx0) ** 2 + (y - cy0) ** 2;
+      if (!best || d < best.d) best = { x: Math.round(x), y: Math.round(y), d };
+    }
   }
-  for (const [dx, dy] of candidates) {
-    const cx = Math.round(x + dx * (NODE_W + 40)), cy = Math.round(y + dy * (h0 + 40));
-    if (clear(cx, cy)) return { x: cx, y: cy };
-  }
-  return { x, y };
+  if (best) return { x: best.x, y: best.y, visible: true };
+  const bottom = boxes.reduce((m, b) => Math.max(m, b.y + b.h), 0);
+  return { x: Math.round(cx0), y: Math.round(bottom + 60), visible: false };
 }
 
 function download(dataUrl, filename) {
@@ -233,14 +246,12 @@ function Inner(props) {
   emit.current = props;
 
   useEffect(() => {
-    setNodes((prev) => {
-      const prevById = {};
-      prev.forEach((n) => (prevById[n.id] = n));
-      const built = buildNodes(structure, problems, selectedId, !!readOnly, prevById);
-      setEdges(styledEdges(built.edges, !!readOnly));
-      return built.nodes;
-    });
-  }, [structure, problems, selectedId, readOnly, setNodes, setEdges]);
+    const prevById = {};
+    rf.getNodes().forEach((n) => (prevById[n.id] = n));
+    const built = buildNodes(structure, problems, selectedId, !!readOnly, prevById);
+    setNodes(built.nodes);
+    setEdges(styledEdges(built.edges, !!readOnly));
+  }, [structure, problems, selectedId, readOnly, rf, setNodes, setEdges]);
 
   const call = (name, ...args) => {
     const fn = emit.current[name];
@@ -268,14 +279,11 @@ function Inner(props) {
   const addNode = useCallback((kind) => {
     const el = wrapper.current;
     const box = el ? el.getBoundingClientRect() : { left: 0, top: 0, width: 600, height: 400 };
-    const p = rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 });
-    const spot = freeSpot(rf.getNodes(), Math.round(p.x - NODE_W / 2), Math.round(p.y));
+    const a = rf.screenToFlowPosition({ x: box.left, y: box.top });
+    const b = rf.screenToFlowPosition({ x: box.left + box.width - 210, y: box.top + box.height });
+    const spot = freeSpot(rf.getNodes(), { x0: a.x, y0: a.y, x1: Math.max(b.x, a.x + NODE_W + 40), y1: b.y });
     call("onAddNode", { kind, x: spot.x, y: spot.y, positions: currentPositions(rf.getNodes()) });
-    const tl = rf.flowToScreenPosition({ x: spot.x, y: spot.y });
-    const br = rf.flowToScreenPosition({ x: spot.x + NODE_W, y: spot.y + 110 });
-    if (tl.x < box.left || tl.y < box.top || br.x > box.left + box.width || br.y > box.top + box.height) {
-      setTimeout(() => rf.setCenter(spot.x + NODE_W / 2, spot.y + 55, { zoom: rf.getZoom(), duration: 250 }), 120);
-    }
+    if (!spot.visible) setTimeout(() => rf.fitView({ padding: 0.2, duration: 250, maxZoom: 1.2 }), 200);
   }, [rf]);
 
   const autoLayout = useCallback(() => {

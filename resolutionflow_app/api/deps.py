@@ -80,11 +80,11 @@ class Paging:
 
     def __init__(
         self,
-        limit: int = Query(50, ge=1, description="Page size (larger values are capped at 500)"),
+        limit: int = Query(50, ge=1, le=500, description="Page size"),
         offset: int = Query(0, ge=0, description="Items to skip"),
     ) -> None:
         # Clamp huge offsets (an empty page, not a database overflow).
-        self.limit, self.offset = min(limit, 500), min(offset, 2**62)
+        self.limit, self.offset = limit, min(offset, 2**62)
 
 
 def page(items: list, total: int) -> dict:

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from resolutionflow_app.domain.errors import ServiceError
@@ -45,6 +46,17 @@ def install_error_handlers(app: FastAPI) -> None:
         if detail in ("Not Found",):
             detail = "Not found."
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A race lost to a concurrent request (e.g. two sign-ups with one email): nothing was saved.
+        log.info("integrity conflict: %s", exc.orig)
+        return JSONResponse({"detail": "This conflicts with existing data (it may have just been created). Nothing was saved."}, status_code=409)
+
+    @app.exception_handler(OperationalError)
+    async def _db_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.orig)
+        return JSONResponse({"detail": "The database is busy or unavailable. Please retry."}, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

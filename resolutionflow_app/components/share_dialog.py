@@ -108,6 +108,7 @@ def _existing_links() -> rx.Component:
             ),
             rx.link("Manage all links", href="/shares", size="1"),
             spacing="2",
+            padding_top="1rem",
             width="100%",
         ),
         rx.fragment(),

@@ -89,7 +89,7 @@ class ShareViewState(AuthState):
         self.tree_name, self.tree_type, self.engineer = s["tree_name"], s["tree_type"], s["engineer_name"]
         self.started, self.completed = _fmt(s["started_at"]), _fmt(s["completed_at"])
         self.status, self.outcome, self.summary = s["status"], s["outcome"] or "", s["summary"]
-        self.path = [{"n": str(i + 1), "title": h["title"], "type": h["node_type"] or "step", "answer": h["answer"] or "", "notes": h["notes"] or "", "at": _fmt(h["at"])} for i, h in enumerate(s["history"])]
+        self.path = [{"n": str(i + 1), "title": h["title"], "type": h["node_type"] or "step", "answer": "" if (h["node_type"] != "decision" and (h["answer"] or "").lower() in ("done", "")) else (h["answer"] or ""), "notes": h["notes"] or "", "at": _fmt(h["at"])} for i, h in enumerate(s["history"])]
         self.custom_steps = [{"type": c["type"], "content": c["content"], "notes": c["notes"], "source": "Step library" if c["source"] == "step-library" else ("Forked flow" if c["source"] == "forked-tree" else "Ad-hoc"), "after": c["inserted_after_title"]} for c in s["custom_steps"]]
         self.checklist = [{"title": st["title"], "type": st["type"], "done": "yes" if st["done"] else ""} for st in s["steps"] if st["type"] != "section_header"]
         self.view_state = "ok"
@@ -109,7 +109,7 @@ def _path_item(item: dict) -> rx.Component:
         rx.vstack(
             rx.hstack(rx.text(item["title"], weight="medium", size="3"), kind_badge(item["type"]), spacing="2", align="center", wrap="wrap"),
             rx.cond(item["answer"] != "", rx.text(rx.text.strong("Answer: "), item["answer"], size="2"), rx.fragment()),
-            rx.cond(item["notes"] != "", rx.text(rx.text.em(item["notes"]), size="2", color_scheme="gray", white_space="pre-wrap"), rx.fragment()),
+            rx.cond(item["notes"] != "", rx.text(item["notes"], size="2", color_scheme="gray", white_space="pre-wrap", font_style="italic"), rx.fragment()),
             spacing="1",
             width="100%",
         ),
@@ -127,7 +127,7 @@ def _custom_item(item: dict) -> rx.Component:
         rx.vstack(
             rx.hstack(kind_badge(item["type"]), rx.badge(item["source"], variant="outline", color_scheme=rx.cond(item["source"] == "Step library", "violet", "gray")), rx.cond(item["after"] != "", rx.text("after “", item["after"], "”", size="1", color_scheme="gray"), rx.fragment()), spacing="2", align="center", wrap="wrap"),
             rx.text(item["content"], size="2", white_space="pre-wrap"),
-            rx.cond(item["notes"] != "", rx.text(rx.text.em(item["notes"]), size="2", color_scheme="gray"), rx.fragment()),
+            rx.cond(item["notes"] != "", rx.text(item["notes"], size="2", color_scheme="gray", font_style="italic"), rx.fragment()),
             spacing="2",
         ),
         width="100%",

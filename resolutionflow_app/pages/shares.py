@@ -165,7 +165,7 @@ def _views_dialog() -> rx.Component:
             rx.dialog.description(SharesState.views_total.to_string() + " view(s) in total; the chart shows the last 30 days.", size="2"),
             rx.recharts.bar_chart(
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                rx.recharts.bar(data_key="views", fill=rx.color("accent", 9), radius=[3, 3, 0, 0]),
+                rx.recharts.bar(data_key="views", fill=rx.color("accent", 9), radius=[3, 3, 0, 0], is_animation_active=False),
                 rx.recharts.x_axis(data_key="day", font_size=10, interval="preserveStartEnd"),
                 rx.recharts.y_axis(allow_decimals=False, width=30, font_size=10),
                 rx.recharts.graphing_tooltip(),

@@ -154,6 +154,8 @@ class AutomationRunner:
         zombie_seconds = get_settings().zombie_run_hours * 3600
         self.heartbeat_seconds = self.deps.heartbeat_seconds or max(0.5, min(30.0, zombie_seconds / 4))
         self._providers: dict[str, Any] = {}
+        self._begun: set[int] = set()  # steps already marked running by the previous step's commit
+        self._cancel_seen = False
 
     # ------------------------------------------------------------ short DB sessions
 
@@ -217,8 +219,12 @@ class AutomationRunner:
             run = session.get(AutomationRun, run_id)
             return run is None or run.cancel_requested or run.status != "running"
 
-    def _save_result(self, run_id: uuid.UUID, account_id: uuid.UUID, order: int, fields: dict[str, Any], documents: list[tuple[str, str, bytes]] | None = None) -> dict[str, Any] | None:
-        """Upsert one step result (+ generated files) in a single short transaction."""
+    def _save_result(self, run_id: uuid.UUID, account_id: uuid.UUID, order: int, fields: dict[str, Any], documents: list[tuple[str, str, bytes]] | None = None, begin_next: tuple[int, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        """Upsert one step result (+ generated files) in a single short transaction.
+
+        With `begin_next`, the same transaction also checks the cancel flag and, unless cancelled,
+        marks the next step running (one commit per step boundary instead of two).
+        """
         with self.session_factory() as session:
             payload = fields.get("output_payload_json")
             if documents:
@@ -233,7 +239,30 @@ class AutomationRunner:
             row.updated_at = utcnow()
             session.add(row)
             session.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(heartbeat_at=utcnow(), updated_at=utcnow()))
+            if begin_next is not None:
+                flags = session.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == run_id)).first()
+                if flags is None or flags[0] or flags[1] != "running":
+                    self._cancel_seen = True
+                else:
+                    self._upsert(session, run_id, begin_next[0], begin_next[1])
+                    self._begun.add(begin_next[0])
             return payload
+
+    @staticmethod
+    def _upsert(session: Session, run_id: uuid.UUID, order: int, fields: dict[str, Any]) -> None:
+        row = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id, AutomationStepResult.step_order == order)).first()
+        if row is None:
+            row = AutomationStepResult(automation_run_id=run_id, step_order=order)
+        for key, value in fields.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+        session.add(row)
+
+    @staticmethod
+    def _running_fields(step: dict[str, Any]) -> dict[str, Any]:
+        return {"assistant_id": uuid.UUID(step["assistant_id"]) if step.get("assistant_id") else None, "execution_hash": step_execution_hash(step),
+                "status": "running", "started_at": utcnow(), "finished_at": None, "error_message": None, "output_payload_json": None,
+                "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None}
 
     def _begin_step(self, prep: _Prepared, order: int, fields: dict[str, Any]) -> None:
         """Step boundary: check the cancel flag, heartbeat and mark the step running, in one transaction."""
@@ -290,8 +319,9 @@ class AutomationRunner:
         last_beat = time.monotonic()
         current = 0
         try:
-            for step in steps:
+            for index, step in enumerate(steps):
                 order = current = int(step["step_order"])
+                following = steps[index + 1] if index + 1 < len(steps) else None
                 context = build_context(prep.payload.get("text"), prep.payload.get("form_data"), done)
                 exec_hash = step_execution_hash(step)
                 existing = prep.results.get(order)
@@ -303,7 +333,9 @@ class AutomationRunner:
                         payload = await self._deliver(prep, step, context, payload)
                     done.append(_Done(order, payload))
                     continue
-                payload = await self._run_step(prep, step, exec_hash, context, done)
+                nxt = prep.results.get(int(following["step_order"])) if following else None
+                chain = following is not None and step.get("output_mode") != "http_post" and not (nxt is not None and nxt.status == "completed" and nxt.execution_hash == step_execution_hash(following))
+                payload = await self._run_step(prep, step, exec_hash, context, done, following if chain else None)
                 done.append(_Done(order, payload))
         except RunCancelled:
             self._mark_step(prep, current, "cancelled", "Cancelled by a user.")
@@ -355,12 +387,14 @@ class AutomationRunner:
                 task.cancel()
             del cancelled_by_user
 
-    async def _run_step(self, prep: _Prepared, step: dict[str, Any], exec_hash: str, context: dict[str, Any], done: list[_Done]) -> dict[str, Any]:
+    async def _run_step(self, prep: _Prepared, step: dict[str, Any], exec_hash: str, context: dict[str, Any], done: list[_Done], following: dict[str, Any] | None = None) -> dict[str, Any]:
         order = int(step["step_order"])
         assistant = step.get("assistant") or {}
         base = {"assistant_id": uuid.UUID(step["assistant_id"]) if step.get("assistant_id") else None, "execution_hash": exec_hash}
-        started = utcnow()
-        self._begin_step(prep, order, {**base, "status": "running", "started_at": started, "finished_at": None, "error_message": None, "output_payload_json": None, "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None})
+        if self._cancel_seen:
+            raise RunCancelled()
+        if order not in self._begun:
+            self._begin_step(prep, order, self._running_fields(step))
         text, file_ids = "", []
         try:
             text, file_ids = await self._watched(prep, self._resolve_inputs(prep, step, context, done))
@@ -381,7 +415,7 @@ class AutomationRunner:
                 "input_payload_json": {"text": text, "file_ids": file_ids}, "output_payload_json": payload,
                 "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
                 "tool_calls_metadata": list(completion.tool_calls or []),
-            }, documents)
+            }, documents, begin_next=(int(following["step_order"]), self._running_fields(following)) if following else None)
         except RunCancelled:
             raise
         except StepError as exc:

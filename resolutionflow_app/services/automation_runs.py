@@ -156,6 +156,10 @@ def list_runs(*, session: Session, actor: User, automation_id: uuid.UUID | None 
     """Runs of the actor's account, newest first (optionally of one automation)."""
     query = select(AutomationRun).where(AutomationRun.account_id == actor.account_id)
     if automation_id is not None:
+        try:
+            automation_id = automation_id if isinstance(automation_id, uuid.UUID) else uuid.UUID(str(automation_id))
+        except ValueError:
+            return [], 0
         query = query.where(AutomationRun.automation_id == automation_id)
     if status:
         query = query.where(AutomationRun.status == status)

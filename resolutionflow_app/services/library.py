@@ -354,6 +354,9 @@ def create_step(*, session: Session, actor: User, title: str, step_type: str, co
 
 def _editable_row(session: Session, actor: User, step_id: Any) -> LibraryStep:
     row = _visible_row(session, actor, step_id)
+    if row.account_id != actor.account_id:
+        # API.md: another account's things answer 404 for changes, even when publicly readable.
+        raise NotFound(NOT_FOUND)
     if row.is_flow_synced:
         raise Conflict(SYNCED_MESSAGE)
     if not _can_edit(actor, row):

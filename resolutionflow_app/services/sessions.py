@@ -419,19 +419,18 @@ def complete_session(*, session: Session, actor: User, session_id: Any, outcome:
 
 
 def save_as_flow(*, session: Session, actor: User, session_id: Any) -> Any:
-    """A new draft flow from a completed session: the path taken plus custom steps after their anchors.
+    """A new draft flow from a session (usually completed): the path taken plus custom steps after their anchors.
 
     Returns:
         The new flow's TreeDTO (services.trees.create_tree).
 
     Raises:
-        Conflict: the session is not completed yet.
+        NotFound: not in the actor's account. Forbidden: not the starter (or may not create flows).
     """
     row = _readable(session, actor, session_id)
     if row.user_id != actor.id:
         raise Forbidden(NOT_YOURS)
-    if row.status != "completed":
-        raise Conflict("Complete the session before saving it as a flow.")
+    # API.md sets no precondition: an unfinished session saves the path so far (ending at its current node).
     structure = rules.build_flow_from_session(row.tree_type, row.tree_snapshot or {}, list(row.history or []), row.current_node_id, list(row.custom_steps or []))
     from resolutionflow_app.services import trees as trees_service  # built by the flows area
 

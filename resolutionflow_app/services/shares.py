@@ -336,6 +336,14 @@ def session_view(row: SupportSession, engineer_name: str = "", *, session: Sessi
             "notes": h.get("notes") or "",
             "at": h.get("at") or "",
         })
+    seen = {h["node_id"] for h in history}
+    if row.status == "completed" and row.tree_type == "troubleshooting" and row.current_node_id and row.current_node_id not in seen:
+        # The node the session ended on (usually a solution) is not an answered step, but it is part of the path.
+        node = nodes.get(str(row.current_node_id), {})
+        history.append({
+            "node_id": str(row.current_node_id), "title": node.get("title") or str(row.current_node_id), "node_type": node.get("type", ""),
+            "answer": "", "notes": "", "at": row.completed_at.isoformat() if row.completed_at else "",
+        })
     custom = []
     for c in row.custom_steps or []:
         if not isinstance(c, dict):

@@ -121,6 +121,9 @@ def _load(session: Session, actor: User, tree_id: Any) -> Tree:
 
 def _load_editable(session: Session, actor: User, tree_id: Any) -> Tree:
     tree = _load(session, actor, tree_id)
+    if tree.account_id != actor.account_id:
+        # API.md: another account's things answer 404 for changes, even when publicly readable.
+        raise NotFound(NOT_FOUND)
     # Re-read with a row lock (PostgreSQL) so concurrent edits number their versions one after another.
     tree = session.get(Tree, tree.id, with_for_update=True) or tree
     if not _can_edit(actor, tree):

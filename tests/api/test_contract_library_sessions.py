@@ -17,7 +17,7 @@ STEP_FIELDS = {"id", "title", "step_type", "content", "visibility", "is_flow_syn
                "source_tree_name", "usage_count", "rating_avg", "rating_count", "created_by", "is_active", "last_synced_at"}
 CONTENT_FIELDS = {"instructions", "help_text", "commands", "group_label"}
 SESSION_FIELDS = {"id", "tree_id", "user_id", "status", "current_node_id", "history", "custom_steps", "outcome", "summary"}
-BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "123", "' OR 1=1 --", "x" * 300]
+BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "123", "%00", "' OR 1=1 --", "x" * 300, str(uuid.uuid4()).upper()]
 
 
 # ---------------------------------------------------------------- helpers
@@ -209,8 +209,11 @@ def test_list_paging(api, owner) -> None:
     assert first["total"] == second["total"] == 5 and len(first["items"]) == 2 and len(second["items"]) == 2
     assert not {s["id"] for s in first["items"]} & {s["id"] for s in second["items"]}
     assert _steps(api, owner, limit=2, offset=100)["items"] == []
-    for params in ({"limit": 0}, {"limit": -1}, {"offset": -1}, {"limit": "x"}, {"offset": "x"}, {"limit": 10**12}):
+    for params in ({"limit": 0}, {"limit": -1}, {"offset": -1}, {"limit": "x"}, {"offset": "x"}):
         _err(api.get(f"{B}/steps", headers=owner["headers"], params=params), 422)
+    # A huge limit may be capped (200) or refused (422) (shared Paging in api/deps.py); never a 500.
+    huge = api.get(f"{B}/steps", headers=owner["headers"], params={"limit": 10**12})
+    assert huge.status_code in (200, 422) and ("items" in huge.json() or "detail" in huge.json())
 
 
 def test_list_bad_filters_are_4xx(api, owner) -> None:
@@ -832,3 +835,73 @@ def test_long_node_ids_and_titles_never_500(api, owner) -> None:
             assert s["current_node_id"] is None
     else:
         _err(resp, 422)
+
+
+def test_save_as_flow_unfinished_session(api, owner) -> None:
+    """API.md: save-as-flow answers 201 draft tree; it sets no "completed first" precondition."""
+    tree = _flow(api, owner)
+    sid = _start(api, owner, tree["id"])["id"]
+    _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
+    _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Check the cabling", "source": "ad-hoc"})
+    resp = api.post(f"{B}/sessions/{sid}/save-as-flow", headers=owner["headers"])
+    assert resp.status_code == 201, resp.text
+    new = resp.json()
+    assert new["status"] == "draft" and new["tree_type"] == "troubleshooting"
+    titles = [n["title"] for n in new["tree_structure"]["nodes"]]
+    assert titles[0] == "Is the AP powered?" and "Check the cabling" in titles and "Reboot the AP" in titles
+    assert api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()["status"] == "in_progress"
+    eng = add_member(api, owner, role="engineer")
+    _err(api.post(f"{B}/sessions/{sid}/save-as-flow", headers=eng["headers"]), 403, 404)
+
+
+def test_ids_are_case_insensitive_uuids(api, owner) -> None:
+    step = _step(api, owner)
+    assert api.get(f"{B}/steps/{step['id'].upper()}", headers=owner["headers"]).json()["id"] == step["id"]
+    tree = _flow(api, owner)
+    sid = _start(api, owner, tree["id"].upper())["id"]
+    assert api.get(f"{B}/sessions/{sid.upper()}", headers=owner["headers"]).json()["tree_id"] == tree["id"]
+
+
+JUNK = [None, 0, -1, 1.5, True, [], {}, ["a"], {"a": 1}, "", " ", "x" * 20000, "\u202e\u200b", "<script>", "${{7*7}}"]
+
+
+def test_type_fuzz_never_500(api, owner) -> None:
+    """Every field of every body, set to each junk value: 2xx or 4xx with {"detail"}, never a 500."""
+    h = owner["headers"]
+    tree = _flow(api, owner, tree_type="procedural")
+    lib = _step(api, owner)
+    sid = _start(api, owner, tree["id"])["id"]
+    bodies = [
+        ("post", "/steps", {"title": "t", "step_type": "action", "content": {"instructions": "i"}, "visibility": "team", "category_id": None}),
+        ("put", f"/steps/{lib['id']}", {"title": "t", "step_type": "action", "content": {"instructions": "i", "commands": [], "help_text": None, "group_label": None}, "visibility": "team"}),
+        ("put", f"/steps/{lib['id']}/rating", {"rating": 3}),
+        ("post", "/sessions", {"tree_id": tree["id"]}),
+        ("post", f"/sessions/{sid}/advance", {"node_id": "st_backup", "answer": "done", "notes": "n"}),
+        ("post", f"/sessions/{sid}/back", {"to_node_id": "st_backup"}),
+        ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "content": "c", "notes": "n", "source": "ad-hoc", "source_step_id": None, "inserted_after_node_id": "st_backup"}),
+        ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"]}),
+        ("post", "/analytics/ad-hoc-steps/promote", {"content": "c", "title": "t", "visibility": "team"}),
+    ]
+    for method, path, good in bodies:
+        for key in good:
+            for junk in JUNK:
+                body = {**good, key: junk}
+                resp = getattr(api, method)(f"{B}{path}", headers=h, json=body)
+                assert resp.status_code < 500, (path, key, junk, resp.text)
+                if resp.status_code >= 400:
+                    assert "detail" in resp.json()
+        for key in ("content",):
+            if key in good and isinstance(good[key], dict):
+                for sub in good[key]:
+                    for junk in JUNK:
+                        resp = getattr(api, method)(f"{B}{path}", headers=h, json={**good, key: {**good[key], sub: junk}})
+                        assert resp.status_code < 500, (path, key, sub, junk, resp.text)
+    # complete last (it ends the session)
+    for junk in JUNK:
+        resp = api.post(f"{B}/sessions/{sid}/complete", headers=h, json={"outcome": "resolved", "summary": junk})
+        assert resp.status_code < 500, (junk, resp.text)
+    for params in ({"q": "x" * 200}, {"group_label": "x" * 5000}, {"step_type": "x" * 5000}, {"source_tree_id": "x" * 5000},
+                   {"sort": "x" * 5000}, {"is_flow_synced": "x" * 5000}, {"offset": 2**63}, {"offset": 10**40}, {"limit": 10**40}):
+        assert api.get(f"{B}/steps", headers=h, params=params).status_code < 500, params
+    for params in ({"scope": "x" * 5000}, {"tree_id": "x" * 5000}, {"outcome": "x"}, {"status": "x"}, {"offset": 10**40}):
+        assert api.get(f"{B}/sessions", headers=h, params=params).status_code < 500, params

@@ -144,7 +144,8 @@ def test_save_as_flow_and_analytics(api, engine) -> None:
         sid = api.post("/api/v1/sessions", json={"tree_id": tree_id}, headers=h).json()["id"]
         api.post(f"/api/v1/sessions/{sid}/custom-steps", json={"type": "action", "content": "Check Meraki dashboard" + ("." if i else ""), "source": "ad-hoc"}, headers=h)
     api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": "q_power", "answer": "No"}, headers=h)
-    assert api.post(f"/api/v1/sessions/{sid}/save-as-flow", headers=h).status_code == 409
+    # Contract tester: API.md sets no "completed" precondition for save-as-flow (was 409).
+    assert api.post(f"/api/v1/sessions/{sid}/save-as-flow", headers=h).status_code == 201
     api.post(f"/api/v1/sessions/{sid}/complete", json={"outcome": "resolved"}, headers=h)
     flow = api.post(f"/api/v1/sessions/{sid}/save-as-flow", headers=h)
     assert flow.status_code == 201, flow.text

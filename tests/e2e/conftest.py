@@ -62,7 +62,7 @@ def app_url() -> Iterator[str]:
         if proc.poll() is not None:
             raise RuntimeError(f"app exited early; see {ARTIFACTS / 'e2e-server.log'}")
         try:
-            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(f"{url}/login", timeout=5).status_code == 200:
+            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(f"{url}/login", timeout=5, follow_redirects=True).status_code == 200:
                 break
         except httpx.HTTPError:
             pass

@@ -21,6 +21,8 @@ def test_run_the_demo_automation_and_watch_it_complete(page, app_url) -> None:
     page.get_by_test_id("run-status").get_by_text("completed").wait_for(timeout=60000)
     assert page.get_by_test_id("step-result").count() == 3
     assert page.get_by_text("[offline model]").first.is_visible()
+    page.get_by_test_id("recent-runs").get_by_text("completed").first.wait_for()
+    assert page.get_by_text("An error occurred").count() == 0
     shot(page, "automations-run-completed")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, shot
@@ -41,6 +42,14 @@ def _drag(page, source, target) -> None:
     page.mouse.move(s["x"] + 20, s["y"] + 40, steps=5)
     page.mouse.move(t["x"] + t["width"] / 2, t["y"] + t["height"] / 2, steps=15)
     page.mouse.up()
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request, page):
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before:
+        shot(page, f"flow-failure-{request.node.name}")
 
 
 def _wait_saved(page) -> None:
@@ -188,3 +197,4 @@ def test_engineer_sees_flows_read_only(page, app_url) -> None:
     expect(page.get_by_test_id("node-panel")).to_contain_text("How many access points are offline?")
     expect(page.get_by_test_id("node-title")).to_have_count(0)
     shot(page, "flow-editor-read-only")
+

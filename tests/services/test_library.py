@@ -137,7 +137,7 @@ def test_manual_edit_permissions(session, team) -> None:
     with pytest.raises(Forbidden):
         lib.update_step(session=session, actor=author, step_id=step.id, changes={"title": "theirs"})
     assert lib.update_step(session=session, actor=owner, step_id=step.id, changes={"visibility": "public"}).visibility == "public"
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         lib.delete_step(session=session, actor=outsider, step_id=step.id)
     with pytest.raises(InvalidInput):
         lib.update_step(session=session, actor=engineer, step_id=step.id, changes={"visibility": "world"})

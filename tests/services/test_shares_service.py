@@ -311,3 +311,15 @@ def test_dialog_expiry_choices():
     assert expiry_from_choice("custom", "2030-02-03", now) == datetime(2030, 2, 3, 23, 59, 59, tzinfo=timezone.utc)
     with pytest.raises(ValueError):
         expiry_from_choice("custom", "", now)
+
+
+def test_completed_session_path_ends_on_the_final_node(session, world):
+    row = world["row"]
+    row.history = row.history[:2]
+    row.current_node_id = "s_done"
+    session.add(row)
+    session.flush()
+    created = _create(session, world)
+    view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
+    assert [h["title"] for h in view["history"]] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
+    assert view["history"][-1]["node_type"] == "solution"

@@ -97,7 +97,7 @@ def test_visibility_and_edit_rules(session, author):
     with pytest.raises(Forbidden):
         ts.update_tree(session=session, actor=colleague_eng, tree_id=own.id, changes={"name": "x"})
     assert ts.update_tree(session=session, actor=colleague_author, tree_id=own.id, changes={"name": "by colleague"}).name == "by colleague"
-    # Another account: invisible (404) until public and published; then readable, not editable (403).
+    # Another account: invisible (404) until public and published; then readable, but changes answer 404 (API.md: other accounts' things).
     for actor in (outsider, eng):
         with pytest.raises(NotFound):
             ts.get_tree(session=session, actor=actor, tree_id=own.id)
@@ -106,9 +106,9 @@ def test_visibility_and_edit_rules(session, author):
     ts.update_tree(session=session, actor=author, tree_id=own.id, changes={"is_public": True, "status": "published"})
     seen = ts.get_tree(session=session, actor=outsider, tree_id=own.id)
     assert seen.can_edit is False
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         ts.update_tree(session=session, actor=outsider, tree_id=own.id, changes={"name": "x"})
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         ts.delete_tree(session=session, actor=outsider, tree_id=own.id)
     with pytest.raises(NotFound):
         ts.get_tree(session=session, actor=outsider, tree_id="not-a-uuid")
