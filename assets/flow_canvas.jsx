@@ -245,13 +245,32 @@ function Inner(props) {
   const emit = useRef(props);
   emit.current = props;
 
-  useEffect(() => {
+  // Rebuild the xyflow nodes/edges from the structure; never in the middle of a drag or a connection
+  // (a state update arriving then, e.g. "Saved", would cancel the gesture): it runs when it ends.
+  const busy = useRef(false);
+  const pending = useRef(false);
+  const rebuild = useRef(() => {});
+  rebuild.current = () => {
     const prevById = {};
     rf.getNodes().forEach((n) => (prevById[n.id] = n));
     const built = buildNodes(structure, problems, selectedId, !!readOnly, prevById);
     setNodes(built.nodes);
     setEdges(styledEdges(built.edges, !!readOnly));
-  }, [structure, problems, selectedId, readOnly, rf, setNodes, setEdges]);
+  };
+  useEffect(() => {
+    if (busy.current) pending.current = true;
+    else rebuild.current();
+  }, [structure, problems, selectedId, readOnly]);
+  const startGesture = useCallback(() => {
+    busy.current = true;
+  }, []);
+  const endGesture = useCallback(() => {
+    busy.current = false;
+    if (pending.current) {
+      pending.current = false;
+      setTimeout(() => rebuild.current(), 0);
+    }
+  }, []);
 
   const call = (name, ...args) => {
     const fn = emit.current[name];
@@ -262,6 +281,7 @@ function Inner(props) {
   const onPaneClick = useCallback(() => call("onSelectNode", ""), []);
   const onEdgeClick = useCallback((_, edge) => call("onSelectNode", edge.source), []);
   const onNodeDragStop = useCallback((_, node, dragged) => {
+    endGesture();
     const all = currentPositions(rf.getNodes());
     (dragged || [node]).forEach((n) => (all[n.id] = { x: Math.round(n.position.x), y: Math.round(n.position.y) }));
     call("onMoveNodes", all);
@@ -358,7 +378,10 @@ function Inner(props) {
       onNodeClick,
       onPaneClick,
       onEdgeClick,
+      onNodeDragStart: startGesture,
       onNodeDragStop,
+      onConnectStart: startGesture,
+      onConnectEnd: endGesture,
       onConnect,
       onNodesDelete,
       onEdgesDelete,

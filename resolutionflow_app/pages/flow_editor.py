@@ -50,6 +50,7 @@ class FlowEditorState(AuthState):
     """The open flow: its metadata, its structure (the one big var), selection and save status."""
 
     meta: dict[str, str] = {}
+    tree_type: str = ""
     version: int = 0
     is_public: bool = False
     is_active: bool = True
@@ -81,14 +82,9 @@ class FlowEditorState(AuthState):
     # ------------------------------------------------------------------ derived (no DB)
 
     @rx.var
-    def tree_type(self) -> str:
-        """troubleshooting, procedural or maintenance."""
-        return self.meta.get("tree_type", "")
-
-    @rx.var
     def is_troubleshooting(self) -> bool:
         """True for decision trees (canvas editor)."""
-        return self.meta.get("tree_type") == "troubleshooting"
+        return self.tree_type == "troubleshooting"
 
     @rx.var
     def editable(self) -> bool:
@@ -98,9 +94,9 @@ class FlowEditorState(AuthState):
     @rx.var
     def problems(self) -> list[dict[str, str]]:
         """Live validation of the structure being edited (the same rules as publishing)."""
-        if not self.meta.get("tree_type") or not self.structure:
+        if not self.tree_type or not self.structure:
             return []
-        found = validate_structure(self.meta["tree_type"], self.structure)
+        found = validate_structure(self.tree_type, self.structure)
         return [{"node_id": p.node_id or "", "message": p.message, "title": ((ops.find(self.structure, p.node_id) or {}).get("title") or p.node_id) if p.node_id else "Flow"} for p in found]
 
     @rx.var
@@ -169,10 +165,14 @@ class FlowEditorState(AuthState):
     # ------------------------------------------------------------------ loading
 
     def _set_tree(self, dto) -> None:
-        self.meta = {k: str(getattr(dto, k) or "") for k in ("id", "name", "description", "tree_type", "status", "author_name", "parent_tree_id", "parent_name", "fork_reason", "account_id")}
-        self.meta["updated_at"] = dto.updated_at.isoformat()
-        self.version, self.is_public, self.is_active, self.can_edit = dto.version, dto.is_public, dto.is_active, dto.can_edit
-        self.has_parent_updates, self.forks_count = dto.has_parent_updates, dto.forks_count
+        """Copy a TreeDTO's metadata; only changed vars are assigned, so nothing re-renders needlessly."""
+        meta = {k: str(getattr(dto, k) or "") for k in ("id", "name", "description", "tree_type", "status", "author_name", "parent_tree_id", "parent_name", "fork_reason", "account_id")}
+        values = {"meta": {**meta, "updated_at": dto.updated_at.isoformat()}, "tree_type": dto.tree_type, "version": dto.version,
+                  "is_public": dto.is_public, "is_active": dto.is_active, "can_edit": dto.can_edit,
+                  "has_parent_updates": dto.has_parent_updates, "forks_count": dto.forks_count}
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     def _route_id(self) -> str:
         return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
