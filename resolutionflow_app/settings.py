@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(default=30.0, gt=0, description="Outbound HTTP timeout")
     http_max_body_bytes: int = Field(default=1_000_000, gt=0, description="Outbound HTTP response cap")
     worker_mode: str = Field(default="inprocess", description="'inprocess' runs automations in the app; 'external' leaves them to `resolutionflow worker`")
+    worker_concurrency: int = Field(default=4, ge=1, le=64, description="How many runs one worker executes at once")
     worker_poll_seconds: float = Field(default=1.0, gt=0, description="How often a worker looks for queued runs")
     scheduler_enabled: bool = Field(default=True, description="Run periodic jobs (cleanup, zombies, retention) inside the app")
     zombie_run_hours: float = Field(default=2.0, gt=0, description="Runs stuck in 'running' longer than this are recovered")

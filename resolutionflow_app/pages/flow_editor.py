@@ -167,6 +167,8 @@ class FlowEditorState(AuthState):
     def _set_tree(self, dto) -> None:
         """Copy a TreeDTO's metadata; only changed vars are assigned, so nothing re-renders needlessly."""
         meta = {k: str(getattr(dto, k) or "") for k in ("id", "name", "description", "tree_type", "status", "author_name", "parent_tree_id", "parent_name", "fork_reason", "account_id")}
+        for key in set(self._dirty) & {"name", "description"}:  # typed while the save was on its way
+            meta[key] = self.meta.get(key, "")
         values = {"meta": {**meta, "updated_at": dto.updated_at.isoformat()}, "tree_type": dto.tree_type, "version": dto.version,
                   "is_public": dto.is_public, "is_active": dto.is_active, "can_edit": dto.can_edit,
                   "has_parent_updates": dto.has_parent_updates, "forks_count": dto.forks_count}

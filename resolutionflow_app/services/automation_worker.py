@@ -93,7 +93,7 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
     """
     worker_id = worker_id or new_worker_id()
     settings = get_settings()
-    concurrency = concurrency or int(os.environ.get("RF_WORKER_CONCURRENCY", "4"))
+    concurrency = concurrency or settings.worker_concurrency
     poll = poll_seconds or settings.worker_poll_seconds
     active: set[asyncio.Task[Any]] = set()
     executed = 0

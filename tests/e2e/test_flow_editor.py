@@ -34,9 +34,21 @@ def _handle(page, node_id: str, handle_id: str | None = None):
     return page.locator(f'.react-flow__handle[data-nodeid="{node_id}"][data-handleid="{handle_id}"]')
 
 
+def _settled_box(page, locator) -> dict:
+    """The element's box once the canvas stopped moving (fitView animates after adding a node)."""
+    box = locator.bounding_box()
+    for _ in range(30):
+        page.wait_for_timeout(100)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
+
+
 def _drag(page, source, target) -> None:
     """Drag a connection line from one handle to another with the mouse, like a user."""
-    s, t = source.bounding_box(), target.bounding_box()
+    s, t = _settled_box(page, source), _settled_box(page, target)
     page.mouse.move(s["x"] + s["width"] / 2, s["y"] + s["height"] / 2)
     page.mouse.down()
     page.mouse.move(s["x"] + 20, s["y"] + 40, steps=5)
@@ -74,6 +86,7 @@ def test_build_publish_fork_export_troubleshooting_flow(page, app_url) -> None:
     page.get_by_test_id("flow-node-s_1").wait_for()
     # New, unconnected nodes are flagged on the canvas.
     page.get_by_test_id("node-problem-s_1").wait_for()
+    shot(page, "flow-editor-added-nodes")
 
     # Connect: drag from the question's "+" handle to the action (adds an answer), then action -> solution.
     _drag(page, _handle(page, "start", "opt-new"), _handle(page, "a_1"))

@@ -16,7 +16,11 @@ def test_troubleshooting_session_to_resolution(page, app_url) -> None:
     page.get_by_test_id("start-flow-Wi-Fi AP offline").click()
     page.wait_for_url("**/sessions/*")
     title = page.get_by_test_id("current-node-title")
-    title.wait_for()
+    try:
+        title.wait_for()
+    except Exception:
+        shot(page, "debug-session-start")
+        raise
     assert "How many access points" in title.inner_text()
     shot(page, "session-decision")
 

@@ -349,3 +349,27 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
     assert asyncio.run(all_runs()) == ["completed"] * 3
     assert len(checked_out) == 9 and set(checked_out) == {0}
     engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.7/hook", "http://[::ffff:169.254.169.254]/", "http://100.64.0.1/", "http://0177.0.0.1/"])
+def test_webhook_to_a_private_address_is_blocked(session, url) -> None:
+    team = make_team(session)
+    model = make_model(session, team.account_id)
+    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": url}}])
+    run = _start(session, team.author, auto, text="x")
+    assert run_now(run.id, deps_for(ScriptedProvider())) == "failed"
+    final = _run(session, run.id)
+    assert "webhook delivery failed" in final.error_message
+    assert _results(session, run.id)[0].output_payload_json["webhook_delivered"] is False
+
+
+def test_model_base_url_is_guarded_at_call_time(session) -> None:
+    from resolutionflow_app.services.automation_runner import RunnerDeps
+
+    team = make_team(session)
+    model = make_model(session, team.account_id, provider="openai_compatible", base_url="http://127.0.0.1:9/v1")  # bypasses the API check
+    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model)}])
+    run = _start(session, team.author, auto, text="x")
+    assert run_now(run.id, RunnerDeps(http_backoff=(0, 0, 0), cancel_poll_seconds=0.05)) == "failed"
+    message = _run(session, run.id).error_message
+    assert message.startswith("Step 1:") and "not allowed" in message.lower() or "blocked" in message.lower(), message
