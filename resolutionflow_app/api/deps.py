@@ -8,7 +8,7 @@ from functools import lru_cache
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
-from resolutionflow_app.db.engine import get_engine
+from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import User
 from resolutionflow_app.domain.errors import RateLimited
 from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
@@ -18,15 +18,8 @@ from resolutionflow_app.settings import get_settings
 
 def db_session() -> Iterator[Session]:
     """One DB session per request: commit when the handler returns, roll back on error."""
-    session = Session(get_engine(), expire_on_commit=False)
-    try:
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def bearer_token(request: Request) -> str | None:

@@ -90,7 +90,7 @@ def page_header(title: str | rx.Var, *actions: rx.Component, subtitle: str | rx.
     return rx.hstack(
         rx.vstack(
             rx.heading(title, size="6"),
-            rx.cond(subtitle is not None, rx.text(subtitle or "", color_scheme="gray", size="2"), rx.fragment()),
+            rx.text(subtitle, color_scheme="gray", size="2") if subtitle is not None else rx.fragment(),
             spacing="1",
         ),
         rx.spacer(),

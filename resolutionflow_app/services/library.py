@@ -150,18 +150,20 @@ def to_dtos(session: Session, actor: User | None, rows: list[LibraryStep]) -> li
     mine: dict[uuid.UUID, int] = {}
     if actor is not None:
         mine = dict(session.exec(select(StepRating.step_id, StepRating.rating).where(StepRating.user_id == actor.id, StepRating.step_id.in_([r.id for r in rows]))).all())
-    out = []
-    for r in rows:
-        out.append(LibraryStepDTO(
-            id=r.id, title=r.title, step_type=r.step_type, content=content_dict(r.content or {}), visibility=r.visibility,
-            category_id=r.category_id, category_name=cats.get(r.category_id), is_flow_synced=r.is_flow_synced,
-            source_tree_id=r.source_tree_id, source_node_id=r.source_node_id, source_tree_name=trees.get(r.source_tree_id),
-            usage_count=r.usage_count, rating_avg=_rating_avg(r), rating_count=r.rating_count, my_rating=mine.get(r.id),
-            created_by=r.created_by, created_by_name=users.get(r.created_by), account_id=r.account_id, is_active=r.is_active,
-            last_synced_at=r.last_synced_at, created_at=r.created_at, updated_at=r.updated_at,
-            can_edit=bool(actor is not None and _can_edit(actor, r)),
-        ))
-    return out
+    return [_dto(actor, r, cats.get(r.category_id), trees.get(r.source_tree_id), users.get(r.created_by), mine.get(r.id)) for r in rows]
+
+
+def _dto(actor: User | None, r: Any, category_name: str | None, source_tree_name: str | None, created_by_name: str | None, my_rating: int | None) -> LibraryStepDTO:
+    """One DTO from a LibraryStep row (ORM object or a Core row with the same column names)."""
+    return LibraryStepDTO(
+        id=r.id, title=r.title, step_type=r.step_type, content=content_dict(r.content or {}), visibility=r.visibility,
+        category_id=r.category_id, category_name=category_name, is_flow_synced=r.is_flow_synced,
+        source_tree_id=r.source_tree_id, source_node_id=r.source_node_id, source_tree_name=source_tree_name,
+        usage_count=r.usage_count, rating_avg=_rating_avg(r), rating_count=r.rating_count, my_rating=my_rating,
+        created_by=r.created_by, created_by_name=created_by_name, account_id=r.account_id, is_active=r.is_active,
+        last_synced_at=r.last_synced_at, created_at=r.created_at, updated_at=r.updated_at,
+        can_edit=bool(actor is not None and _can_edit(actor, r)),
+    )
 
 
 def to_dto(session: Session, actor: User | None, row: LibraryStep) -> LibraryStepDTO:
@@ -258,32 +260,68 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
         conds.append(LibraryStep.is_flow_synced.is_(bool(is_flow_synced)))
     if group_label:
         conds.append(LibraryStep.content["group_label"].as_string() == group_label)
-    rank = join = None
-    count_conds = list(conds)
     if q and q.strip() and not tokens:
         return [], 0
+    rank = join = None
     if tokens:
-        join, clause, rank, count_clause = _search_clause(session, tokens)
-        count_conds.append(count_clause)
+        join, clause, rank, match = _search_clause(session, tokens)
+        if sort != "relevance":
+            join, clause = None, match  # no ranking needed: a plain membership test in the match
         if clause is not None:
             conds.append(clause)
-    total = session.exec(select(sa.func.count()).select_from(LibraryStep).where(*count_conds)).one()
-    stmt = select(LibraryStep)
-    if join is not None:
-        stmt = stmt.join(*join)
-    stmt = stmt.where(*conds)
-    newest = (LibraryStep.created_at.desc(), LibraryStep.id)
+    newest: list[tuple[Any, bool]] = [(LibraryStep.created_at, True), (LibraryStep.id, False)]
     if sort == "usage":
-        order = (LibraryStep.usage_count.desc(), *newest)
+        keys = [(LibraryStep.usage_count, True), *newest]
     elif sort == "rating":
         avg = sa.case((LibraryStep.rating_count > 0, sa.cast(LibraryStep.rating_sum, sa.Float) / LibraryStep.rating_count), else_=0.0)
-        order = (avg.desc(), LibraryStep.rating_count.desc(), *newest)
+        keys = [(avg, True), (LibraryStep.rating_count, True), *newest]
     elif sort == "relevance" and rank is not None:
-        order = (rank.asc(), LibraryStep.usage_count.desc(), *newest)
+        keys = [(rank, False), (LibraryStep.usage_count, True), *newest]
     else:
-        order = newest
-    rows = list(session.exec(stmt.order_by(*order).limit(limit).offset(offset)).all())
-    return to_dtos(session, actor, rows), int(total)
+        keys = newest
+    rows = _page_rows(session, actor, conds, join, keys, with_total=bool(tokens), limit=limit, offset=offset)
+    if tokens:
+        # The total of a search comes with the page (count(*) OVER (): one pass over the matches);
+        # only a page past the end needs its own count.
+        total = rows[0].total_ if rows else (_count(session, conds, join) if offset > 0 else 0)
+    else:
+        total = _count(session, conds, join)
+    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_) for r in rows], int(total)
+
+
+def _count(session: Session, conds: list[Any], join: Any) -> int:
+    stmt = select(sa.func.count()).select_from(LibraryStep)
+    if join is not None:
+        stmt = stmt.join(*join)
+    return int(session.exec(stmt.where(*conds)).one())
+
+
+def _page_rows(session: Session, actor: User, conds: list[Any], join: Any, keys: list[tuple[Any, bool]], *, with_total: bool, limit: int, offset: int) -> list[Any]:
+    """One page of step rows with their names and the actor's rating, in a single statement.
+
+    The inner query filters, orders and limits the steps (only the step table and the full-text
+    match); the outer query adds the category / source flow / creator names and the actor's
+    rating for just that page (LEFT JOINs on primary / unique keys: no duplicated rows).
+    """
+    cols: list[Any] = [*LibraryStep.__table__.c, *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
+    if with_total:
+        cols.append(sa.func.count().over().label("total_"))
+    inner = select(*cols).select_from(LibraryStep)
+    if join is not None:
+        inner = inner.join(*join)
+    inner = inner.where(*conds).order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys)).limit(limit).offset(offset)
+    page = inner.subquery("page")
+    src = (
+        page.outerjoin(StepCategory, StepCategory.id == page.c.category_id)
+        .outerjoin(Tree, Tree.id == page.c.source_tree_id)
+        .outerjoin(User, User.id == page.c.created_by)
+        .outerjoin(StepRating, sa.and_(StepRating.step_id == page.c.id, StepRating.user_id == actor.id))
+    )
+    outer = select(
+        page, StepCategory.name.label("category_name_"), Tree.name.label("source_tree_name_"),
+        User.name.label("created_by_name_"), StepRating.rating.label("my_rating_"),
+    ).select_from(src).order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
+    return list(session.execute(outer).all())
 
 
 def _filter_id(value: Any) -> uuid.UUID:
