@@ -21,6 +21,7 @@ import {
   useEdgesState,
   useReactFlow,
   useUpdateNodeInternals,
+  useNodesInitialized,
   getNodesBounds,
   getViewportForBounds,
 } from "@xyflow/react";
@@ -202,7 +203,7 @@ function currentPositions(nodes) {
   return out;
 }
 
-const NEW_H = 110;
+const NEW_H = 160;
 
 /** A spot for a new node: the free place nearest the view's centre, else below everything (null = refit). */
 function freeSpot(nodes, view) {
@@ -261,6 +262,15 @@ function Inner(props) {
     if (busy.current) pending.current = true;
     else rebuild.current();
   }, [structure, problems, selectedId, readOnly]);
+  // Fit the whole tree into view once its nodes have been measured (they arrive after mount).
+  const initialized = useNodesInitialized();
+  const fitted = useRef(false);
+  useEffect(() => {
+    if (initialized && !fitted.current && rf.getNodes().length > 0) {
+      fitted.current = true;
+      rf.fitView({ padding: 0.15, maxZoom: 1.1 });
+    }
+  }, [initialized, rf]);
   const startGesture = useCallback(() => {
     busy.current = true;
   }, []);

@@ -36,7 +36,7 @@ def create_api() -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
     )
     install_error_handlers(app)
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: NUL-guard refusals get the share headers too
     app.include_router(build_api_router())
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-_PRIVATE_PREFIXES = ("/share/", "/api/v1/shares/by-token/")
+_PRIVATE_PREFIXES = ("/share/", "/api/v1/shares/by-token")  # no trailing slash: the empty-token path too
 
 
 class SecurityHeadersMiddleware:

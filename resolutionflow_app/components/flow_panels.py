@@ -136,9 +136,14 @@ def header(S) -> rx.Component:
             rx.callout.root(
                 rx.callout.icon(rx.icon("triangle-alert")),
                 rx.vstack(
-                    rx.text("Fix these problems before publishing:", weight="bold", size="2"),
+                    rx.hstack(
+                        rx.text("Fix these problems before publishing:", weight="bold", size="2"),
+                        rx.spacer(),
+                        rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="red", on_click=S.dismiss_publish_errors, aria_label="Dismiss"),
+                        width="100%", align="center",
+                    ),
                     rx.el.ul(rx.foreach(S.publish_errors, lambda line: rx.el.li(rx.text(line, size="2"))), style={"paddingLeft": "1.2rem", "margin": 0}),
-                    spacing="1",
+                    spacing="1", width="100%",
                 ),
                 color_scheme="red", width="100%", data_testid="publish-errors",
             ),

@@ -60,7 +60,7 @@ def _form() -> rx.Component:
         ),
         rx.hstack(
             rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
-            rx.button(rx.icon("link"), "Create link", on_click=S.create_link, loading=S.share_busy, data_testid="share-create"),
+            rx.button(rx.icon("link", size=16), "Create link", on_click=S.create_link, loading=S.share_busy, data_testid="share-create"),
             justify="end",
             width="100%",
         ),
@@ -74,11 +74,11 @@ def _created() -> rx.Component:
         rx.callout("Copy this link now: for security it is shown only once.", icon="info", color_scheme="blue", size="1", width="100%"),
         rx.hstack(
             rx.input(value=S.created_url, read_only=True, width="100%", data_testid="share-url"),
-            rx.button(rx.icon("copy"), "Copy", on_click=S.copy_link, data_testid="share-copy"),
+            rx.button(rx.icon("copy", size=16), "Copy", on_click=S.copy_link, data_testid="share-copy"),
             width="100%",
         ),
         rx.hstack(
-            rx.button(rx.icon("plus"), "Another link", variant="soft", on_click=S.new_link),
+            rx.button(rx.icon("plus", size=16), "Another link", variant="soft", on_click=S.new_link),
             rx.dialog.close(rx.button("Done", type="button")),
             justify="end",
             width="100%",
@@ -118,7 +118,7 @@ def _existing_links() -> rx.Component:
 def share_button(session_id: str | rx.Var) -> rx.Component:
     """A "Share" button that opens the share dialog for `session_id` (render once per session page)."""
     return rx.fragment(
-        rx.button(rx.icon("share-2"), "Share", variant="soft", on_click=S.open_share(session_id), data_testid="share-button"),
+        rx.button(rx.icon("share-2", size=16), "Share", variant="soft", on_click=S.open_share(session_id), data_testid="share-button"),
         rx.dialog.root(
             rx.dialog.content(
                 rx.dialog.title("Share a read-only link"),

@@ -53,8 +53,8 @@ def structural_problems(steps: list[Mapping[str, Any]]) -> list[str]:
             if value is not None and value not in allowed:
                 problems.append(f"{label}: {key} must be one of {', '.join(allowed)} (got {value!r}).")
         override = step.get("output_classification_override")
-        if override is not None and (not isinstance(override, int) or isinstance(override, bool) or override < 0):
-            problems.append(f"{label}: output_classification_override must be a whole number from 0.")
+        if override is not None and (not isinstance(override, int) or isinstance(override, bool) or not 0 <= override <= 100):
+            problems.append(f"{label}: output_classification_override must be a whole number from 0 to 100.")
         if order == 1 and step.get("input_source") in ("previous_step", "all_previous_steps"):
             problems.append(f"{label}: the first step cannot read {step.get('input_source')}; use flow_input.")
         source = step.get("input_source")

@@ -89,7 +89,7 @@ def _member_row(member: dict) -> rx.Component:
 
 def _add_member_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("user-plus"), "Add member", data_testid="add-member")),
+        rx.dialog.trigger(rx.button(rx.icon("user-plus", size=16), "Add member", data_testid="add-member")),
         rx.dialog.content(
             rx.dialog.title("Add a member"),
             rx.dialog.description("They log in with this email and the initial password you set.", size="2"),

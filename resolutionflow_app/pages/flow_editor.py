@@ -32,14 +32,9 @@ def _save(token: str, tree_id: str, changes: dict[str, Any]):
         return trees_service.update_tree(session=session, actor=actor, tree_id=tree_id, changes=changes)
 
 
-def _problem_lines(exc: ServiceError, structure: dict[str, Any]) -> list[str]:
-    """Publish problems as `Node title: message` lines."""
-    lines = []
-    for p in exc.problems or []:
-        node = ops.find(structure, p.get("node_id") or "") if isinstance(p, dict) else None
-        prefix = f"{(node or {}).get('title') or p.get('node_id')}: " if node or (isinstance(p, dict) and p.get("node_id")) else ""
-        lines.append(prefix + str(p.get("message") if isinstance(p, dict) else p))
-    return lines or [exc.message]
+def _problem_lines(exc: ServiceError) -> list[str]:
+    """Publish problems as lines (each message already names its node)."""
+    return [str(p.get("message") if isinstance(p, dict) else p) for p in exc.problems or []] or [exc.message]
 
 
 def _slug(name: str) -> str:
@@ -277,7 +272,7 @@ class FlowEditorState(AuthState):
                 dto = trees_service.update_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), changes=changes)
         except ServiceError as exc:
             if exc.problems:
-                self.publish_errors = _problem_lines(exc, self.structure)
+                self.publish_errors = _problem_lines(exc)
             return rx.toast.error(exc.message)
         self._set_tree(dto)
         self._dirty, self.save_state, self.save_error, self.publish_errors = [], "saved", "", []
@@ -302,6 +297,11 @@ class FlowEditorState(AuthState):
         """Publish (syncs the step library); problems are listed when refused."""
         self.publish_errors = []
         return self._commit({"status": "published"}, "Published. Engineers can now run it and its steps are in the library.")
+
+    @rx.event
+    def dismiss_publish_errors(self):
+        """Hide the publish problems callout."""
+        self.publish_errors = []
 
     @rx.event
     def unpublish(self):

@@ -75,7 +75,7 @@ def home_page() -> rx.Component:
     return app_layout(
         page_header(
             "Welcome back, " + HomeState.user_name,
-            rx.link(rx.button(rx.icon("play"), "Start a session"), href=routes.FLOWS),
+            rx.link(rx.button(rx.icon("play", size=16), "Start a session"), href=routes.SESSIONS),
             subtitle="Pick a flow to troubleshoot, or keep building your team's playbook.",
         ),
         rx.grid(
@@ -84,7 +84,7 @@ def home_page() -> rx.Component:
             _stat("Library steps", "library_steps", "library", routes.LIBRARY),
             _stat("Open sessions", "sessions_open", "play", routes.SESSIONS),
             _stat("Automations", "automations", "bot", routes.AUTOMATIONS),
-            columns="5",
+            columns=rx.breakpoints(initial="2", sm="3", lg="5"),
             spacing="3",
             width="100%",
         ),
@@ -109,6 +109,6 @@ def home_page() -> rx.Component:
                 width="100%",
                 variant="surface",
             ),
-            empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot a ticket live."),
+            empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot a ticket live.", rx.link(rx.button(rx.icon("play", size=16), "Start a session"), href=routes.SESSIONS)),
         ),
     )

@@ -461,7 +461,7 @@ def library_page() -> rx.Component:
     return app_layout(
         page_header(
             "Step library",
-            rx.button(rx.icon("plus"), "New step", on_click=LibraryState.open_editor(True), data_testid="library-new"),
+            rx.button(rx.icon("plus", size=16), "New step", on_click=LibraryState.open_editor(True), data_testid="library-new"),
             subtitle="Reusable steps from published flows and your team's own. Insert them into live sessions.",
         ),
         _filters(),

@@ -135,7 +135,7 @@ def _flow_option(f: dict) -> rx.Component:
 
 def _picker() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("play"), "Start session", data_testid="start-session")),
+        rx.dialog.trigger(rx.button(rx.icon("play", size=16), "Start session", data_testid="start-session")),
         rx.dialog.content(
             rx.dialog.title("Start a session"),
             rx.dialog.description("Pick a published flow to work through live.", size="2", color_scheme="gray"),

@@ -225,7 +225,7 @@ def shares_page() -> rx.Component:
                         data_testid="shares-table",
                     ),
                     rx.hstack(
-                        rx.text(SharesState.total.to_string() + " link(s)", size="1", color_scheme="gray"),
+                        rx.text(SharesState.total.to_string() + rx.cond(SharesState.total == 1, " link", " links"), size="1", color_scheme="gray"),
                         rx.spacer(),
                         rx.button(rx.icon("chevron-left", size=14), "Previous", size="1", variant="soft", on_click=SharesState.prev_page, disabled=SharesState.offset == 0),
                         rx.button("Next", rx.icon("chevron-right", size=14), size="1", variant="soft", on_click=SharesState.next_page, disabled=SharesState.offset + 25 >= SharesState.total),

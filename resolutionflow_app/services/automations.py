@@ -29,6 +29,7 @@ from resolutionflow_app.domain.automation_graph import build_graph
 from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.execution_hash import definition_checksum, definition_hashes
 from resolutionflow_app.domain.roles import can_author
+from resolutionflow_app.integrations.http_guard import InvalidHeaderError, validate_headers
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
 
@@ -205,6 +206,10 @@ def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[di
                 _check_url(cfg["url"], label, key)
             if cfg.get("headers") is not None and not isinstance(cfg.get("headers"), dict):
                 raise InvalidInput(f"{label}: {key}.headers must be an object.")
+            try:
+                validate_headers(cfg.get("headers"))  # header injection blocklist at save time
+            except InvalidHeaderError as exc:
+                raise InvalidInput(f"{label}: {key}.headers: {exc}") from None
         if step.get("user_description") is not None and (not isinstance(step["user_description"], str) or len(step["user_description"]) > 200):
             raise InvalidInput(f"{label}: user_description must be text of at most 200 characters.")
         inline = raw.get("assistant")
@@ -258,8 +263,8 @@ def _check_meta(data: dict[str, Any], *, partial: bool) -> None:
         if not name or len(name) > 200:
             raise InvalidInput("name must be 1 to 200 characters.")
     days = data.get("data_retention_days")
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
-        raise InvalidInput("data_retention_days must be a whole number of days from 1.")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 36_500):
+        raise InvalidInput("data_retention_days must be a whole number of days from 1 to 36500.")
 
 
 def _write_steps(session: Session, actor: User, automation: Automation, steps: list[dict[str, Any]]) -> None:

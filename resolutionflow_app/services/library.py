@@ -153,9 +153,14 @@ def to_dtos(session: Session, actor: User | None, rows: list[LibraryStep]) -> li
     return [_dto(actor, r, cats.get(r.category_id), trees.get(r.source_tree_id), users.get(r.created_by), mine.get(r.id)) for r in rows]
 
 
-def _dto(actor: User | None, r: Any, category_name: str | None, source_tree_name: str | None, created_by_name: str | None, my_rating: int | None) -> LibraryStepDTO:
-    """One DTO from a LibraryStep row (ORM object or a Core row with the same column names)."""
-    return LibraryStepDTO(
+def _dto(actor: User | None, r: Any, category_name: str | None, source_tree_name: str | None, created_by_name: str | None, my_rating: int | None, *, typed: bool = False) -> LibraryStepDTO:
+    """One DTO from a LibraryStep row (ORM object or a Core row with the same column names).
+
+    `typed`: every value comes straight from the typed table columns (UUIDs, aware datetimes,
+    ints, bools) and the content is normalised by content_dict, so the DTO can skip re-validation.
+    """
+    build = LibraryStepDTO.model_construct if typed else LibraryStepDTO
+    return build(
         id=r.id, title=r.title, step_type=r.step_type, content=content_dict(r.content or {}), visibility=r.visibility,
         category_id=r.category_id, category_name=category_name, is_flow_synced=r.is_flow_synced,
         source_tree_id=r.source_tree_id, source_node_id=r.source_node_id, source_tree_name=source_tree_name,
@@ -286,7 +291,7 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
         total = rows[0].total_ if rows else (_count(session, conds, join) if offset > 0 else 0)
     else:
         total = _count(session, conds, join)
-    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_) for r in rows], int(total)
+    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_, typed=True) for r in rows], int(total)
 
 
 def _count(session: Session, conds: list[Any], join: Any) -> int:
@@ -299,11 +304,12 @@ def _count(session: Session, conds: list[Any], join: Any) -> int:
 def _page_rows(session: Session, actor: User, conds: list[Any], join: Any, keys: list[tuple[Any, bool]], *, with_total: bool, limit: int, offset: int) -> list[Any]:
     """One page of step rows with their names and the actor's rating, in a single statement.
 
-    The inner query filters, orders and limits the steps (only the step table and the full-text
-    match); the outer query adds the category / source flow / creator names and the actor's
-    rating for just that page (LEFT JOINs on primary / unique keys: no duplicated rows).
+    The inner query filters, ranks, counts (window) and limits the matches carrying only the step
+    id and the sort keys (a narrow sort); the outer query reads the full rows of just that page
+    and adds the category / source flow / creator names and the actor's rating (LEFT JOINs on
+    primary / unique keys: no duplicated rows), in the same order.
     """
-    cols: list[Any] = [*LibraryStep.__table__.c, *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
+    cols: list[Any] = [LibraryStep.id.label("pid_"), *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
     if with_total:
         cols.append(sa.func.count().over().label("total_"))
     inner = select(*cols).select_from(LibraryStep)
@@ -311,15 +317,17 @@ def _page_rows(session: Session, actor: User, conds: list[Any], join: Any, keys:
         inner = inner.join(*join)
     inner = inner.where(*conds).order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys)).limit(limit).offset(offset)
     page = inner.subquery("page")
+    step = LibraryStep.__table__
     src = (
-        page.outerjoin(StepCategory, StepCategory.id == page.c.category_id)
-        .outerjoin(Tree, Tree.id == page.c.source_tree_id)
-        .outerjoin(User, User.id == page.c.created_by)
-        .outerjoin(StepRating, sa.and_(StepRating.step_id == page.c.id, StepRating.user_id == actor.id))
+        page.join(step, step.c.id == page.c.pid_)
+        .outerjoin(StepCategory, StepCategory.id == step.c.category_id)
+        .outerjoin(Tree, Tree.id == step.c.source_tree_id)
+        .outerjoin(User, User.id == step.c.created_by)
+        .outerjoin(StepRating, sa.and_(StepRating.step_id == step.c.id, StepRating.user_id == actor.id))
     )
     outer = select(
-        page, StepCategory.name.label("category_name_"), Tree.name.label("source_tree_name_"),
-        User.name.label("created_by_name_"), StepRating.rating.label("my_rating_"),
+        *step.c, *([page.c.total_] if with_total else []), StepCategory.name.label("category_name_"),
+        Tree.name.label("source_tree_name_"), User.name.label("created_by_name_"), StepRating.rating.label("my_rating_"),
     ).select_from(src).order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
     return list(session.execute(outer).all())
 

@@ -15,6 +15,7 @@ from resolutionflow_app.db.models import MCPServer, MCPServerTool, User
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import can_author
+from resolutionflow_app.integrations.http_guard import InvalidHeaderError, validate_headers
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.settings import get_settings
@@ -106,6 +107,10 @@ def _apply(row: MCPServer, data: dict[str, Any]) -> None:
             raise InvalidInput("headers must be an object.")
         old = _headers(row) if row.headers_encrypted else {}
         clean = {str(k): (old[k] if str(v).startswith(secrets_box.REDACTED_PREFIX) and k in old else str(v)) for k, v in headers.items()}
+        try:
+            validate_headers(clean)  # header injection blocklist at save time, not only when calling
+        except InvalidHeaderError as exc:
+            raise InvalidInput(str(exc)) from None
         row.headers_encrypted = secrets_box.encrypt_str(json.dumps(clean)) if clean else None
 
 

@@ -31,9 +31,10 @@ TOKEN_BYTES = 32  # secrets.token_urlsafe(32) -> 43 URL-safe characters
 MAX_NAME = 100
 MAX_RETRIES = 3
 # Unknown and revoked links must be indistinguishable: one message for both.
-NOT_FOUND = "Share not found or has been revoked."
-EXPIRED = "Share link has expired."
-LOGIN_REQUIRED = "This share requires authentication."
+# The four access messages are the seed's, word for word (no trailing period, as the seed writes them).
+NOT_FOUND = "Share not found or has been revoked"
+EXPIRED = "Share link has expired"
+LOGIN_REQUIRED = "This share requires authentication"
 NO_ACCESS = "You don't have access to this session"
 PUBLIC_FORBIDDEN = "Your organization does not allow public session sharing. Use account-only visibility."
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
@@ -163,7 +164,10 @@ def create_share(
     name = (share_name or "").strip() or None
     if name is not None and len(name) > MAX_NAME:
         raise InvalidInput(f"The link name must be at most {MAX_NAME} characters.")
-    expires_at = _as_utc(expires_at)
+    try:
+        expires_at = _as_utc(expires_at)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-05:00 is past the last representable UTC instant
+        raise InvalidInput("The expiry date is out of range.") from None
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("The expiry date must be in the future.")
     if visibility == "public":
@@ -310,7 +314,7 @@ def _nodes(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def session_view(row: SupportSession, engineer_name: str = "", *, session: Session | None = None) -> dict[str, Any]:
-    """A read-only, JSON-ready view of a session for share pages (no edit fields, no ids of other rows).
+    """A read-only, JSON-ready view of a session for share pages (no edit fields, no account id or private notes).
 
     Args:
         row: the session.
@@ -355,6 +359,7 @@ def session_view(row: SupportSession, engineer_name: str = "", *, session: Sessi
             "content": _text(c.get("content")),
             "notes": c.get("notes") or "",
             "source": c.get("source") or "ad-hoc",
+            "source_step_id": str(c["source_step_id"]) if c.get("source_step_id") else None,
             "inserted_at": c.get("inserted_at") or "",
             "inserted_after_node_id": after,
             "inserted_after_title": nodes.get(after, {}).get("title", "") if after else "",
@@ -378,6 +383,8 @@ def session_view(row: SupportSession, engineer_name: str = "", *, session: Sessi
     return {
         **base,
         "id": str(row.id),
+        # API.md's session fields are the minimum of the read-only session too (the seed returns the session as is).
+        "user_id": str(row.user_id),
         "tree_name": row.tree_name,
         "tree_type": row.tree_type,
         "engineer_name": engineer_name,

@@ -118,9 +118,9 @@ def test_access_matrix(api, world, session, visibility, viewer, state):
         assert views == []
         assert set(resp.json()) == {"detail"}
     if expected == 404:
-        assert resp.json() == {"detail": "Share not found or has been revoked."}
+        assert resp.json() == {"detail": "Share not found or has been revoked"}
     if expected == 410:
-        assert resp.json() == {"detail": "Share link has expired."}
+        assert resp.json() == {"detail": "Share link has expired"}
     if expected == 403:
         assert resp.json() == {"detail": "You don't have access to this session"}
 

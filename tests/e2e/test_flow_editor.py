@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -211,3 +212,70 @@ def test_engineer_sees_flows_read_only(page, app_url) -> None:
     expect(page.get_by_test_id("node-title")).to_have_count(0)
     shot(page, "flow-editor-read-only")
 
+
+
+def test_history_restore_export_json_and_delete(page, app_url) -> None:
+    login(page, app_url, *AUTHOR)
+    name = f"History flow {uuid.uuid4().hex[:6]}"
+    _create_flow(page, app_url, name)
+    page.get_by_test_id("flow-node-solved").click()
+    page.get_by_test_id("node-title").fill("Printer works")
+    _wait_saved(page)
+    expect(page.get_by_test_id("flow-version")).to_have_text("v2")
+
+    page.get_by_test_id("flow-menu").click()
+    page.get_by_test_id("open-history").click()
+    expect(page.get_by_test_id("version-row")).to_have_count(2)
+    shot(page, "flow-history-drawer")
+    page.get_by_test_id("version-row").nth(1).get_by_test_id("view-version").click()
+    viewer = page.get_by_test_id("version-viewer")
+    expect(viewer.get_by_test_id("flow-node-solved")).to_contain_text("Problem solved")
+    expect(viewer.get_by_test_id("add-action")).to_have_count(0)
+    shot(page, "flow-version-viewer")
+    page.get_by_test_id("viewer-restore").click()
+    page.get_by_test_id("confirm-restore").click()
+    expect(page.get_by_test_id("flow-version")).to_have_text("v3")
+    expect(page.get_by_test_id("version-viewer")).to_have_count(0)
+    expect(page.get_by_test_id("flow-canvas").get_by_test_id("flow-node-solved")).to_contain_text("Problem solved")
+
+    page.get_by_test_id("flow-menu").click()
+    with page.expect_download() as info:
+        page.get_by_test_id("export-json").click()
+    with open(info.value.path(), encoding="utf-8") as fh:
+        exported = json.load(fh)
+    assert exported["format"] == "resolutionflow.tree" and exported["tree"]["name"] == name
+
+    page.get_by_test_id("flow-menu").click()
+    page.get_by_test_id("delete-flow").click()
+    shot(page, "flow-delete-confirm")
+    page.get_by_test_id("confirm-delete").click()
+    page.wait_for_url(re.compile(r".*/flows$"))
+    page.get_by_test_id("flow-search").fill(name)
+    expect(page.get_by_test_id("flow-row")).to_have_count(0)
+
+
+def test_import_json_with_clear_errors(page, app_url, tmp_path) -> None:
+    login(page, app_url, *AUTHOR)
+    page.goto(f"{app_url}/flows")
+    page.get_by_test_id("import-flow").click()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    page.locator('[data-testid="import-drop"] input[type=file]').set_input_files(str(bad))
+    page.get_by_test_id("import-submit").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("not valid JSON")
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"hello": "world"}))
+    page.locator('[data-testid="import-drop"] input[type=file]').set_input_files(str(wrong))
+    page.get_by_test_id("import-submit").click()
+    expect(page.get_by_test_id("form-error")).to_contain_text("not a ResolutionFlow flow export")
+    shot(page, "flow-import-error")
+    name = f"Imported {uuid.uuid4().hex[:6]}"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"format": "resolutionflow.tree", "format_version": 1, "tree": {
+        "name": name, "description": "", "tree_type": "procedural",
+        "tree_structure": {"steps": [{"id": "s1", "type": "procedure_step", "title": "Plug it in"}, {"id": "end", "type": "procedure_end", "title": "Done"}]}}}))
+    page.locator('[data-testid="import-drop"] input[type=file]').set_input_files(str(good))
+    page.get_by_test_id("import-submit").click()
+    page.wait_for_url(re.compile(r".*/flows/[0-9a-f-]{36}$"))
+    expect(page.get_by_test_id("flow-name")).to_have_value(name)
+    expect(page.get_by_test_id("step-row").first).to_contain_text("Plug it in")

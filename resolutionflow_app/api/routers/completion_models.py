@@ -22,7 +22,7 @@ class ModelBody(BaseModel):
     model: str | None = Field(default=None, max_length=200)
     api_key: str | None = Field(default=None, max_length=10_000)
     security_level: int | None = Field(default=None, ge=0, le=100)
-    token_limit: int | None = Field(default=None, ge=1)
+    token_limit: int | None = Field(default=None, ge=1, le=100_000_000)
     supports_vision: bool | None = None
     supports_audio: bool | None = None
 

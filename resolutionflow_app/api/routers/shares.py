@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlmodel import Session
 
 from resolutionflow_app.api.deps import Paging, client_ip, current_user, db_session, optional_user, page, share_rate_limit
@@ -47,7 +46,8 @@ for _name in ("uvicorn.access", "granian.access", "_granian", "granian", "httpx"
 class ShareBody(BaseModel):
     visibility: str = Field(default="public", pattern="^(public|account)$")
     share_name: str | None = Field(default=None, max_length=100)
-    expires_at: datetime | None = None
+    # API.md: times are ISO 8601 with a time zone; a naive time is ambiguous, so it is a 422.
+    expires_at: AwareDatetime | None = None
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -78,6 +78,12 @@ def my_shares(paging: Paging = Depends(), session_id: uuid.UUID | None = None, u
 def by_token(token: str, request: Request, viewer: User | None = Depends(optional_user), session: Session = Depends(db_session)) -> shares_service.SharedSessionDTO:
     """Open a link: 404 unknown/revoked, 410 expired, 401 account link without login, 403 other account."""
     return shares_service.resolve_by_token(session=session, token=token, viewer=viewer, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+
+
+@router.get("/shares/by-token", include_in_schema=False, dependencies=[Depends(share_rate_limit)])
+def by_empty_token() -> None:
+    """An empty token (`/shares/by-token/` redirects here): the same 404 as an unknown link, not `GET /shares/{id}`."""
+    raise NotFound(shares_service.NOT_FOUND)
 
 
 @router.get("/shares/{share_id}")
