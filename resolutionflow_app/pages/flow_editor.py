@@ -331,7 +331,7 @@ class FlowEditorState(AuthState):
                 trees_service.delete_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"))
         except ServiceError as exc:
             return rx.toast.error(exc.message)
-        self._dirty, self.delete_open, self.meta = [], False, {}
+        self._dirty, self.delete_open, self.loaded = [], False, False
         return [rx.toast.success("Flow deleted."), rx.redirect(routes.FLOWS)]
 
     @rx.event

@@ -41,6 +41,7 @@ class SessionsState(AuthState):
     total: int = 0
     offset: int = 0
     scope: str = "mine"
+    q: str = ""
     tree_id: str = "all"
     outcome: str = "all"
     date_from: str = ""
@@ -68,7 +69,7 @@ class SessionsState(AuthState):
         status, outcome = ("in_progress", None) if self.outcome == "open" else (None, None if self.outcome == "all" else self.outcome)
         with session_scope() as session:
             items, self.total = sessions_service.list_sessions(
-                session=session, actor=self.actor(session), scope=self.scope, tree_id=None if self.tree_id == "all" else self.tree_id,
+                session=session, actor=self.actor(session), scope=self.scope, q=self.q, tree_id=None if self.tree_id == "all" else self.tree_id,
                 outcome=outcome, status=status, date_from=_day(self.date_from), date_to=_day(self.date_to, end=True), limit=PAGE_SIZE, offset=self.offset,
             )
         self.items = [_row(s) for s in items]
@@ -173,6 +174,15 @@ def sessions_page() -> rx.Component:
     return app_layout(
         page_header("Sessions", _picker(), subtitle="Live troubleshooting and checklists, with the full path taken."),
         rx.flex(
+            rx.input(
+                rx.input.slot(rx.icon("search", size=14)),
+                placeholder="Search flow name or summary",
+                value=SessionsState.q,
+                on_change=lambda v: SessionsState.set_filter("q", v),
+                debounce_timeout=350,
+                width="240px",
+                data_testid="sessions-search",
+            ),
             rx.segmented_control.root(
                 *[rx.segmented_control.item(label, value=v) for v, label in SCOPES],
                 value=SessionsState.scope,

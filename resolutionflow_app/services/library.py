@@ -153,14 +153,9 @@ def to_dtos(session: Session, actor: User | None, rows: list[LibraryStep]) -> li
     return [_dto(actor, r, cats.get(r.category_id), trees.get(r.source_tree_id), users.get(r.created_by), mine.get(r.id)) for r in rows]
 
 
-def _dto(actor: User | None, r: Any, category_name: str | None, source_tree_name: str | None, created_by_name: str | None, my_rating: int | None, *, typed: bool = False) -> LibraryStepDTO:
-    """One DTO from a LibraryStep row (ORM object or a Core row with the same column names).
-
-    `typed`: every value comes straight from the typed table columns (UUIDs, aware datetimes,
-    ints, bools) and the content is normalised by content_dict, so the DTO can skip re-validation.
-    """
-    build = LibraryStepDTO.model_construct if typed else LibraryStepDTO
-    return build(
+def _dto(actor: User | None, r: Any, category_name: str | None, source_tree_name: str | None, created_by_name: str | None, my_rating: int | None) -> LibraryStepDTO:
+    """One DTO from a LibraryStep row (ORM object or a Core row with the same column names)."""
+    return LibraryStepDTO(
         id=r.id, title=r.title, step_type=r.step_type, content=content_dict(r.content or {}), visibility=r.visibility,
         category_id=r.category_id, category_name=category_name, is_flow_synced=r.is_flow_synced,
         source_tree_id=r.source_tree_id, source_node_id=r.source_node_id, source_tree_name=source_tree_name,
@@ -291,7 +286,7 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
         total = rows[0].total_ if rows else (_count(session, conds, join) if offset > 0 else 0)
     else:
         total = _count(session, conds, join)
-    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_, typed=True) for r in rows], int(total)
+    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_) for r in rows], int(total)
 
 
 def _count(session: Session, conds: list[Any], join: Any) -> int:

@@ -226,13 +226,17 @@ def _as_dt(value: Any, label: str) -> datetime | None:
         raise InvalidInput(f"{label} must be an ISO date or date-time.") from None
 
 
-def list_sessions(*, session: Session, actor: User, scope: str = "mine", tree_id: Any = None, outcome: str | None = None, status: str | None = None, date_from: Any = None, date_to: Any = None, limit: int = 50, offset: int = 0) -> tuple[list[SessionDTO], int]:
+def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str | None = None, tree_id: Any = None, outcome: str | None = None, status: str | None = None, date_from: Any = None, date_to: Any = None, limit: int = 50, offset: int = 0) -> tuple[list[SessionDTO], int]:
     """Sessions of the actor ("mine") or of the actor's whole account ("account"), newest first."""
     if scope not in ("mine", "account"):
         raise InvalidInput("scope must be 'mine' or 'account'.")
     conds: list[Any] = [SupportSession.account_id == actor.account_id]
     if scope == "mine":
         conds.append(SupportSession.user_id == actor.id)
+    if q and q.strip():
+        # Case-insensitive match on the flow name and the summary (sessions are few per account).
+        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds.append(sa.or_(sa.func.lower(SupportSession.tree_name).like(pattern, escape="\\"), sa.func.lower(sa.func.coalesce(SupportSession.summary, "")).like(pattern, escape="\\")))
     if tree_id:
         try:
             conds.append(SupportSession.tree_id == (tree_id if isinstance(tree_id, uuid.UUID) else uuid.UUID(str(tree_id))))

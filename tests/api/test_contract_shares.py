@@ -534,3 +534,16 @@ def test_access_errors_use_the_seed_messages(api, w, engine):
     assert _open(api, exp["share_token"]).json() == {"detail": SEED_410}
     assert _open(api, acc["share_token"]).json() == {"detail": SEED_401}
     assert _open(api, acc["share_token"], w["outsider"]).json() == {"detail": SEED_403}
+
+
+def test_login_redirect_token_is_redacted_from_logs(caplog):
+    """An account-only link sends anonymous viewers to /login?next=%2Fshare%2F<token>: that form is redacted too."""
+    import logging
+    import secrets
+
+    from resolutionflow_app.routes import login_url
+
+    token = secrets.token_urlsafe(32)
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("uvicorn.access").info('%s - "GET %s HTTP/1.1" 200', "127.0.0.1", login_url(f"/share/{token}"))
+    assert token not in caplog.text and "%2Fshare%2F***" in caplog.text

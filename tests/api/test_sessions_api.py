@@ -156,3 +156,22 @@ def test_save_as_flow_and_analytics(api, engine) -> None:
     promoted = api.post("/api/v1/analytics/ad-hoc-steps/promote", json={"content": popular["items"][0]["content"]}, headers=h)
     assert promoted.status_code == 201 and promoted.json()["is_flow_synced"] is False
     assert api.get("/api/v1/steps", params={"q": "meraki"}, headers=h).json()["total"] == 1
+
+
+def test_sessions_search_by_flow_name_and_summary(api):
+    from tests.factories import register
+
+    owner = register(api)
+    h = owner["headers"]
+    structure = {"start_node_id": "s", "nodes": [{"id": "s", "type": "solution", "title": "Done"}]}
+    ids = []
+    for name in ("Printer jam", "VPN down"):
+        tree = api.post("/api/v1/trees", headers=h, json={"name": name, "tree_type": "troubleshooting", "tree_structure": structure}).json()
+        assert api.put(f"/api/v1/trees/{tree['id']}", headers=h, json={"status": "published"}).status_code == 200
+        ids.append(api.post("/api/v1/sessions", headers=h, json={"tree_id": tree["id"]}).json()["id"])
+    api.post(f"/api/v1/sessions/{ids[1]}/complete", headers=h, json={"outcome": "resolved", "summary": "Rebooted the 100% broken_router"})
+    by_name = api.get("/api/v1/sessions?q=printer", headers=h).json()
+    assert by_name["total"] == 1 and by_name["items"][0]["id"] == ids[0]
+    by_summary = api.get("/api/v1/sessions?q=100%25 broken_", headers=h).json()
+    assert [s["id"] for s in by_summary["items"]] == [ids[1]]
+    assert api.get("/api/v1/sessions?q=nothing-like-this", headers=h).json()["total"] == 0

@@ -65,6 +65,20 @@ def _screenshot_on_failure(request, page):
         shot(page, f"flow-failure-{request.node.name}")
 
 
+def _menu_item(page, testid: str):
+    """Open the flow's "More" menu (again, if a closing animation swallowed the click) and return an item."""
+    item = page.get_by_test_id(testid)
+    for _ in range(5):
+        page.keyboard.press("Escape")
+        page.get_by_test_id("flow-menu").click()
+        try:
+            item.wait_for(timeout=2000)
+            return item
+        except Exception:  # noqa: BLE001 - retry the click
+            continue
+    return item
+
+
 def _wait_saved(page) -> None:
     expect(page.get_by_test_id("save-status")).to_have_text("Saved", timeout=15000)
 
@@ -132,9 +146,9 @@ def test_build_publish_fork_export_troubleshooting_flow(page, app_url) -> None:
     shot(page, "flow-editor-fork")
 
     # Export the diagram as PNG: a real download of a PNG file.
-    page.get_by_test_id("flow-menu").click()
+    export_png = _menu_item(page, "export-png")
     with page.expect_download() as info:
-        page.get_by_test_id("export-png").click()
+        export_png.click()
     download = info.value
     assert download.suggested_filename.endswith(".png")
     with open(download.path(), "rb") as fh:
@@ -223,8 +237,7 @@ def test_history_restore_export_json_and_delete(page, app_url) -> None:
     _wait_saved(page)
     expect(page.get_by_test_id("flow-version")).to_have_text("v2")
 
-    page.get_by_test_id("flow-menu").click()
-    page.get_by_test_id("open-history").click()
+    _menu_item(page, "open-history").click()
     expect(page.get_by_test_id("version-row")).to_have_count(2)
     shot(page, "flow-history-drawer")
     page.get_by_test_id("version-row").nth(1).get_by_test_id("view-version").click()
@@ -238,15 +251,14 @@ def test_history_restore_export_json_and_delete(page, app_url) -> None:
     expect(page.get_by_test_id("version-viewer")).to_have_count(0)
     expect(page.get_by_test_id("flow-canvas").get_by_test_id("flow-node-solved")).to_contain_text("Problem solved")
 
-    page.get_by_test_id("flow-menu").click()
+    export_json = _menu_item(page, "export-json")
     with page.expect_download() as info:
-        page.get_by_test_id("export-json").click()
+        export_json.click()
     with open(info.value.path(), encoding="utf-8") as fh:
         exported = json.load(fh)
     assert exported["format"] == "resolutionflow.tree" and exported["tree"]["name"] == name
 
-    page.get_by_test_id("flow-menu").click()
-    page.get_by_test_id("delete-flow").click()
+    _menu_item(page, "delete-flow").click()
     shot(page, "flow-delete-confirm")
     page.get_by_test_id("confirm-delete").click()
     page.wait_for_url(re.compile(r".*/flows$"))

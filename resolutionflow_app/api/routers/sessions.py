@@ -57,6 +57,7 @@ def start_session(body: StartBody, user: User = Depends(current_user), session: 
 @router.get("/sessions")
 def list_sessions(
     scope: str = Query("account", description="account (default: every session the caller may read) or mine"),
+    q: Optional[str] = Query(None, max_length=200, description="Search the flow name and summary"),
     tree_id: Optional[str] = None,
     outcome: Optional[str] = None,
     status: Optional[str] = None,
@@ -68,7 +69,7 @@ def list_sessions(
 ) -> dict:
     """Sessions the caller may read: the whole account's (default, API.md: members read each other's) or scope=mine."""
     items, total = sessions_service.list_sessions(
-        session=session, actor=user, scope=scope, tree_id=tree_id, outcome=outcome, status=status,
+        session=session, actor=user, scope=scope, q=q, tree_id=tree_id, outcome=outcome, status=status,
         date_from=date_from, date_to=date_to, limit=paging.limit, offset=paging.offset,
     )
     return page(items, total)

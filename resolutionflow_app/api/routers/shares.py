@@ -18,11 +18,13 @@ from resolutionflow_app.services import shares as shares_service
 router = APIRouter(tags=["shares"])
 
 _TOKEN_IN_PATH = re.compile(r"(/share/|/shares/by-token/)[^/?#\s\"']+")
+# The login redirect of an account-only link carries it URL-encoded: /login?next=%2Fshare%2F<token>
+_TOKEN_IN_QUERY = re.compile(r"(%2Fshare%2F)[^&#%\s\"']+", re.IGNORECASE)
 
 
 def redact_share_tokens(text: str) -> str:
-    """Replace share tokens in URLs/paths with `***` (for log lines)."""
-    return _TOKEN_IN_PATH.sub(r"\1***", text)
+    """Replace share tokens in URLs/paths (plain or URL-encoded in a query) with `***` (for log lines)."""
+    return _TOKEN_IN_QUERY.sub(r"\1***", _TOKEN_IN_PATH.sub(r"\1***", text))
 
 
 class _RedactShareTokens(logging.Filter):
@@ -33,7 +35,7 @@ class _RedactShareTokens(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - never break logging
             return True
-        if "/share" in message:
+        if "/share" in message or "%2fshare" in message.lower():
             record.msg, record.args = redact_share_tokens(message), None
         return True
 
