@@ -381,7 +381,7 @@ class FlowEditorState(AuthState):
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         self.version_view = {"version": v.version, "name": v.name, "created_at": v.created_at.isoformat(), "structure": v.tree_structure}
-        self.version_view_open = True
+        self.version_view_open, self.history_open = True, False
 
     @rx.event
     def set_version_view_open(self, value: bool):

@@ -504,8 +504,9 @@ def test_cancel_queued_and_running_runs(api, team) -> None:
     thread.start()
     try:
         deadline = time.monotonic() + 10
-        while _run(api, team["author"], running["id"])["status"] != "running" and time.monotonic() < deadline:
+        while not provider.calls and time.monotonic() < deadline:  # the model call is in flight
             time.sleep(0.02)
+        assert _run(api, team["author"], running["id"])["status"] == "running"
         resp = api.delete(f"{API}/automation-runs/{running['id']}", headers=team["author"])
         assert resp.status_code == 202, resp.text
     finally:
