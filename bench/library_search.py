@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -207,9 +208,12 @@ def _pg_urls() -> tuple[str, callable]:
 
 
 def main() -> int:
-    tmp = Path(tempfile.mkdtemp(prefix="rf-bench-"))
     if os.environ.get("RF_BENCH_SKIP_SQLITE") != "1":
-        run("SQLite (FTS5)", f"sqlite:///{tmp / 'bench.db'}")
+        tmp = Path(tempfile.mkdtemp(prefix="rf-bench-"))
+        try:
+            run("SQLite (FTS5)", f"sqlite:///{tmp / 'bench.db'}")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)  # the seeded database is ~100 MB
     if os.environ.get("RF_BENCH_SKIP_PG") != "1":
         try:
             url, cleanup = _pg_urls()
