@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import CompletionModel, User
+from resolutionflow_app.db.models import Assistant, AutomationStep, CompletionModel, User
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
+from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import is_owner
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
@@ -149,9 +150,21 @@ def update_model(*, session: Session, actor: User, model_id: uuid.UUID, data: di
 
 
 def delete_model(*, session: Session, actor: User, model_id: uuid.UUID) -> None:
-    """Delete a model (owner only); assistants using it lose their model."""
+    """Delete a model (owner only); refused while an automation step or a listed assistant uses it.
+
+    Raises:
+        Conflict: the model is still in use (deleting it would break those automations).
+    """
     row = get_row(session=session, account_id=actor.account_id, model_id=model_id)
     _require_owner(actor)
+    in_use = session.exec(
+        select(Assistant.name)
+        .where(Assistant.completion_model_id == row.id)
+        .where(sa.or_(Assistant.hidden.is_(False), Assistant.id.in_(select(AutomationStep.assistant_id))))
+        .limit(3)
+    ).all()
+    if in_use:
+        raise Conflict("This model is still used by automations or assistants; switch them to another model first.")
     session.delete(row)
     session.flush()
 

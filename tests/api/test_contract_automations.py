@@ -645,3 +645,13 @@ def test_runs_of_published_automation_use_the_published_version(api, team) -> No
     _work(1, provider)
     assert _run(api, team["engineer"], rid)["status"] == "completed"
     assert [c["system_prompt"] for c in provider.calls] == ["v1 prompt"]
+
+
+def test_model_in_use_cannot_be_deleted_until_the_automation_is_gone(api, team) -> None:
+    model = _model(api, team)
+    automation = _create(api, team["owner"], [_step(1, model["id"])]).json()
+    refused = api.delete(f"{API}/models/{model['id']}", headers=team["owner"])
+    assert refused.status_code == 409 and "still used" in refused.json()["detail"]
+    assert api.get(f"{API}/models/{model['id']}", headers=team["owner"]).status_code == 200
+    assert api.delete(f"{API}/automations/{automation['id']}", headers=team["owner"]).status_code == 204
+    assert api.delete(f"{API}/models/{model['id']}", headers=team["owner"]).status_code == 204
