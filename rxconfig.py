@@ -10,6 +10,13 @@ from reflex_components_radix.plugin import RadixThemesPlugin
 _ROOT = Path(__file__).resolve().parent
 _BUN = Path(os.environ.get("REFLEX_BUN_PATH", _ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"))
 
+# Dev-mode hot reload watches the repo root: keep the SQLite database, test output and non-app
+# folders out of it, or every database write restarts the backend.
+os.environ.setdefault(
+    "REFLEX_HOT_RELOAD_EXCLUDE_PATHS",
+    ":".join(str(p) for p in (_ROOT / d for d in ("data", "test-artifacts", "tests", "bench", "alembic", "scripts")) if p.exists()),
+)
+
 config = rx.Config(
     app_name="resolutionflow_app",
     telemetry_enabled=False,

@@ -208,15 +208,15 @@ def _row(flow: dict) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.link(flow["name"], href=routes.FLOWS + "/" + flow["id"], weight="medium", data_testid="flow-link"),
-                rx.cond(flow["description"] != "", rx.text(flow["description"], size="1", color_scheme="gray", trim="both", max_width="420px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap"), rx.fragment()),
+                rx.cond(flow["description"] != "", rx.text(flow["description"], size="1", color_scheme="gray", max_width="420px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap", line_height="1.5"), rx.fragment()),
                 spacing="0",
             )
         ),
         rx.table.cell(kind_badge(flow["tree_type"])),
         rx.table.cell(_badges(flow)),
-        rx.table.cell(rx.text(flow["author_name"], size="2")),
+        rx.table.cell(rx.text(flow["author_name"], size="2", white_space="nowrap")),
         rx.table.cell(rx.text("v" + flow["version"], size="2", color_scheme="gray")),
-        rx.table.cell(rx.moment(flow["updated_at"], from_now=True, size="2")),
+        rx.table.cell(rx.moment(flow["updated_at"], from_now=True, size="2"), white_space="nowrap"),
         data_testid="flow-row",
     )
 

@@ -102,7 +102,8 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
         while not (stop and stop.is_set()):
             while len(active) < concurrency and (max_runs is None or executed < max_runs):
                 try:
-                    run_id = _claim(session_factory, worker_id)
+                    # A short DB write, off the event loop (it is shared with the Reflex backend).
+                    run_id = await asyncio.to_thread(_claim, session_factory, worker_id)
                 except Exception:  # noqa: BLE001 - a DB hiccup must not kill the loop
                     log.exception("claiming a run failed")
                     run_id = None
