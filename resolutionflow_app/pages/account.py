@@ -8,6 +8,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, page_header
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
@@ -117,13 +118,7 @@ def account_page() -> rx.Component:
     """Members, policy and password."""
     return app_layout(
         page_header(AuthState.account_name, rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
-        rx.table.root(
-            rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Name", "Email", "Role", "Joined")])),
-            rx.table.body(rx.foreach(AccountState.members, _member_row)),
-            width="100%",
-            variant="surface",
-            data_testid="members",
-        ),
+        data_table(("Name", "Email", "Role", "Joined"), AccountState.members, _member_row, "members"),
         rx.grid(
             rx.card(
                 rx.vstack(

@@ -8,6 +8,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import pager, rating_text
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import analytics as analytics_service
@@ -92,13 +93,7 @@ def analytics_page() -> rx.Component:
         rx.heading("Most-used library steps", size="4", padding_bottom="0.5rem"),
         rx.cond(
             AnalyticsState.top_steps.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Step", "Source", "Uses", "Rating")])),
-                rx.table.body(rx.foreach(AnalyticsState.top_steps, _top_row)),
-                width="100%",
-                variant="surface",
-                data_testid="top-steps",
-            ),
+            data_table(("Step", "Source", "Uses", "Rating"), AnalyticsState.top_steps, _top_row, "top-steps"),
             empty_state("library", "No library steps used yet", "Insert library steps into live sessions and they are counted here.", rx.link(rx.button("Open the library"), href=routes.LIBRARY)),
         ),
         rx.heading("Popular ad-hoc steps", size="4", padding_top="1.5rem", padding_bottom="0.25rem"),
@@ -106,13 +101,7 @@ def analytics_page() -> rx.Component:
         rx.cond(
             AnalyticsState.ad_hoc.length() > 0,
             rx.vstack(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Step text", "Sessions", "Last used", "")])),
-                    rx.table.body(rx.foreach(AnalyticsState.ad_hoc, _ad_hoc_row)),
-                    width="100%",
-                    variant="surface",
-                    data_testid="ad-hoc-steps",
-                ),
+                data_table(("Step text", "Sessions", "Last used", ""), AnalyticsState.ad_hoc, _ad_hoc_row, "ad-hoc-steps"),
                 pager(AnalyticsState.offset, PAGE_SIZE, AnalyticsState.ad_hoc_total, AnalyticsState.page_by(-1), AnalyticsState.page_by(1), "ad-hoc-pager"),
                 width="100%",
             ),

@@ -11,6 +11,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import automation_runs as runs_service
@@ -286,13 +287,7 @@ def automations_page() -> rx.Component:
             AutomationsState.automations.length() > 0,
             rx.grid(
                 rx.vstack(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Automation", "Status", "Steps", "")])),
-                        rx.table.body(rx.foreach(AutomationsState.automations, _automation_row)),
-                        width="100%",
-                        variant="surface",
-                        data_testid="automation-list",
-                    ),
+                    data_table(("Automation", "Status", "Steps", ""), AutomationsState.automations, _automation_row, "automation-list"),
                     width="100%",
                 ),
                 rx.vstack(_run_form(), _run_panel(), width="100%", spacing="4"),

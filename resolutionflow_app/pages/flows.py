@@ -10,6 +10,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
@@ -359,13 +360,7 @@ def flows_page() -> rx.Component:
         rx.cond(
             FlowsState.flows.length() > 0,
             rx.fragment(
-                rx.table.root(
-                    rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Type", "Status", "Author", "Version", "Updated")])),
-                    rx.table.body(rx.foreach(FlowsState.flows, _row)),
-                    width="100%",
-                    variant="surface",
-                    data_testid="flows-table",
-                ),
+                data_table(("Flow", "Type", "Status", "Author", "Version", "Updated"), FlowsState.flows, _row, "flows-table"),
                 rx.cond(FlowsState.page_count > 1, _pager(), rx.fragment()),
             ),
             rx.cond(

@@ -7,6 +7,7 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.services.dashboard import home_dashboard
 from resolutionflow_app.state.auth import AuthState
@@ -91,24 +92,13 @@ def home_page() -> rx.Component:
         rx.heading("Recently changed flows", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             HomeState.recent_flows.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Type", "Status", "Updated")])),
-                rx.table.body(rx.foreach(HomeState.recent_flows, _flow_row)),
-                width="100%",
-                variant="surface",
-                data_testid="recent-flows",
-            ),
+            data_table(("Flow", "Type", "Status", "Updated"), HomeState.recent_flows, _flow_row, "recent-flows"),
             empty_state("git-fork", "No flows yet", "Create your first troubleshooting flow or procedure.", rx.link(rx.button("Go to Flows"), href=routes.FLOWS)),
         ),
         rx.heading("Your recent sessions", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             HomeState.recent_sessions.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Status", "Outcome", "Started")])),
-                rx.table.body(rx.foreach(HomeState.recent_sessions, _session_row)),
-                width="100%",
-                variant="surface",
-            ),
+            data_table(("Flow", "Status", "Outcome", "Started"), HomeState.recent_sessions, _session_row),
             empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot a ticket live.", rx.link(rx.button(rx.icon("play", size=16), "Start a session"), href=routes.SESSIONS)),
         ),
     )

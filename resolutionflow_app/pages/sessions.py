@@ -10,6 +10,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import id_select, pager, static_select
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import sessions as sessions_service
@@ -206,13 +207,7 @@ def sessions_page() -> rx.Component:
         ),
         rx.cond(
             SessionsState.items.length() > 0,
-            rx.table.root(
-                rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Flow", "Type", "Engineer", "Status", "Outcome", "Started")])),
-                rx.table.body(rx.foreach(SessionsState.items, _session_row)),
-                width="100%",
-                variant="surface",
-                data_testid="sessions-table",
-            ),
+            data_table(("Flow", "Type", "Engineer", "Status", "Outcome", "Started"), SessionsState.items, _session_row, "sessions-table"),
             empty_state("play", "No sessions here", "Start a session from a published flow to troubleshoot a ticket live, or widen the filters.", rx.button("Start session", on_click=SessionsState.set_picker_open(True))),
         ),
         pager(SessionsState.offset, PAGE_SIZE, SessionsState.total, SessionsState.page_by(-1), SessionsState.page_by(1), "sessions-pager"),

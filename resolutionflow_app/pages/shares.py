@@ -9,6 +9,7 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.tables import data_table
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import shares as shares_service
@@ -217,13 +218,7 @@ def shares_page() -> rx.Component:
                 SharesState.total == 0,
                 empty_state("link", "No share links yet", "Open one of your sessions and press “Share” to create a read-only link.", rx.link(rx.button("Go to sessions", variant="soft"), href=routes.SESSIONS)),
                 rx.vstack(
-                    rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("Session", "Name", "Visibility", "Created", "Expires", "Status", "Views", "Last viewed", "")])),
-                        rx.table.body(rx.foreach(SharesState.items, _row)),
-                        width="100%",
-                        variant="surface",
-                        data_testid="shares-table",
-                    ),
+                    data_table(("Session", "Name", "Visibility", "Created", "Expires", "Status", "Views", "Last viewed", ""), SharesState.items, _row, "shares-table"),
                     rx.hstack(
                         rx.text(SharesState.total.to_string() + rx.cond(SharesState.total == 1, " link", " links"), size="1", color_scheme="gray"),
                         rx.spacer(),
