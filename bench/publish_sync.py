@@ -68,11 +68,15 @@ def main() -> int:
         all_changed = library_sync.sync_tree(session=session, tree=row)
         session.commit()
         full_sync = time.perf_counter() - t0
+        import copy
+
+        previous = copy.deepcopy(changed2)
         for n in [x for x in changed2["steps"] if x["type"] == "procedure_step"][:CHANGED]:
             n["title"] += "!"
         row.tree_structure = dict(changed2)
         t0 = time.perf_counter()
-        ten = library_sync.sync_tree(session=session, tree=row)
+        # What a published -> published edit does: only the nodes that differ are extracted, read and written.
+        ten = library_sync.sync_tree(session=session, tree=row, previous_structure=previous)
         session.commit()
         ten_sync = time.perf_counter() - t0
 
@@ -81,7 +85,7 @@ def main() -> int:
     print(f"re-publish with {CHANGED} steps changed (PUT tree_structure): {second * 1000:.1f} ms")
     print(f"ratio re-publish / first publish: {second / first:.3f}")
     print(f"sync only, all {all_changed.updated} rows changed: {full_sync * 1000:.1f} ms")
-    print(f"sync only, {ten.updated} rows changed ({ten.unchanged} unchanged, not written): {ten_sync * 1000:.1f} ms")
+    print(f"sync only, {ten.updated} rows changed (edit of a published flow; unchanged nodes not read): {ten_sync * 1000:.1f} ms")
     print(f"ratio sync(10 changed) / sync(all changed): {ten_sync / full_sync:.3f}")
     return 0
 

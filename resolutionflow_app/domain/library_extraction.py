@@ -99,3 +99,47 @@ def extract_steps(*, tree_type: str, structure: dict[str, Any], is_public: bool,
             seen.add(step.source_node_id)
             out.append(step)
     return out
+
+
+def _entry_inputs(tree_type: str, structure: Any) -> dict[str, Any]:
+    """Per node id, everything its library entry is built from (the node, plus its section for procedures)."""
+    if not isinstance(structure, dict):
+        return {}
+    out: dict[str, Any] = {}
+    if tree_type == "troubleshooting":
+        for node in structure.get("nodes") or []:
+            if isinstance(node, dict) and isinstance(node.get("id"), str):
+                out.setdefault(node["id"], node)
+        return out
+    group_label = None
+    for node in structure.get("steps") or []:
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "section_header":
+            group_label = node.get("title") or None
+        elif isinstance(node.get("id"), str):
+            out.setdefault(node["id"], (group_label, node))
+    return out
+
+
+def changed_node_ids(*, tree_type: str, old: Any, new: Any) -> tuple[set[str], set[str]]:
+    """Which nodes' library entries a structure edit can affect, without extracting the whole flow.
+
+    Args:
+        tree_type: the flow's type.
+        old: the structure the library currently mirrors.
+        new: the structure being saved.
+
+    Returns:
+        (ids added or changed in `new` — including steps whose section title changed —, ids removed).
+    """
+    before, after = _entry_inputs(tree_type, old), _entry_inputs(tree_type, new)
+    changed = {node_id for node_id, inputs in after.items() if before.get(node_id) != inputs}
+    return changed, set(before) - set(after)
+
+
+def subset_structure(*, tree_type: str, structure: dict[str, Any], node_ids: set[str]) -> dict[str, Any]:
+    """The part of `structure` that extraction needs for `node_ids` (section headers are kept for group labels)."""
+    if tree_type == "troubleshooting":
+        return {"nodes": [n for n in structure.get("nodes") or [] if isinstance(n, dict) and n.get("id") in node_ids]}
+    return {"steps": [n for n in structure.get("steps") or [] if isinstance(n, dict) and (n.get("type") == "section_header" or n.get("id") in node_ids)]}

@@ -357,6 +357,8 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
                 problems=[p.model_dump() for p in problems],
             )
 
+    # The library mirrors the current structure while the flow stays published, active and equally visible.
+    mirrored = tree.tree_structure if (was_published and was_active and not publishing and final_active and final_public == was_public) else None
     changed = structure_changed or any(getattr(tree, k) != v for k, v in new.items() if k != "tree_structure")
     for key, value in new.items():
         setattr(tree, key, value)
@@ -372,7 +374,7 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     if final_status == "published" and final_active and (
         publishing or structure_changed or final_public != was_public or (final_active and not was_active)
     ):
-        library_sync.sync_tree(session=session, tree=tree)
+        library_sync.sync_tree(session=session, tree=tree, previous_structure=mirrored)
     if was_active and not final_active:
         library_sync.deactivate_synced(session=session, tree_id=tree.id)
     return _dto(session, actor, tree)

@@ -44,3 +44,27 @@ def test_troubleshooting_extracts_actions_and_solutions():
     assert all(x.visibility == "team" for x in steps)
     assert steps[0].content["instructions"] == "Hold reset 5 s"
     assert steps[1].content["instructions"] == "Restore PoE power"
+
+
+def test_changed_node_ids_sees_edits_section_renames_additions_and_removals() -> None:
+    from resolutionflow_app.domain.library_extraction import changed_node_ids, subset_structure
+
+    old = {"steps": [
+        {"id": "h1", "type": "section_header", "title": "Prep"},
+        {"id": "a", "type": "procedure_step", "title": "A"},
+        {"id": "b", "type": "procedure_step", "title": "B"},
+        {"id": "h2", "type": "section_header", "title": "Work"},
+        {"id": "c", "type": "procedure_step", "title": "C"},
+        {"id": "end", "type": "procedure_end", "title": "Done"},
+    ]}
+    new = {"steps": [dict(n) for n in old["steps"] if n["id"] != "b"]}
+    new["steps"][1]["title"] = "A, revised"          # edited
+    new["steps"][2]["title"] = "Doing"               # h2 renamed: c's group label changes
+    new["steps"].insert(4, {"id": "d", "type": "procedure_step", "title": "D"})  # added
+    changed, removed = changed_node_ids(tree_type="procedural", old=old, new=new)
+    assert changed - {"end"} == {"a", "c", "d"}  # headers are context, not entries; "end" is ignored by extraction
+    assert removed == {"b"}
+    part = subset_structure(tree_type="procedural", structure=new, node_ids=changed)
+    assert [n["id"] for n in part["steps"] if n["type"] == "procedure_step"] == ["a", "c", "d"]
+    same, none_removed = changed_node_ids(tree_type="troubleshooting", old={"nodes": [{"id": "x", "type": "action", "title": "X"}]}, new={"nodes": [{"id": "x", "type": "action", "title": "X"}]})
+    assert same == set() and none_removed == set()

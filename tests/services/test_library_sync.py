@@ -186,3 +186,40 @@ def test_demo_data_publishes_four_flows_with_synced_steps(session):
         rows = _rows(session, tree.id, active=True)
         assert rows, tree.name
         assert all(r.is_flow_synced and r.created_by == tree.author_id for r in rows.values())
+
+
+def test_republish_edit_touches_only_changed_nodes_and_keeps_the_library_exact(session) -> None:
+    """Fast path (published -> published): the result equals a full sync, section renames included."""
+    from sqlmodel import select
+
+    from resolutionflow_app.db.models import LibraryStep, Tree
+    from resolutionflow_app.services import library_sync
+    from resolutionflow_app.services import trees as ts
+    from tests.factories import make_user
+
+    author = make_user(session, role="author")
+    structure = {"steps": [
+        {"id": "h1", "type": "section_header", "title": "Prep"},
+        {"id": "a", "type": "procedure_step", "title": "A", "description": "do a"},
+        {"id": "b", "type": "procedure_step", "title": "B", "description": "do b"},
+        {"id": "h2", "type": "section_header", "title": "Work"},
+        {"id": "c", "type": "procedure_step", "title": "C", "description": "do c"},
+        {"id": "end", "type": "procedure_end", "title": "Done"},
+    ]}
+    tree = ts.create_tree(session=session, actor=author, name="P", tree_type="procedural", tree_structure=structure)
+    ts.update_tree(session=session, actor=author, tree_id=tree.id, changes={"status": "published"})
+    edited = {"steps": [dict(n) for n in structure["steps"] if n["id"] != "b"]}
+    edited["steps"][1]["description"] = "do a better"
+    edited["steps"][2]["title"] = "Doing"
+    edited["steps"].insert(4, {"id": "d", "type": "procedure_step", "title": "D", "description": "do d"})
+    ts.update_tree(session=session, actor=author, tree_id=tree.id, changes={"tree_structure": edited})
+
+    def snapshot() -> dict:
+        rows = session.exec(select(LibraryStep).where(LibraryStep.source_tree_id == tree.id)).all()
+        return {r.source_node_id: (r.title, r.content, r.visibility, r.is_active) for r in rows}
+
+    fast = snapshot()
+    assert fast["a"][1]["instructions"] == "do a better" and fast["c"][1]["group_label"] == "Doing"
+    assert fast["b"][3] is False and fast["d"][3] is True
+    result = library_sync.sync_tree(session=session, tree=session.get(Tree, tree.id))  # a full sync changes nothing more
+    assert result.written == 0 and snapshot() == fast
