@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import reflex as rx
 
@@ -16,6 +17,7 @@ from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as automations_service
+from resolutionflow_app.services import files as files_service
 from resolutionflow_app.state.auth import AuthState
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -132,6 +134,17 @@ class AutomationsState(AuthState):
             return AutomationsState.watch
 
     @rx.event
+    def download_file(self, file_id: str):
+        """Send a generated file (PDF/DOCX) of the watched run to the browser."""
+        try:
+            with session_scope() as session:
+                row = files_service.get_file(session=session, actor=self.actor(session), file_id=uuid.UUID(file_id))
+                data, name = row.data, row.name
+        except (ServiceError, ValueError):
+            return rx.toast.error("That file is no longer available.")
+        return rx.download(data=data, filename=name)
+
+    @rx.event
     def cancel_run(self):
         """Cancel the shown run."""
         try:
@@ -208,7 +221,20 @@ def _step_card(step: dict) -> rx.Component:
             rx.hstack(rx.text("Step " + step["step_order"], weight="bold"), kind_badge(step["status"]), rx.spacer(), rx.text(step["tokens"], size="1", color_scheme="gray"), width="100%", align="center"),
             rx.cond(step["error"] != "", rx.callout(step["error"], icon="triangle-alert", color_scheme="red", size="1"), rx.fragment()),
             rx.cond(step["output"] != "", rx.code_block(step["output"], language="markdown", wrap_long_lines=True, width="100%"), rx.fragment()),
-            rx.cond(step["files"] != "", rx.text("Generated files: " + step["files"], size="1", color_scheme="gray"), rx.fragment()),
+            rx.cond(
+                step["files"] != "",
+                rx.hstack(
+                    rx.text("Generated files:", size="1", color_scheme="gray"),
+                    rx.foreach(
+                        step["files"].to(str).split(","),
+                        lambda fid: rx.button(rx.icon("download", size=14), "Download", size="1", variant="soft", on_click=AutomationsState.download_file(fid), data_testid="download-file"),
+                    ),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.fragment(),
+            ),
             spacing="2",
             width="100%",
         ),

@@ -24,6 +24,13 @@ def test_run_the_demo_automation_and_watch_it_complete(page, app_url) -> None:
     page.get_by_test_id("recent-runs").get_by_text("completed").first.wait_for()
     assert page.get_by_text("An error occurred").count() == 0
     shot(page, "automations-run-completed")
+    # The demo's last step renders a PDF: it downloads from the page.
+    with page.expect_download() as download:
+        page.get_by_test_id("download-file").first.click()
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".pdf")
+    with open(path, "rb") as fh:
+        assert fh.read(5) == b"%PDF-"
 
 
 def test_bad_form_json_shows_an_inline_error(page, app_url) -> None:
