@@ -160,6 +160,7 @@ class AutomationRunner:
         self._begun: set[int] = set()  # steps already marked running by the previous step's commit
         self._cancel_seen = False
         self._beat_at = 0.0  # monotonic time of the last heartbeat written by a step boundary
+        self._known_results: set[int] = set()  # step orders that had a result row when the run was loaded
 
     # ------------------------------------------------------------ short DB sessions
 
@@ -190,6 +191,7 @@ class AutomationRunner:
                         models[mid] = ModelConfig(mid, row.name, row.provider, row.base_url, row.model, key, row.token_limit)
                 tools[int(step["step_order"])] = self._load_tools(session, run.account_id, step)
             results = {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
+            self._known_results = set(results)
             for r in results.values():
                 session.expunge(r)
             return _Prepared(run.id, run.account_id, automation.name if automation else "", definition, dict(run.input_payload_json or {}), secret, models, tools, results, run.cancel_requested)
@@ -236,26 +238,30 @@ class AutomationRunner:
                 payload = {**(payload or {}), "file_ids": ids, "generated_file_ids": ids}
                 fields = {**fields, "output_payload_json": payload}
             self._upsert(session, run_id, order, fields)
+            conn = session.connection()  # Core from here: the per-step hot path
             if time.monotonic() - self._beat_at >= self.heartbeat_seconds:  # a beat per interval, not per step
                 self._beat_at = time.monotonic()
-                session.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(heartbeat_at=utcnow(), updated_at=utcnow()))
+                conn.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(heartbeat_at=utcnow(), updated_at=utcnow()))
             if begin_next is not None:
-                flags = session.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == run_id)).first()
+                flags = conn.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == run_id)).first()
                 if flags is None or flags[0] or flags[1] != "running":
                     self._cancel_seen = True
                 else:
-                    self._upsert(session, run_id, begin_next[0], begin_next[1])
+                    self._upsert(session, run_id, begin_next[0], begin_next[1], is_new=begin_next[0] not in self._known_results)
                     self._begun.add(begin_next[0])
             return payload
 
     @staticmethod
-    def _upsert(session: Session, run_id: uuid.UUID, order: int, fields: dict[str, Any]) -> None:
-        """Write one step result row with Core statements: the runner's hot path skips the ORM unit of work."""
+    def _upsert(session: Session, run_id: uuid.UUID, order: int, fields: dict[str, Any], *, is_new: bool = False) -> None:
+        """Write one step result row with Core statements: the runner's hot path skips the ORM unit of work.
+
+        `is_new` (no row for this step when the run was loaded) goes straight to the INSERT.
+        """
         now = utcnow()
         values = {**fields, "updated_at": now}
         conn = session.connection()
         where = (_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order)
-        if not conn.execute(_RESULTS.update().where(*where).values(**values)).rowcount:
+        if is_new or not conn.execute(_RESULTS.update().where(*where).values(**values)).rowcount:
             conn.execute(_RESULTS.insert().values(id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values))
 
     @staticmethod
