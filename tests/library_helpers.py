@@ -8,18 +8,9 @@ import uuid
 from sqlmodel import Session
 
 from resolutionflow_app.db.models import LibraryStep, SupportSession, Tree, User
+from tests.tree_helpers import TROUBLESHOOTING
 
-TS_STRUCTURE = {
-    "start_node_id": "q_power",
-    "nodes": [
-        {"id": "q_power", "type": "decision", "title": "Is the AP powered?",
-         "options": [{"label": "Yes", "next": "a_reboot"}, {"label": "No", "next": "s_power"}]},
-        {"id": "a_reboot", "type": "action", "title": "Reboot the AP", "description": "Hold reset 5 s",
-         "commands": [{"language": "bash", "code": "ssh ap1 reboot", "label": "Reboot"}], "next": "s_done"},
-        {"id": "s_power", "type": "solution", "title": "Restore PoE power"},
-        {"id": "s_done", "type": "solution", "title": "AP back online"},
-    ],
-}
+TS_STRUCTURE = TROUBLESHOOTING  # the same small Wi-Fi tree the flows tests use
 
 PROC_STRUCTURE = {
     "steps": [

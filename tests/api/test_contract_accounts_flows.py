@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import PASSWORD, add_member, register
 from tests.tree_helpers import procedure, troubleshooting
+from tests.api_asserts import error_body as _is_error, iso_tz as _iso_tz, uuid_str as _uuid_str
 
 B = "/api/v1"
 TREE_FIELDS = {"id", "name", "description", "tree_type", "tree_structure", "status", "version", "is_public", "is_active",
@@ -19,23 +20,7 @@ BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "123", "1.5", "%00", "' OR 1=1 --", 
 
 # ---------------------------------------------------------------- helpers
 
-def _iso_tz(value: str) -> datetime:
-    """An ISO 8601 time that carries a time zone."""
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert parsed.tzinfo is not None, value
-    return parsed
 
-
-def _uuid_str(value) -> None:
-    assert isinstance(value, str)
-    uuid.UUID(value)
-
-
-def _is_error(resp, *codes: int) -> dict:
-    assert resp.status_code in codes, (resp.status_code, resp.text)
-    body = resp.json()
-    assert "detail" in body, body
-    return body
 
 
 def _create(api, who, **kw) -> dict:

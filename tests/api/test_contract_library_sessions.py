@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from resolutionflow_app.db.models import StepUsageLog
 from tests.factories import add_member, register
 from tests.tree_helpers import procedure, troubleshooting
+from tests.api_asserts import error_body as _err, iso_tz as _iso_tz, uuid_str as _uuid
 
 B = "/api/v1"
 STEP_FIELDS = {"id", "title", "step_type", "content", "visibility", "is_flow_synced", "source_tree_id", "source_node_id",
@@ -22,22 +23,7 @@ BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "123", "%00", "' OR 1=1 --", "x" * 3
 
 # ---------------------------------------------------------------- helpers
 
-def _iso_tz(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    assert parsed.tzinfo is not None, value
-    return parsed
 
-
-def _uuid(value) -> None:
-    assert isinstance(value, str)
-    uuid.UUID(value)
-
-
-def _err(resp, *codes: int) -> dict:
-    assert resp.status_code in codes, (resp.status_code, resp.text)
-    body = resp.json()
-    assert "detail" in body, body
-    return body
 
 
 def _flow(api, who, *, tree_type="troubleshooting", structure=None, publish=True, **kw) -> dict:
