@@ -38,26 +38,30 @@ def _nav_link(label: str, href: str, icon: str) -> rx.Component:
 
 
 def sidebar() -> rx.Component:
-    """The left navigation column."""
-    return rx.vstack(
-        rx.hstack(
-            rx.icon("route", size=22, color=rx.color("accent", 9)),
-            rx.heading("ResolutionFlow", size="4", weight="bold"),
-            align="center",
-            spacing="2",
-            padding_x="0.75rem",
-            padding_bottom="1rem",
+    """The left navigation column: full page height, its content sticky while the page scrolls."""
+    return rx.box(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("route", size=22, color=rx.color("accent", 9)),
+                rx.heading("ResolutionFlow", size="4", weight="bold"),
+                align="center",
+                spacing="2",
+                padding_x="0.75rem",
+                padding_bottom="1rem",
+            ),
+            *[_nav_link(*item) for item in NAV_ITEMS],
+            rx.spacer(),
+            rx.text(AuthState.account_name, size="1", color_scheme="gray", padding_x="0.75rem"),
+            spacing="1",
+            height="100vh",
+            position="sticky",
+            top="0",
+            padding="1rem 0.5rem",
         ),
-        *[_nav_link(*item) for item in NAV_ITEMS],
-        rx.spacer(),
-        rx.text(AuthState.account_name, size="1", color_scheme="gray", padding_x="0.75rem"),
-        spacing="1",
         width="220px",
         min_width="220px",
-        height="100vh",
-        position="sticky",
-        top="0",
-        padding="1rem 0.5rem",
+        min_height="100vh",
+        align_self="stretch",
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
         class_name="no-print",
