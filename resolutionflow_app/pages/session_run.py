@@ -552,7 +552,11 @@ def _finished() -> rx.Component:
 def _header_actions() -> rx.Component:
     owner = S.info["can_edit"] == "1"
     return rx.hstack(
-        rx.cond(EDITABLE & (S.info["tree_type"] == "troubleshooting") & (S.history.length() > 0), rx.button(rx.icon("undo-2", size=14), "Back", variant="soft", on_click=S.go_back, data_testid="back"), rx.fragment()),
+        rx.cond(
+            EDITABLE & (S.history.length() > 0),
+            rx.button(rx.icon("undo-2", size=14), rx.cond(S.info["tree_type"] == "troubleshooting", "Back", "Undo last tick"), variant="soft", on_click=S.go_back, data_testid="back"),
+            rx.fragment(),
+        ),
         rx.cond(EDITABLE, rx.button(rx.icon("flag", size=14), "Complete…", variant="soft", color_scheme="gray", on_click=S.open_complete("abandoned"), data_testid="complete-any"), rx.fragment()),
         rx.cond(
             owner & (S.info["status"] == "completed") & (S.info["tree_type"] == "troubleshooting"),
