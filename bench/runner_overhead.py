@@ -10,11 +10,11 @@ Uses a throwaway SQLite database (RF_BENCH_POSTGRES_URL=postgresql+psycopg://...
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from resolutionflow_app.cli import migrate  # noqa: E402
-from resolutionflow_app.db.engine import _sqlite_pragmas, get_engine  # noqa: E402
+from resolutionflow_app.db.engine import _sqlite_pragmas, get_engine, session_scope_for  # noqa: E402
 from resolutionflow_app.db.models import Account, CompletionModel, User  # noqa: E402
 from resolutionflow_app.integrations import llm  # noqa: E402
 from resolutionflow_app.services import automation_runs, automations  # noqa: E402
@@ -48,18 +48,8 @@ def pooled_engine() -> sa.Engine:
 
 
 def factory_for(engine: sa.Engine):
-    @contextmanager
-    def scope():
-        s = Session(engine, expire_on_commit=False)
-        try:
-            yield s
-            s.commit()
-        except BaseException:
-            s.rollback()
-            raise
-        finally:
-            s.close()
-    return scope
+    """A runner session factory on the bench's own pooled engine."""
+    return functools.partial(session_scope_for, engine)
 
 
 @dataclass

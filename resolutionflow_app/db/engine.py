@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -51,9 +51,9 @@ def reset_engine() -> None:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A short-lived DB session: commits on success, rolls back on error, always closes."""
-    session = Session(get_engine(), expire_on_commit=False)
+def session_scope_for(engine: Engine) -> Iterator[Session]:
+    """A short-lived DB session on `engine`: commits on success, rolls back on error, always closes."""
+    session = Session(engine, expire_on_commit=False)
     try:
         yield session
         session.commit()
@@ -62,3 +62,8 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def session_scope() -> AbstractContextManager[Session]:
+    """`session_scope_for` on the process-wide engine (RF_DATABASE_URL)."""
+    return session_scope_for(get_engine())

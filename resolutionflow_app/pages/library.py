@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import reflex as rx
 
 from resolutionflow_app import routes
@@ -14,6 +16,7 @@ from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.paging import PagedListMixin
 
 PAGE_SIZE = 20
 SORTS = [("relevance", "Relevance"), ("usage", "Most used"), ("rating", "Best rated"), ("newest", "Newest")]
@@ -55,12 +58,12 @@ def _parse_commands(text: str) -> list[dict[str, str]]:
     return out
 
 
-class LibraryState(AuthState):
+class LibraryState(PagedListMixin, AuthState):
     """One page of library steps, the filters, the selected step and the editor dialog."""
 
     items: list[dict[str, str]] = []
     total: int = 0
-    offset: int = 0
+    PAGE_SIZE: ClassVar[int] = PAGE_SIZE
     loading: bool = False
     q: str = ""
     step_type: str = "all"
@@ -111,19 +114,6 @@ class LibraryState(AuthState):
     def search(self, form: dict):
         """Search form submit (Enter)."""
         self.q, self.offset, self.loading = form.get("q", ""), 0, True
-        return LibraryState.fetch
-
-    @rx.event
-    def set_filter(self, name: str, value: str):
-        """Change one filter or the sort and reload from the first page."""
-        setattr(self, name, value)
-        self.offset = 0
-        return LibraryState.fetch
-
-    @rx.event
-    def page_by(self, delta: int):
-        """Previous/next page."""
-        self.offset = max(0, self.offset + delta * PAGE_SIZE)
         return LibraryState.fetch
 
     @rx.event

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
+from typing import ClassVar
+
 import reflex as rx
 
 from resolutionflow_app import routes
@@ -16,6 +18,7 @@ from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.paging import PagedListMixin
 
 PAGE_SIZE = 25
 SCOPES = [("mine", "My sessions"), ("account", "Whole account")]
@@ -35,12 +38,12 @@ def _row(s) -> dict[str, str]:
     return {k: str(d.get(k) or "") for k in ("id", "tree_id", "tree_name", "tree_type", "user_name", "status", "outcome", "started_at", "completed_at")}
 
 
-class SessionsState(AuthState):
+class SessionsState(PagedListMixin, AuthState):
     """One page of sessions, the filters, and the start-session picker."""
 
     items: list[dict[str, str]] = []
     total: int = 0
-    offset: int = 0
+    PAGE_SIZE: ClassVar[int] = PAGE_SIZE
     scope: str = "mine"
     q: str = ""
     tree_id: str = "all"
@@ -74,19 +77,6 @@ class SessionsState(AuthState):
                 outcome=outcome, status=status, date_from=_day(self.date_from), date_to=_day(self.date_to, end=True), limit=PAGE_SIZE, offset=self.offset,
             )
         self.items = [_row(s) for s in items]
-
-    @rx.event
-    def set_filter(self, name: str, value: str):
-        """Change one filter and reload from the first page."""
-        setattr(self, name, value)
-        self.offset = 0
-        return SessionsState.fetch
-
-    @rx.event
-    def page_by(self, delta: int):
-        """Previous/next page."""
-        self.offset = max(0, self.offset + delta * PAGE_SIZE)
-        return SessionsState.fetch
 
     @rx.event
     def set_picker_open(self, value: bool):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.e2e.conftest import login, shot
 
 ENGINEER = ("engineer@example.com", "demo-password-123")
@@ -177,3 +179,13 @@ def test_promote_repeated_ad_hoc_step(page, app_url) -> None:
     page.get_by_test_id("library-search").fill("comms cabinet")
     page.get_by_test_id("library-search").press("Enter")
     page.get_by_test_id("library-item").filter(has_text="comms cabinet").first.wait_for()
+
+
+def test_library_pages_through_the_demo_steps(page, app_url) -> None:
+    login(page, app_url, "engineer@example.com", "demo-password-123")
+    page.goto(f"{app_url}/library")
+    page.get_by_text(re.compile(r"^1–20 of \d+$")).wait_for()  # the demo flows sync 25 steps: two pages
+    page.get_by_test_id("library-pager-next").click()
+    page.get_by_text(re.compile(r"^21–\d+ of \d+$")).wait_for()
+    page.get_by_test_id("library-pager-prev").click()
+    page.get_by_text(re.compile(r"^1–20 of \d+$")).wait_for()

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.engine import make_engine
+from resolutionflow_app.db.engine import make_engine, session_scope_for
 from resolutionflow_app.db.models import AutomationRun, AutomationStepResult, MCPServer, MCPServerTool, StoredFile
 from resolutionflow_app.domain.execution_hash import step_execution_hash
 from resolutionflow_app.integrations.llm import Completion
@@ -321,20 +321,7 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
     checked_out = []
 
     def factory():
-        from contextlib import contextmanager
-
-        @contextmanager
-        def scope():
-            s = Session(engine, expire_on_commit=False)
-            try:
-                yield s
-                s.commit()
-            except BaseException:
-                s.rollback()
-                raise
-            finally:
-                s.close()
-        return scope()
+        return session_scope_for(engine)
 
     async def answer(call):
         checked_out.append(engine.pool.checkedout())
