@@ -163,7 +163,7 @@ def _views_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Views of “", SharesState.selected_label, "”"),
-            rx.dialog.description(SharesState.views_total.to_string() + " view(s) in total; the chart shows the last 30 days.", size="2"),
+            rx.dialog.description(SharesState.views_total.to_string() + rx.cond(SharesState.views_total == 1, " view", " views") + " in total; the chart shows the last 30 days.", size="2"),
             rx.recharts.bar_chart(
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
                 rx.recharts.bar(data_key="views", fill=rx.color("accent", 9), radius=[3, 3, 0, 0], is_animation_active=False),
