@@ -34,3 +34,18 @@ def login_url(next_path: str | None = None) -> str:
     from urllib.parse import quote
 
     return f"{LOGIN}?next={quote(next_path, safe='')}" if next_path else LOGIN
+
+
+def automation_url(automation_id: str) -> str:
+    """URL of an automation's builder page."""
+    return f"{AUTOMATIONS}/{automation_id}"
+
+
+def automation_run_form_url(automation_id: str) -> str:
+    """URL of an automation's run page (the run form, live progress of new runs, run history)."""
+    return f"{AUTOMATIONS}/{automation_id}/run"
+
+
+def automation_run_url(run_id: str) -> str:
+    """URL of one automation run (inputs, per-step progress and outputs)."""
+    return f"/automation-runs/{run_id}"

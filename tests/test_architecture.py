@@ -16,6 +16,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "db": ("reflex", "httpx", "fastapi", f"{APP}.services", f"{APP}.integrations", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
     "services": ("reflex", "fastapi", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
     "integrations": ("reflex", "fastapi", f"{APP}.services", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
+    "entry": ("reflex", "fastapi", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
     "api": ("reflex", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
     "state": (f"{APP}.pages", f"{APP}.api"),
     "components": (f"{APP}.services", f"{APP}.db", f"{APP}.pages", f"{APP}.api", "sqlmodel", "sqlalchemy"),

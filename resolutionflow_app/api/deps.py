@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import User
-from resolutionflow_app.domain.errors import RateLimited
-from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
+from resolutionflow_app.entry.limits import AUTH, SHARE, check_rate, reset_limits
 from resolutionflow_app.services import auth as auth_service
-from resolutionflow_app.settings import get_settings
 
 
 def db_session() -> Iterator[Session]:
-    """One DB session per request: commit when the handler returns, roll back on error."""
+    """One DB session per request: commit when the handler returns, roll back on error.
+
+    Always used with `scope="function"` (see `SessionDep`): FastAPI then runs the exit code, and so
+    the commit, right after the endpoint returns and *before* the response is sent. A failed commit
+    therefore becomes a 409/503 answer instead of a 2xx for data that was never stored.
+    """
     with session_scope() as session:
         yield session
+
+
+# The request's DB session; committed before the answer is sent (a 2xx means stored).
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:
@@ -29,14 +36,19 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def current_user(request: Request, session: Session = Depends(db_session)) -> User:
+def current_user(request: Request, session: SessionDep) -> User:
     """The logged-in user; 401 otherwise."""
     return auth_service.require_user(session=session, token=bearer_token(request))
 
 
-def optional_user(request: Request, session: Session = Depends(db_session)) -> User | None:
+def optional_user(request: Request, session: SessionDep) -> User | None:
     """The logged-in user or None (for endpoints open to anonymous callers)."""
     return auth_service.user_for_token(session=session, token=bearer_token(request))
+
+
+# The logged-in user (401 otherwise) and the optional one, as parameter types for routers.
+CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def client_ip(request: Request) -> str:
@@ -44,28 +56,19 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@lru_cache
-def limiter(bucket: str, spec: str) -> SlidingWindowLimiter:
-    """The shared limiter for a bucket at a given rate."""
-    count, window = parse_rate(spec)
-    return SlidingWindowLimiter(count, window)
-
-
 def reset_limiters() -> None:
     """Forget all rate-limit state (tests)."""
-    limiter.cache_clear()
+    reset_limits()
 
 
 def auth_rate_limit(request: Request) -> None:
-    """Limit login/register attempts per client IP (RF_AUTH_RATE_LIMIT)."""
-    if not limiter("auth", get_settings().auth_rate_limit).hit(client_ip(request)):
-        raise RateLimited("Too many attempts. Wait a minute and try again.")
+    """Charge the shared auth budget (RF_AUTH_RATE_LIMIT) of the client IP; the login page uses the same one."""
+    check_rate(AUTH, client_ip(request))
 
 
 def share_rate_limit(request: Request) -> None:
-    """Limit share-link lookups per client IP (RF_SHARE_LOOKUP_RATE_LIMIT)."""
-    if not limiter("share", get_settings().share_lookup_rate_limit).hit(client_ip(request)):
-        raise RateLimited("Too many share-link lookups. Wait a minute and try again.")
+    """Charge the shared share-lookup budget (RF_SHARE_LOOKUP_RATE_LIMIT); the share page uses the same one."""
+    check_rate(SHARE, client_ip(request))
 
 
 class Paging:

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
 import reflex as rx
 from sqlmodel import Session
 
 from resolutionflow_app import routes
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import User
+from resolutionflow_app import entry
+from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What `AuthState.try_call` gives back: the value, or the refusal's sentence and HTTP-like status."""
+
+    value: T | None = None
+    error: str = ""
+    status: int = 200
 
 
 class AuthState(rx.State):
@@ -42,6 +59,25 @@ class AuthState(rx.State):
         """Two letters for the avatar."""
         parts = [p for p in self.user_name.split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or "?"
+
+    def client_ip(self) -> str:
+        """The browser's IP address: the same rate-limit key the API uses."""
+        return self.router.session.client_ip or "unknown"
+
+    def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run service `fn` as the logged-in user in one committed transaction (`entry.call`).
+
+        Raises `ServiceError` (incl. `Unauthorized` when logged out); `try_call` turns it into a message.
+        Pass `limit=entry.AUTH` / `entry.SHARE` to charge the shared rate-limit budget.
+        """
+        return entry.call(fn, token=self.token or None, client=self.client_ip(), **kwargs)
+
+    def try_call(self, fn: Callable[..., T], /, **kwargs: Any) -> Outcome[T]:
+        """Like `call`, but a refusal comes back as `Outcome.error` (a sentence for a toast or callout)."""
+        try:
+            return Outcome(value=self.call(fn, **kwargs))
+        except ServiceError as exc:
+            return Outcome(error=exc.message, status=exc.status_code)
 
     def actor(self, session: Session) -> User | None:
         """The logged-in user as a DB row, or None."""

@@ -6,10 +6,8 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import assistants as service
 
 router = APIRouter(tags=["automations"])
@@ -23,31 +21,31 @@ class AssistantBody(BaseModel):
 
 
 @router.post("/assistants", status_code=201)
-def create_assistant(body: AssistantBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AssistantDTO:
+def create_assistant(body: AssistantBody, user: CurrentUser, session: SessionDep) -> service.AssistantDTO:
     """Create an assistant."""
     return service.create_assistant(session=session, actor=user, data=body.model_dump(exclude_unset=True))
 
 
 @router.get("/assistants")
-def list_assistants(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_assistants(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Visible assistants of the account."""
     return page(*service.list_assistants(session=session, actor=user, limit=paging.limit, offset=paging.offset))
 
 
 @router.get("/assistants/{assistant_id}")
-def get_assistant(assistant_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AssistantDTO:
+def get_assistant(assistant_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.AssistantDTO:
     """One assistant (hidden ones too)."""
     return service.get_assistant(session=session, actor=user, assistant_id=assistant_id)
 
 
 @router.put("/assistants/{assistant_id}")
-def update_assistant(assistant_id: uuid.UUID, body: AssistantBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AssistantDTO:
+def update_assistant(assistant_id: uuid.UUID, body: AssistantBody, user: CurrentUser, session: SessionDep) -> service.AssistantDTO:
     """Change an assistant."""
     return service.update_assistant(session=session, actor=user, assistant_id=assistant_id, data=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/assistants/{assistant_id}", status_code=204)
-def delete_assistant(assistant_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_assistant(assistant_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """Delete an assistant (409 while a step uses it)."""
     service.delete_assistant(session=session, actor=user, assistant_id=assistant_id)
     return Response(status_code=204)

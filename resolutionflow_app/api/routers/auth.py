@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, auth_rate_limit, bearer_token, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, auth_rate_limit, bearer_token, page
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.settings import get_settings
 
@@ -44,58 +42,58 @@ class SettingsBody(BaseModel):
 
 
 @router.post("/auth/register", status_code=201, dependencies=[Depends(auth_rate_limit)])
-def register(body: RegisterBody, session: Session = Depends(db_session)) -> auth_service.Registration:
+def register(body: RegisterBody, session: SessionDep) -> auth_service.Registration:
     """Create an account and its owner; answers with a bearer token."""
     return auth_service.register(session=session, ttl_hours=get_settings().token_ttl_hours, **body.model_dump())
 
 
 @router.post("/auth/login", dependencies=[Depends(auth_rate_limit)])
-def login(body: LoginBody, session: Session = Depends(db_session)) -> dict:
+def login(body: LoginBody, session: SessionDep) -> dict:
     """Exchange email + password for a bearer token."""
     token = auth_service.login(session=session, email=body.email, password=body.password, ttl_hours=get_settings().token_ttl_hours)
     return {"access_token": token, "token_type": "bearer", "expires_in": get_settings().token_ttl_hours * 3600}
 
 
 @router.get("/auth/me")
-def me(user: User = Depends(current_user)) -> auth_service.UserDTO:
+def me(user: CurrentUser) -> auth_service.UserDTO:
     """The logged-in user."""
     return auth_service.UserDTO.model_validate(user)
 
 
 @router.post("/auth/logout", status_code=204)
-def logout(request: Request, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """Revoke the token used for this call."""
     auth_service.logout(session=session, token=bearer_token(request) or "")
     return Response(status_code=204)
 
 
 @router.post("/auth/password")
-def change_password(body: PasswordBody, request: Request, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def change_password(body: PasswordBody, request: Request, user: CurrentUser, session: SessionDep) -> dict:
     """Change the caller's password (other logins are signed out)."""
     auth_service.change_password(session=session, user=user, current_password=body.current_password, new_password=body.new_password, keep_token=bearer_token(request))
     return {"detail": "Password changed."}
 
 
 @router.post("/account/members", status_code=201)
-def add_member(body: MemberBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> auth_service.UserDTO:
+def add_member(body: MemberBody, user: CurrentUser, session: SessionDep) -> auth_service.UserDTO:
     """Add a member to the caller's account (owner only)."""
     return auth_service.add_member(session=session, actor=user, **body.model_dump())
 
 
 @router.get("/account/members")
-def list_members(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_members(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Members of the caller's account."""
     items, total = auth_service.list_members(session=session, actor=user, limit=paging.limit, offset=paging.offset)
     return page(items, total)
 
 
 @router.get("/account")
-def get_account(user: User = Depends(current_user), session: Session = Depends(db_session)) -> auth_service.AccountDTO:
+def get_account(user: CurrentUser, session: SessionDep) -> auth_service.AccountDTO:
     """The caller's account."""
     return auth_service.get_account(session=session, actor=user)
 
 
 @router.put("/account/settings")
-def update_settings(body: SettingsBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> auth_service.AccountDTO:
+def update_settings(body: SettingsBody, user: CurrentUser, session: SessionDep) -> auth_service.AccountDTO:
     """Change account policy (owner only)."""
     return auth_service.update_account_settings(session=session, actor=user, **body.model_dump())

@@ -7,10 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as service
 
@@ -33,7 +31,7 @@ class RunBody(BaseModel):
 
 
 @router.post("/automations", status_code=201)
-def create_automation(body: AutomationBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AutomationDTO:
+def create_automation(body: AutomationBody, user: CurrentUser, session: SessionDep) -> service.AutomationDTO:
     """Create an automation (422 naming the step for rule violations)."""
     data = body.model_dump(exclude_unset=True)
     data.setdefault("steps", [])
@@ -41,56 +39,56 @@ def create_automation(body: AutomationBody, user: User = Depends(current_user), 
 
 
 @router.get("/automations")
-def list_automations(q: str | None = Query(None, max_length=200), paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_automations(*, q: str | None = Query(None, max_length=200), paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Automations of the account."""
     return page(*service.list_automations(session=session, actor=user, q=q, limit=paging.limit, offset=paging.offset))
 
 
 @router.get("/automations/{automation_id}")
-def get_automation(automation_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AutomationDTO:
+def get_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.AutomationDTO:
     """One automation with its (draft) steps."""
     return service.get_automation(session=session, actor=user, automation_id=automation_id)
 
 
 @router.put("/automations/{automation_id}")
-def update_automation(automation_id: uuid.UUID, body: AutomationBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AutomationDTO:
+def update_automation(automation_id: uuid.UUID, body: AutomationBody, user: CurrentUser, session: SessionDep) -> service.AutomationDTO:
     """Replace the definition (the published version stays until the next publish)."""
     return service.update_automation(session=session, actor=user, automation_id=automation_id, data=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/automations/{automation_id}", status_code=204)
-def delete_automation(automation_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """Delete an automation with its runs and generated files."""
     service.delete_automation(session=session, actor=user, automation_id=automation_id)
     return Response(status_code=204)
 
 
 @router.post("/automations/{automation_id}/publish")
-def publish_automation(automation_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.AutomationDTO:
+def publish_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.AutomationDTO:
     """Freeze the draft as the next published version."""
     return service.publish_automation(session=session, actor=user, automation_id=automation_id)
 
 
 @router.get("/automations/{automation_id}/export")
-def export_automation(automation_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def export_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
     """The full definition as JSON, without secrets."""
     return service.export_automation(session=session, actor=user, automation_id=automation_id)
 
 
 @router.get("/automations/{automation_id}/graph")
-def automation_graph(automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def automation_graph(*, automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep) -> dict:
     """Nodes and edges; with `run_id` each step node carries status, duration_ms, tokens and error."""
     return service.graph(session=session, actor=user, automation_id=automation_id, run_id=run_id)
 
 
 @router.get("/automations/{automation_id}/webhook-secret")
-def automation_webhook_secret(automation_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def automation_webhook_secret(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
     """The secret webhook receivers verify signatures with (owners and authors)."""
     return {"webhook_secret": service.webhook_secret(session=session, actor=user, automation_id=automation_id)}
 
 
 @router.post("/automations/{automation_id}/runs", status_code=202)
-def start_run(automation_id: uuid.UUID, body: RunBody | None = None, user: User = Depends(current_user), session: Session = Depends(db_session)) -> runs_service.RunDTO:
+def start_run(*, automation_id: uuid.UUID, body: RunBody | None = None, user: CurrentUser, session: SessionDep) -> runs_service.RunDTO:
     """Queue a run (authors may run drafts, engineers only published automations)."""
     body = body or RunBody()
     return runs_service.start_run(session=session, actor=user, automation_id=automation_id, text=body.text, form_data=body.form_data, file_ids=body.file_ids)

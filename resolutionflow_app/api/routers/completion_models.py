@@ -6,10 +6,8 @@ import uuid
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import completion_models as service
 
 router = APIRouter(tags=["automations"])
@@ -28,31 +26,31 @@ class ModelBody(BaseModel):
 
 
 @router.post("/models", status_code=201)
-def create_model(body: ModelBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.ModelDTO:
+def create_model(body: ModelBody, user: CurrentUser, session: SessionDep) -> service.ModelDTO:
     """Add a model to the account (owner)."""
     return service.create_model(session=session, actor=user, data=body.model_dump(exclude_unset=True))
 
 
 @router.get("/models")
-def list_models(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_models(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Models of the account."""
     return page(*service.list_models(session=session, actor=user, limit=paging.limit, offset=paging.offset))
 
 
 @router.get("/models/{model_id}")
-def get_model(model_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.ModelDTO:
+def get_model(model_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.ModelDTO:
     """One model."""
     return service.get_model(session=session, actor=user, model_id=model_id)
 
 
 @router.put("/models/{model_id}")
-def update_model(model_id: uuid.UUID, body: ModelBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.ModelDTO:
+def update_model(model_id: uuid.UUID, body: ModelBody, user: CurrentUser, session: SessionDep) -> service.ModelDTO:
     """Change a model (owner); omit api_key to keep the stored one."""
     return service.update_model(session=session, actor=user, model_id=model_id, data=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/models/{model_id}", status_code=204)
-def delete_model(model_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_model(model_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """Delete a model (owner)."""
     service.delete_model(session=session, actor=user, model_id=model_id)
     return Response(status_code=204)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import current_user, db_session
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, SessionDep
 from resolutionflow_app.domain.errors import InvalidInput
 from resolutionflow_app.services import files as service
 
@@ -18,7 +16,7 @@ router = APIRouter(tags=["automations"])
 
 
 @router.post("/files", status_code=201)
-async def upload_file(file: UploadFile = File(...), user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.FileDTO:
+async def upload_file(*, file: UploadFile = File(...), user: CurrentUser, session: SessionDep) -> service.FileDTO:
     """Upload one file (at most 20 MB)."""
     data = await file.read(service.MAX_UPLOAD_BYTES + 1)
     if len(data) > service.MAX_UPLOAD_BYTES:
@@ -27,7 +25,7 @@ async def upload_file(file: UploadFile = File(...), user: User = Depends(current
 
 
 @router.get("/files/{file_id}")
-def download_file(file_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def download_file(file_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """The file's bytes, as an attachment."""
     row = service.get_file(session=session, actor=user, file_id=file_id)
     disposition = f"attachment; filename*=UTF-8''{quote(row.name)}"

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import text
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import db_session
+from resolutionflow_app.api.deps import SessionDep
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/health")
-def health(session: Session = Depends(db_session)) -> dict:
+def health(session: SessionDep) -> dict:
     """Liveness and database reachability."""
     try:
         session.exec(text("SELECT 1"))

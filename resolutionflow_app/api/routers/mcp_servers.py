@@ -7,10 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import mcp_servers as service
 
 router = APIRouter(tags=["automations"])
@@ -25,37 +23,37 @@ class ServerBody(BaseModel):
 
 
 @router.post("/mcp-servers", status_code=201)
-def create_server(body: ServerBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.MCPServerDTO:
+def create_server(body: ServerBody, user: CurrentUser, session: SessionDep) -> service.MCPServerDTO:
     """Register an MCP server."""
     return service.create_server(session=session, actor=user, data=body.model_dump(exclude_unset=True))
 
 
 @router.get("/mcp-servers")
-def list_servers(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_servers(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """MCP servers of the account."""
     return page(*service.list_servers(session=session, actor=user, limit=paging.limit, offset=paging.offset))
 
 
 @router.get("/mcp-servers/{server_id}")
-def get_server(server_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.MCPServerDTO:
+def get_server(server_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.MCPServerDTO:
     """One server with its tools."""
     return service.get_server(session=session, actor=user, server_id=server_id)
 
 
 @router.put("/mcp-servers/{server_id}")
-def update_server(server_id: uuid.UUID, body: ServerBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.MCPServerDTO:
+def update_server(server_id: uuid.UUID, body: ServerBody, user: CurrentUser, session: SessionDep) -> service.MCPServerDTO:
     """Change a server."""
     return service.update_server(session=session, actor=user, server_id=server_id, data=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/mcp-servers/{server_id}", status_code=204)
-def delete_server(server_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_server(server_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Response:
     """Delete a server."""
     service.delete_server(session=session, actor=user, server_id=server_id)
     return Response(status_code=204)
 
 
 @router.post("/mcp-servers/{server_id}/refresh-tools")
-def refresh_tools(server_id: uuid.UUID, user: User = Depends(current_user), session: Session = Depends(db_session)) -> service.MCPServerDTO:
+def refresh_tools(server_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.MCPServerDTO:
     """List the server's tools over streamable HTTP and store them."""
     return service.refresh_tools(session=session, actor=user, server_id=server_id)

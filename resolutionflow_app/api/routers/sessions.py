@@ -6,10 +6,8 @@ from typing import Optional
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import sessions as sessions_service
 
 router = APIRouter(tags=["sessions"])
@@ -49,13 +47,13 @@ class CompleteBody(BaseModel):
 
 
 @router.post("/sessions", status_code=201)
-def start_session(body: StartBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def start_session(body: StartBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Start a session on a published flow."""
     return sessions_service.start_session(session=session, actor=user, tree_id=body.tree_id)
 
 
 @router.get("/sessions")
-def list_sessions(
+def list_sessions(*, 
     scope: str = Query("account", description="account (default: every session the caller may read) or mine"),
     q: Optional[str] = Query(None, max_length=200, description="Search the flow name and summary"),
     tree_id: Optional[str] = None,
@@ -64,8 +62,8 @@ def list_sessions(
     date_from: Optional[str] = None,
     date_to: Optional[str] = None,
     paging: Paging = Depends(),
-    user: User = Depends(current_user),
-    session: Session = Depends(db_session),
+    user: CurrentUser,
+    session: SessionDep,
 ) -> dict:
     """Sessions the caller may read: the whole account's (default, API.md: members read each other's) or scope=mine."""
     items, total = sessions_service.list_sessions(
@@ -76,49 +74,49 @@ def list_sessions(
 
 
 @router.get("/sessions/{session_id}")
-def get_session(session_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def get_session(session_id: str, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """One session of the caller's account."""
     return sessions_service.get_session(session=session, actor=user, session_id=session_id)
 
 
 @router.post("/sessions/{session_id}/advance")
-def advance(session_id: str, body: AdvanceBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def advance(session_id: str, body: AdvanceBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Answer the current node, or tick a procedure step."""
     return sessions_service.advance(session=session, actor=user, session_id=session_id, **body.model_dump())
 
 
 @router.post("/sessions/{session_id}/back")
-def back(session_id: str, body: Optional[BackBody] = None, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def back(*, session_id: str, body: Optional[BackBody] = None, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Undo the last answer, or jump back to `to_node_id` on the path."""
     return sessions_service.back(session=session, actor=user, session_id=session_id, to_node_id=body.to_node_id if body else None)
 
 
 @router.put("/sessions/{session_id}/notes")
-def set_notes(session_id: str, body: NotesBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def set_notes(session_id: str, body: NotesBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Notes on the current node or a node on the path."""
     return sessions_service.set_notes(session=session, actor=user, session_id=session_id, node_id=body.node_id, notes=body.notes)
 
 
 @router.post("/sessions/{session_id}/custom-steps")
-def add_custom_step(session_id: str, body: CustomStepBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def add_custom_step(session_id: str, body: CustomStepBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Insert an ad-hoc or library step."""
     return sessions_service.add_custom_step(session=session, actor=user, session_id=session_id, **body.model_dump())
 
 
 @router.post("/sessions/{session_id}/complete")
-def complete(session_id: str, body: CompleteBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> sessions_service.SessionDTO:
+def complete(session_id: str, body: CompleteBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Finish the session with an outcome."""
     return sessions_service.complete_session(session=session, actor=user, session_id=session_id, outcome=body.outcome, summary=body.summary)
 
 
 @router.post("/sessions/{session_id}/save-as-flow", status_code=201)
-def save_as_flow(session_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)):
+def save_as_flow(session_id: str, user: CurrentUser, session: SessionDep):
     """A new draft flow from the path taken plus custom steps."""
     return sessions_service.save_as_flow(session=session, actor=user, session_id=session_id)
 
 
 @router.delete("/sessions/{session_id}", status_code=204)
-def delete_session(session_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_session(session_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Delete a session you started (and its share links)."""
     sessions_service.delete_session(session=session, actor=user, session_id=session_id)
     return Response(status_code=204)

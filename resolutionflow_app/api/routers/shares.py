@@ -8,10 +8,8 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, client_ip, current_user, db_session, optional_user, page, share_rate_limit
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, OptionalUser, SessionDep, client_ip, page, share_rate_limit
 from resolutionflow_app.domain.errors import NotFound
 from resolutionflow_app.services import shares as shares_service
 
@@ -60,7 +58,7 @@ def _uuid(value: str) -> uuid.UUID:
 
 
 @router.post("/sessions/{session_id}/shares", status_code=201)
-def create_share(session_id: str, body: ShareBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> shares_service.CreatedShareDTO:
+def create_share(session_id: str, body: ShareBody, user: CurrentUser, session: SessionDep) -> shares_service.CreatedShareDTO:
     """Create a read-only link (the engineer who started the session only); the raw token appears only here."""
     try:
         sid = uuid.UUID(session_id)
@@ -70,14 +68,14 @@ def create_share(session_id: str, body: ShareBody, user: User = Depends(current_
 
 
 @router.get("/shares/my-shares")
-def my_shares(paging: Paging = Depends(), session_id: uuid.UUID | None = None, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def my_shares(*, paging: Paging = Depends(), session_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep) -> dict:
     """Links I created, with status (active / expired / revoked), view count and last view."""
     items, total = shares_service.list_my_shares(session=session, actor=user, session_id=session_id, limit=paging.limit, offset=paging.offset)
     return page([i.model_dump(mode="json") for i in items], total)
 
 
 @router.get("/shares/by-token/{token}", dependencies=[Depends(share_rate_limit)])
-def by_token(token: str, request: Request, viewer: User | None = Depends(optional_user), session: Session = Depends(db_session)) -> shares_service.SharedSessionDTO:
+def by_token(*, token: str, request: Request, viewer: OptionalUser, session: SessionDep) -> shares_service.SharedSessionDTO:
     """Open a link: 404 unknown/revoked, 410 expired, 401 account link without login, 403 other account."""
     return shares_service.resolve_by_token(session=session, token=token, viewer=viewer, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
 
@@ -89,20 +87,20 @@ def by_empty_token() -> None:
 
 
 @router.get("/shares/{share_id}")
-def get_share(share_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> shares_service.ShareDTO:
+def get_share(share_id: str, user: CurrentUser, session: SessionDep) -> shares_service.ShareDTO:
     """One of my links."""
     return shares_service.get_share(session=session, actor=user, share_id=_uuid(share_id))
 
 
 @router.get("/shares/{share_id}/views")
-def share_views(share_id: str, paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def share_views(*, share_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The view log of one of my links (newest first)."""
     items, total = shares_service.list_views(session=session, actor=user, share_id=_uuid(share_id), limit=paging.limit, offset=paging.offset)
     return page([i.model_dump(mode="json") for i in items], total)
 
 
 @router.delete("/shares/{share_id}", status_code=204)
-def revoke(share_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def revoke(share_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Revoke one of my links (soft); others' links answer 404."""
     shares_service.revoke_share(session=session, actor=user, share_id=_uuid(share_id))
     return Response(status_code=204)

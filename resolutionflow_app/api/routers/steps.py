@@ -6,10 +6,8 @@ from typing import Any, Optional
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import library as library_service
 
 router = APIRouter(tags=["step library"])
@@ -41,7 +39,7 @@ class CategoryBody(BaseModel):
 
 
 @router.get("/steps")
-def list_steps(
+def list_steps(*, 
     q: Optional[str] = Query(None, max_length=200),
     step_type: Optional[str] = None,
     category_id: Optional[str] = None,
@@ -51,8 +49,8 @@ def list_steps(
     source_tree_id: Optional[str] = None,
     sort: str = "relevance",
     paging: Paging = Depends(),
-    user: User = Depends(current_user),
-    session: Session = Depends(db_session),
+    user: CurrentUser,
+    session: SessionDep,
 ) -> dict:
     """Search and filter the library steps the caller may see."""
     items, total = library_service.list_steps(
@@ -64,57 +62,57 @@ def list_steps(
 
 
 @router.post("/steps", status_code=201)
-def create_step(body: StepBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+def create_step(body: StepBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
     """Create a manual library step."""
     return library_service.create_step(session=session, actor=user, **body.model_dump())
 
 
 @router.get("/step-categories")
-def list_categories(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_categories(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The caller's account's step categories."""
     items = library_service.list_categories(session=session, actor=user)
     return page(items[paging.offset:paging.offset + paging.limit], len(items))
 
 
 @router.post("/step-categories", status_code=201)
-def create_category(body: CategoryBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.CategoryDTO:
+def create_category(body: CategoryBody, user: CurrentUser, session: SessionDep) -> library_service.CategoryDTO:
     """Add a step category to the caller's account."""
     return library_service.create_category(session=session, actor=user, name=body.name, description=body.description)
 
 
 @router.get("/step-group-labels")
-def list_group_labels(paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_group_labels(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Distinct group labels (procedure sections) of visible steps."""
     items = library_service.list_group_labels(session=session, actor=user)
     return page(items[paging.offset:paging.offset + paging.limit], len(items))
 
 
 @router.get("/steps/{step_id}")
-def get_step(step_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+def get_step(step_id: str, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
     """One step (soft-deleted ones answer with is_active false)."""
     return library_service.get_step(session=session, actor=user, step_id=step_id)
 
 
 @router.put("/steps/{step_id}")
-def update_step(step_id: str, body: StepUpdateBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+def update_step(step_id: str, body: StepUpdateBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
     """Change a manual step (409 for flow-synced steps)."""
     return library_service.update_step(session=session, actor=user, step_id=step_id, changes=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/steps/{step_id}", status_code=204)
-def delete_step(step_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_step(step_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Soft-delete a manual step (409 for flow-synced steps)."""
     library_service.delete_step(session=session, actor=user, step_id=step_id)
     return Response(status_code=204)
 
 
 @router.post("/steps/{step_id}/fork", status_code=201)
-def fork_step(step_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+def fork_step(step_id: str, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
     """Make a personal, editable copy of a step."""
     return library_service.fork_step(session=session, actor=user, step_id=step_id)
 
 
 @router.put("/steps/{step_id}/rating")
-def rate_step(step_id: str, body: RatingBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> library_service.LibraryStepDTO:
+def rate_step(step_id: str, body: RatingBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
     """Rate a step 1..5 (replaces the caller's earlier rating)."""
     return library_service.rate_step(session=session, actor=user, step_id=step_id, rating=body.rating)

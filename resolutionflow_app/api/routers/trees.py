@@ -6,10 +6,8 @@ from typing import Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from resolutionflow_app.api.deps import Paging, current_user, db_session, page
-from resolutionflow_app.db.models import User
+from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import trees as trees_service
 
 router = APIRouter(tags=["flows"])
@@ -37,21 +35,21 @@ class ForkBody(BaseModel):
 
 
 @router.post("/trees", status_code=201)
-def create_tree(body: CreateBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.TreeDTO:
+def create_tree(body: CreateBody, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Create a draft flow (version 1)."""
     return trees_service.create_tree(session=session, actor=user, **body.model_dump())
 
 
 @router.get("/trees")
-def list_trees(
+def list_trees(*, 
     q: Optional[str] = Query(None, max_length=200),
     tree_type: Optional[str] = None,
     status: Optional[str] = None,
     author_id: Optional[str] = None,
     include_inactive: bool = False,
     paging: Paging = Depends(),
-    user: User = Depends(current_user),
-    session: Session = Depends(db_session),
+    user: CurrentUser,
+    session: SessionDep,
 ) -> dict:
     """Visible flows, filtered and paginated."""
     items, total = trees_service.list_trees(session=session, actor=user, q=q, tree_type=tree_type, status=status, author_id=author_id,
@@ -60,64 +58,64 @@ def list_trees(
 
 
 @router.post("/trees/import", status_code=201)
-def import_tree(data: Any = Body(...), user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.TreeDTO:
+def import_tree(*, data: Any = Body(...), user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Import an exported flow as a draft owned by the caller."""
     return trees_service.import_tree(session=session, actor=user, data=data)
 
 
 @router.get("/trees/{tree_id}")
-def get_tree(tree_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.TreeDTO:
+def get_tree(tree_id: str, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """One flow, with has_parent_updates and validation problems."""
     return trees_service.get_tree(session=session, actor=user, tree_id=tree_id)
 
 
 @router.put("/trees/{tree_id}")
-def update_tree(tree_id: str, body: UpdateBody, user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.TreeDTO:
+def update_tree(tree_id: str, body: UpdateBody, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Partial update; publishing validates (422 with problems) and syncs the step library."""
     return trees_service.update_tree(session=session, actor=user, tree_id=tree_id, changes=body.model_dump(exclude_unset=True))
 
 
 @router.delete("/trees/{tree_id}", status_code=204)
-def delete_tree(tree_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> Response:
+def delete_tree(tree_id: str, user: CurrentUser, session: SessionDep) -> Response:
     """Hard delete; forks are orphaned, synced library entries soft-deleted."""
     trees_service.delete_tree(session=session, actor=user, tree_id=tree_id)
     return Response(status_code=204)
 
 
 @router.post("/trees/{tree_id}/fork", status_code=201)
-def fork_tree(tree_id: str, body: Optional[ForkBody] = None, user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.TreeDTO:
+def fork_tree(*, tree_id: str, body: Optional[ForkBody] = None, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Fork a visible flow into a private draft."""
     reason = body.fork_reason if body is not None else None
     return trees_service.fork_tree(session=session, actor=user, tree_id=tree_id, fork_reason=reason)
 
 
 @router.get("/trees/{tree_id}/forks")
-def list_forks(tree_id: str, paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_forks(*, tree_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The flow's visible forks."""
     items, total = trees_service.list_forks(session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset)
     return page(items, total)
 
 
 @router.get("/trees/{tree_id}/versions")
-def list_versions(tree_id: str, paging: Paging = Depends(), user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def list_versions(*, tree_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Saved versions, newest first."""
     items, total = trees_service.list_versions(session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset)
     return page(items, total)
 
 
 @router.get("/trees/{tree_id}/versions/{version}")
-def get_version(tree_id: str, version: int, user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.VersionDetailDTO:
+def get_version(tree_id: str, version: int, user: CurrentUser, session: SessionDep) -> trees_service.VersionDetailDTO:
     """One saved version (read-only)."""
     return trees_service.get_version(session=session, actor=user, tree_id=tree_id, version=version)
 
 
 @router.post("/trees/{tree_id}/versions/{version}/restore")
-def restore_version(tree_id: str, version: int, user: User = Depends(current_user), session: Session = Depends(db_session)) -> trees_service.TreeDTO:
+def restore_version(tree_id: str, version: int, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Make a saved version current again (as version n+1)."""
     return trees_service.restore_version(session=session, actor=user, tree_id=tree_id, version=version)
 
 
 @router.get("/trees/{tree_id}/export")
-def export_tree(tree_id: str, user: User = Depends(current_user), session: Session = Depends(db_session)) -> dict:
+def export_tree(tree_id: str, user: CurrentUser, session: SessionDep) -> dict:
     """The flow as a portable JSON document."""
     return trees_service.export_tree(session=session, actor=user, tree_id=tree_id)

@@ -1,0 +1,47 @@
+"""Rate-limit budgets shared by the API and the browser: one budget per (bucket, client)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from resolutionflow_app.domain.errors import RateLimited
+from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
+from resolutionflow_app.settings import get_settings
+
+AUTH = "auth"
+SHARE = "share"
+
+_MESSAGES = {
+    AUTH: "Too many attempts. Wait a minute and try again.",
+    SHARE: "Too many share-link lookups. Wait a minute and try again.",
+}
+
+
+def _spec(bucket: str) -> str:
+    settings = get_settings()
+    return {AUTH: settings.auth_rate_limit, SHARE: settings.share_lookup_rate_limit}[bucket]
+
+
+@lru_cache
+def _limiter(bucket: str, spec: str) -> SlidingWindowLimiter:
+    count, window = parse_rate(spec)
+    return SlidingWindowLimiter(count, window)
+
+
+def check_rate(bucket: str, client: str) -> None:
+    """Count one hit of `client` against `bucket`'s budget.
+
+    Args:
+        bucket: `AUTH` (login, register, password change) or `SHARE` (share-link lookups).
+        client: the caller's IP address (the same key on the API and the browser path).
+
+    Raises:
+        RateLimited: the client is over the budget.
+    """
+    if not _limiter(bucket, _spec(bucket)).hit(client or "unknown"):
+        raise RateLimited(_MESSAGES[bucket])
+
+
+def reset_limits() -> None:
+    """Forget all rate-limit state (tests)."""
+    _limiter.cache_clear()
