@@ -126,7 +126,7 @@ class RunFormState(PagedListMixin, RunProgressState):
         """One page of the run history with the current filters."""
         outcome = self.try_call(
             runs_service.run_history, automation_id=self.form_automation_id, status=None if self.status_filter == "all" else self.status_filter,
-            date_from=self.date_from or None, date_to=self.date_to or None, limit=self.PAGE_SIZE, offset=self.offset,
+            date_from=self.date_from or None, date_to=self.date_to or None, page_size=self.PAGE_SIZE, offset=self.offset,
         )
         if outcome.error:
             self.history_error = outcome.error

@@ -429,7 +429,7 @@ def _parse_day(value: Any, what: str) -> datetime | None:
 
 def run_history(
     *, session: Session, actor: User, automation_id: uuid.UUID | str, status: str | None = None,
-    date_from: str | None = None, date_to: str | None = None, limit: int = 20, offset: int = 0,
+    date_from: str | None = None, date_to: str | None = None, page_size: int = 20, offset: int = 0,
 ) -> tuple[list[RunSummaryDTO], int]:
     """One page of an automation's runs, newest first, with status and date filters.
 
@@ -440,7 +440,7 @@ def run_history(
         status: only runs with this status (one of RUN_STATUSES; "" or None for all).
         date_from: only runs created on or after this UTC day (YYYY-MM-DD).
         date_to: only runs created on or before this UTC day (inclusive).
-        limit: page size (1..100).
+        page_size: rows per page (1..100; not `limit`, which `entry.call` keeps for rate-limit buckets).
         offset: rows to skip.
 
     Returns:
@@ -452,7 +452,7 @@ def run_history(
     start, end = _parse_day(date_from, "from"), _parse_day(date_to, "to")
     if start and end and end < start:
         raise InvalidInput("The 'to' date is before the 'from' date.")
-    limit = max(1, min(int(limit), HISTORY_MAX_LIMIT))
+    limit = max(1, min(int(page_size), HISTORY_MAX_LIMIT))
     offset = max(0, int(offset))
     query = select(AutomationRun).where(AutomationRun.account_id == actor.account_id, AutomationRun.automation_id == automation.id)
     if status:

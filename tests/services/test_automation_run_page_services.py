@@ -86,17 +86,17 @@ def test_history_pages_500_runs_and_filters_by_status_and_day(session) -> None:
         for i in range(500)
     ])
     session.commit()
-    page, total = runs_service.run_history(session=session, actor=team.engineer, automation_id=auto.id, limit=20, offset=40)
+    page, total = runs_service.run_history(session=session, actor=team.engineer, automation_id=auto.id, page_size=20, offset=40)
     assert total == 500 and len(page) == 20
     assert page[0].created_at > page[-1].created_at and page[0].duration_ms == 3000 and page[0].user_name == team.author.name
-    failed, n_failed = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, status="failed", limit=100)
+    failed, n_failed = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, status="failed", page_size=100)
     assert n_failed == 100 and {r.status for r in failed} == {"failed"}
     # 2026-03-10 holds the runs 0..12 (12:00 back to 00:00); the 'to' day is inclusive.
     _, n_day = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, date_from="2026-03-10", date_to="2026-03-10")
     assert n_day == 13
     _, n_before = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, date_to="2026-03-09")
     assert n_before == 500 - 13
-    assert runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, limit=10_000)[0].__len__() == 100
+    assert runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, page_size=10_000)[0].__len__() == 100
     with pytest.raises(InvalidInput, match="Status must be one of"):
         runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, status="done")
     with pytest.raises(InvalidInput, match="2026-01-31"):
