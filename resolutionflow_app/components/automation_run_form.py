@@ -86,7 +86,13 @@ def history_panel(state: Any) -> rx.Component:
     """The automation's runs: status and date filters, one page at a time, each opening its detail page."""
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading("Run history", size="4"), rx.spacer(), rx.text(state.page_label, size="2", color_scheme="gray", data_testid="history-count"), width="100%", align="center"),
+            rx.hstack(
+                rx.heading("Run history", size="4"),
+                rx.spacer(),
+                rx.text(state.page_label, size="2", color_scheme="gray", data_testid="history-count"),
+                rx.icon_button(rx.icon("refresh-cw", size=14), size="1", variant="soft", on_click=state.fetch, aria_label="Refresh the run history", title="Refresh", data_testid="history-refresh"),
+                width="100%", align="center", spacing="2", wrap="wrap",
+            ),
             rx.hstack(
                 rx.vstack(
                     rx.el.label(rx.text("Status", size="1", color_scheme="gray"), html_for="history-status"),

@@ -11,7 +11,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.automation_run_form import file_slot, form_field, history_panel
 from resolutionflow_app.components.automation_run_progress import run_header, run_result, run_steps
 from resolutionflow_app.components.forms import error_callout, field
-from resolutionflow_app.components.layout import app_layout, page_header
+from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import files as files_service
 from resolutionflow_app.state.auth import AuthState
@@ -276,10 +276,14 @@ def _body() -> rx.Component:
             rx.link(rx.hstack(rx.icon("pencil-ruler", size=14), rx.text(rx.cond(R.can_author, "Edit in builder", "View in builder"), size="2"), spacing="1", align="center"), href=routes.AUTOMATIONS + "/" + R.form_automation_id, underline="none", data_testid="builder-link"),
             spacing="2", align="center", wrap="wrap",
         ),
-        page_header(
-            R.form_name,
-            rx.cond(R.form_published, rx.badge("published v" + R.form_version.to_string(), color_scheme="green", variant="soft"), rx.badge("draft", color_scheme="amber", variant="soft")),
-            subtitle=R.form_description,
+        rx.vstack(
+            rx.hstack(
+                rx.heading(R.form_name, size="6", overflow_wrap="anywhere", min_width="0"),
+                rx.cond(R.form_published, rx.badge("published v" + R.form_version.to_string(), color_scheme="green", variant="soft"), rx.badge("draft", color_scheme="amber", variant="soft")),
+                spacing="2", align="center", wrap="wrap",
+            ),
+            rx.cond(R.form_description != "", rx.text(R.form_description, size="2", color_scheme="gray", overflow_wrap="anywhere"), rx.fragment()),
+            spacing="1", width="100%",
         ),
         rx.cond(
             R.can_run,

@@ -6,7 +6,7 @@ import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.components.automation_run_progress import file_buttons, run_header, run_result, run_steps, text_block
-from resolutionflow_app.components.layout import app_layout, page_header
+from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.automation_run_progress import RunProgressState
 
@@ -61,12 +61,16 @@ def _body() -> rx.Component:
             rx.link(rx.text("Automations", size="2"), href=routes.AUTOMATIONS, underline="none"),
             spacing="2", align="center", wrap="wrap",
         ),
-        page_header(S.run_automation_name, subtitle=rx.cond(S.run_version > 0, "Published version " + S.run_version.to_string(), "Draft run")),
+        rx.vstack(
+            rx.heading(S.run_automation_name, size="6", overflow_wrap="anywhere"),
+            rx.text(rx.cond(S.run_version > 0, "Published version " + S.run_version.to_string(), "Draft run"), size="2", color_scheme="gray"),
+            spacing="1", width="100%",
+        ),
         rx.hstack(
             rx.text("Started ", size="2", color_scheme="gray"),
             rx.moment(S.run_created_at, format="YYYY-MM-DD HH:mm:ss", font_size="14px"),
             rx.cond(S.run_finished_at != "", rx.fragment(rx.text(" · finished ", size="2", color_scheme="gray"), rx.moment(S.run_finished_at, format="YYYY-MM-DD HH:mm:ss", font_size="14px")), rx.fragment()),
-            spacing="1", align="center", wrap="wrap", margin_top="-0.75rem",
+            spacing="1", align="center", wrap="wrap",
         ),
         run_header(),
         rx.grid(

@@ -14,7 +14,7 @@ import pytest
 # copies this environment) may reach loopback only with this setting.
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
 
-from tests.e2e.conftest import login, shot  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, login, shot  # noqa: E402
 
 PASSWORD = "demo-password-123"
 HOSTILE = "Åsa <script>alert('x')</script> " + "Ω" * 30 + " " + "x" * 400
@@ -65,6 +65,9 @@ def test_run_the_demo_form_watch_progress_reuse_last_data_and_open_the_run(page,
         assert fh.read(5) == b"%PDF-"
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "run-page-completed-390")
+    page.get_by_test_id("step-output").first.scroll_into_view_if_needed()
+    page.get_by_test_id("step-output").first.screenshot(path=str(ARTIFACTS / "run-page-step-output-390.png"))
+    assert page.evaluate("() => document.querySelector('[data-testid=live-run]').scrollWidth <= document.querySelector('[data-testid=live-run]').clientWidth + 1")
     page.set_viewport_size({"width": 1280, "height": 860})
 
     # A fresh page: "Reuse last test data" fills the form from my latest run.
@@ -78,11 +81,11 @@ def test_run_the_demo_form_watch_progress_reuse_last_data_and_open_the_run(page,
 
     # History: the run is listed; a status filter with no match says so; the row opens the detail page.
     page.get_by_test_id("history-row").first.wait_for()
-    page.get_by_test_id("history-status").click()
+    page.get_by_label("Filter by status").click()
     page.get_by_role("option", name="failed").click()
     page.get_by_test_id("history-empty").wait_for()
     assert "No runs match" in page.get_by_test_id("history-empty").inner_text()
-    page.get_by_test_id("history-status").click()
+    page.get_by_label("Filter by status").click()
     page.get_by_role("option", name="all").click()
     page.get_by_test_id("history-link").first.click()
     page.get_by_test_id("run-inputs").wait_for()
