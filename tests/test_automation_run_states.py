@@ -135,3 +135,21 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
 def test_small_formatters() -> None:
     assert [_number("12"), _number("2.5"), _number("1e3"), _number("twelve")] == [12, 2.5, 1000.0, "twelve"]
     assert [format_ms(None), format_ms(850), format_ms(3200), format_ms(125_000)] == ["", "850 ms", "3.2 s", "2 min 05 s"]
+
+
+def test_an_unchanged_run_is_not_sent_to_the_browser_again(session, team_setup) -> None:
+    team, auto, token = team_setup
+    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    session.commit()
+    state = _root_substate(RunProgressState)
+    state.token = token
+    state.show_run(str(run.id))
+    view = runs_service.run_progress(session=session, actor=team.author, run_id=run.id)
+    state.dirty_vars.clear()
+    state.apply_run(view)
+    assert not {"run_steps", "run_status", "run_input_fields"} & state.dirty_vars
+    runs_service.cancel_run(session=session, actor=team.author, run_id=run.id)
+    session.commit()
+    state.apply_run(runs_service.run_progress(session=session, actor=team.author, run_id=run.id))
+    assert "run_status" in state.dirty_vars and state.run_status == "cancelled" and state.can_resume
+    assert "run_steps" not in state.dirty_vars  # no step changed

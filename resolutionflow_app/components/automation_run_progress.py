@@ -80,7 +80,16 @@ def step_card(step: rx.Var, show_input: bool = False) -> rx.Component:
             ),
             rx.cond(
                 (step.timing != "") | (step.tokens != ""),
-                rx.text(step.timing, rx.cond((step.timing != "") & (step.tokens != ""), " · ", ""), step.tokens, size="1", color_scheme="gray", data_testid="step-timing"),
+                rx.text(
+                    rx.cond(
+                        step.status == "running",
+                        # Elapsed time ticks in the browser; the server only sends status changes.
+                        rx.fragment("running for ", rx.moment(step.started_at, duration_from_now=True, interval=1000, format="m:ss")),
+                        step.timing,
+                    ),
+                    rx.cond((step.timing != "") & (step.tokens != ""), " · ", ""), step.tokens,
+                    size="1", color_scheme="gray", data_testid="step-timing",
+                ),
                 rx.fragment(),
             ),
             rx.cond(failed, rx.callout(step.error, icon="triangle-alert", color_scheme="red", size="1", width="100%", overflow_wrap="anywhere", data_testid="step-error"), rx.fragment()),

@@ -35,6 +35,7 @@ class StepView:
     name: str = ""
     status: str = "pending"
     timing: str = ""
+    started_at: str = ""
     tokens: str = ""
     error: str = ""
     input_text: str = ""
@@ -62,7 +63,7 @@ def _iso(value: datetime | None) -> str:
 
 def _timing(step: runs_service.StepProgressDTO) -> str:
     if step.status == "running":
-        return f"running for {format_ms(step.duration_ms or 0)}"
+        return "running"  # the elapsed time ticks in the browser (see components), not over the websocket
     if step.status in ("completed", "failed", "cancelled") and step.duration_ms is not None:
         return f"took {format_ms(step.duration_ms)}"
     return ""
@@ -77,7 +78,7 @@ def _tokens(step: runs_service.StepProgressDTO) -> str:
 def step_view(step: runs_service.StepProgressDTO) -> StepView:
     """The display form of one step's progress."""
     return StepView(
-        order=step.step_order, name=step.name, status=step.status, timing=_timing(step), tokens=_tokens(step), error=step.error,
+        order=step.step_order, name=step.name, status=step.status, timing=_timing(step), started_at=_iso(step.started_at), tokens=_tokens(step), error=step.error,
         input_text=step.input_text, output_text=step.output_text, output_json=step.output_json,
         truncated=step.output_truncated or step.input_truncated, files=[FileView(id=f.id, name=f.name) for f in step.files],
     )
@@ -130,18 +131,32 @@ class RunProgressState(AuthState):
         return self.run_status in ("failed", "cancelled")
 
     def apply_run(self, run: runs_service.RunProgressDTO) -> None:
-        """Show a run's progress (called under the state lock in the watcher)."""
-        self.watched_run_id, self.run_status, self.run_error = str(run.id), run.status, run.error_message
-        self.run_automation_id, self.run_automation_name = str(run.automation_id), run.automation_name
-        self.run_created_at, self.run_finished_at, self.run_version = _iso(run.created_at), _iso(run.finished_at), run.definition_version
-        self.cancel_requested = run.cancel_requested
-        self.run_input_text, self.run_input_fields = run.input_text, run.input_fields
-        self.run_input_files = [FileView(id=f.id, name=f.name) for f in run.input_files]
-        self.run_steps = [step_view(s) for s in run.steps]
-        self.run_output_text, self.run_output_json = run.output_text, run.output_json
-        self.run_files = [FileView(id=f.id, name=f.name) for f in run.files]
-        self.completed_steps, self.total_steps = run.completed_steps, run.total_steps
+        """Show a run's progress (called under the state lock in the watcher).
+
+        Only vars whose value changed are assigned: an assignment re-sends the whole var to the
+        browser, and a 50-step run polled every 0.7 s must not resend every output each time.
+        """
+        self._assign(**self._view_of(run))
         self.run_not_found = ""
+
+    def _assign(self, **values) -> None:
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
+    @staticmethod
+    def _view_of(run: runs_service.RunProgressDTO) -> dict:
+        return {
+            "watched_run_id": str(run.id), "run_status": run.status, "run_error": run.error_message,
+            "run_automation_id": str(run.automation_id), "run_automation_name": run.automation_name,
+            "run_created_at": _iso(run.created_at), "run_finished_at": _iso(run.finished_at), "run_version": run.definition_version,
+            "cancel_requested": run.cancel_requested, "run_input_text": run.input_text, "run_input_fields": run.input_fields,
+            "run_input_files": [FileView(id=f.id, name=f.name) for f in run.input_files],
+            "run_steps": [step_view(s) for s in run.steps],
+            "run_output_text": run.output_text, "run_output_json": run.output_json,
+            "run_files": [FileView(id=f.id, name=f.name) for f in run.files],
+            "completed_steps": run.completed_steps, "total_steps": run.total_steps,
+        }
 
     def clear_run(self) -> None:
         """Forget the watched run (a new page, or a new run about to start)."""
