@@ -77,7 +77,7 @@ def _history_row(row: rx.Var, state: Any) -> rx.Component:
         rx.table.cell(kind_badge(live_status)),
         rx.table.cell(rx.text(row.duration, size="2")),
         rx.table.cell(rx.text(row.user_name, size="2", overflow_wrap="anywhere")),
-        rx.table.cell(rx.text(row.error, size="1", color_scheme="red", overflow_wrap="anywhere"), max_width="22rem"),
+        rx.table.cell(rx.text(rx.cond(row.id == state.watched_run_id, state.run_error, row.error), size="1", color_scheme="red", overflow_wrap="anywhere", line_clamp=3), max_width="22rem"),
         data_testid="history-row",
     )
 

@@ -102,6 +102,7 @@ def step_card(step: rx.Var, show_input: bool = False) -> rx.Component:
                 ),
                 rx.fragment(),
             ) if show_input else rx.fragment(),
+            rx.cond((step.output_text != "") & (step.input_text != ""), rx.text("Output", size="1", color_scheme="gray"), rx.fragment()) if show_input else rx.fragment(),
             output_view(step.output_text, step.output_json, "step-output"),
             rx.cond(step.truncated, rx.text("Long text is cut here; the API returns it in full.", size="1", color_scheme="gray"), rx.fragment()),
             rx.cond(step.files.length() > 0, file_buttons(step.files), rx.fragment()),

@@ -81,11 +81,11 @@ def test_run_the_demo_form_watch_progress_reuse_last_data_and_open_the_run(page,
 
     # History: the run is listed; a status filter with no match says so; the row opens the detail page.
     page.get_by_test_id("history-row").first.wait_for()
-    page.get_by_label("Filter by status").click()
+    page.get_by_label("Status", exact=True).click()
     page.get_by_role("option", name="failed").click()
     page.get_by_test_id("history-empty").wait_for()
     assert "No runs match" in page.get_by_test_id("history-empty").inner_text()
-    page.get_by_label("Filter by status").click()
+    page.get_by_label("Status", exact=True).click()
     page.get_by_role("option", name="all").click()
     page.get_by_test_id("history-link").first.click()
     page.get_by_test_id("run-inputs").wait_for()
@@ -135,7 +135,7 @@ def test_a_failing_http_input_step_turns_red_and_resume_completes_it(page, app_u
         "steps": [
             {"step_order": 1, "user_description": "Greet", "input_source": "flow_input", "assistant": {"prompt": "Hello {{flow_input.customer}}", "model_id": model_id}},
             {"step_order": 2, "user_description": "Fetch the ticket", "input_source": "http_get", "input_config": {"url": flaky_server}, "assistant": {"prompt": "Summarise", "model_id": model_id}},
-            {"step_order": 3, "user_description": "Reply", "input_source": "previous_step", "output_type": "json", "assistant": {"prompt": "Reply as JSON", "model_id": model_id}},
+            {"step_order": 3, "user_description": "Reply", "input_source": "previous_step", "assistant": {"prompt": "Reply politely", "model_id": model_id}},
         ],
     })
     assert created.status_code == 201, created.text
