@@ -153,3 +153,25 @@ def test_an_unchanged_run_is_not_sent_to_the_browser_again(session, team_setup) 
     state.apply_run(runs_service.run_progress(session=session, actor=team.author, run_id=run.id))
     assert "run_status" in state.dirty_vars and state.run_status == "cancelled" and state.can_resume
     assert "run_steps" not in state.dirty_vars  # no step changed
+
+
+def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
+    team, auto, token = team_setup
+    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    session.commit()
+    state = _root_substate(RunProgressState)
+    state.token = token
+    state.show_run(str(run.id))
+    assert state.run_active and not state.can_resume
+    state.cancel_run()
+    state.show_run(str(run.id))
+    assert state.run_status == "cancelled" and state.cancel_requested and state.can_resume
+    state.resume_run()
+    state.show_run(str(run.id))
+    assert state.run_status == "queued" and state.run_active
+    # Resuming a run that is not failed/cancelled is refused with the service's sentence (a toast), nothing changes.
+    state.resume_run()
+    state.show_run(str(run.id))
+    assert state.run_status == "queued"
+    state.show_run("00000000-0000-0000-0000-000000000000")
+    assert state.run_not_found == "Run not found." and state.watched_run_id == ""

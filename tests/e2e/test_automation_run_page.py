@@ -170,3 +170,41 @@ def test_unknown_run_and_automation_show_a_message(page, app_url) -> None:
     assert "Run not found" in page.get_by_test_id("not-found").inner_text()
     page.goto(f"{app_url}/automations/nope/run")
     page.get_by_test_id("not-found").wait_for()
+
+
+def test_file_fields_upload_through_dropzones_and_are_reused(page, app_url) -> None:
+    owner = _api(app_url, "owner@example.com")
+    model_id = next(m["id"] for m in owner.get("/models").json()["items"] if m["provider"] == "offline")
+    created = owner.post("/automations", json={
+        "name": "Read the attachments",
+        "form_schema": [
+            {"id": "ritning", "label": "Ritning", "type": "image", "required": True},
+            {"id": "notes", "label": "Notes document", "type": "document"},
+        ],
+        "steps": [{"step_order": 1, "user_description": "Read", "input_source": "flow_input", "input_type": "document", "assistant": {"prompt": "Read the notes", "model_id": model_id}}],
+    })
+    assert created.status_code == 201, created.text
+    login(page, app_url, "owner@example.com", PASSWORD)
+    page.goto(f"{app_url}/automations/{created.json()['id']}/run")
+    zones = page.get_by_test_id("run-dropzone")
+    zones.first.wait_for()
+    assert zones.count() == 2
+    assert zones.first.get_attribute("tabindex") == "0"  # reachable by keyboard (Enter/Space opens the picker)
+    # A text file is refused by the image field, with a message.
+    zones.nth(0).locator("input[type=file]").set_input_files(files=[{"name": "not-an-image.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+    page.get_by_text("needs a file of type image").wait_for()
+    zones.nth(0).locator("input[type=file]").set_input_files(files=[{"name": "ritning ä.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\nfake"}])
+    page.get_by_test_id("attached-file").filter(has_text="ritning ä.png").wait_for()
+    page.get_by_test_id("run-dropzone").locator("input[type=file]").set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": "Serial number 12345-Ω".encode()}])
+    page.get_by_test_id("attached-file").filter(has_text="notes.txt").wait_for()
+    shot(page, "run-page-uploads")
+    page.get_by_test_id("start-run").click()
+    _wait_status(page, "completed")
+    assert "Serial number 12345-Ω" in page.get_by_test_id("run-steps").inner_text()
+    page.reload()
+    page.get_by_test_id("reuse-last").click()
+    page.get_by_test_id("attached-file").filter(has_text="ritning ä.png").wait_for()
+    page.get_by_test_id("attached-file").filter(has_text="notes.txt").wait_for()
+    page.get_by_test_id("history-link").first.click()
+    page.get_by_test_id("run-inputs").wait_for()
+    assert "ritning ä.png" in page.get_by_test_id("run-inputs").inner_text()
