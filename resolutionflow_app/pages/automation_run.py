@@ -70,6 +70,7 @@ class RunFormState(PagedListMixin, RunProgressState):
     can_run: bool = False
     blocked_reason: str = ""
     not_found: str = ""
+    step_names: list[str] = []
     fields: list[FieldView] = []
     file_fields: list[FieldView] = []
     values: dict[str, str] = {}
@@ -114,6 +115,7 @@ class RunFormState(PagedListMixin, RunProgressState):
         self.not_found = ""
         self.form_name, self.form_description, self.form_published, self.form_version = form.name, form.description, form.published, form.published_version
         self.can_run, self.blocked_reason = form.can_run, form.blocked_reason
+        self.step_names = [f"{s['step_order']}. {s['name']}" for s in form.steps]
         views = [FieldView(id=str(f.get("id")), label=str(f.get("label") or f.get("id")), type=str(f.get("type")), required=bool(f.get("required")), options=[str(o) for o in f.get("options") or []]) for f in form.form_schema]
         self.fields = [f for f in views if f.type not in FILE_TYPES]
         self.file_fields = [f for f in views if f.type in FILE_TYPES]
@@ -264,7 +266,18 @@ def _run_panel() -> rx.Component:
             run_result(),
             spacing="3", width="100%", data_testid="live-run",
         ),
-        rx.fragment(),
+        rx.card(
+            rx.vstack(
+                rx.hstack(rx.icon("activity", size=16, color=rx.color("gray", 10)), rx.heading("Progress", size="3"), spacing="2", align="center"),
+                rx.text("Start a run to watch each step here as it happens: pending, running, completed or failed.", size="2", color_scheme="gray"),
+                rx.el.ol(
+                    rx.foreach(R.step_names, lambda n: rx.el.li(rx.text(n, size="2", overflow_wrap="anywhere"), list_style="none", padding_y="0.125rem")),
+                    margin="0", padding="0",
+                ),
+                spacing="2", width="100%",
+            ),
+            width="100%", data_testid="run-placeholder",
+        ),
     )
 
 
