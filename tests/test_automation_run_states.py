@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import MethodType
 
 import pytest
 
@@ -32,7 +33,10 @@ class _Proxy:
         object.__setattr__(self, "seen", [])
 
     def __getattr__(self, name):
-        return getattr(self._state, name)
+        value = getattr(self._state, name)
+        if isinstance(value, MethodType) and value.__self__ is self._state:
+            return MethodType(value.__func__, self)  # like Reflex's StateProxy: methods run against the proxy
+        return value
 
     def __setattr__(self, name, value):
         setattr(self._state, name, value)
@@ -114,10 +118,11 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
 
     form.fields = [FieldView(id="requester", label="Requester", type="text", required=True), FieldView(id="seats", label="Seats", type="number")]
     form.values = {"requester": "", "seats": ""}
-    assert form.start() is None and form.form_error == "Requester is required."
+    list(form.start())
+    assert form.form_error == "Requester is required." and not form.starting
     form.values = {"requester": "Namn på brukare", "seats": "12"}
     form.run_text = "free text"
-    assert form.start() is not None and form.form_error == ""
+    assert [e for e in form.start() if e] and form.form_error == ""
     session.expire_all()
     runs, total = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id)
     assert total == 1 and runs[0].status == "queued"
@@ -175,3 +180,28 @@ def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
     assert state.run_status == "queued"
     state.show_run("00000000-0000-0000-0000-000000000000")
     assert state.run_not_found == "Run not found." and state.watched_run_id == ""
+
+
+def test_watcher_picks_up_a_run_started_while_it_was_finishing(session, team_setup) -> None:
+    team, auto, token = team_setup
+    done = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    runs_service.cancel_run(session=session, actor=team.author, run_id=done.id)
+    fresh = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "B"})
+    session.commit()
+    state = _root_substate(RunProgressState)
+    state.token = token
+    state.show_run(str(done.id))
+
+    class Switching(_Proxy):
+        """After the loop saw the finished run, a new run is shown (as `start` would) before the loop's cleanup."""
+
+        async def __aenter__(self):
+            if self._state.watched_run_id == str(done.id) and self.seen == [] and getattr(self, "entered", 0) == 2:
+                self._state.show_run(str(fresh.id))
+            object.__setattr__(self, "entered", getattr(self, "entered", 0) + 1)
+            return self
+
+    again = asyncio.run(RunProgressState.watch.fn(Switching(state)))
+    assert state.watched_run_id == str(fresh.id) and again is not None and not state.watching
+    state.show_run(str(done.id))
+    assert asyncio.run(RunProgressState.watch.fn(_Proxy(state))) is None

@@ -188,15 +188,16 @@ class RunFormState(PagedListMixin, RunProgressState):
     def start(self):
         """Queue a run with the form's values and show its progress live."""
         if self.starting:
-            return None
+            return
         self.starting = True
+        yield  # show the spinner while the run is queued
         outcome = self.try_call(runs_service.start_run, automation_id=self.form_automation_id, text=self.run_text, form_data=self._form_data())
         self.starting = False
         if outcome.error:
             self.form_error = outcome.error
-            return None
+            return
         self.form_error, self.offset = "", 0
-        return [RunProgressState.show_run(str(outcome.value.id)), RunFormState.fetch, rx.toast.success("Run started.")]
+        yield [RunProgressState.show_run(str(outcome.value.id)), RunFormState.fetch, rx.toast.success("Run started.")]
 
     @rx.event
     def reuse_last(self):

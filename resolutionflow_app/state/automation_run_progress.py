@@ -181,33 +181,45 @@ class RunProgressState(AuthState):
         """Poll the run tables (any worker process writes there) and push each change to the page."""
         async with self:
             if self.watching:
-                return  # the running loop follows `watched_run_id`, whichever run that is now
+                return None  # the running loop follows `watched_run_id`, whichever run that is now
             self.watching, self.watch_problem = True, ""
             token, client = self.token, self.client_ip()
+        last_id = ""
         try:
-            for _ in range(MAX_POLLS):
-                async with self:
-                    run_id, status = self.watched_run_id, self.run_status
-                if not run_id or status in TERMINAL:
-                    return
-                await asyncio.sleep(POLL_SECONDS)
-                try:
-                    # I/O outside the lock: the page stays responsive while the database answers.
-                    run = await asyncio.to_thread(_fetch, token, client, run_id)
-                except ServiceError as exc:
-                    async with self:
-                        self.watch_problem = f"Live updates stopped: {exc.message}"
-                    return
-                except Exception:  # noqa: BLE001 - a dropped DB connection must not leave the page silently stale
-                    async with self:
-                        self.watch_problem = "Live updates stopped because the server could not read the run. Reload the page to try again."
-                    return
-                async with self:
-                    if self.watched_run_id == run_id:
-                        self.apply_run(run)
+            last_id = await self._follow(token, client)
         finally:
             async with self:
                 self.watching = False
+                # A run started between the loop's last look and here would otherwise go unwatched.
+                switched = bool(self.watched_run_id) and self.watched_run_id != last_id and self.run_status not in TERMINAL
+        return RunProgressState.watch if switched else None
+
+    async def _follow(self, token: str, client: str) -> str:
+        """The polling loop of `watch`; returns the id of the run it looked at last."""
+        run_id = ""
+        for _ in range(MAX_POLLS):
+            async with self:
+                run_id, status = self.watched_run_id, self.run_status
+            if not run_id or status in TERMINAL:
+                return run_id
+            await asyncio.sleep(POLL_SECONDS)
+            try:
+                # I/O outside the lock: the page stays responsive while the database answers.
+                run = await asyncio.to_thread(_fetch, token, client, run_id)
+            except ServiceError as exc:
+                async with self:
+                    self.watch_problem = f"Live updates stopped: {exc.message}"
+                return run_id
+            except Exception:  # noqa: BLE001 - a dropped DB connection must not leave the page silently stale
+                async with self:
+                    self.watch_problem = "Live updates stopped because the server could not read the run. Reload the page to try again."
+                return run_id
+            async with self:
+                if self.watched_run_id == run_id:
+                    self.apply_run(run)
+        async with self:
+            self.watch_problem = "Live updates stopped after 35 minutes. Reload the page to see the latest state."
+        return run_id
 
     @rx.event
     def cancel_run(self):
