@@ -84,7 +84,7 @@ def step_card(step: rx.Var, show_input: bool = False) -> rx.Component:
                     rx.cond(
                         step.status == "running",
                         # Elapsed time ticks in the browser; the server only sends status changes.
-                        rx.fragment("running for ", rx.moment(step.started_at, duration_from_now=True, interval=1000, format="m:ss")),
+                        rx.fragment("running for ", rx.moment(step.started_at, duration_from_now=True, interval=1000, format="s [s]")),
                         step.timing,
                     ),
                     rx.cond((step.timing != "") & (step.tokens != ""), " · ", ""), step.tokens,

@@ -47,7 +47,7 @@ def _inputs() -> rx.Component:
             rx.cond(S.run_input_files.length() > 0, file_buttons(S.run_input_files, "Download input"), rx.fragment()),
             spacing="2", width="100%",
         ),
-        width="100%",
+        width="100%", data_testid="run-inputs-card",
     )
 
 

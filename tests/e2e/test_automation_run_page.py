@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -103,8 +104,10 @@ def test_run_the_demo_form_watch_progress_reuse_last_data_and_open_the_run(page,
 
 class _Flaky(BaseHTTPRequestHandler):
     fail = True
+    delay = 0.0
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        time.sleep(_Flaky.delay)
         body = b"upstream exploded" if _Flaky.fail else b"Ticket 4711: VPN drops every 10 minutes."
         self.send_response(500 if _Flaky.fail else 200)
         self.send_header("Content-Type", "text/plain")
@@ -119,7 +122,7 @@ class _Flaky(BaseHTTPRequestHandler):
 @pytest.fixture
 def flaky_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    _Flaky.fail = True
+    _Flaky.fail, _Flaky.delay = True, 0.0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/ticket"
@@ -153,8 +156,13 @@ def test_a_failing_http_input_step_turns_red_and_resume_completes_it(page, app_u
     assert page.locator('[data-testid="step-card"][data-status="pending"]').count() == 1
     shot(page, "run-page-http-failed")
 
-    _Flaky.fail = False  # the upstream is fixed
+    _Flaky.fail, _Flaky.delay = False, 3.0  # the upstream is fixed (and slow: the running state is visible)
     page.get_by_test_id("resume-run").click()
+    running = page.locator('[data-testid="step-card"][data-status="running"]')
+    running.wait_for(timeout=30_000)
+    assert "Fetch the ticket" in running.inner_text()
+    page.wait_for_function("() => /running for [1-9][0-9]* s/.test(document.querySelector('[data-testid=step-card][data-status=running]')?.innerText || '')")
+    shot(page, "run-page-step-running")
     _wait_status(page, "completed")
     assert page.locator('[data-testid="step-card"][data-status="completed"]').count() == 3
     page.get_by_test_id("open-run").click()
@@ -208,3 +216,56 @@ def test_file_fields_upload_through_dropzones_and_are_reused(page, app_url) -> N
     page.get_by_test_id("history-link").first.click()
     page.get_by_test_id("run-inputs").wait_for()
     assert "ritning ä.png" in page.get_by_test_id("run-inputs").inner_text()
+
+
+def _offline_model(api: httpx.Client) -> str:
+    return next(m["id"] for m in api.get("/models").json()["items"] if m["provider"] == "offline")
+
+
+def test_cancel_a_running_run_then_resume_it(page, app_url, flaky_server) -> None:
+    owner = _api(app_url, "owner@example.com")
+    model_id = _offline_model(owner)
+    created = owner.post("/automations", json={
+        "name": "Slow fetch",
+        "steps": [
+            {"step_order": 1, "user_description": "Fetch slowly", "input_source": "http_get", "input_config": {"url": flaky_server}, "assistant": {"prompt": "Summarise", "model_id": model_id}},
+            {"step_order": 2, "user_description": "Reply", "input_source": "previous_step", "assistant": {"prompt": "Reply", "model_id": model_id}},
+        ],
+    })
+    assert created.status_code == 201, created.text
+    _Flaky.fail, _Flaky.delay = False, 6.0
+    login(page, app_url, "owner@example.com", PASSWORD)
+    page.goto(f"{app_url}/automations/{created.json()['id']}/run")
+    page.get_by_test_id("run-placeholder").wait_for()
+    assert "1. Fetch slowly" in page.get_by_test_id("run-placeholder").inner_text()
+    page.get_by_test_id("start-run").click()
+    page.locator('[data-testid="step-card"][data-status="running"]').wait_for(timeout=30_000)
+    page.get_by_test_id("cancel-run").click()
+    page.get_by_test_id("confirm-cancel").click()
+    _wait_status(page, "cancelled", timeout=30_000)
+    assert page.locator('[data-testid="step-card"][data-status="completed"]').count() == 0
+    _Flaky.delay = 0.0
+    page.get_by_test_id("resume-run").click()
+    _wait_status(page, "completed")
+    assert page.locator('[data-testid="step-card"][data-status="completed"]').count() == 2
+
+
+def test_fifty_steps_render_and_complete(page, app_url) -> None:
+    owner = _api(app_url, "owner@example.com")
+    model_id = _offline_model(owner)
+    steps = [{"step_order": 1, "user_description": "Step one", "input_source": "flow_input", "assistant": {"prompt": "Start", "model_id": model_id}}]
+    steps += [{"step_order": n, "user_description": f"Step {n} " + "långt namn " * 5, "input_source": "previous_step", "assistant": {"prompt": f"Step {n}", "model_id": model_id}} for n in range(2, 51)]
+    created = owner.post("/automations", json={"name": "Fifty steps", "steps": steps})
+    assert created.status_code == 201, created.text
+    login(page, app_url, "owner@example.com", PASSWORD)
+    page.goto(f"{app_url}/automations/{created.json()['id']}/run")
+    page.get_by_test_id("run-text").fill("go")
+    page.get_by_test_id("start-run").click()
+    _wait_status(page, "completed", timeout=180_000)
+    assert page.locator('[data-testid="step-card"][data-status="completed"]').count() == 50
+    assert page.get_by_test_id("run-progress-label").inner_text().startswith("50 of 50")
+    page.get_by_test_id("open-run").click()
+    page.get_by_test_id("run-inputs-card").wait_for()
+    assert "go" in page.get_by_test_id("run-inputs-card").inner_text()
+    assert page.get_by_test_id("step-card").count() == 50
+    shot(page, "run-detail-fifty-steps")
