@@ -27,7 +27,7 @@ def call(
     *,
     token: str | None,
     client: str = "",
-    limit: str | None = None,
+    budget: str | None = None,
     login: bool = True,
     actor_arg: str = "actor",
     **kwargs: Any,
@@ -41,7 +41,7 @@ def call(
         fn: a service function taking keyword-only `session` (and `actor` unless `actor_arg` is "").
         token: the caller's login token (None when anonymous).
         client: the caller's IP address, the key of rate limits.
-        limit: a rate-limit bucket (`entry.AUTH`, `entry.SHARE`) to charge before anything runs.
+        budget: a rate-limit bucket (`entry.AUTH`, `entry.SHARE`) to charge before anything runs.
         login: when True (default) an anonymous or expired token raises `Unauthorized`.
         actor_arg: the keyword `fn` takes the user as ("" to pass none, e.g. login itself).
         **kwargs: the use case's own arguments.
@@ -52,8 +52,8 @@ def call(
     Raises:
         ServiceError: the use case's refusal, `Unauthorized`, or `RateLimited`.
     """
-    if limit:
-        check_rate(limit, client)
+    if budget:
+        check_rate(budget, client)
     with unit_of_work() as session:
         if actor_arg:
             actor = auth_service.user_for_token(session=session, token=token) if token else None

@@ -68,7 +68,7 @@ class AuthState(rx.State):
         """Run service `fn` as the logged-in user in one committed transaction (`entry.call`).
 
         Raises `ServiceError` (incl. `Unauthorized` when logged out); `try_call` turns it into a message.
-        Pass `limit=entry.AUTH` / `entry.SHARE` to charge the shared rate-limit budget.
+        Pass `budget=entry.AUTH` / `entry.SHARE` to charge the shared rate-limit budget.
         """
         return entry.call(fn, token=self.token or None, client=self.client_ip(), **kwargs)
 
