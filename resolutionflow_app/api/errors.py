@@ -36,6 +36,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
+        if errors and all(tuple(e.get("loc", ()))[:1] == ("path",) for e in errors):
+            # API.md: a malformed id in a path is "not found", like an unknown one.
+            return JSONResponse({"detail": "Not found."}, status_code=404)
         if any(e.get("type") == "json_invalid" for e in errors):
             return JSONResponse({"detail": "The request body is not valid JSON."}, status_code=400)
         return JSONResponse({"detail": _clean_errors(errors)}, status_code=422)

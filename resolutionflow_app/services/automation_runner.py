@@ -317,7 +317,6 @@ class AutomationRunner:
             return "cancelled"
         steps = sorted(prep.definition.get("steps") or [], key=lambda s: int(s["step_order"]))
         done: list[_Done] = []
-        last_beat = time.monotonic()
         current = 0
         try:
             for index, step in enumerate(steps):
@@ -339,7 +338,7 @@ class AutomationRunner:
                 payload = await self._run_step(prep, step, exec_hash, context, done, following if chain else None)
                 done.append(_Done(order, payload))
         except RunCancelled:
-            self._mark_step(prep, current, "cancelled", "Cancelled by a user.")
+            self._cancel_in_flight(prep)
             self._finish(run_id, "cancelled", error="Cancelled.")
             return "cancelled"
         except StepError as exc:
@@ -353,6 +352,16 @@ class AutomationRunner:
             return "failed"
         self._finish(run_id, "completed", output=done[-1].output_payload_json if done else {"text": ""})
         return "completed"
+
+    def _cancel_in_flight(self, prep: _Prepared) -> None:
+        # Every step still marked running (the current one, or the next one a chained step
+        # already began) reads `cancelled`: a cancelled run never shows a spinning step.
+        with self.session_factory() as session:
+            session.execute(
+                update(AutomationStepResult)
+                .where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.status == "running")
+                .values(status="cancelled", error_message="Cancelled by a user.", finished_at=utcnow())
+            )
 
     def _mark_step(self, prep: _Prepared, order: int, status: str, error: str) -> None:
         if not order:

@@ -155,6 +155,8 @@ def get_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
 
 def list_runs(*, session: Session, actor: User, automation_id: uuid.UUID | None = None, status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[RunDTO], int]:
     """Runs of the actor's account, newest first (optionally of one automation)."""
+    if status and status not in RUN_STATUSES:
+        raise InvalidInput(f"Unknown run status {status[:20]!r}: use one of {', '.join(RUN_STATUSES)}.")
     query = select(AutomationRun).where(AutomationRun.account_id == actor.account_id)
     if automation_id is not None:
         try:
@@ -211,8 +213,16 @@ def resume_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
 
 def cancel_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
     """Cancel a run: a queued run ends at once; a running one stops at the next step boundary
-    (the runner aborts its in-flight call and ends the run `cancelled`)."""
+    (the runner aborts its in-flight call and ends the run `cancelled`).
+
+    Raises:
+        NotFound: not a run of the actor's account. Forbidden: an engineer's cancel of a run
+            somebody else started (only its starter, authors and owners may cancel).
+        Conflict: the run already completed or failed.
+    """
     run = get_row(session=session, account_id=actor.account_id, run_id=run_id)
+    if run.user_id != actor.id and not can_author(actor.role):
+        raise Forbidden("Only the person who started this run, authors and owners can cancel it.")
     if run.status in TERMINAL:
         if run.status == "cancelled":
             return to_dto(session, run)

@@ -9,9 +9,12 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError, field_validator
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import LibraryStep, StepCategory, StepRating, Tree, User
+from resolutionflow_app.db.locking import lock_row
 from resolutionflow_app.db.models.library import STEP_TYPES, STEP_VISIBILITIES
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -475,23 +478,25 @@ def fork_step(*, session: Session, actor: User, step_id: Any) -> LibraryStepDTO:
 def rate_step(*, session: Session, actor: User, step_id: Any, rating: Any) -> LibraryStepDTO:
     """Rate a visible step 1..5; a second rating by the same user replaces the first.
 
-    The sum and count are kept with atomic UPDATEs so concurrent raters never lose a vote.
+    The step row is locked first, then the user's rating is upserted and the step's sum and count
+    are recomputed from the rating rows in one statement, so concurrent (re-)ratings by any number
+    of users never lose or double-count a vote on SQLite or PostgreSQL.
     """
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput("Rating must be a whole number from 1 to 5.")
     row = _visible_row(session, actor, step_id)
-    existing = session.exec(select(StepRating).where(StepRating.step_id == row.id, StepRating.user_id == actor.id)).first()
+    row = lock_row(session, LibraryStep, row.id) or row
+    ratings = StepRating.__table__
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    now = utcnow()
+    upsert = insert(ratings).values(id=uuid.uuid4(), step_id=row.id, user_id=actor.id, rating=rating, created_at=now, updated_at=now)
+    session.execute(upsert.on_conflict_do_update(index_elements=["step_id", "user_id"], set_={"rating": rating, "updated_at": now}))
     table = LibraryStep.__table__
-    if existing is None:
-        session.add(StepRating(step_id=row.id, user_id=actor.id, rating=rating))
-        session.flush()
-        session.execute(table.update().where(table.c.id == row.id).values(rating_sum=table.c.rating_sum + rating, rating_count=table.c.rating_count + 1))
-    else:
-        delta = rating - existing.rating
-        existing.rating, existing.updated_at = rating, utcnow()
-        session.add(existing)
-        session.flush()
-        session.execute(table.update().where(table.c.id == row.id).values(rating_sum=table.c.rating_sum + delta))
+    of_step = ratings.c.step_id == row.id
+    session.execute(table.update().where(table.c.id == row.id).values(
+        rating_sum=sa.select(sa.func.coalesce(sa.func.sum(ratings.c.rating), 0)).where(of_step).scalar_subquery(),
+        rating_count=sa.select(sa.func.count()).select_from(ratings).where(of_step).scalar_subquery(),
+    ))
     session.refresh(row)
     return to_dto(session, actor, row)
 

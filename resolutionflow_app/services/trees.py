@@ -10,6 +10,7 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from resolutionflow_app.db.locking import lock_row
 from resolutionflow_app.db.models import Tree, TreeVersion, User
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
@@ -124,8 +125,8 @@ def _load_editable(session: Session, actor: User, tree_id: Any) -> Tree:
     if tree.account_id != actor.account_id:
         # API.md: another account's things answer 404 for changes, even when publicly readable.
         raise NotFound(NOT_FOUND)
-    # Re-read with a row lock (PostgreSQL) so concurrent edits number their versions one after another.
-    tree = session.get(Tree, tree.id, with_for_update=True) or tree
+    # Re-read under a row lock so concurrent edits number their versions one after another.
+    tree = lock_row(session, Tree, tree.id) or tree
     if not _can_edit(actor, tree):
         raise Forbidden("You can view this flow but not change it.")
     return tree
@@ -186,6 +187,19 @@ def _touch(tree: Tree) -> None:
 def _add_version(session: Session, tree: Tree, actor: User) -> None:
     session.add(TreeVersion(tree_id=tree.id, version=tree.version, name=tree.name, description=tree.description,
                             tree_structure=_copy(tree.tree_structure), created_by=actor.id))
+
+
+def _mark_version_published(session: Session, tree: Tree) -> None:
+    session.execute(sa.update(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version).values(published=True))
+
+
+def _version_filter(actor: User, tree: Tree) -> list:
+    # Other accounts may read a public flow, but only the structures it was published with:
+    # drafts (notes, half-done edits) stay inside the owning account.
+    conds = [TreeVersion.tree_id == tree.id]
+    if tree.account_id != actor.account_id:
+        conds.append(TreeVersion.published.is_(True))
+    return conds
 
 
 def _user_names(session: Session, ids: set) -> dict:
@@ -371,6 +385,8 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
         _touch(tree)
     session.add(tree)
     session.flush()
+    if final_status == "published":
+        _mark_version_published(session, tree)
     if final_status == "published" and final_active and (
         publishing or structure_changed or final_public != was_public or (final_active and not was_active)
     ):
@@ -471,32 +487,32 @@ def list_forks(*, session: Session, actor: User, tree_id: Any, limit: int = 50, 
 def list_versions(*, session: Session, actor: User, tree_id: Any, limit: int = 50, offset: int = 0) -> tuple[list[VersionDTO], int]:
     """A visible flow's saved versions, newest first."""
     tree = _load(session, actor, tree_id)
-    total = session.execute(sa.select(sa.func.count()).select_from(TreeVersion).where(TreeVersion.tree_id == tree.id)).scalar_one()
-    rows = session.exec(
-        select(TreeVersion).where(TreeVersion.tree_id == tree.id).order_by(TreeVersion.version.desc()).offset(offset).limit(limit)
-    ).all()
+    conds = _version_filter(actor, tree)
+    total = session.execute(sa.select(sa.func.count()).select_from(TreeVersion).where(*conds)).scalar_one()
+    rows = session.exec(select(TreeVersion).where(*conds).order_by(TreeVersion.version.desc()).offset(offset).limit(limit)).all()
     names = _user_names(session, {r.created_by for r in rows})
     items = [VersionDTO(version=r.version, created_at=r.created_at, created_by=r.created_by, created_by_name=names.get(r.created_by)) for r in rows]
     return items, int(total)
 
 
-def _version_row(session: Session, tree: Tree, version: Any) -> TreeVersion:
+def _version_row(session: Session, tree: Tree, version: Any, actor: User | None = None) -> TreeVersion:
     try:
         number = int(version)
     except (TypeError, ValueError):
         raise NotFound("Version not found.") from None
     if not 1 <= number <= MAX_VERSION:  # out-of-range numbers would overflow the INTEGER column
         raise NotFound("Version not found.")
-    row = session.exec(select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == number)).first()
+    conds = _version_filter(actor, tree) if actor is not None else [TreeVersion.tree_id == tree.id]
+    row = session.exec(select(TreeVersion).where(*conds, TreeVersion.version == number)).first()
     if row is None:
         raise NotFound("Version not found.")
     return row
 
 
 def get_version(*, session: Session, actor: User, tree_id: Any, version: Any) -> VersionDetailDTO:
-    """One saved version of a visible flow."""
+    """One saved version of a visible flow (another account sees published versions only)."""
     tree = _load(session, actor, tree_id)
-    row = _version_row(session, tree, version)
+    row = _version_row(session, tree, version, actor)
     return VersionDetailDTO(version=row.version, name=row.name, description=row.description,
                             tree_structure=row.tree_structure, created_at=row.created_at, created_by=row.created_by)
 

@@ -179,7 +179,7 @@ def test_files_upload_download_and_isolation(api, team, stranger) -> None:
     assert got.status_code == 200 and got.content == payload
     assert api.get(f"{API}/files/{body['id']}", headers=stranger).status_code == 404
     assert api.get(f"{API}/files/{uuid.uuid4()}", headers=team["author"]).status_code == 404
-    assert api.get(f"{API}/files/nope", headers=team["author"]).status_code == 422
+    assert api.get(f"{API}/files/nope", headers=team["author"]).status_code == 404  # API.md: a malformed id is not found
     assert api.post(f"{API}/files", headers=team["author"]).status_code == 422  # no file part
 
 
@@ -283,7 +283,7 @@ def test_put_replaces_definition_and_updates_hidden_assistant_in_place(api, team
     assert api.post(f"{API}/automations/{auto['id']}/publish", headers=stranger).status_code == 404
     assert api.post(f"{API}/automations/{auto['id']}/runs", json={}, headers=stranger).status_code == 404
     assert api.get(f"{API}/automations/{uuid.uuid4()}", headers=team["author"]).status_code == 404
-    assert api.get(f"{API}/automations/not-a-uuid", headers=team["author"]).status_code == 422
+    assert api.get(f"{API}/automations/not-a-uuid", headers=team["author"]).status_code == 404  # API.md: a malformed id is not found
     assert api.delete(f"{API}/automations/{auto['id']}", headers=team["author"]).status_code == 204
     assert api.get(f"{API}/automations/{auto['id']}", headers=team["author"]).status_code == 404
 
@@ -519,7 +519,7 @@ def test_cancel_queued_and_running_runs(api, team) -> None:
     assert api.post(f"{API}/automation-runs/{running['id']}/resume", headers=other["headers"]).status_code == 404
     assert api.get(f"{API}/automation-runs", params={"automation_id": auto["id"]}, headers=other["headers"]).json()["total"] == 0
     assert api.get(f"{API}/automation-runs/{uuid.uuid4()}", headers=team["author"]).status_code == 404
-    assert api.get(f"{API}/automation-runs/xyz", headers=team["author"]).status_code == 422
+    assert api.get(f"{API}/automation-runs/xyz", headers=team["author"]).status_code == 404  # API.md: a malformed id is not found
     assert api.get(f"{API}/automation-runs", params={"automation_id": "xyz"}, headers=team["author"]).status_code == 422
     assert api.get(f"{API}/automation-runs", params={"limit": -1}, headers=team["author"]).status_code == 422
 

@@ -67,7 +67,7 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
     return Response(status_code=204)
 
 
-@router.post("/auth/password")
+@router.post("/auth/password", dependencies=[Depends(auth_rate_limit)])
 def change_password(body: PasswordBody, request: Request, user: CurrentUser, session: SessionDep) -> dict:
     """Change the caller's password (other logins are signed out)."""
     auth_service.change_password(session=session, user=user, current_password=body.current_password, new_password=body.new_password, keep_token=bearer_token(request))

@@ -66,3 +66,5 @@ class TreeVersion(SQLModel, table=True):
     tree_structure: dict[str, Any] = json_field(nullable=False, default=dict)
     created_by: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
     created_at: datetime = time_field()
+    # True once this structure was the published one: other accounts see only such versions.
+    published: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.text("false")))
