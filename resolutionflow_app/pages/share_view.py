@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import reflex as rx
 
@@ -56,9 +57,10 @@ class ShareViewState(AuthState):
         self.view_state, self.problem = "loading", ""
         token = self._token()
         # One budget with `GET /api/v1/shares/by-token/...` (RF_SHARE_LOOKUP_RATE_LIMIT per client IP).
+        # `partial` binds the share token: `token=` of `call` is the visitor's login token.
         got = self.try_call(
-            shares_service.resolve_by_token, limit=entry.SHARE, login=False, actor_arg="viewer",
-            token=token, ip=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent,
+            partial(shares_service.resolve_by_token, token=token), limit=entry.SHARE, login=False, actor_arg="viewer",
+            ip=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent,
         )
         if not got.ok:
             self.view_state, self.problem = _VIEW_STATES.get(got.status, "problem"), got.error

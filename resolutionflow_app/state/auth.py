@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import reflex as rx
@@ -122,7 +123,7 @@ class AuthState(rx.State):
     def logout(self):
         """Revoke the token and go to the login page."""
         if self.token:
-            got = self.try_call(auth_service.logout, actor_arg="", token=self.token)
+            got = self.try_call(partial(auth_service.logout, token=self.token), actor_arg="")
             if not got.ok:
                 # The token stays valid on the server: say so instead of pretending it was revoked.
                 return rx.toast.error(got.error)
