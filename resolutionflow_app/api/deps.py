@@ -10,7 +10,6 @@ from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
 from resolutionflow_app import entry
-from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import User
 from resolutionflow_app.entry.limits import AUTH, SHARE, check_rate, reset_limits
 from resolutionflow_app.services import auth as auth_service
@@ -21,9 +20,10 @@ def db_session() -> Iterator[Session]:
 
     Always used with `scope="function"` (see `SessionDep`): FastAPI then runs the exit code, and so
     the commit, right after the endpoint returns and *before* the response is sent. A failed commit
-    therefore becomes a 409/503 answer instead of a 2xx for data that was never stored.
+    therefore becomes a 409/503 answer instead of a 2xx for data that was never stored. The
+    transaction is the entry point's unit of work, the same one `entry.call` runs services in.
     """
-    with session_scope() as session:
+    with entry.unit_of_work() as session:
         yield session
 
 
