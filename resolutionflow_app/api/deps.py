@@ -1,14 +1,15 @@
-"""FastAPI dependencies: DB session per request, current user, client IP, rate limits, paging."""
+"""FastAPI dependencies: DB session per request, current user, the entry-point caller, rate limits, paging."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
 from sqlmodel import Session
 
-from resolutionflow_app.db.engine import session_scope
+from resolutionflow_app import entry
 from resolutionflow_app.db.models import User
 from resolutionflow_app.entry.limits import AUTH, SHARE, check_rate, reset_limits
 from resolutionflow_app.services import auth as auth_service
@@ -19,9 +20,10 @@ def db_session() -> Iterator[Session]:
 
     Always used with `scope="function"` (see `SessionDep`): FastAPI then runs the exit code, and so
     the commit, right after the endpoint returns and *before* the response is sent. A failed commit
-    therefore becomes a 409/503 answer instead of a 2xx for data that was never stored.
+    therefore becomes a 409/503 answer instead of a 2xx for data that was never stored. The
+    transaction is the entry point's unit of work, the same one `entry.call` runs services in.
     """
-    with session_scope() as session:
+    with entry.unit_of_work() as session:
         yield session
 
 
@@ -54,6 +56,34 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 def client_ip(request: Request) -> str:
     """The caller's IP address (the direct peer; proxies are not trusted by default)."""
     return request.client.host if request.client else "unknown"
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls (bearer token) and from where (client IP): the API's handle on `entry.call`.
+
+    Routers run rate-limited and auth use cases through `caller.call(...)`, exactly as Reflex
+    states do through `AuthState.call`, so both paths share transaction, limits and errors.
+    """
+
+    token: str | None
+    client: str
+
+    def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """`entry.call(fn, token=..., client=..., **kwargs)` for this request's caller."""
+        return entry.call(fn, token=self.token, client=self.client, **kwargs)
+
+
+def caller(request: Request) -> Caller:
+    """The request's caller for `entry.call`."""
+    return Caller(token=bearer_token(request), client=client_ip(request))
+
+
+# The entry point as this request's caller (bearer token + client IP).
+CallerDep = Annotated[Caller, Depends(caller)]
 
 
 def reset_limiters() -> None:

@@ -30,7 +30,8 @@ def install_error_handlers(app: FastAPI) -> None:
         body: dict = {"detail": exc.message}
         if exc.problems is not None:
             body = {"detail": exc.message, "problems": exc.problems}
-        headers = {"Retry-After": "60"} if exc.status_code == 429 else None
+        # The same N as in the message (and the login page's): both come from the limiter.
+        headers = {"Retry-After": str(getattr(exc, "retry_after", 60))} if exc.status_code == 429 else None
         return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

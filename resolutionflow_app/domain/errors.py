@@ -59,6 +59,16 @@ class InvalidInput(ServiceError):
 
 
 class RateLimited(ServiceError):
-    """Too many requests from this client (429)."""
+    """Too many requests from this client (429); `retry_after` is the wait in whole seconds."""
 
     status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class Unavailable(ServiceError):
+    """The database is busy or unreachable; retrying later may work (503)."""
+
+    status_code = 503

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict, deque
@@ -35,15 +36,21 @@ class SlidingWindowLimiter:
 
     def hit(self, key: str) -> bool:
         """Record one hit for `key`; False when the key is over its limit."""
+        return self.acquire(key) == 0
+
+    def acquire(self, key: str) -> int:
+        """Record one hit for `key` and return 0, or (over the limit) record nothing and return
+        the whole seconds until the oldest counted hit leaves the window (at least 1)."""
         now = self._clock()
         with self._lock:
             hits = self._hits[key]
             while hits and hits[0] <= now - self.window:
                 hits.popleft()
             if len(hits) >= self.limit:
-                return False
+                # Round up: retrying after the advertised time must succeed.
+                return max(1, math.ceil(hits[0] + self.window - now))
             hits.append(now)
-            return True
+            return 0
 
     def reset(self) -> None:
         """Forget every key."""

@@ -11,9 +11,10 @@ from resolutionflow_app.settings import get_settings
 AUTH = "auth"
 SHARE = "share"
 
+# `{n}` is the wait in seconds; the API sends the same number as `Retry-After`.
 _MESSAGES = {
-    AUTH: "Too many attempts. Wait a minute and try again.",
-    SHARE: "Too many share-link lookups. Wait a minute and try again.",
+    AUTH: "Too many attempts, try again in {n} s.",
+    SHARE: "Too many share-link lookups, try again in {n} s.",
 }
 
 
@@ -36,10 +37,11 @@ def check_rate(bucket: str, client: str) -> None:
         client: the caller's IP address (the same key on the API and the browser path).
 
     Raises:
-        RateLimited: the client is over the budget.
+        RateLimited: the client is over the budget; `retry_after` says for how many seconds.
     """
-    if not _limiter(bucket, _spec(bucket)).hit(client or "unknown"):
-        raise RateLimited(_MESSAGES[bucket])
+    wait = _limiter(bucket, _spec(bucket)).acquire(client or "unknown")
+    if wait:
+        raise RateLimited(_MESSAGES[bucket].format(n=wait), retry_after=wait)
 
 
 def reset_limits() -> None:

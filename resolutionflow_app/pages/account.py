@@ -9,8 +9,7 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, page_header
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app import entry
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.state.auth import AuthState
 
@@ -27,13 +26,12 @@ class AccountState(AuthState):
     @rx.event
     def load(self):
         """Load members and account settings."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            items, _ = auth_service.list_members(session=session, actor=actor, limit=500)
-            self.allow_public_shares = auth_service.get_account(session=session, actor=actor).allow_public_shares
-        self.members = [{k: str(v) for k, v in m.model_dump(mode="json").items()} for m in items]
+        members = self.try_call(auth_service.list_members, limit=500)
+        account = self.try_call(auth_service.get_account) if members.ok else members
+        if not account.ok:
+            return self.refused(account)
+        self.members = [{k: str(v) for k, v in m.model_dump(mode="json").items()} for m in members.value[0]]
+        self.allow_public_shares = account.value.allow_public_shares
 
     @rx.event
     def set_member_dialog_open(self, value: bool):
@@ -43,11 +41,9 @@ class AccountState(AuthState):
     @rx.event
     def add_member(self, form: dict):
         """Create a member with an initial password (owners only)."""
-        try:
-            with session_scope() as session:
-                auth_service.add_member(session=session, actor=self.actor(session), email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", "engineer"), password=form.get("password", ""))
-        except ServiceError as exc:
-            self.member_error = exc.message
+        got = self.try_call(auth_service.add_member, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", "engineer"), password=form.get("password", ""))
+        if not got.ok:
+            self.member_error = got.error
             return
         self.member_dialog_open = False
         yield AccountState.load
@@ -56,25 +52,25 @@ class AccountState(AuthState):
     @rx.event
     def set_allow_public_shares(self, value: bool):
         """Toggle the public-share policy (owners only)."""
-        try:
-            with session_scope() as session:
-                self.allow_public_shares = auth_service.update_account_settings(session=session, actor=self.actor(session), allow_public_shares=value).allow_public_shares
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        got = self.try_call(auth_service.update_account_settings, allow_public_shares=value)
+        if not got.ok:
+            return self.refused(got)
+        self.allow_public_shares = got.value.allow_public_shares
         return rx.toast.success("Public share links " + ("allowed." if value else "disabled for new links."))
 
     @rx.event
     def change_password(self, form: dict):
-        """Change the logged-in user's password."""
+        """Change the logged-in user's password (charges the shared RF_AUTH_RATE_LIMIT budget, like the API)."""
         self.password_error = ""
         if form.get("new_password") != form.get("confirm_password"):
             self.password_error = "The new passwords do not match."
             return
-        try:
-            with session_scope() as session:
-                auth_service.change_password(session=session, user=self.actor(session), current_password=form.get("current_password", ""), new_password=form.get("new_password", ""), keep_token=self.token)
-        except ServiceError as exc:
-            self.password_error = exc.message
+        got = self.try_call(
+            auth_service.change_password, budget=entry.AUTH, actor_arg="user",
+            current_password=form.get("current_password", ""), new_password=form.get("new_password", ""), keep_token=self.token,
+        )
+        if not got.ok:
+            self.password_error = got.error
             return
         return rx.toast.success("Password changed.")
 

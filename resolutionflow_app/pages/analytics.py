@@ -9,8 +9,6 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import pager, rating_text
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import analytics as analytics_service
 from resolutionflow_app.state.auth import AuthState
 
@@ -29,11 +27,10 @@ class AnalyticsState(AuthState):
     @rx.event
     def load(self):
         """on_load: both lists."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            top = analytics_service.most_used_steps(session=session, actor=actor, limit=10)
+        got = self.try_call(analytics_service.most_used_steps, limit=10)
+        if not got.ok:
+            return self.refused(got)
+        top = got.value
         self.top_steps = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "usage_count": str(s.usage_count), "rating_avg": f"{s.rating_avg:.1f}" if s.rating_avg else "0", "rating_count": str(s.rating_count or 0), "source_tree_name": s.source_tree_name or ""} for s in top]
         self.offset = 0
         return AnalyticsState.fetch_ad_hoc
@@ -41,8 +38,10 @@ class AnalyticsState(AuthState):
     @rx.event
     def fetch_ad_hoc(self):
         """One page of ad-hoc steps typed in several sessions."""
-        with session_scope() as session:
-            items, self.ad_hoc_total = analytics_service.popular_ad_hoc_steps(session=session, actor=self.actor(session), limit=PAGE_SIZE, offset=self.offset)
+        got = self.try_call(analytics_service.popular_ad_hoc_steps, limit=PAGE_SIZE, offset=self.offset)
+        if not got.ok:
+            return self.refused(got)
+        items, self.ad_hoc_total = got.value
         self.ad_hoc = [{"content": str(i.get("content") or ""), "sessions_count": str(i.get("sessions_count") or 0), "last_used_at": str(i.get("last_used_at") or "")} for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)]
 
     @rx.event
@@ -55,13 +54,11 @@ class AnalyticsState(AuthState):
     def promote(self, content: str):
         """Create a manual library step from an ad-hoc step's text."""
         self.promoting = content
-        try:
-            with session_scope() as session:
-                step = analytics_service.promote_ad_hoc_step(session=session, actor=self.actor(session), content=content)
-        except ServiceError as exc:
-            self.promoting = ""
-            return rx.toast.error(exc.message)
+        got = self.try_call(analytics_service.promote_ad_hoc_step, content=content)
         self.promoting = ""
+        if not got.ok:
+            return self.refused(got)
+        step = got.value
         return [AnalyticsState.load, rx.toast.success(f"“{step.title}” added to the library.")]
 
 

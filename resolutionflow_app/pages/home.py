@@ -8,7 +8,6 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.services.dashboard import home_dashboard
 from resolutionflow_app.state.auth import AuthState
 
@@ -24,11 +23,10 @@ class HomeState(AuthState):
     @rx.event
     def load(self):
         """Fetch the dashboard for the logged-in user."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            board = home_dashboard(session=session, actor=actor).model_dump(mode="json")
+        got = self.try_call(home_dashboard)
+        if not got.ok:
+            return self.refused(got)
+        board = got.value.model_dump(mode="json")
         self.recent_flows = [{k: str(v) for k, v in f.items()} for f in board.pop("recent_flows")]
         self.recent_sessions = [{k: str(v or "") for k, v in s.items()} for s in board.pop("recent_sessions")]
         self.stats = board

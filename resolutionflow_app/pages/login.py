@@ -7,8 +7,7 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.auth_card import auth_card
 from resolutionflow_app.components.forms import error_callout, field
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app import entry
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.settings import get_settings
 from resolutionflow_app.state.auth import AuthState
@@ -22,19 +21,18 @@ class LoginState(AuthState):
 
     @rx.event
     def login(self, form: dict):
-        """Check the credentials, keep the token, go where the visitor was headed."""
-        self.error, self.busy = "", True
-        try:
-            with session_scope() as session:
-                self.token = auth_service.login(
-                    session=session, email=form.get("email", ""), password=form.get("password", ""),
-                    ttl_hours=get_settings().token_ttl_hours,
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        """Check the credentials, keep the token, go where the visitor was headed.
+
+        Charges the same per-client budget as `POST /api/v1/auth/login` (RF_AUTH_RATE_LIMIT).
+        """
+        got = self.try_call(
+            auth_service.login, budget=entry.AUTH, actor_arg="",
+            email=form.get("email", ""), password=form.get("password", ""), ttl_hours=get_settings().token_ttl_hours,
+        )
+        self.error, self.busy = got.error, False
+        if not got.ok:
             return
-        finally:
-            self.busy = False
+        self.token = got.value
         target = self.router.url.query_parameters.get("next") or routes.HOME
         return rx.redirect(target if target.startswith("/") and not target.startswith("//") else routes.HOME)
 

@@ -10,8 +10,6 @@ from resolutionflow_app.components.forms import field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import command_row
 from resolutionflow_app.components.session_widgets import ANSWER_KEYS_JS, custom_step_card, node_card
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.state.auth import AuthState
@@ -108,12 +106,11 @@ class SessionRunState(AuthState):
 
     def _call(self, fn, **kwargs):
         """Run one sessions-service call on the open session and apply the answer; returns an error toast or None."""
-        try:
-            with session_scope() as session:
-                self._apply(fn(session=session, actor=self.actor(session), session_id=self.sid, **kwargs))
-        except ServiceError as exc:
+        got = self.try_call(fn, session_id=self.sid, **kwargs)
+        if not got.ok:
             self.busy = False
-            return rx.toast.error(exc.message)
+            return self.refused(got)
+        self._apply(got.value)
         return None
 
     @rx.event
@@ -121,15 +118,14 @@ class SessionRunState(AuthState):
         """on_load: the session named in the URL."""
         self.sid = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         self.insert_open = self.complete_open = False
-        try:
-            with session_scope() as session:
-                actor = self.actor(session)
-                if actor is None:
-                    return
-                self._apply(sessions_service.get_session(session=session, actor=actor, session_id=self.sid))
-            self.found = True
-        except ServiceError:
+        got = self.try_call(sessions_service.get_session, session_id=self.sid)
+        if not got.ok:
             self.found, self.info = False, {}
+            # A missing or foreign session: the page itself says "Session not found"; anything else
+            # (logged out, database busy) is told as well.
+            return None if got.status in (400, 403, 404) else self.refused(got)
+        self._apply(got.value)
+        self.found = True
 
     @rx.event
     def answer(self, label: str):
@@ -188,8 +184,10 @@ class SessionRunState(AuthState):
     def search_library(self, form: dict):
         """Search the library inside the insert dialog."""
         self.lib_q = form.get("q", "")
-        with session_scope() as session:
-            items, _ = library_service.list_steps(session=session, actor=self.actor(session), q=self.lib_q.strip() or None, sort="relevance" if self.lib_q.strip() else "usage", limit=8)
+        got = self.try_call(library_service.list_steps, q=self.lib_q.strip() or None, sort="relevance" if self.lib_q.strip() else "usage", limit=8)
+        if not got.ok:
+            return self.refused(got)
+        items, _ = got.value
         self.lib_results = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "instructions": (s.content or {}).get("instructions") or "", "source": s.source_tree_name or ""} for s in items]
 
     @rx.event
@@ -228,12 +226,10 @@ class SessionRunState(AuthState):
     @rx.event
     def save_as_flow(self):
         """Turn this completed session into a new draft flow."""
-        try:
-            with session_scope() as session:
-                tree = sessions_service.save_as_flow(session=session, actor=self.actor(session), session_id=self.sid)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        return [rx.toast.success("Saved as a new draft flow."), rx.redirect(routes.flow_url(str(tree.id)))]
+        got = self.try_call(sessions_service.save_as_flow, session_id=self.sid)
+        if not got.ok:
+            return self.refused(got)
+        return [rx.toast.success("Saved as a new draft flow."), rx.redirect(routes.flow_url(str(got.value.id)))]
 
     @rx.var
     def progress_pct(self) -> int:

@@ -13,8 +13,6 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import id_select, pager, static_select
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
@@ -44,6 +42,7 @@ class SessionsState(PagedListMixin, AuthState):
     items: list[dict[str, str]] = []
     total: int = 0
     PAGE_SIZE: ClassVar[int] = PAGE_SIZE
+    FILTERS: ClassVar[frozenset[str]] = frozenset({"scope", "q", "tree_id", "outcome", "date_from", "date_to"})
     scope: str = "mine"
     q: str = ""
     tree_id: str = "all"
@@ -58,12 +57,11 @@ class SessionsState(PagedListMixin, AuthState):
     @rx.event
     def load(self):
         """on_load: the published flows (filter + picker), then the first page."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            flows, _ = trees_service.list_trees(session=session, actor=actor, status="published", limit=500)
-            self.flows = [{"id": str(f.id), "name": f.name, "tree_type": f.tree_type, "description": f.description or ""} for f in flows]
+        got = self.try_call(trees_service.list_trees, status="published", limit=500)
+        if not got.ok:
+            return self.refused(got)
+        flows, _ = got.value
+        self.flows = [{"id": str(f.id), "name": f.name, "tree_type": f.tree_type, "description": f.description or ""} for f in flows]
         self.offset = 0
         return SessionsState.fetch
 
@@ -71,11 +69,13 @@ class SessionsState(PagedListMixin, AuthState):
     def fetch(self):
         """Load the current page with the current filters."""
         status, outcome = ("in_progress", None) if self.outcome == "open" else (None, None if self.outcome == "all" else self.outcome)
-        with session_scope() as session:
-            items, self.total = sessions_service.list_sessions(
-                session=session, actor=self.actor(session), scope=self.scope, q=self.q, tree_id=None if self.tree_id == "all" else self.tree_id,
-                outcome=outcome, status=status, date_from=_day(self.date_from), date_to=_day(self.date_to, end=True), limit=PAGE_SIZE, offset=self.offset,
-            )
+        got = self.try_call(
+            sessions_service.list_sessions, scope=self.scope, q=self.q, tree_id=None if self.tree_id == "all" else self.tree_id,
+            outcome=outcome, status=status, date_from=_day(self.date_from), date_to=_day(self.date_to, end=True), limit=PAGE_SIZE, offset=self.offset,
+        )
+        if not got.ok:
+            return self.refused(got)
+        items, self.total = got.value
         self.items = [_row(s) for s in items]
 
     @rx.event
@@ -98,12 +98,11 @@ class SessionsState(PagedListMixin, AuthState):
     def start(self, tree_id: str):
         """Start a session on a flow and open the runner."""
         self.starting = tree_id
-        try:
-            with session_scope() as session:
-                started = sessions_service.start_session(session=session, actor=self.actor(session), tree_id=tree_id)
-        except ServiceError as exc:
+        got = self.try_call(sessions_service.start_session, tree_id=tree_id)
+        if not got.ok:
             self.starting = ""
-            return rx.toast.error(exc.message)
+            return self.refused(got)
+        started = got.value
         self.starting, self.picker_open = "", False
         return rx.redirect(routes.session_url(str(started.id)))
 

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import Forbidden, Gone, NotFound, Unauthorized
-from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
+from resolutionflow_app import entry
 from resolutionflow_app.services import shares as shares_service
-from resolutionflow_app.settings import get_settings
 from resolutionflow_app.state.auth import AuthState
 
 ROUTE = "/share/[share_token]"
-_LIMITERS: dict[str, SlidingWindowLimiter] = {}
-
-
-def _allow(ip: str) -> bool:
-    spec = get_settings().share_lookup_rate_limit
-    if spec not in _LIMITERS:
-        _LIMITERS[spec] = SlidingWindowLimiter(*parse_rate(spec))
-    return _LIMITERS[spec].hit(ip or "unknown")
+# The service's refusals (HTTP-like status) -> which message the page shows.
+_VIEW_STATES = {404: "not_found", 400: "not_found", 410: "expired", 403: "forbidden", 401: "login", 429: "limited"}
 
 
 def _fmt(value: str | None) -> str:
@@ -53,6 +45,7 @@ class ShareViewState(AuthState):
     path: list[dict[str, str]] = []
     custom_steps: list[dict[str, str]] = []
     checklist: list[dict[str, str]] = []
+    problem: str = ""  # the sentence of a refusal without its own view (rate limit, database busy)
 
     def _token(self) -> str:
         path = self.router.url.path or ""
@@ -61,27 +54,20 @@ class ShareViewState(AuthState):
     @rx.event
     def load(self):
         """Open the link with the logged-in user (if any), record the view, fill the page."""
-        self.view_state = "loading"
+        self.view_state, self.problem = "loading", ""
         token = self._token()
-        if not _allow(self.router.session.client_ip):
-            self.view_state = "limited"
+        # One budget with `GET /api/v1/shares/by-token/...` (RF_SHARE_LOOKUP_RATE_LIMIT per client IP).
+        # `partial` binds the share token: `token=` of `call` is the visitor's login token.
+        got = self.try_call(
+            partial(shares_service.resolve_by_token, token=token), budget=entry.SHARE, login=False, actor_arg="viewer",
+            ip=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent,
+        )
+        if not got.ok:
+            self.view_state, self.problem = _VIEW_STATES.get(got.status, "problem"), got.error
+            if got.status == 401:
+                return rx.redirect(routes.login_url(f"/share/{token}"))
             return
-        try:
-            with session_scope() as session:
-                viewer = self.actor(session)
-                got = shares_service.resolve_by_token(session=session, token=token, viewer=viewer, ip=self.router.session.client_ip, user_agent=self.router.headers.user_agent)
-        except NotFound:
-            self.view_state = "not_found"
-            return
-        except Gone:
-            self.view_state = "expired"
-            return
-        except Forbidden:
-            self.view_state = "forbidden"
-            return
-        except Unauthorized:
-            self.view_state = "login"
-            return rx.redirect(routes.login_url(f"/share/{token}"))
+        got = got.value
         s = got.session
         self.share_name = got.share.get("share_name") or ""
         self.share_visibility = got.share.get("visibility") or ""
@@ -241,7 +227,8 @@ def share_view_page() -> rx.Component:
             ("expired", _message("clock-alert", "This link has expired", "Ask the person who shared it for a new link.", "share-expired")),
             ("forbidden", _message("lock", "You don't have access to this session", "This link is limited to members of another account.", "share-forbidden")),
             ("login", _message("log-in", "Log in to view this session", "This link is limited to members of the account.", "share-login", rx.link(rx.button("Log in"), href=routes.LOGIN))),
-            ("limited", _message("timer", "Too many requests", "Wait a minute and try again.", "share-limited")),
+            ("limited", _message("timer", "Too many requests", S.problem, "share-limited")),
+            ("problem", _message("circle-alert", "This link cannot be opened right now", S.problem, "share-problem")),
             rx.center(rx.spinner(size="3"), padding_y="6rem"),
         ),
         max_width="820px",

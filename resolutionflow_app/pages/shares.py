@@ -10,12 +10,17 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import shares as shares_service
 from resolutionflow_app.state.auth import AuthState
 
 PAGE_SIZE = 25
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 def _when(value) -> str:
@@ -41,11 +46,11 @@ class SharesState(AuthState):
     def load(self):
         """Load one page of my links."""
         self.loading = True
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            items, self.total = shares_service.list_my_shares(session=session, actor=actor, limit=PAGE_SIZE, offset=self.offset)
+        got = self.try_call(shares_service.list_my_shares, limit=PAGE_SIZE, offset=self.offset)
+        if not got.ok:
+            self.loading = False
+            return self.refused(got)
+        items, self.total = got.value
         self.items = [
             {
                 "id": str(i.id), "session_id": str(i.session_id), "session": i.session_name or "Session", "name": i.share_name or "—",
@@ -83,25 +88,26 @@ class SharesState(AuthState):
     @rx.event
     def confirm_revoke(self):
         """Revoke the link; it stops working at once."""
-        try:
-            with session_scope() as session:
-                shares_service.revoke_share(session=session, actor=self.actor(session), share_id=uuid.UUID(self.revoke_id))
-        except ServiceError as exc:
-            self.revoke_id = ""
-            return rx.toast.error(exc.message)
-        self.revoke_id = ""
+        share_id, self.revoke_id = _uuid(self.revoke_id), ""
+        if share_id is None:
+            return rx.toast.error("That link no longer exists.")
+        got = self.try_call(shares_service.revoke_share, share_id=share_id)
+        if not got.ok:
+            return self.refused(got)
         return [SharesState.load, rx.toast.success("Link revoked. It no longer opens.")]
 
     @rx.event
     def show_views(self, share_id: str, label: str):
         """Load the view log and views-per-day chart of one link."""
-        try:
-            with session_scope() as session:
-                actor = self.actor(session)
-                views, self.views_total = shares_service.list_views(session=session, actor=actor, share_id=uuid.UUID(share_id), limit=100)
-                per_day = shares_service.views_per_day(session=session, actor=actor, share_id=uuid.UUID(share_id), days=30)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        sid = _uuid(share_id)
+        if sid is None:
+            return rx.toast.error("That link no longer exists.")
+        views = self.try_call(shares_service.list_views, share_id=sid, limit=100)
+        per_day = self.try_call(shares_service.views_per_day, share_id=sid, days=30) if views.ok else views
+        if not per_day.ok:
+            return self.refused(per_day)
+        views, self.views_total = views.value
+        per_day = per_day.value
         self.selected_id, self.selected_label = share_id, label
         self.views = [{"when": _when(v.viewed_at), "who": v.viewer_name or ("Anonymous" if v.viewer_id is None else "Former member"), "ip": v.viewer_ip or "—", "agent": v.viewer_user_agent or "—"} for v in views]
         self.chart = [{"day": d["day"][5:], "views": d["views"]} for d in per_day]

@@ -7,8 +7,7 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.auth_card import auth_card
 from resolutionflow_app.components.forms import error_callout, field
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app import entry
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services.passwords import MIN_PASSWORD_LENGTH
 from resolutionflow_app.settings import get_settings
@@ -23,21 +22,17 @@ class SignupState(AuthState):
 
     @rx.event
     def signup(self, form: dict):
-        """Register the account and log its owner in."""
-        self.error, self.busy = "", True
-        try:
-            with session_scope() as session:
-                result = auth_service.register(
-                    session=session, email=form.get("email", ""), password=form.get("password", ""),
-                    name=form.get("name", ""), account_name=form.get("account_name", ""),
-                    ttl_hours=get_settings().token_ttl_hours,
-                )
-        except ServiceError as exc:
-            self.error = exc.message
+        """Register the account and log its owner in (charges the shared RF_AUTH_RATE_LIMIT budget)."""
+        got = self.try_call(
+            auth_service.register, budget=entry.AUTH, actor_arg="",
+            email=form.get("email", ""), password=form.get("password", ""),
+            name=form.get("name", ""), account_name=form.get("account_name", ""),
+            ttl_hours=get_settings().token_ttl_hours,
+        )
+        self.error, self.busy = got.error, False
+        if not got.ok:
             return
-        finally:
-            self.busy = False
-        self.token = result.access_token
+        self.token = got.value.access_token
         return [rx.redirect(routes.HOME), rx.toast.success("Welcome! Your account is ready.")]
 
 

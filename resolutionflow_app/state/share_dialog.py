@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, time, timedelta, timezone
 
 import reflex as rx
 
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.db.models import Account
-from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services import shares as shares_service
 from resolutionflow_app.state.auth import AuthState
 
@@ -43,30 +42,39 @@ class ShareDialogState(AuthState):
     created_url: str = ""
     session_links: list[dict[str, str]] = []
 
-    def _load_links(self, session, actor) -> None:
-        import uuid
+    def _session_uuid(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.share_session_id)
+        except ValueError:
+            return None
 
-        items, _ = shares_service.list_my_shares(session=session, actor=actor, session_id=uuid.UUID(self.share_session_id), limit=20)
+    def _load_links(self):
+        """Refresh this session's links; returns the refusal's events, or None."""
+        got = self.try_call(shares_service.list_my_shares, session_id=self._session_uuid(), limit=20)
+        if not got.ok:
+            return self.refused(got)
+        items, _ = got.value
         self.session_links = [
             {"id": str(i.id), "name": i.share_name or "Untitled link", "visibility": i.visibility, "status": i.status, "expires": i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never", "views": str(i.view_count)}
             for i in items
         ]
+        return None
 
     @rx.event
     def open_share(self, session_id: str):
         """Open the dialog for a session: reset the form, load policy and existing links."""
         self.share_session_id, self.share_name, self.share_error, self.created_url = str(session_id), "", "", ""
         self.share_expiry, self.share_custom_date = "7d", ""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return rx.toast.error("Log in again to share this session.")
-            account = session.get(Account, actor.account_id)
-            self.allow_public = bool(account and account.allow_public_shares)
-            try:
-                self._load_links(session, actor)
-            except (ServiceError, ValueError):
-                self.session_links = []
+        if self._session_uuid() is None:
+            return rx.toast.error("This session cannot be shared: its address is not valid.")
+        account = self.try_call(auth_service.get_account)
+        if not account.ok:
+            return self.refused(account)
+        self.allow_public = account.value.allow_public_shares
+        self.session_links = []
+        refused = self._load_links()
+        if refused:
+            return refused
         self.share_visibility = "public" if self.allow_public else "account"
         self.share_open = True
 
@@ -100,25 +108,25 @@ class ShareDialogState(AuthState):
     @rx.event
     def create_link(self):
         """Create the link and show it once."""
-        import uuid
-
         self.share_error = ""
         try:
             expires_at = expiry_from_choice(self.share_expiry, self.share_custom_date)
         except ValueError as exc:
             self.share_error = str(exc) if "date" in str(exc).lower() else "Enter a valid date."
             return
-        self.share_busy = True
-        try:
-            with session_scope() as session:
-                created = shares_service.create_share(session=session, actor=self.actor(session), session_id=uuid.UUID(self.share_session_id), visibility=self.share_visibility, share_name=self.share_name, expires_at=expires_at)
-                self.created_url = created.url
-                self._load_links(session, self.actor(session))
-        except ServiceError as exc:
-            self.share_error = exc.message
+        if self._session_uuid() is None:
+            self.share_error = "This session cannot be shared: its address is not valid."
             return
-        finally:
-            self.share_busy = False
+        got = self.try_call(shares_service.create_share, session_id=self._session_uuid(), visibility=self.share_visibility, share_name=self.share_name, expires_at=expires_at)
+        self.share_busy = False
+        if not got.ok:
+            self.share_error = got.error
+            return None if got.status != 401 else self.refused(got)
+        self.created_url = got.value.url
+        # The link exists and is shown; a failed refresh of the list below is told, not hidden.
+        refused = self._load_links()
+        if refused:
+            return refused
         return rx.toast.success("Share link created. Copy it now: it is shown only once.")
 
     @rx.event

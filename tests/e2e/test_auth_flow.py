@@ -1,10 +1,63 @@
-"""Browser: redirect to login, sign up, log out, log in, see the home page with demo data."""
+"""Browser: login rate limit shared with the API, redirect to login, sign up, log out, log in, demo home."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 
+import httpx
+
 from tests.e2e.conftest import login, shot
+
+AUTH_BUDGET = 30  # RF_AUTH_RATE_LIMIT default: 30/minute per client IP
+
+
+def test_31st_wrong_password_is_rate_limited_on_the_page_and_the_api(page, app_url) -> None:
+    """Runs first (the session's app has seen no login yet): 30 wrong passwords are refused as such,
+    the 31st shows the wait, and the API answers 429 for the same client at that point (one budget)."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    page.goto(f"{app_url}/login")
+    deadline = time.monotonic() + 30
+    while not any("login_state" in f for f in frames) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # the page's initial state has arrived: later frames are answers
+    page.get_by_test_id("login-email").fill("engineer@example.com")
+    errors = []
+    last_charged = time.monotonic()
+    try:
+        for attempt in range(1, AUTH_BUDGET + 2):
+            page.get_by_test_id("login-password").fill(f"wrong-password-{attempt}")
+            seen = sum("login_state" in f for f in frames)
+            last_charged = time.monotonic()
+            page.get_by_test_id("login-submit").click()
+            # Each answer is a state update over the websocket: wait for this attempt's one.
+            deadline = time.monotonic() + 20
+            while sum("login_state" in f for f in frames) <= seen and time.monotonic() < deadline:
+                page.wait_for_timeout(25)
+            if attempt > AUTH_BUDGET:
+                page.get_by_text(re.compile("Too many attempts")).wait_for(timeout=5000)
+            page.wait_for_timeout(50)  # let React render the update
+            errors.append(page.get_by_test_id("form-error").inner_text())
+        assert all("Invalid email or password" in e for e in errors[:AUTH_BUDGET]), errors
+        limited = re.fullmatch(r"Too many attempts, try again in (\d+) s\.", errors[AUTH_BUDGET].strip())
+        assert limited, errors[AUTH_BUDGET]
+        shot(page, "auth-login-rate-limited-1280")
+        page.set_viewport_size({"width": 390, "height": 800})
+        shot(page, "auth-login-rate-limited-390")
+        resp = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "engineer@example.com", "password": "demo-password-123"}, timeout=20)
+        assert resp.status_code == 429, resp.text
+        assert resp.json()["detail"].startswith("Too many attempts, try again in ")
+        assert abs(int(resp.headers["Retry-After"]) - int(limited.group(1))) <= 2
+        # The right password does not get through either while the budget is spent.
+        page.get_by_test_id("login-password").fill("demo-password-123")
+        page.get_by_test_id("login-submit").click()
+        page.get_by_text(re.compile("Too many attempts, try again in")).wait_for()
+        assert "/login" in page.url
+    finally:
+        # The budget belongs to this machine's IP, which every later browser test logs in from: let
+        # the window pass (refused attempts are not counted, so this is the last charged one).
+        time.sleep(max(0.0, last_charged + 61 - time.monotonic()))
 
 
 def test_private_pages_redirect_to_login(page, app_url) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, auth_rate_limit, bearer_token, page
+from resolutionflow_app import entry
+from resolutionflow_app.api.deps import CallerDep, CurrentUser, Paging, SessionDep, bearer_token, page
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.settings import get_settings
 
@@ -41,16 +42,17 @@ class SettingsBody(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
-@router.post("/auth/register", status_code=201, dependencies=[Depends(auth_rate_limit)])
-def register(body: RegisterBody, session: SessionDep) -> auth_service.Registration:
+# Register, login and password change charge the AUTH budget the sign-up, login and account pages share.
+@router.post("/auth/register", status_code=201)
+def register(body: RegisterBody, caller: CallerDep) -> auth_service.Registration:
     """Create an account and its owner; answers with a bearer token."""
-    return auth_service.register(session=session, ttl_hours=get_settings().token_ttl_hours, **body.model_dump())
+    return caller.call(auth_service.register, budget=entry.AUTH, actor_arg="", ttl_hours=get_settings().token_ttl_hours, **body.model_dump())
 
 
-@router.post("/auth/login", dependencies=[Depends(auth_rate_limit)])
-def login(body: LoginBody, session: SessionDep) -> dict:
+@router.post("/auth/login")
+def login(body: LoginBody, caller: CallerDep) -> dict:
     """Exchange email + password for a bearer token."""
-    token = auth_service.login(session=session, email=body.email, password=body.password, ttl_hours=get_settings().token_ttl_hours)
+    token = caller.call(auth_service.login, budget=entry.AUTH, actor_arg="", email=body.email, password=body.password, ttl_hours=get_settings().token_ttl_hours)
     return {"access_token": token, "token_type": "bearer", "expires_in": get_settings().token_ttl_hours * 3600}
 
 
@@ -67,10 +69,10 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
     return Response(status_code=204)
 
 
-@router.post("/auth/password", dependencies=[Depends(auth_rate_limit)])
-def change_password(body: PasswordBody, request: Request, user: CurrentUser, session: SessionDep) -> dict:
+@router.post("/auth/password")
+def change_password(body: PasswordBody, caller: CallerDep) -> dict:
     """Change the caller's password (other logins are signed out)."""
-    auth_service.change_password(session=session, user=user, current_password=body.current_password, new_password=body.new_password, keep_token=bearer_token(request))
+    caller.call(auth_service.change_password, budget=entry.AUTH, actor_arg="user", current_password=body.current_password, new_password=body.new_password, keep_token=caller.token)
     return {"detail": "Password changed."}
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from resolutionflow_app.api.deps import CurrentUser, Paging, OptionalUser, SessionDep, client_ip, page, share_rate_limit
+from resolutionflow_app import entry
+from resolutionflow_app.api.deps import CallerDep, CurrentUser, Paging, SessionDep, page, share_rate_limit
 from resolutionflow_app.domain.errors import NotFound
 from resolutionflow_app.services import shares as shares_service
 
@@ -74,10 +76,17 @@ def my_shares(*, paging: Paging = Depends(), session_id: uuid.UUID | None = None
     return page([i.model_dump(mode="json") for i in items], total)
 
 
-@router.get("/shares/by-token/{token}", dependencies=[Depends(share_rate_limit)])
-def by_token(*, token: str, request: Request, viewer: OptionalUser, session: SessionDep) -> shares_service.SharedSessionDTO:
-    """Open a link: 404 unknown/revoked, 410 expired, 401 account link without login, 403 other account."""
-    return shares_service.resolve_by_token(session=session, token=token, viewer=viewer, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+@router.get("/shares/by-token/{token}")
+def by_token(*, token: str, request: Request, caller: CallerDep) -> shares_service.SharedSessionDTO:
+    """Open a link: 404 unknown/revoked, 410 expired, 401 account link without login, 403 other account.
+
+    Charges the SHARE budget the share page (/share/<token>) draws from too.
+    """
+    # `partial` binds the share token: `token=` of `call` is the caller's login token.
+    return caller.call(
+        partial(shares_service.resolve_by_token, token=token), budget=entry.SHARE, login=False, actor_arg="viewer",
+        ip=caller.client, user_agent=request.headers.get("user-agent"),
+    )
 
 
 @router.get("/shares/by-token", include_in_schema=False, dependencies=[Depends(share_rate_limit)])

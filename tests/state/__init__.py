@@ -1,0 +1,1 @@
+"""Tests of Reflex states driven directly (no browser)."""
