@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 
 import reflex as rx
+
+from resolutionflow_app.settings import get_settings
 from reflex.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
 
@@ -23,6 +25,8 @@ config = rx.Config(
     show_built_with_reflex=False,
     bun_path=_BUN,
     disable_plugins=[SitemapPlugin],
+    # Only the app's own origin(s) may call the API and the websocket with credentials (not "*").
+    cors_allowed_origins=get_settings().cors_allowed_origins(),
     plugins=[
         RadixThemesPlugin(
             theme=rx.theme(appearance="inherit", accent_color="indigo", gray_color="slate", radius="medium")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production-0123456789"
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -22,8 +26,8 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: SQLite file (default) or postgresql+psycopg://user:pw@host/db",
     )
     secret_key: str = Field(
-        default=DEV_SECRET_KEY,
-        description="Secret used to derive encryption keys; set a long random value in production",
+        default="",
+        description="Secret used to derive encryption keys; empty = a random key generated once into the SQLite data directory; required with PostgreSQL",
     )
     encryption_keys: str = Field(
         default="",
@@ -48,6 +52,30 @@ class Settings(BaseSettings):
     zombie_run_hours: float = Field(default=2.0, gt=0, description="Runs stuck in 'running' longer than this are recovered")
     demo_password: str = Field(default="demo-password-123", description="Password of the demo users created by `resolutionflow demo-data`")
     log_level: str = Field(default="INFO", description="Python log level")
+    max_body_bytes: int = Field(default=5_000_000, ge=1024, description="Largest request body the API accepts (413 above it, before parsing)")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest file upload (POST /files, 413 above it)")
+    cors_origins: str = Field(default="", description="Comma-separated extra browser origins allowed to call the API (besides RF_PUBLIC_BASE_URL)")
+
+    def cors_allowed_origins(self) -> list[str]:
+        """Browser origins allowed to call the API with credentials: the app's own base URL, the
+        local dev frontend, and RF_CORS_ORIGINS. Never `*`, never `null`."""
+        origins = [_origin(self.public_base_url), "http://localhost:3000", "http://127.0.0.1:3000"]
+        origins += [_origin(o) for o in self.cors_origins.split(",") if o.strip()]
+        return [o for i, o in enumerate(origins) if o and o != "null" and "*" not in o and o not in origins[:i]]
+
+    @model_validator(mode="after")
+    def _secret_key_is_never_the_built_in_one(self) -> Settings:
+        # The built-in key is in the source: real secrets must never be encrypted with it.
+        production = not self.database_url.startswith("sqlite") or os.environ.get("REFLEX_ENV_MODE", "").lower() == "prod"
+        if self.secret_key == DEV_SECRET_KEY:
+            if production:
+                raise ValueError("RF_SECRET_KEY is the built-in development key; set a long random value for production.")
+            log.warning("RF_SECRET_KEY is the built-in development key: stored secrets are not protected.")
+        if not self.secret_key:
+            if not self.database_url.startswith("sqlite"):
+                raise ValueError("RF_SECRET_KEY must be set when the database is PostgreSQL (every app and worker process needs the same value).")
+            self.secret_key = _embedded_secret_key(self.database_url)
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +94,43 @@ class Settings(BaseSettings):
     def cidr_list(self) -> list[str]:
         """The allowed internal CIDRs as a list."""
         return [c.strip() for c in self.allowed_internal_cidrs.split(",") if c.strip()]
+
+
+def _embedded_secret_key(database_url: str) -> str:
+    """The embedded default's secret: generated once, kept beside the SQLite file (mode 0600)."""
+    path = database_url.split("///", 1)[-1]
+    if not path or path.startswith(":memory:"):
+        return secrets.token_urlsafe(48)  # a throwaway database gets a throwaway key
+    key_file = Path(path).resolve().parent / "secret_key"
+    try:
+        return key_file.read_text().strip() or _write_key(key_file)
+    except FileNotFoundError:
+        try:
+            return _write_key(key_file)
+        except FileExistsError:  # another process of this install won the race: use its key
+            return key_file.read_text().strip()
+
+
+def _write_key(key_file: Path) -> str:
+    key = secrets.token_urlsafe(48)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, key.encode())
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    log.info("generated a secret key in %s", key_file)
+    return key
+
+
+def _origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL (an origin as browsers send it), or "" when it has none."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 @lru_cache

@@ -8,6 +8,7 @@ import pkgutil
 from fastapi import APIRouter, FastAPI
 
 from resolutionflow_app.api import routers as routers_pkg
+from resolutionflow_app.api.body_limit import BodyLimitMiddleware
 from resolutionflow_app.api.errors import install_error_handlers
 from resolutionflow_app.api.json_not_found import JsonNotFoundMiddleware
 from resolutionflow_app.api.middleware import SecurityHeadersMiddleware
@@ -39,6 +40,7 @@ def create_api() -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(JsonNotFoundMiddleware, prefix=API_PREFIX)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: NUL-guard refusals get the share headers too
+    app.add_middleware(SecurityHeadersMiddleware)  # NUL-guard refusals get the share headers too
+    app.add_middleware(BodyLimitMiddleware)  # outermost: oversized bodies never reach parsing or auth
     app.include_router(build_api_router())
     return app

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.integrations.http_guard import OutboundHTTPError
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if detail in ("Not Found",):
             detail = "Not found."
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(OutboundHTTPError)
+    async def _outbound_error(_request: Request, exc: OutboundHTTPError) -> JSONResponse:
+        # A refused or unreachable outbound URL (SSRF guard, DNS failure) is the caller's to fix: never a 500.
+        return JSONResponse({"detail": str(exc) or "The address could not be reached."}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -103,6 +103,30 @@ def classification_problems(steps: list[Mapping[str, Any]], model_levels: Mappin
     return problems
 
 
+FIELD_ID_MAX = 100
+
+
+def form_field_id_problem(fid: str) -> str | None:
+    """Why `fid` cannot be a form field id, or None.
+
+    Any human label works ("Namn på brukare", "Personnummer"): it is used trimmed; only what would
+    make `{{flow_input.<id>}}` ambiguous is refused: `.` (path separator), braces, and surrounding
+    spaces. A field named like a reserved top-level name (`flow_input`, `step_2`) is still fine but
+    is only reachable as `{{flow_input.<id>}}`.
+    """
+    if fid != fid.strip():
+        return "the id must not start or end with spaces."
+    if len(fid) > FIELD_ID_MAX:
+        return f"the id must be at most {FIELD_ID_MAX} characters."
+    if "." in fid:
+        return "the id must not contain '.', which separates the parts of a {{variable}}."
+    if "{" in fid or "}" in fid:
+        return "the id must not contain '{' or '}'."
+    if any(ord(ch) < 0x20 for ch in fid):
+        return "the id must not contain control characters."
+    return None
+
+
 def form_schema_problems(form_schema: Any) -> list[str]:
     """Problems with a form schema: a list of `{id, label, type, required?, options?}` fields."""
     if form_schema is None:
@@ -117,8 +141,10 @@ def form_schema_problems(form_schema: Any) -> list[str]:
             problems.append(f"{where}: must be an object.")
             continue
         fid = field.get("id")
-        if not isinstance(fid, str) or not fid.strip() or not fid.replace("_", "a").isalnum():
-            problems.append(f"{where}: id must be letters, digits or underscores.")
+        if not isinstance(fid, str) or not fid.strip():
+            problems.append(f"{where}: id must be a non-empty name.")
+        elif (problem := form_field_id_problem(fid)) is not None:
+            problems.append(f"{where}: {problem}")
         elif fid in seen:
             problems.append(f"{where}: id {fid!r} is used twice.")
         else:

@@ -7,7 +7,17 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-VARIABLE_RE = re.compile(r"\{\{(\w+(?:\.\w+)*)\}\}")
+# `{{path.to.value}}`: segments split on "."; a segment may hold spaces and any letters, so form
+# fields named like people name them resolve: `{{flow_input.Namn på brukare}}`, or `{{Namn på brukare}}`.
+VARIABLE_RE = re.compile(r"\{\{\s*([^{}.\s][^{}]*?)\s*\}\}")
+# Top-level names that are never form-field aliases (they keep priority over a field of that name).
+RESERVED_NAMES = frozenset({"flow_input", "flow", "text", "run", "session", "automation"})
+_STEP_NAME = re.compile(r"step_\d+$")
+
+
+def is_reserved_name(name: str) -> bool:
+    """True for names a form field cannot be addressed by at the top level (`flow_input`, `step_3`, ...)."""
+    return name in RESERVED_NAMES or bool(_STEP_NAME.match(name))
 
 
 def json_escape(text: str) -> str:
@@ -71,8 +81,11 @@ def interpolate(text: str, context: Mapping[str, Any], json_safe: bool = False) 
     """
 
     def replacer(match: re.Match[str]) -> str:
+        keys = [k.strip() for k in match.group(1).split(".")]
         value: Any = context
-        for key in match.group(1).split("."):
+        if keys[0] not in context and not is_reserved_name(keys[0]) and keys[0] in (context.get("flow_input") or {}):
+            value = context["flow_input"]  # top-level alias of a form field: {{Personnummer}}
+        for key in keys:
             if isinstance(value, Mapping) and key in value:
                 value = value[key]
             else:
@@ -92,7 +105,7 @@ def interpolate(text: str, context: Mapping[str, Any], json_safe: bool = False) 
 
 def variables_in(text: str) -> list[str]:
     """The variable paths a template uses, in order of appearance."""
-    return [m.group(1) for m in VARIABLE_RE.finditer(text or "")]
+    return [".".join(k.strip() for k in m.group(1).split(".")) for m in VARIABLE_RE.finditer(text or "")]
 
 
 def strip_code_fences(text: str) -> str:

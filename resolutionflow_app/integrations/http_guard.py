@@ -262,6 +262,52 @@ def check_url(url: str, *, allowed_cidrs: Iterable[str] | str | None = None, res
     return PinnedTarget(scheme=scheme, host=host, port=port, ip=ip, url=url)
 
 
+def check_url_syntax(url: str, *, allowed_cidrs: Iterable[str] | str | None = None) -> str:
+    """The save-time check of an outbound URL: scheme, syntax, credentials and literal addresses, no DNS.
+
+    Saving a configuration must not depend on DNS at that moment (a host that resolves later, or
+    a machine without outbound DNS); `check_url` resolves and pins at call time.
+
+    Args:
+        url: the absolute http(s) URL to store.
+        allowed_cidrs: private networks that may be reached; None means `RF_ALLOWED_INTERNAL_CIDRS`.
+
+    Returns:
+        The URL, stripped.
+
+    Raises:
+        BlockedURLError: malformed, ambiguous, with credentials, or a literal non-public address.
+    """
+    url = (url or "").strip()
+    _scheme, host, _port, is_ip = _split_url(url)
+    allowed = parse_cidrs(allowed_cidrs)
+    if is_ip:
+        _check_ip(host, ipaddress.ip_address(host), allowed)
+    elif host.rstrip(".") in LOCALHOST_NAMES or host.rstrip(".").endswith(".localhost"):
+        for answer in _LOOPBACK_ANSWER:
+            _check_ip(host, ipaddress.ip_address(answer), allowed)
+    return url
+
+
+def check_templated_url_syntax(url: str, *, allowed_cidrs: Iterable[str] | str | None = None) -> str:
+    """`check_url_syntax` for a URL that may hold `{{variables}}`: the fixed scheme and host are
+    checked now; a host that comes from a variable is checked (with DNS) when the step runs."""
+    url = (url or "").strip()
+    if "{{" not in url:
+        return check_url_syntax(url, allowed_cidrs=allowed_cidrs)
+    fixed = url.split("{{", 1)[0]
+    scheme, sep, rest = fixed.partition("://")
+    if not sep:
+        if fixed.strip():
+            raise BlockedURLError("Only http:// and https:// URLs are allowed.")
+        return url  # the whole URL comes from a variable
+    if scheme.lower() not in ("http", "https"):
+        raise BlockedURLError("Only http:// and https:// URLs are allowed.")
+    if "/" in rest:  # the host part ended before the first variable
+        check_url_syntax(f"{scheme}://{rest.split('/', 1)[0]}/", allowed_cidrs=allowed_cidrs)
+    return url
+
+
 def validate_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
     """Return the headers as str -> str, rejecting forbidden names and CR/LF/NUL (header injection).
 

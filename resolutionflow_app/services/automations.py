@@ -27,11 +27,20 @@ from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import automation_rules
 from resolutionflow_app.domain.automation_graph import build_graph
 from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
-from resolutionflow_app.domain.execution_hash import definition_checksum, definition_hashes
+from resolutionflow_app.domain.execution_hash import (
+    definition_checksum,
+    definition_hashes,
+)
 from resolutionflow_app.domain.roles import can_author
-from resolutionflow_app.integrations.http_guard import InvalidHeaderError, validate_headers
+from resolutionflow_app.integrations.http_guard import (
+    BlockedURLError,
+    InvalidHeaderError,
+    check_templated_url_syntax,
+    validate_headers,
+)
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
+from resolutionflow_app.settings import get_settings
 
 STEP_KEYS = ("step_order", "user_description", "input_source", "input_type", "output_mode", "output_type", "input_config", "output_config", "output_classification_override", "mcp_policy")
 
@@ -178,9 +187,15 @@ def _uuid(value: Any, what: str, label: str) -> uuid.UUID:
 
 
 def _check_url(value: Any, label: str, key: str) -> None:
-    url = str(value or "").strip()
-    if not url.lower().startswith(("http://", "https://", "{{")):
-        raise InvalidInput(f"{label}: {key}.url must be an http:// or https:// URL.")
+    # The save-time half of the SSRF guard (syntax, credentials, literal private addresses; no
+    # DNS); the run-time guard resolves, pins and checks again when the step calls it.
+    what = "the HTTP input URL" if key == "input_config" else "the webhook URL"
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{label}: {what} is empty.")
+    try:
+        check_templated_url_syntax(value, allowed_cidrs=get_settings().cidr_list() or None)
+    except BlockedURLError as exc:
+        raise InvalidInput(f"{label}: {what} is not allowed. {exc}") from None
 
 
 def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -309,6 +324,9 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
 def _save(session: Session, actor: User, automation: Automation, data: dict[str, Any], *, partial: bool) -> None:
     _check_meta(data, partial=partial)
     form_schema = data.get("form_schema") if "form_schema" in data else (automation.metadata_json or {}).get("form_schema")
+    if isinstance(form_schema, list):
+        # Field ids are human labels: stored trimmed ("  Namn på brukare " is "Namn på brukare").
+        form_schema = [{**f, "id": f["id"].strip()} if isinstance(f, dict) and isinstance(f.get("id"), str) else f for f in form_schema]
     if "steps" in data or not partial:
         raw_steps = data.get("steps") or []
         if not isinstance(raw_steps, list):

@@ -53,7 +53,7 @@ def check_base_url(url: str) -> str:
     if not url:
         raise InvalidInput("base_url is required for an OpenAI-compatible model.")
     try:
-        http_guard.check_url(url, allowed_cidrs=get_settings().cidr_list() or None)
+        http_guard.check_url_syntax(url, allowed_cidrs=get_settings().cidr_list() or None)  # no DNS at save time
     except ValueError as exc:
         raise InvalidInput(f"base_url is not allowed: {exc}") from None
     return url

@@ -13,7 +13,7 @@ from resolutionflow_app.db.models import StoredFile, User
 from resolutionflow_app.domain.errors import InvalidInput, NotFound
 from resolutionflow_app.services.dto import DTO
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # the default of RF_MAX_UPLOAD_BYTES (the API refuses larger bodies with 413 first)
 
 
 class FileDTO(DTO):

@@ -73,7 +73,7 @@ def _check_url(url: str) -> str:
     if not url:
         raise InvalidInput("url is required.")
     try:
-        http_guard.check_url(url, allowed_cidrs=get_settings().cidr_list() or None)
+        http_guard.check_url_syntax(url, allowed_cidrs=get_settings().cidr_list() or None)  # no DNS at save time
     except ValueError as exc:
         raise InvalidInput(f"url is not allowed: {exc}") from None
     return url

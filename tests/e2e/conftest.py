@@ -50,6 +50,8 @@ def app_url() -> Iterator[str]:
     subprocess.run([str(bin_dir / "resolutionflow"), "migrate"], env=env, check=True, cwd=ROOT)
     subprocess.run([str(bin_dir / "resolutionflow"), "demo-data"], env=env, check=True, cwd=ROOT)
     port = _free_port()
+    # The app only accepts its own origin (CORS and the websocket): tell it where it is served.
+    env["RF_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "e2e-server.log", "w")
     proc = subprocess.Popen(

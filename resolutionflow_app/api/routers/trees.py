@@ -54,7 +54,16 @@ def list_trees(*,
     """Visible flows, filtered and paginated."""
     items, total = trees_service.list_trees(session=session, actor=user, q=q, tree_type=tree_type, status=status, author_id=author_id,
                                             include_inactive=include_inactive, limit=paging.limit, offset=paging.offset)
-    return page(items, total)
+    return page(_summaries(items), total)
+
+
+def _summaries(items: list) -> list[dict]:
+    # List answers carry summaries (API.md): a flow's structure is fetched one flow at a time.
+    return [{**i.model_dump(mode="json", exclude={"tree_structure", "validation"}), "node_count": _node_count(i.tree_structure)} for i in items]
+
+
+def _node_count(structure: dict) -> int:
+    return len((structure or {}).get("nodes") or (structure or {}).get("steps") or [])
 
 
 @router.post("/trees/import", status_code=201)
@@ -93,7 +102,7 @@ def fork_tree(*, tree_id: str, body: Optional[ForkBody] = None, user: CurrentUse
 def list_forks(*, tree_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The flow's visible forks."""
     items, total = trees_service.list_forks(session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset)
-    return page(items, total)
+    return page(_summaries(items), total)
 
 
 @router.get("/trees/{tree_id}/versions")
