@@ -31,7 +31,6 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
 # prefixes that file may still import (and whether it may still look the user up itself). Remove an
 # entry when its branch merges; `test_allow_list_has_no_stale_entries` fails once one is not needed.
 PENDING_ENTRY_CONVERSION: dict[str, tuple[str, ...]] = {
-    "pages/automations.py": (f"{APP}.db",),
     "pages/flow_editor.py": (f"{APP}.db",),
     "pages/flows.py": (f"{APP}.db",),
     "pages/library.py": (f"{APP}.db",),

@@ -65,6 +65,19 @@ def sidebar() -> rx.Component:
         border_right=f"1px solid {rx.color('gray', 5)}",
         background=rx.color("gray", 2),
         class_name="no-print",
+        # Phones get the navigation from the top bar's menu, and the page gets the whole width.
+        display=rx.breakpoints(initial="none", md="block"),
+    )
+
+
+def mobile_nav() -> rx.Component:
+    """The navigation as a menu in the top bar, on screens too narrow for the sidebar."""
+    return rx.box(
+        rx.menu.root(
+            rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost", aria_label="Open navigation", data_testid="mobile-nav")),
+            rx.menu.content(*[rx.menu.item(rx.hstack(rx.icon(icon, size=14), rx.text(label), spacing="2", align="center"), on_click=rx.redirect(href)) for label, href, icon in NAV_ITEMS]),
+        ),
+        display=rx.breakpoints(initial="block", md="none"),
     )
 
 
@@ -98,9 +111,10 @@ def page_header(title: str | rx.Var, *actions: rx.Component, subtitle: str | rx.
             spacing="1",
         ),
         rx.spacer(),
-        rx.hstack(*actions, spacing="2", align="center", flex_shrink="0", wrap="wrap", justify="end"),
+        rx.hstack(*actions, spacing="2", align="center", wrap="wrap", justify="end"),
         width="100%",
         align="center",
+        wrap="wrap",
         padding_bottom="1rem",
     )
 
@@ -113,6 +127,7 @@ def app_layout(*children: rx.Component, max_width: str = "1200px") -> rx.Compone
             sidebar(),
             rx.vstack(
                 rx.hstack(
+                    mobile_nav(),
                     rx.spacer(),
                     rx.color_mode.button(variant="ghost", data_testid="color-mode"),
                     user_menu(),
@@ -121,7 +136,7 @@ def app_layout(*children: rx.Component, max_width: str = "1200px") -> rx.Compone
                     border_bottom=f"1px solid {rx.color('gray', 4)}",
                     class_name="no-print",
                 ),
-                rx.box(*children, padding="1.5rem", width="100%", max_width=max_width),
+                rx.box(*children, padding=rx.breakpoints(initial="1rem", md="1.5rem"), width="100%", max_width=max_width),
                 width="100%",
                 min_width="0",
                 spacing="0",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import reflex as rx
 
 from resolutionflow_app import routes
-from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, page_header
 from resolutionflow_app.components.tables import data_table

@@ -1,10 +1,10 @@
-"""Automations page (minimal): list automations, start a run from a JSON form, watch run status and step results."""
+"""Automations list: search, new, duplicate, delete, import and export JSON; each row opens the builder."""
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
+from typing import ClassVar
 import json
-import uuid
 
 import reflex as rx
 
@@ -12,315 +12,187 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
+from resolutionflow_app.components.library_widgets import pager
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
-from resolutionflow_app.services import automation_runs as runs_service
+from resolutionflow_app.services import automation_builder as builder_service
 from resolutionflow_app.services import automations as automations_service
-from resolutionflow_app.services import files as files_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.paging import PagedListMixin
 
-TERMINAL = ("completed", "failed", "cancelled")
-
-
-def _run_row(run) -> dict[str, str]:
-    return {"id": str(run.id), "status": run.status, "created_at": run.created_at.isoformat() if run.created_at else "", "error": run.error_message or ""}
+MAX_IMPORT_CHARS = 2_000_000
 
 
-def _step_row(step) -> dict[str, str]:
-    out = step.output_payload_json or {}
-    return {
-        "step_order": str(step.step_order), "status": step.status, "error": step.error_message or "",
-        "output": (out.get("text") or "")[:2000], "tokens": f"{step.num_tokens_input or 0} in / {step.num_tokens_output or 0} out",
-        "files": ",".join(out.get("generated_file_ids") or []),
-    }
+@dataclasses.dataclass
+class AutomationRow:
+    """One row of the list."""
+
+    id: str = ""
+    name: str = ""
+    status: str = "draft"
+    steps: int = 0
+    last_run_status: str = ""
+    last_run_at: str = ""
+    created_by: str = ""
 
 
-class AutomationsState(AuthState):
-    """The automation list, the selected automation's run form, and the watched run."""
+class AutomationsState(PagedListMixin, AuthState):
+    """The account's automations, paged and searchable."""
 
-    automations: list[dict[str, str]] = []
-    selected_id: str = ""
-    selected_name: str = ""
-    form_fields: str = ""
-    run_text: str = ""
-    run_form_json: str = "{}"
-    form_error: str = ""
-    runs: list[dict[str, str]] = []
-    run_id: str = ""
-    run_status: str = ""
-    run_error: str = ""
-    run_output: str = ""
-    steps: list[dict[str, str]] = []
-    loading: bool = False
-    watching: bool = False
+    FILTERS: ClassVar[frozenset[str]] = frozenset({"q"})
+    q: str = ""
+    rows: list[AutomationRow] = []
+    total: int = 0
+    loaded: bool = False
+    busy: bool = False
+    import_text: str = ""
+    import_error: str = ""
+    import_open: bool = False
 
     @rx.event
-    def load(self):
-        """Load the account's automations (and the selected one's runs)."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            items, _ = automations_service.list_automations(session=session, actor=actor, limit=100)
-        self.automations = [{"id": str(a.id), "name": a.name, "description": a.description or "", "status": "published" if a.published else "draft", "steps": str(a.steps_count)} for a in items]
-        if self.selected_id:
-            return AutomationsState.refresh_runs
+    def fetch(self):
+        """Load the current page."""
+        out = self.try_call(builder_service.list_rows, q=self.q or None, limit=self.PAGE_SIZE, offset=self.offset)
+        if out.error:
+            return rx.toast.error(out.error)
+        items, self.total = out.value
+        self.rows = [AutomationRow(id=r.id, name=r.name, status="published" if r.published else "draft", steps=r.steps_count, last_run_status=r.last_run_status,
+                                   last_run_at=r.last_run_at.isoformat() if r.last_run_at else "", created_by=r.created_by) for r in items]
+        self.loaded = True
+        return None
 
     @rx.event
-    def select(self, automation_id: str):
-        """Pick the automation to run."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            auto = automations_service.get_automation(session=session, actor=actor, automation_id=automation_id)
-        self.selected_id, self.selected_name = str(auto.id), auto.name
-        self.form_fields = ", ".join(f"{f.get('id')} ({f.get('type')}{', required' if f.get('required') else ''})" for f in auto.form_schema)
-        self.run_form_json = json.dumps({f.get("id"): "" for f in auto.form_schema if f.get("type") in ("text", "number", "select")}, indent=2) if auto.form_schema else "{}"
-        self.form_error, self.run_id, self.steps = "", "", []
-        return AutomationsState.refresh_runs
+    def create(self):
+        """A new draft, opened in the builder."""
+        self.busy = True
+        out = self.try_call(builder_service.new_automation)
+        self.busy = False
+        if out.error:
+            return rx.toast.error(out.error)
+        return rx.redirect(routes.automation_url(str(out.value.id)))
 
     @rx.event
-    def set_run_text(self, value: str):
-        """Free-text input of the run."""
-        self.run_text = value
+    def duplicate(self, automation_id: str):
+        """A draft copy of a row."""
+        out = self.try_call(builder_service.duplicate_automation, automation_id=automation_id)
+        if out.error:
+            return rx.toast.error(out.error)
+        yield rx.toast.success(f"Created “{out.value.name}”.")
+        yield AutomationsState.fetch
 
     @rx.event
-    def set_run_form_json(self, value: str):
-        """Form values as JSON."""
-        self.run_form_json = value
+    def delete(self, automation_id: str):
+        """Delete a row (after the confirmation dialog), its runs and their files."""
+        out = self.try_call(automations_service.delete_automation, automation_id=automation_id)
+        if out.error:
+            return rx.toast.error(out.error)
+        yield rx.toast.success("Automation deleted.")
+        yield AutomationsState.fetch
 
     @rx.event
-    def refresh_runs(self):
-        """Recent runs of the selected automation."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            items, _ = runs_service.list_runs(session=session, actor=actor, automation_id=self.selected_id, limit=10)
-        self.runs = [_run_row(r) for r in items]
-
-    def _show(self, run) -> None:
-        self.run_id, self.run_status, self.run_error = str(run.id), run.status, run.error_message or ""
-        self.run_output = ((run.output_payload_json or {}).get("text") or "")[:4000]
-        self.steps = [_step_row(s) for s in run.step_results]
+    def export(self, automation_id: str):
+        """Download the definition as JSON (no secrets; re-importable)."""
+        out = self.try_call(automations_service.export_automation, automation_id=automation_id)
+        if out.error:
+            return rx.toast.error(out.error)
+        name = "".join(ch if ch.isalnum() else "-" for ch in out.value["automation"]["name"])[:60].strip("-") or "automation"
+        return rx.download(data=json.dumps(out.value, indent=2, ensure_ascii=False), filename=f"{name}.automation.json")
 
     @rx.event
-    def start_run(self):
-        """Queue a run with the text and JSON form values."""
+    def set_import_open(self, value: bool):
+        """Open or close the import dialog."""
+        self.import_open, self.import_error = bool(value), ""
+
+    @rx.event
+    def set_import_text(self, value: str):
+        """The pasted export."""
+        self.import_text = value[:MAX_IMPORT_CHARS]
+
+    @rx.event
+    def run_import(self):
+        """Create a draft from the pasted export JSON."""
         try:
-            form_data = json.loads(self.run_form_json or "{}")
+            document = json.loads(self.import_text or "")
         except json.JSONDecodeError as exc:
-            self.form_error = f"The form values are not valid JSON: {exc.msg}."
-            return
-        if not isinstance(form_data, dict):
-            self.form_error = "The form values must be a JSON object."
-            return
-        try:
-            with session_scope() as session:
-                run = runs_service.start_run(session=session, actor=self.actor(session), automation_id=self.selected_id, text=self.run_text, form_data=form_data)
-        except ServiceError as exc:
-            self.form_error = exc.message
-            return
-        self.form_error = ""
-        self._show(run)
-        yield rx.toast.success("Run queued.")
-        yield AutomationsState.refresh_runs
-        yield AutomationsState.watch
-
-    @rx.event
-    def open_run(self, run_id: str):
-        """Show one run and keep it fresh while it is unfinished."""
-        with session_scope() as session:
-            self._show(runs_service.get_run(session=session, actor=self.actor(session), run_id=run_id))
-        if self.run_status not in TERMINAL:
-            return AutomationsState.watch
-
-    @rx.event
-    def download_file(self, file_id: str):
-        """Send a generated file (PDF/DOCX) of the watched run to the browser."""
-        try:
-            with session_scope() as session:
-                row = files_service.get_file(session=session, actor=self.actor(session), file_id=uuid.UUID(file_id))
-                data, name = row.data, row.name
-        except (ServiceError, ValueError):
-            return rx.toast.error("That file is no longer available.")
-        return rx.download(data=data, filename=name)
-
-    @rx.event
-    def cancel_run(self):
-        """Cancel the shown run."""
-        try:
-            with session_scope() as session:
-                self._show(runs_service.cancel_run(session=session, actor=self.actor(session), run_id=self.run_id))
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
-        return rx.toast.info("Cancelling the run.")
-
-    @rx.event(background=True)
-    async def watch(self):
-        """Poll the shown run once a second until it ends (the status refreshes by itself)."""
-        async with self:
-            if self.watching:
-                return
-            self.watching = True
-        try:
-            for _ in range(1800):
-                await asyncio.sleep(1)
-                async with self:
-                    token, run_id = self.token, self.run_id
-                if not run_id:
-                    return
-                run = await asyncio.to_thread(_fetch_run, token, run_id)
-                if run is None:
-                    return
-                async with self:
-                    if self.run_id != run_id:
-                        return
-                    self._show(run)
-                if run.status in TERMINAL:
-                    async with self:
-                        self.runs = [dict(r, status=run.status) if r["id"] == run_id else r for r in self.runs]
-                    return
-        finally:
-            async with self:
-                self.watching = False
-
-
-def _fetch_run(token: str, run_id: str):
-    from resolutionflow_app.services import auth as auth_service  # noqa: PLC0415
-
-    with session_scope() as session:
-        actor = auth_service.user_for_token(session=session, token=token)
-        if actor is None:
+            self.import_error = f"This is not valid JSON ({exc.msg}, line {exc.lineno})."
             return None
-        try:
-            return runs_service.get_run(session=session, actor=actor, run_id=run_id)
-        except ServiceError:
+        out = self.try_call(builder_service.import_automation, document=document)
+        if out.error:
+            self.import_error = out.error
             return None
+        self.import_open, self.import_text, self.import_error = False, "", ""
+        return rx.redirect(routes.automation_url(str(out.value.id)))
 
 
-def _automation_row(item: dict) -> rx.Component:
+S = AutomationsState
+
+
+def _row(item: AutomationRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(item["name"], on_click=AutomationsState.select(item["id"]), cursor="pointer", data_testid="automation-name")),
-        rx.table.cell(kind_badge(item["status"])),
-        rx.table.cell(item["steps"]),
-        rx.table.cell(rx.button(rx.icon("play", size=14), "Run", size="1", variant="soft", on_click=AutomationsState.select(item["id"]), data_testid="select-automation")),
-        bg=rx.cond(AutomationsState.selected_id == item["id"], rx.color("accent", 3), "transparent"),
-    )
-
-
-def _run_item(item: dict) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.link(rx.moment(item["created_at"], from_now=True), on_click=AutomationsState.open_run(item["id"]), cursor="pointer")),
-        rx.table.cell(kind_badge(item["status"])),
-        rx.table.cell(rx.text(item["error"], size="1", color_scheme="red", trim="both")),
-    )
-
-
-def _step_card(step: dict) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(rx.text("Step " + step["step_order"], weight="bold"), kind_badge(step["status"]), rx.spacer(), rx.text(step["tokens"], size="1", color_scheme="gray"), width="100%", align="center"),
-            rx.cond(step["error"] != "", rx.callout(step["error"], icon="triangle-alert", color_scheme="red", size="1"), rx.fragment()),
-            rx.cond(step["output"] != "", rx.code_block(step["output"], language="markdown", wrap_long_lines=True, width="100%"), rx.fragment()),
-            rx.cond(
-                step["files"] != "",
-                rx.hstack(
-                    rx.text("Generated files:", size="1", color_scheme="gray"),
-                    rx.foreach(
-                        step["files"].to(str).split(","),
-                        lambda fid: rx.button(rx.icon("download", size=14), "Download", size="1", variant="soft", on_click=AutomationsState.download_file(fid), data_testid="download-file"),
-                    ),
-                    spacing="2",
-                    align="center",
-                    wrap="wrap",
+        rx.table.cell(rx.link(item.name, href=routes.AUTOMATIONS + "/" + item.id, weight="medium", data_testid="automation-name",
+                              style={"overflow_wrap": "anywhere", "display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical", "overflow": "hidden"}),
+                      title=item.name, max_width="360px"),
+        rx.table.cell(kind_badge(item.status)),
+        rx.table.cell(item.steps),
+        rx.table.cell(rx.cond(item.last_run_status != "", rx.hstack(kind_badge(item.last_run_status), rx.moment(item.last_run_at, from_now=True, font_size="12px"), spacing="2", align="center"),
+                              rx.text("never run", size="1", color_scheme="gray"))),
+        rx.table.cell(rx.text(item.created_by, size="2", trim="both")),
+        rx.table.cell(rx.hstack(
+            rx.link(rx.button(rx.icon("play", size=14), "Run", size="1", variant="soft"), href=routes.AUTOMATIONS + "/" + item.id + "/run", data_testid="run-automation"),
+            rx.cond(S.can_author, rx.menu.root(
+                rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=14), size="1", variant="ghost", aria_label="More actions", data_testid="automation-actions")),
+                rx.menu.content(
+                    rx.menu.item(rx.icon("copy", size=14), "Duplicate", on_select=S.duplicate(item.id), data_testid="duplicate-automation"),
+                    rx.menu.item(rx.icon("download", size=14), "Export JSON", on_select=S.export(item.id), data_testid="export-automation"),
                 ),
-                rx.fragment(),
-            ),
-            spacing="2",
-            width="100%",
-        ),
-        width="100%",
-        data_testid="step-result",
-    )
-
-
-def _run_panel() -> rx.Component:
-    return rx.cond(
-        AutomationsState.run_id != "",
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Run", size="4"), kind_badge(AutomationsState.run_status),
-                rx.cond(AutomationsState.watching, rx.spinner(size="2"), rx.fragment()),
-                rx.spacer(),
-                rx.cond(
-                    (AutomationsState.run_status == "queued") | (AutomationsState.run_status == "running"),
-                    rx.alert_dialog.root(
-                        rx.alert_dialog.trigger(rx.button(rx.icon("square", size=14), "Cancel run", color_scheme="red", variant="soft", size="1", data_testid="cancel-run")),
-                        rx.alert_dialog.content(
-                            rx.alert_dialog.title("Cancel this run?"),
-                            rx.alert_dialog.description("The run stops at the current step; finished steps are kept."),
-                            rx.hstack(rx.alert_dialog.cancel(rx.button("Keep running", variant="soft", color_scheme="gray")), rx.alert_dialog.action(rx.button("Cancel run", color_scheme="red", on_click=AutomationsState.cancel_run)), justify="end", spacing="2", padding_top="1rem"),
-                        ),
-                    ),
-                    rx.fragment(),
+            ), rx.fragment()),
+            rx.cond(S.can_author, rx.alert_dialog.root(
+                rx.alert_dialog.trigger(rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete automation", data_testid="delete-automation")),
+                rx.alert_dialog.content(
+                    rx.alert_dialog.title("Delete “" + item.name + "”?"),
+                    rx.alert_dialog.description("The automation, all its runs and the files they generated are deleted. This cannot be undone."),
+                    rx.hstack(rx.alert_dialog.cancel(rx.button("Keep", variant="soft", color_scheme="gray")),
+                              rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=S.delete(item.id), data_testid="confirm-delete")), justify="end", spacing="2", padding_top="1rem"),
                 ),
-                width="100%", align="center", data_testid="run-status",
-            ),
-            rx.cond(AutomationsState.run_error != "", rx.callout(AutomationsState.run_error, icon="triangle-alert", color_scheme="red", size="1", width="100%"), rx.fragment()),
-            rx.foreach(AutomationsState.steps, _step_card),
-            spacing="3",
-            width="100%",
-        ),
-        rx.fragment(),
+            ), rx.fragment()),
+            spacing="1", align="center",
+        )),
     )
 
 
-def _run_form() -> rx.Component:
-    return rx.cond(
-        AutomationsState.selected_id != "",
-        rx.card(
+def _import_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("upload", size=14), "Import", variant="soft", data_testid="import-automation")),
+        rx.dialog.content(
+            rx.dialog.title("Import an automation"),
+            rx.dialog.description("Paste an exported automation (JSON). It becomes a new draft in your account; header secrets are not part of exports."),
             rx.vstack(
-                rx.heading("Run “" + AutomationsState.selected_name + "”", size="4"),
-                rx.cond(AutomationsState.form_fields != "", rx.text("Form fields: " + AutomationsState.form_fields, size="1", color_scheme="gray"), rx.fragment()),
-                field("Text input", rx.text_area(value=AutomationsState.run_text, on_change=AutomationsState.set_run_text, placeholder="Free text the first step receives", width="100%", data_testid="run-text")),
-                field("Form values (JSON)", rx.text_area(value=AutomationsState.run_form_json, on_change=AutomationsState.set_run_form_json, rows="5", font_family="monospace", width="100%", data_testid="run-form-json")),
-                error_callout(AutomationsState.form_error),
-                rx.hstack(rx.button(rx.icon("play", size=16), "Start run", on_click=AutomationsState.start_run, data_testid="start-run"), justify="end", width="100%"),
-                rx.cond(
-                    AutomationsState.runs.length() > 0,
-                    rx.vstack(
-                        rx.text("Recent runs", weight="medium", size="2"),
-                        rx.table.root(rx.table.body(rx.foreach(AutomationsState.runs, _run_item)), width="100%", size="1", data_testid="recent-runs"),
-                        width="100%",
-                        spacing="1",
-                    ),
-                    rx.fragment(),
-                ),
-                spacing="3",
-                width="100%",
+                field("Export JSON", rx.text_area(value=S.import_text, on_change=S.set_import_text, rows="10", width="100%", font_family="monospace", data_testid="import-json")),
+                error_callout(S.import_error),
+                rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")), rx.button("Import", on_click=S.run_import, data_testid="confirm-import"), justify="end", spacing="2", width="100%"),
+                spacing="3", width="100%", padding_top="0.5rem",
             ),
-            width="100%",
         ),
-        rx.callout("Pick an automation to run it.", icon="info", size="1", width="100%"),
+        open=S.import_open, on_open_change=S.set_import_open,
     )
 
 
-@rx.page(route=routes.AUTOMATIONS, title="Automations · ResolutionFlow", on_load=[AuthState.check_login, AutomationsState.load])
+@rx.page(route=routes.AUTOMATIONS, title="Automations · ResolutionFlow", on_load=[AuthState.check_login, AutomationsState.fetch])
 def automations_page() -> rx.Component:
-    """Automations: list, run form, run status."""
+    """Automations: the list and its actions."""
+    actions = rx.cond(S.can_author, rx.hstack(_import_dialog(), rx.button(rx.icon("plus", size=16), "New automation", on_click=S.create, loading=S.busy, data_testid="new-automation"), spacing="2"), rx.fragment())
     return app_layout(
-        page_header("Automations", subtitle="AI pipelines that run in the background. Start a run and watch each step."),
+        page_header("Automations", actions, subtitle="AI pipelines that run in the background: build the steps, then run them from a form and watch each step."),
+        rx.input(rx.input.slot(rx.icon("search", size=16)), value=S.q, on_change=lambda v: S.set_filter("q", v), debounce_timeout=300, placeholder="Search automations",
+                 width="100%", max_width="420px", aria_label="Search automations", data_testid="automation-search"),
         rx.cond(
-            AutomationsState.automations.length() > 0,
-            rx.grid(
-                rx.vstack(
-                    data_table(("Automation", "Status", "Steps", ""), AutomationsState.automations, _automation_row, "automation-list"),
-                    width="100%",
-                ),
-                rx.vstack(_run_form(), _run_panel(), width="100%", spacing="4"),
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="4",
-                width="100%",
+            S.rows.length() > 0,
+            rx.vstack(
+                rx.box(data_table(("Automation", "Status", "Steps", "Last run", "Created by", ""), S.rows, _row, "automation-list"), width="100%", overflow_x="auto"),
+                pager(S.offset, AutomationsState.PAGE_SIZE, S.total, S.page_by(-1), S.page_by(1)),
+                width="100%", spacing="3",
             ),
-            empty_state("bot", "No automations yet", "Automations are built through the API for now (POST /api/v1/automations); the demo data includes one that uses the offline model."),
+            rx.cond(S.loaded & (S.q != ""), empty_state("search-x", "No automation matches", "Try another word, or clear the search."),
+                    rx.cond(S.loaded, empty_state("bot", "No automations yet", "Create one with New automation (authors and owners), or import an exported one. The first step runs on one of your account's models."),
+                            rx.spinner())),
         ),
     )

@@ -231,7 +231,7 @@ def _new_flow_dialog() -> rx.Component:
             rx.form(
                 rx.vstack(
                     error_callout(FlowsState.new_error),
-                    field("Name", rx.input(name="name", required=True, max_length=200, width="100%", placeholder="e.g. Printer offline", data_testid="new-flow-name", auto_focus=True)),
+                    field("Name", rx.input(name="name", required=True, max_length=200, width="100%", placeholder="e.g. Printer offline", data_testid="new-flow-name", auto_focus=True), hint="Up to 200 characters."),
                     field("Type", rx.select.root(
                         rx.select.trigger(width="100%", data_testid="new-flow-type"),
                         rx.select.content(*[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()]),

@@ -394,7 +394,7 @@ def _editor() -> rx.Component:
             rx.form(
                 rx.vstack(
                     error_callout(LibraryState.editor_error),
-                    field("Title", rx.input(name="title", default_value=e["title"], required=True, max_length=255, width="100%", data_testid="editor-title")),
+                    field("Title", rx.input(name="title", default_value=e["title"], required=True, max_length=255, width="100%", data_testid="editor-title"), hint="Up to 255 characters."),
                     rx.hstack(
                         field("Type", rx.select(["action", "solution"], name="step_type", default_value=e["step_type"])),
                         field("Visibility", rx.select(["private", "team", "public"], name="visibility", default_value=e["visibility"], data_testid="editor-visibility")),

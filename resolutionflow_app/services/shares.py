@@ -435,18 +435,12 @@ def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: s
     share = _find_by_token(session, token)
     if share is None or not share.is_active:
         raise NotFound(NOT_FOUND)
-    row = session.get(SupportSession, share.session_id)
-    if row is None:
-        raise NotFound(NOT_FOUND)
-    if share.visibility == "public":
-        account = session.get(Account, row.account_id)
-        if account is None or not account.allow_public_shares:
-            # The owner switched public sharing off: public links stop at once, answering like a
-            # revoked one, and work again if the policy is switched back on before they expire.
-            raise NotFound(NOT_FOUND)
     now = utcnow()
     if share.expires_at is not None and share.expires_at <= now:
         raise Gone(EXPIRED)
+    row = session.get(SupportSession, share.session_id)
+    if row is None:
+        raise NotFound(NOT_FOUND)
     if share.visibility == "account":
         if viewer is None:
             raise Unauthorized(LOGIN_REQUIRED)

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from resolutionflow_app.db.engine import make_engine, session_scope_for
 from resolutionflow_app.db.models import AutomationRun, AutomationStepResult, MCPServer, MCPServerTool, StoredFile
+from resolutionflow_app.domain.errors import InvalidInput
 from resolutionflow_app.domain.execution_hash import step_execution_hash
 from resolutionflow_app.integrations.llm import Completion
 from resolutionflow_app.services import automation_runs as runs_service
@@ -266,8 +267,9 @@ def test_http_inputs_fetch_text_and_post_json_safe_bodies(session, loopback) -> 
 def test_http_input_to_a_private_address_is_blocked(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "http_get", "input_config": {"url": "http://169.254.169.254/latest/meta-data"}}])
-    run = _start(session, team.author, auto, text="x")
+    # A literal private URL is refused when saved; one that arrives through a variable is stopped by the run-time guard.
+    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "http_get", "input_config": {"url": "{{flow_input.text}}"}}])
+    run = _start(session, team.author, auto, text="http://169.254.169.254/latest/meta-data")
     provider = ScriptedProvider()
     assert run_now(run.id, deps_for(provider)) == "failed"
     assert provider.calls == [] and _run(session, run.id).error_message.startswith("Step 1:")
@@ -342,8 +344,13 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
 def test_webhook_to_a_private_address_is_blocked(session, url) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": url}}])
-    run = _start(session, team.author, auto, text="x")
+    savepoint = session.begin_nested()
+    with pytest.raises(InvalidInput, match="webhook URL is not allowed"):  # refused where it is saved ...
+        make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": url}}])
+    savepoint.rollback()
+    # ... and, arriving through a variable, refused by the run-time guard.
+    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": "{{flow_input.hook}}"}}])
+    run = _start(session, team.author, auto, text="x", form_data={"hook": url})
     assert run_now(run.id, deps_for(ScriptedProvider())) == "failed"
     final = _run(session, run.id)
     assert "webhook delivery failed" in final.error_message

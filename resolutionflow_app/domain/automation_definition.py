@@ -1,0 +1,142 @@
+"""The typed automation definition the builder edits: form fields and steps, to and from the API's JSON."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from resolutionflow_app.domain.automation_variables import is_reserved_name
+
+
+class FormField(BaseModel):
+    """One field of the run form (`form_schema` item)."""
+
+    id: str
+    label: str = ""
+    type: str = "text"
+    required: bool = False
+    options: list[str] = Field(default_factory=list)
+
+    def to_api(self) -> dict[str, Any]:
+        """The `form_schema` item as the API stores it."""
+        out: dict[str, Any] = {"id": self.id, "label": self.label or self.id, "type": self.type, "required": self.required}
+        if self.type == "select":
+            out["options"] = self.options
+        return out
+
+
+class StepDefinition(BaseModel):
+    """One step of the pipeline, as the builder edits it."""
+
+    step_order: int
+    user_description: str = ""
+    assistant_id: str | None = None
+    prompt: str = ""
+    model_id: str | None = None
+    input_source: str = "flow_input"
+    input_type: str = "any"
+    output_mode: str = "pass_through"
+    output_type: str = "text"
+    input_config: dict[str, Any] | None = None
+    output_config: dict[str, Any] | None = None
+    output_classification_override: int | None = None
+    mcp_policy: str = "inherit"
+    mcp_tool_ids: list[str] = Field(default_factory=list)
+
+    def to_api(self) -> dict[str, Any]:
+        """The step as `PUT /automations/{id}` takes it; an existing hidden assistant is updated in place."""
+        out: dict[str, Any] = {
+            "step_order": self.step_order, "user_description": self.user_description or None,
+            "assistant": {"prompt": self.prompt, "model_id": self.model_id},
+            "input_source": self.input_source, "input_type": self.input_type, "output_mode": self.output_mode, "output_type": self.output_type,
+            "input_config": self.input_config if self.input_source in ("http_get", "http_post") else None,
+            "output_config": self.output_config if self.output_mode == "http_post" else None,
+            "output_classification_override": self.output_classification_override, "mcp_policy": self.mcp_policy,
+            "mcp_tool_ids": self.mcp_tool_ids if self.mcp_policy == "restricted" else [],
+        }
+        if self.assistant_id:
+            out["assistant_id"] = self.assistant_id
+        return out
+
+
+class AutomationDefinition(BaseModel):
+    """A whole automation definition: name, description, form and ordered steps."""
+
+    name: str
+    description: str = ""
+    form_schema: list[FormField] = Field(default_factory=list)
+    steps: list[StepDefinition] = Field(default_factory=list)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> AutomationDefinition:
+        """Parse an automation as the API answers it (steps carry `assistant: {prompt, model_id}`)."""
+        steps = []
+        for raw in data.get("steps") or []:
+            assistant = raw.get("assistant") or {}
+            steps.append(StepDefinition(
+                step_order=int(raw["step_order"]), user_description=raw.get("user_description") or "",
+                assistant_id=str(raw["assistant_id"]) if raw.get("assistant_id") else None,
+                prompt=assistant.get("prompt") or "", model_id=str(assistant["model_id"]) if assistant.get("model_id") else None,
+                input_source=raw.get("input_source") or "flow_input", input_type=raw.get("input_type") or "any",
+                output_mode=raw.get("output_mode") or "pass_through", output_type=raw.get("output_type") or "text",
+                input_config=raw.get("input_config"), output_config=raw.get("output_config"),
+                output_classification_override=raw.get("output_classification_override"), mcp_policy=raw.get("mcp_policy") or "inherit",
+                mcp_tool_ids=[str(t) for t in raw.get("mcp_tool_ids") or []],
+            ))
+        fields = [FormField(id=str(f.get("id", "")), label=str(f.get("label") or f.get("id") or ""), type=str(f.get("type") or "text"),
+                            required=bool(f.get("required")), options=[str(o) for o in f.get("options") or []])
+                  for f in data.get("form_schema") or [] if isinstance(f, dict)]
+        return cls(name=data.get("name") or "", description=data.get("description") or "", form_schema=fields, steps=sorted(steps, key=lambda s: s.step_order))
+
+    def to_api(self) -> dict[str, Any]:
+        """The body of `PUT /automations/{id}`; steps renumbered 1..n in their order."""
+        steps = [s.model_copy(update={"step_order": i + 1}).to_api() for i, s in enumerate(self.steps)]
+        return {"name": self.name, "description": self.description or None, "form_schema": [f.to_api() for f in self.form_schema], "steps": steps}
+
+
+def field_id_from_label(label: str, taken: set[str]) -> str:
+    """A form field id from its label: the label itself, trimmed, without `.` and braces, made unique.
+
+    Args:
+        label: what the author typed ("Namn på brukare").
+        taken: ids already used in the form.
+
+    Returns:
+        A valid, unique id ("Namn på brukare", or "Namn på brukare 2").
+    """
+    base = re.sub(r"[.{}\x00-\x1f]", " ", label or "").strip()
+    base = re.sub(r"\s+", " ", base)[:90] or "Field"
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base} {n}", n + 1
+    return candidate
+
+
+def variables_for_step(definition: AutomationDefinition, index: int, sample_outputs: dict[int, Any] | None = None) -> list[tuple[str, str]]:
+    """The `{{…}}` tags a step at `index` may use, with a short description, for the variable picker.
+
+    Args:
+        definition: the automation.
+        index: position of the step (0-based).
+        sample_outputs: step order -> the last run's output (a dict offers its sub-fields).
+
+    Returns:
+        `(tag, description)` pairs: form fields, the free text, earlier steps' outputs and JSON sub-fields.
+    """
+    tags: list[tuple[str, str]] = [("{{flow_input.text}}", "The run's free text")]
+    for f in definition.form_schema:
+        tags.append((f"{{{{flow_input.{f.id}}}}}", f"Form field “{f.label or f.id}”"))
+        if not is_reserved_name(f.id):
+            tags.append((f"{{{{{f.id}}}}}", f"Form field “{f.label or f.id}” (short form)"))
+    for i, step in enumerate(definition.steps[:index]):
+        order = i + 1
+        name = step.user_description or f"Step {order}"
+        tags.append((f"{{{{step_{order}.output}}}}", f"Output of “{name}”"))
+        sample = (sample_outputs or {}).get(order)
+        if isinstance(sample, dict):
+            for key in list(sample)[:20]:
+                if "." not in str(key):
+                    tags.append((f"{{{{step_{order}.output.{key}}}}}", f"Field “{key}” of “{name}”"))
+    return tags
