@@ -1,0 +1,78 @@
+"""The builder's use cases and the typed definition: load, save (hidden assistants kept), new, duplicate, import, list rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from resolutionflow_app.domain.automation_definition import AutomationDefinition, FormField, field_id_from_label, variables_for_step
+from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput
+from resolutionflow_app.services import automation_builder as builder
+from resolutionflow_app.services import automation_runs as runs_service
+from resolutionflow_app.services import automations as automations_service
+from tests.automation_helpers import inline, make_automation, make_model, make_team
+
+
+def test_load_and_save_round_trip_keeps_hidden_assistants(session) -> None:
+    team = make_team(session)
+    model = make_model(session, team.account_id, level=2, name="Vision")
+    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model, "First"), "input_source": "flow_input"}])
+    view = builder.load_builder(session=session, actor=team.author, automation_id=auto.id)
+    assert view.can_edit and [m.name for m in view.models] == ["Vision"] and view.models[0].security_level == 2
+    doc = view.definition
+    assistant_id = doc.steps[0].assistant_id
+    doc.form_schema.append(FormField(id="Namn på brukare", label="Namn på brukare"))
+    doc.steps[0] = doc.steps[0].model_copy(update={"prompt": "Hej {{Namn på brukare}}", "user_description": "Greet"})
+    saved = builder.save_builder(session=session, actor=team.author, automation_id=auto.id, definition=doc)
+    assert saved.steps[0].assistant["prompt"] == "Hej {{Namn på brukare}}" and str(saved.steps[0].assistant_id) == assistant_id
+    again = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition
+    assert again.form_schema[0].id == "Namn på brukare" and again.steps[0].user_description == "Greet"
+    automations_service.publish_automation(session=session, actor=team.author, automation_id=auto.id)
+    engineer_view = builder.load_builder(session=session, actor=team.engineer, automation_id=auto.id)
+    assert not engineer_view.can_edit and engineer_view.published
+
+
+def test_engineers_cannot_save_and_a_rule_names_the_step(session) -> None:
+    team = make_team(session)
+    model = make_model(session, team.account_id)
+    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "flow_input"}])
+    doc = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition
+    with pytest.raises(Forbidden):
+        builder.save_builder(session=session, actor=team.engineer, automation_id=auto.id, definition=doc)
+    doc.steps.append(doc.steps[0].model_copy(update={"assistant_id": None, "input_source": "http_get", "input_config": {"url": "http://10.0.0.5/"}}))
+    with pytest.raises(InvalidInput, match=r"^Step 2: the HTTP input URL is not allowed"):
+        builder.save_builder(session=session, actor=team.author, automation_id=auto.id, definition=doc)
+
+
+def test_new_duplicate_import_and_list(session) -> None:
+    team = make_team(session)
+    with pytest.raises(InvalidInput, match="Add a model first"):
+        builder.new_automation(session=session, actor=team.author)
+    make_model(session, team.account_id)
+    created = builder.new_automation(session=session, actor=team.author)
+    assert created.name == "Untitled automation" and len(created.steps) == 1
+    copy = builder.duplicate_automation(session=session, actor=team.author, automation_id=created.id)
+    assert copy.name == "Copy of Untitled automation" and copy.steps[0].assistant_id != created.steps[0].assistant_id
+    exported = automations_service.export_automation(session=session, actor=team.author, automation_id=created.id)
+    exported["automation"]["steps"][0]["assistant"]["model_id"] = "00000000-0000-0000-0000-000000000000"  # another team's model
+    imported = builder.import_automation(session=session, actor=team.author, document=exported)
+    assert imported.steps[0].assistant["model_id"] == created.steps[0].assistant["model_id"]
+    with pytest.raises(BadRequest):
+        builder.import_automation(session=session, actor=team.author, document={"hello": "world"})
+    runs_service.start_run(session=session, actor=team.author, automation_id=created.id, text="x")
+    rows, total = builder.list_rows(session=session, actor=team.author)
+    assert total == 3
+    by_id = {r.id: r for r in rows}
+    assert by_id[str(created.id)].last_run_status == "queued" and by_id[str(copy.id)].last_run_status == ""
+    assert by_id[str(created.id)].created_by == team.author.name and by_id[str(created.id)].steps_count == 1
+
+
+def test_typed_definition_helpers() -> None:
+    doc = AutomationDefinition.from_api({"name": "A", "form_schema": [{"id": "Personnummer", "type": "text"}, {"id": "step_1", "type": "text"}],
+                                         "steps": [{"step_order": 2, "assistant": {"prompt": "b"}}, {"step_order": 1, "assistant": {"prompt": "a"}}]})
+    assert [s.prompt for s in doc.steps] == ["a", "b"]
+    assert [s["step_order"] for s in doc.to_api()["steps"]] == [1, 2]
+    tags = [t for t, _ in variables_for_step(doc, 1, {1: {"priority": "high", "a.b": 1}})]
+    assert "{{Personnummer}}" in tags and "{{step_1}}" not in tags  # a reserved name gets no short form
+    assert "{{step_1.output.priority}}" in tags and "{{step_1.output.a.b}}" not in tags
+    assert variables_for_step(doc, 0)[-1][0] == "{{flow_input.step_1}}"
+    assert field_id_from_label("  Namn.på {brukare} ", {"Namn på brukare"}) == "Namn på brukare 2"
