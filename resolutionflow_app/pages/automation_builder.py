@@ -72,6 +72,15 @@ class ModelOption:
     label: str = ""
 
 
+def _swap(items: list, index: int, delta: int) -> bool:
+    """Move `items[index]` by `delta` places (reordering steps or fields); False when out of range."""
+    target = index + delta
+    if 0 <= index < len(items) and 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+        return True
+    return False
+
+
 class BuilderState(AuthState):
     """The automation being built; every edit saves the whole definition (the engine validates it)."""
 
@@ -218,11 +227,7 @@ class BuilderState(AuthState):
     def move_step(self, index: int, delta: int):
         """Move a step up (-1) or down (+1)."""
         doc = self._doc()
-        target = index + delta
-        if 0 <= index < len(doc.steps) and 0 <= target < len(doc.steps):
-            doc.steps[index], doc.steps[target] = doc.steps[target], doc.steps[index]
-            return self._save(doc)
-        return None
+        return self._save(doc) if _swap(doc.steps, index, delta) else None
 
     @rx.event
     def delete_step(self, index: int):
@@ -289,11 +294,7 @@ class BuilderState(AuthState):
     def move_field(self, index: int, delta: int):
         """Reorder the form."""
         doc = self._doc()
-        target = index + delta
-        if 0 <= index < len(doc.form_schema) and 0 <= target < len(doc.form_schema):
-            doc.form_schema[index], doc.form_schema[target] = doc.form_schema[target], doc.form_schema[index]
-            return self._save(doc)
-        return None
+        return self._save(doc) if _swap(doc.form_schema, index, delta) else None
 
     @rx.event
     def delete_field(self, index: int):
