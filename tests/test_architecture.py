@@ -27,14 +27,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "pages": (f"{APP}.api", *_UI_NO_DATA),
 }
 
-# TEMPORARY EXCEPTIONS: pages other branches are moving to the entry point. Each entry lists the
-# prefixes that file may still import (and whether it may still look the user up itself). Remove an
-# entry when its branch merges; `test_allow_list_has_no_stale_entries` fails once one is not needed.
-PENDING_ENTRY_CONVERSION: dict[str, tuple[str, ...]] = {
-    "pages/flow_editor.py": (f"{APP}.db",),
-    "pages/flows.py": (f"{APP}.db",),
-    "pages/library.py": (f"{APP}.db",),
-}
+# TEMPORARY EXCEPTIONS: a page being moved to the entry point may be listed here with the prefixes
+# it may still import. Every page is converted now; `test_allow_list_has_no_stale_entries` fails when
+# an entry is no longer needed, so the list cannot hide a regression.
+PENDING_ENTRY_CONVERSION: dict[str, tuple[str, ...]] = {}
 
 
 def _package_of(path: Path, root: Path) -> list[str]:

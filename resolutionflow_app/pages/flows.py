@@ -11,7 +11,6 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services import trees as trees_service
@@ -84,25 +83,25 @@ class FlowsState(AuthState):
     def load(self):
         """Fetch the current page with the current filters."""
         self.loading = True
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            items, self.total = trees_service.list_trees(
-                session=session, actor=actor, q=self.q or None, tree_type=None if self.type_filter == "all" else self.type_filter,
-                status=None if self.status_filter == "all" else self.status_filter, author_id=None if self.author_filter == "all" else self.author_filter,
-                include_inactive=self.show_inactive, limit=PAGE_SIZE, offset=(self.page - 1) * PAGE_SIZE,
-            )
-        self.flows, self.loading = [flow_summary(t) for t in items], False
+        out = self.try_call(
+            trees_service.list_trees, q=self.q or None, tree_type=None if self.type_filter == "all" else self.type_filter,
+            status=None if self.status_filter == "all" else self.status_filter, author_id=None if self.author_filter == "all" else self.author_filter,
+            include_inactive=self.show_inactive, limit=PAGE_SIZE, offset=(self.page - 1) * PAGE_SIZE,
+        )
+        self.loading = False
+        if out.error:
+            return rx.toast.error(out.error)
+        items, self.total = out.value
+        self.flows = [flow_summary(t) for t in items]
+        return None
 
     @rx.event
     def load_authors(self):
         """The account's members, for the author filter."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            members, _ = auth_service.list_members(session=session, actor=actor, limit=200)
+        out = self.try_call(auth_service.list_members, limit=200)
+        if out.error:
+            return
+        members, _ = out.value
         self.authors = [{"id": str(m.id), "name": m.name} for m in members]
 
     def _refilter(self):
@@ -164,12 +163,11 @@ class FlowsState(AuthState):
     @rx.event
     def create_flow(self, form: dict):
         """Create a draft from the dialog and open it in the editor."""
-        try:
-            with session_scope() as session:
-                dto = trees_service.create_tree(session=session, actor=self.actor(session), name=form.get("name", ""), tree_type=form.get("tree_type", "troubleshooting"), description=form.get("description") or None)
-        except ServiceError as exc:
-            self.new_error = exc.message
+        out = self.try_call(trees_service.create_tree, name=form.get("name", ""), tree_type=form.get("tree_type", "troubleshooting"), description=form.get("description") or None)
+        if out.error:
+            self.new_error = out.error
             return
+        dto = out.value
         self.new_open = False
         return [rx.toast.success("Flow created."), rx.redirect(routes.flow_url(str(dto.id)))]
 
@@ -182,8 +180,7 @@ class FlowsState(AuthState):
             return
         try:
             data = parse_import(await files[0].read())
-            with session_scope() as session:
-                dto = trees_service.import_tree(session=session, actor=self.actor(session), data=data)
+            dto = self.call(trees_service.import_tree, data=data)
         except (ValueError, ServiceError) as exc:
             self.import_error = exc.message if isinstance(exc, ServiceError) else str(exc)
             return

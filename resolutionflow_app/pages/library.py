@@ -11,8 +11,6 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import command_row, id_select, pager, rating_text, star_picker, static_select
-from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
@@ -23,6 +21,18 @@ SORTS = [("relevance", "Relevance"), ("usage", "Most used"), ("rating", "Best ra
 TYPES = [("all", "All types"), ("action", "Action"), ("solution", "Solution")]
 VISIBILITIES = [("all", "Any visibility"), ("private", "Private"), ("team", "Team"), ("public", "Public")]
 ORIGINS = [("all", "Flow + manual"), ("flow", "From flows"), ("manual", "Manual")]
+
+
+def _filter_options(*, session, actor) -> tuple:
+    """Categories, group labels and published flows for the filters, in one transaction."""
+    flows, _ = trees_service.list_trees(session=session, actor=actor, status="published", limit=200)
+    return library_service.list_categories(session=session, actor=actor), library_service.list_group_labels(session=session, actor=actor), flows
+
+
+def _add_category(*, session, actor, name: str) -> tuple:
+    """Create a category and return it with the updated list."""
+    cat = library_service.create_category(session=session, actor=actor, name=name)
+    return cat, library_service.list_categories(session=session, actor=actor)
 
 
 def _flat(step) -> dict[str, str]:
@@ -85,14 +95,13 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def load(self):
         """on_load: filter options, then the first page."""
-        with session_scope() as session:
-            actor = self.actor(session)
-            if actor is None:
-                return
-            self.categories = [{"id": str(c.id), "name": c.name} for c in library_service.list_categories(session=session, actor=actor)]
-            self.group_labels = [{"id": g, "name": g} for g in library_service.list_group_labels(session=session, actor=actor)]
-            flows, _ = trees_service.list_trees(session=session, actor=actor, status="published", limit=200)
-            self.flows = [{"id": str(f.id), "name": f.name} for f in flows]
+        out = self.try_call(_filter_options)
+        if out.error:
+            return None
+        categories, labels, flows = out.value
+        self.categories = [{"id": str(c.id), "name": c.name} for c in categories]
+        self.group_labels = [{"id": g, "name": g} for g in labels]
+        self.flows = [{"id": str(f.id), "name": f.name} for f in flows]
         self.offset = 0
         return LibraryState.fetch
 
@@ -100,15 +109,18 @@ class LibraryState(PagedListMixin, AuthState):
     def fetch(self):
         """Load the current page with the current filters."""
         pick = lambda v: None if v == "all" else v  # noqa: E731
-        with session_scope() as session:
-            items, self.total = library_service.list_steps(
-                session=session, actor=self.actor(session), q=self.q.strip() or None, step_type=pick(self.step_type),
-                category_id=pick(self.category_id), group_label=pick(self.group_label), visibility=pick(self.visibility),
-                is_flow_synced={"all": None, "flow": True, "manual": False}[self.origin], source_tree_id=pick(self.source_tree_id),
-                sort=self.sort, limit=PAGE_SIZE, offset=self.offset,
-            )
-            self.items = [_flat(s) for s in items]
+        out = self.try_call(
+            library_service.list_steps, q=self.q.strip() or None, step_type=pick(self.step_type),
+            category_id=pick(self.category_id), group_label=pick(self.group_label), visibility=pick(self.visibility),
+            is_flow_synced={"all": None, "flow": True, "manual": False}.get(self.origin), source_tree_id=pick(self.source_tree_id),
+            sort=self.sort, limit=PAGE_SIZE, offset=self.offset,
+        )
         self.loading = False
+        if out.error:
+            return rx.toast.error(out.error)
+        items, self.total = out.value
+        self.items = [_flat(s) for s in items]
+        return None
 
     @rx.event
     def search(self, form: dict):
@@ -119,12 +131,11 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def select(self, step_id: str):
         """Open a step in the detail panel."""
-        try:
-            with session_scope() as session:
-                step = library_service.get_step(session=session, actor=self.actor(session), step_id=step_id)
-                self.selected, self.selected_commands = _flat(step), _commands(step)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        out = self.try_call(library_service.get_step, step_id=step_id)
+        if out.error:
+            return rx.toast.error(out.error)
+        self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
+        return None
 
     @rx.event
     def close_detail(self):
@@ -134,33 +145,27 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def rate(self, rating: int):
         """Rate the selected step 1–5 (replaces your earlier rating)."""
-        try:
-            with session_scope() as session:
-                step = library_service.rate_step(session=session, actor=self.actor(session), step_id=self.selected["id"], rating=rating)
-                self.selected = _flat(step)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        out = self.try_call(library_service.rate_step, step_id=self.selected["id"], rating=rating)
+        if out.error:
+            return rx.toast.error(out.error)
+        self.selected = _flat(out.value)
         return [LibraryState.fetch, rx.toast.success(f"Rated {rating} of 5.")]
 
     @rx.event
     def fork(self):
         """Save a personal copy of the selected step."""
-        try:
-            with session_scope() as session:
-                step = library_service.fork_step(session=session, actor=self.actor(session), step_id=self.selected["id"])
-                self.selected, self.selected_commands = _flat(step), _commands(step)
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        out = self.try_call(library_service.fork_step, step_id=self.selected["id"])
+        if out.error:
+            return rx.toast.error(out.error)
+        self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
         return [LibraryState.fetch, rx.toast.success("Saved to your library as a private copy.")]
 
     @rx.event
     def delete(self):
         """Delete the selected (own, manual) step."""
-        try:
-            with session_scope() as session:
-                library_service.delete_step(session=session, actor=self.actor(session), step_id=self.selected["id"])
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        out = self.try_call(library_service.delete_step, step_id=self.selected["id"])
+        if out.error:
+            return rx.toast.error(out.error)
         self.selected, self.selected_commands = {}, []
         return [LibraryState.fetch, rx.toast.success("Step deleted.")]
 
@@ -181,30 +186,25 @@ class LibraryState(PagedListMixin, AuthState):
         content = {"instructions": form.get("instructions", ""), "help_text": form.get("help_text", ""), "group_label": form.get("group_label") or None, "commands": _parse_commands(form.get("commands_text", ""))}
         category = None if form.get("category_id") in (None, "", "none") else form["category_id"]
         fields = {"title": form.get("title", "").strip(), "step_type": form.get("step_type") or "action", "content": content, "visibility": form.get("visibility") or "team", "category_id": category}
-        try:
-            with session_scope() as session:
-                actor = self.actor(session)
-                if self.editor.get("id"):
-                    step = library_service.update_step(session=session, actor=actor, step_id=self.editor["id"], changes=fields)
-                else:
-                    step = library_service.create_step(session=session, actor=actor, **fields)
-                self.selected, self.selected_commands = _flat(step), _commands(step)
-        except ServiceError as exc:
-            self.editor_error = exc.message
-            return
+        if self.editor.get("id"):
+            out = self.try_call(library_service.update_step, step_id=self.editor["id"], changes=fields)
+        else:
+            out = self.try_call(library_service.create_step, **fields)
+        if out.error:
+            self.editor_error = out.error
+            return None
+        self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
         self.editor_open = False
         return [LibraryState.fetch, rx.toast.success("Step saved.")]
 
     @rx.event
     def add_category(self, form: dict):
         """Create a category from the editor's small form."""
-        try:
-            with session_scope() as session:
-                actor = self.actor(session)
-                cat = library_service.create_category(session=session, actor=actor, name=form.get("name", "").strip())
-                self.categories = [{"id": str(c.id), "name": c.name} for c in library_service.list_categories(session=session, actor=actor)]
-        except ServiceError as exc:
-            return rx.toast.error(exc.message)
+        out = self.try_call(_add_category, name=form.get("name", "").strip())
+        if out.error:
+            return rx.toast.error(out.error)
+        cat, categories = out.value
+        self.categories = [{"id": str(c.id), "name": c.name} for c in categories]
         self.editor = {**self.editor, "category_id": str(cat.id)}
         return rx.toast.success(f"Category “{cat.name}” added.")
 
