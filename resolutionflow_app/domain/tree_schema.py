@@ -20,7 +20,8 @@ class StructureError(ValueError):
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Unknown keys are dropped (never stored): a structure keeps only what the product reads.
+    model_config = ConfigDict(extra="ignore")
 
 
 class CommandItem(_Loose):
@@ -29,6 +30,8 @@ class CommandItem(_Loose):
     language: Optional[str] = None
     code: Optional[str] = None
     label: Optional[str] = None
+    command: Optional[str] = None  # the library's spelling of `code`
+    command_type: Optional[str] = None  # the library's spelling of `language`
 
 
 Commands = Optional[Union[str, list[Union[str, CommandItem]]]]
@@ -122,7 +125,8 @@ def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
         structure: the submitted `tree_structure`.
 
     Returns:
-        The structure unchanged (a dict).
+        The structure with the keys the product knows (unknown keys of the structure, its nodes,
+        options, commands and positions are dropped, not stored).
 
     Raises:
         StructureError: unknown type, not an object, or fields of the wrong JSON type.
@@ -138,10 +142,10 @@ def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
     if key not in structure:
         raise StructureError(f"A {tree_type} flow structure needs a '{key}' list.")
     try:
-        model.model_validate(structure)
+        parsed = model.model_validate(structure)
     except ValidationError as exc:
         raise StructureError(_describe(exc)) from None
-    return structure
+    return parsed.model_dump(exclude_unset=True)
 
 
 def default_structure(tree_type: str) -> dict[str, Any]:

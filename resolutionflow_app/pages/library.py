@@ -74,6 +74,7 @@ class LibraryState(PagedListMixin, AuthState):
     items: list[dict[str, str]] = []
     total: int = 0
     PAGE_SIZE: ClassVar[int] = PAGE_SIZE
+    FILTERS: ClassVar[frozenset[str]] = frozenset({"q", "step_type", "category_id", "group_label", "visibility", "origin", "source_tree_id", "sort"})
     loading: bool = False
     q: str = ""
     step_type: str = "all"

@@ -149,3 +149,21 @@ def test_secret_key_is_generated_once_for_the_embedded_default_and_required_in_p
     monkeypatch.setenv("REFLEX_ENV_MODE", "prod")
     with pytest.raises(ValueError, match="built-in"):
         Settings(database_url=url, secret_key=DEV_SECRET_KEY)
+
+
+def test_unknown_keys_in_a_structure_are_dropped_not_stored(api, owner) -> None:
+    structure = {"start_node_id": "q", "junk": "x" * 100, "nodes": [
+        {"id": "q", "type": "decision", "title": "Powered?", "evil": {"deep": [1, 2, 3]}, "position": {"x": 10, "y": 20, "z": 5},
+         "options": [{"label": "Yes", "next": "s1", "color": "red"}, {"label": "No", "next": "s2"}]},
+        {"id": "s1", "type": "solution", "title": "Done", "commands": [{"language": "bash", "code": "reboot", "label": "Reboot", "extra": 1}]},
+        {"id": "s2", "type": "solution", "title": "Plug it in", "automation_id": None}]}
+    tree = api.post(f"{API}/trees", json={"name": "Keys", "tree_type": "troubleshooting", "tree_structure": structure}, headers=owner["headers"]).json()
+    stored = api.get(f"{API}/trees/{tree['id']}", headers=owner["headers"]).json()["tree_structure"]
+    assert "junk" not in stored and "evil" not in stored["nodes"][0] and "z" not in stored["nodes"][0]["position"]
+    assert stored["nodes"][0]["options"][0] == {"label": "Yes", "next": "s1"}
+    assert stored["nodes"][1]["commands"] == [{"language": "bash", "code": "reboot", "label": "Reboot"}]
+    assert stored["nodes"][2] == {"id": "s2", "type": "solution", "title": "Plug it in", "automation_id": None}
+    procedure = {"steps": [{"id": "a", "type": "procedure_step", "title": "Back up", "expected_outcome": "File exists", "commands": "copy run tftp:", "library_visibility": "public", "x": 1},
+                           {"id": "end", "type": "procedure_end", "title": "Done"}]}
+    proc = api.post(f"{API}/trees", json={"name": "Proc", "tree_type": "procedural", "tree_structure": procedure}, headers=owner["headers"]).json()
+    assert proc["tree_structure"]["steps"][0] == {k: v for k, v in procedure["steps"][0].items() if k != "x"}

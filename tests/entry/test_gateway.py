@@ -90,3 +90,8 @@ def test_acquire_says_how_long_until_a_slot_frees() -> None:
     now[0] = 160.0  # the first hit left the window exactly now
     assert limiter.acquire("k") == 0
     assert limiter.acquire("k") == 11  # the second (110.5) frees at 170.5
+
+
+def test_a_services_own_limit_passes_through(engine) -> None:
+    # The rate-limit bucket is `budget`, so list services keep their `limit` (page size).
+    assert entry.call(lambda *, session, limit: limit, token=None, actor_arg="", limit=500) == 500
