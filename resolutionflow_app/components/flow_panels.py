@@ -10,8 +10,15 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.flow_canvas import export_diagram, flow_canvas
-from resolutionflow_app.components.flow_forms import DEBOUNCE_MS, commands_editor, commands_view, problems_callout, read_text, text_field
-from resolutionflow_app.components.forms import error_callout
+from resolutionflow_app.components.flow_forms import (
+    DEBOUNCE_MS,
+    commands_editor,
+    commands_view,
+    problems_callout,
+    read_text,
+    text_field,
+)
+from resolutionflow_app.components.forms import char_counter, error_callout
 from resolutionflow_app.components.layout import empty_state
 from resolutionflow_app.components.procedure_editor import procedure_editor
 from resolutionflow_app.state.auth import AuthState
@@ -106,7 +113,11 @@ def header(S) -> rx.Component:
     """Name, badges, save indicator and the flow's actions."""
     title = rx.cond(
         S.editable,
-        rx.input(value=S.meta["name"], on_change=S.set_name, debounce_timeout=DEBOUNCE_MS, size="3", variant="soft", font_weight="bold", width="min(520px, 100%)", max_length=200, data_testid="flow-name"),
+        rx.hstack(
+            rx.input(value=S.meta["name"], on_change=S.set_name, debounce_timeout=DEBOUNCE_MS, size="3", variant="soft", font_weight="bold", width="min(520px, 100%)", max_length=200, data_testid="flow-name"),
+            char_counter(S.meta["name"], 200),
+            align="center", spacing="2", width="100%",
+        ),
         rx.heading(S.meta["name"], size="6", data_testid="flow-title"),
     )
     actions = rx.hstack(

@@ -10,6 +10,7 @@ import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.forms import char_counter
 from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.domain.automation_definition import AutomationDefinition, FormField, StepDefinition, field_id_from_label, variables_for_step
 from resolutionflow_app.domain.automation_rules import FORM_FIELD_TYPES, INPUT_SOURCES, INPUT_TYPES, OUTPUT_MODES, OUTPUT_TYPES
@@ -455,6 +456,7 @@ def _header() -> rx.Component:
         rx.hstack(
             rx.input(value=S.name, on_change=S.set_name, debounce_timeout=600, size="3", variant="soft", font_weight="bold", max_length=200, disabled=~S.can_edit,
                      flex="1", min_width="0", aria_label="Automation name", data_testid="automation-name-input"),
+            rx.cond(S.can_edit, char_counter(S.name, 200), rx.fragment()),
             rx.cond(S.published, kind_badge("published"), kind_badge("draft")),
             rx.cond(S.published, rx.badge("Pinned: version " + S.published_version.to_string(), color_scheme="green", data_testid="pinned-version"), rx.fragment()),
             rx.cond(S.has_unpublished_changes & S.published, rx.badge("Unpublished changes", color_scheme="amber"), rx.fragment()),
