@@ -25,9 +25,9 @@ $(BUN):
 ## setup: idempotent install into .venv (Python deps, bun from npm); starts nothing
 setup: $(VENV)/.installed $(BUN)
 
-## setup-test: setup + Debian chromium for browser tests
+## setup-test: setup + Debian chromium (browser tests) and redis-server (shared rate limits)
 setup-test: setup
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium redis-server >/dev/null)
 
 migrate: setup
 	$(VENV)/bin/resolutionflow migrate

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", description="Python log level")
     max_body_bytes: int = Field(default=5_000_000, ge=1024, description="Largest request body the API accepts (413 above it, before parsing)")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest file upload (POST /files, 413 above it)")
+    redis_url: str = Field(default="", description="redis://host:port/db: rate limits are shared by every app replica through it (empty: per process)")
     cors_origins: str = Field(default="", description="Comma-separated extra browser origins allowed to call the API (besides RF_PUBLIC_BASE_URL)")
 
     def cors_allowed_origins(self) -> list[str]:

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from resolutionflow_app.domain.errors import RateLimited
 from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
+from resolutionflow_app.integrations import redis_limiter
 from resolutionflow_app.settings import get_settings
 
 AUTH = "auth"
@@ -24,9 +25,20 @@ def _spec(bucket: str) -> str:
 
 
 @lru_cache
-def _limiter(bucket: str, spec: str) -> SlidingWindowLimiter:
+def _redis(url: str):
+    return redis_limiter.connect(url)
+
+
+@lru_cache
+def _limiter(bucket: str, spec: str, redis_url: str):
+    # With Redis configured every replica shares the budget; otherwise it lives in this process.
     count, window = parse_rate(spec)
-    return SlidingWindowLimiter(count, window)
+    limiter = redis_limiter.RedisSlidingWindowLimiter(_redis(redis_url), bucket, count, window) if redis_url else SlidingWindowLimiter(count, window)
+    _LIVE.append(limiter)
+    return limiter
+
+
+_LIVE: list = []  # every limiter built, so reset_limits() also empties shared (Redis) state
 
 
 def check_rate(bucket: str, client: str) -> None:
@@ -39,11 +51,14 @@ def check_rate(bucket: str, client: str) -> None:
     Raises:
         RateLimited: the client is over the budget; `retry_after` says for how many seconds.
     """
-    wait = _limiter(bucket, _spec(bucket)).acquire(client or "unknown")
+    wait = _limiter(bucket, _spec(bucket), get_settings().redis_url).acquire(client or "unknown")
     if wait:
         raise RateLimited(_MESSAGES[bucket].format(n=wait), retry_after=wait)
 
 
 def reset_limits() -> None:
     """Forget all rate-limit state (tests)."""
+    for limiter in list(_LIVE):
+        limiter.reset()
+    _LIVE.clear()
     _limiter.cache_clear()
