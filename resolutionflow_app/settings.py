@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     zombie_run_hours: float = Field(default=2.0, gt=0, description="Runs stuck in 'running' longer than this are recovered")
     demo_password: str = Field(default="demo-password-123", description="Password of the demo users created by `resolutionflow demo-data`")
     log_level: str = Field(default="INFO", description="Python log level")
+    run_heartbeat_timeout_seconds: float = Field(default=30.0, ge=1, description="A running run whose worker has not heartbeaten for this long is taken over by another worker")
 
     @field_validator("database_url")
     @classmethod
