@@ -17,7 +17,7 @@ PY = sys.executable
 
 PASSES = [
     ("unit + services + API on SQLite", {"RF_TEST_DB": "sqlite"}, ["tests", "--ignore=tests/e2e"]),
-    ("services + API + migrations on PostgreSQL", {"RF_TEST_DB": "postgresql"}, ["tests/services", "tests/api", "tests/test_migrations.py"]),
+    ("services + API + migrations on PostgreSQL", {"RF_TEST_DB": "postgresql"}, ["tests/services", "tests/api", "tests/test_migrations.py", "tests/integrations/test_worker_faults.py"]),
     ("browser (Playwright + Debian chromium)", {}, ["tests/e2e"]),
 ]
 

@@ -3,6 +3,13 @@
 Each step's result is written in its own short transaction together with its execution hash, so a
 killed worker resumes without redoing completed steps (idempotent per run + step). Cancellation is
 checked at every step boundary and while a call is in flight (the call is aborted).
+
+Fencing: a run is executed under a lease (`automation_runs.lease_token`, fresh per claim). Every
+write starts with a conditional heartbeat `UPDATE ... WHERE lease_token = <ours> AND status =
+'running'`; when another worker has taken the run over (ours stopped heartbeating) the update
+matches nothing, the transaction rolls back and this runner stops without writing. Every database
+call runs in a thread (`asyncio.to_thread`), never on the event loop, which in `inprocess` mode is
+the Reflex backend's.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.engine import session_scope
@@ -51,6 +58,24 @@ class StepError(Exception):
 
 class RunCancelled(Exception):
     """The run was cancelled by a user."""
+
+
+class LeaseLost(Exception):
+    """Another worker owns the run now (or it ended): this runner must not write to it again."""
+
+
+def new_lease() -> str:
+    """A fresh fencing token for one claim of a run."""
+    return uuid.uuid4().hex
+
+
+def heartbeat_timeout_seconds() -> float:
+    """How long a running run may go without a heartbeat before another worker takes it over.
+
+    RF_RUN_HEARTBEAT_TIMEOUT_SECONDS, or RF_ZOMBIE_RUN_HOURS when that is shorter (older setting).
+    """
+    settings = get_settings()
+    return min(settings.run_heartbeat_timeout_seconds, settings.zombie_run_hours * 3600)
 
 
 @dataclass
@@ -150,12 +175,14 @@ class _Done:
 class AutomationRunner:
     """Executes one run at a time (many runners may share an event loop)."""
 
-    def __init__(self, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None) -> None:
+    def __init__(self, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None, lease: str | None = None) -> None:
         self.session_factory = session_factory
         self.deps = deps or RunnerDeps()
         self.worker_id = worker_id
-        zombie_seconds = get_settings().zombie_run_hours * 3600
-        self.heartbeat_seconds = self.deps.heartbeat_seconds or max(0.5, min(30.0, zombie_seconds / 4))
+        self.lease = lease
+        self.run_id: uuid.UUID | None = None
+        # Three beats fit in one timeout, so one slow beat never makes a live run look orphaned.
+        self.heartbeat_seconds = self.deps.heartbeat_seconds or max(0.2, min(30.0, heartbeat_timeout_seconds() / 3))
         self._providers: dict[str, Any] = {}
         self._begun: set[int] = set()  # steps already marked running by the previous step's commit
         self._cancel_seen = False
@@ -170,13 +197,19 @@ class AutomationRunner:
             if run is None or run.status in ("completed", "failed", "cancelled"):
                 return None
             now = utcnow()
-            if run.status == "queued":
-                run.status = "running"
-            run.started_at = run.started_at or now
-            run.heartbeat_at, run.updated_at = now, now
-            if self.worker_id:
-                run.worker_id = self.worker_id
-            session.add(run)
+            if self.lease is None:
+                # Called without a claim: take the run only if it is still queued (compare-and-set);
+                # a running run belongs to its worker, or is taken over by the worker loop.
+                lease = new_lease()
+                claimed = session.execute(
+                    update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+                    .values(status="running", lease_token=lease, worker_id=self.worker_id, heartbeat_at=now, updated_at=now, started_at=func.coalesce(AutomationRun.started_at, now))
+                ).rowcount
+                if not claimed:
+                    return None
+                self.lease = lease
+            else:
+                self._fence(session)
             automation = session.get(Automation, run.automation_id)
             secret = secrets_box.decrypt_str(automation.webhook_secret_encrypted) if automation and automation.webhook_secret_encrypted else ""
             definition = run.definition or {}
@@ -217,13 +250,49 @@ class AutomationRunner:
                     out.append({"id": str(tool.id), "name": tool.name, "description": tool.description or "", "input_schema": tool.input_schema or {"type": "object"}, "url": server.url, "headers": headers})
         return out
 
+    def _fence(self, session: Session) -> None:
+        """First statement of every runner write: heartbeat, but only while we still own the run.
+
+        The UPDATE also takes the run's row lock (PostgreSQL) or the write lock (SQLite), so a
+        takeover cannot slip in between this check and the rest of the transaction.
+
+        Raises:
+            LeaseLost: the run was taken over, or ended, meanwhile (the transaction rolls back).
+        """
+        now = utcnow()
+        owned = session.execute(
+            update(AutomationRun).where(AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
+            .values(heartbeat_at=now)
+        ).rowcount
+        if not owned:
+            raise LeaseLost()
+        self._beat_at = time.monotonic()
+
     def _poll(self, run_id: uuid.UUID, *, beat: bool) -> bool:
-        """Heartbeat (when `beat`) and read the cancel flag."""
+        """Heartbeat (when `beat`) and read the cancel flag; True when the run should stop as cancelled."""
         with self.session_factory() as session:
             if beat:
-                session.execute(update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running").values(heartbeat_at=utcnow()))
-            run = session.get(AutomationRun, run_id)
-            return run is None or run.cancel_requested or run.status != "running"
+                self._fence(session)
+            row = session.execute(select(AutomationRun.cancel_requested, AutomationRun.status, AutomationRun.lease_token).where(AutomationRun.id == run_id)).first()
+            if row is None:
+                raise LeaseLost()
+            if row[1] == "cancelled" or row[0]:
+                return True
+            if row[1] != "running" or row[2] != self.lease:
+                raise LeaseLost()
+            return False
+
+    def _status_now(self) -> str:
+        with self.session_factory() as session:
+            return session.execute(select(AutomationRun.status).where(AutomationRun.id == self.run_id)).scalar() or ""
+
+    def _hand_back(self) -> None:
+        """Shutdown mid-run: queue the run again at once (completed steps are kept) for another worker."""
+        with self.session_factory() as session:
+            session.execute(
+                update(AutomationRun).where(AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
+                .values(status="queued", lease_token=None, worker_id=None, updated_at=utcnow())
+            )
 
     def _save_result(self, run_id: uuid.UUID, account_id: uuid.UUID, order: int, fields: dict[str, Any], documents: list[tuple[str, str, bytes]] | None = None, begin_next: tuple[int, dict[str, Any]] | None = None) -> dict[str, Any] | None:
         """Upsert one step result (+ generated files) in a single short transaction.
@@ -232,16 +301,15 @@ class AutomationRunner:
         marks the next step running (one commit per step boundary instead of two).
         """
         with self.session_factory() as session:
+            self._fence(session)
             payload = fields.get("output_payload_json")
             if documents:
                 ids = [str(files_service.store_file(session=session, account_id=account_id, name=name, content_type=ctype, data=data, automation_run_id=run_id).id) for name, ctype, data in documents]
                 payload = {**(payload or {}), "file_ids": ids, "generated_file_ids": ids}
                 fields = {**fields, "output_payload_json": payload}
-            self._upsert(session, run_id, order, fields)
+            if not self._upsert(session, run_id, order, fields, keep_cancelled=True):
+                raise RunCancelled()  # a user cancelled this step meanwhile: never overwrite that
             conn = session.connection()  # Core from here: the per-step hot path
-            if time.monotonic() - self._beat_at >= self.heartbeat_seconds:  # a beat per interval, not per step
-                self._beat_at = time.monotonic()
-                conn.execute(update(AutomationRun).where(AutomationRun.id == run_id).values(heartbeat_at=utcnow(), updated_at=utcnow()))
             if begin_next is not None:
                 flags = conn.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == run_id)).first()
                 if flags is None or flags[0] or flags[1] != "running":
@@ -252,17 +320,27 @@ class AutomationRunner:
             return payload
 
     @staticmethod
-    def _upsert(session: Session, run_id: uuid.UUID, order: int, fields: dict[str, Any], *, is_new: bool = False) -> None:
+    def _upsert(session: Session, run_id: uuid.UUID, order: int, fields: dict[str, Any], *, is_new: bool = False, keep_cancelled: bool = False) -> bool:
         """Write one step result row with Core statements: the runner's hot path skips the ORM unit of work.
 
-        `is_new` (no row for this step when the run was loaded) goes straight to the INSERT.
+        `is_new` (no row for this step when the run was loaded) goes straight to the INSERT. With
+        `keep_cancelled`, a row a user marked `cancelled` is left alone and False is returned.
         """
         now = utcnow()
         values = {**fields, "updated_at": now}
         conn = session.connection()
-        where = (_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order)
-        if is_new or not conn.execute(_RESULTS.update().where(*where).values(**values)).rowcount:
+        where = [_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order]
+        if is_new:
             conn.execute(_RESULTS.insert().values(id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values))
+            return True
+        if keep_cancelled:
+            where.append(_RESULTS.c.status != "cancelled")
+        if conn.execute(_RESULTS.update().where(*where).values(**values)).rowcount:
+            return True
+        if keep_cancelled and conn.execute(select(_RESULTS.c.id).where(_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order)).first() is not None:
+            return False
+        conn.execute(_RESULTS.insert().values(id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values))
+        return True
 
     @staticmethod
     def _running_fields(step: dict[str, Any]) -> dict[str, Any]:
@@ -273,13 +351,12 @@ class AutomationRunner:
     def _begin_step(self, prep: _Prepared, order: int, fields: dict[str, Any]) -> None:
         """Step boundary: check the cancel flag, heartbeat and mark the step running, in one transaction."""
         with self.session_factory() as session:
+            self._fence(session)
             flags = session.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == prep.run_id)).first()
             if flags is None or flags[0] or flags[1] != "running":
                 raise RunCancelled()
             self._upsert(session, prep.run_id, order, fields)
-            now = utcnow()
-            self._beat_at = time.monotonic()
-            session.execute(update(AutomationRun).where(AutomationRun.id == prep.run_id).values(heartbeat_at=now, updated_at=now))
+            session.execute(update(AutomationRun).where(AutomationRun.id == prep.run_id).values(updated_at=utcnow()))
 
     def _finish(self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None) -> None:
         with self.session_factory() as session:
@@ -287,10 +364,15 @@ class AutomationRunner:
             values: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now, "error_message": error}
             if output is not None:
                 values["output_payload_json"] = output
-            session.execute(update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running").values(**values))
+            owned = session.execute(
+                update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running").values(**values)
+            ).rowcount
+            if not owned:
+                raise LeaseLost()
 
     def _store_input_file(self, prep: _Prepared, name: str, ctype: str, data: bytes) -> str:
         with self.session_factory() as session:
+            self._fence(session)
             return str(files_service.store_file(session=session, account_id=prep.account_id, name=name, content_type=ctype, data=data, automation_run_id=prep.run_id).id)
 
     def _file_texts(self, prep: _Prepared, file_ids: list[str]) -> list[str]:
@@ -308,12 +390,32 @@ class AutomationRunner:
         finally:
             await self._close_providers()
 
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a short synchronous DB call in a worker thread, never on the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
     async def _execute(self, run_id: uuid.UUID) -> str:
-        prep = self._prepare(run_id)
+        self.run_id = run_id
+        try:
+            prep = await self._db(self._prepare, run_id)
+        except LeaseLost:
+            return ""
         if prep is None:
             return ""
+        try:
+            return await self._execute_steps(run_id, prep)
+        except LeaseLost:
+            log.warning("automation run %s was taken over by another worker; this worker stops writing to it", run_id)
+            return ""
+        except asyncio.CancelledError:
+            # The worker is shutting down: hand the run back at once (completed steps are kept).
+            with contextlib.suppress(Exception):
+                self._hand_back()
+            raise
+
+    async def _execute_steps(self, run_id: uuid.UUID, prep: _Prepared) -> str:
         if prep.cancel_requested:
-            self._finish(run_id, "cancelled", error="Cancelled.")
+            await self._db(self._finish, run_id, "cancelled", error="Cancelled.")
             return "cancelled"
         steps = sorted(prep.definition.get("steps") or [], key=lambda s: int(s["step_order"]))
         done: list[_Done] = []
@@ -328,7 +430,7 @@ class AutomationRunner:
                 if existing is not None and existing.status == "completed" and existing.execution_hash == exec_hash:
                     payload = dict(existing.output_payload_json or {})
                     if step.get("output_mode") == "http_post" and not payload.get("webhook_delivered"):
-                        if self._poll(run_id, beat=True):
+                        if await self._db(self._poll, run_id, beat=True):
                             raise RunCancelled()
                         payload = await self._deliver(prep, step, context, payload)
                     done.append(_Done(order, payload))
@@ -338,25 +440,31 @@ class AutomationRunner:
                 payload = await self._run_step(prep, step, exec_hash, context, done, following if chain else None)
                 done.append(_Done(order, payload))
         except RunCancelled:
-            self._cancel_in_flight(prep)
-            self._finish(run_id, "cancelled", error="Cancelled.")
+            try:
+                await self._db(self._cancel_in_flight, prep)
+                await self._db(self._finish, run_id, "cancelled", error="Cancelled.")
+            except LeaseLost:
+                # Cancelled by someone else already (e.g. an orphaned run cancelled at once).
+                if await self._db(self._status_now) != "cancelled":
+                    raise
             return "cancelled"
         except StepError as exc:
-            self._finish(run_id, "failed", error=str(exc))
+            await self._db(self._finish, run_id, "failed", error=str(exc))
             return "failed"
-        except asyncio.CancelledError:
-            raise  # the worker is shutting down: leave the run running for the zombie job
+        except (asyncio.CancelledError, LeaseLost):
+            raise
         except Exception as exc:  # noqa: BLE001 - unexpected: record it on the run, never crash the worker
             log.exception("automation run %s failed", run_id)
-            self._finish(run_id, "failed", error=f"Step {current}: unexpected error: {exc}")
+            await self._db(self._finish, run_id, "failed", error=f"Step {current}: unexpected error: {exc}")
             return "failed"
-        self._finish(run_id, "completed", output=done[-1].output_payload_json if done else {"text": ""})
+        await self._db(self._finish, run_id, "completed", output=done[-1].output_payload_json if done else {"text": ""})
         return "completed"
 
     def _cancel_in_flight(self, prep: _Prepared) -> None:
         # Every step still marked running (the current one, or the next one a chained step
         # already began) reads `cancelled`: a cancelled run never shows a spinning step.
         with self.session_factory() as session:
+            self._fence(session)
             session.execute(
                 update(AutomationStepResult)
                 .where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.status == "running")
@@ -367,6 +475,7 @@ class AutomationRunner:
         if not order:
             return
         with self.session_factory() as session:
+            self._fence(session)
             row = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.step_order == order)).first()
             if row is not None and row.status == "running":
                 row.status, row.error_message, row.finished_at = status, error, utcnow()
@@ -385,7 +494,7 @@ class AutomationRunner:
                 beat = time.monotonic() - last_beat >= self.heartbeat_seconds
                 if beat:
                     last_beat = time.monotonic()
-                if self._poll(prep.run_id, beat=beat):
+                if await self._db(self._poll, prep.run_id, beat=beat):
                     cancelled_by_user = True
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -404,14 +513,14 @@ class AutomationRunner:
         if self._cancel_seen:
             raise RunCancelled()
         if order not in self._begun:
-            self._begin_step(prep, order, self._running_fields(step))
+            await self._db(self._begin_step, prep, order, self._running_fields(step))
         text, file_ids = "", []
         try:
             text, file_ids = await self._watched(prep, self._resolve_inputs(prep, step, context, done))
             model = prep.models.get(str(assistant.get("model_id")))
             if model is None:
                 raise StepError(f"Step {order}: its model no longer exists.")
-            file_texts = self._file_texts(prep, file_ids)
+            file_texts = await self._db(self._file_texts, prep, file_ids)
             tokens = count_tokens(text) + sum(count_tokens(t) for t in file_texts)
             if model.token_limit and tokens > model.token_limit:
                 raise StepError(f"Step {order}: the input is about {tokens} tokens, over the model's limit of {model.token_limit}.")
@@ -420,22 +529,22 @@ class AutomationRunner:
             completion = await self._watched(prep, self._complete(model, prompt, text, tools, file_texts))
             out_text, documents = self._process_output(prep, step, completion.text)
             payload = {"text": out_text, "file_ids": [], "generated_file_ids": [], "webhook_delivered": False}
-            payload = self._save_result(prep.run_id, prep.account_id, order, {
+            payload = await self._db(self._save_result, prep.run_id, prep.account_id, order, {
                 **base, "status": "completed", "finished_at": utcnow(), "error_message": None,
                 "input_payload_json": {"text": text, "file_ids": file_ids}, "output_payload_json": payload,
                 "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
                 "tool_calls_metadata": list(completion.tool_calls or []),
             }, documents, begin_next=(int(following["step_order"]), self._running_fields(following)) if following else None)
-        except RunCancelled:
+        except (RunCancelled, LeaseLost):
             raise
         except StepError as exc:
-            self._save_result(prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": str(exc), "input_payload_json": {"text": text, "file_ids": file_ids}})
+            await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": str(exc), "input_payload_json": {"text": text, "file_ids": file_ids}})
             raise
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - adapters raise their own errors with safe messages
             message = f"Step {order}: {getattr(exc, 'message', None) or exc}"
-            self._save_result(prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": message, "input_payload_json": {"text": text, "file_ids": file_ids}})
+            await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": message, "input_payload_json": {"text": text, "file_ids": file_ids}})
             raise StepError(message) from None
         if step.get("output_mode") == "http_post":
             payload = await self._deliver(prep, step, context, payload)
@@ -531,7 +640,7 @@ class AutomationRunner:
             result = await self.deps.http("POST" if source == "http_post" else "GET", url, **kwargs)
             if result.is_binary:
                 ctype = (result.content_type or "application/octet-stream").split(";")[0]
-                return "", [self._store_input_file(prep, f"step-{step['step_order']}-download", ctype, result.content)]
+                return "", [await self._db(self._store_input_file, prep, f"step-{step['step_order']}-download", ctype, result.content)]
             return result.text or "", []
         return "", []
 
@@ -544,14 +653,14 @@ class AutomationRunner:
         url = interpolate(cfg.get("url", ""), context)
         try:
             await self._watched(prep, self.deps.webhook(url, payload.get("text", "") or "", secret=prep.webhook_secret, idempotency_key=idempotency_key(prep.run_id, order), headers=secrets_box.open_headers(cfg)))
-        except (RunCancelled, asyncio.CancelledError):
+        except (RunCancelled, LeaseLost, asyncio.CancelledError):
             raise
         except Exception as exc:  # noqa: BLE001
             message = f"Step {order}: webhook delivery failed: {getattr(exc, 'message', None) or exc}"
-            self._save_result(prep.run_id, prep.account_id, order, {"error_message": message})
+            await self._db(self._save_result, prep.run_id, prep.account_id, order, {"error_message": message})
             raise StepError(message) from None
         payload = {**payload, "webhook_delivered": True}
-        self._save_result(prep.run_id, prep.account_id, order, {"output_payload_json": payload, "error_message": None})
+        await self._db(self._save_result, prep.run_id, prep.account_id, order, {"output_payload_json": payload, "error_message": None})
         return payload
 
 
@@ -563,6 +672,15 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
-async def execute_run(run_id: uuid.UUID, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None) -> str:
-    """Execute one run (see AutomationRunner); returns its final status."""
-    return await AutomationRunner(session_factory=session_factory, deps=deps, worker_id=worker_id).execute(run_id)
+async def execute_run(run_id: uuid.UUID, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None, lease: str | None = None) -> str:
+    """Execute one run (see AutomationRunner); returns its final status ('' when not ours to run).
+
+    Args:
+        run_id: the run.
+        session_factory: short DB sessions.
+        deps: outbound adapters.
+        worker_id: stored on the run for operators.
+        lease: the fencing token of a claim (worker loop, queue); without it a queued run is
+            claimed here by compare-and-set, and a run that is not queued is left alone.
+    """
+    return await AutomationRunner(session_factory=session_factory, deps=deps, worker_id=worker_id, lease=lease).execute(run_id)

@@ -227,6 +227,12 @@ def cancel_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
         if run.status == "cancelled":
             return to_dto(session, run)
         raise Conflict(f"This run has already {run.status}.")
+    from resolutionflow_app.services.automation_worker import cancel_orphaned  # noqa: PLC0415
+
+    if cancel_orphaned(session=session, run_id=run.id):  # its worker is gone: nobody would see the flag
+        session.flush()
+        session.refresh(run)
+        return to_dto(session, run)
     now = utcnow()
     # Compare-and-set: a worker may claim the run at the same moment.
     claimed = session.execute(

@@ -1,13 +1,15 @@
-"""Automation dispatch + worker loop (claims queued runs by compare-and-set), zombie and retention jobs."""
+"""Automation dispatch + worker loop (claims queued or orphaned runs under a fresh lease), orphan and retention jobs."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, update
@@ -16,12 +18,13 @@ from sqlmodel import Session, delete, select
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import Automation, AutomationRun, AutomationStepResult, StoredFile
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.services.automation_runner import RunnerDeps, SessionFactory, execute_run
+from resolutionflow_app.services.automation_runner import RunnerDeps, SessionFactory, execute_run, heartbeat_timeout_seconds, new_lease
 from resolutionflow_app.services.jobs import PeriodicJob, register_job
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
-MAX_RECOVERIES = 3
+MAX_RECOVERIES = 5  # takeovers of one run before it is failed (a run that kills its worker every time)
+HOSTNAME = socket.gethostname()[:40]
 
 
 class Dispatcher(Protocol):
@@ -54,11 +57,130 @@ def set_dispatcher(dispatcher: Dispatcher) -> None:
 
 def new_worker_id() -> str:
     """host:pid:random, stored on the runs a worker claims."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return f"{HOSTNAME}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A run this worker now owns, and the fencing token its writes must carry."""
+
+    run_id: uuid.UUID
+    lease: str
+
+
+def _pid_is_dead(worker_id: str | None) -> bool:
+    """True when `worker_id` names a process on this host that no longer exists (a crash we can see)."""
+    host, _, rest = (worker_id or "").partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != HOSTNAME or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def _orphan_cutoff() -> datetime:
+    return utcnow() - timedelta(seconds=heartbeat_timeout_seconds())
+
+
+def _take_over(session: Session, run: AutomationRun, worker_id: str) -> Claim | None:
+    """Compare-and-set takeover of one orphaned run (its lease and heartbeat unchanged since read).
+
+    A cancel requested on it ends it `cancelled` at once; past MAX_RECOVERIES it is failed.
+    """
+    now = utcnow()
+    definition = dict(run.definition or {})
+    attempts = int((definition.get("_recovery") or {}).get("count", 0)) + 1
+    lease = new_lease()
+    same = _unchanged(run)
+    if run.cancel_requested or attempts > MAX_RECOVERIES:
+        status, message = ("cancelled", "Cancelled.") if run.cancel_requested else ("failed", "The worker running this automation stopped responding too many times.")
+        if session.execute(update(AutomationRun).where(*same).values(status=status, lease_token=None, finished_at=now, updated_at=now, error_message=message)).rowcount:
+            _close_open_steps(session, run.id, "cancelled" if run.cancel_requested else "failed", now)
+        return None
+    definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
+    taken = session.execute(update(AutomationRun).where(*same).values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now, definition=definition)).rowcount
+    if not taken:
+        return None
+    log.warning("automation run %s: worker %s stopped heartbeating; taken over by %s (attempt %s)", run.id, run.worker_id, worker_id, attempts)
+    return Claim(run.id, lease)
+
+
+def _unchanged(run: AutomationRun) -> list[Any]:
+    """WHERE clauses: the run still has the lease and worker we read, and (unless we saw its process
+    die) still no recent heartbeat; a worker that heartbeats meanwhile keeps its run."""
+    clauses: list[Any] = [AutomationRun.id == run.id, AutomationRun.status == "running"]
+    clauses.append(AutomationRun.lease_token == run.lease_token if run.lease_token is not None else AutomationRun.lease_token.is_(None))
+    clauses.append(AutomationRun.worker_id == run.worker_id if run.worker_id is not None else AutomationRun.worker_id.is_(None))
+    if not _pid_is_dead(run.worker_id):
+        clauses.append(func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at) < _orphan_cutoff())
+    return clauses
+
+
+def _close_open_steps(session: Session, run_id: uuid.UUID, status: str, now: datetime) -> None:
+    message = "Cancelled by a user." if status == "cancelled" else "The worker stopped."
+    session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id, AutomationStepResult.status == "running").values(status=status, error_message=message, finished_at=now, updated_at=now))
+
+
+def find_orphans(*, session: Session, limit: int = 20) -> list[AutomationRun]:
+    """Running runs whose worker is gone: no heartbeat within the timeout, or a dead process on this host.
+
+    Args:
+        session: DB session.
+        limit: how many to return at most.
+
+    Returns:
+        The orphaned runs (ORM rows, as read).
+    """
+    cutoff = _orphan_cutoff()
+    last_sign = func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at)
+    local = AutomationRun.worker_id.like(f"{HOSTNAME}:%")
+    rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", (last_sign < cutoff) | local).order_by(AutomationRun.heartbeat_at).limit(limit * 4)).all()
+    return [r for r in rows if _as_utc(r.heartbeat_at or r.started_at or r.updated_at) < cutoff or _pid_is_dead(r.worker_id)][:limit]
+
+
+def _as_utc(value: datetime) -> datetime:
+    from datetime import timezone  # noqa: PLC0415
+
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Claim | None:
+    """Claim the oldest queued run, or take over an orphaned one, under a fresh lease; None when idle.
+
+    Args:
+        session: DB session (committed by the caller).
+        worker_id: who claims it.
+        orphans: also take over runs whose worker stopped heartbeating.
+
+    Returns:
+        The claim (run id + lease), or None.
+    """
+    candidates = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued").order_by(AutomationRun.created_at, AutomationRun.id).limit(5)).all()
+    now = utcnow()
+    for run_id in candidates:
+        lease = new_lease()
+        claimed = session.execute(
+            update(AutomationRun)
+            .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+            .values(status="running", worker_id=worker_id, lease_token=lease, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
+        ).rowcount
+        if claimed == 1:
+            return Claim(run_id, lease)
+    if orphans:
+        for run in find_orphans(session=session, limit=5):
+            claim = _take_over(session, run, worker_id)
+            if claim is not None:
+                return claim
+    return None
 
 
 def claim_next_run(*, session: Session, worker_id: str) -> uuid.UUID | None:
-    """Claim the oldest queued run atomically (UPDATE ... WHERE status='queued'); None when idle.
+    """Claim the oldest queued (or an orphaned) run atomically; None when idle.
 
     Args:
         session: DB session (committed by the caller).
@@ -67,26 +189,44 @@ def claim_next_run(*, session: Session, worker_id: str) -> uuid.UUID | None:
     Returns:
         The claimed run's id, or None.
     """
-    candidates = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued").order_by(AutomationRun.created_at, AutomationRun.id).limit(5)).all()
+    claim = claim_run(session=session, worker_id=worker_id)
+    return claim.run_id if claim else None
+
+
+def cancel_orphaned(*, session: Session, run_id: uuid.UUID) -> bool:
+    """Cancel a running run at once when its worker is gone (nobody would see the cancel flag).
+
+    Args:
+        session: DB session (the caller's transaction).
+        run_id: the run.
+
+    Returns:
+        True when the run was orphaned and is now `cancelled` (its running step too).
+    """
+    run = session.exec(select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")).first()
+    if run is None:
+        return False
+    cutoff = _orphan_cutoff()
+    if not (_as_utc(run.heartbeat_at or run.started_at or run.updated_at) < cutoff or _pid_is_dead(run.worker_id)):
+        return False
     now = utcnow()
-    for run_id in candidates:
-        claimed = session.execute(
-            update(AutomationRun)
-            .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
-            .values(status="running", worker_id=worker_id, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
-        ).rowcount
-        if claimed == 1:
-            return run_id
-    return None
+    same = _unchanged(run)
+    done = session.execute(update(AutomationRun).where(*same).values(status="cancelled", cancel_requested=True, lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")).rowcount
+    if done:
+        _close_open_steps(session, run.id, "cancelled", now)
+    return bool(done)
 
 
-def _claim(session_factory: SessionFactory, worker_id: str) -> uuid.UUID | None:
+def _claim(session_factory: SessionFactory, worker_id: str) -> Claim | None:
     with session_factory() as session:
-        return claim_next_run(session=session, worker_id=worker_id)
+        return claim_run(session=session, worker_id=worker_id)
 
 
-async def worker_loop(*, worker_id: str | None = None, concurrency: int | None = None, poll_seconds: float | None = None, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, stop: asyncio.Event | None = None, max_runs: int | None = None) -> int:
-    """Claim queued runs and execute them, up to `concurrency` at a time, until `stop` is set.
+async def worker_loop(*, worker_id: str | None = None, concurrency: int | None = None, poll_seconds: float | None = None, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, stop: asyncio.Event | None = None, max_runs: int | None = None, grace_seconds: float = 0.0) -> int:
+    """Claim queued (or orphaned) runs and execute them, up to `concurrency` at a time, until `stop` is set.
+
+    On stop, runs in flight get `grace_seconds` to finish; the rest are cancelled, which hands
+    them back to the queue at once (their completed steps are kept).
 
     Returns:
         How many runs it executed.
@@ -103,14 +243,14 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
             while len(active) < concurrency and (max_runs is None or executed < max_runs):
                 try:
                     # A short DB write, off the event loop (it is shared with the Reflex backend).
-                    run_id = await asyncio.to_thread(_claim, session_factory, worker_id)
+                    claim = await asyncio.to_thread(_claim, session_factory, worker_id)
                 except Exception:  # noqa: BLE001 - a DB hiccup must not kill the loop
                     log.exception("claiming a run failed")
-                    run_id = None
-                if run_id is None:
+                    claim = None
+                if claim is None:
                     break
                 executed += 1
-                active.add(asyncio.create_task(execute_run(run_id, session_factory=session_factory, deps=deps, worker_id=worker_id), name=f"rf-run-{run_id}"))
+                active.add(asyncio.create_task(execute_run(claim.run_id, session_factory=session_factory, deps=deps, worker_id=worker_id, lease=claim.lease), name=f"rf-run-{claim.run_id}"))
             if max_runs is not None and executed >= max_runs and not active:
                 break
             if active:
@@ -119,11 +259,19 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
                     active.discard(task)
                     if not task.cancelled() and task.exception() is not None:
                         log.error("run task failed: %s", task.exception())
+            elif stop is not None:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=poll)
             else:
                 await asyncio.sleep(poll)
     finally:
+        if active and grace_seconds > 0:
+            log.info("worker %s stopping: waiting up to %.0f s for %s run(s)", worker_id, grace_seconds, len(active))
+            await asyncio.wait(active, timeout=grace_seconds)
         for task in active:
-            task.cancel()
+            task.cancel()  # the runner hands its run back to the queue
+        if active:
+            await asyncio.gather(*active, return_exceptions=True)
     return executed
 
 
@@ -145,8 +293,9 @@ _register_worker()
 # ---------------------------------------------------------------- periodic jobs
 
 def cleanup_zombie_runs(*, session: Session) -> int:
-    """Recover runs stuck in `running` (no heartbeat for RF_ZOMBIE_RUN_HOURS): requeue them so a
+    """Recover runs whose worker stopped (no heartbeat for the heartbeat timeout): requeue them so a
     worker resumes them (completed steps are kept), or fail them after MAX_RECOVERIES attempts.
+    Workers also take orphans over directly; this job covers deployments where none is idle.
 
     Args:
         session: DB session.
@@ -154,7 +303,7 @@ def cleanup_zombie_runs(*, session: Session) -> int:
     Returns:
         How many runs were recovered or failed.
     """
-    cutoff = utcnow() - timedelta(hours=get_settings().zombie_run_hours)
+    cutoff = _orphan_cutoff()
     last_sign = func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at)
     rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", last_sign < cutoff)).all()
     count = 0
@@ -164,11 +313,11 @@ def cleanup_zombie_runs(*, session: Session) -> int:
         attempts = int(meta.get("count", 0)) + 1
         now = utcnow()
         if attempts > MAX_RECOVERIES:
-            values: dict[str, Any] = {"status": "failed", "finished_at": now, "updated_at": now, "error_message": "The worker running this automation stopped responding too many times."}
+            values: dict[str, Any] = {"status": "failed", "lease_token": None, "finished_at": now, "updated_at": now, "error_message": "The worker running this automation stopped responding too many times."}
             session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id, AutomationStepResult.status == "running").values(status="failed", error_message="The worker stopped.", finished_at=now))
         else:
             definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
-            values = {"status": "queued", "worker_id": None, "updated_at": now, "definition": definition}
+            values = {"status": "queued", "worker_id": None, "lease_token": None, "updated_at": now, "definition": definition}
         changed = session.execute(update(AutomationRun).where(AutomationRun.id == run.id, AutomationRun.status == "running", last_sign < cutoff).values(**values)).rowcount
         count += changed or 0
     return count
@@ -196,5 +345,5 @@ def cleanup_retention(*, session: Session) -> int:
     return total
 
 
-register_job(PeriodicJob("cleanup-zombie-runs", 3600, cleanup_zombie_runs, "Requeue (or fail) automation runs whose worker stopped"))
+register_job(PeriodicJob("cleanup-zombie-runs", 60, cleanup_zombie_runs, "Requeue (or fail) automation runs whose worker stopped"))
 register_job(PeriodicJob("cleanup-retention", 3600, cleanup_retention, "Delete automation runs and their files after data_retention_days"))

@@ -314,29 +314,45 @@ def test_restricted_mcp_policy_exposes_only_allowed_tools(session) -> None:
 
 
 def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_tiny_pool(session, database_url) -> None:
+    """Three runs on a one-connection pool meet inside their model calls at once (impossible if any
+    held the connection meanwhile), and no connection is ever checked out on the event loop's thread."""
+    import threading
+
     team = make_team(session)
     model = make_model(session, team.account_id)
     auto = make_automation(session, team.author, [{"step_order": i, "assistant": inline(model)} for i in (1, 2, 3)])
     runs = [_start(session, team.author, auto, text=f"r{i}") for i in range(3)]
     engine = make_engine(database_url, pool_size=1) if not database_url.startswith("sqlite") else sa.create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=5)
     engine.pool._max_overflow = 0  # one connection for everything
-    checked_out = []
+    checkout_threads: list[int] = []
+    sa.event.listen(engine, "checkout", lambda *_a: checkout_threads.append(threading.get_ident()))
+    loop_thread: list[int] = []
+    met = {"in_call": 0, "max": 0}
 
     def factory():
         return session_scope_for(engine)
 
     async def answer(call):
-        checked_out.append(engine.pool.checkedout())
-        await asyncio.sleep(0.05)
+        met["in_call"] += 1
+        met["max"] = max(met["max"], met["in_call"])
+        try:
+            for _ in range(200):  # first steps wait (up to 10 s) for the other runs to join them
+                if met["max"] >= 3 or call["user_input"] not in ("r0", "r1", "r2"):
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            met["in_call"] -= 1
         return "ok"
 
     provider = ScriptedProvider(answer=answer)
 
     async def all_runs():
+        loop_thread.append(threading.get_ident())
         return await asyncio.gather(*(execute_run(r.id, deps=deps_for(provider), session_factory=factory) for r in runs))
 
     assert asyncio.run(all_runs()) == ["completed"] * 3
-    assert len(checked_out) == 9 and set(checked_out) == {0}
+    assert len(provider.calls) == 9 and met["max"] == 3
+    assert checkout_threads and loop_thread[0] not in checkout_threads  # all DB work ran off the event loop
     engine.dispose()
 
 

@@ -210,6 +210,9 @@ class AutomationRun(SQLModel, table=True):
     definition_version: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     cancel_requested: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
     worker_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
+    # Fencing token: a fresh value per claim; every runner write is conditional on it, so a worker
+    # whose run was taken over (it stopped heartbeating) cannot write to it any more.
+    lease_token: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
     heartbeat_at: Optional[datetime] = time_field(nullable=True, default_now=False)
     started_at: Optional[datetime] = time_field(nullable=True, default_now=False)
     finished_at: Optional[datetime] = time_field(nullable=True, default_now=False)
