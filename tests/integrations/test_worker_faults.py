@@ -141,6 +141,11 @@ def test_workers_sigkilled_at_random_points_lose_and_repeat_nothing(engine, data
                 time.sleep(rng.uniform(0.3, 1.5))
                 if scenario.statuses().get("completed", 0) == 30:
                     break
+                # Kill only while runs are in flight: on a busy machine a kill during a worker's
+                # start-up would interrupt nothing and prove nothing.
+                started = time.monotonic()
+                while scenario.statuses().get("running", 0) == 0 and time.monotonic() - started < 30:
+                    time.sleep(0.05)
                 victim = rng.randrange(len(workers))
                 os.kill(workers[victim].pid, signal.SIGKILL)
                 workers[victim].wait(10)
