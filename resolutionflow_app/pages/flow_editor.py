@@ -9,14 +9,12 @@ from typing import Any
 
 import reflex as rx
 
-from resolutionflow_app import routes
+from resolutionflow_app import entry, routes
 from resolutionflow_app.components import flow_panels as panels
 from resolutionflow_app.components.layout import app_layout
-from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.domain import flow_editing as ops
-from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.domain.errors import ServiceError, Unauthorized
 from resolutionflow_app.domain.tree_validation import validate_structure
-from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 
@@ -26,10 +24,8 @@ KIND_LABELS = {"decision": "Decision", "action": "Action", "solution": "Solution
 
 
 def _save(token: str, tree_id: str, changes: dict[str, Any]):
-    """Write pending changes for the autosave task (runs in a worker thread)."""
-    with session_scope() as session:
-        actor = auth_service.user_for_token(session=session, token=token)
-        return trees_service.update_tree(session=session, actor=actor, tree_id=tree_id, changes=changes)
+    """Write pending changes for the autosave task (runs in a worker thread, through the entry point)."""
+    return entry.call(trees_service.update_tree, token=token or None, tree_id=tree_id, changes=changes)
 
 
 def _problem_lines(exc: ServiceError) -> list[str]:
@@ -145,7 +141,7 @@ class FlowEditorState(AuthState):
     @rx.var
     def save_label(self) -> str:
         """What the save indicator says."""
-        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved"}.get(self.save_state, "Saved")
+        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved — retry"}.get(self.save_state, "Saved")
 
     @rx.var
     def file_base(self) -> str:
@@ -174,27 +170,39 @@ class FlowEditorState(AuthState):
     def _route_id(self) -> str:
         return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
 
-    def _flush(self) -> None:
-        """Save what the previous flow still had pending before another flow replaces it."""
+    def _flush(self) -> str:
+        """Save what is still pending before another flow or version replaces it.
+
+        Returns the refusal's sentence ("" when saved); on failure the edits stay pending and
+        the indicator says "Not saved — retry", so nothing is lost without a word.
+        """
         if self._dirty and self.meta.get("id"):
             try:
-                _save(self.token, self.meta["id"], self._pending())
-            except ServiceError:
-                pass
+                dto = _save(self.token, self.meta["id"], self._pending())
+            except ServiceError as exc:
+                self.save_state, self.save_error = "error", exc.message
+                return exc.message
+            self._set_tree(dto)
         self._dirty = []
+        return ""
 
     @rx.event
     def load(self):
-        """on_load: fetch the flow named in the URL."""
-        self._flush()
+        """on_load: fetch the flow named in the URL (first saving what the open flow still had pending)."""
+        previous = self.meta.get("id", "")
+        if previous and previous != self._route_id():
+            failed = self._flush()
+            if failed:  # keep the unsaved edits on screen: go back to them instead of dropping them
+                return [rx.toast.error(f"Your last edits were not saved: {failed} Retry before leaving."), rx.redirect(routes.flow_url(previous))]
+        elif previous == self._route_id() and self._dirty:
+            self.loaded = True
+            return None
         self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
         self.history_open = self.forks_open = self.fork_open = self.delete_open = self.version_view_open = False
         try:
-            with session_scope() as session:
-                actor = self.actor(session)
-                if actor is None:
-                    return
-                dto = trees_service.get_tree(session=session, actor=actor, tree_id=self._route_id())
+            dto = self.call(trees_service.get_tree, tree_id=self._route_id())
+        except Unauthorized:
+            return
         except ServiceError as exc:
             self.load_error, self.loaded = exc.message, True
             return
@@ -268,11 +276,12 @@ class FlowEditorState(AuthState):
         if not changes:
             return None
         try:
-            with session_scope() as session:
-                dto = trees_service.update_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), changes=changes)
+            dto = self.call(trees_service.update_tree, tree_id=self.meta.get("id"), changes=changes)
         except ServiceError as exc:
             if exc.problems:
                 self.publish_errors = _problem_lines(exc)
+            if self._dirty:  # the pending edits were part of the refused write: they stay, visibly unsaved
+                self.save_state, self.save_error = "error", exc.message
             return rx.toast.error(exc.message)
         self._set_tree(dto)
         self._dirty, self.save_state, self.save_error, self.publish_errors = [], "saved", "", []
@@ -327,8 +336,7 @@ class FlowEditorState(AuthState):
     def delete_flow(self):
         """Delete the flow for good (forks keep working, orphaned)."""
         try:
-            with session_scope() as session:
-                trees_service.delete_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"))
+            self.call(trees_service.delete_tree, tree_id=self.meta.get("id"))
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         self._dirty, self.delete_open, self.loaded = [], False, False
@@ -342,10 +350,12 @@ class FlowEditorState(AuthState):
     @rx.event
     def fork(self, form: dict):
         """Fork into a private draft and open it."""
-        self._flush()
+        failed = self._flush()
+        if failed:
+            self.fork_error = f"Your last edits were not saved: {failed}"
+            return
         try:
-            with session_scope() as session:
-                dto = trees_service.fork_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), fork_reason=(form.get("fork_reason") or "").strip() or None)
+            dto = self.call(trees_service.fork_tree, tree_id=self.meta.get("id"), fork_reason=(form.get("fork_reason") or "").strip() or None)
         except ServiceError as exc:
             self.fork_error = exc.message
             return
@@ -358,8 +368,11 @@ class FlowEditorState(AuthState):
         self.forks_open = value
         if not value:
             return None
-        with session_scope() as session:
-            items, _ = trees_service.list_forks(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), limit=100)
+        got = self.try_call(trees_service.list_forks, tree_id=self.meta.get("id"), limit=100)
+        if got.error:
+            self.forks_open = False
+            return rx.toast.error(got.error)
+        items, _ = got.value
         self.forks = [{"id": str(t.id), "name": t.name, "author_name": t.author_name or "—", "status": t.status, "reason": t.fork_reason or "", "created_at": t.created_at.isoformat()} for t in items]
 
     @rx.event
@@ -368,16 +381,18 @@ class FlowEditorState(AuthState):
         self.history_open = value
         if not value:
             return None
-        with session_scope() as session:
-            items, self.versions_total = trees_service.list_versions(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), limit=100)
+        got = self.try_call(trees_service.list_versions, tree_id=self.meta.get("id"), limit=100)
+        if got.error:
+            self.history_open = False
+            return rx.toast.error(got.error)
+        items, self.versions_total = got.value
         self.versions = [{"version": str(v.version), "created_at": v.created_at.isoformat(), "by": v.created_by_name or "—"} for v in items]
 
     @rx.event
     def view_version(self, version: str):
         """Show one saved version read-only."""
         try:
-            with session_scope() as session:
-                v = trees_service.get_version(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), version=version)
+            v = self.call(trees_service.get_version, tree_id=self.meta.get("id"), version=version)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         self.version_view = {"version": v.version, "name": v.name, "created_at": v.created_at.isoformat(), "structure": v.tree_structure}
@@ -396,10 +411,11 @@ class FlowEditorState(AuthState):
     @rx.event
     def restore(self):
         """Make the chosen version current again (a new version)."""
-        self._flush()
+        failed = self._flush()
+        if failed:
+            return rx.toast.error(f"Your last edits were not saved: {failed} Retry before restoring.")
         try:
-            with session_scope() as session:
-                dto = trees_service.restore_version(session=session, actor=self.actor(session), tree_id=self.meta.get("id"), version=self.restore_target)
+            dto = self.call(trees_service.restore_version, tree_id=self.meta.get("id"), version=self.restore_target)
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         restored, self.restore_target, self.version_view_open, self.history_open = self.restore_target, 0, False, False
@@ -411,8 +427,7 @@ class FlowEditorState(AuthState):
     def export_json(self):
         """Download the flow as a JSON export."""
         try:
-            with session_scope() as session:
-                data = trees_service.export_tree(session=session, actor=self.actor(session), tree_id=self.meta.get("id"))
+            data = self.call(trees_service.export_tree, tree_id=self.meta.get("id"))
         except ServiceError as exc:
             return rx.toast.error(exc.message)
         return rx.download(data=json.dumps(data, indent=2, ensure_ascii=False), filename=f"{self.file_base}.json", mime_type="application/json")
