@@ -291,3 +291,21 @@ def test_import_json_with_clear_errors(page, app_url, tmp_path) -> None:
     page.wait_for_url(re.compile(r".*/flows/[0-9a-f-]{36}$"))
     expect(page.get_by_test_id("flow-name")).to_have_value(name)
     expect(page.get_by_test_id("step-row").first).to_contain_text("Plug it in")
+
+
+def test_failed_save_is_shown_and_kept_until_retry(page, app_url) -> None:
+    """An edit the server refuses says "Not saved — retry", stays on screen, and saves once fixed."""
+    login(page, app_url, *AUTHOR)
+    tree_id = _create_flow(page, app_url, f"Failed save {uuid.uuid4().hex[:6]}")
+    _wait_saved(page)
+    page.get_by_test_id("flow-name").fill("")  # an empty name is refused by the service
+    expect(page.get_by_test_id("save-status")).to_have_text("Not saved — retry", timeout=15000)
+    expect(page.get_by_test_id("save-retry")).to_be_visible()
+    assert page.locator('[data-unsaved="1"]').count() == 1  # the beforeunload guard would ask
+    shot(page, "flow-failed-save")
+    page.get_by_test_id("save-retry").click()  # still refused: still visible, nothing dropped
+    expect(page.get_by_test_id("save-status")).to_have_text("Not saved — retry")
+    page.get_by_test_id("flow-name").fill("Fixed name")
+    _wait_saved(page)
+    page.goto(f"{app_url}/flows/{tree_id}")
+    expect(page.get_by_test_id("flow-name")).to_have_value("Fixed name", timeout=15000)
