@@ -437,6 +437,8 @@ class FlowEditorState(AuthState):
 
     def _edit(self, structure: dict[str, Any]):
         self.structure = structure
+        if self.publish_errors and not validate_structure(self.tree_type, structure):
+            self.publish_errors = []  # every refusal reason is fixed: the banner goes away
         return self._changed("tree_structure")
 
     @rx.event

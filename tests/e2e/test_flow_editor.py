@@ -169,6 +169,12 @@ def test_publish_refused_lists_problems(page, app_url) -> None:
     assert "New question" in errors.inner_text()
     page.get_by_test_id("publish").wait_for()
     shot(page, "flow-editor-publish-refused")
+    # a click on a problem selects its node; the banner follows the structure as it is edited
+    errors.get_by_test_id("publish-problem").filter(has_text="New question").first.click()
+    expect(page.get_by_test_id("node-title")).to_have_value("New question")
+    page.get_by_test_id("node-title").fill("Renamed question")
+    expect(errors).to_contain_text("Renamed question", timeout=10000)
+    expect(errors).not_to_contain_text("New question")
 
 
 def test_procedure_steps_and_library_visibility(page, app_url) -> None:
