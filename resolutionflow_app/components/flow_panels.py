@@ -153,7 +153,15 @@ def header(S) -> rx.Component:
                         rx.icon_button(rx.icon("x", size=14), size="1", variant="ghost", color_scheme="red", on_click=S.dismiss_publish_errors, aria_label="Dismiss"),
                         width="100%", align="center",
                     ),
-                    rx.el.ul(rx.foreach(S.publish_errors, lambda line: rx.el.li(rx.text(line, size="2"))), style={"paddingLeft": "1.2rem", "margin": 0}),
+                    # live problems of the current structure (never the list as it was at publish time); a click selects the node
+                    rx.el.ul(
+                        rx.cond(
+                            S.problems.length() > 0,
+                            rx.foreach(S.problems, lambda p: rx.el.li(rx.text(p["message"], size="2", on_click=S.select_node(p["node_id"]), cursor="pointer", text_decoration="underline dotted", role="button", data_testid="publish-problem"))),
+                            rx.foreach(S.publish_errors, lambda line: rx.el.li(rx.text(line, size="2"))),
+                        ),
+                        style={"paddingLeft": "1.2rem", "margin": 0, "overflowWrap": "anywhere"},
+                    ),
                     spacing="1", width="100%",
                 ),
                 color_scheme="red", width="100%", data_testid="publish-errors",

@@ -59,7 +59,7 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
     for node_id, node in by_id.items():
         kind = node.get("type")
         if kind not in TROUBLESHOOTING_NODE_TYPES:
-            problems.append(Problem(node_id=node_id, message=f"Node '{node_id}' has unknown type '{kind}'; use decision, action or solution."))
+            problems.append(Problem(node_id=node_id, message=f"Node {_label(node, 0)} has unknown type '{kind}'; use decision, action or solution."))
             continue
         if not _title_ok(node):
             problems.append(Problem(node_id=node_id, message=f"Node '{node_id}' needs a title."))
@@ -97,11 +97,11 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
         reachable = nx.descendants(graph, start) | {start}
         for node_id in by_id:
             if node_id not in reachable:
-                problems.append(Problem(node_id=node_id, message=f"Node '{node_id}' cannot be reached from the start node."))
+                problems.append(Problem(node_id=node_id, message=f"Node {_label(by_id[node_id], 0)} cannot be reached from the start node."))
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1 or any(graph.has_edge(n, n) for n in component):
             for node_id in sorted(component):
-                problems.append(Problem(node_id=node_id, message=f"Node '{node_id}' is part of a loop; a troubleshooting tree may not cycle back."))
+                problems.append(Problem(node_id=node_id, message=f"Node {_label(by_id[node_id], 0)} is part of a loop; a troubleshooting tree may not cycle back."))
     return problems
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from functools import partial  # `limit=` of entry.call is the rate-limit bucket, so page size is bound here
 from typing import Any
 
 import reflex as rx
@@ -13,7 +14,7 @@ from resolutionflow_app import entry, routes
 from resolutionflow_app.components import flow_panels as panels
 from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.domain import flow_editing as ops
-from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.domain.errors import ServiceError, Unauthorized
 from resolutionflow_app.domain.tree_validation import validate_structure
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
@@ -141,7 +142,7 @@ class FlowEditorState(AuthState):
     @rx.var
     def save_label(self) -> str:
         """What the save indicator says."""
-        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved"}.get(self.save_state, "Saved")
+        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved — retry"}.get(self.save_state, "Saved")
 
     @rx.var
     def file_base(self) -> str:
@@ -171,27 +172,38 @@ class FlowEditorState(AuthState):
         return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
 
     def _flush(self) -> str:
-        """Save what the previous flow still had pending before another flow replaces it; a refusal
-        comes back as a sentence for a toast (never dropped without a word)."""
-        error = ""
+        """Save what is still pending before another flow or version replaces it.
+
+        Returns the refusal's sentence ("" when saved); on failure the edits stay pending and
+        the indicator says "Not saved — retry", so nothing is lost without a word.
+        """
         if self._dirty and self.meta.get("id"):
             try:
-                _save(self.token, self.meta["id"], self._pending())
+                dto = _save(self.token, self.meta["id"], self._pending())
             except ServiceError as exc:
-                error = f"Your last edits to “{self.meta.get('name', 'the previous flow')}” were not saved: {exc.message}"
+                self.save_state, self.save_error = "error", exc.message
+                return exc.message
+            self._set_tree(dto)
         self._dirty = []
-        return error
+        return ""
 
     @rx.event
     def load(self):
-        """on_load: fetch the flow named in the URL."""
-        flush_error = self._flush()
-        if flush_error:
-            yield rx.toast.error(flush_error)
+        """on_load: fetch the flow named in the URL (first saving what the open flow still had pending)."""
+        previous = self.meta.get("id", "")
+        if previous and previous != self._route_id():
+            failed = self._flush()
+            if failed:  # keep the unsaved edits on screen: go back to them instead of dropping them
+                return [rx.toast.error(f"Your last edits were not saved: {failed} Retry before leaving."), rx.redirect(routes.flow_url(previous))]
+        elif previous == self._route_id() and self._dirty:
+            self.loaded = True
+            return None
         self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
         self.history_open = self.forks_open = self.fork_open = self.delete_open = self.version_view_open = False
         try:
             dto = self.call(trees_service.get_tree, tree_id=self._route_id())
+        except Unauthorized:
+            return
         except ServiceError as exc:
             self.load_error, self.loaded = exc.message, True
             return
@@ -269,6 +281,8 @@ class FlowEditorState(AuthState):
         except ServiceError as exc:
             if exc.problems:
                 self.publish_errors = _problem_lines(exc)
+            if self._dirty:  # the pending edits were part of the refused write: they stay, visibly unsaved
+                self.save_state, self.save_error = "error", exc.message
             return rx.toast.error(exc.message)
         self._set_tree(dto)
         self._dirty, self.save_state, self.save_error, self.publish_errors = [], "saved", "", []
@@ -337,7 +351,10 @@ class FlowEditorState(AuthState):
     @rx.event
     def fork(self, form: dict):
         """Fork into a private draft and open it."""
-        self._flush()
+        failed = self._flush()
+        if failed:
+            self.fork_error = f"Your last edits were not saved: {failed}"
+            return
         try:
             dto = self.call(trees_service.fork_tree, tree_id=self.meta.get("id"), fork_reason=(form.get("fork_reason") or "").strip() or None)
         except ServiceError as exc:
@@ -352,7 +369,11 @@ class FlowEditorState(AuthState):
         self.forks_open = value
         if not value:
             return None
-        items, _ = self.call(trees_service.list_forks, tree_id=self.meta.get("id"), limit=100)
+        got = self.try_call(partial(trees_service.list_forks, limit=100), tree_id=self.meta.get("id"))
+        if got.error:
+            self.forks_open = False
+            return rx.toast.error(got.error)
+        items, _ = got.value
         self.forks = [{"id": str(t.id), "name": t.name, "author_name": t.author_name or "—", "status": t.status, "reason": t.fork_reason or "", "created_at": t.created_at.isoformat()} for t in items]
 
     @rx.event
@@ -361,7 +382,11 @@ class FlowEditorState(AuthState):
         self.history_open = value
         if not value:
             return None
-        items, self.versions_total = self.call(trees_service.list_versions, tree_id=self.meta.get("id"), limit=100)
+        got = self.try_call(partial(trees_service.list_versions, limit=100), tree_id=self.meta.get("id"))
+        if got.error:
+            self.history_open = False
+            return rx.toast.error(got.error)
+        items, self.versions_total = got.value
         self.versions = [{"version": str(v.version), "created_at": v.created_at.isoformat(), "by": v.created_by_name or "—"} for v in items]
 
     @rx.event
@@ -387,7 +412,9 @@ class FlowEditorState(AuthState):
     @rx.event
     def restore(self):
         """Make the chosen version current again (a new version)."""
-        self._flush()
+        failed = self._flush()
+        if failed:
+            return rx.toast.error(f"Your last edits were not saved: {failed} Retry before restoring.")
         try:
             dto = self.call(trees_service.restore_version, tree_id=self.meta.get("id"), version=self.restore_target)
         except ServiceError as exc:
@@ -410,6 +437,8 @@ class FlowEditorState(AuthState):
 
     def _edit(self, structure: dict[str, Any]):
         self.structure = structure
+        if self.publish_errors and not validate_structure(self.tree_type, structure):
+            self.publish_errors = []  # every refusal reason is fixed: the banner goes away
         return self._changed("tree_structure")
 
     @rx.event

@@ -40,7 +40,7 @@ def test_unreachable_node():
     s = troubleshooting()
     s["nodes"].append({"id": "s_orphan", "type": "solution", "title": "Orphan"})
     probs = _problems("troubleshooting", s)
-    assert ("s_orphan", "Node 's_orphan' cannot be reached from the start node.") in probs
+    assert ("s_orphan", "Node 'Orphan' cannot be reached from the start node.") in probs
 
 
 def test_cycle():

@@ -169,6 +169,12 @@ def test_publish_refused_lists_problems(page, app_url) -> None:
     assert "New question" in errors.inner_text()
     page.get_by_test_id("publish").wait_for()
     shot(page, "flow-editor-publish-refused")
+    # a click on a problem selects its node; the banner follows the structure as it is edited
+    errors.get_by_test_id("publish-problem").filter(has_text="New question").first.click()
+    expect(page.get_by_test_id("node-title")).to_have_value("New question")
+    page.get_by_test_id("node-title").fill("Renamed question")
+    expect(errors).to_contain_text("Renamed question", timeout=10000)
+    expect(errors).not_to_contain_text("New question")
 
 
 def test_procedure_steps_and_library_visibility(page, app_url) -> None:
@@ -291,3 +297,21 @@ def test_import_json_with_clear_errors(page, app_url, tmp_path) -> None:
     page.wait_for_url(re.compile(r".*/flows/[0-9a-f-]{36}$"))
     expect(page.get_by_test_id("flow-name")).to_have_value(name)
     expect(page.get_by_test_id("step-row").first).to_contain_text("Plug it in")
+
+
+def test_failed_save_is_shown_and_kept_until_retry(page, app_url) -> None:
+    """An edit the server refuses says "Not saved — retry", stays on screen, and saves once fixed."""
+    login(page, app_url, *AUTHOR)
+    tree_id = _create_flow(page, app_url, f"Failed save {uuid.uuid4().hex[:6]}")
+    _wait_saved(page)
+    page.get_by_test_id("flow-name").fill("")  # an empty name is refused by the service
+    expect(page.get_by_test_id("save-status")).to_have_text("Not saved — retry", timeout=15000)
+    expect(page.get_by_test_id("save-retry")).to_be_visible()
+    assert page.locator('[data-unsaved="1"]').count() == 1  # the beforeunload guard would ask
+    shot(page, "flow-failed-save")
+    page.get_by_test_id("save-retry").click()  # still refused: still visible, nothing dropped
+    expect(page.get_by_test_id("save-status")).to_have_text("Not saved — retry")
+    page.get_by_test_id("flow-name").fill("Fixed name")
+    _wait_saved(page)
+    page.goto(f"{app_url}/flows/{tree_id}")
+    expect(page.get_by_test_id("flow-name")).to_have_value("Fixed name", timeout=15000)
