@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from resolutionflow_app.settings import get_settings
+from resolutionflow_app.settings import DEV_SECRET_KEY, get_settings
 
 MASK = "••••"
 
@@ -31,20 +31,26 @@ def derive_key(secret_key: str) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def _cipher_for(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
+def _cipher_for(keys: tuple[str, ...], secret_key: str, legacy_key: str = "") -> MultiFernet:
     if keys:
         try:
             return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
         except (ValueError, TypeError) as exc:
             raise ValueError("RF_ENCRYPTION_KEYS must be a comma-separated list of Fernet keys (newest first).") from exc
-    return MultiFernet([Fernet(derive_key(secret_key))])
+    ciphers = [Fernet(derive_key(secret_key))]
+    if legacy_key and legacy_key != secret_key:
+        # Decrypt-only: secrets an embedded install stored under the old built-in key stay readable
+        # after its own key was generated; everything new is encrypted with the first key.
+        ciphers.append(Fernet(derive_key(legacy_key)))
+    return MultiFernet(ciphers)
 
 
 def get_cipher() -> MultiFernet:
     """The MultiFernet from settings: RF_ENCRYPTION_KEYS (newest first) or a key derived from RF_SECRET_KEY."""
     settings = get_settings()
     keys = tuple(k.strip() for k in settings.encryption_keys.split(",") if k.strip())
-    return _cipher_for(keys, settings.secret_key)
+    embedded = settings.database_url.startswith("sqlite")
+    return _cipher_for(keys, settings.secret_key, DEV_SECRET_KEY if embedded else "")
 
 
 def new_key() -> str:

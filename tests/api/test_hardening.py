@@ -167,3 +167,20 @@ def test_unknown_keys_in_a_structure_are_dropped_not_stored(api, owner) -> None:
                            {"id": "end", "type": "procedure_end", "title": "Done"}]}
     proc = api.post(f"{API}/trees", json={"name": "Proc", "tree_type": "procedural", "tree_structure": procedure}, headers=owner["headers"]).json()
     assert proc["tree_structure"]["steps"][0] == {k: v for k, v in procedure["steps"][0].items() if k != "x"}
+
+
+def test_secrets_stored_under_the_old_built_in_key_stay_readable_on_sqlite(database_url) -> None:
+    from cryptography.fernet import Fernet
+
+    from resolutionflow_app.integrations import crypto
+    from resolutionflow_app.settings import DEV_SECRET_KEY
+
+    old = Fernet(crypto.derive_key(DEV_SECRET_KEY)).encrypt(b"sk-stored-before-the-upgrade").decode()
+    if database_url.startswith("sqlite"):  # an embedded install upgraded from the built-in key
+        assert crypto.decrypt_str(old) == "sk-stored-before-the-upgrade"
+    else:  # production never trusts the built-in key, not even to decrypt
+        with pytest.raises(crypto.DecryptionError):
+            crypto.decrypt_str(old)
+    fresh = crypto.encrypt_str("sk-new")
+    with pytest.raises(Exception):
+        Fernet(crypto.derive_key(DEV_SECRET_KEY)).decrypt(fresh.encode())  # new secrets use the install's own key
