@@ -10,6 +10,7 @@ import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.confirm import confirm_action
 from resolutionflow_app.components.forms import char_counter
 from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.domain.automation_definition import AutomationDefinition, FormField, StepDefinition, field_id_from_label, variables_for_step
@@ -22,6 +23,7 @@ SOURCE_LABELS = {"flow_input": "Run input (form + text)", "previous_step": "Prev
                  "http_get": "HTTP GET (fetch a URL)", "http_post": "HTTP POST (call a URL)"}
 MODE_LABELS = {"pass_through": "Pass to the next step", "http_post": "Send to a webhook"}
 _STEP_REF = re.compile(r"^Step (\d+)\b")
+_SELECT_STYLE = {"width": "100%", "padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)", "background": "var(--color-panel-solid)", "font_size": "14px"}
 
 
 @dataclasses.dataclass
@@ -326,7 +328,7 @@ def _select(value, items: list[tuple[str, str]], on_change, testid: str, label: 
     return rx.el.label(
         rx.text(label, size="1", color_scheme="gray"),
         rx.el.select(*[rx.el.option(text, value=key) for key, text in items], value=value, on_change=on_change, disabled=~S.can_edit,
-                     data_testid=testid, style={"width": "100%", "padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)", "background": "var(--color-panel-solid)", "font_size": "14px"}),
+                     data_testid=testid, style=_SELECT_STYLE),
         style={"display": "flex", "flex_direction": "column", "gap": "2px", "flex": "1 1 180px", "min_width": "0"},
     )
 
@@ -364,14 +366,9 @@ def _step_card(card: StepCard) -> rx.Component:
                          font_weight="bold", variant="soft", max_length=200, disabled=~S.can_edit, flex="1", min_width="0", aria_label="Step name", data_testid="step-name"),
                 rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", on_click=S.move_step(card.index, -1), disabled=~S.can_edit, aria_label="Move step up"),
                 rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="ghost", on_click=S.move_step(card.index, 1), disabled=~S.can_edit, aria_label="Move step down"),
-                rx.alert_dialog.root(
-                    rx.alert_dialog.trigger(rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", disabled=~S.can_edit, aria_label="Delete step", data_testid="delete-step")),
-                    rx.alert_dialog.content(
-                        rx.alert_dialog.title("Delete this step?"),
-                        rx.alert_dialog.description("Its prompt and settings are removed from the draft. Published versions are not affected."),
-                        rx.hstack(rx.alert_dialog.cancel(rx.button("Keep", variant="soft", color_scheme="gray")),
-                                  rx.alert_dialog.action(rx.button("Delete step", color_scheme="red", on_click=S.delete_step(card.index))), justify="end", spacing="2", padding_top="1rem"),
-                    ),
+                confirm_action(
+                    rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", disabled=~S.can_edit, aria_label="Delete step", data_testid="delete-step"),
+                    "Delete this step?", "Its prompt and settings are removed from the draft. Published versions are not affected.", "Delete step", S.delete_step(card.index),
                 ),
                 width="100%", align="center", spacing="2",
             ),
@@ -381,8 +378,7 @@ def _step_card(card: StepCard) -> rx.Component:
                 rx.el.label(
                     rx.text("Model", size="1", color_scheme="gray"),
                     rx.el.select(rx.foreach(S.models, lambda m: rx.el.option(m.label, value=m.id)), value=card.model_id,
-                                 on_change=lambda v: S.set_step_text(card.index, "model_id", v), disabled=~S.can_edit, data_testid="step-model",
-                                 style={"width": "100%", "padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)", "background": "var(--color-panel-solid)", "font_size": "14px"}),
+                                 on_change=lambda v: S.set_step_text(card.index, "model_id", v), disabled=~S.can_edit, data_testid="step-model", style=_SELECT_STYLE),
                     style={"display": "flex", "flex_direction": "column", "gap": "2px", "flex": "1 1 220px", "min_width": "0"},
                 ),
                 _select(card.input_source, sources, lambda v: S.set_step_text(card.index, "input_source", v), "step-input-source", "Input from"),

@@ -10,6 +10,7 @@ import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.components.confirm import confirm_action
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import pager
@@ -145,14 +146,9 @@ def _row(item: AutomationRow) -> rx.Component:
                     rx.menu.item(rx.icon("download", size=14), "Export JSON", on_select=S.export(item.id), data_testid="export-automation"),
                 ),
             ), rx.fragment()),
-            rx.cond(S.can_author, rx.alert_dialog.root(
-                rx.alert_dialog.trigger(rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete automation", data_testid="delete-automation")),
-                rx.alert_dialog.content(
-                    rx.alert_dialog.title("Delete “" + item.name + "”?"),
-                    rx.alert_dialog.description("The automation, all its runs and the files they generated are deleted. This cannot be undone."),
-                    rx.hstack(rx.alert_dialog.cancel(rx.button("Keep", variant="soft", color_scheme="gray")),
-                              rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=S.delete(item.id), data_testid="confirm-delete")), justify="end", spacing="2", padding_top="1rem"),
-                ),
+            rx.cond(S.can_author, confirm_action(
+                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete automation", data_testid="delete-automation"),
+                "Delete “" + item.name + "”?", "The automation, all its runs and the files they generated are deleted. This cannot be undone.", "Delete", S.delete(item.id), "confirm-delete",
             ), rx.fragment()),
             spacing="1", align="center",
         )),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from functools import partial  # `limit=` of entry.call is the rate-limit bucket, so page size is bound here
 from typing import Any
 
 import reflex as rx
@@ -369,7 +368,7 @@ class FlowEditorState(AuthState):
         self.forks_open = value
         if not value:
             return None
-        got = self.try_call(partial(trees_service.list_forks, limit=100), tree_id=self.meta.get("id"))
+        got = self.try_call(trees_service.list_forks, tree_id=self.meta.get("id"), limit=100)
         if got.error:
             self.forks_open = False
             return rx.toast.error(got.error)
@@ -382,7 +381,7 @@ class FlowEditorState(AuthState):
         self.history_open = value
         if not value:
             return None
-        got = self.try_call(partial(trees_service.list_versions, limit=100), tree_id=self.meta.get("id"))
+        got = self.try_call(trees_service.list_versions, tree_id=self.meta.get("id"), limit=100)
         if got.error:
             self.history_open = False
             return rx.toast.error(got.error)
