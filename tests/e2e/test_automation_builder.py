@@ -17,6 +17,20 @@ def _saved(page) -> None:
     page.get_by_test_id("save-status").get_by_text("Saved", exact=True).wait_for(timeout=20_000)
 
 
+def _menu_item(page, item: str):
+    """Open the first row's actions menu until ``item`` shows: a click during the previous menu's close animation is lost."""
+    for _ in range(5):
+        page.keyboard.press("Escape")
+        page.get_by_test_id("automation-actions").first.click()
+        try:
+            page.get_by_test_id(item).wait_for(timeout=4_000)
+            return page.get_by_test_id(item)
+        except Exception:  # noqa: BLE001 - retried; the last attempt raises below
+            continue
+    page.get_by_test_id(item).wait_for(timeout=4_000)
+    return page.get_by_test_id(item)
+
+
 def test_build_publish_and_run_an_automation(page, app_url) -> None:
     login(page, app_url, "author@example.com", PASSWORD)
     page.goto(f"{app_url}/automations")
@@ -120,13 +134,12 @@ def test_duplicate_export_import_and_delete(page, app_url) -> None:
     page.goto(f"{app_url}/automations")
     page.get_by_test_id("automation-list").wait_for()
     before = page.get_by_test_id("automation-name").count()
-    page.get_by_test_id("automation-actions").first.click()
-    page.get_by_test_id("duplicate-automation").click()
+    _menu_item(page, "duplicate-automation").click()
     page.get_by_text("Copy of").first.wait_for()
     assert page.get_by_test_id("automation-name").count() == before + 1
-    page.get_by_test_id("automation-actions").first.click()
+    export = _menu_item(page, "export-automation")
     with page.expect_download() as download:
-        page.get_by_test_id("export-automation").click()
+        export.click()
     exported = download.value.path().read_text()
     assert '"resolutionflow.automation"' in exported and "api_key" not in exported
     page.get_by_test_id("import-automation").click()
