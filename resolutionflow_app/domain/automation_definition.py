@@ -44,12 +44,17 @@ class StepDefinition(BaseModel):
     output_classification_override: int | None = None
     mcp_policy: str = "inherit"
     mcp_tool_ids: list[str] = Field(default_factory=list)
+    mcp_server_ids: list[str] = Field(default_factory=list)
+    # True when the step uses a shared assistant from the Assistants page: its prompt and model are
+    # read-only here (edited there), so the step sends only `assistant_id`.
+    assistant_shared: bool = False
+    assistant_name: str = ""
 
     def to_api(self) -> dict[str, Any]:
         """The step as `PUT /automations/{id}` takes it; an existing hidden assistant is updated in place."""
         out: dict[str, Any] = {
             "step_order": self.step_order, "user_description": self.user_description or None,
-            "assistant": {"prompt": self.prompt, "model_id": self.model_id},
+            "assistant": {"prompt": self.prompt, "model_id": self.model_id, "mcp_server_ids": self.mcp_server_ids},
             "input_source": self.input_source, "input_type": self.input_type, "output_mode": self.output_mode, "output_type": self.output_type,
             "input_config": self.input_config if self.input_source in ("http_get", "http_post") else None,
             "output_config": self.output_config if self.output_mode == "http_post" else None,
@@ -58,6 +63,8 @@ class StepDefinition(BaseModel):
         }
         if self.assistant_id:
             out["assistant_id"] = self.assistant_id
+            if self.assistant_shared:
+                del out["assistant"]
         return out
 
 
@@ -84,6 +91,8 @@ class AutomationDefinition(BaseModel):
                 input_config=raw.get("input_config"), output_config=raw.get("output_config"),
                 output_classification_override=raw.get("output_classification_override"), mcp_policy=raw.get("mcp_policy") or "inherit",
                 mcp_tool_ids=[str(t) for t in raw.get("mcp_tool_ids") or []],
+                mcp_server_ids=[str(t) for t in (raw.get("mcp_server_ids") or assistant.get("mcp_server_ids") or [])],
+                assistant_shared=bool(raw.get("assistant_id")) and assistant.get("hidden") is False, assistant_name=str(assistant.get("name") or ""),
             ))
         fields = [FormField(id=str(f.get("id", "")), label=str(f.get("label") or f.get("id") or ""), type=str(f.get("type") or "text"),
                             required=bool(f.get("required")), options=[str(o) for o in f.get("options") or []])

@@ -58,7 +58,8 @@ def get_row(*, session: Session, account_id: uuid.UUID, assistant_id: uuid.UUID 
     return row
 
 
-def _set_servers(session: Session, row: Assistant, ids: list[Any] | None) -> None:
+def set_servers(session: Session, row: Assistant, ids: list[Any] | None) -> None:
+    """Replace the assistant's MCP servers (None leaves them); servers must be in its account."""
     if ids is None:
         return
     wanted = []
@@ -117,7 +118,7 @@ def create_assistant(*, session: Session, actor: User, data: dict[str, Any], hid
         raise InvalidInput(f"Model {data.get('model_id')} was not found.") from None
     session.add(row)
     session.flush()
-    _set_servers(session, row, data.get("mcp_server_ids"))
+    set_servers(session, row, data.get("mcp_server_ids"))
     return to_dto(session, row)
 
 
@@ -145,7 +146,7 @@ def update_assistant(*, session: Session, actor: User, assistant_id: uuid.UUID, 
     row.updated_at = utcnow()
     session.add(row)
     session.flush()
-    _set_servers(session, row, data.get("mcp_server_ids"))
+    set_servers(session, row, data.get("mcp_server_ids"))
     return to_dto(session, row)
 
 

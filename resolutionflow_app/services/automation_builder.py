@@ -10,9 +10,11 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from resolutionflow_app.db.models import (
+    Assistant,
     Automation,
     AutomationRun,
     CompletionModel,
+    MCPServer,
     User,
 )
 from resolutionflow_app.domain.automation_definition import (
@@ -21,8 +23,10 @@ from resolutionflow_app.domain.automation_definition import (
 )
 from resolutionflow_app.domain.errors import BadRequest, InvalidInput
 from resolutionflow_app.domain.roles import can_author
+from resolutionflow_app.services import assistants as assistants_service
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as automations_service
+from resolutionflow_app.services import mcp_servers as mcp_service
 from resolutionflow_app.services.dto import DTO
 
 
@@ -37,6 +41,33 @@ class ModelChoice(DTO):
     token_limit: int | None = None
 
 
+class AssistantChoice(DTO):
+    """A shared assistant a step may use instead of its own prompt."""
+
+    id: str
+    name: str
+    prompt: str
+    model_id: str
+    model_name: str = ""
+    mcp_server_ids: list[str] = []
+
+
+class ToolChoice(DTO):
+    """One tool an MCP server offers."""
+
+    id: str
+    name: str
+    description: str = ""
+
+
+class ServerChoice(DTO):
+    """An MCP server of the account with its tools (never its headers)."""
+
+    id: str
+    name: str
+    tools: list[ToolChoice] = []
+
+
 class BuilderView(DTO):
     """Everything the builder page shows of one automation."""
 
@@ -46,6 +77,8 @@ class BuilderView(DTO):
     published_version: int
     has_unpublished_changes: bool
     models: list[ModelChoice]
+    assistants: list[AssistantChoice] = []
+    mcp_servers: list[ServerChoice] = []
     sample_outputs: dict[int, Any] = {}
     can_edit: bool
 
@@ -69,6 +102,18 @@ def _models(session: Session, actor: User) -> list[ModelChoice]:
     return [ModelChoice(id=str(m.id), name=m.name, security_level=m.security_level, supports_vision=m.supports_vision, supports_audio=m.supports_audio, token_limit=m.token_limit) for m in rows]
 
 
+def _assistants(session: Session, actor: User, models: list[ModelChoice]) -> list[AssistantChoice]:
+    names = {m.id: m.name for m in models}
+    rows = session.exec(select(Assistant).where(Assistant.account_id == actor.account_id, Assistant.hidden.is_(False)).order_by(Assistant.name)).all()
+    return [AssistantChoice(id=str(a.id), name=a.name, prompt=a.prompt, model_id=str(a.completion_model_id or ""), model_name=names.get(str(a.completion_model_id), ""),
+                            mcp_server_ids=[str(x) for x in assistants_service.server_ids(session, a.id)]) for a in rows]
+
+
+def _mcp_servers(session: Session, actor: User) -> list[ServerChoice]:
+    rows = session.exec(select(MCPServer).where(MCPServer.account_id == actor.account_id).order_by(MCPServer.name)).all()
+    return [ServerChoice(id=str(r.id), name=r.name, tools=[ToolChoice(id=str(t.id), name=t.name, description=(t.description or "")[:200]) for t in mcp_service.tools_of(session, r.id)]) for r in rows]
+
+
 def load_builder(*, session: Session, actor: User, automation_id: Any) -> BuilderView:
     """The automation as a typed definition, the account's models, and the last run's outputs (for the picker).
 
@@ -90,7 +135,7 @@ def load_builder(*, session: Session, actor: User, automation_id: Any) -> Builde
     return BuilderView(
         id=str(dto.id), definition=AutomationDefinition.from_api(dto.model_dump(mode="json")), published=dto.published,
         published_version=dto.published_version, has_unpublished_changes=dto.has_unpublished_changes,
-        models=_models(session, actor), sample_outputs=samples, can_edit=can_author(actor.role),
+        models=(models := _models(session, actor)), assistants=_assistants(session, actor, models), mcp_servers=_mcp_servers(session, actor), sample_outputs=samples, can_edit=can_author(actor.role),
     )
 
 
@@ -116,17 +161,18 @@ def new_automation(*, session: Session, actor: User, name: str = "Untitled autom
     return automations_service.create_automation(session=session, actor=actor, data=AutomationDefinition(name=name, steps=[step]).to_api())
 
 
-def _fresh_copy(definition: AutomationDefinition, name: str) -> dict[str, Any]:
-    # New hidden assistants for the copy: never share (and later edit) the original's.
-    copy = definition.model_copy(update={"name": name[:200], "steps": [s.model_copy(update={"assistant_id": None}) for s in definition.steps]})
-    return copy.to_api()
+def _fresh_copy(definition: AutomationDefinition, name: str, *, keep_shared: bool) -> dict[str, Any]:
+    # New hidden assistants for the copy: never share (and later edit) the original's inline ones.
+    # Shared assistants stay shared within the account; an import inlines them (their ids are another team's).
+    steps = [s if (keep_shared and s.assistant_shared) else s.model_copy(update={"assistant_id": None, "assistant_shared": False}) for s in definition.steps]
+    return definition.model_copy(update={"name": name[:200], "steps": steps}).to_api()
 
 
 def duplicate_automation(*, session: Session, actor: User, automation_id: Any) -> automations_service.AutomationDTO:
     """A draft copy named "Copy of …" with its own assistants (secrets in headers are not copied)."""
     dto = automations_service.get_automation(session=session, actor=actor, automation_id=automation_id)
     definition = AutomationDefinition.from_api(dto.model_dump(mode="json"))
-    return automations_service.create_automation(session=session, actor=actor, data=_fresh_copy(definition, f"Copy of {definition.name}"))
+    return automations_service.create_automation(session=session, actor=actor, data=_fresh_copy(definition, f"Copy of {definition.name}", keep_shared=True))
 
 
 def import_automation(*, session: Session, actor: User, document: Any) -> automations_service.AutomationDTO:
@@ -149,8 +195,15 @@ def import_automation(*, session: Session, actor: User, document: Any) -> automa
         raise BadRequest(f"The automation in this file cannot be read: {exc}.") from None
     known = {m.id for m in _models(session, actor)}
     fallback = next(iter(sorted(known)), None)
-    definition = definition.model_copy(update={"steps": [s if s.model_id in known else s.model_copy(update={"model_id": fallback}) for s in definition.steps]})
-    return automations_service.create_automation(session=session, actor=actor, data=_fresh_copy(definition, definition.name))
+    servers = {s.id: {t.id for t in s.tools} for s in _mcp_servers(session, actor)}
+    steps = []
+    for s in definition.steps:
+        model = s.model_id if s.model_id in known else fallback
+        server_ids = [x for x in s.mcp_server_ids if x in servers]
+        tools = [t for t in s.mcp_tool_ids if any(t in servers[x] for x in server_ids)]
+        steps.append(s.model_copy(update={"model_id": model, "mcp_server_ids": server_ids, "mcp_tool_ids": tools}))
+    definition = definition.model_copy(update={"steps": steps})
+    return automations_service.create_automation(session=session, actor=actor, data=_fresh_copy(definition, definition.name, keep_shared=False))
 
 
 def list_rows(*, session: Session, actor: User, q: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[ListRow], int]:
@@ -167,3 +220,25 @@ def list_rows(*, session: Session, actor: User, q: str | None = None, limit: int
                     last_run_status=latest[i.id].status if i.id in latest else "", last_run_at=latest[i.id].created_at if i.id in latest else None,
                     created_by=creators.get(i.id, ""), updated_at=i.updated_at) for i in items]
     return rows, total
+
+
+def share_step_assistant(*, session: Session, actor: User, automation_id: Any, step_order: int, name: str) -> AssistantChoice:
+    """Turn a step's own (hidden) assistant into a shared one other steps and automations can use.
+
+    Raises:
+        InvalidInput: no such step, or the name is empty or too long. Forbidden: engineers.
+    """
+    dto = automations_service.get_automation(session=session, actor=actor, automation_id=automation_id)
+    step = next((s for s in dto.steps if s.step_order == step_order), None)
+    if step is None:
+        raise InvalidInput(f"Step {step_order} was not found; reload the page.")
+    clean = (name or "").strip()
+    if not clean or len(clean) > 200:
+        raise InvalidInput("Give the assistant a name of 1 to 200 characters.")
+    row = assistants_service.get_row(session=session, account_id=actor.account_id, assistant_id=step.assistant_id)
+    assistants_service.update_assistant(session=session, actor=actor, assistant_id=row.id, data={"name": clean})
+    row.hidden = False
+    session.add(row)
+    session.flush()
+    models = _models(session, actor)
+    return next(a for a in _assistants(session, actor, models) if a.id == str(row.id))

@@ -38,6 +38,7 @@ from resolutionflow_app.integrations.http_guard import (
     check_templated_url_syntax,
     validate_headers,
 )
+from resolutionflow_app.services import assistants as assistants_service
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.settings import get_settings
@@ -150,7 +151,8 @@ def _step_dto(step: dict[str, Any], hashes: dict[int, str]) -> StepDTO:
     assistant = step["assistant"]
     return StepDTO(
         step_order=step["step_order"], user_description=step.get("user_description"), assistant_id=step["assistant_id"],
-        assistant={"prompt": assistant.get("prompt", ""), "model_id": assistant.get("model_id"), "name": assistant.get("name"), "hidden": assistant.get("hidden", False)},
+        assistant={"prompt": assistant.get("prompt", ""), "model_id": assistant.get("model_id"), "name": assistant.get("name"), "hidden": assistant.get("hidden", False),
+                   "mcp_server_ids": [str(x) for x in step.get("mcp_server_ids") or []]},
         input_source=step["input_source"], input_type=step["input_type"], output_mode=step["output_mode"], output_type=step["output_type"],
         input_config=secrets_box.public_config(step.get("input_config")), output_config=secrets_box.public_config(step.get("output_config")),
         output_classification_override=step.get("output_classification_override"), mcp_policy=step["mcp_policy"], mcp_tool_ids=step.get("mcp_tool_ids") or [],
@@ -251,6 +253,15 @@ def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[di
         levels[str(model.id)] = model.security_level
         step["assistant_id"] = str(existing.id) if existing else None
         step["assistant"] = {"prompt": prompt, "model_id": str(model.id), "name": (inline or {}).get("name") or (existing.name if existing else "")}
+        servers = (inline or {}).get("mcp_server_ids")
+        if servers is not None and not isinstance(servers, list):
+            raise InvalidInput(f"{label}: assistant.mcp_server_ids must be a list of MCP server ids.")
+        for sid in servers or []:
+            server = session.get(MCPServer, _uuid(sid, "MCP server", label))
+            if server is None or server.account_id != account_id:
+                raise InvalidInput(f"{label}: MCP server {sid} was not found.")
+        if servers is not None:
+            step["assistant"]["mcp_server_ids"] = [str(s) for s in servers]
         step["_inline"] = inline is not None
         tool_ids = raw.get("mcp_tool_ids")
         if tool_ids is not None:
@@ -284,13 +295,20 @@ def _check_meta(data: dict[str, Any], *, partial: bool) -> None:
 
 def _write_steps(session: Session, actor: User, automation: Automation, steps: list[dict[str, Any]]) -> None:
     old = {s.step_order: s for s in step_rows(session, automation.id)}
+    by_assistant: dict[str, list[AutomationStep]] = {}
+    for row in old.values():
+        by_assistant.setdefault(str(row.assistant_id), []).append(row)
     new_rows = []
     for step in steps:
-        prev = old.get(step["step_order"])
+        # Masked header values keep the stored value of the same step: after a reorder that step is found
+        # by its own assistant (unique unless shared), not by its new position.
+        same = by_assistant.get(str(step.get("assistant_id")), [])
+        prev = same[0] if len(same) == 1 else old.get(step["step_order"])
         if step["assistant_id"] is None:
             assistant = Assistant(account_id=automation.account_id, created_by=actor.id, name=(step["assistant"]["name"] or f"{automation.name} · step {step['step_order']}")[:200], prompt=step["assistant"]["prompt"], completion_model_id=uuid.UUID(step["assistant"]["model_id"]), hidden=True)
             session.add(assistant)
             session.flush()
+            assistants_service.set_servers(session, assistant, step["assistant"].get("mcp_server_ids"))
         else:
             assistant = session.get(Assistant, uuid.UUID(step["assistant_id"]))
             if step["_inline"]:
@@ -300,6 +318,7 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
                     assistant.name = step["assistant"]["name"][:200]
                 assistant.updated_at = utcnow()
                 session.add(assistant)
+                assistants_service.set_servers(session, assistant, step["assistant"].get("mcp_server_ids"))
         try:
             input_config = secrets_box.seal_config(step["input_config"], prev.input_config if prev else None)
             output_config = secrets_box.seal_config(step["output_config"], prev.output_config if prev else None)
@@ -448,6 +467,24 @@ def publish_automation(*, session: Session, actor: User, automation_id: uuid.UUI
     return to_dto(session, automation)
 
 
+def unpublish_automation(*, session: Session, actor: User, automation_id: uuid.UUID) -> AutomationDTO:
+    """Take an automation off the published list: engineers can no longer start it; the frozen version is kept.
+
+    Runs already queued keep their pinned definition; publishing again without changes restores the same version.
+
+    Raises:
+        NotFound: not in the actor's account. Forbidden: engineers.
+    """
+    automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
+    _require_author(actor)
+    if automation.published:
+        automation.published = False
+        automation.updated_at = utcnow()
+        session.add(automation)
+        session.flush()
+    return to_dto(session, automation)
+
+
 def model_levels(session: Session, definition: dict[str, Any]) -> dict[str, int]:
     """`{model_id: security_level}` for the models a definition uses."""
     ids = {(s.get("assistant") or {}).get("model_id") for s in definition.get("steps") or []}
@@ -520,3 +557,23 @@ def webhook_secret(*, session: Session, actor: User, automation_id: uuid.UUID) -
     automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     _require_author(actor)
     return secrets_box.decrypt_str(automation.webhook_secret_encrypted) if automation.webhook_secret_encrypted else ""
+
+
+def rotate_webhook_secret(*, session: Session, actor: User, automation_id: uuid.UUID) -> str:
+    """Replace the webhook signing secret with a new one and return it (the builder shows it once).
+
+    Deliveries made after this carry signatures made with the new secret; receivers must be updated.
+
+    Raises:
+        NotFound: not in the actor's account. Forbidden: engineers.
+    """
+    automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
+    _require_author(actor)
+    from resolutionflow_app.integrations import webhooks  # noqa: PLC0415 - same lazy import as create_automation
+
+    secret = webhooks.new_webhook_secret()
+    automation.webhook_secret_encrypted = secrets_box.encrypt_str(secret)
+    automation.updated_at = utcnow()
+    session.add(automation)
+    session.flush()
+    return secret

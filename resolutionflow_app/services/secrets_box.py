@@ -27,8 +27,10 @@ def decrypt_str(token: str) -> str:
 
 
 def redact(value: str) -> str:
-    """`••••` plus at most the last 2 characters."""
+    """`••••` plus at most the last 2 characters; an empty value stays empty (nothing to hide, nothing set)."""
     value = str(value)
+    if not value:
+        return ""
     return REDACTED_PREFIX + (value[-2:] if len(value) > 6 else "")
 
 

@@ -166,3 +166,81 @@ def test_engineers_see_the_builder_read_only(page, app_url) -> None:
     assert page.get_by_text("Read-only").is_visible()
     assert page.get_by_test_id("step-prompt").first.is_disabled()
     assert page.get_by_test_id("add-step").count() == 0 and page.get_by_test_id("new-automation").count() == 0
+
+
+def test_http_input_headers_webhook_secret_shared_assistant_and_unpublish(page, app_url) -> None:
+    login(page, app_url, "author@example.com", PASSWORD)
+    page.goto(f"{app_url}/automations")
+    page.get_by_test_id("new-automation").click()
+    page.wait_for_url(re.compile(r".*/automations/[0-9a-f-]{36}$"))
+    card = page.get_by_test_id("step-card").first
+    card.wait_for()
+
+    # HTTP input: URL with a variable from the picker, a masked header, a JSON body.
+    card.get_by_test_id("step-input-source").select_option("http_post")
+    card.get_by_test_id("step-http-url").wait_for()
+    card.get_by_test_id("step-http-url").fill("https://93.184.216.34/tickets/")
+    _saved(page)
+    url = card.get_by_test_id("step-http-url")
+    url.click()
+    url.press("End")
+    card.get_by_test_id("insert-variable").nth(1).click()  # the URL's picker (the prompt's is first)
+    page.get_by_test_id("variable-option").filter(has_text="{{flow_input.text}}").first.click()
+    _saved(page)
+    assert url.input_value() == "https://93.184.216.34/tickets/{{flow_input.text}}"
+    card.get_by_test_id("step-http-body").fill('{"ticket": "{{flow_input.text}}"}')
+    _saved(page)
+    card.get_by_test_id("add-header-input").click()
+    card.get_by_test_id("header-row").first.wait_for()
+    card.get_by_test_id("header-value").first.fill("Bearer top-secret-987")
+    _saved(page)
+    page.reload()
+    card = page.get_by_test_id("step-card").first
+    card.get_by_test_id("header-value").first.wait_for()
+    assert card.get_by_test_id("header-value").first.input_value().startswith("••••")
+    assert card.get_by_test_id("header-value").first.get_attribute("type") == "password"
+    assert "top-secret" not in page.content()
+    assert card.get_by_test_id("step-http-body").input_value() == '{"ticket": "{{flow_input.text}}"}'
+
+    # Webhook output: a new signing secret is shown once, with a copy button.
+    card.get_by_test_id("step-output-mode").select_option("http_post")
+    card.get_by_test_id("step-webhook-url").fill("https://93.184.216.34/hook")
+    _saved(page)
+    page.get_by_test_id("new-webhook-secret").click()
+    page.get_by_test_id("confirm-new-secret").click()
+    shown = page.get_by_test_id("shown-secret")
+    shown.wait_for()
+    secret = shown.inner_text().strip()
+    assert len(secret) >= 24
+    page.get_by_test_id("copy-secret").wait_for()
+    shot(page, "builder-secret-once")
+    page.keyboard.press("Escape")
+    shown.wait_for(state="detached")
+    page.reload()
+    page.get_by_test_id("step-card").first.wait_for()
+    assert secret not in page.content()
+
+    # Share the step's assistant; a new step uses it.
+    page.get_by_test_id("share-assistant").first.click()
+    page.get_by_test_id("share-assistant-name").fill("Ticket fetcher <i>x</i>")
+    page.get_by_test_id("confirm-share-assistant").click()
+    page.get_by_test_id("shared-prompt").first.wait_for()
+    page.get_by_test_id("add-step").click()
+    second = page.get_by_test_id("step-card").nth(1)
+    second.wait_for()
+    _saved(page)
+    second.get_by_role("radio", name="Use existing assistant").click()
+    second.get_by_test_id("shared-prompt").wait_for()
+    _saved(page)
+    assert "Ticket fetcher <i>x</i>" in second.get_by_test_id("step-assistant").inner_text()
+    shot(page, "builder-shared-assistant")
+
+    # Publish, then unpublish behind a confirmation; the pinned version stays visible.
+    page.get_by_test_id("publish-automation").click()
+    page.get_by_test_id("unpublish-automation").wait_for()
+    page.get_by_test_id("unpublish-automation").click()
+    page.get_by_test_id("confirm-unpublish").click()
+    page.get_by_test_id("unpublish-automation").wait_for(state="detached")
+    assert page.get_by_test_id("pinned-version").is_visible()
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "builder-http-390")

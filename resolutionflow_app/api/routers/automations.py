@@ -69,6 +69,12 @@ def publish_automation(automation_id: uuid.UUID, user: CurrentUser, session: Ses
     return service.publish_automation(session=session, actor=user, automation_id=automation_id)
 
 
+@router.post("/automations/{automation_id}/unpublish")
+def unpublish_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> service.AutomationDTO:
+    """Take it off the published list (engineers can no longer run it); the frozen version is kept."""
+    return service.unpublish_automation(session=session, actor=user, automation_id=automation_id)
+
+
 @router.get("/automations/{automation_id}/export")
 def export_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
     """The full definition as JSON, without secrets."""
@@ -85,6 +91,12 @@ def automation_graph(*, automation_id: uuid.UUID, run_id: uuid.UUID | None = Non
 def automation_webhook_secret(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
     """The secret webhook receivers verify signatures with (owners and authors)."""
     return {"webhook_secret": service.webhook_secret(session=session, actor=user, automation_id=automation_id)}
+
+
+@router.post("/automations/{automation_id}/webhook-secret")
+def rotate_automation_webhook_secret(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
+    """A new signing secret, answered once (owners and authors); receivers must switch to it."""
+    return {"webhook_secret": service.rotate_webhook_secret(session=session, actor=user, automation_id=automation_id)}
 
 
 @router.post("/automations/{automation_id}/runs", status_code=202)
