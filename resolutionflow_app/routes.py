@@ -9,6 +9,7 @@ SESSIONS = "/sessions"
 AUTOMATIONS = "/automations"
 SHARES = "/shares"
 ACCOUNT = "/account"
+ACCOUNT_AI = "/account/ai"
 ANALYTICS = "/analytics"
 
 PRIVATE_ROUTES = (HOME, FLOWS, LIBRARY, SESSIONS, AUTOMATIONS, SHARES, ACCOUNT, ANALYTICS)

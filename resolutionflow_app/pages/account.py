@@ -112,7 +112,9 @@ def _add_member_dialog() -> rx.Component:
 def account_page() -> rx.Component:
     """Members, policy and password."""
     return app_layout(
-        page_header(AuthState.account_name, rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
+        page_header(AuthState.account_name,
+                    rx.link(rx.button(rx.icon("cpu", size=16), "AI models and tools", variant="soft"), href=routes.ACCOUNT_AI, data_testid="ai-connections-link"),
+                    rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
         data_table(("Name", "Email", "Role", "Joined"), AccountState.members, _member_row, "members"),
         rx.grid(
             rx.card(

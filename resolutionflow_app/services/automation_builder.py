@@ -156,7 +156,7 @@ def new_automation(*, session: Session, actor: User, name: str = "Untitled autom
     """
     models = _models(session, actor)
     if not models:
-        raise InvalidInput("Add a model first (Account page, Models) so the first step has something to run on.")
+        raise InvalidInput("Add a model first (Account → AI models and tools) so the first step has something to run on.")
     step = StepDefinition(step_order=1, user_description="First step", prompt="Summarise the request in two sentences.\n\n{{flow_input.text}}", model_id=models[0].id)
     return automations_service.create_automation(session=session, actor=actor, data=AutomationDefinition(name=name, steps=[step]).to_api())
 
