@@ -244,3 +244,23 @@ def test_http_input_headers_webhook_secret_shared_assistant_and_unpublish(page, 
     assert page.get_by_test_id("pinned-version").is_visible()
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "builder-http-390")
+
+
+def test_a_fifty_step_automation_stays_editable(page, app_url) -> None:
+    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    model_id = api.get("/models").json()["items"][0]["id"]
+    steps = [{"step_order": i, "user_description": f"Step number {i}", "input_source": "flow_input" if i == 1 else "previous_step",
+              "assistant": {"prompt": f"Prompt {i} {{{{flow_input.text}}}}", "model_id": model_id}} for i in range(1, 51)]
+    created = api.post("/automations", json={"name": "Fifty steps", "steps": steps})
+    assert created.status_code == 201, created.text
+    login(page, app_url, "author@example.com", PASSWORD)
+    page.goto(f"{app_url}/automations/{created.json()['id']}")
+    page.get_by_test_id("step-card").nth(49).wait_for()
+    last = page.get_by_test_id("step-card").nth(49)
+    last.get_by_test_id("step-name").fill("The fiftieth step")
+    _saved(page)
+    last.get_by_test_id("insert-variable").first.click()
+    assert page.get_by_test_id("variable-option").filter(has_text="{{step_49.output}}").count() == 1
+    page.keyboard.press("Escape")
+    assert api.get(f"/automations/{created.json()['id']}").json()["steps"][49]["user_description"] == "The fiftieth step"
