@@ -11,6 +11,7 @@ SHARES = "/shares"
 ACCOUNT = "/account"
 ACCOUNT_AI = "/account/ai"
 ANALYTICS = "/analytics"
+AUTOMATION_RUNS = "/automation-runs"
 
 PRIVATE_ROUTES = (HOME, FLOWS, LIBRARY, SESSIONS, AUTOMATIONS, SHARES, ACCOUNT, ANALYTICS)
 
@@ -49,4 +50,4 @@ def automation_run_form_url(automation_id: str) -> str:
 
 def automation_run_url(run_id: str) -> str:
     """URL of one automation run (inputs, per-step progress and outputs)."""
-    return f"/automation-runs/{run_id}"
+    return f"{AUTOMATION_RUNS}/{run_id}"

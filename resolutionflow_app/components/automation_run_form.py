@@ -73,7 +73,12 @@ def file_slot(f: rx.Var, slot: int, file_names: rx.Var, on_upload: Any, on_remov
 def _history_row(row: rx.Var, state: Any) -> rx.Component:
     live_status = rx.cond(row.id == state.watched_run_id, state.run_status, row.status)
     return rx.table.row(
-        rx.table.cell(rx.link(rx.moment(row.created_at, format="YYYY-MM-DD HH:mm:ss"), href="/automation-runs/" + row.id, data_testid="history-link")),
+        rx.table.cell(rx.hstack(
+            rx.link(rx.moment(row.created_at, format="YYYY-MM-DD HH:mm:ss"), href="/automation-runs/" + row.id, data_testid="history-link"),
+            rx.link(rx.icon("workflow", size=14), href="/automations/" + state.form_automation_id + "/overview?run=" + row.id, title="See this run on the diagram",
+                    aria_label="See this run on the diagram", data_testid="history-diagram"),
+            spacing="2", align="center",
+        )),
         rx.table.cell(kind_badge(live_status)),
         rx.table.cell(rx.text(row.duration, size="2")),
         rx.table.cell(rx.text(row.user_name, size="2", overflow_wrap="anywhere")),

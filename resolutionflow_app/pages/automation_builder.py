@@ -6,6 +6,7 @@ import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.components.automation_step_card import step_card
+from resolutionflow_app.components.automation_tabs import automation_tabs
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.confirm import confirm_action
 from resolutionflow_app.components.forms import char_counter
@@ -86,6 +87,7 @@ def _header() -> rx.Component:
             rx.cond(S.has_unpublished_changes & S.published, rx.badge("Unpublished changes", color_scheme="amber"), rx.fragment()),
             width="100%", align="center", wrap="wrap", spacing="2",
         ),
+        automation_tabs(S.automation_id, "build"),
         rx.cond(S.save_error != "", rx.callout("Not saved — " + S.save_error, icon="triangle-alert", color_scheme="red", size="1", width="100%", data_testid="save-error"), rx.fragment()),
         rx.hstack(
             rx.link(rx.button(rx.icon("play", size=14), "Run", variant="soft"), href=routes.AUTOMATIONS + "/" + S.automation_id + "/run", data_testid="run-link"),

@@ -8,6 +8,7 @@ from typing import ClassVar
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.components.automation_tabs import automation_tabs
 from resolutionflow_app.components.automation_run_form import file_slot, form_field, history_panel
 from resolutionflow_app.components.automation_run_progress import run_header, run_result, run_steps
 from resolutionflow_app.components.forms import error_callout, field
@@ -299,6 +300,7 @@ def _body() -> rx.Component:
             rx.cond(R.form_description != "", rx.text(R.form_description, size="2", color_scheme="gray", overflow_wrap="anywhere"), rx.fragment()),
             spacing="1", width="100%",
         ),
+        automation_tabs(R.form_automation_id, "run"),
         rx.cond(
             R.can_run,
             rx.grid(

@@ -72,7 +72,12 @@ def _body() -> rx.Component:
             rx.cond(S.run_finished_at != "", rx.fragment(rx.text(" · finished ", size="2", color_scheme="gray"), rx.moment(S.run_finished_at, format="YYYY-MM-DD HH:mm:ss", font_size="14px")), rx.fragment()),
             spacing="1", align="center", wrap="wrap",
         ),
-        run_header(),
+        rx.hstack(
+            run_header(),
+            rx.link(rx.button(rx.icon("workflow", size=14), "See on the diagram", variant="soft", size="2"),
+                    href=routes.AUTOMATIONS + "/" + S.run_automation_id + "/overview?run=" + S.watched_run_id, data_testid="run-on-diagram"),
+            width="100%", align="center", wrap="wrap", spacing="3",
+        ),
         rx.grid(
             rx.vstack(_inputs(), width="100%", min_width="0"),
             rx.vstack(run_steps(show_input=True), run_result(), width="100%", min_width="0", spacing="3"),
