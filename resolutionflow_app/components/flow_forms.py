@@ -86,3 +86,24 @@ def read_text(label: str, value: rx.Var) -> rx.Component:
         rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), rx.text(value, size="2", white_space="pre-wrap"), spacing="1", width="100%"),
         rx.fragment(),
     )
+
+
+NO_AUTOMATION = "__none__"  # Radix select items cannot have an empty value
+
+
+def automation_link_select(S) -> rx.Component:
+    """ "Runs an automation": the engineer gets a Run automation button on this step during a session."""
+    return rx.vstack(
+        rx.text("Runs an automation", size="1", weight="medium", color_scheme="gray"),
+        rx.select.root(
+            rx.select.trigger(placeholder="No automation", width="100%", data_testid="node-automation"),
+            rx.select.content(
+                rx.select.item("— no automation —", value=NO_AUTOMATION),
+                rx.foreach(S.automation_choices, lambda a: rx.select.item(a["label"], value=a["id"])),
+            ),
+            value=S.sel["automation_id"], on_change=S.set_node_automation, size="1",
+        ),
+        rx.text("During a session the engineer can run it from this step, with its form pre-filled from the session; the result is added to the session.",
+                size="1", color_scheme="gray"),
+        spacing="1", width="100%",
+    )

@@ -12,6 +12,7 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.flow_canvas import export_diagram, flow_canvas
 from resolutionflow_app.components.flow_forms import (
     DEBOUNCE_MS,
+    automation_link_select,
     commands_editor,
     commands_view,
     problems_callout,
@@ -227,6 +228,7 @@ def _node_form(S) -> rx.Component:
             rx.vstack(
                 rx.text("Then continue with", size="1", weight="medium", color_scheme="gray"),
                 _target_select(S, rx.cond(S.sel["next"] != "", S.sel["next"], NONE), S.set_next, "action-next"),
+                automation_link_select(S),
                 spacing="1", width="100%",
             ),
             rx.fragment(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resolutionflow_app.components.flow_forms import commands_editor, commands_view, problems_callout, read_text, text_field
+from resolutionflow_app.components.flow_forms import automation_link_select, commands_editor, commands_view, problems_callout, read_text, text_field
 
 VISIBILITY_LABELS = (("inherit", "Inherit from flow"), ("team", "Team only"), ("public", "Public"))
 
@@ -84,6 +84,7 @@ def _step_form(S) -> rx.Component:
             rx.vstack(
                 text_field(S, "Expected outcome", "expected_outcome", area=True, rows="2", placeholder="How the engineer knows it worked"),
                 commands_editor(S),
+                automation_link_select(S),
                 rx.accordion.root(
                     rx.accordion.item(
                         header=rx.text("More options", size="2"),

@@ -57,9 +57,10 @@ def source_label(step: rx.Var) -> rx.Component:
             rx.badge(rx.icon("library", size=12), "From step library", color_scheme="violet", variant="soft"),
             rx.badge(rx.icon("library", size=12), "From step library (no longer available)", color_scheme="gray", variant="soft", data_testid="source-unavailable"),
         ),
-        rx.cond(
-            step["source"] == "forked-tree",
-            rx.badge(rx.icon("git-fork", size=12), "From a forked flow", color_scheme="gray", variant="soft"),
+        rx.match(
+            step["source"],
+            ("forked-tree", rx.badge(rx.icon("git-fork", size=12), "From a forked flow", color_scheme="gray", variant="soft")),
+            ("automation", rx.badge(rx.icon("bot", size=12), "Automation result", color_scheme="indigo", variant="soft", data_testid="source-automation")),
             rx.badge(rx.icon("pencil-line", size=12), "Ad-hoc", color_scheme="amber", variant="soft"),
         ),
     )
@@ -71,7 +72,10 @@ def custom_step_card(step: rx.Var) -> rx.Component:
         rx.vstack(
             rx.hstack(kind_badge(step["type"]), source_label(step), rx.spacer(), rx.text("after " + step["after_title"], size="1", color_scheme="gray"), width="100%", align="center", spacing="2"),
             rx.text(step["title"], weight="medium", size="2"),
-            rx.cond(step["body"] != "", rx.text(step["body"], size="2", color_scheme="gray", white_space="pre-wrap"), rx.fragment()),
+            rx.cond(step["body"] != "", rx.text(step["body"], size="2", color_scheme="gray", white_space="pre-wrap", overflow_wrap="anywhere", data_testid="custom-step-body"),
+                    rx.cond((step["source"] == "automation") & ((step["run_status"] == "queued") | (step["run_status"] == "running")),
+                            rx.hstack(rx.spinner(size="1"), rx.text("Running… the result appears here when it finishes.", size="1", color_scheme="gray"), spacing="2", align="center"),
+                            rx.fragment())),
             rx.cond(step["notes"] != "", rx.text(rx.icon("notebook-pen", size=12), " " + step["notes"], size="1", color_scheme="gray"), rx.fragment()),
             spacing="1",
             width="100%",

@@ -345,3 +345,15 @@ def set_library_visibility(structure: dict[str, Any], step_id: str, value: str) 
         else:
             step["library_visibility"] = value
     return out
+
+
+def set_automation(structure: dict[str, Any], node_id: str, automation_id: str) -> dict[str, Any]:
+    """Link an action node or procedure step to an automation ("" removes the link); other kinds are left alone."""
+    out = _copy(structure)
+    node = find(out, node_id)
+    if node is not None and node.get("type") in ("action", "procedure_step"):
+        if automation_id:
+            node["automation_id"] = automation_id
+        else:
+            node.pop("automation_id", None)
+    return out

@@ -31,6 +31,11 @@ def _title(node: dict[str, Any]) -> str:
     return str(node.get("title") or "").strip()[:TITLE_MAX]
 
 
+def _automation_link(node: dict[str, Any]) -> dict[str, Any]:
+    """`{"automation_id": …}` when the node runs an automation (the library carries the link), else nothing."""
+    return {"automation_id": str(node["automation_id"])} if node.get("automation_id") else {}
+
+
 def _procedure_steps(structure: dict[str, Any], flow_visibility: str) -> Iterator[ExtractedStep]:
     group_label: Optional[str] = None
     for node in structure.get("steps") or []:
@@ -51,6 +56,7 @@ def _procedure_steps(structure: dict[str, Any], flow_visibility: str) -> Iterato
                 "help_text": node.get("expected_outcome"),
                 "commands": normalize_commands(node.get("commands")),
                 "group_label": group_label,
+                **_automation_link(node),
             },
             visibility=override if override in ("team", "public") else flow_visibility,
         )
@@ -71,6 +77,7 @@ def _troubleshooting_steps(structure: dict[str, Any], flow_visibility: str) -> I
                 "help_text": None,
                 "commands": [],
                 "group_label": None,
+                **_automation_link(node),
             },
             visibility=flow_visibility,
         )

@@ -84,6 +84,7 @@ class ProcedureNode(_Loose):
     help_text: Optional[str] = None
     commands: Commands = None
     library_visibility: Optional[Literal["team", "public"]] = None
+    automation_id: Optional[str] = None
 
 
 class ProcedureStructure(_Loose):

@@ -23,6 +23,7 @@ class AnalyticsState(AuthState):
     ad_hoc_total: int = 0
     offset: int = 0
     promoting: str = ""
+    automations: list[dict[str, str]] = []
 
     @rx.event
     def load(self):
@@ -33,6 +34,10 @@ class AnalyticsState(AuthState):
         top = got.value
         self.top_steps = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "usage_count": str(s.usage_count), "rating_avg": f"{s.rating_avg:.1f}" if s.rating_avg else "0", "rating_count": str(s.rating_count or 0), "source_tree_name": s.source_tree_name or ""} for s in top]
         self.offset = 0
+        runs = self.try_call(analytics_service.automations_in_sessions)
+        if not runs.ok:
+            return self.refused(runs)
+        self.automations = [{k: str(v) for k, v in a.items()} for a in runs.value]
         return AnalyticsState.fetch_ad_hoc
 
     @rx.event
@@ -82,6 +87,16 @@ def _ad_hoc_row(a: dict) -> rx.Component:
     )
 
 
+def _automation_row(a: dict) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.link(rx.text(a["name"], size="2", overflow_wrap="anywhere"), href=routes.AUTOMATIONS + "/" + a["automation_id"] + "/overview")),
+        rx.table.cell(rx.text(a["runs"], weight="bold")),
+        rx.table.cell(rx.text(a["completed"], color_scheme="green")),
+        rx.table.cell(rx.text(a["failed"], color_scheme="red")),
+        rx.table.cell(rx.text(a["sessions"])),
+    )
+
+
 @rx.page(route=routes.ANALYTICS, title="Analytics · ResolutionFlow", on_load=[AuthState.check_login, AnalyticsState.load])
 def analytics_page() -> rx.Component:
     """Library usage and ad-hoc step analytics."""
@@ -92,6 +107,12 @@ def analytics_page() -> rx.Component:
             AnalyticsState.top_steps.length() > 0,
             data_table(("Step", "Source", "Uses", "Rating"), AnalyticsState.top_steps, _top_row, "top-steps"),
             empty_state("library", "No library steps used yet", "Insert library steps into live sessions and they are counted here.", rx.link(rx.button("Open the library"), href=routes.LIBRARY)),
+        ),
+        rx.heading("Automations run in sessions", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
+        rx.cond(
+            AnalyticsState.automations.length() > 0,
+            data_table(("Automation", "Runs", "Completed", "Failed", "Sessions"), AnalyticsState.automations, _automation_row, "session-automations"),
+            rx.text("None yet. Link an automation to a flow step (flow editor, side panel) and engineers can run it during a session.", size="2", color_scheme="gray"),
         ),
         rx.heading("Popular ad-hoc steps", size="4", padding_top="1.5rem", padding_bottom="0.25rem"),
         rx.text("Steps engineers typed by hand in more than one session. Promote one to make it reusable.", size="2", color_scheme="gray", padding_bottom="0.5rem"),

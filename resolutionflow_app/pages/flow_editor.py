@@ -11,10 +11,12 @@ import reflex as rx
 
 from resolutionflow_app import entry, routes
 from resolutionflow_app.components import flow_panels as panels
+from resolutionflow_app.components.flow_forms import NO_AUTOMATION
 from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.domain import flow_editing as ops
 from resolutionflow_app.domain.errors import ServiceError, Unauthorized
 from resolutionflow_app.domain.tree_validation import validate_structure
+from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 
@@ -67,6 +69,7 @@ class FlowEditorState(AuthState):
     restore_target: int = 0
     forks_open: bool = False
     forks: list[dict[str, str]] = []
+    automation_choices: list[dict[str, str]] = []
     _dirty: list[str] = []
     _autosaving: bool = False
 
@@ -99,6 +102,7 @@ class FlowEditorState(AuthState):
         out = {k: str(node.get(k) or "") for k in ("id", "type", "title", "description", "help_text", "expected_outcome", "next")}
         out["kind_label"] = KIND_LABELS.get(out["type"], out["type"] or "Node")
         out["library_visibility"] = node.get("library_visibility") or "inherit"
+        out["automation_id"] = str(node.get("automation_id") or "") or NO_AUTOMATION
         out["is_start"] = "1" if self.structure.get("start_node_id") == node.get("id") else ""
         return out
 
@@ -208,6 +212,12 @@ class FlowEditorState(AuthState):
             return
         self._set_tree(dto)
         self.structure, self.loaded = dto.tree_structure, True
+        if dto.can_edit:
+            linked = self.try_call(automations_service.list_automations, limit=200)
+            # A failed list leaves the picker empty, and says so: links already made still show by id.
+            self.automation_choices = [{"id": str(a.id), "label": a.name if a.published else f"{a.name} (not published)"} for a in linked.value[0]] if linked.ok else []
+            if not linked.ok:
+                return rx.toast.error(f"Automations could not be listed: {linked.error}")
 
     # ------------------------------------------------------------------ autosave
 
@@ -554,6 +564,11 @@ class FlowEditorState(AuthState):
     def move_step(self, step_id: str, delta: int):
         """Procedure: move a row up or down."""
         return self._edit(ops.move_step(self.structure, step_id, delta)) if self.can_edit else None
+
+    @rx.event
+    def set_node_automation(self, value: str):
+        """Link the selected action node / procedure step to an automation (or none)."""
+        return self._edit(ops.set_automation(self.structure, self.selected_id, "" if value == NO_AUTOMATION else value)) if self.can_edit else None
 
     @rx.event
     def set_library_visibility(self, value: str):

@@ -10,232 +10,11 @@ from resolutionflow_app.components.forms import field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import command_row
 from resolutionflow_app.components.session_widgets import ANSWER_KEYS_JS, custom_step_card, node_card
-from resolutionflow_app.services import library as library_service
-from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.session_run import OUTCOMES, SessionRunState
 
-try:  # the shares area provides the share dialog; until it lands the slot below stays empty
-    from resolutionflow_app.components.share_dialog import share_button
-except ImportError:  # pragma: no cover - depends on the shares area
-    share_button = None
-
-OUTCOMES = [("resolved", "Resolved"), ("escalated", "Not resolved / escalated"), ("abandoned", "Abandoned")]
-
-
-def _commands(raw, owner: str = "") -> list[dict[str, str]]:
-    """Node commands in any stored shape (string, [{code|command, label}]) as [{label, command, owner}]."""
-    if not raw:
-        return []
-    if isinstance(raw, str):
-        return [{"label": "", "command": raw, "owner": owner}]
-    if isinstance(raw, dict):
-        raw = [raw]
-    out = []
-    for c in raw:
-        if isinstance(c, str):
-            out.append({"label": "", "command": c, "owner": owner})
-        elif isinstance(c, dict) and (c.get("command") or c.get("code")):
-            out.append({"label": c.get("label") or "", "command": c.get("command") or c.get("code") or "", "owner": owner})
-    return out
-
-
-def _text(node: dict, key: str) -> str:
-    value = node.get(key)
-    return value if isinstance(value, str) else ""
-
-
-def _custom(step: dict, titles: dict[str, str]) -> dict[str, str]:
-    """A stored custom step (old or enhanced structure) for display."""
-    content = step.get("content")
-    if isinstance(content, dict):  # tolerate a structured content
-        content = content.get("instructions") or content.get("title") or ""
-    content = str(content or "")
-    title = str(step.get("title") or "")
-    title, body = (title, content if content != title else "") if title else (content, "")
-    after = step.get("inserted_after_node_id") or ""
-    return {
-        "type": step.get("type") or "action", "title": title, "body": body, "notes": step.get("notes") or "",
-        "source": step.get("source") or "ad-hoc", "source_available": "" if step.get("source_available") is False else "1",
-        "after_title": titles.get(after, after or "start"), "at": step.get("inserted_at") or "",
-    }
-
-
-class SessionRunState(AuthState):
-    """The open session, flattened into small vars for the runner."""
-
-    sid: str = ""
-    found: bool = True
-    info: dict[str, str] = {}
-    node: dict[str, str] = {}
-    node_commands: list[dict[str, str]] = []
-    options: list[dict[str, str]] = []
-    history: list[dict[str, str]] = []
-    custom_steps: list[dict[str, str]] = []
-    proc_steps: list[dict[str, str]] = []
-    proc_commands: list[dict[str, str]] = []
-    progress_done: int = 0
-    progress_total: int = 0
-    note_draft: str = ""
-    busy: bool = False
-    insert_open: bool = False
-    lib_q: str = ""
-    lib_results: list[dict[str, str]] = []
-    complete_open: bool = False
-    complete_outcome: str = "resolved"
-
-    def _apply(self, dto) -> None:
-        d = dto.model_dump(mode="json")
-        node = d.get("current_node") or {}
-        self.info = {k: str(d.get(k) or "") for k in ("id", "tree_id", "tree_name", "tree_type", "user_name", "status", "outcome", "summary", "started_at", "completed_at", "current_node_id")}
-        self.info["can_edit"] = "1" if d.get("can_edit") else ""
-        self.node = {"id": str(node.get("id") or ""), "type": str(node.get("type") or ""), "title": _text(node, "title"), "description": _text(node, "description"), "help_text": _text(node, "help_text"), "expected_outcome": _text(node, "expected_outcome")}
-        self.node_commands = _commands(node.get("commands"))
-        self.options = [{"label": str(o.get("label") or ""), "key": str(i + 1) if i < 9 else ""} for i, o in enumerate(node.get("options") or []) if isinstance(o, dict)]
-        history = d.get("history") or []
-        titles = {h.get("node_id"): h.get("title") or h.get("node_id") for h in history}
-        titles[self.node["id"]] = self.node["title"]
-        self.history = [{"node_id": str(h.get("node_id") or ""), "title": str(h.get("title") or h.get("node_id") or ""), "answer": str(h.get("answer") or ""), "notes": str(h.get("notes") or ""), "at": str(h.get("at") or "")} for h in history]
-        self.custom_steps = [_custom(c, titles) for c in d.get("custom_steps") or [] if isinstance(c, dict)]
-        steps = d.get("steps") or []
-        self.proc_steps = [{"id": str(s.get("id") or ""), "type": str(s.get("type") or "procedure_step"), "title": _text(s, "title"), "description": _text(s, "description"), "expected_outcome": _text(s, "expected_outcome"), "done": "1" if s.get("done") else ""} for s in steps]
-        self.proc_commands = [c for s in steps for c in _commands(s.get("commands"), str(s.get("id") or ""))]
-        progress = d.get("progress") or {}
-        self.progress_done, self.progress_total = int(progress.get("done") or 0), int(progress.get("total") or 0)
-        self.note_draft = str(d.get("current_notes") or "")
-        self.busy = False
-
-    def _call(self, fn, **kwargs):
-        """Run one sessions-service call on the open session and apply the answer; returns an error toast or None."""
-        got = self.try_call(fn, session_id=self.sid, **kwargs)
-        if not got.ok:
-            self.busy = False
-            return self.refused(got)
-        self._apply(got.value)
-        return None
-
-    @rx.event
-    def load(self):
-        """on_load: the session named in the URL."""
-        self.sid = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
-        self.insert_open = self.complete_open = False
-        got = self.try_call(sessions_service.get_session, session_id=self.sid)
-        if not got.ok:
-            self.found, self.info = False, {}
-            # A missing or foreign session: the page itself says "Session not found"; anything else
-            # (logged out, database busy) is told as well.
-            return None if got.status in (400, 403, 404) else self.refused(got)
-        self._apply(got.value)
-        self.found = True
-
-    @rx.event
-    def answer(self, label: str):
-        """Answer the current decision with an option label."""
-        return self._call(sessions_service.advance, node_id=self.node["id"], answer=label, notes=self.note_draft or None)
-
-    @rx.event
-    def done_continue(self):
-        """Mark the current action done and move on."""
-        return self._call(sessions_service.advance, node_id=self.node["id"], notes=self.note_draft or None)
-
-    @rx.event
-    def tick(self, step_id: str):
-        """Tick one procedure step."""
-        return self._call(sessions_service.advance, node_id=step_id)
-
-    @rx.event
-    def jump_back(self, node_id: str):
-        """Go back to an earlier node of the path."""
-        return self._call(sessions_service.back, to_node_id=node_id)
-
-    @rx.event
-    def go_back(self):
-        """One step back."""
-        return self._call(sessions_service.back)
-
-    @rx.event
-    def set_note_draft(self, value: str):
-        """Keep the note being typed for the current node."""
-        self.note_draft = value
-
-    @rx.event
-    def save_note(self):
-        """Save the note on the current node."""
-        return self._call(sessions_service.set_notes, node_id=self.node["id"], notes=self.note_draft) or rx.toast.success("Note saved.")
-
-    @rx.event
-    def set_insert_open(self, value: bool):
-        """Open/close the insert-step dialog."""
-        self.insert_open = value
-        if value:
-            return SessionRunState.search_library({"q": self.lib_q})
-
-    @rx.event
-    def insert_ad_hoc(self, form: dict):
-        """Insert a typed step after the current node."""
-        if not (form.get("content") or "").strip():
-            return rx.toast.error("Type what you did first.")
-        error = self._call(sessions_service.add_custom_step, type=form.get("type") or "action", content=form["content"].strip(), notes=form.get("notes") or None, source="ad-hoc", inserted_after_node_id=self.node["id"] or None)
-        if error:
-            return error
-        self.insert_open = False
-        return rx.toast.success("Step added to the session.")
-
-    @rx.event
-    def search_library(self, form: dict):
-        """Search the library inside the insert dialog."""
-        self.lib_q = form.get("q", "")
-        got = self.try_call(library_service.list_steps, q=self.lib_q.strip() or None, sort="relevance" if self.lib_q.strip() else "usage", limit=8)
-        if not got.ok:
-            return self.refused(got)
-        items, _ = got.value
-        self.lib_results = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "instructions": (s.content or {}).get("instructions") or "", "source": s.source_tree_name or ""} for s in items]
-
-    @rx.event
-    def insert_library(self, step_id: str, step_type: str):
-        """Insert a library step after the current node (logs usage)."""
-        error = self._call(sessions_service.add_custom_step, type=step_type or "action", source="step-library", source_step_id=step_id, inserted_after_node_id=self.node["id"] or None)
-        if error:
-            return error
-        self.insert_open = False
-        return rx.toast.success("Library step added to the session.")
-
-    @rx.event
-    def open_complete(self, outcome: str):
-        """Open the complete dialog with an outcome preselected."""
-        self.complete_outcome, self.complete_open = outcome, True
-
-    @rx.event
-    def set_complete_open(self, value: bool):
-        """Open/close the complete dialog."""
-        self.complete_open = value
-
-    @rx.event
-    def set_complete_outcome(self, value: str):
-        """Pick the outcome."""
-        self.complete_outcome = value
-
-    @rx.event
-    def complete(self, form: dict):
-        """Complete the session with the outcome and summary."""
-        error = self._call(sessions_service.complete_session, outcome=self.complete_outcome, summary=(form.get("summary") or "").strip() or None)
-        if error:
-            return error
-        self.complete_open = False
-        return rx.toast.success("Session completed.")
-
-    @rx.event
-    def save_as_flow(self):
-        """Turn this completed session into a new draft flow."""
-        got = self.try_call(sessions_service.save_as_flow, session_id=self.sid)
-        if not got.ok:
-            return self.refused(got)
-        return [rx.toast.success("Saved as a new draft flow."), rx.redirect(routes.flow_url(str(got.value.id)))]
-
-    @rx.var
-    def progress_pct(self) -> int:
-        """Procedure progress in percent."""
-        return round(100 * self.progress_done / self.progress_total) if self.progress_total else 0
-
+from resolutionflow_app.components.share_dialog import share_button
+from resolutionflow_app.state.session_automation import SessionAutomationState
 
 S = SessionRunState
 EDITABLE = (S.info["can_edit"] == "1") & (S.info["status"] == "in_progress")
@@ -310,6 +89,84 @@ def _node_actions() -> rx.Component:
     )
 
 
+A = SessionAutomationState
+
+
+def _automation_field(f, i) -> rx.Component:
+    name = "field_" + i.to_string()
+    control = rx.match(
+        f.type,
+        ("select", rx.el.select(rx.foreach(f.options, lambda o: rx.el.option(o, value=o)), name=name, default_value=f.value, required=f.required,
+                                aria_label=f.label, style={"width": "100%", "padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)"})),
+        ("number", rx.input(name=name, type="number", default_value=f.value, required=f.required, width="100%", aria_label=f.label)),
+        rx.input(name=name, default_value=f.value, required=f.required, width="100%", aria_label=f.label),
+    )
+    return rx.vstack(rx.text(f.label, rx.cond(f.required, " *", ""), size="2", weight="medium", overflow_wrap="anywhere"), control, spacing="1", width="100%",
+                     data_testid="automation-field")
+
+
+def _automation_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Run “" + A.name + "”"),
+            rx.dialog.description("Values found in this session are filled in. The result is added to the session as a step.", size="2"),
+            rx.form(
+                rx.vstack(
+                    rx.cond(A.error != "", rx.callout(A.error, icon="triangle-alert", color_scheme="red", size="1", width="100%", data_testid="form-error"), rx.fragment()),
+                    rx.foreach(A.fields, _automation_field),
+                    rx.vstack(rx.text("Anything else the automation should know (optional)", size="2", weight="medium"),
+                              rx.text_area(name="text", rows="3", width="100%", max_length=20000, aria_label="Free text"), spacing="1", width="100%"),
+                    rx.hstack(rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                              rx.button(rx.icon("play", size=14), "Run", type="submit", loading=A.starting, data_testid="confirm-run-automation"), justify="end", width="100%", spacing="2"),
+                    spacing="3", width="100%", padding_top="8px",
+                ),
+                on_submit=A.start, reset_on_submit=False,
+            ),
+            max_width="560px",
+        ),
+        open=A.dialog_open,
+        on_open_change=A.set_dialog_open,
+    )
+
+
+def _automation_panel() -> rx.Component:
+    """The current step's automation: run it, watch it, or read why it cannot run."""
+    return rx.cond(
+        S.automation["id"] != "",
+        rx.box(
+            rx.vstack(
+                rx.hstack(
+                    rx.icon("bot", size=18, color=rx.color("indigo", 10)),
+                    rx.text(rx.cond(S.automation["name"] != "", S.automation["name"], "Linked automation"), weight="bold", size="2", overflow_wrap="anywhere", min_width="0"),
+                    rx.spacer(),
+                    rx.cond((S.automation["available"] == "1") & EDITABLE & (A.run_id == ""),
+                            rx.button(rx.icon("play", size=14), "Run automation", size="2", color_scheme="indigo", on_click=A.open_dialog, data_testid="run-node-automation"),
+                            rx.fragment()),
+                    width="100%", align="center", spacing="2", wrap="wrap",
+                ),
+                rx.cond(S.automation["available"] != "1",
+                        rx.callout(S.automation["reason"], icon="circle-alert", color_scheme="amber", size="1", width="100%", data_testid="automation-unavailable"), rx.fragment()),
+                rx.cond(
+                    A.run_id != "",
+                    rx.vstack(
+                        rx.hstack(rx.spinner(size="1"),
+                                  rx.text(rx.cond(A.run_total > 0, "Step " + (A.run_done + 1).to_string() + " of " + A.run_total.to_string(), "Queued"),
+                                          rx.cond(A.run_step != "", " · " + A.run_step, ""), size="2", color_scheme="gray"),
+                                  spacing="2", align="center"),
+                        rx.progress(value=rx.cond(A.run_total > 0, A.run_done * 100 / A.run_total, 0), width="100%"),
+                        spacing="1", width="100%", data_testid="automation-progress",
+                    ),
+                    rx.fragment(),
+                ),
+                spacing="2", width="100%",
+            ),
+            padding="0.6rem 0.75rem", border=f"1px solid {rx.color('indigo', 6)}", background=rx.color("indigo", 2), border_radius="var(--radius-3)", width="100%",
+            data_testid="node-automation-panel",
+        ),
+        rx.fragment(),
+    )
+
+
 def _current_node() -> rx.Component:
     return node_card(
         S.node["type"],
@@ -317,6 +174,7 @@ def _current_node() -> rx.Component:
         rx.cond(S.node["description"] != "", rx.text(S.node["description"], size="3", white_space="pre-wrap"), rx.fragment()),
         rx.cond(S.node["help_text"] != "", rx.callout(S.node["help_text"], icon="info", size="1", variant="surface", width="100%"), rx.fragment()),
         rx.cond(S.node_commands.length() > 0, rx.vstack(rx.foreach(S.node_commands, command_row), width="100%", spacing="2"), rx.fragment()),
+        _automation_panel(),
         rx.cond(EDITABLE, rx.fragment(_node_actions(), rx.separator(size="4"), _notes()), rx.fragment()),
     )
 
@@ -525,6 +383,7 @@ def _procedure() -> rx.Component:
             align="center",
             spacing="3",
         ),
+        _automation_panel(),
         rx.foreach(S.proc_steps, _proc_step),
         width="100%",
         spacing="2",
@@ -559,8 +418,7 @@ def _header_actions() -> rx.Component:
             rx.button(rx.icon("git-branch-plus", size=14), "Save session as flow", variant="soft", on_click=S.save_as_flow, data_testid="save-as-flow"),
             rx.fragment(),
         ),
-        # Share slot: components/share_dialog.share_button(session_id_var) from the shares area, owner only.
-        rx.cond(owner, share_button(S.info["id"]), rx.fragment()) if share_button is not None else rx.fragment(),
+        rx.cond(owner, share_button(S.info["id"]), rx.fragment()),
         spacing="2",
         align="center",
     )
@@ -618,6 +476,7 @@ def session_run_page() -> rx.Component:
                     ),
                 ),
                 _complete_dialog(),
+                _automation_dialog(),
             ),
             rx.cond(
                 S.found,

@@ -27,6 +27,9 @@ def _fmt(value: str | None) -> str:
         return value
 
 
+SOURCE_LABELS = {"step-library": "Step library", "forked-tree": "Forked flow", "automation": "Automation result", "ad-hoc": "Ad-hoc"}
+
+
 class ShareViewState(AuthState):
     """Resolves the link once per page load; `outcome_state` drives which view shows."""
 
@@ -76,7 +79,7 @@ class ShareViewState(AuthState):
         self.started, self.completed = _fmt(s["started_at"]), _fmt(s["completed_at"])
         self.status, self.outcome, self.summary = s["status"], s["outcome"] or "", s["summary"]
         self.path = [{"n": str(i + 1), "title": h["title"], "type": h["node_type"] or "step", "answer": "" if (h["node_type"] != "decision" and (h["answer"] or "").lower() in ("done", "")) else (h["answer"] or ""), "notes": h["notes"] or "", "at": _fmt(h["at"])} for i, h in enumerate(s["history"])]
-        self.custom_steps = [{"type": c["type"], "content": c["content"], "notes": c["notes"], "source": "Step library" if c["source"] == "step-library" else ("Forked flow" if c["source"] == "forked-tree" else "Ad-hoc"), "after": c["inserted_after_title"]} for c in s["custom_steps"]]
+        self.custom_steps = [{"type": c["type"], "content": c["content"], "notes": c["notes"], "source": SOURCE_LABELS.get(c["source"], "Ad-hoc"), "after": c["inserted_after_title"]} for c in s["custom_steps"]]
         self.checklist = [{"title": st["title"], "type": st["type"], "done": "yes" if st["done"] else ""} for st in s["steps"] if st["type"] != "section_header"]
         self.view_state = "ok"
 

@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from resolutionflow_app.db.models import LibraryStep, SupportSession, User
 from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import InvalidInput
+from resolutionflow_app.domain.session_automation import SOURCE
 from resolutionflow_app.services import library
+from resolutionflow_app.services.session_automation_results import resolve_unattached
 from resolutionflow_app.services.visibility import visible_steps
 
 MIN_SESSIONS = 2  # "the same text typed in several sessions"
@@ -81,3 +83,23 @@ def promote_ad_hoc_step(*, session: Session, actor: User, content: str, title: s
         raise InvalidInput("Content must be at most 10,000 characters.")
     name = str(title or "").strip() or text.splitlines()[0][:120]
     return library.create_step(session=session, actor=actor, title=name, step_type="action", content={"instructions": text}, visibility=visibility or "team")
+
+
+def automations_in_sessions(*, session: Session, actor: User, limit: int = 20) -> list[dict[str, Any]]:
+    """Automations engineers ran from troubleshooting sessions: runs, completed, failed, sessions; most-run first."""
+    stats: dict[str, dict[str, Any]] = {}
+    rows = session.exec(select(SupportSession.id, SupportSession.custom_steps).where(SupportSession.account_id == actor.account_id)).all()
+    for sid, raw in rows:
+        steps = [s for s in rules.load_custom_steps(raw) if s.get("source") == SOURCE]
+        resolve_unattached(session, steps)  # runs nobody watched to the end still count with their real status
+        for step in steps:
+            if not step.get("automation_id"):
+                continue
+            item = stats.setdefault(str(step["automation_id"]), {"automation_id": str(step["automation_id"]), "name": step.get("title") or "", "runs": 0, "completed": 0, "failed": 0, "sessions": set()})
+            item["runs"] += 1
+            status = step.get("run_status") or ""
+            item["completed"] += status == "completed"
+            item["failed"] += status == "failed"
+            item["sessions"].add(str(sid))
+    out = sorted(stats.values(), key=lambda i: (-i["runs"], i["name"]))[:limit]
+    return [{**i, "sessions": len(i["sessions"])} for i in out]

@@ -87,14 +87,14 @@ def get_row(*, session: Session, account_id: uuid.UUID, run_id: uuid.UUID | str)
     return run
 
 
-def definition_for(session: Session, actor: User, automation: Automation) -> tuple[dict[str, Any], int]:
-    """What `actor` runs: authors the current draft, engineers the published version.
+def definition_for(session: Session, actor: User, automation: Automation, *, published_only: bool = False) -> tuple[dict[str, Any], int]:
+    """What `actor` runs: authors the current draft, engineers (and `published_only` callers) the published version.
 
     Returns:
         The definition snapshot and its version (the published version number when the draft
         equals it, 0 for an unpublished draft).
     """
-    if can_author(actor.role):
+    if can_author(actor.role) and not published_only:
         definition = automations_service.current_definition(session, automation)
         same = automation.published and definition_checksum(definition) == automation.published_checksum
         return definition, automation.published_version if same else 0
@@ -122,7 +122,7 @@ def _check_input(session: Session, actor: User, definition: dict[str, Any], text
     return {"text": text or "", "form_data": form_data, "file_ids": [str(f.id) for f in files]}
 
 
-def start_run(*, session: Session, actor: User, automation_id: uuid.UUID, text: Any = None, form_data: Any = None, file_ids: Any = None) -> RunDTO:
+def start_run(*, session: Session, actor: User, automation_id: uuid.UUID, text: Any = None, form_data: Any = None, file_ids: Any = None, published_only: bool = False) -> RunDTO:
     """Queue a run of an automation, pinned to the definition the actor may run.
 
     Args:
@@ -130,12 +130,13 @@ def start_run(*, session: Session, actor: User, automation_id: uuid.UUID, text: 
         actor: any member (engineers only for published automations).
         automation_id: the automation.
         text, form_data, file_ids: the run's input (form_data is checked against the form schema).
+        published_only: run the published version even for authors (runs started from a troubleshooting session).
 
     Returns:
         The queued run.
     """
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
-    definition, version = definition_for(session, actor, automation)
+    definition, version = definition_for(session, actor, automation, published_only=published_only)
     if not definition.get("steps"):
         raise InvalidInput("This automation has no steps yet.")
     payload = _check_input(session, actor, definition, text, form_data, file_ids)

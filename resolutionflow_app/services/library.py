@@ -43,6 +43,7 @@ class StepContent(BaseModel):
     help_text: Optional[str] = None
     commands: list[StepCommand] = []
     group_label: Optional[str] = None
+    automation_id: Optional[str] = None  # a synced step whose flow node runs an automation carries the link
 
     @field_validator("commands", mode="before")
     @classmethod
@@ -123,9 +124,12 @@ def content_dict(content: Any) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise InvalidInput("Content must be an object with instructions, help_text, commands and group_label.")
     try:
-        return StepContent.model_validate(content).model_dump()
+        out = StepContent.model_validate(content).model_dump()
     except ValidationError as exc:
         raise InvalidInput("The step content is not valid.", problems=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]) from None
+    if out.get("automation_id") is None:
+        out.pop("automation_id", None)  # the API's content keeps its four fields unless a link exists
+    return out
 
 
 def _can_edit(actor: User, row: LibraryStep) -> bool:

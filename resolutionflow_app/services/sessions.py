@@ -17,6 +17,7 @@ from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, 
 from resolutionflow_app.domain.visibility import can_see_step
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.library import content_dict, parse_id, record_usage_increment
+from resolutionflow_app.services.session_automation_results import automation_offer, resolve_unattached
 from resolutionflow_app.services.visibility import viewer_of, visible_trees
 
 NOT_FOUND = "Session not found."
@@ -49,6 +50,8 @@ class SessionDTO(DTO):
     progress: Optional[dict[str, int]] = None
     steps: Optional[list[dict[str, Any]]] = None
     can_edit: bool = False
+    # The automation the current step links to: {automation_id, name, available, reason} (None when none).
+    current_automation: Optional[dict[str, Any]] = None
 
 
 # --- building answers ---------------------------------------------------------------------
@@ -76,6 +79,8 @@ def _available_sources(session: Session | None, viewer: User | None, custom_step
 
 def _custom_steps_view(session: Session | None, viewer: User | None, raw: Any) -> list[dict[str, Any]]:
     steps = rules.load_custom_steps(raw)
+    if session is not None:
+        resolve_unattached(session, steps)
     available = _available_sources(session, viewer, steps)
     for step in steps:
         if step.get("source") == "step-library":
@@ -131,6 +136,9 @@ def to_dto(session: Session, actor: User, row: SupportSession) -> SessionDTO:
     data = _base_view(row, session, actor)
     data["user_name"] = session.exec(select(User.name).where(User.id == row.user_id)).first()
     data["can_edit"] = row.user_id == actor.id
+    linked = (data.get("current_node") or {}).get("automation_id")
+    if linked and row.status != "completed":
+        data["current_automation"] = automation_offer(session, row.account_id, linked)[1]
     return SessionDTO(**data)
 
 
@@ -185,6 +193,21 @@ def _save(session: Session, actor: User, row: SupportSession, **values: Any) -> 
     session.add(row)
     session.flush()
     return to_dto(session, actor, row)
+
+
+def readable_row(*, session: Session, actor: User, session_id: Any) -> SupportSession:
+    """The session row, when the actor's account owns it (NotFound otherwise)."""
+    return _readable(session, actor, session_id)
+
+
+def writable_row(*, session: Session, actor: User, session_id: Any, allow_completed: bool = False) -> SupportSession:
+    """The session row locked for a change by the engineer who runs it (Forbidden/Conflict otherwise)."""
+    return _writable(session, actor, session_id, allow_completed=allow_completed)
+
+
+def save_row(*, session: Session, actor: User, row: SupportSession, **values: Any) -> SessionDTO:
+    """Store changed fields of a row from `writable_row` and answer the session."""
+    return _save(session, actor, row, **values)
 
 
 # --- use cases ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import Forbidden, Gone, InvalidInput, NotFound, Unauthorized
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.jobs import PeriodicJob, register_job
+from resolutionflow_app.services.session_automation_results import resolve_unattached
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -349,9 +350,10 @@ def session_view(row: SupportSession, engineer_name: str = "", *, session: Sessi
             "answer": "", "notes": "", "at": row.completed_at.isoformat() if row.completed_at else "",
         })
     custom = []
-    for c in row.custom_steps or []:
-        if not isinstance(c, dict):
-            continue
+    stored = [dict(c) for c in row.custom_steps or [] if isinstance(c, dict)]
+    if session is not None:
+        resolve_unattached(session, stored)
+    for c in stored:
         after = str(c.get("inserted_after_node_id") or "")
         custom.append({
             "type": c.get("type") or "action",
@@ -360,6 +362,7 @@ def session_view(row: SupportSession, engineer_name: str = "", *, session: Sessi
             "notes": c.get("notes") or "",
             "source": c.get("source") or "ad-hoc",
             "source_step_id": str(c["source_step_id"]) if c.get("source_step_id") else None,
+            "automation_run_id": str(c["automation_run_id"]) if c.get("automation_run_id") else None,
             "inserted_at": c.get("inserted_at") or "",
             "inserted_after_node_id": after,
             "inserted_after_title": nodes.get(after, {}).get("title", "") if after else "",

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.locking import lock_row
-from resolutionflow_app.db.models import Tree, TreeVersion, User
+from resolutionflow_app.db.models import Automation, Tree, TreeVersion, User
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.forking import clean_fork_reason, has_parent_updates
 from resolutionflow_app.domain.roles import can_author
+from resolutionflow_app.domain.session_rules import PROCEDURAL_TYPES
 from resolutionflow_app.domain.tree_schema import TREE_TYPES, StructureError, check_structure, default_structure
 from resolutionflow_app.domain.tree_validation import Problem, validate_structure
 from resolutionflow_app.domain.visibility import can_edit_tree, can_see_tree
@@ -172,6 +173,27 @@ def _check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
         raise InvalidInput("The flow structure must contain only JSON values.") from None
 
 
+def _automation_links(session: Session, account_id: uuid.UUID, tree_type: str, structure: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
+    """Check the automations nodes link to are this account's; `strict=False` (forks) drops foreign links instead."""
+    key = "steps" if tree_type in PROCEDURAL_TYPES else "nodes"
+    for node in structure.get(key) or []:
+        if not isinstance(node, dict) or "automation_id" not in node:
+            continue
+        raw = node.get("automation_id")
+        if raw in (None, ""):
+            node.pop("automation_id", None)
+            continue
+        try:
+            row = session.get(Automation, uuid.UUID(str(raw)))
+        except ValueError:
+            row = None
+        if row is None or row.account_id != account_id:
+            if strict:
+                raise InvalidInput(f"Step “{node.get('title') or node.get('id')}”: the linked automation was not found in this account.")
+            node.pop("automation_id", None)
+    return structure
+
+
 def _problems(tree: Tree) -> list[Problem]:
     return validate_structure(tree.tree_type, tree.tree_structure)
 
@@ -277,7 +299,7 @@ def create_tree(*, session: Session, actor: User, name: str, tree_type: str, tre
     _require_author(actor)
     name = _clean_name(name)
     tree_type = _check_type(tree_type)
-    structure = default_structure(tree_type) if tree_structure is None else _check_structure(tree_type, tree_structure)
+    structure = default_structure(tree_type) if tree_structure is None else _automation_links(session, actor.account_id, tree_type, _check_structure(tree_type, tree_structure))
     tree = Tree(account_id=actor.account_id, author_id=actor.id, name=name, description=_clean_description(description),
                 tree_type=tree_type, tree_structure=structure, status="draft", version=1, is_public=bool(is_public))
     session.add(tree)
@@ -345,7 +367,7 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     if "description" in changes:
         new["description"] = _clean_description(changes["description"])
     if "tree_structure" in changes and changes["tree_structure"] is not None:
-        new["tree_structure"] = _check_structure(tree.tree_type, changes["tree_structure"])
+        new["tree_structure"] = _automation_links(session, actor.account_id, tree.tree_type, _check_structure(tree.tree_type, changes["tree_structure"]))
     for flag in ("is_public", "is_active"):
         if flag in changes and changes[flag] is not None:
             if not isinstance(changes[flag], bool):
@@ -455,7 +477,7 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
         raise InvalidInput(str(exc)) from None
     suffix = " (fork)"
     fork = Tree(
-        tree_structure=_copy(parent.tree_structure),
+        tree_structure=_automation_links(session, actor.account_id, parent.tree_type, _copy(parent.tree_structure), strict=False),
         parent_tree_id=parent.id,
         fork_reason=reason,
         parent_updated_at=parent.updated_at,
