@@ -10,7 +10,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := $(NPM_REGISTRY)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-test run test test-fast test-postgres test-browser bench migrate demo clean
+.PHONY: setup setup-test fonts run test test-fast test-postgres test-browser bench migrate demo clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -22,8 +22,12 @@ $(BUN):
 	mkdir -p .tools
 	npm install --prefix .tools --no-audit --no-fund --no-save @oven/bun-linux-x64@1.4.4
 
-## setup: idempotent install into .venv (Python deps, bun from npm); starts nothing
-setup: $(VENV)/.installed $(BUN)
+## fonts: DejaVu Sans (Debian fonts-dejavu-core), the Unicode TTF font of the PDFs (audit report, documents)
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf && test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf && test -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf || (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null) || echo "warning: install the Debian package fonts-dejavu-core: PDF reports need it"
+
+## setup: idempotent install into .venv (Python deps, bun from npm, the PDF font); starts nothing
+setup: $(VENV)/.installed $(BUN) fonts
 
 ## setup-test: setup + Debian chromium (browser tests) and redis-server (shared rate limits)
 setup-test: setup

@@ -203,3 +203,35 @@ def test_idempotency_key_formula() -> None:
 
     rid = uuid.uuid4()
     assert idempotency_key(rid, 3) == hashlib.sha256(f"{rid}3".encode()).hexdigest()
+
+
+def test_audit_report_pdf_download_with_run_and_access_rules(api, team) -> None:
+    import pypdfium2 as pdfium
+
+    model = _model(api, team)
+    auto = _automation(api, team, model["id"], name="Granskning: Namn på brukare / Ω",
+                       form_schema=[{"id": "namn", "label": "Namn på brukare", "type": "text", "required": True}])
+    url = f"/api/v1/automations/{auto['id']}/audit-report"
+    resp = api.get(url, headers=team["engineer"])
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"] == "application/pdf"
+    assert resp.headers["content-disposition"] == 'attachment; filename="Granskning-Namn-pa-brukare-audit.pdf"'
+    doc = pdfium.PdfDocument(resp.content)
+    page1 = doc[0].get_textpage().get_text_range()
+    doc.close()
+    assert "Granskning: Namn på brukare / Ω" in page1 and "namn" in page1
+    run = api.post(f"/api/v1/automations/{auto['id']}/runs", json={"text": "hi", "form_data": {"namn": "Åsa"}}, headers=team["author"]).json()
+    _work()
+    with_run = api.get(url, params={"run_id": run["id"]}, headers=team["author"])
+    assert with_run.status_code == 200
+    doc = pdfium.PdfDocument(with_run.content)
+    text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    doc.close()
+    assert run["id"] in text and "✓ passed" in text
+    other = register(api)
+    assert api.get(url, headers=other["headers"]).status_code == 404
+    assert api.get(url).status_code == 401
+    second = _automation(api, team, model["id"], name="Second")
+    assert api.get(f"/api/v1/automations/{second['id']}/audit-report", params={"run_id": run["id"]}, headers=team["author"]).status_code == 404
+    assert api.get(url, params={"run_id": "00000000-0000-0000-0000-000000000000"}, headers=team["author"]).status_code == 404
+    assert api.get("/api/v1/automations/not-an-id/audit-report", headers=team["author"]).status_code == 404

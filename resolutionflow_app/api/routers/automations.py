@@ -1,4 +1,4 @@
-"""Automations (`/automations`): CRUD, publish, export, graph, webhook secret, start a run."""
+"""Automations (`/automations`): CRUD, publish, export, audit report (PDF), graph, webhook secret, start a run."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
+from resolutionflow_app.services import automation_audit as audit_service
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as service
 
@@ -79,6 +80,13 @@ def unpublish_automation(automation_id: uuid.UUID, user: CurrentUser, session: S
 def export_automation(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
     """The full definition as JSON, without secrets."""
     return service.export_automation(session=session, actor=user, automation_id=automation_id)
+
+
+@router.get("/automations/{automation_id}/audit-report", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def automation_audit_report(*, automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep) -> Response:
+    """The compliance audit report as an A4 PDF (with `run_id`: that run's record too); no secrets."""
+    filename, pdf = audit_service.audit_report_download(session=session, actor=user, automation_id=automation_id, run_id=run_id)
+    return Response(content=pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.get("/automations/{automation_id}/graph")
