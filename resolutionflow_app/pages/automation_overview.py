@@ -56,6 +56,8 @@ def _toolbar() -> rx.Component:
                 rx.menu.item("Download definition (JSON)", on_select=S.download_definition, data_testid="export-json"),
                 rx.menu.item("Download diagram (PNG)", on_select=export_diagram("png", CANVAS_ID), data_testid="export-png"),
                 rx.menu.item("Download diagram (SVG)", on_select=export_diagram("svg", CANVAS_ID), data_testid="export-svg"),
+                rx.menu.separator(),
+                rx.menu.item(rx.cond(S.run_id != "", "Audit report with this run (PDF)", "Audit report (PDF)"), on_select=S.download_audit, data_testid="export-audit"),
             ),
         ),
         width="100%", align="end", wrap="wrap", spacing="3",

@@ -10,6 +10,7 @@ import reflex as rx
 
 from resolutionflow_app import entry
 from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.services import automation_audit as audit_service
 from resolutionflow_app.services import automation_overview as overview_service
 from resolutionflow_app.state.auth import AuthState
 
@@ -105,3 +106,12 @@ class OverviewState(AuthState):
             return self.refused(out)
         filename, text = out.value
         return rx.download(data=text, filename=filename)
+
+    @rx.event
+    def download_audit(self):
+        """The audit report (PDF, A4): the definition and diagram, and the overlaid run's record when one is shown."""
+        out = self.try_call(audit_service.audit_report_download, automation_id=self.automation_id, run_id=self.run_id or None)
+        if out.error:
+            return self.refused(out)
+        filename, pdf = out.value
+        return rx.download(data=pdf, filename=filename)

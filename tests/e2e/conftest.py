@@ -117,3 +117,18 @@ def login(page, app_url: str, email: str, password: str) -> None:
     page.get_by_test_id("login-password").fill(password)
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("user-menu").wait_for()
+
+
+def menu_item(page, trigger, item: str):
+    """Open a dropdown menu (`trigger`: test id or locator) until `item` shows: a click during the last menu's close animation is lost."""
+    opener = page.get_by_test_id(trigger).first if isinstance(trigger, str) else trigger
+    for _ in range(5):
+        page.keyboard.press("Escape")
+        opener.click()
+        try:
+            page.get_by_test_id(item).wait_for(timeout=4_000)
+            return page.get_by_test_id(item)
+        except Exception:  # noqa: BLE001 - retried; the last attempt raises below
+            continue
+    page.get_by_test_id(item).wait_for(timeout=4_000)
+    return page.get_by_test_id(item)

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from tests.e2e.conftest import ARTIFACTS, login, shot
+from tests.e2e.conftest import ARTIFACTS, login, menu_item, shot
 
 PASSWORD = "demo-password-123"
 LONG_NAME = "Nätverksfel <b>bold</b> " + "Ω" * 20 + " " + "triage-" * 30
@@ -15,20 +15,6 @@ LONG_NAME = "Nätverksfel <b>bold</b> " + "Ω" * 20 + " " + "triage-" * 30
 def _saved(page) -> None:
     page.wait_for_timeout(1200)  # inputs save after a short pause in typing
     page.get_by_test_id("save-status").get_by_text("Saved", exact=True).wait_for(timeout=20_000)
-
-
-def _menu_item(page, item: str):
-    """Open the first row's actions menu until ``item`` shows: a click during the previous menu's close animation is lost."""
-    for _ in range(5):
-        page.keyboard.press("Escape")
-        page.get_by_test_id("automation-actions").first.click()
-        try:
-            page.get_by_test_id(item).wait_for(timeout=4_000)
-            return page.get_by_test_id(item)
-        except Exception:  # noqa: BLE001 - retried; the last attempt raises below
-            continue
-    page.get_by_test_id(item).wait_for(timeout=4_000)
-    return page.get_by_test_id(item)
 
 
 def test_build_publish_and_run_an_automation(page, app_url) -> None:
@@ -134,10 +120,10 @@ def test_duplicate_export_import_and_delete(page, app_url) -> None:
     page.goto(f"{app_url}/automations")
     page.get_by_test_id("automation-list").wait_for()
     before = page.get_by_test_id("automation-name").count()
-    _menu_item(page, "duplicate-automation").click()
+    menu_item(page, "automation-actions", "duplicate-automation").click()
     page.get_by_text("Copy of").first.wait_for()
     assert page.get_by_test_id("automation-name").count() == before + 1
-    export = _menu_item(page, "export-automation")
+    export = menu_item(page, "automation-actions", "export-automation")
     with page.expect_download() as download:
         export.click()
     exported = download.value.path().read_text()

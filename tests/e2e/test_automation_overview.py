@@ -11,10 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import pypdfium2
 
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")  # the failing HTTP input listens on loopback
 
-from tests.e2e.conftest import login, shot  # noqa: E402
+from tests.e2e.conftest import login, menu_item, shot  # noqa: E402
 
 PASSWORD = "demo-password-123"
 
@@ -111,23 +112,33 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     shot(page, "overview-failed-run")
 
     # Exports: PNG (not blank), SVG, and the JSON re-imports.
-    page.get_by_test_id("export-menu").click()
+    item = menu_item(page, "export-menu", "export-png")
     with page.expect_download() as png:
-        page.get_by_test_id("export-png").click()
+        item.click()
     png_path = tmp_path / "diagram.png"
     png.value.save_as(png_path)
     assert _png_has_content(png_path)
     width, height = struct.unpack(">II", png_path.read_bytes()[16:24])
     assert width >= 1200 and height >= 300, (width, height)  # the whole diagram, not the visible part
-    page.get_by_test_id("export-menu").click()
+    item = menu_item(page, "export-menu", "export-svg")
     with page.expect_download() as svg:
-        page.get_by_test_id("export-svg").click()
+        item.click()
     assert "<svg" in Path(svg.value.path()).read_text()[:500]
-    page.get_by_test_id("export-menu").click()
+    item = menu_item(page, "export-menu", "export-json")
     with page.expect_download() as js:
-        page.get_by_test_id("export-json").click()
+        item.click()
     exported = Path(js.value.path()).read_text()
     assert '"resolutionflow.automation"' in exported and "Fetch the ticket" in exported
+    # The audit report of the overlaid run: a PDF whose first page has the name and is not blank.
+    item = menu_item(page, "export-menu", "export-audit")
+    with page.expect_download() as audit:
+        item.click()
+    pdf = pypdfium2.PdfDocument(audit.value.path())
+    first = pdf[0]
+    assert "Overview ‹three steps›" in first.get_textpage().get_text_range() and "failed" in "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    bitmap = first.render(scale=1)
+    pixels = bytes(bitmap.buffer)
+    assert len(set(pixels[:: max(1, len(pixels) // 20000)])) > 8  # not a blank page
     page.goto(f"{app_url}/automations")
     page.get_by_test_id("import-automation").click()
     page.get_by_test_id("import-json").fill(exported)
