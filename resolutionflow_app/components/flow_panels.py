@@ -119,7 +119,7 @@ def header(S) -> rx.Component:
             char_counter(S.meta["name"], 200),
             align="center", spacing="2", width="100%",
         ),
-        rx.heading(S.meta["name"], size="6", data_testid="flow-title"),
+        rx.heading(S.meta["name"], size="6", overflow_wrap="anywhere", min_width="0", data_testid="flow-title"),
     )
     actions = rx.hstack(
         rx.cond(S.editable, save_indicator(S), rx.fragment()),
@@ -422,7 +422,8 @@ def _history_drawer(S) -> rx.Component:
             rx.drawer.content(
                 rx.vstack(
                     rx.hstack(
-                        rx.drawer.title(rx.heading("Version history", size="4")),
+                        # The drawer title is already an <h2>: its text goes in directly (a heading inside it nests <h1> in <h2>).
+                        rx.drawer.title("Version history", margin="0", letter_spacing="normal", data_testid="history-title"),
                         rx.spacer(),
                         rx.drawer.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
                         width="100%", align="center",

@@ -103,6 +103,17 @@ def pager(offset: rx.Var, limit: int, total: rx.Var, on_prev, on_next, testid: s
     )
 
 
+def chip(icon: str, text: rx.Var | str, **badge_props) -> rx.Component:
+    """A badge with an icon whose text ends in an ellipsis when it is wider than its row (full text as tooltip)."""
+    return rx.badge(
+        rx.icon(icon, size=12, flex_shrink="0"),
+        rx.text(text, as_="span", overflow="hidden", text_overflow="ellipsis", white_space="nowrap", min_width="0"),
+        title=text,
+        max_width="100%",
+        **badge_props,
+    )
+
+
 def type_badge(kind: rx.Var) -> rx.Component:
     """The kind-coloured step type badge."""
     return kind_badge(kind)

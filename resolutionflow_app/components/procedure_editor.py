@@ -32,6 +32,8 @@ def _row(S, row: dict) -> rx.Component:
             color_scheme=rx.cond(row["title"] != "", "gray", "red"),
             high_contrast=True,
             flex="1",
+            min_width="0",
+            overflow_wrap="anywhere",
         ),
         rx.cond(row["visibility"] != "", rx.badge(rx.icon("eye", size=12), row["visibility"], color_scheme=rx.cond(row["visibility"] == "public", "green", "blue"), variant="soft"), rx.fragment()),
         rx.cond(row["commands"] != "0", rx.badge(rx.icon("terminal", size=12), row["commands"], variant="soft", color_scheme="gray"), rx.fragment()),
@@ -104,7 +106,7 @@ def _step_form(S) -> rx.Component:
 def _step_view(S) -> rx.Component:
     return rx.vstack(
         rx.badge(S.sel["kind_label"], variant="soft"),
-        rx.heading(rx.cond(S.sel["title"] != "", S.sel["title"], "Untitled"), size="4"),
+        rx.heading(rx.cond(S.sel["title"] != "", S.sel["title"], "Untitled"), size="4", overflow_wrap="anywhere"),
         read_text("Description", S.sel["description"]),
         read_text("Expected outcome", S.sel["expected_outcome"]),
         read_text("Help text", S.sel["help_text"]),

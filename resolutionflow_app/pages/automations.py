@@ -14,7 +14,7 @@ from resolutionflow_app.components.confirm import confirm_action
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import pager
-from resolutionflow_app.components.tables import data_table
+from resolutionflow_app.components.tables import data_table, name_cell
 from resolutionflow_app.services import automation_builder as builder_service
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.state.auth import AuthState
@@ -129,9 +129,7 @@ S = AutomationsState
 
 def _row(item: AutomationRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(item.name, href=routes.AUTOMATIONS + "/" + item.id, weight="medium", data_testid="automation-name",
-                              style={"overflow_wrap": "anywhere", "display": "-webkit-box", "-webkit-line-clamp": "2", "-webkit-box-orient": "vertical", "overflow": "hidden"}),
-                      title=item.name, max_width="360px"),
+        name_cell(item.name, routes.AUTOMATIONS + "/" + item.id, testid="automation-name", weight="medium"),
         rx.table.cell(kind_badge(item.status)),
         rx.table.cell(item.steps),
         rx.table.cell(rx.cond(item.last_run_status != "", rx.hstack(kind_badge(item.last_run_status), rx.moment(item.last_run_at, from_now=True, font_size="12px"), spacing="2", align="center"),
@@ -179,11 +177,11 @@ def automations_page() -> rx.Component:
     return app_layout(
         page_header("Automations", actions, subtitle="AI pipelines that run in the background: build the steps, then run them from a form and watch each step."),
         rx.input(rx.input.slot(rx.icon("search", size=16)), value=S.q, on_change=lambda v: S.set_filter("q", v), debounce_timeout=300, placeholder="Search automations",
-                 width="100%", max_width="420px", aria_label="Search automations", data_testid="automation-search"),
+                 width="100%", max_width="420px", margin_bottom="0.75rem", aria_label="Search automations", data_testid="automation-search"),
         rx.cond(
             S.rows.length() > 0,
             rx.vstack(
-                rx.box(data_table(("Automation", "Status", "Steps", "Last run", "Created by", ""), S.rows, _row, "automation-list"), width="100%", overflow_x="auto"),
+                data_table(("Automation", "Status", "Steps", "Last run", "Created by", ""), S.rows, _row, "automation-list", phone_hidden=(2, 3, 4)),
                 pager(S.offset, AutomationsState.PAGE_SIZE, S.total, S.page_by(-1), S.page_by(1)),
                 width="100%", spacing="3",
             ),

@@ -10,7 +10,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
-from resolutionflow_app.components.tables import data_table
+from resolutionflow_app.components.tables import clamped_text, data_table, name_cell
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services import trees as trees_service
@@ -203,18 +203,16 @@ def _badges(flow: dict) -> rx.Component:
 
 def _row(flow: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(
-            rx.vstack(
-                rx.link(flow["name"], href=routes.FLOWS + "/" + flow["id"], weight="medium", data_testid="flow-link"),
-                rx.cond(flow["description"] != "", rx.text(flow["description"], size="1", color_scheme="gray", max_width="420px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap", line_height="1.5"), rx.fragment()),
-                spacing="0",
-            )
+        name_cell(
+            flow["name"], routes.FLOWS + "/" + flow["id"],
+            rx.cond(flow["description"] != "", clamped_text(flow["description"], size="1", color_scheme="gray", line_height="1.5"), rx.fragment()),
+            testid="flow-link", weight="medium",
         ),
         rx.table.cell(kind_badge(flow["tree_type"])),
         rx.table.cell(_badges(flow)),
-        rx.table.cell(rx.text(flow["author_name"], size="2", white_space="nowrap")),
+        rx.table.cell(rx.text(flow["author_name"], size="2")),
         rx.table.cell(rx.text("v" + flow["version"], size="2", color_scheme="gray")),
-        rx.table.cell(rx.moment(flow["updated_at"], from_now=True, size="2"), white_space="nowrap"),
+        rx.table.cell(rx.moment(flow["updated_at"], from_now=True, size="2")),
         data_testid="flow-row",
     )
 
@@ -357,7 +355,7 @@ def flows_page() -> rx.Component:
         rx.cond(
             FlowsState.flows.length() > 0,
             rx.fragment(
-                data_table(("Flow", "Type", "Status", "Author", "Version", "Updated"), FlowsState.flows, _row, "flows-table"),
+                data_table(("Flow", "Type", "Status", "Author", "Version", "Updated"), FlowsState.flows, _row, "flows-table", phone_hidden=(1, 3, 4)),
                 rx.cond(FlowsState.page_count > 1, _pager(), rx.fragment()),
             ),
             rx.cond(

@@ -7,7 +7,7 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
-from resolutionflow_app.components.tables import data_table
+from resolutionflow_app.components.tables import data_table, name_cell
 from resolutionflow_app.services.dashboard import home_dashboard
 from resolutionflow_app.state.auth import AuthState
 
@@ -52,7 +52,7 @@ def _stat(label: str, key: str, icon: str, href: str) -> rx.Component:
 
 def _flow_row(flow: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(flow["name"], href=routes.FLOWS + "/" + flow["id"])),
+        name_cell(flow["name"], routes.FLOWS + "/" + flow["id"]),
         rx.table.cell(kind_badge(flow["tree_type"])),
         rx.table.cell(kind_badge(flow["status"])),
         rx.table.cell(rx.moment(flow["updated_at"], from_now=True)),
@@ -61,7 +61,7 @@ def _flow_row(flow: dict) -> rx.Component:
 
 def _session_row(item: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(item["tree_name"], href=routes.SESSIONS + "/" + item["id"])),
+        name_cell(item["tree_name"], routes.SESSIONS + "/" + item["id"]),
         rx.table.cell(kind_badge(item["status"])),
         rx.table.cell(rx.cond(item["outcome"] != "", kind_badge(item["outcome"]), rx.text("—"))),
         rx.table.cell(rx.moment(item["started_at"], from_now=True)),
@@ -90,13 +90,13 @@ def home_page() -> rx.Component:
         rx.heading("Recently changed flows", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             HomeState.recent_flows.length() > 0,
-            data_table(("Flow", "Type", "Status", "Updated"), HomeState.recent_flows, _flow_row, "recent-flows"),
+            data_table(("Flow", "Type", "Status", "Updated"), HomeState.recent_flows, _flow_row, "recent-flows", phone_hidden=(1,)),
             empty_state("git-fork", "No flows yet", "Create your first troubleshooting flow or procedure.", rx.link(rx.button("Go to Flows"), href=routes.FLOWS)),
         ),
         rx.heading("Your recent sessions", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             HomeState.recent_sessions.length() > 0,
-            data_table(("Flow", "Status", "Outcome", "Started"), HomeState.recent_sessions, _session_row),
+            data_table(("Flow", "Status", "Outcome", "Started"), HomeState.recent_sessions, _session_row, "recent-sessions", phone_hidden=(3,)),
             empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot a ticket live.", rx.link(rx.button(rx.icon("play", size=16), "Start a session"), href=routes.SESSIONS)),
         ),
     )

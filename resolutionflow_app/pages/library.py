@@ -10,7 +10,8 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
-from resolutionflow_app.components.library_widgets import command_row, id_select, pager, rating_text, star_picker, static_select
+from resolutionflow_app.components.library_widgets import chip, command_row, id_select, pager, rating_text, star_picker, static_select
+from resolutionflow_app.components.tables import clamp
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
@@ -136,7 +137,8 @@ class LibraryState(PagedListMixin, AuthState):
         if out.error:
             return rx.toast.error(out.error)
         self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
-        return None
+        # Phones show the detail above the list: bring it into view.
+        return rx.call_script("window.innerWidth < 768 && window.scrollTo({top: 0})")
 
     @rx.event
     def close_detail(self):
@@ -214,10 +216,11 @@ def _filters() -> rx.Component:
     return rx.vstack(
         rx.form(
             rx.hstack(
-                rx.input(rx.input.slot(rx.icon("search", size=16)), name="q", placeholder="Search titles and instructions…", default_value=LibraryState.q, width="100%", data_testid="library-search"),
+                rx.input(rx.input.slot(rx.icon("search", size=16)), name="q", placeholder="Search titles and instructions…", default_value=LibraryState.q, flex="1 1 14rem", data_testid="library-search"),
                 rx.hstack(rx.icon("arrow-up-down", size=14, color=rx.color("gray", 10)), static_select(LibraryState.sort, lambda v: LibraryState.set_filter("sort", v), SORTS, "sort", "140px"), align="center", spacing="1"),
                 rx.button("Search", type="submit", loading=LibraryState.loading, data_testid="library-search-submit"),
                 width="100%",
+                wrap="wrap",
             ),
             on_submit=LibraryState.search,
             width="100%",
@@ -243,9 +246,10 @@ def _from_flow_chip(item: dict) -> rx.Component:
     return rx.cond(
         item["synced"] == "1",
         rx.link(
-            rx.badge(rx.icon("git-fork", size=12), "From flow: " + item["source_tree_name"], color_scheme="violet", variant="surface"),
+            chip("git-fork", "From flow: " + item["source_tree_name"], color_scheme="violet", variant="surface"),
             href=routes.FLOWS + "/" + item["source_tree_id"],
             underline="none",
+            max_width="100%",
             data_testid="from-flow-chip",
         ),
         rx.fragment(),
@@ -257,19 +261,21 @@ def _row(item: dict) -> rx.Component:
     return rx.box(
         rx.hstack(
             rx.vstack(
-                rx.hstack(kind_badge(item["step_type"]), rx.text(item["title"], weight="medium", size="3"), align="center", spacing="2"),
-                rx.text(item["instructions"], size="2", color_scheme="gray", style={"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden"}),
+                rx.hstack(kind_badge(item["step_type"]), rx.text(item["title"], weight="medium", size="3", style=clamp(2), title=item["title"], data_testid="library-item-title"), align="center", spacing="2", max_width="100%"),
+                rx.text(item["instructions"], size="2", color_scheme="gray", style=clamp(2)),
                 rx.flex(
                     _from_flow_chip(item),
-                    rx.cond(item["group_label"] != "", rx.badge(rx.icon("layers", size=12), item["group_label"], color_scheme="gray", variant="soft"), rx.fragment()),
-                    rx.cond(item["category_name"] != "", rx.badge(rx.icon("tag", size=12), item["category_name"], color_scheme="gray", variant="outline"), rx.fragment()),
+                    rx.cond(item["group_label"] != "", chip("layers", item["group_label"], color_scheme="gray", variant="soft"), rx.fragment()),
+                    rx.cond(item["category_name"] != "", chip("tag", item["category_name"], color_scheme="gray", variant="outline"), rx.fragment()),
                     kind_badge(item["visibility"]),
                     wrap="wrap",
                     spacing="2",
+                    width="100%",
                 ),
                 spacing="1",
                 align="start",
                 width="100%",
+                min_width="0",
             ),
             rx.vstack(
                 rx.hstack(rx.icon("activity", size=14, color=rx.color("gray", 9)), rx.text(item["usage_count"] + rx.cond(item["usage_count"] == "1", " use", " uses"), size="1"), spacing="1", align="center"),
@@ -277,6 +283,8 @@ def _row(item: dict) -> rx.Component:
                 align="end",
                 spacing="1",
                 min_width="90px",
+                flex_shrink="0",
+                data_testid="library-item-stats",
             ),
             width="100%",
             align="start",
@@ -320,22 +328,23 @@ def _detail() -> rx.Component:
                 rx.icon_button(rx.icon("x", size=16), variant="ghost", size="1", on_click=LibraryState.close_detail, aria_label="Close"),
                 width="100%",
             ),
-            rx.heading(s["title"], size="4", data_testid="step-detail-title"),
+            rx.heading(s["title"], size="4", overflow_wrap="anywhere", max_width="100%", data_testid="step-detail-title"),
             rx.cond(
                 s["synced"] == "1",
-                rx.text("Sourced from: ", rx.link(s["source_tree_name"], href=routes.FLOWS + "/" + s["source_tree_id"], data_testid="sourced-from-link"), size="2"),
-                rx.text("Written by " + s["created_by_name"], size="2", color_scheme="gray"),
+                rx.text("Sourced from: ", rx.link(s["source_tree_name"], href=routes.FLOWS + "/" + s["source_tree_id"], data_testid="sourced-from-link"), size="2", overflow_wrap="anywhere", max_width="100%"),
+                rx.text("Written by " + s["created_by_name"], size="2", color_scheme="gray", overflow_wrap="anywhere", max_width="100%"),
             ),
             rx.flex(
-                rx.cond(s["group_label"] != "", rx.badge(rx.icon("layers", size=12), "Group: " + s["group_label"], variant="soft", color_scheme="gray"), rx.fragment()),
-                rx.cond(s["category_name"] != "", rx.badge(rx.icon("tag", size=12), s["category_name"], variant="outline", color_scheme="gray"), rx.fragment()),
+                rx.cond(s["group_label"] != "", chip("layers", "Group: " + s["group_label"], variant="soft", color_scheme="gray"), rx.fragment()),
+                rx.cond(s["category_name"] != "", chip("tag", s["category_name"], variant="outline", color_scheme="gray"), rx.fragment()),
                 kind_badge(s["visibility"]),
                 wrap="wrap",
                 spacing="2",
+                width="100%",
             ),
             rx.separator(size="4"),
             rx.text("Instructions", size="1", weight="bold", color_scheme="gray"),
-            rx.text(rx.cond(s["instructions"] != "", s["instructions"], "—"), size="2", white_space="pre-wrap"),
+            rx.text(rx.cond(s["instructions"] != "", s["instructions"], "—"), size="2", white_space="pre-wrap", overflow_wrap="anywhere", max_width="100%"),
             rx.cond(
                 s["help_text"] != "",
                 rx.callout(s["help_text"], icon="info", size="1", variant="surface", width="100%"),
@@ -467,8 +476,9 @@ def library_page() -> rx.Component:
                 width="100%",
                 spacing="2",
             ),
-            rx.cond(LibraryState.selected.get("id", "") != "", rx.box(_detail(), position="sticky", top="1rem"), rx.fragment()),
-            columns=rx.cond(LibraryState.selected.get("id", "") != "", "3fr 2fr", "1fr"),
+            rx.cond(LibraryState.selected.get("id", "") != "", rx.box(_detail(), position="sticky", top="1rem", order=rx.breakpoints(initial="-1", sm="0")), rx.fragment()),
+            # minmax(0, …): a long word in a title cannot widen its column; phones stack the detail above the list.
+            grid_template_columns=rx.breakpoints(initial="minmax(0, 1fr)", sm=rx.cond(LibraryState.selected.get("id", "") != "", "minmax(0, 3fr) minmax(0, 2fr)", "minmax(0, 1fr)")),
             spacing="4",
             width="100%",
             align_items="start",

@@ -12,7 +12,7 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import id_select, pager, static_select
-from resolutionflow_app.components.tables import data_table
+from resolutionflow_app.components.tables import clamp, data_table, name_cell
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
@@ -110,10 +110,11 @@ class SessionsState(PagedListMixin, AuthState):
 def _flow_option(f: dict) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.hstack(rx.text(f["name"], weight="medium"), kind_badge(f["tree_type"]), spacing="2", align="center"),
-            rx.text(f["description"], size="1", color_scheme="gray"),
+            rx.hstack(rx.text(f["name"], weight="medium", style=clamp(2), title=f["name"]), kind_badge(f["tree_type"]), spacing="2", align="center", max_width="100%"),
+            rx.text(f["description"], size="1", color_scheme="gray", style=clamp(2)),
             spacing="1",
             align="start",
+            min_width="0",
         ),
         rx.spacer(),
         rx.button(rx.icon("play", size=14), "Start", size="2", loading=SessionsState.starting == f["id"], on_click=SessionsState.start(f["id"]), data_testid="start-flow-" + f["name"]),
@@ -149,7 +150,7 @@ def _picker() -> rx.Component:
 
 def _session_row(item: dict) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(item["tree_name"], href=routes.SESSIONS + "/" + item["id"], data_testid="session-link")),
+        name_cell(item["tree_name"], routes.SESSIONS + "/" + item["id"], testid="session-link"),
         rx.table.cell(kind_badge(item["tree_type"])),
         rx.table.cell(item["user_name"]),
         rx.table.cell(kind_badge(item["status"])),
@@ -188,6 +189,7 @@ def sessions_page() -> rx.Component:
                 rx.input(type="date", value=SessionsState.date_to, on_change=lambda v: SessionsState.set_filter("date_to", v), data_testid="filter-to"),
                 align="center",
                 spacing="2",
+                wrap="wrap",
             ),
             wrap="wrap",
             spacing="3",
@@ -196,7 +198,7 @@ def sessions_page() -> rx.Component:
         ),
         rx.cond(
             SessionsState.items.length() > 0,
-            data_table(("Flow", "Type", "Engineer", "Status", "Outcome", "Started"), SessionsState.items, _session_row, "sessions-table"),
+            data_table(("Flow", "Type", "Engineer", "Status", "Outcome", "Started"), SessionsState.items, _session_row, "sessions-table", phone_hidden=(1, 2, 5)),
             empty_state("play", "No sessions here", "Start a session from a published flow to troubleshoot a ticket live, or widen the filters.", rx.button("Start session", on_click=SessionsState.set_picker_open(True))),
         ),
         pager(SessionsState.offset, PAGE_SIZE, SessionsState.total, SessionsState.page_by(-1), SessionsState.page_by(1), "sessions-pager"),
