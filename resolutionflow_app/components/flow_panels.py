@@ -125,6 +125,15 @@ def header(S) -> rx.Component:
         rx.cond(S.editable, save_indicator(S), rx.fragment()),
         rx.cond(
             S.editable,
+            rx.hstack(
+                rx.tooltip(rx.icon_button(rx.icon("undo-2", size=16), variant="ghost", on_click=S.undo, disabled=~S.can_undo, aria_label="Undo (Ctrl+Z)", data_testid="undo"), content="Undo (Ctrl+Z)"),
+                rx.tooltip(rx.icon_button(rx.icon("redo-2", size=16), variant="ghost", on_click=S.redo, disabled=~S.can_redo, aria_label="Redo (Ctrl+Shift+Z)", data_testid="redo"), content="Redo (Ctrl+Shift+Z)"),
+                spacing="1",
+            ),
+            rx.fragment(),
+        ),
+        rx.cond(
+            S.editable,
             rx.cond(
                 S.meta["status"] == "published",
                 rx.button(rx.icon("circle-pause", size=16), "Unpublish", variant="soft", color_scheme="amber", on_click=S.unpublish, data_testid="unpublish"),
@@ -398,12 +407,15 @@ def _version_row(S, v: dict) -> rx.Component:
     return rx.hstack(
         rx.badge("v" + v["version"], variant=rx.cond(current, "solid", "soft")),
         rx.vstack(
-            rx.moment(v["created_at"], from_now=True, size="2"),
-            rx.text("by ", v["by"], size="1", color_scheme="gray"),
-            spacing="0",
+            rx.cond(v["label"] != "", rx.text(v["label"], size="2", weight="bold", overflow_wrap="anywhere", data_testid="version-label"), rx.fragment()),
+            rx.hstack(rx.text(v["kind"], size="1", weight="medium", data_testid="version-kind"),
+                      rx.cond(v["summary"] != "", rx.text("· " + v["summary"], size="1", color_scheme="gray", data_testid="version-summary"), rx.fragment()),
+                      spacing="1", wrap="wrap"),
+            rx.hstack(rx.moment(v["created_at"], from_now=True, size="1"), rx.text("by ", v["by"], size="1", color_scheme="gray"), spacing="1"),
+            spacing="0", min_width="0", flex="1",
         ),
-        rx.spacer(),
         rx.button("View", size="1", variant="soft", on_click=S.view_version(v["version"]), data_testid="view-version"),
+        rx.cond(~current, rx.button("Compare", size="1", variant="soft", color_scheme="gray", on_click=S.compare_version(v["version"]), data_testid="compare-version"), rx.fragment()),
         rx.cond(
             S.editable & ~current,
             rx.button("Restore", size="1", variant="outline", on_click=S.ask_restore(v["version"]), data_testid="restore-version"),
@@ -428,7 +440,21 @@ def _history_drawer(S) -> rx.Component:
                         rx.drawer.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
                         width="100%", align="center",
                     ),
-                    rx.text(S.versions_total.to_string() + " saved versions. Every saved change to the structure makes one.", size="1", color_scheme="gray"),
+                    rx.text(S.versions_total.to_string() + " versions. Edits are autosaved into a working draft; publishing, restoring or saving a version keeps one.",
+                            size="1", color_scheme="gray"),
+                    rx.cond(
+                        S.editable,
+                        rx.form(
+                            rx.hstack(
+                                rx.input(name="label", placeholder="Name this version (optional)", max_length=200, size="1", flex="1", min_width="0", aria_label="Version name",
+                                         data_testid="version-name"),
+                                rx.button(rx.icon("bookmark-plus", size=14), "Save version", size="1", type="submit", data_testid="save-version"),
+                                width="100%", spacing="2", align="center",
+                            ),
+                            on_submit=S.save_version, reset_on_submit=True, width="100%",
+                        ),
+                        rx.fragment(),
+                    ),
                     rx.foreach(S.versions, lambda v: _version_row(S, v)),
                     spacing="2", width="100%", padding="1.25rem", overflow_y="auto", height="100%",
                 ),
@@ -479,6 +505,35 @@ def _version_viewer(S) -> rx.Component:
     )
 
 
+def _diff_row(row: dict) -> rx.Component:
+    color = rx.match(row["status"], ("added", "green"), ("removed", "red"), ("changed", "amber"), "gray")
+    return rx.hstack(
+        rx.badge(row["status"], color_scheme=color, variant="solid", min_width="72px", justify_content="center"),
+        rx.text(row["title"], size="2", weight="medium", overflow_wrap="anywhere", min_width="0", flex="1",
+                text_decoration=rx.cond(row["status"] == "removed", "line-through", "none")),
+        rx.cond(row["fields"] != "", rx.text(row["fields"], size="1", color_scheme="gray"), rx.fragment()),
+        width="100%", align="center", spacing="2", padding="6px 8px", border_left="4px solid", border_left_color=rx.color(color, 9),
+        background=rx.color(color, 2), border_radius="var(--radius-2)", data_testid="diff-row",
+    )
+
+
+def _diff_dialog(S) -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Version " + S.diff_version + " → now"),
+            rx.dialog.description("What changed since that version, step by step. Moves on the canvas alone are listed as “moved”.", size="2"),
+            rx.vstack(
+                rx.cond(S.diff_rows.length() > 0, rx.foreach(S.diff_rows, _diff_row), rx.text("No differences.", size="2", color_scheme="gray")),
+                spacing="1", width="100%", max_height="60vh", overflow_y="auto", padding_y="0.75rem",
+            ),
+            rx.hstack(rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")), justify="end", width="100%"),
+            max_width="640px", data_testid="diff-dialog",
+        ),
+        open=S.diff_open,
+        on_open_change=S.set_diff_open,
+    )
+
+
 def _forks_dialog(S) -> rx.Component:
     row = lambda f: rx.hstack(  # noqa: E731
         rx.link(f["name"], href=routes.FLOWS + "/" + f["id"], weight="medium"),
@@ -521,6 +576,7 @@ def editor_body(S) -> rx.Component:
                 _restore_dialog(S),
                 _history_drawer(S),
                 _version_viewer(S),
+                _diff_dialog(S),
                 _forks_dialog(S),
                 spacing="0",
                 width="100%",

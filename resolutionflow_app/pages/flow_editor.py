@@ -21,13 +21,26 @@ from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 
 AUTOSAVE_SECONDS = 1.0
+UNDO_LIMIT = 50
+FIELD_LABELS = {"title": "title", "description": "description", "help_text": "help text", "options": "answers", "next": "next step", "commands": "commands",
+                "type": "kind", "expected_outcome": "expected outcome", "automation_id": "automation", "library_visibility": "library visibility", "start_node_id": "start"}
+
+
+def _version_kind(v: Any) -> str:
+    """How the history names a version's origin."""
+    if v.published:
+        return "Published"
+    return {"autosave": "Working draft (autosaved)", "restore": "Restored", "create": "Created", "save": "Saved"}.get(v.kind, "Saved")
 KIND_LABELS = {"decision": "Decision", "action": "Action", "solution": "Solution", "section_header": "Section",
                "procedure_step": "Step", "procedure_end": "End"}
 
 
 def _save(token: str, tree_id: str, changes: dict[str, Any]):
-    """Write pending changes for the autosave task (runs in a worker thread, through the entry point)."""
-    return entry.call(trees_service.update_tree, token=token or None, tree_id=tree_id, changes=changes)
+    """Write pending changes for the autosave task (runs in a worker thread, through the entry point).
+
+    Autosaves fold into one working-draft version; publish, restore and "Save version" make versions.
+    """
+    return entry.call(trees_service.autosave_tree, token=token or None, tree_id=tree_id, changes=changes)
 
 
 def _problem_lines(exc: ServiceError) -> list[str]:
@@ -70,6 +83,13 @@ class FlowEditorState(AuthState):
     forks_open: bool = False
     forks: list[dict[str, str]] = []
     automation_choices: list[dict[str, str]] = []
+    diff_rows: list[dict[str, str]] = []
+    diff_version: str = ""
+    diff_open: bool = False
+    can_undo: bool = False
+    can_redo: bool = False
+    _undo: list[dict[str, Any]] = []
+    _redo: list[dict[str, Any]] = []
     _dirty: list[str] = []
     _autosaving: bool = False
 
@@ -202,6 +222,7 @@ class FlowEditorState(AuthState):
             self.loaded = True
             return None
         self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
+        self._undo, self._redo, self.can_undo, self.can_redo = [], [], False, False
         self.history_open = self.forks_open = self.fork_open = self.delete_open = self.version_view_open = False
         try:
             dto = self.call(trees_service.get_tree, tree_id=self._route_id())
@@ -286,7 +307,9 @@ class FlowEditorState(AuthState):
         if not changes:
             return None
         try:
-            dto = self.call(trees_service.update_tree, tree_id=self.meta.get("id"), changes=changes)
+            # Plain saves fold into the working draft like autosaves; status and flags go through update_tree.
+            fn = trees_service.update_tree if extra else trees_service.autosave_tree
+            dto = self.call(fn, tree_id=self.meta.get("id"), changes=changes)
         except ServiceError as exc:
             if exc.problems:
                 self.publish_errors = _problem_lines(exc)
@@ -396,7 +419,40 @@ class FlowEditorState(AuthState):
             self.history_open = False
             return rx.toast.error(got.error)
         items, self.versions_total = got.value
-        self.versions = [{"version": str(v.version), "created_at": v.created_at.isoformat(), "by": v.created_by_name or "—"} for v in items]
+        self.versions = [{"version": str(v.version), "created_at": v.created_at.isoformat(), "by": v.created_by_name or "—", "label": v.label or "",
+                          "kind": _version_kind(v), "summary": v.summary_text} for v in items]
+        return None
+
+    @rx.event
+    def save_version(self, form: dict):
+        """Keep the current structure as a version, with the name typed (optional)."""
+        failed = self._flush()
+        if failed:
+            return rx.toast.error(f"Save the pending edits first: {failed}")
+        got = self.try_call(trees_service.save_version, tree_id=self.meta.get("id"), label=str(form.get("label") or ""))
+        if got.error:
+            return self.refused(got)
+        self.version = got.value.version
+        name = f"“{got.value.label}”" if got.value.label else f"version {got.value.version}"
+        return [rx.toast.success(f"Saved {name}."), FlowEditorState.set_history_open(True)]
+
+    @rx.event
+    def compare_version(self, version: str):
+        """Step-by-step differences between a saved version and the current structure."""
+        failed = self._flush()
+        if failed:
+            return rx.toast.error(f"Save the pending edits first: {failed}")
+        got = self.try_call(trees_service.compare_versions, tree_id=self.meta.get("id"), older=version)
+        if got.error:
+            return self.refused(got)
+        self.diff_rows = [{"title": r.title, "status": r.status, "fields": ", ".join(FIELD_LABELS.get(f, f) for f in r.fields)} for r in got.value if r.status != "same"]
+        self.diff_version, self.diff_open, self.history_open = version, True, False
+        return None
+
+    @rx.event
+    def set_diff_open(self, value: bool):
+        """Close the comparison."""
+        self.diff_open = value
 
     @rx.event
     def view_version(self, version: str):
@@ -431,6 +487,7 @@ class FlowEditorState(AuthState):
         restored, self.restore_target, self.version_view_open, self.history_open = self.restore_target, 0, False, False
         self._set_tree(dto)
         self.structure, self.selected_id, self.save_state = dto.tree_structure, "", "saved"
+        self._undo, self._redo, self.can_undo, self.can_redo = [], [], False, False
         return rx.toast.success(f"Version {restored} restored as version {dto.version}.")
 
     @rx.event
@@ -444,11 +501,38 @@ class FlowEditorState(AuthState):
 
     # ------------------------------------------------------------------ node editing (pure ops + autosave)
 
-    def _edit(self, structure: dict[str, Any]):
+    def _edit(self, structure: dict[str, Any], *, record: bool = True):
+        if record and structure != self.structure:
+            # Undo history of structure edits in this editor (text typed into fields included, once saved).
+            self._undo = [*self._undo[-(UNDO_LIMIT - 1):], self.structure]
+            self._redo = []
+        self.can_undo, self.can_redo = bool(self._undo), bool(self._redo)
         self.structure = structure
         if self.publish_errors and not validate_structure(self.tree_type, structure):
             self.publish_errors = []  # every refusal reason is fixed: the banner goes away
         return self._changed("tree_structure")
+
+    @rx.event
+    def undo(self):
+        """Ctrl+Z: the structure before the last edit (saved like any edit)."""
+        if not self.can_edit or not self._undo:
+            return None
+        previous = self._undo[-1]
+        self._undo, self._redo = self._undo[:-1], [*self._redo, self.structure]
+        if self.selected_id and not ops.find(previous, self.selected_id):
+            self.selected_id = ""
+        return self._edit(previous, record=False)
+
+    @rx.event
+    def redo(self):
+        """Ctrl+Shift+Z: the edit undone last."""
+        if not self.can_edit or not self._redo:
+            return None
+        following = self._redo[-1]
+        self._redo, self._undo = self._redo[:-1], [*self._undo, self.structure]
+        if self.selected_id and not ops.find(following, self.selected_id):
+            self.selected_id = ""
+        return self._edit(following, record=False)
 
     @rx.event
     def select_node(self, node_id: str):

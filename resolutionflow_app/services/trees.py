@@ -14,6 +14,7 @@ from resolutionflow_app.db.locking import lock_row
 from resolutionflow_app.db.models import Automation, Tree, TreeVersion, User
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from resolutionflow_app.domain.flow_diff import describe, diff_structures, summarise
 from resolutionflow_app.domain.forking import clean_fork_reason, has_parent_updates
 from resolutionflow_app.domain.roles import can_author
 from resolutionflow_app.domain.session_rules import PROCEDURAL_TYPES
@@ -74,6 +75,20 @@ class VersionDTO(DTO):
     created_at: datetime
     created_by: Optional[uuid.UUID] = None
     created_by_name: Optional[str] = None
+    kind: str = "save"
+    label: Optional[str] = None
+    summary: Optional[dict[str, int]] = None
+    summary_text: str = ""
+    published: bool = False
+
+
+class VersionDiffRow(DTO):
+    """One step in a comparison of two versions."""
+
+    id: str
+    title: str
+    status: str
+    fields: list[str] = []
 
 
 class VersionDetailDTO(DTO):
@@ -206,9 +221,27 @@ def _touch(tree: Tree) -> None:
     tree.updated_at = now
 
 
-def _add_version(session: Session, tree: Tree, actor: User) -> None:
+def _add_version(session: Session, tree: Tree, actor: User, *, kind: str = "save", label: str | None = None, previous: dict[str, Any] | None = None) -> None:
+    summary = summarise(diff_structures(tree.tree_type, previous, tree.tree_structure)) if previous is not None else None
     session.add(TreeVersion(tree_id=tree.id, version=tree.version, name=tree.name, description=tree.description,
-                            tree_structure=_copy(tree.tree_structure), created_by=actor.id))
+                            tree_structure=_copy(tree.tree_structure), created_by=actor.id, kind=kind, label=label, summary=summary))
+
+
+def _latest_version(session: Session, tree: Tree) -> TreeVersion | None:
+    return session.exec(select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version)).first()
+
+
+def _coalesce(session: Session, tree: Tree, actor: User) -> bool:
+    """Fold an autosave into the working draft: the newest version, when it is this person's unpublished autosave."""
+    latest = _latest_version(session, tree)
+    if latest is None or latest.kind != "autosave" or latest.created_by != actor.id or latest.published:
+        return False
+    before = session.exec(select(TreeVersion.tree_structure).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version - 1)).first()
+    latest.tree_structure, latest.name, latest.description = _copy(tree.tree_structure), tree.name, tree.description
+    latest.summary = summarise(diff_structures(tree.tree_type, before, tree.tree_structure)) if before is not None else None
+    latest.created_at = utcnow()
+    session.add(latest)
+    return True
 
 
 def _mark_version_published(session: Session, tree: Tree) -> None:
@@ -304,7 +337,7 @@ def create_tree(*, session: Session, actor: User, name: str, tree_type: str, tre
                 tree_type=tree_type, tree_structure=structure, status="draft", version=1, is_public=bool(is_public))
     session.add(tree)
     session.flush()
-    _add_version(session, tree, actor)
+    _add_version(session, tree, actor, kind="create")
     session.flush()
     return _dto(session, actor, tree)
 
@@ -357,7 +390,7 @@ def get_tree(*, session: Session, actor: User, tree_id: Any) -> TreeDTO:
     return _dto(session, actor, _load(session, actor, tree_id))
 
 
-def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *, force_version: bool = False) -> TreeDTO:
+def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *, force_version: bool = False, kind: str = "save") -> TreeDTO:
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -396,11 +429,12 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     # The library mirrors the current structure while the flow stays published, active and equally visible.
     mirrored = tree.tree_structure if (was_published and was_active and not publishing and final_active and final_public == was_public) else None
     changed = structure_changed or any(getattr(tree, k) != v for k, v in new.items() if k != "tree_structure")
+    previous = tree.tree_structure
     for key, value in new.items():
         setattr(tree, key, value)
-    if structure_changed:
+    if structure_changed and not (kind == "autosave" and _coalesce(session, tree, actor)):
         tree.version += 1
-        _add_version(session, tree, actor)
+        _add_version(session, tree, actor, kind=kind, previous=previous)
     if publishing:
         tree.published_at = utcnow()
     if changed:
@@ -439,6 +473,61 @@ def update_tree(*, session: Session, actor: User, tree_id: Any, changes: dict[st
         raise InvalidInput("Changes must be an object.")
     tree = _load_editable(session, actor, tree_id)
     return _apply(session, actor, tree, changes)
+
+
+def autosave_tree(*, session: Session, actor: User, tree_id: Any, changes: dict[str, Any]) -> TreeDTO:
+    """The editor's autosave: like `update_tree`, but structure edits fold into one working-draft version.
+
+    While the newest version is this person's unpublished autosave, it is updated in place (no new
+    number); a version is made on the first edit after a publish, a restore or an explicit save.
+
+    Raises:
+        Same as `update_tree`; `status` cannot be changed here (publish with `update_tree`).
+    """
+    if not isinstance(changes, dict) or "status" in changes:
+        raise InvalidInput("Autosave changes the name, description and structure only.")
+    tree = _load_editable(session, actor, tree_id)
+    return _apply(session, actor, tree, changes, kind="autosave")
+
+
+def save_version(*, session: Session, actor: User, tree_id: Any, label: str | None = None) -> VersionDTO:
+    """Keep the current structure as a version, optionally named ("Before the VPN rewrite").
+
+    The working draft becomes that version (it stops coalescing); when nothing changed since the
+    newest version, that version gets the name.
+
+    Raises:
+        InvalidInput: the name is longer than 200 characters. NotFound / Forbidden: as `update_tree`.
+    """
+    clean = (label or "").strip() or None
+    if clean is not None and len(clean) > 200:
+        raise InvalidInput("A version name is at most 200 characters.")
+    tree = _load_editable(session, actor, tree_id)
+    latest = _latest_version(session, tree)
+    if latest is None or latest.tree_structure != tree.tree_structure:
+        previous = latest.tree_structure if latest is not None else None
+        tree.version += 1
+        _add_version(session, tree, actor, kind="save", label=clean, previous=previous)
+        _touch(tree)
+        session.add(tree)
+    else:
+        latest.kind = "save"
+        latest.label = clean or latest.label
+        session.add(latest)
+    session.flush()
+    row = _latest_version(session, tree)
+    return VersionDTO(version=row.version, created_at=row.created_at, created_by=row.created_by, created_by_name=actor.name, kind=row.kind, label=row.label,
+                      summary=row.summary, summary_text=describe(row.summary), published=row.published)
+
+
+def compare_versions(*, session: Session, actor: User, tree_id: Any, older: Any, newer: Any | None = None) -> list[VersionDiffRow]:
+    """Step by step, what differs between version `older` and `newer` (default: the current structure)."""
+    tree = _load(session, actor, tree_id)
+    before = _version_row(session, tree, older, actor).tree_structure
+    after = _version_row(session, tree, newer, actor).tree_structure if newer is not None else tree.tree_structure
+    if newer is None and tree.account_id != actor.account_id:
+        raise NotFound(NOT_FOUND)  # another account compares published versions only
+    return [VersionDiffRow(**row) for row in diff_structures(tree.tree_type, before, after)]
 
 
 def delete_tree(*, session: Session, actor: User, tree_id: Any) -> None:
@@ -492,7 +581,7 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
     )
     session.add(fork)
     session.flush()
-    _add_version(session, fork, actor)
+    _add_version(session, fork, actor, kind="create")
     session.flush()
     return _dto(session, actor, fork)
 
@@ -513,7 +602,8 @@ def list_versions(*, session: Session, actor: User, tree_id: Any, limit: int = 5
     total = session.execute(sa.select(sa.func.count()).select_from(TreeVersion).where(*conds)).scalar_one()
     rows = session.exec(select(TreeVersion).where(*conds).order_by(TreeVersion.version.desc()).offset(offset).limit(limit)).all()
     names = _user_names(session, {r.created_by for r in rows})
-    items = [VersionDTO(version=r.version, created_at=r.created_at, created_by=r.created_by, created_by_name=names.get(r.created_by)) for r in rows]
+    items = [VersionDTO(version=r.version, created_at=r.created_at, created_by=r.created_by, created_by_name=names.get(r.created_by), kind=r.kind, label=r.label,
+                        summary=r.summary, summary_text=describe(r.summary), published=r.published) for r in rows]
     return items, int(total)
 
 
@@ -548,7 +638,7 @@ def restore_version(*, session: Session, actor: User, tree_id: Any, version: Any
     """
     tree = _load_editable(session, actor, tree_id)
     row = _version_row(session, tree, version)
-    return _apply(session, actor, tree, {"tree_structure": _copy(row.tree_structure)}, force_version=True)
+    return _apply(session, actor, tree, {"tree_structure": _copy(row.tree_structure)}, force_version=True, kind="restore")
 
 
 def export_tree(*, session: Session, actor: User, tree_id: Any) -> dict[str, Any]:

@@ -112,6 +112,22 @@ def list_versions(*, tree_id: str, paging: Paging = Depends(), user: CurrentUser
     return page(items, total)
 
 
+class SaveVersionBody(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+
+
+@router.post("/trees/{tree_id}/versions", status_code=201)
+def save_version(*, tree_id: str, body: SaveVersionBody | None = None, user: CurrentUser, session: SessionDep) -> trees_service.VersionDTO:
+    """Keep the current structure as a (named) version; the editor's working draft stops coalescing."""
+    return trees_service.save_version(session=session, actor=user, tree_id=tree_id, label=(body or SaveVersionBody()).name)
+
+
+@router.get("/trees/{tree_id}/versions/{older}/diff")
+def diff_versions(*, tree_id: str, older: int, newer: int | None = None, user: CurrentUser, session: SessionDep) -> list[trees_service.VersionDiffRow]:
+    """What differs between version `older` and `newer` (default: the current structure), step by step."""
+    return trees_service.compare_versions(session=session, actor=user, tree_id=tree_id, older=older, newer=newer)
+
+
 @router.get("/trees/{tree_id}/versions/{version}")
 def get_version(tree_id: str, version: int, user: CurrentUser, session: SessionDep) -> trees_service.VersionDetailDTO:
     """One saved version (read-only)."""

@@ -68,3 +68,9 @@ class TreeVersion(SQLModel, table=True):
     created_at: datetime = time_field()
     # True once this structure was the published one: other accounts see only such versions.
     published: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.text("false")))
+    # How it was made: "autosave" (the editor's working draft, updated in place while one person edits),
+    # "save" (an explicit save or an API write), "restore", "create". Only an unpublished autosave coalesces.
+    kind: str = Field(default="save", sa_column=sa.Column(sa.String(16), nullable=False, server_default="save"))
+    label: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))
+    # {"added": n, "removed": n, "changed": n, "moved": n} against the version before it.
+    summary: Optional[dict[str, Any]] = json_field(nullable=True)
