@@ -76,14 +76,14 @@ def structural_problems(steps: list[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
-def classification_problems(steps: list[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[str]:
-    """The seed's security classification rules.
+def classification_findings(steps: list[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[tuple[int, str]]:
+    """The seed's security classification rules, as `(step_order, message)` pairs.
 
     - a step's model level may not be below the data level coming out of the previous step;
     - a step that posts its output to a webhook may not carry an effective level above 1;
     - an `all_previous_steps` step's model must handle the highest level of every earlier step.
     """
-    problems: list[str] = []
+    findings: list[tuple[int, str]] = []
     ordered = sorted((s for s in steps if isinstance(s.get("step_order"), int)), key=lambda s: s["step_order"])
     prev_level: int | None = None
     prev_order: int | None = None
@@ -91,16 +91,21 @@ def classification_problems(steps: list[Mapping[str, Any]], model_levels: Mappin
         order = step["step_order"]
         level = model_level(step, model_levels)
         if prev_level is not None and level < prev_level:
-            problems.append(f"Step {order}: its model is classified level {level}, below the level {prev_level} data coming from step {prev_order}.")
+            findings.append((order, f"Step {order}: its model is classified level {level}, below the level {prev_level} data coming from step {prev_order}."))
         effective = step_level(step, model_levels)
         if step.get("output_mode") == "http_post" and effective > 1:
-            problems.append(f"Step {order}: cannot post level {effective} data to an external webhook (at most level 1).")
+            findings.append((order, f"Step {order}: cannot post level {effective} data to an external webhook (at most level 1)."))
         if step.get("input_source") == "all_previous_steps":
             earlier = [step_level(s, model_levels) for s in ordered if s["step_order"] < order]
             if earlier and level < max(earlier):
-                problems.append(f"Step {order}: reads all previous steps (up to level {max(earlier)}) but its model is only level {level}.")
+                findings.append((order, f"Step {order}: reads all previous steps (up to level {max(earlier)}) but its model is only level {level}."))
         prev_level, prev_order = effective, order
-    return problems
+    return findings
+
+
+def classification_problems(steps: list[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[str]:
+    """The messages of `classification_findings` (the seed's security classification rules)."""
+    return [message for _order, message in classification_findings(steps, model_levels)]
 
 
 FIELD_ID_MAX = 100

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import automation_audit as audit_service
+from resolutionflow_app.services import automation_dry_run as dry_run_service
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as service
 
@@ -105,6 +106,18 @@ def automation_webhook_secret(automation_id: uuid.UUID, user: CurrentUser, sessi
 def rotate_automation_webhook_secret(automation_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> dict:
     """A new signing secret, answered once (owners and authors); receivers must switch to it."""
     return {"webhook_secret": service.rotate_webhook_secret(session=session, actor=user, automation_id=automation_id)}
+
+
+class DryRunBody(BaseModel):
+    text: str | None = Field(default=None, max_length=200_000)
+    form_data: dict[str, Any] | None = None
+
+
+@router.post("/automations/{automation_id}/dry-run")
+def dry_run(*, automation_id: uuid.UUID, body: DryRunBody | None = None, user: CurrentUser, session: SessionDep) -> dry_run_service.DryRunReport:
+    """The "Test automation" checklist of the draft: what a run would do, without calling any model or writing anything."""
+    sample = body.model_dump(exclude_none=True) if body is not None else None
+    return dry_run_service.dry_run(session=session, actor=user, automation_id=automation_id, sample=sample)
 
 
 @router.post("/automations/{automation_id}/runs", status_code=202)
