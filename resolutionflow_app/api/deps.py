@@ -27,8 +27,18 @@ def db_session() -> Iterator[Session]:
         yield session
 
 
+# How many requests may hold a DB session at once; the others wait on the event loop, not in a thread.
+# A sync endpoint's session keeps its connection until FastAPI has validated the response, which it
+# does in the same thread pool (40 threads) the endpoints run in. Without this cap a burst of more
+# requests than threads + connections left every thread waiting for a connection while every
+# connection waited for a thread: the API stalled for the pool timeout, then answered 500s
+# (tests/api/test_request_bursts.py). It must stay below the engine's pool capacity (db/engine.py:
+# SQLite 5 + 10 overflow, PostgreSQL 10 + 10) so that services run through `entry.call` and
+# background work in the same process still get connections.
+REQUEST_SESSIONS = 10
+
 # The request's DB session; committed before the answer is sent (a 2xx means stored).
-SessionDep = Annotated[Session, Depends(db_session, scope="function")]
+SessionDep = Annotated[Session, Depends(db_session, scope="function", max_concurrency=REQUEST_SESSIONS)]
 
 
 def bearer_token(request: Request) -> str | None:
