@@ -17,6 +17,38 @@ CANVAS_ID = "automation-graph"
 _SELECT = {"padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)", "background": "var(--color-panel-solid)", "font_size": "14px", "max_width": "100%"}
 
 
+def _check_line(line) -> rx.Component:
+    color = rx.match(line.status, ("red", "red"), ("amber", "amber"), "green")
+    return rx.hstack(
+        rx.match(line.status, ("red", rx.icon("circle-x", size=16, color=rx.color("red", 10))), ("amber", rx.icon("triangle-alert", size=16, color=rx.color("amber", 10))),
+                 rx.icon("circle-check", size=16, color=rx.color("green", 10))),
+        rx.text(line.step, size="1", color_scheme="gray", min_width="64px"),
+        rx.text(line.message, size="2", overflow_wrap="anywhere", min_width="0", flex="1"),
+        width="100%", align="start", spacing="2", padding="6px 8px", border_left="3px solid", border_left_color=rx.color(color, 9), background=rx.color(color, 2),
+        border_radius="var(--radius-2)", data_testid="dry-run-line", data_status=line.status,
+    )
+
+
+def _checklist() -> rx.Component:
+    return rx.cond(
+        S.checking | (S.checks.length() > 0),
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Test automation", weight="bold", size="3"),
+                    rx.cond(S.checking, rx.hstack(rx.spinner(size="1"), rx.text("Checking models, variables and URLs… (no model is called)", size="2", color_scheme="gray"), spacing="2", align="center"),
+                            rx.badge(S.checks_summary, color_scheme=rx.match(S.checks_status, ("red", "red"), ("amber", "amber"), "green"), data_testid="dry-run-summary")),
+                    width="100%", align="center", wrap="wrap", spacing="3",
+                ),
+                rx.foreach(S.checks, _check_line),
+                spacing="2", width="100%",
+            ),
+            width="100%", data_testid="dry-run-card",
+        ),
+        rx.fragment(),
+    )
+
+
 def _legend() -> rx.Component:
     def item(color: str, text: str, dashed: bool = False) -> rx.Component:
         line = {"width": "22px", "height": "0", "border_top": f"2px {'dashed' if dashed else 'solid'} {color}"}
@@ -50,6 +82,7 @@ def _toolbar() -> rx.Component:
             spacing="2", align="center",
         ), rx.fragment()),
         rx.spacer(),
+        rx.button(rx.icon("list-checks", size=14), "Test automation", variant="soft", color_scheme="gray", on_click=S.start_dry_run, loading=S.checking, data_testid="dry-run"),
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("download", size=14), "Export", variant="soft", data_testid="export-menu")),
             rx.menu.content(
@@ -81,6 +114,7 @@ def automation_overview_page() -> rx.Component:
                     width="100%", height=["480px", "560px"], border="1px solid var(--gray-5)", border_radius="8px", overflow="hidden",
                 ),
                 _legend(),
+                _checklist(),
                 width="100%", spacing="3",
             ),
         ),

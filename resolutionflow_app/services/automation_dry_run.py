@@ -255,7 +255,9 @@ def _guard_line(step_order: int | None, check: str, what: str, url: str, outcome
     if outcome.kind == "blocked":
         return DryRunLine(step_order=step_order, check=check, status="red", message=f"{what} {shown} is refused by the outbound-request guard: {outcome.reason}")
     if outcome.kind == "unreachable":
-        return DryRunLine(step_order=step_order, check=check, status="amber", message=f"Could not reach {what.lower()} {shown}: {outcome.reason}")
+        # An input or webhook URL that cannot be reached now fails the run; a model endpoint may just be asleep.
+        status: Status = "amber" if check == "model_endpoint" else "red"
+        return DryRunLine(step_order=step_order, check=check, status=status, message=f"Could not reach {what[:1].lower() + what[1:]} {shown}: {outcome.reason}")
     return None
 
 

@@ -11,12 +11,23 @@ import reflex as rx
 from resolutionflow_app import entry
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import automation_audit as audit_service
+from resolutionflow_app.services import automation_dry_run as dry_run_service
 from resolutionflow_app.services import automation_overview as overview_service
 from resolutionflow_app.state.auth import AuthState
 
 TERMINAL = ("completed", "failed", "cancelled")
 POLL_SECONDS = 1.0
 MAX_POLLS = 2100  # 35 minutes of live updates, as on the run page
+
+
+@dataclasses.dataclass
+class CheckLine:
+    """One line of the dry run's checklist."""
+
+    step: str = ""
+    check: str = ""
+    status: str = "green"
+    message: str = ""
 
 
 @dataclasses.dataclass
@@ -39,6 +50,10 @@ class OverviewState(AuthState):
     load_error: str = ""
     loading: bool = False
     watching: bool = False
+    checking: bool = False
+    checks: list[CheckLine] = []
+    checks_status: str = ""
+    checks_summary: str = ""
 
     def _apply(self, view: overview_service.OverviewDTO) -> None:
         self.name, self.graph, self.run_id, self.run_status = view.name, view.graph, view.run_id, view.run_status
@@ -115,3 +130,28 @@ class OverviewState(AuthState):
             return self.refused(out)
         filename, pdf = out.value
         return rx.download(data=pdf, filename=filename)
+
+    @rx.event
+    def start_dry_run(self):
+        """Show the spinner at once; the checks (a few seconds of network probes) follow."""
+        self.checking, self.checks, self.checks_status = True, [], ""
+        return OverviewState.dry_run
+
+    @rx.event(background=True)
+    async def dry_run(self):
+        """“Test automation”: a checklist of models, data flow, variables and URLs, without calling any model."""
+        async with self:
+            token, client, automation_id = self.token, self.client_ip(), self.automation_id
+        try:
+            # Probes run in a thread, outside the state lock: the page stays responsive meanwhile.
+            report = await asyncio.to_thread(entry.call, dry_run_service.dry_run, token=token or None, client=client, automation_id=automation_id)
+        except ServiceError as exc:
+            async with self:
+                self.checking = False
+            yield rx.toast.error(exc.message)
+            return
+        async with self:
+            self.checking = False
+            self.checks_status = report.status
+            self.checks_summary = f"{report.counts.get('green', 0)} fine, {report.counts.get('amber', 0)} to look at, {report.counts.get('red', 0)} blocking"
+            self.checks = [CheckLine(step=f"Step {line.step_order}" if line.step_order else "Automation", check=line.check, status=line.status, message=line.message) for line in report.lines]

@@ -145,6 +145,16 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     page.get_by_test_id("confirm-import").click()
     page.get_by_test_id("step-card").nth(2).wait_for()
 
+    # Dry run: the HTTP input's server is gone now, so its line is red; no model is called.
+    page.goto(f"{app_url}/automations/{auto_id}/overview")
+    page.get_by_test_id("graph-node").first.wait_for()
+    page.get_by_test_id("dry-run").click()
+    page.get_by_test_id("dry-run-summary").wait_for(timeout=30_000)
+    red = page.locator('[data-testid="dry-run-line"][data-status="red"]').filter(has_text="Could not reach")
+    assert red.count() >= 1 and "127.0.0.1" in red.first.inner_text()
+    assert page.locator('[data-testid="dry-run-line"][data-status="green"]').count() >= 1
+    shot(page, "overview-dry-run")
+
     # The run detail page links to the same picture; a phone width still shows every node.
     page.goto(f"{app_url}/automation-runs/{run_id}")
     page.get_by_test_id("run-on-diagram").click()

@@ -215,7 +215,7 @@ def test_a_url_whose_host_comes_from_a_sample_or_a_step_output_is_not_checked(se
     assert second.status == "amber" and "only known during the run" in second.message
 
 
-def test_hanging_urls_are_checked_concurrently_and_time_out_amber(session, loopback, monkeypatch) -> None:
+def test_hanging_urls_are_checked_concurrently_and_time_out_red(session, loopback, monkeypatch) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id, level=1)
     barrier = threading.Barrier(2, timeout=10)
@@ -240,7 +240,7 @@ def test_hanging_urls_are_checked_concurrently_and_time_out_amber(session, loopb
     assert _one(report, 1, "http_input").status == "green"
     assert _one(report, 2, "webhook").status == "green"
     hang = _one(report, 3, "http_input")
-    assert hang.status == "amber" and "Could not reach" in hang.message and "within 1 second" in hang.message
+    assert hang.status == "red" and "Could not reach" in hang.message and "within 1 second" in hang.message  # the run would fail there
 
 
 def test_token_limit_amber_above_80_percent_and_red_above_the_limit(session) -> None:
