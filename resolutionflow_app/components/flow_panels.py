@@ -411,7 +411,7 @@ def _version_row(S, v: dict) -> rx.Component:
             rx.hstack(rx.text(v["kind"], size="1", weight="medium", data_testid="version-kind"),
                       rx.cond(v["summary"] != "", rx.text("· " + v["summary"], size="1", color_scheme="gray", data_testid="version-summary"), rx.fragment()),
                       spacing="1", wrap="wrap"),
-            rx.hstack(rx.moment(v["created_at"], from_now=True, size="1"), rx.text("by ", v["by"], size="1", color_scheme="gray"), spacing="1"),
+            rx.text(rx.moment(v["created_at"], from_now=True), " by ", v["by"], size="1", color_scheme="gray"),
             spacing="0", min_width="0", flex="1",
         ),
         rx.button("View", size="1", variant="soft", on_click=S.view_version(v["version"]), data_testid="view-version"),

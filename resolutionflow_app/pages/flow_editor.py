@@ -26,6 +26,11 @@ FIELD_LABELS = {"title": "title", "description": "description", "help_text": "he
                 "type": "kind", "expected_outcome": "expected outcome", "automation_id": "automation", "library_visibility": "library visibility", "start_node_id": "start"}
 
 
+def _plain(structure: Any) -> dict[str, Any]:
+    """A detached copy of a state var's value (the state's own dict is a proxy that must not be kept elsewhere)."""
+    return json.loads(json.dumps(structure))
+
+
 def _version_kind(v: Any) -> str:
     """How the history names a version's origin."""
     if v.published:
@@ -504,7 +509,7 @@ class FlowEditorState(AuthState):
     def _edit(self, structure: dict[str, Any], *, record: bool = True):
         if record and structure != self.structure:
             # Undo history of structure edits in this editor (text typed into fields included, once saved).
-            self._undo = [*self._undo[-(UNDO_LIMIT - 1):], self.structure]
+            self._undo = [*self._undo[-(UNDO_LIMIT - 1):], _plain(self.structure)]
             self._redo = []
         self.can_undo, self.can_redo = bool(self._undo), bool(self._redo)
         self.structure = structure
@@ -518,7 +523,7 @@ class FlowEditorState(AuthState):
         if not self.can_edit or not self._undo:
             return None
         previous = self._undo[-1]
-        self._undo, self._redo = self._undo[:-1], [*self._redo, self.structure]
+        self._undo, self._redo = self._undo[:-1], [*self._redo, _plain(self.structure)]
         if self.selected_id and not ops.find(previous, self.selected_id):
             self.selected_id = ""
         return self._edit(previous, record=False)
@@ -529,7 +534,7 @@ class FlowEditorState(AuthState):
         if not self.can_edit or not self._redo:
             return None
         following = self._redo[-1]
-        self._redo, self._undo = self._redo[:-1], [*self._undo, self.structure]
+        self._redo, self._undo = self._redo[:-1], [*self._undo, _plain(self.structure)]
         if self.selected_id and not ops.find(following, self.selected_id):
             self.selected_id = ""
         return self._edit(following, record=False)
@@ -549,8 +554,12 @@ class FlowEditorState(AuthState):
 
     @rx.event
     def move_nodes(self, positions: dict):
-        """Canvas: nodes were dragged (or auto-laid out); save their positions."""
-        return self._edit(ops.move_nodes(self.structure, positions)) if self.can_edit else None
+        """Canvas: nodes were dragged (or auto-laid out); save their positions.
+
+        Positions are layout, not content: they are saved but do not enter the undo history, so the
+        canvas settling after an undo never wipes the redo history.
+        """
+        return self._edit(ops.move_nodes(self.structure, positions), record=False) if self.can_edit else None
 
     @rx.event
     def connect_nodes(self, payload: dict):
@@ -668,10 +677,34 @@ if (!window.__rfUnsavedGuard) {
     if (el) { e.preventDefault(); e.returnValue = ''; return ''; }
   });
 }
+if (!window.__rfUndoKeys) {
+  window.__rfUndoKeys = true;
+  // Ctrl/Cmd+Z undoes the last structure edit, Ctrl/Cmd+Shift+Z (or Ctrl+Y) redoes it; inside a text field the
+  // browser's own text undo applies.
+  window.addEventListener('keydown', function (e) {
+    if (!(e.ctrlKey || e.metaKey)) return;
+    var key = (e.key || '').toLowerCase();
+    if (key !== 'z' && key !== 'y') return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(input|textarea|select)$/i.test(t.tagName))) return;
+    var id = (key === 'y' || e.shiftKey) ? 'redo' : 'undo';
+    var button = document.querySelector('[data-testid="' + id + '"]');
+    if (button && !button.disabled) { e.preventDefault(); button.click(); }
+  });
+}
 """
 
 
-@rx.page(route=routes.FLOWS + "/[tree_id]", title="Flow editor · ResolutionFlow", on_load=[AuthState.check_login, FlowEditorState.load])
+class EditorKeysState(AuthState):
+    """Installs the editor's page-wide listeners (leave guard, undo keys) once the page runs."""
+
+    @rx.event
+    def install(self):
+        """React does not run inline <script> children, so the listeners are installed by a script call."""
+        return rx.call_script(_UNSAVED_GUARD)
+
+
+@rx.page(route=routes.FLOWS + "/[tree_id]", title="Flow editor · ResolutionFlow", on_load=[AuthState.check_login, FlowEditorState.load, EditorKeysState.install])
 def flow_editor_page() -> rx.Component:
     """Edit (or read) one flow."""
-    return app_layout(rx.script(_UNSAVED_GUARD), panels.editor_body(FlowEditorState), max_width="100%")
+    return app_layout(panels.editor_body(FlowEditorState), max_width="100%")
