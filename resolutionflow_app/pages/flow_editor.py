@@ -700,7 +700,7 @@ class EditorKeysState(AuthState):
 
     @rx.event
     def install(self):
-        """React does not run inline <script> children, so the listeners are installed by a script call."""
+        """Run the listeners' script once the page is live (each listener guards against a second install)."""
         return rx.call_script(_UNSAVED_GUARD)
 
 
