@@ -11,8 +11,9 @@ from resolutionflow_app.settings import PROJECT_ROOT, get_settings
 
 def migrate(revision: str = "head", url: str | None = None) -> None:
     """Apply Alembic migrations to RF_DATABASE_URL (or `url`)."""
-    from alembic import command  # noqa: PLC0415
     from alembic.config import Config  # noqa: PLC0415
+
+    from alembic import command  # noqa: PLC0415
 
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))

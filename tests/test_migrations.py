@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import resolutionflow_app.db.models  # noqa: F401
+from alembic import command
 from resolutionflow_app.db.engine import make_engine
 from resolutionflow_app.db.migration_filters import include_object
 from resolutionflow_app.settings import PROJECT_ROOT
+
 
 @pytest.fixture
 def fresh_url(database_url: str):

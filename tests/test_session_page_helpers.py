@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resolutionflow_app.pages import library as library_page
-from resolutionflow_app.pages import session_run
+from resolutionflow_app.state import session_run
 
 
 def test_parse_commands_labels_and_blank_lines() -> None:

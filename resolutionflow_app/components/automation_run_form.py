@@ -6,10 +6,11 @@ from typing import Any
 
 import reflex as rx
 
-from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.automation_run_progress import FOCUS_RING
+from resolutionflow_app.components.badges import kind_badge
+from resolutionflow_app.domain.run_status import RUN_STATUSES
 
-STATUS_CHOICES = ("all", "queued", "running", "completed", "failed", "cancelled")
+STATUS_CHOICES = ("all", *RUN_STATUSES)
 
 
 def _label(text: rx.Var, required: rx.Var, html_for: rx.Var) -> rx.Component:

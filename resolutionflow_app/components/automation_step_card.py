@@ -5,9 +5,19 @@ from __future__ import annotations
 import reflex as rx
 
 from resolutionflow_app.components.confirm import confirm_action
-from resolutionflow_app.domain.automation_rules import INPUT_SOURCES, INPUT_TYPES, OUTPUT_MODES, OUTPUT_TYPES
+from resolutionflow_app.domain.automation_rules import (
+    INPUT_SOURCES,
+    INPUT_TYPES,
+    OUTPUT_MODES,
+    OUTPUT_TYPES,
+)
 from resolutionflow_app.state.automation_builder import BuilderState as S
-from resolutionflow_app.state.automation_builder import HeaderRow, ServerCheck, StepCard, ToolCheck
+from resolutionflow_app.state.automation_builder import (
+    HeaderRow,
+    ServerCheck,
+    StepCard,
+    ToolCheck,
+)
 
 SOURCE_LABELS = {"flow_input": "Run input (form + text)", "previous_step": "Previous step's output", "all_previous_steps": "All previous steps (aggregated)",
                  "http_get": "HTTP GET (fetch a URL)", "http_post": "HTTP POST (call a URL)"}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resolutionflow_app.components.flow_forms import automation_link_select, commands_editor, commands_view, problems_callout, read_text, text_field
+from resolutionflow_app.components.flow_forms import (
+    automation_link_select,
+    commands_editor,
+    commands_view,
+    problems_callout,
+    read_text,
+    text_field,
+)
 
 VISIBILITY_LABELS = (("inherit", "Inherit from flow"), ("team", "Team only"), ("public", "Public"))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from resolutionflow_app.domain.run_status import TERMINAL
+
 
 def _duration_ms(result: Mapping[str, Any]) -> int | None:
     start, end = result.get("started_at"), result.get("finished_at")
@@ -51,7 +53,7 @@ def build_graph(definition: Mapping[str, Any], *, model_names: Mapping[str, str]
         if results is not None:
             result = results.get(order)
             if result is None:
-                ended = run_status in ("completed", "failed", "cancelled")
+                ended = run_status in TERMINAL
                 node.update(status="skipped" if ended else "pending", duration_ms=None, tokens_input=None, tokens_output=None, error=None)
             else:
                 node.update(status=result.get("status"), duration_ms=_duration_ms(result), tokens_input=result.get("num_tokens_input"), tokens_output=result.get("num_tokens_output"), error=result.get("error_message"))

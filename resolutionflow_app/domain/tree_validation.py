@@ -7,7 +7,10 @@ from typing import Any, Optional
 import networkx as nx
 from pydantic import BaseModel
 
-from resolutionflow_app.domain.tree_schema import PROCEDURE_NODE_TYPES, TROUBLESHOOTING_NODE_TYPES
+from resolutionflow_app.domain.tree_schema import (
+    PROCEDURE_NODE_TYPES,
+    TROUBLESHOOTING_NODE_TYPES,
+)
 
 
 class Problem(BaseModel):

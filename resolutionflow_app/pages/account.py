@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resolutionflow_app import routes
+from resolutionflow_app import entry, routes
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, page_header
 from resolutionflow_app.components.tables import data_table
-from resolutionflow_app import entry
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.state.auth import AuthState
 

@@ -8,7 +8,11 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.confirm import confirm_action
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, page_header
-from resolutionflow_app.state.ai_connections import AIConnectionsState, ModelRow, ServerRow
+from resolutionflow_app.state.ai_connections import (
+    AIConnectionsState,
+    ModelRow,
+    ServerRow,
+)
 from resolutionflow_app.state.auth import AuthState
 
 S = AIConnectionsState

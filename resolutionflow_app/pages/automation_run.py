@@ -8,9 +8,17 @@ from typing import ClassVar
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.components.automation_run_form import (
+    file_slot,
+    form_field,
+    history_panel,
+)
+from resolutionflow_app.components.automation_run_progress import (
+    run_header,
+    run_result,
+    run_steps,
+)
 from resolutionflow_app.components.automation_tabs import automation_tabs
-from resolutionflow_app.components.automation_run_form import file_slot, form_field, history_panel
-from resolutionflow_app.components.automation_run_progress import run_header, run_result, run_steps
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.services import automation_runs as runs_service

@@ -5,7 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from resolutionflow_app import routes
-from resolutionflow_app.components.automation_run_progress import file_buttons, run_header, run_result, run_steps, text_block
+from resolutionflow_app.components.automation_run_progress import (
+    file_buttons,
+    run_header,
+    run_result,
+    run_steps,
+    text_block,
+)
 from resolutionflow_app.components.layout import app_layout
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.automation_run_progress import RunProgressState

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
 import json
+from typing import ClassVar
 
 import reflex as rx
 

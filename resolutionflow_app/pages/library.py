@@ -10,7 +10,15 @@ from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
-from resolutionflow_app.components.library_widgets import chip, command_row, id_select, pager, rating_text, star_picker, static_select
+from resolutionflow_app.components.library_widgets import (
+    chip,
+    command_row,
+    id_select,
+    pager,
+    rating_text,
+    star_picker,
+    static_select,
+)
 from resolutionflow_app.components.tables import clamp
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import trees as trees_service

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from resolutionflow_app import routes
+from resolutionflow_app import entry, routes
 from resolutionflow_app.components.auth_card import auth_card
 from resolutionflow_app.components.forms import error_callout, field
-from resolutionflow_app import entry
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.settings import get_settings
 from resolutionflow_app.state.auth import AuthState

@@ -9,12 +9,15 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.library_widgets import command_row
-from resolutionflow_app.components.session_widgets import ANSWER_KEYS_JS, custom_step_card, node_card
-from resolutionflow_app.state.auth import AuthState
-from resolutionflow_app.state.session_run import OUTCOMES, SessionRunState
-
+from resolutionflow_app.components.session_widgets import (
+    ANSWER_KEYS_JS,
+    custom_step_card,
+    node_card,
+)
 from resolutionflow_app.components.share_dialog import share_button
+from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.session_automation import SessionAutomationState
+from resolutionflow_app.state.session_run import OUTCOMES, SessionRunState
 
 S = SessionRunState
 EDITABLE = (S.info["can_edit"] == "1") & (S.info["status"] == "in_progress")

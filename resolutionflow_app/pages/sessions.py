@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
-
 from typing import ClassVar
 
 import reflex as rx
@@ -11,7 +10,11 @@ import reflex as rx
 from resolutionflow_app import routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
-from resolutionflow_app.components.library_widgets import id_select, pager, static_select
+from resolutionflow_app.components.library_widgets import (
+    id_select,
+    pager,
+    static_select,
+)
 from resolutionflow_app.components.tables import clamp, data_table, name_cell
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import trees as trees_service

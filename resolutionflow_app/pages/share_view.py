@@ -7,9 +7,8 @@ from functools import partial
 
 import reflex as rx
 
-from resolutionflow_app import routes
+from resolutionflow_app import entry, routes
 from resolutionflow_app.components.badges import kind_badge
-from resolutionflow_app import entry
 from resolutionflow_app.services import shares as shares_service
 from resolutionflow_app.state.auth import AuthState
 

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
-from resolutionflow_app.db.models import Assistant, AssistantMCPServer, AutomationStep, MCPServer, User
+from resolutionflow_app.db.models import (
+    Assistant,
+    AssistantMCPServer,
+    AutomationStep,
+    MCPServer,
+    User,
+)
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import can_author

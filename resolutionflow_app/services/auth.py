@@ -13,10 +13,20 @@ from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import Account, AuthToken, User
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from resolutionflow_app.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 from resolutionflow_app.domain.roles import ROLES, is_owner
 from resolutionflow_app.services.dto import DTO
-from resolutionflow_app.services.passwords import hash_password, password_problem, verify_password
+from resolutionflow_app.services.passwords import (
+    hash_password,
+    password_problem,
+    verify_password,
+)
 
 LOGIN_FAILED = "Invalid email or password."
 _email_adapter = TypeAdapter(EmailStr)

@@ -28,6 +28,7 @@ from resolutionflow_app.db.models import (
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import NotFound, Unavailable
 from resolutionflow_app.domain.execution_hash import definition_checksum
+from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.integrations import audit_pdf
 from resolutionflow_app.services import automations as automations_service
 
@@ -149,7 +150,7 @@ def _user_name(session: Session, user_id: uuid.UUID | None) -> str:
 
 def _run_section(session: Session, run: AutomationRun, definition: dict[str, Any]) -> dict[str, Any]:
     results = {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
-    ended = run.status in ("completed", "failed", "cancelled")
+    ended = run.status in TERMINAL
     steps = []
     total_in = total_out = 0
     for step in sorted(definition.get("steps") or [], key=lambda s: s["step_order"]):

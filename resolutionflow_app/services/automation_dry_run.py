@@ -28,7 +28,12 @@ from sqlmodel import Session
 
 from resolutionflow_app.db.models import CompletionModel, User
 from resolutionflow_app.domain import automation_rules
-from resolutionflow_app.domain.automation_variables import build_context, count_tokens, interpolate, variables_in
+from resolutionflow_app.domain.automation_variables import (
+    build_context,
+    count_tokens,
+    interpolate,
+    variables_in,
+)
 from resolutionflow_app.domain.errors import InvalidInput
 from resolutionflow_app.integrations import http_guard
 from resolutionflow_app.services import automations as automations_service

@@ -39,8 +39,14 @@ from resolutionflow_app.db.models import (
     MCPServerTool,
 )
 from resolutionflow_app.db.types import new_id, utcnow
-from resolutionflow_app.domain.automation_variables import build_context, count_tokens, interpolate, strip_code_fences
+from resolutionflow_app.domain.automation_variables import (
+    build_context,
+    count_tokens,
+    interpolate,
+    strip_code_fences,
+)
 from resolutionflow_app.domain.execution_hash import step_execution_hash
+from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services import files as files_service
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.settings import get_settings
@@ -194,7 +200,7 @@ class AutomationRunner:
     def _prepare(self, run_id: uuid.UUID) -> _Prepared | None:
         with self.session_factory() as session:
             run = session.get(AutomationRun, run_id)
-            if run is None or run.status in ("completed", "failed", "cancelled"):
+            if run is None or run.status in TERMINAL:
                 return None
             now = utcnow()
             if self.lease is None:

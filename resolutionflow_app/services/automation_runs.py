@@ -7,23 +7,31 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, delete, select
 
-from resolutionflow_app.db.models import Automation, AutomationRun, AutomationStepResult, StoredFile, User
+from resolutionflow_app.db.models import (
+    Automation,
+    AutomationRun,
+    AutomationStepResult,
+    StoredFile,
+    User,
+)
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import automation_rules
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolutionflow_app.domain.execution_hash import definition_checksum, definition_hashes
+from resolutionflow_app.domain.execution_hash import (
+    definition_checksum,
+    definition_hashes,
+)
 from resolutionflow_app.domain.resume import plan_resume
 from resolutionflow_app.domain.roles import can_author
+from resolutionflow_app.domain.run_status import RUN_STATUSES, TERMINAL
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services import files as files_service
 from resolutionflow_app.services.dto import DTO
 
 MAX_TEXT = 200_000
-TERMINAL = ("completed", "failed", "cancelled")
 
 
 class StepResultDTO(DTO):
@@ -249,7 +257,6 @@ def cancel_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
 
 # ---------------------------------------------------------------- run page (browser) read models
 
-RUN_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 HISTORY_MAX_LIMIT = 100
 # What a page shows of one output or input; the full text stays in the database and the API.
 SHOWN_TEXT = 20_000

@@ -16,9 +16,21 @@ from sqlalchemy import func, update
 from sqlmodel import Session, delete, select
 
 from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.db.models import Automation, AutomationRun, AutomationStepResult, StoredFile
+from resolutionflow_app.db.models import (
+    Automation,
+    AutomationRun,
+    AutomationStepResult,
+    StoredFile,
+)
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.services.automation_runner import RunnerDeps, SessionFactory, execute_run, heartbeat_timeout_seconds, new_lease
+from resolutionflow_app.domain.run_status import TERMINAL
+from resolutionflow_app.services.automation_runner import (
+    RunnerDeps,
+    SessionFactory,
+    execute_run,
+    heartbeat_timeout_seconds,
+    new_lease,
+)
 from resolutionflow_app.services.jobs import PeriodicJob, register_job
 from resolutionflow_app.settings import get_settings
 
@@ -336,7 +348,7 @@ def cleanup_retention(*, session: Session) -> int:
     total = 0
     for automation in session.exec(select(Automation).where(Automation.data_retention_days.is_not(None))).all():
         cutoff = now - timedelta(days=int(automation.data_retention_days))
-        run_ids = list(session.exec(select(AutomationRun.id).where(AutomationRun.automation_id == automation.id, AutomationRun.status.in_(("completed", "failed", "cancelled")), AutomationRun.created_at < cutoff)).all())
+        run_ids = list(session.exec(select(AutomationRun.id).where(AutomationRun.automation_id == automation.id, AutomationRun.status.in_(TERMINAL), AutomationRun.created_at < cutoff)).all())
         if not run_ids:
             continue
         session.exec(delete(StoredFile).where(StoredFile.automation_run_id.in_(run_ids)))

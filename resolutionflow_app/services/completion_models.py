@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import Assistant, AutomationStep, CompletionModel, User
+from resolutionflow_app.db.models import (
+    Assistant,
+    AutomationStep,
+    CompletionModel,
+    User,
+)
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import is_owner

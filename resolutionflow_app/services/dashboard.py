@@ -8,7 +8,13 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import Automation, LibraryStep, SupportSession, Tree, User
+from resolutionflow_app.db.models import (
+    Automation,
+    LibraryStep,
+    SupportSession,
+    Tree,
+    User,
+)
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.visibility import visible_steps, visible_trees
 

@@ -13,8 +13,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import LibraryStep, StepCategory, StepRating, Tree, User
 from resolutionflow_app.db.locking import lock_row
+from resolutionflow_app.db.models import (
+    LibraryStep,
+    StepCategory,
+    StepRating,
+    Tree,
+    User,
+)
 from resolutionflow_app.db.models.library import STEP_TYPES, STEP_VISIBILITIES
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound

@@ -10,7 +10,11 @@ from sqlmodel import Session
 
 from resolutionflow_app.db.models import LibraryStep, Tree
 from resolutionflow_app.db.types import new_id, utcnow
-from resolutionflow_app.domain.library_extraction import changed_node_ids, extract_steps, subset_structure
+from resolutionflow_app.domain.library_extraction import (
+    changed_node_ids,
+    extract_steps,
+    subset_structure,
+)
 
 _T = LibraryStep.__table__
 

@@ -13,9 +13,17 @@ from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import MCPServer, MCPServerTool, User
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from resolutionflow_app.domain.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from resolutionflow_app.domain.roles import can_author
-from resolutionflow_app.integrations.http_guard import InvalidHeaderError, validate_headers
+from resolutionflow_app.integrations.http_guard import (
+    InvalidHeaderError,
+    validate_headers,
+)
 from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.settings import get_settings

@@ -11,13 +11,16 @@ from resolutionflow_app.db.models import AutomationRun, User
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import Conflict, InvalidInput, NotFound
-from resolutionflow_app.domain.session_automation import SOURCE, prefill_form, result_text
+from resolutionflow_app.domain.run_status import TERMINAL
+from resolutionflow_app.domain.session_automation import (
+    SOURCE,
+    prefill_form,
+    result_text,
+)
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.session_automation_results import automation_offer
-
-TERMINAL = ("completed", "failed", "cancelled")
 
 
 class FormFieldValue(DTO):

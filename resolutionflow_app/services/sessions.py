@@ -9,15 +9,29 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import LibraryStep, SessionShare, StepUsageLog, SupportSession, Tree, User
+from resolutionflow_app.db.models import (
+    LibraryStep,
+    SessionShare,
+    StepUsageLog,
+    SupportSession,
+    Tree,
+    User,
+)
 from resolutionflow_app.db.models.sessions import OUTCOMES
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.visibility import can_see_step
 from resolutionflow_app.services.dto import DTO
-from resolutionflow_app.services.library import content_dict, parse_id, record_usage_increment
-from resolutionflow_app.services.session_automation_results import automation_offer, resolve_unattached
+from resolutionflow_app.services.library import (
+    content_dict,
+    parse_id,
+    record_usage_increment,
+)
+from resolutionflow_app.services.session_automation_results import (
+    automation_offer,
+    resolve_unattached,
+)
 from resolutionflow_app.services.visibility import viewer_of, visible_trees
 
 NOT_FOUND = "Session not found."
@@ -459,7 +473,9 @@ def save_as_flow(*, session: Session, actor: User, session_id: Any) -> Any:
         raise Forbidden(NOT_YOURS)
     # API.md sets no precondition: an unfinished session saves the path so far (ending at its current node).
     structure = rules.build_flow_from_session(row.tree_type, row.tree_snapshot or {}, list(row.history or []), row.current_node_id, list(row.custom_steps or []))
-    from resolutionflow_app.services import trees as trees_service  # built by the flows area
+    from resolutionflow_app.services import (
+        trees as trees_service,  # built by the flows area
+    )
 
     when = (row.completed_at or row.started_at).strftime("%Y-%m-%d")
     description = f"Saved from a session on {when}" + (f" ({row.outcome})" if row.outcome else "") + (f": {row.summary}" if row.summary else ".")

@@ -17,9 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, select
 
 from resolutionflow_app.db.models import Account, User
-from resolutionflow_app.db.models.sessions import SessionShare, SessionShareView, SupportSession
+from resolutionflow_app.db.models.sessions import (
+    SessionShare,
+    SessionShareView,
+    SupportSession,
+)
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.domain.errors import Forbidden, Gone, InvalidInput, NotFound, Unauthorized
+from resolutionflow_app.domain.errors import (
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.jobs import PeriodicJob, register_job
 from resolutionflow_app.services.session_automation_results import resolve_unattached

@@ -13,12 +13,22 @@ from sqlmodel import Session, select
 from resolutionflow_app.db.locking import lock_row
 from resolutionflow_app.db.models import Automation, Tree, TreeVersion, User
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from resolutionflow_app.domain.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from resolutionflow_app.domain.flow_diff import describe, diff_structures, summarise
 from resolutionflow_app.domain.forking import clean_fork_reason, has_parent_updates
 from resolutionflow_app.domain.roles import can_author
 from resolutionflow_app.domain.session_rules import PROCEDURAL_TYPES
-from resolutionflow_app.domain.tree_schema import TREE_TYPES, StructureError, check_structure, default_structure
+from resolutionflow_app.domain.tree_schema import (
+    TREE_TYPES,
+    StructureError,
+    check_structure,
+    default_structure,
+)
 from resolutionflow_app.domain.tree_validation import Problem, validate_structure
 from resolutionflow_app.domain.visibility import can_edit_tree, can_see_tree
 from resolutionflow_app.services import library_sync

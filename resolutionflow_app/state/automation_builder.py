@@ -8,7 +8,13 @@ import re
 
 import reflex as rx
 
-from resolutionflow_app.domain.automation_definition import AutomationDefinition, FormField, StepDefinition, field_id_from_label, variables_for_step
+from resolutionflow_app.domain.automation_definition import (
+    AutomationDefinition,
+    FormField,
+    StepDefinition,
+    field_id_from_label,
+    variables_for_step,
+)
 from resolutionflow_app.domain.automation_rules import FORM_FIELD_TYPES
 from resolutionflow_app.services import automation_builder as builder_service
 from resolutionflow_app.services import automations as automations_service

@@ -10,12 +10,12 @@ import reflex as rx
 
 from resolutionflow_app import entry
 from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services import automation_audit as audit_service
 from resolutionflow_app.services import automation_dry_run as dry_run_service
 from resolutionflow_app.services import automation_overview as overview_service
 from resolutionflow_app.state.auth import AuthState
 
-TERMINAL = ("completed", "failed", "cancelled")
 POLL_SECONDS = 1.0
 MAX_POLLS = 2100  # 35 minutes of live updates, as on the run page
 

@@ -10,10 +10,10 @@ import reflex as rx
 
 from resolutionflow_app import entry
 from resolutionflow_app.domain.errors import ServiceError
+from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.state.auth import AuthState
 
-TERMINAL = ("completed", "failed", "cancelled")
 POLL_SECONDS = 0.7
 # A run ends after 30 minutes at the latest (worker timeout); stop polling a little after that.
 MAX_POLLS = int(35 * 60 / POLL_SECONDS)
@@ -64,7 +64,7 @@ def _iso(value: datetime | None) -> str:
 def _timing(step: runs_service.StepProgressDTO) -> str:
     if step.status == "running":
         return "running"  # the elapsed time ticks in the browser (see components), not over the websocket
-    if step.status in ("completed", "failed", "cancelled") and step.duration_ms is not None:
+    if step.status in TERMINAL and step.duration_ms is not None:
         return f"took {format_ms(step.duration_ms)}"
     return ""
 

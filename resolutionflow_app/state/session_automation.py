@@ -9,11 +9,11 @@ import reflex as rx
 
 from resolutionflow_app import entry
 from resolutionflow_app.domain.errors import ServiceError
-from resolutionflow_app.state.session_run import SessionRunState
+from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import session_automations as service
+from resolutionflow_app.state.session_run import SessionRunState
 
-TERMINAL = ("completed", "failed", "cancelled")
 POLL_SECONDS = 1.0
 MAX_POLLS = 2100  # 35 minutes, as on the run page
 

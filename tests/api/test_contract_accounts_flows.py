@@ -7,9 +7,11 @@ from datetime import datetime
 
 import pytest
 
+from tests.api_asserts import error_body as _is_error
+from tests.api_asserts import iso_tz as _iso_tz
+from tests.api_asserts import uuid_str as _uuid_str
 from tests.factories import PASSWORD, add_member, register
 from tests.tree_helpers import procedure, troubleshooting
-from tests.api_asserts import error_body as _is_error, iso_tz as _iso_tz, uuid_str as _uuid_str
 
 B = "/api/v1"
 TREE_FIELDS = {"id", "name", "description", "tree_type", "tree_structure", "status", "version", "is_public", "is_active",

@@ -9,9 +9,11 @@ import pytest
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import StepUsageLog
+from tests.api_asserts import error_body as _err
+from tests.api_asserts import iso_tz as _iso_tz
+from tests.api_asserts import uuid_str as _uuid
 from tests.factories import add_member, register
 from tests.tree_helpers import procedure, troubleshooting
-from tests.api_asserts import error_body as _err, iso_tz as _iso_tz, uuid_str as _uuid
 
 B = "/api/v1"
 STEP_FIELDS = {"id", "title", "step_type", "content", "visibility", "is_flow_synced", "source_tree_id", "source_node_id",

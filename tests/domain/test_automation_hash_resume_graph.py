@@ -6,7 +6,11 @@ import copy
 from datetime import datetime, timedelta, timezone
 
 from resolutionflow_app.domain.automation_graph import build_graph
-from resolutionflow_app.domain.execution_hash import definition_checksum, definition_hashes, step_execution_hash
+from resolutionflow_app.domain.execution_hash import (
+    definition_checksum,
+    definition_hashes,
+    step_execution_hash,
+)
 from resolutionflow_app.domain.resume import plan_resume
 
 STEP = {"step_order": 1, "user_description": "Analyse", "assistant_id": "a1", "assistant": {"prompt": "Summarise", "model_id": "m1"},

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from resolutionflow_app.domain.automation_rules import classification_problems, form_data_problems, form_schema_problems, validate_definition
+from resolutionflow_app.domain.automation_rules import (
+    classification_problems,
+    form_data_problems,
+    form_schema_problems,
+    validate_definition,
+)
 from resolutionflow_app.domain.errors import InvalidInput
 
 LEVELS = {"m0": 0, "m1": 1, "m2": 2, "m3": 3}

@@ -7,7 +7,13 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolutionflow_app.domain.automation_variables import build_context, count_tokens, interpolate, json_escape, strip_code_fences
+from resolutionflow_app.domain.automation_variables import (
+    build_context,
+    count_tokens,
+    interpolate,
+    json_escape,
+    strip_code_fences,
+)
 
 
 def _ctx(*outputs: str, text: str = "hello", form: dict | None = None) -> dict:

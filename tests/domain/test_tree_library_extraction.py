@@ -1,6 +1,9 @@
 """Extraction of library steps from flows, exactly as the sync seed says."""
 
-from resolutionflow_app.domain.library_extraction import extract_steps, resolve_visibility
+from resolutionflow_app.domain.library_extraction import (
+    extract_steps,
+    resolve_visibility,
+)
 from tests.tree_helpers import procedure, troubleshooting
 
 
@@ -47,7 +50,10 @@ def test_troubleshooting_extracts_actions_and_solutions():
 
 
 def test_changed_node_ids_sees_edits_section_renames_additions_and_removals() -> None:
-    from resolutionflow_app.domain.library_extraction import changed_node_ids, subset_structure
+    from resolutionflow_app.domain.library_extraction import (
+        changed_node_ids,
+        subset_structure,
+    )
 
     old = {"steps": [
         {"id": "h1", "type": "section_header", "title": "Prep"},

@@ -2,7 +2,12 @@
 
 import pytest
 
-from resolutionflow_app.domain.tree_schema import StructureError, check_structure, default_structure, normalize_commands
+from resolutionflow_app.domain.tree_schema import (
+    StructureError,
+    check_structure,
+    default_structure,
+    normalize_commands,
+)
 from resolutionflow_app.domain.tree_validation import validate_structure
 from tests.tree_helpers import procedure, troubleshooting
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from resolutionflow_app.domain.visibility import Viewer, can_edit_tree, can_see_step, can_see_tree
+from resolutionflow_app.domain.visibility import (
+    Viewer,
+    can_edit_tree,
+    can_see_step,
+    can_see_tree,
+)
 
 ME = Viewer(user_id="u1", account_id="a1", role="author")
 ENGINEER = Viewer(user_id="u2", account_id="a1", role="engineer")

@@ -10,7 +10,12 @@ from sqlmodel import Session, select
 
 from resolutionflow_app import entry
 from resolutionflow_app.db.models import Account
-from resolutionflow_app.domain.errors import Conflict, RateLimited, Unauthorized, Unavailable
+from resolutionflow_app.domain.errors import (
+    Conflict,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
 from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter
 from resolutionflow_app.settings import get_settings
 

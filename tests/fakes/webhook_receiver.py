@@ -75,7 +75,10 @@ class WebhookReceiver:
             if self._fail:
                 return json_response(self._fail.popleft(), {"detail": "injected failure"})
         if self.secret is not None:
-            from resolutionflow_app.integrations.webhooks import WebhookVerificationError, verify
+            from resolutionflow_app.integrations.webhooks import (
+                WebhookVerificationError,
+                verify,
+            )
 
             try:
                 verify(self.secret, req.headers, req.text)

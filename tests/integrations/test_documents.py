@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import zlib
 import re
+import zlib
 
 import docx
 import pytest

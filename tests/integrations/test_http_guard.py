@@ -448,7 +448,8 @@ def test_safe_url_hides_query_and_credentials() -> None:
 
 # ---------------------------------------------------------------- robustness
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 
 @settings(max_examples=200, deadline=None)

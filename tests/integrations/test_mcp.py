@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from resolutionflow_app.integrations import llm, mcp_client
-from resolutionflow_app.integrations.http_guard import BlockedURLError, InvalidHeaderError
+from resolutionflow_app.integrations.http_guard import (
+    BlockedURLError,
+    InvalidHeaderError,
+)
 from tests.fakes.fake_llm import fake_llm_server
 from tests.fakes.fake_mcp import FakeMCP, fake_mcp  # noqa: F401 - fixture
 

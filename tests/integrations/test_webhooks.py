@@ -12,7 +12,11 @@ import uuid
 import pytest
 
 from resolutionflow_app.integrations import webhooks
-from resolutionflow_app.integrations.http_guard import BlockedURLError, InvalidHeaderError, OutboundHTTPError
+from resolutionflow_app.integrations.http_guard import (
+    BlockedURLError,
+    InvalidHeaderError,
+    OutboundHTTPError,
+)
 from tests.fakes.webhook_receiver import webhook_receiver
 
 LOOPBACK = ["127.0.0.0/8"]

@@ -16,7 +16,11 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import AutomationRun, AutomationStepResult, CompletionModel
+from resolutionflow_app.db.models import (
+    AutomationRun,
+    AutomationStepResult,
+    CompletionModel,
+)
 from resolutionflow_app.integrations.webhooks import idempotency_key
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services.automation_runner import RunnerDeps, execute_run

@@ -19,7 +19,11 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import AutomationRun, AutomationStepResult, CompletionModel
+from resolutionflow_app.db.models import (
+    AutomationRun,
+    AutomationStepResult,
+    CompletionModel,
+)
 from resolutionflow_app.integrations.webhooks import idempotency_key
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.settings import PROJECT_ROOT, get_settings

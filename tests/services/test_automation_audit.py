@@ -14,7 +14,15 @@ from resolutionflow_app.services import automation_audit as audit
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services import completion_models as models_service
-from tests.automation_helpers import ScriptedProvider, deps_for, inline, make_automation, make_model, make_team, run_now
+from tests.automation_helpers import (
+    ScriptedProvider,
+    deps_for,
+    inline,
+    make_automation,
+    make_model,
+    make_team,
+    run_now,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECRET_HEADER = "Bearer sk-super-secret-header-7781"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from resolutionflow_app.domain.automation_definition import AutomationDefinition, FormField, field_id_from_label, variables_for_step
+from resolutionflow_app.domain.automation_definition import (
+    AutomationDefinition,
+    FormField,
+    field_id_from_label,
+    variables_for_step,
+)
 from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput
 from resolutionflow_app.services import automation_builder as builder
 from resolutionflow_app.services import automation_runs as runs_service

@@ -14,8 +14,7 @@ from sqlmodel import Session, SQLModel, select
 from resolutionflow_app.db.models import AutomationStep, CompletionModel
 from resolutionflow_app.domain.errors import InvalidInput, NotFound
 from resolutionflow_app.integrations import http_guard
-from resolutionflow_app.services import automation_dry_run
-from resolutionflow_app.services import secrets_box
+from resolutionflow_app.services import automation_dry_run, secrets_box
 from resolutionflow_app.services.automation_dry_run import dry_run, sample_form_data
 from resolutionflow_app.settings import get_settings
 from tests.automation_helpers import inline, make_automation, make_model, make_team

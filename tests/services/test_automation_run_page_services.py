@@ -13,7 +13,15 @@ from resolutionflow_app.integrations.llm import Completion
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services import files as files_service
-from tests.automation_helpers import ScriptedProvider, deps_for, inline, make_automation, make_model, make_team, run_now
+from tests.automation_helpers import (
+    ScriptedProvider,
+    deps_for,
+    inline,
+    make_automation,
+    make_model,
+    make_team,
+    run_now,
+)
 from tests.factories import make_user
 
 FORM = [

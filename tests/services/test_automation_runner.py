@@ -13,7 +13,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.engine import make_engine, session_scope_for
-from resolutionflow_app.db.models import AutomationRun, AutomationStepResult, MCPServer, MCPServerTool, StoredFile
+from resolutionflow_app.db.models import (
+    AutomationRun,
+    AutomationStepResult,
+    MCPServer,
+    MCPServerTool,
+    StoredFile,
+)
 from resolutionflow_app.domain.errors import InvalidInput
 from resolutionflow_app.domain.execution_hash import step_execution_hash
 from resolutionflow_app.integrations.llm import Completion
@@ -21,7 +27,15 @@ from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services.automation_runner import execute_run
 from resolutionflow_app.settings import get_settings
-from tests.automation_helpers import ScriptedProvider, deps_for, inline, make_automation, make_model, make_team, run_now
+from tests.automation_helpers import (
+    ScriptedProvider,
+    deps_for,
+    inline,
+    make_automation,
+    make_model,
+    make_team,
+    run_now,
+)
 from tests.fakes.webhook_receiver import webhook_receiver
 
 

@@ -15,7 +15,14 @@ from resolutionflow_app.services import automation_worker as worker
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services.files import store_file
 from resolutionflow_app.services.jobs import load_all_jobs
-from tests.automation_helpers import ScriptedProvider, deps_for, inline, make_automation, make_model, make_team
+from tests.automation_helpers import (
+    ScriptedProvider,
+    deps_for,
+    inline,
+    make_automation,
+    make_model,
+    make_team,
+)
 
 
 def _setup(session, n_runs=1, steps=2):

@@ -5,12 +5,19 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from resolutionflow_app.db.models import Assistant, Automation, AutomationRun, AutomationStep, MCPServerTool
+from resolutionflow_app.db.models import (
+    Assistant,
+    Automation,
+    AutomationRun,
+    AutomationStep,
+    MCPServerTool,
+)
 from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
 from resolutionflow_app.services import assistants as assistants_service
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automations as service
-from resolutionflow_app.services import completion_models, files as files_service, mcp_servers
+from resolutionflow_app.services import completion_models, mcp_servers
+from resolutionflow_app.services import files as files_service
 from tests.automation_helpers import inline, make_automation, make_model, make_team
 
 

@@ -13,7 +13,14 @@ from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automation_worker as worker
 from resolutionflow_app.services.automation_runner import execute_run
-from tests.automation_helpers import ScriptedProvider, deps_for, inline, make_automation, make_model, make_team
+from tests.automation_helpers import (
+    ScriptedProvider,
+    deps_for,
+    inline,
+    make_automation,
+    make_model,
+    make_team,
+)
 
 
 def _setup(session, steps=2):

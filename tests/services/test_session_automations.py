@@ -13,7 +13,15 @@ from resolutionflow_app.services import session_automations as service
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import shares as shares_service
 from resolutionflow_app.services import trees as trees_service
-from tests.automation_helpers import ScriptedProvider, deps_for, inline, make_automation, make_model, make_team, run_now
+from tests.automation_helpers import (
+    ScriptedProvider,
+    deps_for,
+    inline,
+    make_automation,
+    make_model,
+    make_team,
+    run_now,
+)
 from tests.tree_helpers import troubleshooting
 
 FORM = [{"id": "Flow name", "label": "Flow name", "type": "text"}, {"id": "Is the AP powered?", "label": "Is the AP powered?", "type": "select", "options": ["Yes", "No"]},

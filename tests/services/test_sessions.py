@@ -7,7 +7,13 @@ import threading
 import pytest
 from sqlmodel import Session, select
 
-from resolutionflow_app.db.models import LibraryStep, SessionShare, SessionShareView, StepUsageLog, SupportSession
+from resolutionflow_app.db.models import (
+    LibraryStep,
+    SessionShare,
+    SessionShareView,
+    StepUsageLog,
+    SupportSession,
+)
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.services import library as lib
 from resolutionflow_app.services import sessions as svc

@@ -10,9 +10,19 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import SQLModel, select
 
-from resolutionflow_app.db.models.sessions import SessionShare, SessionShareView, SupportSession
+from resolutionflow_app.db.models.sessions import (
+    SessionShare,
+    SessionShareView,
+    SupportSession,
+)
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.domain.errors import Forbidden, Gone, InvalidInput, NotFound, Unauthorized
+from resolutionflow_app.domain.errors import (
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+)
 from resolutionflow_app.services import shares as svc
 from tests.factories import make_account, make_user
 from tests.share_helpers import age_share, make_support_session

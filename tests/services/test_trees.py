@@ -4,7 +4,12 @@ import pytest
 from sqlmodel import select
 
 from resolutionflow_app.db.models import TreeVersion
-from resolutionflow_app.domain.errors import BadRequest, Forbidden, InvalidInput, NotFound
+from resolutionflow_app.domain.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from resolutionflow_app.services import trees as ts
 from tests.factories import make_account, make_user
 from tests.tree_helpers import procedure, troubleshooting

@@ -6,7 +6,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from resolutionflow_app import entry
-from resolutionflow_app.api.deps import CallerDep, CurrentUser, Paging, SessionDep, bearer_token, page
+from resolutionflow_app.api.deps import (
+    CallerDep,
+    CurrentUser,
+    Paging,
+    SessionDep,
+    bearer_token,
+    page,
+)
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.settings import get_settings
 

@@ -11,7 +11,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from resolutionflow_app import entry
-from resolutionflow_app.api.deps import CallerDep, CurrentUser, Paging, SessionDep, page, share_rate_limit
+from resolutionflow_app.api.deps import (
+    CallerDep,
+    CurrentUser,
+    Paging,
+    SessionDep,
+    page,
+    share_rate_limit,
+)
 from resolutionflow_app.domain.errors import NotFound
 from resolutionflow_app.services import shares as shares_service
 

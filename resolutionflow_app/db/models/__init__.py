@@ -14,8 +14,17 @@ from resolutionflow_app.db.models.automations import (
     MCPServerTool,
     StoredFile,
 )
-from resolutionflow_app.db.models.library import LibraryStep, StepCategory, StepRating, StepUsageLog
-from resolutionflow_app.db.models.sessions import SessionShare, SessionShareView, SupportSession
+from resolutionflow_app.db.models.library import (
+    LibraryStep,
+    StepCategory,
+    StepRating,
+    StepUsageLog,
+)
+from resolutionflow_app.db.models.sessions import (
+    SessionShare,
+    SessionShareView,
+    SupportSession,
+)
 from resolutionflow_app.db.models.trees import Tree, TreeVersion
 
 __all__ = [

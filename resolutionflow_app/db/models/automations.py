@@ -9,14 +9,19 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from resolutionflow_app.db.models._base import fk_field, id_field, json_field, time_field
+from resolutionflow_app.db.models._base import (
+    fk_field,
+    id_field,
+    json_field,
+    time_field,
+)
+from resolutionflow_app.domain.run_status import RUN_STATUSES
 
 INPUT_SOURCES = ("flow_input", "previous_step", "all_previous_steps", "http_get", "http_post")
 INPUT_TYPES = ("text", "json", "image", "audio", "document", "file", "any")
 OUTPUT_MODES = ("pass_through", "http_post")
 OUTPUT_TYPES = ("text", "json", "pdf", "docx")
 MCP_POLICIES = ("inherit", "restricted")
-RUN_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 STEP_RESULT_STATUSES = ("pending", "running", "completed", "failed", "cancelled")
 
 

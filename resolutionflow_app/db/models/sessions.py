@@ -9,7 +9,12 @@ from typing import Any, Optional
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from resolutionflow_app.db.models._base import fk_field, id_field, json_field, time_field
+from resolutionflow_app.db.models._base import (
+    fk_field,
+    id_field,
+    json_field,
+    time_field,
+)
 
 SESSION_STATUSES = ("in_progress", "completed")
 OUTCOMES = ("resolved", "escalated", "abandoned")
