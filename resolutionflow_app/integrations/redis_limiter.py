@@ -44,3 +44,11 @@ def connect(url: str):
     import redis  # noqa: PLC0415 - only needed when Redis is configured
 
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def ping(url: str) -> str:
+    """"ok" when Redis at `url` answers a PING within the short timeout, else the reason (no credentials in it)."""
+    try:
+        return "ok" if connect(url).ping() else "no answer"
+    except Exception as exc:  # noqa: BLE001 - health reports any failure in words
+        return type(exc).__name__
