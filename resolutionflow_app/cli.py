@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from resolutionflow_app.settings import PROJECT_ROOT, get_settings
@@ -107,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `resolutionflow` command."""
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    from resolutionflow_app import log_setup  # noqa: PLC0415
+
+    settings = get_settings()
+    log_setup.configure(settings.log_level, settings.log_format)
     args = build_parser().parse_args(argv)
     return args.fn(args)
 

@@ -7,9 +7,13 @@ import pkgutil
 
 import reflex as rx
 
+from resolutionflow_app import log_setup
 from resolutionflow_app import pages as pages_pkg
 from resolutionflow_app.api.app import create_api
 from resolutionflow_app.background import background_lifespan
+from resolutionflow_app.settings import get_settings
+
+log_setup.configure(get_settings().log_level, get_settings().log_format)
 
 # Every page module registers itself with @rx.page on import.
 for _info in sorted(pkgutil.iter_modules(pages_pkg.__path__), key=lambda m: m.name):

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     zombie_run_hours: float = Field(default=2.0, gt=0, description="Runs stuck in 'running' longer than this are recovered")
     demo_password: str = Field(default="demo-password-123", description="Password of the demo users created by `resolutionflow demo-data`")
     log_level: str = Field(default="INFO", description="Python log level")
+    log_format: str = Field(default="text", pattern="^(text|json)$", description="'json' writes one JSON object per log line (structured logs); secrets are redacted either way")
     run_heartbeat_timeout_seconds: float = Field(default=30.0, ge=1, description="A running run whose worker has not heartbeaten for this long is taken over by another worker")
     max_body_bytes: int = Field(default=5_000_000, ge=1024, description="Largest request body the API accepts (413 above it, before parsing)")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest file upload (POST /files, 413 above it)")

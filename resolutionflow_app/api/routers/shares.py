@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import re
 import uuid
 from functools import partial
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from resolutionflow_app import entry
+from resolutionflow_app import entry, log_setup
 from resolutionflow_app.api.deps import (
     CallerDep,
     CurrentUser,
@@ -24,32 +22,9 @@ from resolutionflow_app.services import shares as shares_service
 
 router = APIRouter(tags=["shares"])
 
-_TOKEN_IN_PATH = re.compile(r"(/share/|/shares/by-token/)[^/?#\s\"']+")
-# The login redirect of an account-only link carries it URL-encoded: /login?next=%2Fshare%2F<token>
-_TOKEN_IN_QUERY = re.compile(r"(%2Fshare%2F)[^&#%\s\"']+", re.IGNORECASE)
-
-
-def redact_share_tokens(text: str) -> str:
-    """Replace share tokens in URLs/paths (plain or URL-encoded in a query) with `***` (for log lines)."""
-    return _TOKEN_IN_QUERY.sub(r"\1***", _TOKEN_IN_PATH.sub(r"\1***", text))
-
-
-class _RedactShareTokens(logging.Filter):
-    """Keeps share tokens out of access logs: rewrites the formatted message."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - never break logging
-            return True
-        if "/share" in message or "%2fshare" in message.lower():
-            record.msg, record.args = redact_share_tokens(message), None
-        return True
-
-
-_FILTER = _RedactShareTokens()
-for _name in ("uvicorn.access", "granian.access", "_granian", "granian", "httpx", "reflex", "resolutionflow_app"):
-    logging.getLogger(_name).addFilter(_FILTER)
+# Share tokens never reach the logs: the redacting filter (log_setup) sits on every logger that sees paths.
+redact_share_tokens = log_setup.redact
+log_setup.configure_filters()
 
 
 class ShareBody(BaseModel):
