@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 
 from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.services.jobs import load_all_jobs
+from resolutionflow_app.services.jobs import claim_job, finish_job, load_all_jobs
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -16,11 +18,26 @@ log = logging.getLogger(__name__)
 WORKERS: list[Callable[[], Awaitable[None]]] = []
 
 
+CLAIMER = f"{socket.gethostname()}:{os.getpid()}"
+
+
 def run_job_now(name: str) -> int:
     """Run one registered job in its own transaction; returns its count."""
     job = load_all_jobs()[name]
     with session_scope() as session:
         return job.run(session=session)
+
+
+def run_job_if_due(name: str) -> int | None:
+    """Run job `name` when this process wins its claim for the period (None when another replica has it)."""
+    job = load_all_jobs()[name]
+    with session_scope() as session:
+        if not claim_job(session=session, name=name, interval_seconds=job.interval_seconds, claimer=CLAIMER):
+            return None
+    count = run_job_now(name)
+    with session_scope() as session:
+        finish_job(session=session, name=name, count=count)
+    return count
 
 
 async def scheduler_loop(tick_seconds: float = 30.0) -> None:
@@ -35,7 +52,7 @@ async def scheduler_loop(tick_seconds: float = 30.0) -> None:
                 continue
             next_run[name] = now + job.interval_seconds
             try:
-                count = await asyncio.to_thread(run_job_now, name)
+                count = await asyncio.to_thread(run_job_if_due, name)
                 if count:
                     log.info("job %s processed %s item(s)", name, count)
             except Exception:  # noqa: BLE001 - one failing job must not stop the scheduler

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete
 
-from resolutionflow_app.db.models import AuthToken
+from resolutionflow_app.db.models import AuthToken, PeriodicJobRun
 from resolutionflow_app.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,34 @@ def purge_expired_tokens(*, session: Session) -> int:
 
 
 register_job(PeriodicJob("purge-expired-tokens", 3600, purge_expired_tokens, "Delete expired and revoked login tokens"))
+
+
+def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: str) -> bool:
+    """Win the right to run job `name` now: True for exactly one caller per period, whatever the replicas.
+
+    The claim is one conditional UPDATE (or the first INSERT) on `periodic_job_runs`, committed by the
+    caller before the job runs, so two schedulers racing for the same period cannot both win.
+    """
+    now = utcnow()
+    due = now - timedelta(seconds=interval_seconds * 0.9)  # a little slack: ticks drift between replicas
+    table = PeriodicJobRun.__table__
+    won = session.execute(table.update().where(table.c.name == name, table.c.last_started_at <= due).values(last_started_at=now, claimed_by=claimer[:100])).rowcount
+    if won:
+        return True
+    if session.get(PeriodicJobRun, name) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(PeriodicJobRun(name=name, last_started_at=now, claimed_by=claimer[:100]))
+        return True
+    except IntegrityError:  # another replica inserted the first claim at the same moment
+        return False
+
+
+def finish_job(*, session: Session, name: str, count: int) -> None:
+    """Record when and with what count a claimed job ended."""
+    table = PeriodicJobRun.__table__
+    session.execute(table.update().where(table.c.name == name).values(last_finished_at=utcnow(), last_count=count))
 
 
 def load_all_jobs() -> dict[str, PeriodicJob]:

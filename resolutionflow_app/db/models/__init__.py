@@ -25,6 +25,7 @@ from resolutionflow_app.db.models.sessions import (
     SessionShareView,
     SupportSession,
 )
+from resolutionflow_app.db.models.jobs import PeriodicJobRun
 from resolutionflow_app.db.models.trees import Tree, TreeVersion
 
 __all__ = [
@@ -32,5 +33,5 @@ __all__ = [
     "AutomationRun", "AutomationStep", "AutomationStepMCPTool", "AutomationStepResult",
     "CompletionModel", "MCPServer", "MCPServerTool", "StoredFile", "LibraryStep", "StepCategory",
     "StepRating", "StepUsageLog", "SessionShare", "SessionShareView", "SupportSession", "Tree",
-    "TreeVersion",
+    "TreeVersion", "PeriodicJobRun",
 ]
