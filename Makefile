@@ -10,7 +10,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := $(NPM_REGISTRY)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup setup-test fonts run test test-fast test-postgres test-browser bench migrate demo clean
+.PHONY: setup setup-test fonts run test test-fast test-postgres test-browser bench migrate demo clean prod-demo
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -53,6 +53,10 @@ test: setup-test
 
 test-fast: setup
 	$(PY) -m pytest -q -x tests --ignore=tests/e2e
+
+## prod-demo: PostgreSQL + Redis + migrations + 2 app backend workers + 2 automation workers on this machine
+prod-demo: setup-test
+	$(PY) scripts/prod_demo.py
 
 bench: setup
 	for f in bench/*.py; do $(PY) $$f || exit 1; done

@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 PASSES = [
-    ("unit + services + API on SQLite", {"RF_TEST_DB": "sqlite"}, ["tests", "--ignore=tests/e2e"]),
+    ("unit + services + API on SQLite", {"RF_TEST_DB": "sqlite"}, ["tests", "--ignore=tests/e2e", "--ignore=tests/topology"]),
     ("services + API + migrations on PostgreSQL", {"RF_TEST_DB": "postgresql"}, ["tests/services", "tests/api", "tests/test_migrations.py", "tests/integrations/test_worker_faults.py"]),
     ("browser (Playwright + Debian chromium)", {}, ["tests/e2e"]),
+    ("production topology (PostgreSQL, Redis, 2 app + 2 automation workers)", {}, ["tests/topology"]),
 ]
 
 
