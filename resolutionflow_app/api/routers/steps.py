@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import library as library_service
+from resolutionflow_app.services import step_categories
 
 router = APIRouter(tags=["step library"])
 
@@ -116,3 +117,27 @@ def fork_step(step_id: str, user: CurrentUser, session: SessionDep) -> library_s
 def rate_step(step_id: str, body: RatingBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
     """Rate a step 1..5 (replaces the caller's earlier rating)."""
     return library_service.rate_step(session=session, actor=user, step_id=step_id, rating=body.rating)
+
+
+class StepCategoryBody(BaseModel):
+    category_id: Optional[str] = None
+
+
+@router.put("/step-categories/{category_id}")
+def rename_category(category_id: str, body: CategoryBody, user: CurrentUser, session: SessionDep) -> library_service.CategoryDTO:
+    """Rename a category (owners)."""
+    return step_categories.rename_category(session=session, actor=user, category_id=category_id, name=body.name, description=body.description)
+
+
+@router.delete("/step-categories/{category_id}", status_code=204)
+def delete_category(category_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    """Delete a category (owners); its steps keep existing without one."""
+    step_categories.delete_category(session=session, actor=user, category_id=category_id)
+    return Response(status_code=204)
+
+
+@router.put("/steps/{step_id}/category")
+def assign_category(step_id: str, body: StepCategoryBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
+    """File any step of the account (flow-synced too) into a category, or `null` for none (owners and authors)."""
+    step_categories.assign_category(session=session, actor=user, step_id=step_id, category_id=body.category_id)
+    return library_service.get_step(session=session, actor=user, step_id=step_id)
