@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -224,34 +226,13 @@ class StepPage(DTO):
     total_capped: bool = False
 
 
-def _tsquery(tokens: list[str]) -> Any:
-    return sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("tsq", tsquery_text(tokens)))
-
-
-def _match_condition(session: Session, tokens: list[str]) -> Any:
-    """A WHERE clause on step_library: every word matches (a membership test in the full-text match)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return sa.literal_column(PG_TSVECTOR_SQL).op("@@")(_tsquery(tokens))
-    matches = sa.text("SELECT rowid FROM step_library_fts WHERE step_library_fts MATCH :ftsc").bindparams(ftsc=fts5_query(tokens)).columns(rowid=sa.Integer)
+def _match_condition(dialect: str) -> Any:
+    """A WHERE clause on step_library: every word matches (bind parameter q: the tsquery / FTS5 expression)."""
+    if dialect == "postgresql":
+        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
+        return sa.literal_column(PG_TSVECTOR_SQL).op("@@")(tsq)
+    matches = sa.text("SELECT rowid FROM step_library_fts WHERE step_library_fts MATCH :q").columns(rowid=sa.Integer)
     return STEP_ROWID.in_(matches.subquery("m").select())
-
-
-def _candidate_source(session: Session, tokens: list[str]) -> tuple[Any, Any, Any, tuple[Any, bool]]:
-    """(FROM clause, match condition, relevance (lower first), candidate order (expr, descending)).
-
-    SQLite: the FTS5 table drives, newest rows first (descending rowid is the index's own order),
-    each match joined to its step by rowid, so a LIMIT stops the scan early and bm25() is only
-    computed for the rows that pass the filters. PostgreSQL: the GIN index (selective words) or a
-    primary-key ordered scan (common words) finds the candidates; ts_rank reads the stored vector.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        tsq = _tsquery(tokens)
-        vec = sa.literal_column(PG_TSVECTOR_SQL)
-        return LibraryStep.__table__, vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), (LibraryStep.id, False)
-    source = FTS_TABLE.join(LibraryStep.__table__, STEP_ROWID == FTS_TABLE.c.rowid)
-    match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("ftsq", fts5_query(tokens)))
-    rank = sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0)
-    return source, match, rank, (FTS_TABLE.c.rowid, True)
 
 
 def _visible_steps_as_filter(actor: User) -> Any:
@@ -265,6 +246,19 @@ def _visible_steps_as_filter(actor: User) -> Any:
         vis == "public",
         sa.and_(vis == "team", LibraryStep.account_id == actor.account_id),
         sa.and_(vis == "private", LibraryStep.created_by == actor.id),
+    )
+
+
+def _visible_steps_as_case(actor: User) -> Any:
+    """visible_steps(actor) as one CASE expression: no index can serve it and PostgreSQL estimates it
+    as a generic condition (about half the rows), so the full-text match decides the plan: the GIN
+    index for a selective word, an early-stopping scan in candidate order for a common one.
+    """
+    return sa.case(
+        (LibraryStep.visibility == "public", sa.true()),
+        (LibraryStep.visibility == "team", LibraryStep.account_id == actor.account_id),
+        (LibraryStep.visibility == "private", LibraryStep.created_by == actor.id),
+        else_=sa.false(),
     )
 
 
@@ -302,31 +296,31 @@ def search_steps(*, session: Session, actor: User, q: str | None = None, step_ty
         raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
     limit, offset = max(0, int(limit)), max(0, int(offset))
     tokens = search_tokens(q)
-    pg_search = bool(tokens) and sort != "relevance" and session.get_bind().dialect.name == "postgresql"
-    conds: list[Any] = [_visible_steps_as_filter(actor) if pg_search else visible_steps(actor), LibraryStep.is_active.is_(True)]
+    filters: dict[str, Any] = {}
     if step_type:
-        if step_type not in STEP_TYPES:
-            raise InvalidInput(f"step_type must be one of: {', '.join(STEP_TYPES)}.")
-        conds.append(LibraryStep.step_type == step_type)
+        filters["step_type"] = _check_choice(step_type, STEP_TYPES, "step_type")
     if visibility:
-        if visibility not in STEP_VISIBILITIES:
-            raise InvalidInput(f"visibility must be one of: {', '.join(STEP_VISIBILITIES)}.")
-        conds.append(LibraryStep.visibility == visibility)
+        filters["visibility"] = _check_choice(visibility, STEP_VISIBILITIES, "visibility")
     if category_id:
-        conds.append(LibraryStep.category_id == _filter_id(category_id))
+        filters["category_id"] = _filter_id(category_id)
     if source_tree_id:
-        conds.append(LibraryStep.source_tree_id == _filter_id(source_tree_id))
+        filters["source_tree_id"] = _filter_id(source_tree_id)
     if is_flow_synced is not None:
-        conds.append(LibraryStep.is_flow_synced.is_(bool(is_flow_synced)))
+        filters["is_flow_synced"] = bool(is_flow_synced)
     if group_label:
-        conds.append(LibraryStep.content["group_label"].as_string() == group_label)
+        filters["group_label"] = group_label
     if q and q.strip() and not tokens:
         return StepPage(items=[], total=0)
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"v_account": actor.account_id, "v_user": actor.id, "actor_id": actor.id, **{f"f_{k}": v for k, v in filters.items()}}
     cap = None if total_cap is None else max(int(total_cap), offset + limit)
     if tokens and sort == "relevance":
-        return _ranked_search(session, actor, conds, tokens, limit=limit, offset=offset, cap=cap)
+        return _ranked_search(session, actor, dialect, tuple(sorted(filters)), tokens, params, limit=limit, offset=offset, cap=cap)
+    pg_search = bool(tokens) and dialect == "postgresql"
+    conds = _conds("filter" if pg_search else "plain", tuple(sorted(filters)))
     if tokens:
-        conds.append(_match_condition(session, tokens))  # no ranking needed: a plain membership test
+        conds.append(_match_condition(dialect))  # no ranking needed: a plain membership test
+        params["q"] = tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens)
     newest: list[tuple[Any, bool]] = [(LibraryStep.created_at, True), (LibraryStep.id, False)]
     if sort == "usage":
         keys = [(LibraryStep.usage_count, True), *newest]
@@ -336,16 +330,35 @@ def search_steps(*, session: Session, actor: User, q: str | None = None, step_ty
     else:
         keys = newest
     page = _page_subquery(conds, keys, with_total=bool(tokens) and cap is None, limit=limit, offset=offset)
-    rows = _with_names(session, actor, page, keys)
+    rows = list(session.execute(_with_names(page, keys), params).all())
     if tokens and cap is None:
         # The total of a search comes with the page (count(*) OVER ()); only a page past the end needs its own count.
-        total, capped = (rows[0].total_ if rows else (_count(session, conds) if offset > 0 else 0)), False
+        total, capped = (rows[0].total_ if rows else (_count(session, conds, params) if offset > 0 else 0)), False
     else:
-        total, capped = _capped_count(session, conds, cap)
+        total, capped = _capped_count(session, conds, params, cap)
     return StepPage(items=_dtos_of(actor, rows), total=int(total), total_capped=capped)
 
 
-def _ranked_search(session: Session, actor: User, conds: list[Any], tokens: list[str], *, limit: int, offset: int, cap: int | None) -> StepPage:
+def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
+    """WHERE clauses (named bind parameters: v_account, v_user, f_<filter>) for the visible active steps.
+
+    visibility_form: "plain" (services.visibility.visible_steps), "filter" (_visible_steps_as_filter)
+    or "case" (_visible_steps_as_case); the PostgreSQL search forms steer its planner.
+    """
+    viewer = SimpleNamespace(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
+    visible = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}[visibility_form](viewer)
+    conds: list[Any] = [visible, LibraryStep.is_active.is_(True)]
+    columns = {
+        "step_type": LibraryStep.step_type, "visibility": LibraryStep.visibility, "category_id": LibraryStep.category_id,
+        "source_tree_id": LibraryStep.source_tree_id, "is_flow_synced": LibraryStep.is_flow_synced,
+        "group_label": LibraryStep.content["group_label"].as_string(),
+    }
+    for name in filter_names:
+        conds.append(columns[name] == sa.bindparam(f"f_{name}"))
+    return conds
+
+
+def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tuple[str, ...], tokens: list[str], params: dict[str, Any], *, limit: int, offset: int, cap: int | None) -> StepPage:
     """Relevance order over a bounded candidate set, its page and its (capped) total in one statement.
 
     The candidates are the first max(RANK_WINDOW, cap, offset + limit) + 1 matching rows in the
@@ -353,55 +366,78 @@ def _ranked_search(session: Session, actor: User, conds: list[Any], tokens: list
     further ones follow in candidate order, so pages never overlap. Fewer candidates than fetched
     means their number is the exact total.
     """
-    source, match, rank, (order_expr, order_desc) = _candidate_source(session, tokens)
     fetch = max(RANK_WINDOW, cap or 0, offset + limit) + 1
+    stmt, numbered, count_source = _ranked_statement(dialect, filter_names)
+    params = {**params, "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens), "fetch": fetch, "window": RANK_WINDOW, "lim": limit, "off": offset}
+    rows = list(session.execute(stmt, params).all())
+    if rows:
+        found = int(rows[0].total_)
+    elif offset == 0:
+        found = 0
+    else:  # a page past the end: count the candidates alone
+        found = int(session.execute(select(sa.func.count()).select_from(numbered), params).scalar_one())
+    if found < fetch:
+        return StepPage(items=_dtos_of(actor, rows), total=found)
+    if cap is not None:
+        return StepPage(items=_dtos_of(actor, rows), total=cap, total_capped=True)
+    return StepPage(items=_dtos_of(actor, rows), total=int(session.execute(count_source, params).scalar_one()))
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked_statement(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    """(page statement, candidates subquery, exact count statement) for one dialect and set of filters.
+
+    Built once and reused (all values are bind parameters: q, fetch, window, lim, off, the viewer's
+    ids and f_<filter>), which keeps SQL construction off the type-ahead path.
+    """
+    if dialect == "postgresql":
+        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
+        vec = sa.literal_column(PG_TSVECTOR_SQL)
+        source, match, rank, order_expr, order_desc = LibraryStep.__table__, vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), LibraryStep.id, False
+        conds = _conds("case", filter_names)
+    else:
+        source = FTS_TABLE.join(LibraryStep.__table__, STEP_ROWID == FTS_TABLE.c.rowid)
+        match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("q", type_=sa.String))
+        rank, order_expr, order_desc = sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0), FTS_TABLE.c.rowid, True
+        conds = _conds("plain", filter_names)
     order = order_expr.desc() if order_desc else order_expr.asc()
     cand = (
         select(LibraryStep.id.label("pid_"), rank.label("rank_"), order_expr.label("ord_"), LibraryStep.usage_count.label("usage_"), LibraryStep.created_at.label("created_"))
-        .select_from(source).where(*conds, match).order_by(order).limit(fetch)
+        .select_from(source).where(*conds, match).order_by(order).limit(sa.bindparam("fetch", type_=sa.Integer))
     ).subquery("cand")
     numbered = select(
         cand, sa.func.row_number().over(order_by=cand.c.ord_.desc() if order_desc else cand.c.ord_.asc()).label("pos_"),
         sa.func.count().over().label("total_"),
     ).subquery("numbered")
-    in_window = numbered.c.pos_ <= RANK_WINDOW
+    in_window = numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer)
     keys: list[tuple[Any, bool]] = [
         (sa.case((in_window, 0), else_=1), False),
         (sa.case((in_window, sa.cast(numbered.c.rank_, sa.Float)), else_=sa.cast(numbered.c.pos_, sa.Float)), False),
         (numbered.c.usage_, True), (numbered.c.created_, True), (numbered.c.pid_, False),
     ]
     cols = [numbered.c.pid_, *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys)), numbered.c.total_]
-    page = select(*cols).order_by(*(e.desc() if d else e.asc() for e, d in keys)).limit(limit).offset(offset).subquery("page")
-    rows = _with_names(session, actor, page, keys)
-    if rows:
-        found = int(rows[0].total_)
-    elif offset == 0:
-        found = 0
-    else:  # a page past the end: count the candidates alone
-        found = int(session.execute(select(sa.func.count()).select_from(numbered)).scalar_one())
-    if found < fetch:
-        return StepPage(items=_dtos_of(actor, rows), total=found)
-    if cap is not None:
-        return StepPage(items=_dtos_of(actor, rows), total=cap, total_capped=True)
-    exact = select(sa.func.count()).select_from(source).where(*conds, match)
-    return StepPage(items=_dtos_of(actor, rows), total=int(session.execute(exact).scalar_one()))
+    page = (
+        select(*cols).order_by(*(e.desc() if d else e.asc() for e, d in keys))
+        .limit(sa.bindparam("lim", type_=sa.Integer)).offset(sa.bindparam("off", type_=sa.Integer))
+    ).subquery("page")
+    count_source = select(sa.func.count()).select_from(source).where(*conds, match)
+    return _with_names(page, keys), numbered, count_source
 
 
 def _dtos_of(actor: User, rows: list[Any]) -> list[LibraryStepDTO]:
     return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_) for r in rows]
 
 
-def _count(session: Session, conds: list[Any]) -> int:
-    stmt = select(sa.func.count()).select_from(LibraryStep)
-    return int(session.exec(stmt.where(*conds)).one())
+def _count(session: Session, conds: list[Any], params: dict[str, Any]) -> int:
+    return int(session.execute(select(sa.func.count()).select_from(LibraryStep).where(*conds), params).scalar_one())
 
 
-def _capped_count(session: Session, conds: list[Any], cap: int | None) -> tuple[int, bool]:
+def _capped_count(session: Session, conds: list[Any], params: dict[str, Any], cap: int | None) -> tuple[int, bool]:
     """(count, capped): the exact count, or (cap, True) when more than `cap` rows match (LIMIT cap + 1)."""
     if cap is None:
-        return _count(session, conds), False
+        return _count(session, conds, params), False
     limited = select(sa.literal(1).label("one")).select_from(LibraryStep).where(*conds).limit(cap + 1).subquery("capped")
-    found = int(session.execute(select(sa.func.count()).select_from(limited)).scalar_one())
+    found = int(session.execute(select(sa.func.count()).select_from(limited), params).scalar_one())
     return (cap, True) if found > cap else (found, False)
 
 
@@ -414,11 +450,11 @@ def _page_subquery(conds: list[Any], keys: list[tuple[Any, bool]], *, with_total
     return inner.subquery("page")
 
 
-def _with_names(session: Session, actor: User, page: Any, keys: list[tuple[Any, bool]]) -> list[Any]:
-    """The full step rows of one page subquery (pid_, k0_.., maybe total_), in its order, in one statement.
+def _with_names(page: Any, keys: list[tuple[Any, bool]]) -> Any:
+    """A statement reading the full step rows of one page subquery (pid_, k0_.., maybe total_), in its order.
 
-    Adds the category / source flow / creator names and the actor's rating (LEFT JOINs on
-    primary / unique keys: no duplicated rows).
+    Adds the category / source flow / creator names and the actor's (bind parameter actor_id)
+    rating (LEFT JOINs on primary / unique keys: no duplicated rows).
     """
     step = LibraryStep.__table__
     src = (
@@ -426,13 +462,12 @@ def _with_names(session: Session, actor: User, page: Any, keys: list[tuple[Any, 
         .outerjoin(StepCategory, StepCategory.id == step.c.category_id)
         .outerjoin(Tree, Tree.id == step.c.source_tree_id)
         .outerjoin(User, User.id == step.c.created_by)
-        .outerjoin(StepRating, sa.and_(StepRating.step_id == step.c.id, StepRating.user_id == actor.id))
+        .outerjoin(StepRating, sa.and_(StepRating.step_id == step.c.id, StepRating.user_id == sa.bindparam("actor_id")))
     )
-    outer = select(
+    return select(
         *step.c, *([page.c.total_] if "total_" in page.c else []), StepCategory.name.label("category_name_"),
         Tree.name.label("source_tree_name_"), User.name.label("created_by_name_"), StepRating.rating.label("my_rating_"),
     ).select_from(src).order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
-    return list(session.execute(outer).all())
 
 
 def _filter_id(value: Any) -> uuid.UUID:
