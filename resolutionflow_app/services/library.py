@@ -189,9 +189,10 @@ def to_dto(session: Session, actor: User | None, row: LibraryStep) -> LibrarySte
 # --- search -------------------------------------------------------------------------------
 
 # Relevance ranks at most this many matches: all of them when a query matches fewer, otherwise the
-# first ones in the engine's cheap, stable candidate order (see `_candidate_order`), followed by the
-# remaining matches in that order. A common word or a one-letter prefix matching most of the
-# library then costs a bounded amount of work instead of ranking every match.
+# first ones in the engine's cheap, stable candidate order (SQLite: newest rowid first, the FTS5
+# index's own order; PostgreSQL: primary key), followed by the remaining matches in that order. A
+# common word or a one-letter prefix matching most of the library then costs a bounded amount of
+# work (and LIMIT stops the scan early) instead of ranking every match.
 RANK_WINDOW = 1000
 # The library page counts at most this many matches and shows "1,000+" beyond it (StepPage).
 TOTAL_CAP = 1000
