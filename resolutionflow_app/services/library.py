@@ -392,9 +392,13 @@ def _ranked_statement(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any,
     ids and f_<filter>), which keeps SQL construction off the type-ahead path.
     """
     if dialect == "postgresql":
-        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
+        # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
+        # the words), instead of parsing it again for every row that the match and ts_rank test.
+        query_fn = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)).alias("tsq")
+        tsq = query_fn.column
         vec = sa.literal_column(PG_TSVECTOR_SQL)
-        source, match, rank, order_expr, order_desc = LibraryStep.__table__, vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), LibraryStep.id, False
+        source = LibraryStep.__table__.join(query_fn, sa.true())
+        match, rank, order_expr, order_desc = vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), LibraryStep.id, False
         conds = _conds("case", filter_names)
     else:
         source = FTS_TABLE.join(LibraryStep.__table__, STEP_ROWID == FTS_TABLE.c.rowid)
