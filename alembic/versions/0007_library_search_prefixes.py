@@ -7,15 +7,15 @@ costs a pass over most of the index; with one it reads one doclist incrementally
 early (about +20% database size on 100k steps). The view and the triggers of 0002 stay as they are.
 PostgreSQL: nothing to change (prefix tsqueries use the GIN index of 0002).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
