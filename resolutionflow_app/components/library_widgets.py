@@ -86,17 +86,23 @@ def star_picker(current: rx.Var, on_rate, disabled: rx.Var | bool = False) -> rx
     )
 
 
-def pager(offset: rx.Var, limit: int, total: rx.Var, on_prev, on_next, testid: str = "pager") -> rx.Component:
-    """"a–b of n" with previous/next buttons (server-side pagination)."""
+def pager(offset: rx.Var, limit: int, total: rx.Var, on_prev, on_next, testid: str = "pager", capped: rx.Var | bool = False, total_text: rx.Var | None = None) -> rx.Component:
+    """"a–b of n" with previous/next buttons (server-side pagination).
+
+    `capped` (a bool var): `total` is a lower bound; Next stays enabled past it. `total_text`: how
+    to write n (e.g. "1,000+"), default the plain number.
+    """
+    capped = rx.Var.create(capped)
+    of_total = total.to_string() if total_text is None else total_text
     return rx.hstack(
         rx.text(
-            rx.cond(total > 0, (offset + 1).to_string() + "–" + rx.cond(offset + limit < total, offset + limit, total).to_string() + " of " + total.to_string(), "0 results"),
+            rx.cond(total > 0, (offset + 1).to_string() + "–" + rx.cond((offset + limit < total) | capped, offset + limit, total).to_string() + " of " + of_total, "0 results"),
             size="2",
             color_scheme="gray",
         ),
         rx.spacer(),
         rx.button(rx.icon("chevron-left", size=14), "Previous", variant="soft", size="1", disabled=offset <= 0, on_click=on_prev, data_testid=f"{testid}-prev"),
-        rx.button("Next", rx.icon("chevron-right", size=14), variant="soft", size="1", disabled=offset + limit >= total, on_click=on_next, data_testid=f"{testid}-next"),
+        rx.button("Next", rx.icon("chevron-right", size=14), variant="soft", size="1", disabled=(offset + limit >= total) & ~capped, on_click=on_next, data_testid=f"{testid}-next"),
         width="100%",
         align="center",
         padding_top="0.75rem",
@@ -111,6 +117,24 @@ def chip(icon: str, text: rx.Var | str, **badge_props) -> rx.Component:
         title=text,
         max_width="100%",
         **badge_props,
+    )
+
+
+def highlighted(segments: rx.Var, **props) -> rx.Component:
+    """Text from `[{text, hit}]` segments (domain.search_text.highlight_segments) with the hits marked.
+
+    Every part is rendered as a text node (React escapes it); nothing is ever injected as HTML.
+    """
+    return rx.text(
+        rx.foreach(
+            segments,
+            lambda seg: rx.cond(
+                seg["hit"] == "1",
+                rx.el.mark(seg["text"], style={"background": rx.color("amber", 5), "color": "inherit", "borderRadius": "2px", "padding": "0 1px"}, data_testid="search-hit"),
+                rx.text.span(seg["text"]),
+            ),
+        ),
+        **props,
     )
 
 

@@ -13,6 +13,7 @@ from resolutionflow_app.components.layout import app_layout, empty_state, page_h
 from resolutionflow_app.components.library_widgets import (
     chip,
     command_row,
+    highlighted,
     id_select,
     pager,
     rating_text,
@@ -20,10 +21,11 @@ from resolutionflow_app.components.library_widgets import (
     static_select,
 )
 from resolutionflow_app.components.tables import clamp
+from resolutionflow_app.domain.search_text import highlight_segments, search_tokens, total_label
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
-from resolutionflow_app.state.paging import PagedListMixin
+from resolutionflow_app.state.paging import MAX_FILTER_LENGTH, PagedListMixin
 
 PAGE_SIZE = 20
 SORTS = [("relevance", "Relevance"), ("usage", "Most used"), ("rating", "Best rated"), ("newest", "Newest")]
@@ -81,7 +83,12 @@ class LibraryState(PagedListMixin, AuthState):
     """One page of library steps, the filters, the selected step and the editor dialog."""
 
     items: list[dict[str, str]] = []
+    # Per item: its title as [{text, hit: "1" or ""}] segments, matched words marked (rendered as text).
+    title_parts: list[list[dict[str, str]]] = []
     total: int = 0
+    total_capped: bool = False
+    total_text: str = ""  # "23 steps", "1,000+ steps"
+    pager_total: str = "0"  # "23", "1,000+"
     PAGE_SIZE: ClassVar[int] = PAGE_SIZE
     FILTERS: ClassVar[frozenset[str]] = frozenset({"q", "step_type", "category_id", "group_label", "visibility", "origin", "source_tree_id", "sort"})
     loading: bool = False
@@ -120,7 +127,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Load the current page with the current filters."""
         pick = lambda v: None if v == "all" else v  # noqa: E731
         out = self.try_call(
-            library_service.list_steps, q=self.q.strip() or None, step_type=pick(self.step_type),
+            library_service.search_steps, q=self.q.strip() or None, step_type=pick(self.step_type),
             category_id=pick(self.category_id), group_label=pick(self.group_label), visibility=pick(self.visibility),
             is_flow_synced={"all": None, "flow": True, "manual": False}.get(self.origin), source_tree_id=pick(self.source_tree_id),
             sort=self.sort, limit=PAGE_SIZE, offset=self.offset,
@@ -128,14 +135,24 @@ class LibraryState(PagedListMixin, AuthState):
         self.loading = False
         if out.error:
             return rx.toast.error(out.error)
-        items, self.total = out.value
-        self.items = [_flat(s) for s in items]
+        found, tokens = out.value, search_tokens(self.q)
+        self.total, self.total_capped = found.total, found.total_capped
+        self.total_text = total_label(found.total, found.total_capped)
+        self.pager_total = f"{found.total:,}" + ("+" if found.total_capped else "")
+        self.items = [_flat(s) for s in found.items]
+        self.title_parts = [[{"text": part, "hit": "1" if hit else ""} for part, hit in highlight_segments(s.title, tokens)] for s in found.items]
         return None
 
     @rx.event
     def search(self, form: dict):
         """Search form submit (Enter)."""
-        self.q, self.offset, self.loading = form.get("q", ""), 0, True
+        self.q, self.offset, self.loading = str(form.get("q", ""))[:MAX_FILTER_LENGTH], 0, True
+        return LibraryState.fetch
+
+    @rx.event
+    def type_query(self, value: str):
+        """Search as you type (the input debounces keystrokes): first page of the new query."""
+        self.q, self.offset = str(value or "")[:MAX_FILTER_LENGTH], 0
         return LibraryState.fetch
 
     @rx.event
@@ -224,7 +241,10 @@ def _filters() -> rx.Component:
     return rx.vstack(
         rx.form(
             rx.hstack(
-                rx.input(rx.input.slot(rx.icon("search", size=16)), name="q", placeholder="Search titles and instructions…", default_value=LibraryState.q, flex="1 1 14rem", data_testid="library-search"),
+                rx.input(
+                    rx.input.slot(rx.icon("search", size=16)), name="q", placeholder="Search titles and instructions…", value=LibraryState.q,
+                    on_change=LibraryState.type_query, debounce_timeout=250, flex="1 1 14rem", data_testid="library-search",
+                ),
                 rx.hstack(rx.icon("arrow-up-down", size=14, color=rx.color("gray", 10)), static_select(LibraryState.sort, lambda v: LibraryState.set_filter("sort", v), SORTS, "sort", "140px"), align="center", spacing="1"),
                 rx.button("Search", type="submit", loading=LibraryState.loading, data_testid="library-search-submit"),
                 width="100%",
@@ -264,12 +284,12 @@ def _from_flow_chip(item: dict) -> rx.Component:
     )
 
 
-def _row(item: dict) -> rx.Component:
+def _row(item: dict, index: rx.Var) -> rx.Component:
     active = LibraryState.selected.get("id", "") == item["id"]
     return rx.box(
         rx.hstack(
             rx.vstack(
-                rx.hstack(kind_badge(item["step_type"]), rx.text(item["title"], weight="medium", size="3", style=clamp(2), title=item["title"], data_testid="library-item-title"), align="center", spacing="2", max_width="100%"),
+                rx.hstack(kind_badge(item["step_type"]), highlighted(LibraryState.title_parts[index], weight="medium", size="3", style=clamp(2), title=item["title"], data_testid="library-item-title"), align="center", spacing="2", max_width="100%"),
                 rx.text(item["instructions"], size="2", color_scheme="gray", style=clamp(2)),
                 rx.flex(
                     _from_flow_chip(item),
@@ -475,12 +495,13 @@ def library_page() -> rx.Component:
         _filters(),
         rx.grid(
             rx.vstack(
+                rx.text(LibraryState.total_text, size="2", color_scheme="gray", data_testid="library-total"),
                 rx.cond(
                     LibraryState.items.length() > 0,
                     rx.vstack(rx.foreach(LibraryState.items, _row), width="100%", spacing="2", data_testid="library-list"),
                     empty_state("library", "No steps match", "Publish a flow to fill the library from its steps, clear the filters, or write a step by hand.", rx.button("New step", on_click=LibraryState.open_editor(True))),
                 ),
-                pager(LibraryState.offset, PAGE_SIZE, LibraryState.total, LibraryState.page_by(-1), LibraryState.page_by(1), "library-pager"),
+                pager(LibraryState.offset, PAGE_SIZE, LibraryState.total, LibraryState.page_by(-1), LibraryState.page_by(1), "library-pager", capped=LibraryState.total_capped, total_text=LibraryState.pager_total),
                 width="100%",
                 spacing="2",
             ),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
+import functools
 import uuid
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ from resolutionflow_app.db.models import (
 )
 from resolutionflow_app.db.models.library import STEP_TYPES, STEP_VISIBILITIES
 from resolutionflow_app.db.types import utcnow
+from resolutionflow_app.domain import search_text
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import is_owner
 from resolutionflow_app.domain.visibility import can_see_step
@@ -186,12 +188,19 @@ def to_dto(session: Session, actor: User | None, row: LibraryStep) -> LibrarySte
 
 # --- search -------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# Relevance ranks at most this many matches: all of them when a query matches fewer, otherwise the
+# first ones in the engine's cheap, stable candidate order (SQLite: newest rowid first, the FTS5
+# index's own order; PostgreSQL: primary key), followed by the remaining matches in that order. A
+# common word or a one-letter prefix matching most of the library then costs a bounded amount of
+# work (and LIMIT stops the scan early) instead of ranking every match.
+RANK_WINDOW = 1000
+# The library page counts at most this many matches and shows "1,000+" beyond it (StepPage).
+TOTAL_CAP = 1000
 
 
 def search_tokens(q: str | None) -> list[str]:
     """Words of a search query (runs of letters/digits; operators, quotes and punctuation are dropped)."""
-    return [t.lower() for t in _TOKEN.findall(q or "")][:12]
+    return search_text.search_tokens(q)
 
 
 def fts5_query(tokens: list[str]) -> str:
@@ -206,22 +215,25 @@ def tsquery_text(tokens: list[str]) -> str:
 
 # PostgreSQL: a stored generated tsvector column with a GIN index (alembic/versions/0002_library_search.py).
 PG_TSVECTOR_SQL = "step_library.search_tsv"
+FTS_TABLE = sa.table("step_library_fts", sa.column("rowid", sa.Integer))
+STEP_ROWID = sa.literal_column("step_library.rowid", sa.Integer)
 
 
-def _search_clause(session: Session, tokens: list[str]) -> tuple[Any, Any, Any, Any]:
-    """(join target or None, WHERE clause or None, relevance (lower first), WHERE clause for counting)."""
-    dialect = session.get_bind().dialect.name
+class StepPage(DTO):
+    """One page of a library search with its total; `total_capped`: there are more than `total`."""
+
+    items: list[LibraryStepDTO]
+    total: int
+    total_capped: bool = False
+
+
+def _match_condition(dialect: str) -> Any:
+    """A WHERE clause on step_library: every word matches (bind parameter q: the tsquery / FTS5 expression)."""
     if dialect == "postgresql":
-        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("tsq", tsquery_text(tokens)))
-        vec = sa.literal_column(PG_TSVECTOR_SQL)
-        clause = vec.op("@@")(tsq)
-        return None, clause, -sa.func.ts_rank(vec, tsq), clause
-    expr = fts5_query(tokens)
-    ranked = sa.text("SELECT rowid AS rid, bm25(step_library_fts, 10.0, 1.0) AS rank FROM step_library_fts WHERE step_library_fts MATCH :ftsq")
-    sub = ranked.bindparams(ftsq=expr).columns(rid=sa.Integer, rank=sa.Float).subquery("fts")
-    rowid = sa.literal_column("step_library.rowid")
-    matches = sa.text("SELECT rowid FROM step_library_fts WHERE step_library_fts MATCH :ftsc").bindparams(ftsc=expr).columns(rowid=sa.Integer)
-    return (sub, sub.c.rid == rowid), None, sub.c.rank, rowid.in_(matches.subquery("m").select())
+        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
+        return sa.literal_column(PG_TSVECTOR_SQL).op("@@")(tsq)
+    matches = sa.text("SELECT rowid FROM step_library_fts WHERE step_library_fts MATCH :q").columns(rowid=sa.Integer)
+    return STEP_ROWID.in_(matches.subquery("m").select())
 
 
 def _visible_steps_as_filter(actor: User) -> Any:
@@ -238,106 +250,229 @@ def _visible_steps_as_filter(actor: User) -> Any:
     )
 
 
+def _visible_steps_as_case(actor: User) -> Any:
+    """visible_steps(actor) as one CASE expression: no index can serve it and PostgreSQL estimates it
+    as a generic condition (about half the rows), so the full-text match decides the plan: the GIN
+    index for a selective word, an early-stopping scan in candidate order for a common one.
+    """
+    return sa.case(
+        (LibraryStep.visibility == "public", sa.true()),
+        (LibraryStep.visibility == "team", LibraryStep.account_id == actor.account_id),
+        (LibraryStep.visibility == "private", LibraryStep.created_by == actor.id),
+        else_=sa.false(),
+    )
+
+
 def list_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0) -> tuple[list[LibraryStepDTO], int]:
-    """Search and filter the active library steps the actor may see.
+    """Search and filter the active library steps the actor may see (exact total; the API's list).
 
     Args:
         session: DB session.
         actor: the viewer.
         q: words that must all appear (as prefixes) in the title or instructions (full-text index).
         step_type, category_id, group_label, visibility, is_flow_synced, source_tree_id: filters (combined with AND).
-        sort: relevance (search rank; newest without q), usage, rating, newest.
+        sort: relevance (search rank, see RANK_WINDOW; newest without q), usage, rating, newest.
         limit, offset: paging.
 
     Returns:
-        (one page of DTOs, the total number of matches).
+        (one page of DTOs, the exact total number of matches).
+    """
+    got = search_steps(session=session, actor=actor, q=q, step_type=step_type, category_id=category_id, group_label=group_label,
+                       visibility=visibility, is_flow_synced=is_flow_synced, source_tree_id=source_tree_id, sort=sort,
+                       limit=limit, offset=offset, total_cap=None)
+    return got.items, got.total
+
+
+def search_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0, total_cap: int | None = TOTAL_CAP) -> StepPage:
+    """Like list_steps, for type-ahead: the total is counted only up to a cap.
+
+    Args:
+        total_cap: count at most max(total_cap, offset + limit) matches; beyond that the answer has
+            that number as `total` and `total_capped` true ("1,000+"). None counts exactly.
+
+    Returns:
+        StepPage(items, total, total_capped).
     """
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}.")
+    limit, offset = max(0, int(limit)), max(0, int(offset))
     tokens = search_tokens(q)
-    pg_search = bool(tokens) and session.get_bind().dialect.name == "postgresql"
-    conds: list[Any] = [_visible_steps_as_filter(actor) if pg_search else visible_steps(actor), LibraryStep.is_active.is_(True)]
+    filters: dict[str, Any] = {}
     if step_type:
-        if step_type not in STEP_TYPES:
-            raise InvalidInput(f"step_type must be one of: {', '.join(STEP_TYPES)}.")
-        conds.append(LibraryStep.step_type == step_type)
+        filters["step_type"] = _check_choice(step_type, STEP_TYPES, "step_type")
     if visibility:
-        if visibility not in STEP_VISIBILITIES:
-            raise InvalidInput(f"visibility must be one of: {', '.join(STEP_VISIBILITIES)}.")
-        conds.append(LibraryStep.visibility == visibility)
+        filters["visibility"] = _check_choice(visibility, STEP_VISIBILITIES, "visibility")
     if category_id:
-        conds.append(LibraryStep.category_id == _filter_id(category_id))
+        filters["category_id"] = _filter_id(category_id)
     if source_tree_id:
-        conds.append(LibraryStep.source_tree_id == _filter_id(source_tree_id))
+        filters["source_tree_id"] = _filter_id(source_tree_id)
     if is_flow_synced is not None:
-        conds.append(LibraryStep.is_flow_synced.is_(bool(is_flow_synced)))
+        filters["is_flow_synced"] = bool(is_flow_synced)
     if group_label:
-        conds.append(LibraryStep.content["group_label"].as_string() == group_label)
+        filters["group_label"] = group_label
     if q and q.strip() and not tokens:
-        return [], 0
-    rank = join = None
+        return StepPage(items=[], total=0)
+    dialect = session.get_bind().dialect.name
+    params: dict[str, Any] = {"v_account": actor.account_id, "v_user": actor.id, "actor_id": actor.id, **{f"f_{k}": v for k, v in filters.items()}}
+    cap = None if total_cap is None else max(int(total_cap), offset + limit)
+    if tokens and sort == "relevance":
+        return _ranked_search(session, actor, dialect, tuple(sorted(filters)), tokens, params, limit=limit, offset=offset, cap=cap)
+    pg_search = bool(tokens) and dialect == "postgresql"
+    conds = _conds("filter" if pg_search else "plain", tuple(sorted(filters)))
     if tokens:
-        join, clause, rank, match = _search_clause(session, tokens)
-        if sort != "relevance":
-            join, clause = None, match  # no ranking needed: a plain membership test in the match
-        if clause is not None:
-            conds.append(clause)
+        conds.append(_match_condition(dialect))  # no ranking needed: a plain membership test
+        params["q"] = tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens)
     newest: list[tuple[Any, bool]] = [(LibraryStep.created_at, True), (LibraryStep.id, False)]
     if sort == "usage":
         keys = [(LibraryStep.usage_count, True), *newest]
     elif sort == "rating":
         avg = sa.case((LibraryStep.rating_count > 0, sa.cast(LibraryStep.rating_sum, sa.Float) / LibraryStep.rating_count), else_=0.0)
         keys = [(avg, True), (LibraryStep.rating_count, True), *newest]
-    elif sort == "relevance" and rank is not None:
-        keys = [(rank, False), (LibraryStep.usage_count, True), *newest]
     else:
         keys = newest
-    rows = _page_rows(session, actor, conds, join, keys, with_total=bool(tokens), limit=limit, offset=offset)
-    if tokens:
-        # The total of a search comes with the page (count(*) OVER (): one pass over the matches);
-        # only a page past the end needs its own count.
-        total = rows[0].total_ if rows else (_count(session, conds, join) if offset > 0 else 0)
+    page = _page_subquery(conds, keys, with_total=bool(tokens) and cap is None, limit=limit, offset=offset)
+    rows = list(session.execute(_with_names(page, keys), params).all())
+    if tokens and cap is None:
+        # The total of a search comes with the page (count(*) OVER ()); only a page past the end needs its own count.
+        total, capped = (rows[0].total_ if rows else (_count(session, conds, params) if offset > 0 else 0)), False
     else:
-        total = _count(session, conds, join)
-    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_) for r in rows], int(total)
+        total, capped = _capped_count(session, conds, params, cap)
+    return StepPage(items=_dtos_of(actor, rows), total=int(total), total_capped=capped)
 
 
-def _count(session: Session, conds: list[Any], join: Any) -> int:
-    stmt = select(sa.func.count()).select_from(LibraryStep)
-    if join is not None:
-        stmt = stmt.join(*join)
-    return int(session.exec(stmt.where(*conds)).one())
+def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
+    """WHERE clauses (named bind parameters: v_account, v_user, f_<filter>) for the visible active steps.
 
-
-def _page_rows(session: Session, actor: User, conds: list[Any], join: Any, keys: list[tuple[Any, bool]], *, with_total: bool, limit: int, offset: int) -> list[Any]:
-    """One page of step rows with their names and the actor's rating, in a single statement.
-
-    The inner query filters, ranks, counts (window) and limits the matches carrying only the step
-    id and the sort keys (a narrow sort); the outer query reads the full rows of just that page
-    and adds the category / source flow / creator names and the actor's rating (LEFT JOINs on
-    primary / unique keys: no duplicated rows), in the same order.
+    visibility_form: "plain" (services.visibility.visible_steps), "filter" (_visible_steps_as_filter)
+    or "case" (_visible_steps_as_case); the PostgreSQL search forms steer its planner.
     """
+    viewer = SimpleNamespace(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
+    visible = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}[visibility_form](viewer)
+    conds: list[Any] = [visible, LibraryStep.is_active.is_(True)]
+    columns = {
+        "step_type": LibraryStep.step_type, "visibility": LibraryStep.visibility, "category_id": LibraryStep.category_id,
+        "source_tree_id": LibraryStep.source_tree_id, "is_flow_synced": LibraryStep.is_flow_synced,
+        "group_label": LibraryStep.content["group_label"].as_string(),
+    }
+    for name in filter_names:
+        conds.append(columns[name] == sa.bindparam(f"f_{name}"))
+    return conds
+
+
+def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tuple[str, ...], tokens: list[str], params: dict[str, Any], *, limit: int, offset: int, cap: int | None) -> StepPage:
+    """Relevance order over a bounded candidate set, its page and its (capped) total in one statement.
+
+    The candidates are the first max(RANK_WINDOW, cap, offset + limit) + 1 matching rows in the
+    candidate order: the first RANK_WINDOW of them are ranked (relevance, then usage, newest), any
+    further ones follow in candidate order, so pages never overlap. Fewer candidates than fetched
+    means their number is the exact total.
+    """
+    fetch = max(RANK_WINDOW, cap or 0, offset + limit) + 1
+    stmt, numbered, count_source = _ranked_statement(dialect, filter_names)
+    params = {**params, "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens), "fetch": fetch, "window": RANK_WINDOW, "lim": limit, "off": offset}
+    rows = list(session.execute(stmt, params).all())
+    if rows:
+        found = int(rows[0].total_)
+    elif offset == 0:
+        found = 0
+    else:  # a page past the end: count the candidates alone
+        found = int(session.execute(select(sa.func.count()).select_from(numbered), params).scalar_one())
+    if found < fetch:
+        return StepPage(items=_dtos_of(actor, rows), total=found)
+    if cap is not None:
+        return StepPage(items=_dtos_of(actor, rows), total=cap, total_capped=True)
+    return StepPage(items=_dtos_of(actor, rows), total=int(session.execute(count_source, params).scalar_one()))
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked_statement(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    """(page statement, candidates subquery, exact count statement) for one dialect and set of filters.
+
+    Built once and reused (all values are bind parameters: q, fetch, window, lim, off, the viewer's
+    ids and f_<filter>), which keeps SQL construction off the type-ahead path.
+    """
+    if dialect == "postgresql":
+        # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
+        # the words), instead of parsing it again for every row that the match and ts_rank test.
+        query_fn = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)).alias("tsq")
+        tsq = query_fn.column
+        vec = sa.literal_column(PG_TSVECTOR_SQL)
+        source = LibraryStep.__table__.join(query_fn, sa.true())
+        match, rank, order_expr, order_desc = vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), LibraryStep.id, False
+        conds = _conds("case", filter_names)
+    else:
+        source = FTS_TABLE.join(LibraryStep.__table__, STEP_ROWID == FTS_TABLE.c.rowid)
+        match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("q", type_=sa.String))
+        rank, order_expr, order_desc = sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0), FTS_TABLE.c.rowid, True
+        conds = _conds("plain", filter_names)
+    order = order_expr.desc() if order_desc else order_expr.asc()
+    cand = (
+        select(LibraryStep.id.label("pid_"), rank.label("rank_"), order_expr.label("ord_"), LibraryStep.usage_count.label("usage_"), LibraryStep.created_at.label("created_"))
+        .select_from(source).where(*conds, match).order_by(order).limit(sa.bindparam("fetch", type_=sa.Integer))
+    ).subquery("cand")
+    numbered = select(
+        cand, sa.func.row_number().over(order_by=cand.c.ord_.desc() if order_desc else cand.c.ord_.asc()).label("pos_"),
+        sa.func.count().over().label("total_"),
+    ).subquery("numbered")
+    in_window = numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer)
+    keys: list[tuple[Any, bool]] = [
+        (sa.case((in_window, 0), else_=1), False),
+        (sa.case((in_window, sa.cast(numbered.c.rank_, sa.Float)), else_=sa.cast(numbered.c.pos_, sa.Float)), False),
+        (numbered.c.usage_, True), (numbered.c.created_, True), (numbered.c.pid_, False),
+    ]
+    cols = [numbered.c.pid_, *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys)), numbered.c.total_]
+    page = (
+        select(*cols).order_by(*(e.desc() if d else e.asc() for e, d in keys))
+        .limit(sa.bindparam("lim", type_=sa.Integer)).offset(sa.bindparam("off", type_=sa.Integer))
+    ).subquery("page")
+    count_source = select(sa.func.count()).select_from(source).where(*conds, match)
+    return _with_names(page, keys), numbered, count_source
+
+
+def _dtos_of(actor: User, rows: list[Any]) -> list[LibraryStepDTO]:
+    return [_dto(actor, r, r.category_name_, r.source_tree_name_, r.created_by_name_, r.my_rating_) for r in rows]
+
+
+def _count(session: Session, conds: list[Any], params: dict[str, Any]) -> int:
+    return int(session.execute(select(sa.func.count()).select_from(LibraryStep).where(*conds), params).scalar_one())
+
+
+def _capped_count(session: Session, conds: list[Any], params: dict[str, Any], cap: int | None) -> tuple[int, bool]:
+    """(count, capped): the exact count, or (cap, True) when more than `cap` rows match (LIMIT cap + 1)."""
+    if cap is None:
+        return _count(session, conds, params), False
+    limited = select(sa.literal(1).label("one")).select_from(LibraryStep).where(*conds).limit(cap + 1).subquery("capped")
+    found = int(session.execute(select(sa.func.count()).select_from(limited), params).scalar_one())
+    return (cap, True) if found > cap else (found, False)
+
+
+def _page_subquery(conds: list[Any], keys: list[tuple[Any, bool]], *, with_total: bool, limit: int, offset: int) -> Any:
+    """The ids and sort keys of one page of matches (a narrow sort), optionally with count(*) OVER ()."""
     cols: list[Any] = [LibraryStep.id.label("pid_"), *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
     if with_total:
         cols.append(sa.func.count().over().label("total_"))
-    inner = select(*cols).select_from(LibraryStep)
-    if join is not None:
-        inner = inner.join(*join)
-    inner = inner.where(*conds).order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys)).limit(limit).offset(offset)
-    page = inner.subquery("page")
+    inner = select(*cols).select_from(LibraryStep).where(*conds).order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys)).limit(limit).offset(offset)
+    return inner.subquery("page")
+
+
+def _with_names(page: Any, keys: list[tuple[Any, bool]]) -> Any:
+    """A statement reading the full step rows of one page subquery (pid_, k0_.., maybe total_), in its order.
+
+    Adds the category / source flow / creator names and the actor's (bind parameter actor_id)
+    rating (LEFT JOINs on primary / unique keys: no duplicated rows).
+    """
     step = LibraryStep.__table__
     src = (
         page.join(step, step.c.id == page.c.pid_)
         .outerjoin(StepCategory, StepCategory.id == step.c.category_id)
         .outerjoin(Tree, Tree.id == step.c.source_tree_id)
         .outerjoin(User, User.id == step.c.created_by)
-        .outerjoin(StepRating, sa.and_(StepRating.step_id == step.c.id, StepRating.user_id == actor.id))
+        .outerjoin(StepRating, sa.and_(StepRating.step_id == step.c.id, StepRating.user_id == sa.bindparam("actor_id")))
     )
-    outer = select(
-        *step.c, *([page.c.total_] if with_total else []), StepCategory.name.label("category_name_"),
+    return select(
+        *step.c, *([page.c.total_] if "total_" in page.c else []), StepCategory.name.label("category_name_"),
         Tree.name.label("source_tree_name_"), User.name.label("created_by_name_"), StepRating.rating.label("my_rating_"),
     ).select_from(src).order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
-    return list(session.execute(outer).all())
 
 
 def _filter_id(value: Any) -> uuid.UUID:

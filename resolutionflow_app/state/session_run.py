@@ -179,10 +179,10 @@ class SessionRunState(AuthState):
     def search_library(self, form: dict):
         """Search the library inside the insert dialog."""
         self.lib_q = form.get("q", "")
-        got = self.try_call(library_service.list_steps, q=self.lib_q.strip() or None, sort="relevance" if self.lib_q.strip() else "usage", limit=8)
+        got = self.try_call(library_service.search_steps, q=self.lib_q.strip() or None, sort="relevance" if self.lib_q.strip() else "usage", limit=8)
         if not got.ok:
             return self.refused(got)
-        items, _ = got.value
+        items = got.value.items
         self.lib_results = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "instructions": (s.content or {}).get("instructions") or "", "source": s.source_tree_name or ""} for s in items]
 
     @rx.event
