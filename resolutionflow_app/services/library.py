@@ -110,6 +110,8 @@ class LibraryStepDTO(DTO):
     last_synced_at: Optional[datetime] = None
     created_at: datetime
     updated_at: datetime
+    # With `distinct` (the Library page): this flow's step plus the unchanged copies forks of the flow made.
+    used_in_flows: int = 1
     can_edit: bool = False
 
 
@@ -283,12 +285,27 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
     return got.items, got.total
 
 
-def search_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0, total_cap: int | None = TOTAL_CAP) -> StepPage:
+def search_steps(*, session: Session, actor: User, distinct: bool = False, **filters: Any) -> StepPage:
+    """Like list_steps, for type-ahead: the total is counted only up to a cap (see `_search_steps` for the filters).
+
+    With `distinct` (the Library page) a fork's unchanged copies of its parent flow's steps are left
+    out and each remaining step says in how many flows it is used.
+    """
+    page = _search_steps(session=session, actor=actor, distinct=distinct, **filters)
+    if distinct and page.items:
+        used = _used_in_flows(session, [item.id for item in page.items])
+        page.items = [item.model_copy(update={"used_in_flows": used.get(item.id, 1)}) for item in page.items]
+    return page
+
+
+def _search_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0, total_cap: int | None = TOTAL_CAP, distinct: bool = False) -> StepPage:
     """Like list_steps, for type-ahead: the total is counted only up to a cap.
 
     Args:
         total_cap: count at most max(total_cap, offset + limit) matches; beyond that the answer has
             that number as `total` and `total_capped` true ("1,000+"). None counts exactly.
+        distinct: leave out a fork's synced steps that are unchanged copies of its parent flow's
+            (the parent's entry says "used in N flows"); changed steps of the fork stay.
 
     Returns:
         StepPage(items, total, total_capped).
@@ -310,10 +327,12 @@ def search_steps(*, session: Session, actor: User, q: str | None = None, step_ty
         filters["is_flow_synced"] = bool(is_flow_synced)
     if group_label:
         filters["group_label"] = group_label
+    if distinct:
+        filters["distinct"] = True
     if q and q.strip() and not tokens:
         return StepPage(items=[], total=0)
     dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {"v_account": actor.account_id, "v_user": actor.id, "actor_id": actor.id, **{f"f_{k}": v for k, v in filters.items()}}
+    params: dict[str, Any] = {"v_account": actor.account_id, "v_user": actor.id, "actor_id": actor.id, **{f"f_{k}": v for k, v in filters.items() if k != "distinct"}}
     cap = None if total_cap is None else max(int(total_cap), offset + limit)
     if tokens and sort == "relevance":
         return _ranked_search(session, actor, dialect, tuple(sorted(filters)), tokens, params, limit=limit, offset=offset, cap=cap)
@@ -355,8 +374,31 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
         "group_label": LibraryStep.content["group_label"].as_string(),
     }
     for name in filter_names:
-        conds.append(columns[name] == sa.bindparam(f"f_{name}"))
+        conds.append(_not_a_fork_copy() if name == "distinct" else columns[name] == sa.bindparam(f"f_{name}"))
     return conds
+
+
+def _fork_copy_of(parent: Any, copy: Any) -> list[Any]:
+    """Conditions: `copy` is a synced step of a fork whose parent flow has `parent`, unchanged (same node, title, type, content)."""
+    trees = Tree.__table__
+    return [copy.is_flow_synced.is_(True), trees.c.id == copy.source_tree_id, trees.c.parent_tree_id == parent.source_tree_id,
+            parent.is_flow_synced.is_(True), parent.is_active.is_(True), parent.source_node_id == copy.source_node_id,
+            parent.title == copy.title, parent.step_type == copy.step_type, parent.content == copy.content]
+
+
+def _not_a_fork_copy() -> Any:
+    """The step is not an unchanged copy a fork made of its parent flow's active step."""
+    parent = sa.orm.aliased(LibraryStep, name="fork_parent")
+    return ~sa.exists().where(*_fork_copy_of(parent, LibraryStep))
+
+
+def _used_in_flows(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """For each step id: 1 + the active unchanged copies forks made of it."""
+    if not ids:
+        return {}
+    copy = sa.orm.aliased(LibraryStep, name="fork_copy")
+    rows = session.execute(select(LibraryStep.id, sa.func.count(copy.id)).where(LibraryStep.id.in_(ids), copy.is_active.is_(True), *_fork_copy_of(LibraryStep, copy)).group_by(LibraryStep.id)).all()
+    return {sid: 1 + int(n) for sid, n in rows}
 
 
 def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tuple[str, ...], tokens: list[str], params: dict[str, Any], *, limit: int, offset: int, cap: int | None) -> StepPage:
