@@ -23,6 +23,7 @@ from resolutionflow_app.components.library_widgets import (
 from resolutionflow_app.components.tables import clamp
 from resolutionflow_app.domain.search_text import highlight_segments, search_tokens, total_label
 from resolutionflow_app.services import library as library_service
+from resolutionflow_app.services import step_categories
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.paging import MAX_FILTER_LENGTH, PagedListMixin
@@ -60,6 +61,7 @@ def _flat(step) -> dict[str, str]:
         "usage_count": str(data.get("usage_count") or 0), "rating_avg": f"{avg:.1f}" if avg else "0",
         "rating_count": str(data.get("rating_count") or 0), "my_rating": str(data.get("my_rating") or 0),
         "created_by_name": data.get("created_by_name") or "", "can_edit": "1" if data.get("can_edit") else "",
+        "used_in_flows": str(data.get("used_in_flows") or 1),
         "commands_text": "\n".join(f"{c.get('label') or ''} | {c.get('command') or ''}" if c.get("label") else (c.get("command") or "") for c in content.get("commands") or []),
     }
 
@@ -108,6 +110,7 @@ class LibraryState(PagedListMixin, AuthState):
     editor_open: bool = False
     editor: dict[str, str] = {}
     editor_error: str = ""
+    categories_open: bool = False
 
     @rx.event
     def load(self):
@@ -130,7 +133,7 @@ class LibraryState(PagedListMixin, AuthState):
             library_service.search_steps, q=self.q.strip() or None, step_type=pick(self.step_type),
             category_id=pick(self.category_id), group_label=pick(self.group_label), visibility=pick(self.visibility),
             is_flow_synced={"all": None, "flow": True, "manual": False}.get(self.origin), source_tree_id=pick(self.source_tree_id),
-            sort=self.sort, limit=PAGE_SIZE, offset=self.offset,
+            sort=self.sort, limit=PAGE_SIZE, offset=self.offset, distinct=True,
         )
         self.loading = False
         if out.error:
@@ -226,6 +229,52 @@ class LibraryState(PagedListMixin, AuthState):
         return [LibraryState.fetch, rx.toast.success("Step saved.")]
 
     @rx.event
+    def file_step(self, category_id: str):
+        """Put the selected step (flow-synced too) into a category, or none."""
+        step_id = self.selected.get("id", "")
+        out = self.try_call(step_categories.assign_category, step_id=step_id, category_id=None if category_id in ("", "none") else category_id)
+        if out.error:
+            return self.refused(out)
+        name = next((c["name"] for c in self.categories if c["id"] == category_id), "")
+        self.selected = {**self.selected, "category_id": "" if category_id == "none" else category_id, "category_name": name}
+        self.items = [{**i, "category_id": self.selected["category_id"], "category_name": name} if i["id"] == step_id else i for i in self.items]
+        return rx.toast.success(f"Filed under “{name}”." if name else "Removed from its category.")
+
+    @rx.event
+    def set_categories_open(self, value: bool):
+        """Open or close the category manager."""
+        self.categories_open = value
+
+    @rx.event
+    def create_category(self, form: dict):
+        """Add a category from the manager."""
+        out = self.try_call(_add_category, name=str(form.get("name") or "").strip())
+        if out.error:
+            return self.refused(out)
+        self.categories = [{"id": str(c.id), "name": c.name} for c in out.value[1]]
+        return rx.toast.success(f"Category “{out.value[0].name}” added.")
+
+    @rx.event
+    def rename_category(self, category_id: str, name: str):
+        """Rename a category (owners)."""
+        out = self.try_call(step_categories.rename_category, category_id=category_id, name=name)
+        if out.error:
+            return self.refused(out)
+        self.categories = [{**c, "name": out.value.name} if c["id"] == category_id else c for c in self.categories]
+        return [rx.toast.success("Category renamed."), LibraryState.fetch]
+
+    @rx.event
+    def delete_category(self, category_id: str):
+        """Delete a category (owners); its steps stay, without it."""
+        out = self.try_call(step_categories.delete_category, category_id=category_id)
+        if out.error:
+            return self.refused(out)
+        self.categories = [c for c in self.categories if c["id"] != category_id]
+        if self.category_id == category_id:
+            self.category_id = "all"
+        return [rx.toast.success(f"Category deleted; its {out.value} step(s) stay in the library."), LibraryState.fetch]
+
+    @rx.event
     def add_category(self, form: dict):
         """Create a category from the editor's small form."""
         out = self.try_call(_add_category, name=form.get("name", "").strip())
@@ -295,6 +344,7 @@ def _row(item: dict, index: rx.Var) -> rx.Component:
                     _from_flow_chip(item),
                     rx.cond(item["group_label"] != "", chip("layers", item["group_label"], color_scheme="gray", variant="soft"), rx.fragment()),
                     rx.cond(item["category_name"] != "", chip("tag", item["category_name"], color_scheme="gray", variant="outline"), rx.fragment()),
+                    rx.cond(item["used_in_flows"] != "1", rx.badge(rx.icon("git-fork", size=12), "used in " + item["used_in_flows"] + " flows", color_scheme="violet", variant="soft", data_testid="used-in-flows"), rx.fragment()),
                     kind_badge(item["visibility"]),
                     wrap="wrap",
                     spacing="2",
@@ -370,6 +420,19 @@ def _detail() -> rx.Component:
                 spacing="2",
                 width="100%",
             ),
+            rx.cond(
+                AuthState.can_author,
+                rx.hstack(
+                    rx.text("Category", size="2", color_scheme="gray"),
+                    rx.select.root(
+                        rx.select.trigger(placeholder="No category", width="200px", data_testid="step-category"),
+                        rx.select.content(rx.select.item("No category", value="none"), rx.foreach(LibraryState.categories, lambda c: rx.select.item(c["name"], value=c["id"]))),
+                        value=rx.cond(s["category_id"] != "", s["category_id"], "none"), on_change=LibraryState.file_step, size="1",
+                    ),
+                    align="center", spacing="2", wrap="wrap",
+                ),
+                rx.fragment(),
+            ),
             rx.separator(size="4"),
             rx.text("Instructions", size="1", weight="bold", color_scheme="gray"),
             rx.text(rx.cond(s["instructions"] != "", s["instructions"], "—"), size="2", white_space="pre-wrap", overflow_wrap="anywhere", max_width="100%"),
@@ -421,6 +484,60 @@ def _detail() -> rx.Component:
         ),
         width="100%",
         data_testid="step-detail",
+    )
+
+
+def _category_row(c: dict) -> rx.Component:
+    return rx.hstack(
+        rx.cond(
+            AuthState.is_owner,
+            rx.input(default_value=c["name"], on_blur=lambda v: LibraryState.rename_category(c["id"], v), max_length=100, size="2", flex="1", min_width="0",
+                     aria_label="Category name", data_testid="category-name"),
+            rx.text(c["name"], size="2", flex="1", overflow_wrap="anywhere"),
+        ),
+        rx.cond(
+            AuthState.is_owner,
+            rx.alert_dialog.root(
+                rx.alert_dialog.trigger(rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete category", data_testid="category-delete")),
+                rx.alert_dialog.content(
+                    rx.alert_dialog.title("Delete “" + c["name"] + "”?"),
+                    rx.alert_dialog.description("Its steps stay in the library, without a category."),
+                    rx.hstack(rx.alert_dialog.cancel(rx.button("Keep", variant="soft", color_scheme="gray")),
+                              rx.alert_dialog.action(rx.button("Delete", color_scheme="red", on_click=LibraryState.delete_category(c["id"]), data_testid="category-delete-confirm")),
+                              justify="end", spacing="2", padding_top="1rem"),
+                ),
+            ),
+            rx.fragment(),
+        ),
+        width="100%", align="center", spacing="2", data_testid="category-row",
+    )
+
+
+def _categories_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(rx.button(rx.icon("tags", size=16), "Categories", variant="soft", color_scheme="gray", data_testid="manage-categories")),
+        rx.dialog.content(
+            rx.dialog.title("Categories"),
+            rx.dialog.description(rx.cond(AuthState.is_owner, "Rename a category by editing its name (saved when you leave the field). File steps from their detail panel.",
+                                          "Owners rename and delete categories; you can add them and file steps into them."), size="2"),
+            rx.vstack(
+                rx.cond(LibraryState.categories.length() > 0, rx.foreach(LibraryState.categories, _category_row), rx.text("No categories yet.", size="2", color_scheme="gray")),
+                rx.cond(
+                    AuthState.can_author,
+                    rx.form(
+                        rx.hstack(rx.input(name="name", placeholder="New category", required=True, max_length=100, size="2", flex="1", data_testid="category-new-name"),
+                                  rx.button(rx.icon("plus", size=14), "Add", type="submit", data_testid="category-add"), width="100%", spacing="2"),
+                        on_submit=LibraryState.create_category, reset_on_submit=True, width="100%",
+                    ),
+                    rx.fragment(),
+                ),
+                rx.hstack(rx.dialog.close(rx.button("Done", variant="soft")), justify="end", width="100%"),
+                spacing="2", width="100%", padding_top="0.75rem",
+            ),
+            max_width="480px",
+        ),
+        open=LibraryState.categories_open,
+        on_open_change=LibraryState.set_categories_open,
     )
 
 
@@ -489,6 +606,7 @@ def library_page() -> rx.Component:
     return app_layout(
         page_header(
             "Step library",
+            _categories_dialog(),
             rx.button(rx.icon("plus", size=16), "New step", on_click=LibraryState.open_editor(True), data_testid="library-new"),
             subtitle="Reusable steps from published flows and your team's own. Insert them into live sessions.",
         ),

@@ -162,7 +162,7 @@ def test_unknown_keys_in_a_structure_are_dropped_not_stored(api, owner) -> None:
     assert "junk" not in stored and "evil" not in stored["nodes"][0] and "z" not in stored["nodes"][0]["position"]
     assert stored["nodes"][0]["options"][0] == {"label": "Yes", "next": "s1"}
     assert stored["nodes"][1]["commands"] == [{"language": "bash", "code": "reboot", "label": "Reboot"}]
-    assert stored["nodes"][2] == {"id": "s2", "type": "solution", "title": "Plug it in", "automation_id": None}
+    assert stored["nodes"][2] == {"id": "s2", "type": "solution", "title": "Plug it in"}  # a null automation link is no link
     procedure = {"steps": [{"id": "a", "type": "procedure_step", "title": "Back up", "expected_outcome": "File exists", "commands": "copy run tftp:", "library_visibility": "public", "x": 1},
                            {"id": "end", "type": "procedure_end", "title": "Done"}]}
     proc = api.post(f"{API}/trees", json={"name": "Proc", "tree_type": "procedural", "tree_structure": procedure}, headers=owner["headers"]).json()
