@@ -272,7 +272,9 @@ class LibraryState(PagedListMixin, AuthState):
         self.categories = [c for c in self.categories if c["id"] != category_id]
         if self.category_id == category_id:
             self.category_id = "all"
-        return [rx.toast.success(f"Category deleted; its {out.value} step(s) stay in the library."), LibraryState.fetch]
+        kept = out.value
+        note = "" if not kept else (" Its step stays in the library." if kept == 1 else f" Its {kept} steps stay in the library.")
+        return [rx.toast.success(f"Category deleted.{note}"), LibraryState.fetch]
 
     @rx.event
     def add_category(self, form: dict):
