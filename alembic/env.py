@@ -5,10 +5,10 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 import sqlalchemy as sa
-from alembic import context
 from sqlmodel import SQLModel
 
 import resolutionflow_app.db.models  # noqa: F401  (registers every table)
+from alembic import context
 from resolutionflow_app.db.engine import make_engine
 from resolutionflow_app.db.migration_filters import include_object
 from resolutionflow_app.db.types import UTCDateTime

@@ -7,8 +7,9 @@ Create Date: 2026-11-22 01:25:07.199189
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 from sqlalchemy.dialects import postgresql
+
+from alembic import op
 
 revision = '0001'
 down_revision = None

@@ -9,6 +9,7 @@ Revises: 0005
 from __future__ import annotations
 
 import sqlalchemy as sa
+
 from alembic import op
 
 revision = "0006"

@@ -491,7 +491,6 @@ class AutomationRunner:
         """Await `coro`, polling the cancel flag (and heartbeating); a cancel aborts the call."""
         task = asyncio.ensure_future(coro)
         last_beat = time.monotonic()
-        cancelled_by_user = False
         try:
             while not task.done():
                 await asyncio.wait({task}, timeout=self.deps.cancel_poll_seconds)
@@ -501,7 +500,6 @@ class AutomationRunner:
                 if beat:
                     last_beat = time.monotonic()
                 if await self._db(self._poll, prep.run_id, beat=beat):
-                    cancelled_by_user = True
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await task
@@ -510,7 +508,6 @@ class AutomationRunner:
         finally:
             if not task.done():
                 task.cancel()
-            del cancelled_by_user
 
     async def _run_step(self, prep: _Prepared, step: dict[str, Any], exec_hash: str, context: dict[str, Any], done: list[_Done], following: dict[str, Any] | None = None) -> dict[str, Any]:
         order = int(step["step_order"])

@@ -61,12 +61,6 @@ def get_dispatcher() -> Dispatcher:
     return _dispatcher
 
 
-def set_dispatcher(dispatcher: Dispatcher) -> None:
-    """Swap the dispatcher (a PostgreSQL queue, tests)."""
-    global _dispatcher
-    _dispatcher = dispatcher
-
-
 def new_worker_id() -> str:
     """host:pid:random, stored on the runs a worker claims."""
     return f"{HOSTNAME}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import Account, Tree, TreeVersion, User
-from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.services.demo_content import DEMO_FLOWS
 from resolutionflow_app.services.passwords import hash_password
 
@@ -29,13 +28,9 @@ class DemoResult:
 
 
 def publish_hook(*, session: Session, tree: Tree, actor: User) -> None:
-    """Publish a demo flow; the flows service replaces this to sync the library too."""
-    try:
-        from resolutionflow_app.services import trees as trees_service  # noqa: PLC0415 - optional until flows land
-    except ImportError:
-        tree.status, tree.published_at = "published", utcnow()
-        session.add(tree)
-        return
+    """Publish a demo flow through the flows service (which syncs the step library too)."""
+    from resolutionflow_app.services import trees as trees_service  # noqa: PLC0415 - trees imports demo content users
+
     trees_service.update_tree(session=session, actor=actor, tree_id=tree.id, changes={"status": "published"})
 
 

@@ -11,8 +11,3 @@ class DTO(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Page(BaseModel):
-    """One page of a list: `{items, total}`."""
-
-    items: list
-    total: int

@@ -8,7 +8,7 @@ import pytest
 
 from resolutionflow_app.integrations import llm
 from resolutionflow_app.integrations.http_guard import BlockedURLError, make_client
-from tests.fakes.fake_llm import FakeLLM, fake_llm  # noqa: F401 - fixture
+from tests.fakes.fake_llm import FakeLLM
 
 LOOPBACK = ["127.0.0.0/8"]
 

@@ -10,7 +10,7 @@ from resolutionflow_app.integrations.http_guard import (
     InvalidHeaderError,
 )
 from tests.fakes.fake_llm import fake_llm_server
-from tests.fakes.fake_mcp import FakeMCP, fake_mcp  # noqa: F401 - fixture
+from tests.fakes.fake_mcp import FakeMCP
 
 LOOPBACK = ["127.0.0.0/8"]
 

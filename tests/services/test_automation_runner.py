@@ -110,7 +110,6 @@ def test_invalid_json_output_fails_the_step_with_a_clear_error(session) -> None:
 
 @pytest.mark.parametrize("kind, magic", [("pdf", b"%PDF"), ("docx", b"PK")])
 def test_document_outputs_are_stored_files(session, kind, magic) -> None:
-    pytest.importorskip("resolutionflow_app.integrations.documents")
     team = make_team(session)
     model = make_model(session, team.account_id)
     auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_type": kind}])

@@ -14,6 +14,7 @@ from resolutionflow_app.db.models.automations import (
     MCPServerTool,
     StoredFile,
 )
+from resolutionflow_app.db.models.jobs import PeriodicJobRun
 from resolutionflow_app.db.models.library import (
     LibraryStep,
     StepCategory,
@@ -25,7 +26,6 @@ from resolutionflow_app.db.models.sessions import (
     SessionShareView,
     SupportSession,
 )
-from resolutionflow_app.db.models.jobs import PeriodicJobRun
 from resolutionflow_app.db.models.trees import Tree, TreeVersion
 
 __all__ = [
