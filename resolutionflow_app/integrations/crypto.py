@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -99,18 +98,6 @@ def redact(value: Any) -> str:
     if len(text) >= 8:
         return MASK + text[-2:]
     return MASK
-
-
-def redact_headers(headers: Mapping[str, Any] | None) -> dict[str, str]:
-    """The same header names with every value masked (safe for logs, exports and run views)."""
-    return {str(name): redact(value) for name, value in (headers or {}).items()}
-
-
-def redact_text(text: str, secrets: Iterable[str]) -> str:
-    """Replace every occurrence of the given secret values (3+ chars) in a text with a mask."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True):
-        text = text.replace(secret, redact(secret))
-    return text
 
 
 def fingerprint(value: str) -> str:
