@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -45,6 +46,36 @@ def test_a_queued_run_is_claimed_exactly_once(session, engine) -> None:
     session.expire_all()
     row = session.get(AutomationRun, run.id)
     assert row.status == "running" and row.worker_id == "w1" and row.heartbeat_at is not None
+
+
+def test_racing_workers_claim_each_queued_run_exactly_once(session, engine) -> None:
+    """Eight threads, each its own connection, released together; on PostgreSQL too (RF_TEST_DB)."""
+    _, _, runs = _setup(session, n_runs=12)
+    barrier = threading.Barrier(8)
+    claims: list[tuple[str, object]] = []
+    lock = threading.Lock()
+
+    def claim_all(name: str) -> None:
+        barrier.wait()
+        while True:
+            with Session(engine) as own:
+                got = worker.claim_next_run(session=own, worker_id=name)
+                own.commit()
+            if got is None:
+                return
+            with lock:
+                claims.append((name, got))
+
+    threads = [threading.Thread(target=claim_all, args=(f"w{i}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [rid for _, rid in claims]
+    assert sorted(map(str, claimed)) == sorted(str(r.id) for r in runs) and len(set(claimed)) == len(claimed) == 12
+    session.expire_all()
+    owners = {str(r.id): r.worker_id for r in session.exec(select(AutomationRun).where(AutomationRun.id.in_([r.id for r in runs]))).all()}
+    assert all(owners[str(rid)] == name for name, rid in claims)
 
 
 def test_worker_loop_executes_queued_runs(session) -> None:
