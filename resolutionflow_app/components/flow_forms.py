@@ -99,7 +99,10 @@ def automation_link_select(S) -> rx.Component:
             rx.select.trigger(placeholder="No automation", width="100%", data_testid="node-automation"),
             rx.select.content(
                 rx.select.item("— no automation —", value=NO_AUTOMATION),
-                rx.foreach(S.automation_choices, lambda a: rx.select.item(a["label"], value=a["id"])),
+                # Long names end in "…" on one line: a wrapped or overflowing label would cover its neighbours.
+                rx.foreach(S.automation_choices, lambda a: rx.select.item(a["label"], value=a["id"], title=a["label"],
+                                                                         style={"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap", "max_width": "min(380px, 80vw)"})),
+                max_width="min(420px, 90vw)",
             ),
             value=S.sel["automation_id"], on_change=S.set_node_automation, size="1",
         ),
