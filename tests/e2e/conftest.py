@@ -132,3 +132,9 @@ def menu_item(page, trigger, item: str):
             continue
     page.get_by_test_id(item).wait_for(timeout=4_000)
     return page.get_by_test_id(item)
+
+
+def api_client(app_url: str, email: str, password: str = "demo-password-123") -> httpx.Client:
+    """An API client logged in as `email` on the app under test."""
+    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": email, "password": password}).json()["access_token"]
+    return httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)

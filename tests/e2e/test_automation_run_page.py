@@ -15,15 +15,10 @@ import pytest
 # copies this environment) may reach loopback only with this setting.
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
 
-from tests.e2e.conftest import ARTIFACTS, login, shot  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, api_client, login, shot  # noqa: E402
 
 PASSWORD = "demo-password-123"
 HOSTILE = "Åsa <script>alert('x')</script> " + "Ω" * 30 + " " + "x" * 400
-
-
-def _api(app_url: str, email: str) -> httpx.Client:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    return httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 def _automation_id(api: httpx.Client, name: str) -> str:
@@ -36,7 +31,7 @@ def _wait_status(page, status: str, timeout: int = 90_000) -> None:
 
 
 def test_run_the_demo_form_watch_progress_reuse_last_data_and_open_the_run(page, app_url) -> None:
-    api = _api(app_url, "author@example.com")
+    api = api_client(app_url, "author@example.com")
     auto_id = _automation_id(api, "Ticket triage")
     login(page, app_url, "author@example.com", PASSWORD)
     page.goto(f"{app_url}/automations/{auto_id}/run")
@@ -130,7 +125,7 @@ def flaky_server():
 
 
 def test_a_failing_http_input_step_turns_red_and_resume_completes_it(page, app_url, flaky_server) -> None:
-    owner = _api(app_url, "owner@example.com")
+    owner = api_client(app_url, "owner@example.com")
     model_id = next(m["id"] for m in owner.get("/models").json()["items"] if m["provider"] == "offline")
     created = owner.post("/automations", json={
         "name": "Fetch ticket ‹HTTP›",
@@ -181,7 +176,7 @@ def test_unknown_run_and_automation_show_a_message(page, app_url) -> None:
 
 
 def test_file_fields_upload_through_dropzones_and_are_reused(page, app_url) -> None:
-    owner = _api(app_url, "owner@example.com")
+    owner = api_client(app_url, "owner@example.com")
     model_id = next(m["id"] for m in owner.get("/models").json()["items"] if m["provider"] == "offline")
     created = owner.post("/automations", json={
         "name": "Read the attachments",
@@ -223,7 +218,7 @@ def _offline_model(api: httpx.Client) -> str:
 
 
 def test_cancel_a_running_run_then_resume_it(page, app_url, flaky_server) -> None:
-    owner = _api(app_url, "owner@example.com")
+    owner = api_client(app_url, "owner@example.com")
     model_id = _offline_model(owner)
     created = owner.post("/automations", json={
         "name": "Slow fetch",
@@ -251,7 +246,7 @@ def test_cancel_a_running_run_then_resume_it(page, app_url, flaky_server) -> Non
 
 
 def test_fifty_steps_render_and_complete(page, app_url) -> None:
-    owner = _api(app_url, "owner@example.com")
+    owner = api_client(app_url, "owner@example.com")
     model_id = _offline_model(owner)
     steps = [{"step_order": 1, "user_description": "Step one", "input_source": "flow_input", "assistant": {"prompt": "Start", "model_id": model_id}}]
     steps += [{"step_order": n, "user_description": f"Step {n} " + "långt namn " * 5, "input_source": "previous_step", "assistant": {"prompt": f"Step {n}", "model_id": model_id}} for n in range(2, 51)]

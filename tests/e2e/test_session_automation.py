@@ -6,7 +6,7 @@ import uuid
 
 import httpx
 
-from tests.e2e.conftest import login, shot
+from tests.e2e.conftest import api_client, login, shot
 
 PASSWORD = "demo-password-123"
 TREE = {
@@ -20,13 +20,8 @@ TREE = {
 }
 
 
-def _api(app_url: str, email: str) -> httpx.Client:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": email, "password": PASSWORD}).json()["access_token"]
-    return httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
 def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) -> None:
-    author = _api(app_url, "author@example.com")
+    author = api_client(app_url, "author@example.com")
     model_id = author.get("/models").json()["items"][0]["id"]
     name = f"Vendor ticket {uuid.uuid4().hex[:6]}"
     auto = author.post("/automations", json={
@@ -53,7 +48,7 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
     assert author.put(f"/trees/{tree['id']}", json={"status": "published"}).status_code == 200
 
     # The engineer (another browser context) runs it from the session: the form is pre-filled from the session.
-    engineer = _api(app_url, "engineer@example.com")
+    engineer = api_client(app_url, "engineer@example.com")
     sid = engineer.post("/sessions", json={"tree_id": tree["id"]}).json()["id"]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     login(page, app_url, "engineer@example.com", PASSWORD)
@@ -97,14 +92,14 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
 
 
 def test_an_unpublished_automation_is_said_on_the_step(page, app_url) -> None:
-    author = _api(app_url, "author@example.com")
+    author = api_client(app_url, "author@example.com")
     model_id = author.get("/models").json()["items"][0]["id"]
     auto = author.post("/automations", json={"name": "Draft only", "steps": [{"step_order": 1, "input_source": "flow_input", "assistant": {"prompt": "x", "model_id": model_id}}]}).json()
     structure = {**TREE, "nodes": [dict(n) for n in TREE["nodes"]]}
     structure["nodes"][1]["automation_id"] = auto["id"]
     tree = author.post("/trees", json={"name": "Linked to a draft", "tree_type": "troubleshooting", "tree_structure": structure}).json()
     assert author.put(f"/trees/{tree['id']}", json={"status": "published"}).status_code == 200
-    engineer = _api(app_url, "engineer@example.com")
+    engineer = api_client(app_url, "engineer@example.com")
     sid = engineer.post("/sessions", json={"tree_id": tree["id"]}).json()["id"]
     engineer.post(f"/sessions/{sid}/advance", json={"node_id": "q_power", "answer": "Yes"})
     login(page, app_url, "engineer@example.com", PASSWORD)
