@@ -17,6 +17,7 @@ class AccountState(AuthState):
 
     members: list[dict[str, str]] = []
     allow_public_shares: bool = True
+    pause_public_links: bool = False
     member_error: str = ""
     member_dialog_open: bool = False
     password_error: str = ""
@@ -30,6 +31,7 @@ class AccountState(AuthState):
             return self.refused(account)
         self.members = [{k: str(v) for k, v in m.model_dump(mode="json").items()} for m in members.value[0]]
         self.allow_public_shares = account.value.allow_public_shares
+        self.pause_public_links = account.value.pause_public_links_when_off
 
     @rx.event
     def set_member_dialog_open(self, value: bool):
@@ -54,7 +56,20 @@ class AccountState(AuthState):
         if not got.ok:
             return self.refused(got)
         self.allow_public_shares = got.value.allow_public_shares
-        return rx.toast.success("Public share links " + ("allowed." if value else "disabled for new links."))
+        if value:
+            return rx.toast.success("Public share links allowed." + (" Paused links open again." if self.pause_public_links else ""))
+        return rx.toast.success("Public share links off: " + ("existing public links are paused." if self.pause_public_links else "no new ones; existing links keep working."))
+
+    @rx.event
+    def set_pause_public_links(self, value: bool):
+        """Choose whether existing public links stop working while public sharing is off (owners only)."""
+        got = self.try_call(auth_service.update_account_settings, pause_public_links_when_off=value)
+        if not got.ok:
+            return self.refused(got)
+        self.pause_public_links = got.value.pause_public_links_when_off
+        if self.allow_public_shares:
+            return rx.toast.success("Saved: existing public links " + ("will pause" if value else "will keep working") + " if public sharing is turned off.")
+        return rx.toast.success("Existing public links " + ("are paused (they answer \"not found\")." if value else "work again."))
 
     @rx.event
     def change_password(self, form: dict):
@@ -124,7 +139,20 @@ def account_page() -> rx.Component:
                         rx.text("Allow public share links", size="2"),
                         align="center",
                     ),
-                    rx.text("When off, engineers can only create account-only links. Existing public links keep working until revoked.", size="1", color_scheme="gray"),
+                    rx.text("When off, engineers can only create account-only links.", size="1", color_scheme="gray"),
+                    rx.hstack(
+                        rx.switch(checked=AccountState.pause_public_links, on_change=AccountState.set_pause_public_links, disabled=~AuthState.is_owner, data_testid="pause-public-links"),
+                        rx.text("Pause existing public links while public sharing is off", size="2"),
+                        align="center",
+                    ),
+                    rx.text(
+                        rx.cond(
+                            AccountState.pause_public_links,
+                            "While public sharing is off, existing public links answer \"not found\", like revoked ones; they open again when it is turned back on (until they expire).",
+                            "Existing public links keep working until they are revoked or expire.",
+                        ),
+                        size="1", color_scheme="gray", data_testid="pause-public-links-hint",
+                    ),
                     rx.cond(~AuthState.is_owner, rx.text("Only account owners can change this.", size="1", color_scheme="amber"), rx.fragment()),
                     spacing="2",
                 ),

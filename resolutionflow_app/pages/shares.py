@@ -119,7 +119,7 @@ class SharesState(AuthState):
 
 
 def _status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(status, color_scheme=rx.match(status, ("active", "green"), ("expired", "amber"), "red"), variant="soft", data_testid="share-status")
+    return rx.badge(status, color_scheme=rx.match(status, ("active", "green"), ("expired", "amber"), ("paused", "gray"), "red"), variant="soft", data_testid="share-status")
 
 
 def _row(item: dict) -> rx.Component:

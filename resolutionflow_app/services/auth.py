@@ -50,6 +50,7 @@ class AccountDTO(DTO):
     id: uuid.UUID
     name: str
     allow_public_shares: bool
+    pause_public_links_when_off: bool = False
     created_at: datetime | None = None
 
 
@@ -223,8 +224,28 @@ def get_account(*, session: Session, actor: User) -> AccountDTO:
     return AccountDTO.model_validate(account)
 
 
-def update_account_settings(*, session: Session, actor: User, allow_public_shares: bool | None = None, name: str | None = None) -> AccountDTO:
-    """Change account policy (owners only)."""
+def update_account_settings(
+    *, session: Session, actor: User, allow_public_shares: bool | None = None, name: str | None = None,
+    pause_public_links_when_off: bool | None = None,
+) -> AccountDTO:
+    """Change account policy (owners only).
+
+    Args:
+        session: DB session.
+        actor: the logged-in owner.
+        allow_public_shares: whether engineers may create public links.
+        name: the account's new name.
+        pause_public_links_when_off: while public sharing is off, existing public links answer 404
+            (like revoked) and open again when it is turned back on; false keeps the seed's rule
+            (existing links are grandfathered).
+
+    Returns:
+        The account as stored.
+
+    Raises:
+        Forbidden: the actor is not an owner.
+        InvalidInput: an empty name.
+    """
     if not is_owner(actor.role):
         raise Forbidden("Only account owners can change account settings.")
     account = session.get(Account, actor.account_id)
@@ -232,6 +253,8 @@ def update_account_settings(*, session: Session, actor: User, allow_public_share
         raise NotFound("Account not found.")
     if allow_public_shares is not None:
         account.allow_public_shares = allow_public_shares
+    if pause_public_links_when_off is not None:
+        account.pause_public_links_when_off = pause_public_links_when_off
     if name is not None:
         account.name = _require_text(name, "Account name")
     account.updated_at = utcnow()

@@ -117,14 +117,21 @@ def share_url(token: str) -> str:
     return f"{get_settings().public_base_url.rstrip('/')}/share/{token}"
 
 
-def share_status(share: SessionShare, now: datetime | None = None) -> str:
-    """`revoked`, `expired` or `active`."""
+def share_status(share: SessionShare, now: datetime | None = None, *, public_paused: bool = False) -> str:
+    """`revoked`, `expired`, `paused` (a public link while its account pauses them) or `active`."""
     now = now or utcnow()
     if not share.is_active:
         return "revoked"
     if share.expires_at is not None and share.expires_at <= now:
         return "expired"
+    if public_paused and share.visibility == "public":
+        return "paused"
     return "active"
+
+
+def public_links_paused(account: Account | None) -> bool:
+    """True while the account has public sharing off and chose to pause existing public links."""
+    return account is not None and not account.allow_public_shares and account.pause_public_links_when_off
 
 
 def _as_utc(value: datetime | None) -> datetime | None:
@@ -133,9 +140,9 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _to_dto(share: SessionShare, session_name: str = "", now: datetime | None = None) -> ShareDTO:
+def _to_dto(share: SessionShare, session_name: str = "", now: datetime | None = None, *, public_paused: bool = False) -> ShareDTO:
     data = share.model_dump()
-    return ShareDTO(**data, session_name=session_name or "", status=share_status(share, now))
+    return ShareDTO(**data, session_name=session_name or "", status=share_status(share, now, public_paused=public_paused))
 
 
 def create_share(
@@ -237,7 +244,7 @@ def get_share(*, session: Session, actor: User, share_id: uuid.UUID) -> ShareDTO
     """
     share = _own_share(session, actor, share_id)
     row = session.get(SupportSession, share.session_id)
-    return _to_dto(share, row.tree_name if row else "")
+    return _to_dto(share, row.tree_name if row else "", public_paused=public_links_paused(session.get(Account, actor.account_id)))
 
 
 def list_my_shares(
@@ -268,7 +275,8 @@ def list_my_shares(
         .offset(offset)
     ).all()
     now = utcnow()
-    return [_to_dto(share, name, now) for share, name in rows], int(total)
+    paused = public_links_paused(session.get(Account, actor.account_id))
+    return [_to_dto(share, name, now, public_paused=paused) for share, name in rows], int(total)
 
 
 def list_views(*, session: Session, actor: User, share_id: uuid.UUID, limit: int = 50, offset: int = 0) -> tuple[list[ShareViewDTO], int]:
@@ -453,6 +461,9 @@ def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: s
         raise Gone(EXPIRED)
     row = session.get(SupportSession, share.session_id)
     if row is None:
+        raise NotFound(NOT_FOUND)
+    # A paused public link must look exactly like a revoked one to the outside.
+    if share.visibility == "public" and public_links_paused(session.get(Account, row.account_id)):
         raise NotFound(NOT_FOUND)
     if share.visibility == "account":
         if viewer is None:

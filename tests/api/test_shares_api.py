@@ -77,6 +77,37 @@ def test_policy_forbids_public_but_grandfathers_existing(api, world):
     assert api.get(f"{API}/shares/by-token/{old['share_token']}").status_code == 200
 
 
+def test_owner_can_pause_existing_public_links_while_sharing_is_off(api, world):
+    """Issue 9 item 7: an owner who chooses to pause them makes public links 404 at once (like revoked),
+    and they open again when public sharing is turned back on; account-only links are untouched."""
+    owner = world["owner"]["headers"]
+    public, account_only = _create(api, world), _create(api, world, visibility="account")
+    member = world["member"]["headers"]
+    resp = api.put(f"{API}/account/settings", json={"allow_public_shares": False, "pause_public_links_when_off": True}, headers=owner)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["pause_public_links_when_off"] is True
+    paused = api.get(f"{API}/shares/by-token/{public['share_token']}")
+    assert paused.status_code == 404
+    assert paused.json() == {"detail": "Share not found or has been revoked"}
+    assert api.get(f"{API}/shares/by-token/{account_only['share_token']}", headers=member).status_code == 200
+    statuses = {s["id"]: s["status"] for s in api.get(f"{API}/shares/my-shares", headers=owner).json()["items"]}
+    assert statuses[public["id"]] == "paused"
+    assert statuses[account_only["id"]] == "active"
+    # Back on: the same link opens again (it never expired and was never revoked).
+    assert api.put(f"{API}/account/settings", json={"allow_public_shares": True}, headers=owner).status_code == 200
+    assert api.get(f"{API}/shares/by-token/{public['share_token']}").status_code == 200
+    # Choosing "keep working" while off restores the seed's grandfathering at once.
+    api.put(f"{API}/account/settings", json={"allow_public_shares": False}, headers=owner)
+    assert api.get(f"{API}/shares/by-token/{public['share_token']}").status_code == 404
+    api.put(f"{API}/account/settings", json={"pause_public_links_when_off": False}, headers=owner)
+    assert api.get(f"{API}/shares/by-token/{public['share_token']}").status_code == 200
+
+
+def test_only_owners_choose_to_pause_public_links(api, world):
+    resp = api.put(f"{API}/account/settings", json={"pause_public_links_when_off": True}, headers=world["member"]["headers"])
+    assert resp.status_code == 403
+
+
 VIEWERS = ("anonymous", "member", "other")
 STATES = ("active", "expired", "revoked", "unknown")
 

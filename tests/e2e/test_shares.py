@@ -133,3 +133,35 @@ def test_past_expiry_rejected_and_unknown_link_not_found(browser, app_url) -> No
     pg.get_by_test_id("share-not-found").wait_for()
     shot(pg, "shares-unknown-not-found")
     ctx.close()
+
+
+def test_owner_pauses_public_links_from_the_account_page(page, browser, app_url) -> None:
+    """Public sharing off + "Pause existing public links": the link shows not-found at once and opens again when turned on."""
+    world = _setup(app_url)
+    created = world["api"].post(f"/sessions/{world['session_id']}/shares", json={"visibility": "public", "share_name": "Paused link"}, headers=world["headers"])
+    assert created.status_code == 201, created.text
+    token = created.json()["share_token"]
+    login(page, app_url, world["email"], PASSWORD)
+    page.goto(f"{app_url}/account")
+    pause = page.get_by_test_id("pause-public-links")
+    pause.wait_for()
+    pause.click()
+    page.get_by_test_id("pause-public-links-hint").filter(has_text="answer").wait_for()
+    page.get_by_test_id("allow-public-shares").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=allow-public-shares]').getAttribute('aria-checked') === 'false'")
+    shot(page, "account-public-links-paused")
+
+    anon = browser.new_context(viewport={"width": 1000, "height": 900})
+    viewer = anon.new_page()
+    viewer.set_default_timeout(20000)
+    viewer.goto(f"{app_url}/share/{token}")
+    viewer.get_by_test_id("share-not-found").wait_for()
+    page.goto(f"{app_url}/shares")
+    page.get_by_test_id("share-row").filter(has_text="Paused link").get_by_test_id("share-status").filter(has_text="paused").wait_for()
+
+    page.goto(f"{app_url}/account")
+    page.get_by_test_id("allow-public-shares").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=allow-public-shares]').getAttribute('aria-checked') === 'true'")
+    viewer.goto(f"{app_url}/share/{token}")
+    viewer.get_by_test_id("share-session").wait_for()
+    anon.close()

@@ -47,6 +47,7 @@ class MemberBody(BaseModel):
 class SettingsBody(BaseModel):
     allow_public_shares: bool | None = None
     name: str | None = Field(default=None, max_length=200)
+    pause_public_links_when_off: bool | None = None
 
 
 # Register, login and password change charge the AUTH budget the sign-up, login and account pages share.

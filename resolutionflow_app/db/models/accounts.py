@@ -26,6 +26,12 @@ class Account(SQLModel, table=True):
         default=True,
         sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true()),
     )
+    # The seed grandfathers existing public links when the policy is turned off; an owner may instead
+    # pause them (404 like revoked) until the policy is turned on again.
+    pause_public_links_when_off: bool = Field(
+        default=False,
+        sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
