@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest file upload (POST /files, 413 above it)")
     redis_url: str = Field(default="", description="redis://host:port/db: rate limits are shared by every app replica through it (empty: per process)")
     cors_origins: str = Field(default="", description="Comma-separated extra browser origins allowed to call the API (besides RF_PUBLIC_BASE_URL)")
+    queue: str = Field(default="auto", pattern="^(auto|table|procrastinate)$", description="How runs and periodic jobs reach workers: 'procrastinate' (PostgreSQL job queue), 'table' (workers poll the runs table, in-process scheduler), 'auto' = procrastinate on PostgreSQL, table on SQLite")
 
     def cors_allowed_origins(self) -> list[str]:
         """Browser origins allowed to call the API with credentials: the app's own base URL, the
@@ -79,6 +80,19 @@ class Settings(BaseSettings):
                 raise ValueError("RF_SECRET_KEY must be set when the database is PostgreSQL (every app and worker process needs the same value).")
             self.secret_key = _embedded_secret_key(self.database_url)
         return self
+
+    @model_validator(mode="after")
+    def _procrastinate_needs_postgres(self) -> Settings:
+        if self.queue == "procrastinate" and self.is_sqlite:
+            raise ValueError("RF_QUEUE=procrastinate needs PostgreSQL (RF_DATABASE_URL=postgresql+psycopg://...); use 'table' or 'auto' with SQLite.")
+        return self
+
+    @property
+    def queue_backend(self) -> str:
+        """'procrastinate' or 'table': RF_QUEUE with 'auto' resolved by the database."""
+        if self.queue == "auto":
+            return "table" if self.is_sqlite else "procrastinate"
+        return self.queue
 
     @field_validator("database_url")
     @classmethod

@@ -54,12 +54,28 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _procrastinate_functions(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM pg_proc WHERE proname LIKE 'procrastinate%'")).scalar()
+    finally:
+        engine.dispose()
+
+
 def test_upgrade_downgrade_upgrade(fresh_url: str) -> None:
     cfg = _config(fresh_url)
     command.upgrade(cfg, "head")
     assert {"accounts", "users", "trees", "step_library", "sessions", "session_shares", "automation_runs"} <= _tables(fresh_url)
+    postgres = not fresh_url.startswith("sqlite")
+    # procrastinate's queue (0009) exists on PostgreSQL only.
+    assert ({"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= _tables(fresh_url)) == postgres
+    if postgres:
+        assert _procrastinate_functions(fresh_url) > 10
     command.downgrade(cfg, "base")
     assert _tables(fresh_url) <= {"alembic_version"}
+    if postgres:
+        assert _procrastinate_functions(fresh_url) == 0, "the downgrade left procrastinate functions behind"
     command.upgrade(cfg, "head")
     assert "session_share_views" in _tables(fresh_url)
 

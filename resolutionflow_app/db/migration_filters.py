@@ -1,9 +1,11 @@
-"""What Alembic autogenerate compares: everything but full-text search shadow tables."""
+"""What Alembic autogenerate compares: everything but full-text search shadow tables and procrastinate's queue."""
 
 from __future__ import annotations
 
 # Tables created by hand in migrations (SQLite FTS5 virtual tables) that have no model.
-UNMODELLED_TABLE_PREFIXES = ("step_library_fts",)
+UNMODELLED_TABLE_PREFIXES = ("step_library_fts",
+                             # procrastinate's job queue (migration 0009, PostgreSQL): the package owns that schema.
+                             "procrastinate_")
 # Search indexes created by hand in migration 0002 (expression / operator-class indexes).
 UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm")
 # PostgreSQL-only generated columns added by hand in migration 0002: (table, column).
@@ -11,7 +13,7 @@ UNMODELLED_COLUMNS = (("step_library", "search_tsv"),)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic `include_object` hook: skip unmodelled search tables and the version table."""
+    """Alembic `include_object` hook: skip unmodelled search and queue tables and the version table."""
     if type_ == "table" and name and (name.startswith(UNMODELLED_TABLE_PREFIXES) or name == "alembic_version"):
         return False
     if type_ == "index" and name in UNMODELLED_INDEXES:
