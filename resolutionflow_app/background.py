@@ -1,4 +1,4 @@
-"""In-process background work for the embedded default: the periodic job scheduler and workers."""
+"""In-process background work: the periodic job scheduler (table queue) and the workers of workers_registry."""
 
 from __future__ import annotations
 
@@ -6,31 +6,27 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
 
+from resolutionflow_app import workers_registry
 from resolutionflow_app.db.engine import session_scope
-from resolutionflow_app.services.jobs import claim_job, finish_job, load_all_jobs
+from resolutionflow_app.services.jobs import claim_job, finish_job
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
-
-# Long-running coroutines (e.g. the automation worker loop) that start with the app.
-WORKERS: list[Callable[[], Awaitable[None]]] = []
-
 
 CLAIMER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def run_job_now(name: str) -> int:
     """Run one registered job in its own transaction; returns its count."""
-    job = load_all_jobs()[name]
+    job = workers_registry.periodic_jobs()[name]
     with session_scope() as session:
         return job.run(session=session)
 
 
 def run_job_if_due(name: str) -> int | None:
     """Run job `name` when this process wins its claim for the period (None when another replica has it)."""
-    job = load_all_jobs()[name]
+    job = workers_registry.periodic_jobs()[name]
     with session_scope() as session:
         if not claim_job(session=session, name=name, interval_seconds=job.interval_seconds, claimer=CLAIMER):
             return None
@@ -46,7 +42,7 @@ async def scheduler_loop(tick_seconds: float = 30.0) -> None:
     next_run: dict[str, float] = {}
     while True:
         now = loop.time()
-        for name, job in load_all_jobs().items():
+        for name, job in workers_registry.periodic_jobs().items():
             if next_run.get(name, now + 5) > now:
                 next_run.setdefault(name, now + 5)
                 continue
@@ -61,14 +57,16 @@ async def scheduler_loop(tick_seconds: float = 30.0) -> None:
 
 
 async def background_lifespan() -> None:
-    """Reflex lifespan task: start the scheduler and in-process workers for the embedded default."""
+    """Reflex lifespan task: start the scheduler and the in-process workers (RF_WORKER_MODE=inprocess).
+
+    With procrastinate the periodic jobs are its periodic tasks, run by the workers: no scheduler here.
+    """
     settings = get_settings()
     tasks = []
-    if settings.scheduler_enabled:
+    if settings.scheduler_enabled and workers_registry.scheduler_runs_jobs():
         tasks.append(asyncio.create_task(scheduler_loop(), name="rf-scheduler"))
     if settings.worker_mode == "inprocess":
-        load_all_jobs()  # importing services registers their workers too
-        tasks.extend(asyncio.create_task(worker(), name=f"rf-worker-{i}") for i, worker in enumerate(WORKERS))
+        tasks.extend(asyncio.create_task(worker(), name=f"rf-worker-{i}") for i, worker in enumerate(workers_registry.workers()))
     try:
         await asyncio.gather(*tasks)
     finally:

@@ -41,9 +41,9 @@ def _cmd_demo_data(_args: argparse.Namespace) -> int:
 
 def _cmd_run_job(args: argparse.Namespace) -> int:
     from resolutionflow_app.background import run_job_now  # noqa: PLC0415
-    from resolutionflow_app.services.jobs import load_all_jobs  # noqa: PLC0415
+    from resolutionflow_app.workers_registry import periodic_jobs  # noqa: PLC0415
 
-    jobs = load_all_jobs()
+    jobs = periodic_jobs()
     if args.name not in jobs:
         print(f"Unknown job {args.name!r}. Jobs: {', '.join(sorted(jobs))}", file=sys.stderr)
         return 2
@@ -52,29 +52,32 @@ def _cmd_run_job(args: argparse.Namespace) -> int:
 
 
 def _cmd_jobs(_args: argparse.Namespace) -> int:
-    from resolutionflow_app.services.jobs import load_all_jobs  # noqa: PLC0415
+    from resolutionflow_app.workers_registry import periodic_jobs  # noqa: PLC0415
 
-    for name, job in sorted(load_all_jobs().items()):
+    for name, job in sorted(periodic_jobs().items()):
         print(f"{name:32} every {int(job.interval_seconds)}s  {job.description}")
     return 0
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
     import asyncio  # noqa: PLC0415
+    import logging  # noqa: PLC0415
+    import signal  # noqa: PLC0415
 
-    from resolutionflow_app.background import WORKERS, scheduler_loop  # noqa: PLC0415
-    from resolutionflow_app.services.jobs import load_all_jobs  # noqa: PLC0415
-
-    load_all_jobs()  # registers the workers of every service
+    from resolutionflow_app import workers_registry  # noqa: PLC0415
+    from resolutionflow_app.background import scheduler_loop  # noqa: PLC0415
 
     async def main() -> None:
-        tasks = [asyncio.create_task(w()) for w in WORKERS]
-        if args.with_scheduler:
+        tasks = [asyncio.create_task(w()) for w in workers_registry.workers()]
+        if args.with_scheduler and workers_registry.scheduler_runs_jobs():
             tasks.append(asyncio.create_task(scheduler_loop()))
-        if not tasks:
-            print("No workers are registered.", file=sys.stderr)
-            return
-        await asyncio.gather(*tasks)
+        elif args.with_scheduler:
+            logging.getLogger(__name__).info("--with-scheduler: periodic jobs are procrastinate periodic tasks here; every worker runs them")
+        # SIGTERM stops like Ctrl+C: runs in flight are handed back to the queue (completed steps kept).
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: [t.cancel() for t in tasks])
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     try:
         asyncio.run(main())

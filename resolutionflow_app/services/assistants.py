@@ -21,7 +21,6 @@ from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import can_author
 from resolutionflow_app.services import completion_models
 from resolutionflow_app.services.dto import DTO
-from resolutionflow_app.services.jobs import PeriodicJob, register_job
 
 
 class AssistantDTO(DTO):
@@ -181,5 +180,3 @@ def cleanup_hidden_assistants(*, session: Session) -> int:
     result = session.exec(delete(Assistant).where(Assistant.hidden.is_(True), Assistant.id.not_in(used)))
     return result.rowcount or 0
 
-
-register_job(PeriodicJob("cleanup-hidden-assistants", 3600, cleanup_hidden_assistants, "Delete hidden assistants no automation step uses"))

@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
@@ -68,6 +69,10 @@ class RunCancelled(Exception):
 
 class LeaseLost(Exception):
     """Another worker owns the run now (or it ended): this runner must not write to it again."""
+
+
+# Lost connections (a database restart, a failover): the run is interrupted, not failed.
+TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.InterfaceError)
 
 
 def new_lease() -> str:
@@ -293,12 +298,17 @@ class AutomationRunner:
             return session.execute(select(AutomationRun.status).where(AutomationRun.id == self.run_id)).scalar() or ""
 
     def _hand_back(self) -> None:
-        """Shutdown mid-run: queue the run again at once (completed steps are kept) for another worker."""
+        """Stopped mid-run (shutdown, a queue abort): queue the run again at once (completed steps are
+        kept) for another worker, or, when a user asked to cancel it, end it `cancelled`."""
         with self.session_factory() as session:
-            session.execute(
-                update(AutomationRun).where(AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
-                .values(status="queued", lease_token=None, worker_id=None, updated_at=utcnow())
-            )
+            now = utcnow()
+            mine = (AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
+            if session.execute(update(AutomationRun).where(*mine, AutomationRun.cancel_requested.is_(True))
+                               .values(status="cancelled", lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")).rowcount:
+                session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == self.run_id, AutomationStepResult.status == "running")
+                                .values(status="cancelled", error_message="Cancelled by a user.", finished_at=now, updated_at=now))
+                return
+            session.execute(update(AutomationRun).where(*mine).values(status="queued", lease_token=None, worker_id=None, updated_at=now))
 
     def _save_result(self, run_id: uuid.UUID, account_id: uuid.UUID, order: int, fields: dict[str, Any], documents: list[tuple[str, str, bytes]] | None = None, begin_next: tuple[int, dict[str, Any]] | None = None) -> dict[str, Any] | None:
         """Upsert one step result (+ generated files) in a single short transaction.
@@ -414,9 +424,18 @@ class AutomationRunner:
             log.warning("automation run %s was taken over by another worker; this worker stops writing to it", run_id)
             return ""
         except asyncio.CancelledError:
-            # The worker is shutting down: hand the run back at once (completed steps are kept).
+            # The worker is shutting down (or the queue aborted the job): hand the run back at once
+            # (completed steps are kept).
             with contextlib.suppress(Exception):
                 self._hand_back()
+            raise
+        except TRANSIENT_DB_ERRORS:
+            # The database went away (restart, failover): the run is not failed, only interrupted.
+            # Hand it back if the database is already reachable again; otherwise its heartbeat stops and
+            # it is taken over after the timeout. The queue retries the job with backoff.
+            log.warning("automation run %s: database unavailable; the run is handed back", run_id)
+            with contextlib.suppress(Exception):
+                await self._db(self._hand_back)
             raise
 
     async def _execute_steps(self, run_id: uuid.UUID, prep: _Prepared) -> str:
@@ -457,7 +476,7 @@ class AutomationRunner:
         except StepError as exc:
             await self._db(self._finish, run_id, "failed", error=str(exc))
             return "failed"
-        except (asyncio.CancelledError, LeaseLost):
+        except (asyncio.CancelledError, LeaseLost, *TRANSIENT_DB_ERRORS):
             raise
         except Exception as exc:  # noqa: BLE001 - unexpected: record it on the run, never crash the worker
             log.exception("automation run %s failed", run_id)
@@ -538,7 +557,7 @@ class AutomationRunner:
                 "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
                 "tool_calls_metadata": list(completion.tool_calls or []),
             }, documents, begin_next=(int(following["step_order"]), self._running_fields(following)) if following else None)
-        except (RunCancelled, LeaseLost):
+        except (RunCancelled, LeaseLost, *TRANSIENT_DB_ERRORS):
             raise
         except StepError as exc:
             await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": str(exc), "input_payload_json": {"text": text, "file_ids": file_ids}})
@@ -656,7 +675,7 @@ class AutomationRunner:
         url = interpolate(cfg.get("url", ""), context)
         try:
             await self._watched(prep, self.deps.webhook(url, payload.get("text", "") or "", secret=prep.webhook_secret, idempotency_key=idempotency_key(prep.run_id, order), headers=secrets_box.open_headers(cfg)))
-        except (RunCancelled, LeaseLost, asyncio.CancelledError):
+        except (RunCancelled, LeaseLost, asyncio.CancelledError, *TRANSIENT_DB_ERRORS):
             raise
         except Exception as exc:  # noqa: BLE001
             message = f"Step {order}: webhook delivery failed: {getattr(exc, 'message', None) or exc}"

@@ -153,7 +153,7 @@ def start_run(*, session: Session, actor: User, automation_id: uuid.UUID, text: 
     session.flush()
     from resolutionflow_app.services.automation_worker import get_dispatcher  # noqa: PLC0415
 
-    get_dispatcher().enqueue(run.id)
+    get_dispatcher().enqueue(run.id, session=session)
     return to_dto(session, run)
 
 
@@ -216,7 +216,7 @@ def resume_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
     session.flush()
     from resolutionflow_app.services.automation_worker import get_dispatcher  # noqa: PLC0415
 
-    get_dispatcher().enqueue(run.id)
+    get_dispatcher().enqueue(run.id, session=session)
     return to_dto(session, run)
 
 
@@ -236,8 +236,9 @@ def cancel_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
         if run.status == "cancelled":
             return to_dto(session, run)
         raise Conflict(f"This run has already {run.status}.")
-    from resolutionflow_app.services.automation_worker import cancel_orphaned  # noqa: PLC0415
+    from resolutionflow_app.services.automation_worker import cancel_orphaned, get_dispatcher  # noqa: PLC0415
 
+    get_dispatcher().cancel(run.id, session=session)  # drop its waiting job, or abort the running one
     if cancel_orphaned(session=session, run_id=run.id):  # its worker is gone: nobody would see the flag
         session.flush()
         session.refresh(run)

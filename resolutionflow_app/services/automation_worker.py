@@ -31,7 +31,6 @@ from resolutionflow_app.services.automation_runner import (
     heartbeat_timeout_seconds,
     new_lease,
 )
-from resolutionflow_app.services.jobs import PeriodicJob, register_job
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,25 +39,36 @@ HOSTNAME = socket.gethostname()[:40]
 
 
 class Dispatcher(Protocol):
-    """How a queued run reaches a worker. The runs table is the queue; a broker may add a nudge."""
+    """How a queued run reaches a worker. The runs table is the record of truth; a queue carries "run X"."""
 
-    def enqueue(self, run_id: uuid.UUID) -> None:
-        """Called after a run was queued (in the same transaction)."""
+    def enqueue(self, run_id: uuid.UUID, *, session: Session) -> None:
+        """Called whenever a run becomes `queued`, inside the same transaction (`session`)."""
+
+    def cancel(self, run_id: uuid.UUID, *, session: Session) -> None:
+        """Called when a user cancels a run, inside the same transaction: drop or abort its job."""
 
 
 class DatabaseDispatcher:
-    """The embedded default: workers poll the runs table, so enqueueing needs no extra work."""
+    """The embedded default (RF_QUEUE=table): workers poll the runs table, so nothing else is needed."""
 
-    def enqueue(self, run_id: uuid.UUID) -> None:
+    def enqueue(self, run_id: uuid.UUID, *, session: Session) -> None:
         """Nothing to do: the row with status `queued` is the message."""
 
-
-_dispatcher: Dispatcher = DatabaseDispatcher()
+    def cancel(self, run_id: uuid.UUID, *, session: Session) -> None:
+        """Nothing to do: the runner polls the run's cancel flag."""
 
 
 def get_dispatcher() -> Dispatcher:
-    """The active dispatcher."""
-    return _dispatcher
+    """The dispatcher of RF_QUEUE: procrastinate's (PostgreSQL) or the runs table's.
+
+    Returns:
+        The active dispatcher.
+    """
+    if get_settings().queue_backend == "procrastinate":
+        from resolutionflow_app.services.automation_queue import ProcrastinateDispatcher  # noqa: PLC0415
+
+        return ProcrastinateDispatcher()
+    return DatabaseDispatcher()
 
 
 def new_worker_id() -> str:
@@ -185,6 +195,47 @@ def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Clai
     return None
 
 
+def claim_run_by_id(*, session: Session, run_id: uuid.UUID, worker_id: str, previous_holder: str | None = None) -> Claim | None:
+    """Claim one given run (a queue job names it) under a fresh lease; None when it is not ours to run.
+
+    A queued run is claimed by compare-and-set. A running one is taken over when its worker is gone
+    (heartbeat timeout or dead local process), or at once when `previous_holder` holds it: an earlier
+    attempt of the same job, which has ended (the queue retries a job only after its attempt ended).
+
+    Args:
+        session: DB session (committed by the caller).
+        run_id: the run.
+        worker_id: who claims it.
+        previous_holder: the worker id an earlier attempt of this job stored on the run.
+
+    Returns:
+        The claim, or None (finished, cancelled, or running under a live worker).
+    """
+    now = utcnow()
+    lease = new_lease()
+    claimed = session.execute(
+        update(AutomationRun)
+        .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+        .values(status="running", worker_id=worker_id, lease_token=lease, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
+    ).rowcount
+    if claimed == 1:
+        return Claim(run_id, lease)
+    run = session.exec(select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")).first()
+    if run is None:
+        return None
+    if previous_holder is not None and run.worker_id == previous_holder:
+        taken = session.execute(
+            update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running", AutomationRun.worker_id == previous_holder,
+                                        AutomationRun.lease_token == run.lease_token if run.lease_token is not None else AutomationRun.lease_token.is_(None))
+            .values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now)
+        ).rowcount
+        return Claim(run_id, lease) if taken else None
+    cutoff = _orphan_cutoff()
+    if _as_utc(run.heartbeat_at or run.started_at or run.updated_at) < cutoff or _pid_is_dead(run.worker_id):
+        return _take_over(session, run, worker_id)
+    return None
+
+
 def claim_next_run(*, session: Session, worker_id: str) -> uuid.UUID | None:
     """Claim the oldest queued (or an orphaned) run atomically; None when idle.
 
@@ -282,18 +333,8 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
 
 
 async def default_worker() -> None:
-    """The worker registered in background.WORKERS (in-process or `resolutionflow worker`)."""
+    """The table-queue worker (in-process or `resolutionflow worker`); listed in workers_registry."""
     await worker_loop()
-
-
-def _register_worker() -> None:
-    from resolutionflow_app import background  # noqa: PLC0415
-
-    if default_worker not in background.WORKERS:
-        background.WORKERS.append(default_worker)
-
-
-_register_worker()
 
 
 # ---------------------------------------------------------------- periodic jobs
@@ -310,6 +351,7 @@ def cleanup_zombie_runs(*, session: Session) -> int:
         How many runs were recovered or failed.
     """
     cutoff = _orphan_cutoff()
+    dispatcher = get_dispatcher()
     last_sign = func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at)
     rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", last_sign < cutoff)).all()
     count = 0
@@ -326,6 +368,14 @@ def cleanup_zombie_runs(*, session: Session) -> int:
             values = {"status": "queued", "worker_id": None, "lease_token": None, "updated_at": now, "definition": definition}
         changed = session.execute(update(AutomationRun).where(AutomationRun.id == run.id, AutomationRun.status == "running", last_sign < cutoff).values(**values)).rowcount
         count += changed or 0
+        if changed and values["status"] == "queued":
+            dispatcher.enqueue(run.id, session=session)
+    # A run queued for a long time may have lost its job (a job retried too often, a queue wiped):
+    # give it one again. A job still waiting makes this a no-op (queueing lock); a duplicate job finds
+    # the run claimed by compare-and-set and does nothing.
+    stale_queued = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued", AutomationRun.updated_at < utcnow() - timedelta(seconds=4 * heartbeat_timeout_seconds()))).all()
+    for run_id in stale_queued:
+        dispatcher.enqueue(run_id, session=session)
     return count
 
 
@@ -350,6 +400,3 @@ def cleanup_retention(*, session: Session) -> int:
         total += session.exec(delete(AutomationRun).where(AutomationRun.id.in_(run_ids))).rowcount or 0
     return total
 
-
-register_job(PeriodicJob("cleanup-zombie-runs", 60, cleanup_zombie_runs, "Requeue (or fail) automation runs whose worker stopped"))
-register_job(PeriodicJob("cleanup-retention", 3600, cleanup_retention, "Delete automation runs and their files after data_retention_days"))

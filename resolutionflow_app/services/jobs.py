@@ -1,4 +1,7 @@
-"""Registry of periodic jobs; the in-process scheduler and the CLI both run them from here."""
+"""Periodic jobs: their description type, the per-period claim (table queue) and the token purge job.
+
+Which jobs exist is listed in one place, `resolutionflow_app/workers_registry.py`.
+"""
 
 from __future__ import annotations
 
@@ -26,15 +29,6 @@ class PeriodicJob:
     description: str = ""
 
 
-JOBS: dict[str, PeriodicJob] = {}
-
-
-def register_job(job: PeriodicJob) -> PeriodicJob:
-    """Add a job to the registry (idempotent by name)."""
-    JOBS[job.name] = job
-    return job
-
-
 def purge_expired_tokens(*, session: Session) -> int:
     """Delete login tokens that expired or were revoked.
 
@@ -48,8 +42,6 @@ def purge_expired_tokens(*, session: Session) -> int:
     result = session.exec(delete(AuthToken).where((AuthToken.expires_at < now) | (AuthToken.revoked_at.is_not(None))))
     return result.rowcount or 0
 
-
-register_job(PeriodicJob("purge-expired-tokens", 3600, purge_expired_tokens, "Delete expired and revoked login tokens"))
 
 
 def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: str) -> bool:
@@ -78,15 +70,3 @@ def finish_job(*, session: Session, name: str, count: int) -> None:
     """Record when and with what count a claimed job ended."""
     table = PeriodicJobRun.__table__
     session.execute(table.update().where(table.c.name == name).values(last_finished_at=utcnow(), last_count=count))
-
-
-def load_all_jobs() -> dict[str, PeriodicJob]:
-    """Import every service module that registers jobs, then return the registry."""
-    import importlib
-    import pkgutil
-
-    import resolutionflow_app.services as services_pkg
-
-    for info in pkgutil.iter_modules(services_pkg.__path__):
-        importlib.import_module(f"{services_pkg.__name__}.{info.name}")
-    return JOBS

@@ -31,7 +31,6 @@ from resolutionflow_app.domain.errors import (
     Unauthorized,
 )
 from resolutionflow_app.services.dto import DTO
-from resolutionflow_app.services.jobs import PeriodicJob, register_job
 from resolutionflow_app.services.session_automation_results import resolve_unattached
 from resolutionflow_app.settings import get_settings
 
@@ -512,5 +511,3 @@ def cleanup_shares(*, session: Session, retention_days: int | None = None, now: 
     log.info("cleaned up %d share links", len(ids))
     return len(ids)
 
-
-register_job(PeriodicJob("cleanup-shares", 24 * 3600, cleanup_shares, "Delete share links expired or revoked more than RF_SHARE_RETENTION_DAYS ago"))

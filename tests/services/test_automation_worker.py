@@ -15,7 +15,6 @@ from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services import automation_worker as worker
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services.files import store_file
-from resolutionflow_app.services.jobs import load_all_jobs
 from tests.automation_helpers import (
     ScriptedProvider,
     deps_for,
@@ -126,14 +125,6 @@ def test_retention_deletes_old_runs_and_their_generated_files(session) -> None:
     session.expire_all()
     assert session.get(AutomationRun, old_run.id) is None and session.get(StoredFile, f_old.id) is None
     assert session.get(AutomationRun, new_run.id) is not None and session.get(StoredFile, f_new.id) is not None
-
-
-def test_jobs_and_worker_are_registered() -> None:
-    from resolutionflow_app.background import WORKERS
-
-    jobs = load_all_jobs()
-    assert {"cleanup-zombie-runs", "cleanup-retention", "cleanup-hidden-assistants"} <= set(jobs)
-    assert worker.default_worker in WORKERS
 
 
 def test_deleting_an_automation_removes_runs_and_files(session) -> None:

@@ -280,9 +280,9 @@ def test_cleanup_filter(session, world):
 
 
 def test_cleanup_job_is_registered_daily(session, world):
-    from resolutionflow_app.services.jobs import load_all_jobs
+    from resolutionflow_app.workers_registry import periodic_jobs
 
-    job = load_all_jobs()["cleanup-shares"]
+    job = periodic_jobs()["cleanup-shares"]
     assert job.interval_seconds == 86400
     created = _create(session, world, expires_at=utcnow() + timedelta(days=1))
     age_share(session, created.id, expired_days_ago=100, commit=False)
