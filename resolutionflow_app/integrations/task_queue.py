@@ -38,7 +38,7 @@ def worker_app(database_url: str) -> procrastinate.App:
     """
     # A small pool: one connection listens for new jobs and aborts, the rest fetch and finish jobs
     # (the runs themselves use the app's SQLAlchemy engine).
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url), min_size=1, max_size=4, kwargs={"autocommit": True})
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url), min_size=1, max_size=4)
     return procrastinate.App(connector=connector)
 
 
