@@ -108,13 +108,17 @@ async def run_automation_job(context: JobContext, run_id: str, *, session_factor
     if claim is None:
         return "skipped"
     try:
-        return await execute_run(rid, session_factory=session_factory, deps=deps, worker_id=worker_id, lease=claim.lease)
+        status = await execute_run(rid, session_factory=session_factory, deps=deps, worker_id=worker_id, lease=claim.lease)
     except asyncio.CancelledError:
         # The runner has handed the run back (shutdown: queued again, retried by this job) or ended it
         # cancelled (a user's cancel). A user's abort must not be retried.
         if context.abort_reason() == AbortReason.USER_REQUEST:
             raise pq_exceptions.JobAborted() from None
         raise
+    if status == "cancelled":
+        # The runner saw the cancel flag before the abort arrived: the job still ends `aborted`, never retried.
+        raise pq_exceptions.JobAborted()
+    return status
 
 
 def _periodic_runner(job: PeriodicJob, session_factory: SessionFactory):

@@ -17,6 +17,7 @@ from collections import defaultdict
 
 import pytest
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import (
@@ -86,13 +87,24 @@ class Scenario:
         system = next(m["content"] for m in body["messages"] if m["role"] == "system")
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         order, k = int(system.split("-")[1]), int(MARK.search(user).group(1))
-        with Session(self.engine) as s:  # is this step already completed? then this call re-executes it
-            status = s.execute(sa_select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == self.run_ids[k], AutomationStepResult.step_order == order)).scalar()
+        status = self._step_status(k, order)
         with self._lock:
             self.calls[(k, order)] += 1
             if status == "completed":
                 self.reexecuted.append((k, order))
         return default_reply(body)
+
+    def _step_status(self, k: int, order: int) -> str | None:
+        """Is this step already completed? Then this call re-executes it. (Retried while the database restarts.)"""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with Session(self.engine) as s:
+                    return s.execute(sa_select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == self.run_ids[k], AutomationStepResult.step_order == order)).scalar()
+            except OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def statuses(self) -> dict[str, int]:
         self.session.expire_all()
@@ -159,11 +171,21 @@ def test_workers_sigkilled_at_random_points_lose_and_repeat_nothing(engine, data
             assert kills >= 3, "the scenario ended before the workers were killed often enough to mean anything"
             scenario.check_outcome()
             session.expire_all()
-            taken_over = [r for r in session.exec(select(AutomationRun).where(AutomationRun.id.in_(scenario.run_ids))).all() if (r.definition or {}).get("_recovery")]
+            rows = session.exec(select(AutomationRun).where(AutomationRun.id.in_(scenario.run_ids))).all()
+            taken_over = [r for r in rows if (r.definition or {}).get("_recovery")]
             assert taken_over, "no run was ever interrupted: the kills missed every run"
+            assert_queue_carried_runs(rows, database_url)
     finally:
         _kill_all(workers)
         receiver.stop()
+
+
+def assert_queue_carried_runs(rows: list[AutomationRun], database_url: str) -> None:
+    """On PostgreSQL (RF_QUEUE=auto) procrastinate jobs ran the runs: their worker ids name the job."""
+    if database_url.startswith("postgresql"):
+        assert all(":job" in (r.worker_id or "") for r in rows), [r.worker_id for r in rows][:5]
+    else:
+        assert not any(":job" in (r.worker_id or "") for r in rows)
 
 
 EMBEDDED_APP = "import asyncio; from resolutionflow_app.background import background_lifespan; asyncio.run(background_lifespan())"
@@ -191,6 +213,8 @@ def test_embedded_app_sigkilled_mid_run_completes_its_runs_after_restart(engine,
             app = _spawn(["-c", EMBEDDED_APP], env)
             scenario.wait_all_completed(timeout=60)
             scenario.check_outcome()
+            session.expire_all()
+            assert_queue_carried_runs(session.exec(select(AutomationRun).where(AutomationRun.id.in_(scenario.run_ids))).all(), database_url)
     finally:
         if app is not None:
             _kill_all([app])
