@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -318,3 +321,42 @@ def provider_for(provider: str, base_url: str | None, api_key: str | None, *,
     if provider in ("openai_compatible", "openai"):
         return OpenAICompatibleProvider(base_url or "", api_key, client=client, **kwargs)
     raise ValueError(f"Unknown model provider {provider!r}; expected one of {', '.join(PROVIDERS)}.")
+
+
+# One guarded httpx client + SDK per (event loop, endpoint, key, guard options) for the life of the
+# process: a worker reuses keep-alive connections and skips building the openai client and its
+# httpx client on every model call (that construction was most of a worker's CPU per run). Keyed by
+# loop because an httpx client's connections belong to the loop that opened them; a closed loop's
+# entries go with it (weak keys).
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], OpenAICompatibleProvider]] = weakref.WeakKeyDictionary()
+
+
+def shared_provider(base_url: str, api_key: str | None, *, allowed_cidrs: Iterable[str] | str | None = None,
+                    timeout: float | None = None) -> OpenAICompatibleProvider:
+    """The process's provider for an endpoint and key, on a guarded client shared by every call from this loop.
+
+    Every request still goes through the SSRF guard (DNS pinned and checked per connection); only the
+    client objects and their keep-alive connections are reused. Call from a running event loop.
+
+    Args:
+        base_url: the model's OpenAI-compatible base URL.
+        api_key: its key (kept only in memory; the cache key holds its SHA-256).
+        allowed_cidrs: RF_ALLOWED_INTERNAL_CIDRS.
+        timeout: per-request timeout.
+
+    Returns:
+        A provider whose `aclose()` leaves the shared client open.
+    """
+    loop = asyncio.get_running_loop()
+    cidrs = allowed_cidrs if isinstance(allowed_cidrs, str) or allowed_cidrs is None else tuple(allowed_cidrs)
+    key = (base_url, hashlib.sha256((api_key or "").encode()).hexdigest(), cidrs, timeout)
+    per_loop = _SHARED.setdefault(loop, {})
+    provider = per_loop.get(key)
+    if provider is None:
+        if not base_url:
+            raise BlockedURLError("The model has no base URL.")
+        _split_url(base_url)  # refuse a malformed URL before a client exists that would need closing
+        client = make_client(allowed_cidrs=allowed_cidrs, timeout=timeout)
+        provider = per_loop[key] = OpenAICompatibleProvider(base_url, api_key, client=client)
+    return provider
+

@@ -122,10 +122,10 @@ class RunnerDeps:
             return self.provider_factory(model)
         from resolutionflow_app.integrations import llm  # noqa: PLC0415
 
-        kwargs: dict[str, Any] = {}
-        if model.provider != "offline" and get_settings().cidr_list():
-            kwargs["allowed_cidrs"] = get_settings().cidr_list()
-        return llm.provider_for(model.provider, model.base_url, model.api_key, **kwargs)
+        if model.provider in ("openai_compatible", "openai"):
+            # One client per endpoint and key for the worker's lifetime (see llm.shared_provider).
+            return llm.shared_provider(model.base_url or "", model.api_key, allowed_cidrs=get_settings().cidr_list() or None)
+        return llm.provider_for(model.provider, model.base_url, model.api_key)
 
     async def http(self, method: str, url: str, **kwargs: Any) -> Any:
         """A guarded outbound request."""

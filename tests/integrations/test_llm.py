@@ -139,3 +139,48 @@ def test_tool_params_are_openai_functions() -> None:
     param = llm._tool_param(spec)
     assert param == {"type": "function", "function": {"name": "t", "description": "d", "parameters": spec.input_schema}}
     json.dumps(param)
+
+
+# ---------------------------------------------------------------- one client per endpoint and key per worker
+
+
+def test_shared_provider_reuses_one_client_per_endpoint_key_and_loop(fake_llm: FakeLLM, monkeypatch) -> None:
+    import asyncio
+
+    made = []
+    real = llm.make_client
+    monkeypatch.setattr(llm, "make_client", lambda **kw: made.append(kw) or real(**kw))
+
+    async def calls() -> tuple:
+        a = llm.shared_provider(fake_llm.base_url, "sk-1", allowed_cidrs=LOOPBACK)
+        b = llm.shared_provider(fake_llm.base_url, "sk-1", allowed_cidrs=LOOPBACK)
+        other_key = llm.shared_provider(fake_llm.base_url, "sk-2", allowed_cidrs=LOOPBACK)
+        for p in (a, b, a, other_key):
+            await p.complete(system_prompt="s", user_input="hi", model="fake-model")
+            await p.aclose()  # the runner closes its providers after each run: the shared client stays usable
+        return a, b, other_key
+
+    a, b, other_key = asyncio.run(calls())
+    assert a is b and other_key is not a
+    assert len(made) == 2  # one guarded client per key, not one per call (4 calls)
+    assert [h["authorization"] for h in fake_llm.headers] == ["Bearer sk-1", "Bearer sk-1", "Bearer sk-1", "Bearer sk-2"]
+    # A new event loop (a new worker process or test) gets its own client: connections belong to a loop.
+    c, _, _ = asyncio.run(calls())
+    assert c is not a and len(made) == 4
+
+
+def test_shared_provider_still_guards_every_call(fake_llm: FakeLLM) -> None:
+    import asyncio
+
+    async def call() -> None:
+        await llm.shared_provider(fake_llm.base_url, "sk-1").complete(system_prompt="s", user_input="hi", model="fake-model")
+
+    with pytest.raises(BlockedURLError):  # loopback not allowed without RF_ALLOWED_INTERNAL_CIDRS
+        asyncio.run(call())
+    assert fake_llm.requests == []
+    with pytest.raises(BlockedURLError):
+        asyncio.run(llm_no_url())
+
+
+async def llm_no_url() -> None:
+    llm.shared_provider("", None)
