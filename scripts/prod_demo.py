@@ -4,8 +4,8 @@ Starts, under data/prod-demo/:
   * PostgreSQL (initdb + pg_ctl, loopback only) and Redis (Debian `redis-server`, loopback only),
   * migrations and the demo data,
   * the app with Reflex's Redis state manager and 2 backend workers (granian),
-  * 2 `resolutionflow worker` processes (automation runs; one also runs the periodic jobs, which are
-    claimed per period so more schedulers would not run them twice),
+  * 2 `resolutionflow worker` processes taking automation runs from procrastinate's queue (RF_QUEUE=auto
+    on PostgreSQL); both defer and run the periodic jobs, which procrastinate executes once per period,
 then prints where to log in and stops everything on Ctrl+C. Logs are JSON lines in data/prod-demo/logs/.
 """
 
@@ -108,9 +108,9 @@ def main() -> int:
         spawn("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], base_env)
         subprocess.run([str(BIN / "resolutionflow"), "migrate"], env=base_env, cwd=ROOT, check=True)
         subprocess.run([str(BIN / "resolutionflow"), "demo-data"], env=base_env, cwd=ROOT, check=True)
-        spawn("worker-1", [str(BIN / "resolutionflow"), "worker", "--with-scheduler"], base_env)
+        spawn("worker-1", [str(BIN / "resolutionflow"), "worker"], base_env)
         spawn("worker-2", [str(BIN / "resolutionflow"), "worker"], base_env)
-        # The app's own scheduler stays off: worker-1 runs the periodic jobs.
+        # The app runs no periodic jobs: procrastinate's periodic tasks run in the workers.
         app = spawn("app", [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(APP_PORT), "--backend-port", str(APP_PORT), "--loglevel", "warning"],
                     {**base_env, "RF_SCHEDULER_ENABLED": "false"})
         print("Starting (the first start builds the frontend: a minute or two)…", flush=True)
@@ -124,7 +124,7 @@ def main() -> int:
     app        http://localhost:{APP_PORT}  (2 backend workers, Reflex state in Redis)   health: /api/v1/health
     database   PostgreSQL on 127.0.0.1:{pg_port} ({BASE / 'pg'})
     redis      127.0.0.1:{redis_port}  (rate limits db 0, Reflex state db 1)
-    workers    2 × `resolutionflow worker` (worker-1 also runs the periodic jobs)
+    workers    2 × `resolutionflow worker` (procrastinate queue; periodic jobs once per period between them)
     logs       {BASE / 'logs'} (JSON lines)
   Log in as owner@example.com, author@example.com or engineer@example.com, password: {password}
   Ctrl+C stops everything.
