@@ -6,6 +6,7 @@ import uuid
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from resolutionflow_app.api.deps import CurrentUser, SessionDep
@@ -21,7 +22,8 @@ async def upload_file(*, file: UploadFile = File(...), user: CurrentUser, sessio
     data = await file.read(service.MAX_UPLOAD_BYTES + 1)
     if len(data) > service.MAX_UPLOAD_BYTES:
         raise InvalidInput(f"Files may be at most {service.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-    return service.upload(session=session, actor=user, name=file.filename or "file", content_type=file.content_type, data=data)
+    # An async route (it awaits the upload's body): the database write goes to a thread, never the event loop.
+    return await run_in_threadpool(service.upload, session=session, actor=user, name=file.filename or "file", content_type=file.content_type, data=data)
 
 
 @router.get("/files/{file_id}")
