@@ -179,8 +179,10 @@ async def run_worker(*, jobs: Iterable[PeriodicJob] = (), deps: RunnerDeps | Non
     while not stop.is_set():
         try:
             async with app.open_async():
+                name = new_worker_id()
+                log.info("automation worker %s started (procrastinate queue)", name)
                 worker_task = asyncio.ensure_future(app.run_worker_async(
-                    queues=[task_queue.RUNS_QUEUE, task_queue.JOBS_QUEUE], name=new_worker_id(), concurrency=settings.worker_concurrency,
+                    queues=[task_queue.RUNS_QUEUE, task_queue.JOBS_QUEUE], name=name, concurrency=settings.worker_concurrency,
                     fetch_job_polling_interval=max(0.5, settings.worker_poll_seconds * 5), abort_job_polling_interval=max(0.1, settings.worker_poll_seconds),
                     delete_jobs="successful", install_signal_handlers=False, shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS))
                 stop_task = asyncio.ensure_future(stop.wait())
