@@ -83,6 +83,12 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_desktop(args: argparse.Namespace) -> int:
+    from resolutionflow_app.desktop.launcher import run_desktop  # noqa: PLC0415 - needs the `desktop` extra
+
+    return run_desktop(args.data_dir, args.page)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; job shortcuts (cleanup-shares, ...) map onto `run-job`."""
     parser = argparse.ArgumentParser(prog="resolutionflow", description=__doc__)
@@ -94,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run automation workers (and optionally the job scheduler)")
     p.add_argument("--with-scheduler", action="store_true", help="also run periodic jobs")
     p.set_defaults(fn=_cmd_worker)
+    p = sub.add_parser("desktop", help="open the app in a native window (SQLite in the user's data directory)")
+    p.add_argument("--data-dir", default=None, help="data directory (default: the platform's user data directory)")
+    p.add_argument("--page", default="/", help="app page to open, e.g. /library")
+    p.set_defaults(fn=_cmd_desktop)
     sub.add_parser("jobs", help="list periodic jobs").set_defaults(fn=_cmd_jobs)
     p = sub.add_parser("run-job", help="run one periodic job now")
     p.add_argument("name")

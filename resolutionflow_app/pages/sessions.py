@@ -66,6 +66,8 @@ class SessionsState(PagedListMixin, AuthState):
         flows, _ = got.value
         self.flows = [{"id": str(f.id), "name": f.name, "tree_type": f.tree_type, "description": f.description or ""} for f in flows]
         self.offset = 0
+        # `?new=1` (the desktop menu's "New session") opens the flow picker at once.
+        self.picker_open = self.router.url.query_parameters.get("new") == "1"
         return SessionsState.fetch
 
     @rx.event
