@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,14 @@ log = logging.getLogger(__name__)
 TITLE = "ResolutionFlow"
 ICON = PROJECT_ROOT / "assets" / "desktop-icon.png"
 NEW_SESSION_PATH = f"{routes.SESSIONS}?new=1"
-# (menu, item, path): what each menu entry opens; "Quit" closes the window like its close button.
+# (menu, item, path): what each menu entry opens; "&" marks the Alt-key mnemonic (Alt+G, then L: Library).
+# "Quit" (File) closes the window like its close button.
 MENU_PAGES = (
-    ("File", "New session", NEW_SESSION_PATH),
-    ("Go", "Home", routes.HOME),
-    ("Go", "Flows", routes.FLOWS),
-    ("Go", "Library", routes.LIBRARY),
-    ("Go", "Sessions", routes.SESSIONS),
+    ("&File", "&New session", NEW_SESSION_PATH),
+    ("&Go", "&Home", routes.HOME),
+    ("&Go", "&Flows", routes.FLOWS),
+    ("&Go", "&Library", routes.LIBRARY),
+    ("&Go", "&Sessions", routes.SESSIONS),
 )
 _PAGE_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>
 <body style="margin:0;height:100vh;display:flex;align-items:center;justify-content:center;
@@ -73,10 +75,10 @@ class DesktopWindow:
         def opener(path: str) -> Callable[[], None]:
             return lambda: self.navigate(path)
 
-        menus: dict[str, list[Any]] = {"File": [], "Go": []}
+        menus: dict[str, list[Any]] = {"&File": [], "&Go": []}
         for menu, item, path in MENU_PAGES:
             menus[menu].append(MenuAction(item, opener(path)))
-        menus["File"] += [MenuSeparator(), MenuAction("Quit", on_quit)]
+        menus["&File"] += [MenuSeparator(), MenuAction("&Quit", on_quit)]
         return [Menu(title, items) for title, items in menus.items()]
 
     def run(self, on_start: Callable[[], None], on_quit: Callable[[], None]) -> None:
@@ -107,6 +109,12 @@ class DesktopWindow:
         """Bring the window to the front (restoring it when minimized; keeping it maximized when it was)."""
         native = self.window.native
         was_maximized = bool(native is not None and native.isMaximized())
+        # Without a window manager Qt focuses with the time of the last X event it saw, and the X server
+        # ignores a focus request older than the last focus change: a title change brings a fresh
+        # PropertyNotify (and so a fresh timestamp) first.
+        self.window.set_title(TITLE + " ")
+        self.window.set_title(TITLE)
+        time.sleep(0.3)
         self.window.show()
         self.window.restore()  # raises and activates the window
         if was_maximized:
