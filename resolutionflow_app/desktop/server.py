@@ -109,7 +109,8 @@ class AppServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc is None or self.proc.poll() is not None:
-                raise RuntimeError(f"The app server stopped while starting; see {self.log_path}")
+                code = None if self.proc is None else self.proc.returncode
+                raise RuntimeError(f"The app server stopped while starting (exit code {code}); see {self.log_path}")
             try:
                 if httpx.get(f"{self.url}/ping", timeout=2).status_code == 200 and \
                         httpx.get(f"{self.url}/login", timeout=5, follow_redirects=True).status_code == 200:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,13 @@ def message_page(message: str, title: str = TITLE) -> str:
     return _PAGE_HTML.format(title=html.escape(title), message=html.escape(message))
 
 
+def _webengine_environment() -> None:
+    """QtWebEngine (Chromium) refuses to start as root with its sandbox on: turn the sandbox off for root only."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "QTWEBENGINE_DISABLE_SANDBOX" not in os.environ:
+        log.warning("running as root: QtWebEngine's sandbox is turned off (QTWEBENGINE_DISABLE_SANDBOX=1)")
+        os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
+
+
 class DesktopWindow:
     """The one pywebview window of the desktop app."""
 
@@ -48,6 +56,7 @@ class DesktopWindow:
             state: the geometry to open with.
             state_file: where the geometry is saved when the window closes.
         """
+        _webengine_environment()
         import webview  # noqa: PLC0415 - the optional `desktop` extra
 
         self._webview = webview
