@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -86,9 +87,21 @@ class AppServer:
         self.log_path = log_path
         self.env = server_env(database_url=database_url, login_code_file=login_code_file, port=self.port)
         self.proc: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
 
     def start(self) -> None:
-        """Start the server in its own process group (the production build runs first, 5-15 s)."""
+        """Start the server in its own process group (the production build runs first, 5-15 s).
+
+        Raises:
+            RuntimeError: `stop()` was already called (the window closed during start-up).
+        """
+        with self._lock:
+            if self._stopped:
+                raise RuntimeError("The app server was stopped before it started.")
+            self._spawn()
+
+    def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         reflex = Path(sys.executable).parent / "reflex"
         cmd = [str(reflex), "run", "--env", "prod", "--frontend-port", str(self.port), "--backend-port", str(self.port),
@@ -129,6 +142,8 @@ class AppServer:
         Args:
             timeout: seconds to wait for a clean stop before killing.
         """
+        with self._lock:
+            self._stopped = True
         if self.proc is None:
             return
         pgid = self.proc.pid  # start_new_session: the group id is the leader's pid
