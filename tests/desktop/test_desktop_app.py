@@ -165,14 +165,16 @@ def _cmdline(p: psutil.Process) -> str:
 
 
 def _assert_nothing_left(tree: list[psutil.Process], run: Run) -> None:
-    alive = []
-    for p in tree:
+    # QtWebEngine's helper processes notice their parent is gone through a pipe: give them a moment.
+    _, alive = psutil.wait_procs(tree, timeout=20)
+    left = []
+    for p in alive:
         try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive.append(f"{p.pid} {_cmdline(p)[:120]}")
+            if p.status() != psutil.STATUS_ZOMBIE:
+                left.append(f"{p.pid} {p.name()} {p.status()} {_cmdline(p)[:120]}")
         except psutil.NoSuchProcess:
             pass
-    assert not alive, f"processes left behind: {alive}"
+    assert not left, f"processes left behind: {left}"
     assert not accepts(run.server_port), "the app server still listens"
     assert not accepts(run.control_port), "the control socket still listens"
     assert not (run.data / "instance.json").exists() and not (run.data / "login-code.json").exists()
