@@ -29,8 +29,9 @@ fonts:
 ## setup: idempotent install into .venv (Python deps, bun from npm, the PDF font); starts nothing
 setup: $(VENV)/.installed $(BUN) fonts
 
-# The desktop window's Debian packages: a virtual screen (xvfb, xdotool) and what Qt's xcb platform and QtWebEngine load.
-DESKTOP_APT := xvfb xauth xdotool x11-utils libegl1 libgl1 libopengl0 libgbm1 libnss3 libasound2 libdbus-1-3 libfontconfig1 \
+# The desktop window's Debian packages: a virtual screen (xvfb, xdotool) and what Qt's xcb platform and QtWebEngine load
+# (ALSA and GLib are named libasound2t64 / libglib2.0-0t64 on Debian 13: tried second).
+DESKTOP_APT := xvfb xauth xdotool x11-utils libegl1 libgl1 libopengl0 libgbm1 libnss3 libdbus-1-3 libfontconfig1 \
 	libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
 	libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libxcomposite1 libxdamage1 \
 	libxrandr2 libxtst6 libxshmfence1 libxkbfile1
@@ -41,7 +42,9 @@ $(VENV)/.desktop-installed: $(VENV)/.installed
 	touch $@
 
 setup-desktop: setup $(VENV)/.desktop-installed
-	@dpkg -s $(DESKTOP_APT) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(DESKTOP_APT) >/dev/null)
+	@dpkg -s $(DESKTOP_APT) >/dev/null 2>&1 && ldconfig -p | grep -q "libasound.so.2 " && ldconfig -p | grep -q "libglib-2.0.so.0 " || \
+		(apt-get update -qq && apt-get install -y -qq $(DESKTOP_APT) >/dev/null && \
+		 for p in libasound2 libglib2.0-0; do apt-get install -y -qq $$p >/dev/null 2>&1 || apt-get install -y -qq $${p}t64 >/dev/null; done)
 
 ## setup-test: setup + Debian chromium (browser tests), redis-server (shared rate limits) and the desktop extra
 setup-test: setup setup-desktop
