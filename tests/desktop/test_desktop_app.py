@@ -83,6 +83,10 @@ def test_first_start_opens_the_app_signed_in_as_the_local_owner(run: Run, displa
     assert rows == [(LOCAL_EMAIL, "owner", "My workspace")]
     assert not (run.data / "login-code.json").exists()  # the one-time code was used up
 
+    window = _window(display)  # titled "ResolutionFlow"
+    icon = subprocess.run(["xprop", "-id", window, "_NET_WM_ICON"], env=run.env, capture_output=True, text=True, timeout=20).stdout
+    assert "_NET_WM_ICON(CARDINAL) = " in icon  # the app icon from assets/desktop-icon.png
+
     time.sleep(2)  # let the page settle before the picture
     shot = screenshot(display, "desktop-window")
     image = Image.open(shot).convert("RGB")
