@@ -119,7 +119,7 @@ def open_bundle(data: bytes, *, key: str) -> tuple[str, dict[str, Any]]:
     return str(doc["kind"]), doc["payload"]
 
 
-def session_conflict(*, tree_type: str, pulled_version: int, server_version: int | None, snapshot: dict[str, Any] | None, server_structure: dict[str, Any] | None) -> dict[str, Any] | None:
+def session_conflict(*, tree_type: str, pulled_version: int, server_version: int | None, snapshot: dict[str, Any] | None, server_structure: dict[str, Any] | None, current_structure: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Why a pushed session may not be stored on the server's flow as it is, or None when it may.
 
     The session ran offline on the flow as pulled (`pulled_version`, its `snapshot`). If the server's
@@ -133,6 +133,7 @@ def session_conflict(*, tree_type: str, pulled_version: int, server_version: int
         server_version: the server flow's current version (None when the flow is gone or invisible).
         snapshot: the structure the session ran on.
         server_structure: the server's structure at `pulled_version` (None when that version is unknown).
+        current_structure: the server's structure now (what "changed on the server" is shown against).
 
     Returns:
         None, or {reason, message, pulled_version, server_version, changes: {added, removed, changed, moved}, differences: [...]}.
@@ -140,7 +141,7 @@ def session_conflict(*, tree_type: str, pulled_version: int, server_version: int
     if server_version is None:
         return {"reason": FLOW_MISSING, "message": "The flow this session ran on no longer exists on the server (or you may not see it).", "pulled_version": pulled_version, "server_version": None, "changes": {}, "differences": []}
     if server_version != pulled_version:
-        rows = flow_diff.diff_structures(tree_type, snapshot, server_structure if server_structure is not None else None)
+        rows = flow_diff.diff_structures(tree_type, snapshot, current_structure)
         return _conflict(FLOW_CHANGED_ON_SERVER, f"The flow changed on the server since the pull (pulled version {pulled_version}, server version {server_version}).", pulled_version, server_version, rows)
     if server_structure is not None and snapshot is not None and canonical_json(snapshot) != canonical_json(server_structure):
         rows = flow_diff.diff_structures(tree_type, server_structure, snapshot)
@@ -153,12 +154,13 @@ def _conflict(reason: str, message: str, pulled: int, server: int, rows: list[di
     return {"reason": reason, "message": message, "pulled_version": pulled, "server_version": server, "changes": flow_diff.summarise(rows), "differences": [{"title": r["title"], "status": r["status"], "fields": r.get("fields", [])} for r in changed[:50]]}
 
 
-def flow_pull_decision(*, local_fingerprint: str, pulled_fingerprint: str | None, pulled_version: int | None, server_version: int) -> str:
+def flow_pull_decision(*, local_fingerprint: str, pulled_fingerprint: str | None, server_fingerprint: str, pulled_version: int | None, server_version: int) -> str:
     """What a pull does with a flow the desktop already has.
 
     Args:
         local_fingerprint: fingerprint of the desktop's current copy (name, description, structure).
         pulled_fingerprint: fingerprint recorded at the last pull (None: never pulled).
+        server_fingerprint: fingerprint of the server's copy now.
         pulled_version: the server version of the last pull.
         server_version: the server's version now.
 
@@ -167,7 +169,26 @@ def flow_pull_decision(*, local_fingerprint: str, pulled_fingerprint: str | None
         copy, edited or not) or "conflict" (edited on both sides: never overwritten).
     """
     edited_here = pulled_fingerprint is not None and local_fingerprint != pulled_fingerprint
-    changed_there = pulled_version is None or server_version != pulled_version
+    changed_there = pulled_version is None or server_version != pulled_version or server_fingerprint != pulled_fingerprint
     if not changed_there:
         return "keep"
+    if edited_here and local_fingerprint == server_fingerprint:
+        return "update"  # both sides made the same change
     return "conflict" if edited_here else "update"
+
+
+def bundle_kind(data: bytes) -> str:
+    """The kind a bundle file says it is ("pull" or "push"), before its signature is checked.
+
+    Only for choosing which side applies it: `open_bundle` still verifies it before anything is used.
+
+    Raises:
+        InvalidInput: not a ResolutionFlow sync bundle.
+    """
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidInput("This file is not a ResolutionFlow sync bundle (it is not JSON).") from None
+    if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT or doc.get("kind") not in BUNDLE_KINDS:
+        raise InvalidInput("This file is not a ResolutionFlow sync bundle.")
+    return str(doc["kind"])

@@ -187,7 +187,8 @@ def _push_session(session: Session, actor: User, item: SessionItem) -> dict[str,
         at_version = session.exec(select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == item.flow_version)).first()
     structure = dict(at_version.tree_structure) if at_version is not None else (dict(tree.tree_structure or {}) if tree is not None and tree.version == item.flow_version else None)
     conflict = rules.session_conflict(tree_type=item.tree_type, pulled_version=item.flow_version, server_version=tree.version if tree is not None else None,
-                                      snapshot=item.tree_snapshot, server_structure=structure)
+                                      snapshot=item.tree_snapshot, server_structure=structure,
+                                      current_structure=tree.tree_structure if tree is not None else None)
     if conflict is not None and not item.accept_flow_change:
         return _result(item.id, "conflict", conflict.pop("message"), fingerprint=fp, flow_id=str(item.flow_id) if item.flow_id else None, **conflict)
     if item.tree_type not in ("troubleshooting", "procedural", "maintenance"):
