@@ -10,6 +10,7 @@ AUTOMATIONS = "/automations"
 SHARES = "/shares"
 ACCOUNT = "/account"
 ACCOUNT_AI = "/account/ai"
+ACCOUNT_SYNC = "/account/sync"
 ANALYTICS = "/analytics"
 AUTOMATION_RUNS = "/automation-runs"
 
