@@ -255,3 +255,25 @@ def test_a_push_bundle_imported_on_this_installation_uses_its_own_key(session) -
     with pytest.raises(InvalidInput, match="signature does not match"):
         sync_client.import_bundle(session=session, actor=bob, data=data)
     assert session.exec(select(StepUsageLog)).all() == []
+
+
+def test_cli_sync_export_and_import(session, server, desktop, tmp_path, capsys) -> None:
+    from resolutionflow_app.cli import main
+
+    sync_client.pull_now(session=session, actor=desktop)
+    session.commit()
+    sid = _offline_session(session, desktop, uuid.UUID(server.tree["id"]))
+    out = tmp_path / "sessions.rfsync.json"
+    assert main(["sync-export", str(out), "--email", desktop.email]) == 0
+    answer = server.ok(server.http.post("/sync/bundle", files={"file": ("s.json", out.read_bytes(), "application/json")}), 200)
+    assert [(i["id"], i["status"]) for i in answer["items"]] == [(str(sid), "created")]
+
+    pulled = tmp_path / "flows.rfsync.json"
+    pulled.write_bytes(server.http.get("/sync/bundle").content)
+    assert main(["sync-import", str(pulled), "--email", desktop.email]) == 0
+    assert "Pulled 0 flow(s)" in capsys.readouterr().out  # nothing new; the receipt marks the session pushed
+    session.expire_all()
+    assert sync_client.status(session=session, actor=desktop).sessions_pending == 0
+    pulled.write_bytes(pulled.read_bytes().replace(b"AP offline", b"AP online!"))
+    assert main(["sync-import", str(pulled), "--email", desktop.email]) == 1
+    assert "signature does not match" in capsys.readouterr().err
