@@ -126,6 +126,7 @@ def _bundle_card() -> rx.Component:
             rx.text("A bundle is a signed file carried by hand: sessions from this desktop to the server, or flows and steps from the server to a desktop. "
                      "Both sides sign with your bundle key; a changed file is refused.", size="1", color_scheme="gray"),
             error_callout(SyncState.import_error),
+            rx.cond(SyncState.import_result != "", rx.callout(SyncState.import_result, icon="circle-check", color_scheme="green", size="1", width="100%", data_testid="sync-import-result"), rx.fragment()),
             rx.hstack(
                 rx.button(rx.icon("file-output", size=16), "Export sessions bundle", variant="soft", on_click=SyncState.export_push_bundle, data_testid="sync-export-push"),
                 rx.button(rx.icon("file-output", size=16), "Export flows bundle", variant="soft", on_click=SyncState.export_pull_bundle, data_testid="sync-export-pull"),

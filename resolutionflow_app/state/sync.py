@@ -45,6 +45,7 @@ class SyncState(AuthState):
     result: str = ""
     error: str = ""
     import_error: str = ""
+    import_result: str = ""
     own_key: str = ""
 
     def _apply(self, st: sync_client.SyncStatusDTO) -> None:
@@ -173,7 +174,7 @@ class SyncState(AuthState):
     @rx.event
     async def import_bundle(self, files: list[rx.UploadFile]):
         """Import a bundle file: flows for this desktop, or sessions for this server. A tampered file is refused."""
-        self.import_error, self.result = "", ""
+        self.import_error, self.import_result = "", ""
         if not files:
             self.import_error = "Choose a bundle file (.rfsync.json) first."
             return
@@ -181,6 +182,6 @@ class SyncState(AuthState):
         if not out.ok:
             self.import_error = out.error
             return
-        self.result = out.value.message
+        self.import_result = out.value.message
         self._refresh()
         return [rx.clear_selected_files("sync-bundle"), rx.toast.success(out.value.message)]
