@@ -19,6 +19,12 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
 
+def _toast(run: sync_client.SyncRunDTO) -> Any:
+    """A warning when the run found conflicts or refusals, else a success toast."""
+    c = run.counts
+    return (rx.toast.warning if c.get("conflict") or c.get("conflicts") or c.get("rejected") else rx.toast.success)(run.message)
+
+
 def _conflict_row(c: sync_client.ConflictDTO) -> dict[str, str]:
     changes = ", ".join(f"{n} {k}" for k, n in c.changes.items() if n)
     diffs = "; ".join(f"{d.get('title')}: {d.get('status')}" + (f" ({', '.join(d.get('fields') or [])})" if d.get("fields") else "") for d in c.differences[:8])
@@ -101,14 +107,14 @@ class SyncState(AuthState):
         """Pull published flows and library steps now."""
         value = await self._remote("pull", sync_client.pull_now)
         if value is not None:
-            yield rx.toast.success(value.message)
+            yield _toast(value)
 
     @rx.event(background=True)
     async def push_now(self):
         """Push sessions run offline now."""
         value = await self._remote("push", sync_client.push_now)
         if value is not None:
-            yield (rx.toast.warning if value.counts.get("conflict") or value.counts.get("rejected") else rx.toast.success)(value.message)
+            yield _toast(value)
 
     @rx.event(background=True)
     async def push_anyway(self, conflict_id: str):
@@ -184,4 +190,4 @@ class SyncState(AuthState):
             return
         self.import_result = out.value.message
         self._refresh()
-        return [rx.clear_selected_files("sync-bundle"), rx.toast.success(out.value.message)]
+        return [rx.clear_selected_files("sync-bundle"), _toast(out.value)]

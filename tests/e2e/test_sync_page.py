@@ -75,3 +75,53 @@ def test_sync_page(page, app_url, tmp_path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_test_id("sync-import").scroll_into_view_if_needed()
     shot(page, "sync-page-390")
+
+
+def test_sync_page_shows_a_flow_edited_on_both_sides(page, app_url, tmp_path) -> None:
+    """No network between the two: pull bundles from a second backend; a flow edited on both sides shows as a conflict."""
+    from resolutionflow_app.cli import migrate
+    from tests.live_api import LiveApi
+
+    url = f"sqlite:///{tmp_path / 'team-server.db'}"
+    migrate("head", url=url)
+    team = LiveApi(url, RF_SECRET_KEY="team-server-secret-key-0123456789-abcdefghijkl").start()
+    try:
+        remote = _world(team.url.removesuffix("/api/v1"))["api"]
+        desktop = _world(app_url)
+        flow = remote.get("/trees").json()["items"][0]
+        bundle = tmp_path / "flows.rfsync.json"
+        bundle.write_bytes(remote.get("/sync/bundle").content)
+
+        login(page, app_url, desktop["email"], PASSWORD)
+        page.goto(f"{app_url}/account/sync")
+        page.get_by_test_id("sync-bundle-key-input").fill(remote.get("/sync/bundle-key").json()["bundle_key"])
+        page.get_by_role("button", name="Save key").click()
+        page.get_by_test_id("sync-has-key").wait_for()
+        drop = page.locator('[data-testid="sync-bundle-drop"] input[type=file]')
+        drop.set_input_files(str(bundle))
+        page.get_by_test_id("sync-import").click()
+        page.get_by_test_id("sync-import-result").get_by_text("Pulled 1 flow(s)").wait_for()
+        assert page.get_by_test_id("sync-flows").inner_text() == "1"
+
+        # Edited on the desktop and on the server; the next pull bundle must not overwrite the desktop's copy.
+        mine = {**TREE, "nodes": [*TREE["nodes"][:2], {**TREE["nodes"][2], "title": "Replace the PoE injector"}]}
+        assert desktop["api"].put(f"/trees/{flow['id']}", json={"tree_structure": mine}).status_code == 200
+        theirs = {**TREE, "nodes": [TREE["nodes"][0], {**TREE["nodes"][1], "title": "AP online again"}, TREE["nodes"][2]]}
+        assert remote.put(f"/trees/{flow['id']}", json={"tree_structure": theirs}).status_code == 200
+        second = tmp_path / "flows-2.rfsync.json"
+        second.write_bytes(remote.get("/sync/bundle").content)
+        drop.set_input_files(str(second))
+        page.get_by_test_id("sync-import").click()
+        page.get_by_test_id("sync-import-result").get_by_text("1 conflict(s)").wait_for()
+        conflict = page.get_by_test_id("sync-conflict")
+        conflict.get_by_text("edited here and on the server").wait_for()
+        assert "changed" in conflict.inner_text()
+        assert desktop["api"].get(f"/trees/{flow['id']}").json()["tree_structure"]["nodes"][2]["title"] == "Replace the PoE injector"
+        shot(page, "sync-page-conflict-1280")
+        page.set_viewport_size({"width": 390, "height": 844})
+        conflict.scroll_into_view_if_needed()
+        shot(page, "sync-page-conflict-390")
+        conflict.get_by_role("button", name="Keep the desktop's copy").click()
+        page.get_by_test_id("sync-no-conflicts").wait_for()
+    finally:
+        team.stop()
