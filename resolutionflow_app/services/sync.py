@@ -22,6 +22,7 @@ from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import session_rules
 from resolutionflow_app.domain import sync_rules as rules
 from resolutionflow_app.domain.errors import InvalidInput
+from resolutionflow_app.domain.tree_schema import StructureError, check_structure
 from resolutionflow_app.domain.visibility import can_see_step
 from resolutionflow_app.services.library import record_usage_increment
 from resolutionflow_app.services.visibility import viewer_of, visible_steps
@@ -179,6 +180,14 @@ def _push_session(session: Session, actor: User, item: SessionItem) -> dict[str,
     if existing is not None and existing.status == "completed":
         return _result(item.id, "conflict", "This session is already completed on the server with other content; it was not overwritten.",
                        reason=rules.SESSION_CHANGED_ON_SERVER, fingerprint=fp)
+    if item.tree_type not in ("troubleshooting", "procedural", "maintenance"):
+        return _result(item.id, "rejected", "tree_type must be troubleshooting, procedural or maintenance.")
+    try:
+        snapshot = check_structure(item.tree_type, item.tree_snapshot)
+    except StructureError as exc:
+        return _result(item.id, "rejected", f"The session's copy of the flow is not a valid flow structure: {exc}")
+    except (TypeError, ValueError):
+        return _result(item.id, "rejected", "The session's copy of the flow must contain only JSON values.")
     tree = session.get(Tree, item.flow_id) if item.flow_id else None
     if tree is not None and (tree.account_id != actor.account_id or not tree.is_active):
         tree = None
@@ -187,17 +196,15 @@ def _push_session(session: Session, actor: User, item: SessionItem) -> dict[str,
         at_version = session.exec(select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == item.flow_version)).first()
     structure = dict(at_version.tree_structure) if at_version is not None else (dict(tree.tree_structure or {}) if tree is not None and tree.version == item.flow_version else None)
     conflict = rules.session_conflict(tree_type=item.tree_type, pulled_version=item.flow_version, server_version=tree.version if tree is not None else None,
-                                      snapshot=item.tree_snapshot, server_structure=structure,
+                                      snapshot=snapshot, server_structure=structure,
                                       current_structure=tree.tree_structure if tree is not None else None)
     if conflict is not None and not item.accept_flow_change:
         return _result(item.id, "conflict", conflict.pop("message"), fingerprint=fp, flow_id=str(item.flow_id) if item.flow_id else None, **conflict)
-    if item.tree_type not in ("troubleshooting", "procedural", "maintenance"):
-        return _result(item.id, "rejected", "tree_type must be troubleshooting, procedural or maintenance.")
     custom_steps = session_rules.load_custom_steps([s.model_dump(exclude_none=True) for s in item.custom_steps])
     history = [h.model_dump(exclude_none=True) for h in item.history]
     values = {
         "tree_id": tree.id if tree is not None else None, "tree_name": (tree.name if tree is not None else item.tree_name) or "Flow",
-        "tree_type": item.tree_type, "tree_version": item.flow_version, "tree_snapshot": item.tree_snapshot or (structure or {}),
+        "tree_type": item.tree_type, "tree_version": item.flow_version, "tree_snapshot": snapshot,
         "status": item.status, "current_node_id": item.current_node_id, "history": history, "custom_steps": custom_steps,
         "outcome": item.outcome if item.status == "completed" else None, "summary": (item.summary or "").strip() or None,
         "started_at": item.started_at, "completed_at": item.completed_at if item.status == "completed" else None, "updated_at": utcnow(),

@@ -77,3 +77,28 @@ def test_bundle_upload_refuses_what_is_not_a_signed_push_bundle(api) -> None:
     other = register(api, account_name="Other")
     foreign = api.post("/api/v1/sync/bundle", headers=other["headers"], files={"file": ("p.json", pull.content, "application/json")})
     assert foreign.status_code == 422 and "signature does not match" in foreign.json()["detail"]
+
+
+def test_hostile_session_items_never_cause_a_5xx(api) -> None:
+    """Well-formed pushes with odd snapshots, custom steps and history: refused or stored, and stored ones read back."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.api.test_hostile_input import JSON_VALUES
+
+    owner = register(api)
+    tree = _flow(api, owner)
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(snapshot=st.one_of(JSON_VALUES, st.just(TREE)), step=st.dictionaries(st.sampled_from(["type", "content", "commands", "source", "source_step_id", "inserted_at", "title"]), JSON_VALUES, max_size=5),
+           accept=st.booleans(), version=st.integers(min_value=1, max_value=3))
+    def check(snapshot, step, accept, version) -> None:
+        item = _item(tree, tree_snapshot=snapshot, custom_steps=[step], accept_flow_change=accept, flow_version=version,
+                     history=[{"node_id": "q", "answer": "Yes", "notes": "n", "at": "not a date"}])
+        resp = api.post("/api/v1/sync/push", headers=owner["headers"], json={"sessions": [item]})
+        assert resp.status_code < 500, resp.text[:300]
+        if resp.status_code == 200 and resp.json()["items"][0]["status"] == "created":
+            got = api.get(f"/api/v1/sessions/{item['id']}", headers=owner["headers"])
+            assert got.status_code == 200, got.text[:300]
+
+    check()
