@@ -76,6 +76,14 @@ class SyncServer:
         """Sign in; answers the bearer token."""
         return str(self.request("POST", "/auth/login", json={"email": email, "password": password})["access_token"])
 
+    def sync_token(self, token: str) -> str:
+        """Exchange a login token for the desktop's long-lived sync token."""
+        return str(self.request("POST", "/sync/token", token)["access_token"])
+
+    def logout(self, token: str) -> None:
+        """Revoke a token on the server."""
+        self.request("POST", "/auth/logout", token)
+
     def bundle_key(self, token: str) -> str:
         """The signed-in user's bundle key on the server."""
         return str(self.request("GET", "/sync/bundle-key", token)["bundle_key"])

@@ -45,7 +45,7 @@ def _connected() -> rx.Component:
         rx.hstack(
             rx.button(rx.icon("download", size=16), "Pull now", on_click=SyncState.pull_now, loading=SyncState.busy == "pull", disabled=SyncState.busy != "", data_testid="sync-pull"),
             rx.button(rx.icon("upload", size=16), "Push now", on_click=SyncState.push_now, loading=SyncState.busy == "push", disabled=SyncState.busy != "", data_testid="sync-push"),
-            rx.button("Sign out", variant="soft", color_scheme="gray", on_click=SyncState.sign_out, disabled=SyncState.busy != ""),
+            rx.button("Sign out", variant="soft", color_scheme="gray", on_click=SyncState.sign_out, loading=SyncState.busy == "sign_out", disabled=SyncState.busy != "", data_testid="sync-sign-out"),
             wrap="wrap", spacing="2",
         ),
         spacing="3", width="100%",

@@ -32,6 +32,8 @@ from resolutionflow_app.settings import get_settings
 MAX_PULL_STEPS = 5000
 # How many sessions one push may carry (clients send larger sets in batches).
 MAX_PUSH_SESSIONS = 100
+# A desktop signs in once: its sync token lives this long (revoked by logout or a password change).
+SYNC_TOKEN_TTL_DAYS = 90
 
 
 class HistoryItem(BaseModel):
@@ -265,6 +267,18 @@ def push(*, session: Session, actor: User, sessions: list[Any]) -> dict[str, Any
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     return {"items": results, "counts": counts}
+
+
+def issue_sync_token(*, session: Session, actor: User) -> dict[str, Any]:
+    """A long-lived bearer token for one desktop, so it signs in once (not every RF_TOKEN_TTL_HOURS).
+
+    Returns:
+        {access_token, token_type: "bearer", expires_in_days}.
+    """
+    from resolutionflow_app.services.auth import issue_token  # noqa: PLC0415
+
+    token = issue_token(session=session, user=actor, ttl_hours=SYNC_TOKEN_TTL_DAYS * 24)
+    return {"access_token": token, "token_type": "bearer", "expires_in_days": SYNC_TOKEN_TTL_DAYS}
 
 
 # --- bundles ---------------------------------------------------------------------------------

@@ -119,7 +119,9 @@ def sign_in(*, session: Session, actor: User, server_url: str, email: str, passw
     if not email or not password:
         raise InvalidInput("Enter the email and password of your account on the server.")
     remote = server if server is not None else SyncServer(url)
-    token = _remote(remote.login, email.strip(), password)
+    login_token = _remote(remote.login, email.strip(), password)
+    token = _remote(remote.sync_token, login_token)  # long-lived: the desktop signs in once
+    _forget_remote_token(remote, login_token)
     key = _remote(remote.bundle_key, token)
     conn = _connection(session, actor)
     if conn is None:
@@ -137,10 +139,20 @@ def sign_in(*, session: Session, actor: User, server_url: str, email: str, passw
     return status(session=session, actor=actor)
 
 
-def sign_out(*, session: Session, actor: User) -> SyncStatusDTO:
-    """Forget the server token (the URL, bundle key and what was synced stay)."""
+def _forget_remote_token(remote: Any, token: str) -> bool:
+    """Revoke a token on the server, best effort (an unreachable server keeps it until it expires)."""
+    try:
+        remote.logout(token)
+        return True
+    except SyncServerError:
+        return False
+
+
+def sign_out(*, session: Session, actor: User, server: Any = None) -> SyncStatusDTO:
+    """Revoke the sync token on the server (when reachable) and forget it here; the URL, bundle key and links stay."""
     conn = _connection(session, actor)
-    if conn is not None:
+    if conn is not None and conn.token_encrypted:
+        _forget_remote_token(_server(conn, server), secrets_box.decrypt_str(conn.token_encrypted))
         conn.token_encrypted, conn.updated_at = None, utcnow()
         session.add(conn)
         session.flush()

@@ -132,14 +132,12 @@ class SyncState(AuthState):
         self._apply(out.value)
         return rx.toast.success("Conflict dismissed.")
 
-    @rx.event
-    def sign_out(self):
-        """Forget the server token."""
-        out = self.try_call(sync_client.sign_out)
-        if not out.ok:
-            return self.refused(out)
-        self._apply(out.value)
-        return rx.toast.success("Signed out of the server.")
+    @rx.event(background=True)
+    async def sign_out(self):
+        """Revoke the server token (when the server is reachable) and forget it."""
+        value = await self._remote("sign_out", sync_client.sign_out)
+        if value is not None:
+            yield rx.toast.success("Signed out of the server.")
 
     @rx.event
     def set_bundle_key(self, form: dict):

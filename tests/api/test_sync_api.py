@@ -26,7 +26,7 @@ def _item(tree: dict, **over) -> dict:
 
 
 def test_sync_needs_a_login(api) -> None:
-    for method, path in (("GET", "/sync/pull"), ("POST", "/sync/push"), ("GET", "/sync/bundle-key"), ("GET", "/sync/bundle")):
+    for method, path in (("GET", "/sync/pull"), ("POST", "/sync/push"), ("GET", "/sync/bundle-key"), ("GET", "/sync/bundle"), ("POST", "/sync/token")):
         assert api.request(method, f"/api/v1{path}", json={"sessions": []}).status_code == 401
 
 
@@ -102,3 +102,21 @@ def test_hostile_session_items_never_cause_a_5xx(api) -> None:
             assert got.status_code == 200, got.text[:300]
 
     check()
+
+
+def test_sync_token_lives_long_and_dies_with_a_password_change(api, session) -> None:
+    from sqlmodel import select
+
+    from resolutionflow_app.db.models import AuthToken
+    from resolutionflow_app.services.auth import token_hash
+
+    owner = register(api)
+    got = api.post("/api/v1/sync/token", headers=owner["headers"])
+    assert got.status_code == 201 and got.json()["expires_in_days"] == 90
+    token = got.json()["access_token"]
+    row = session.exec(select(AuthToken).where(AuthToken.token_hash == token_hash(token))).one()
+    assert (row.expires_at - row.created_at).days >= 89
+    assert api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    changed = api.post("/api/v1/auth/password", headers=owner["headers"], json={"current_password": "correct-horse-battery", "new_password": "another-horse-battery"})
+    assert changed.status_code == 200
+    assert api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401

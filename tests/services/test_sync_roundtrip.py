@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from resolutionflow_app.db.models import LibraryStep, StepUsageLog, SyncConnection, Tree
 from resolutionflow_app.domain import sync_rules
-from resolutionflow_app.domain.errors import InvalidInput
+from resolutionflow_app.domain.errors import Conflict, InvalidInput
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import sync_client
 from resolutionflow_app.services import trees as trees_service
@@ -104,6 +104,17 @@ def test_sign_in_stores_the_token_and_bundle_key_encrypted(session, server, desk
     assert "Bearer" not in raw and len(conn.bundle_key_encrypted) > 60  # Fernet tokens, not the plain values
     st = sync_client.status(session=session, actor=desktop)
     assert st.signed_in and st.has_bundle_key and st.server_url == server.base
+    # Signed in once: a long-lived sync token (not the 12-hour login token, which was revoked again).
+    from resolutionflow_app.services import secrets_box
+
+    token = secrets_box.decrypt_str(conn.token_encrypted)
+    assert server.ok(server.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"}), 200)["email"] == server.email
+    sync_client.sign_out(session=session, actor=desktop)
+    session.commit()
+    assert server.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert not sync_client.status(session=session, actor=desktop).signed_in
+    with pytest.raises(Conflict, match="Sign in to a team server first"):
+        sync_client.pull_now(session=session, actor=desktop)
 
 
 def test_wrong_password_is_a_clear_refusal(session, server) -> None:

@@ -30,6 +30,12 @@ def push(body: PushBody, user: CurrentUser, session: SessionDep) -> dict:
     return service.push(session=session, actor=user, sessions=body.sessions)
 
 
+@router.post("/sync/token", status_code=201)
+def sync_token(user: CurrentUser, session: SessionDep) -> dict:
+    """A long-lived token for a desktop (90 days; revoked by logout with it or a password change)."""
+    return service.issue_sync_token(session=session, actor=user)
+
+
 @router.get("/sync/bundle-key")
 def bundle_key(user: CurrentUser, session: SessionDep) -> dict:
     """The caller's bundle key: signs and verifies bundle files exchanged without a network."""
