@@ -313,6 +313,26 @@ def _pull_step(session: Session, actor: User, conn: SyncConnection, s: dict[str,
     _mark(session, item, "pulled", fingerprint=str(s.get("version") or "")[:64] or None)
 
 
+def _retire_missing(session: Session, conn: SyncConnection, payload: dict[str, Any], counts: dict[str, int]) -> None:
+    """Flows no longer published on the server stop accepting new sessions here; steps it no longer offers leave the library."""
+    seen_flows = {_uuid(f.get("id")) for f in payload["flows"] if isinstance(f, dict)}
+    seen_steps = {_uuid(s.get("id")) for s in payload["steps"] if isinstance(s, dict)}
+    for item in _items(session, conn):
+        if item.kind == "flow" and item.status == "pulled" and item.item_id not in seen_flows:
+            tree = session.get(Tree, item.item_id)
+            if tree is not None and tree.is_active:
+                tree.is_active, tree.updated_at = False, utcnow()
+                session.add(tree)
+                counts["flows_retired"] = counts.get("flows_retired", 0) + 1
+            _mark(session, item, "pulled", message="No longer published on the server: new sessions cannot start on it here.", remote_version=None, fingerprint=item.fingerprint)
+        elif item.kind == "step" and item.item_id not in seen_steps and not payload.get("steps_truncated"):
+            row = session.get(LibraryStep, item.item_id)
+            if row is not None and row.is_active:
+                row.is_active, row.updated_at = False, utcnow()
+                session.add(row)
+                counts["steps_retired"] = counts.get("steps_retired", 0) + 1
+
+
 def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> SyncRunDTO:
     """Take a pull answer (from the server or a pull bundle) into this installation for `actor`.
 
@@ -333,6 +353,7 @@ def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> Syn
     for s in payload["steps"]:
         if isinstance(s, dict):
             _pull_step(session, actor, conn, s, counts)
+    _retire_missing(session, conn, payload, counts)
     for r in payload.get("receipts") or []:
         rid = _uuid((r or {}).get("id")) if isinstance(r, dict) else None
         row = session.get(SupportSession, rid) if rid else None
@@ -343,6 +364,8 @@ def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> Syn
     session.flush()
     new, updated = counts.get("flows_new", 0) + counts.get("flows_updated", 0), counts.get("steps_new", 0) + counts.get("steps_updated", 0)
     message = f"Pulled {new} flow(s) and {updated} library step(s)."
+    if counts.get("flows_retired") or counts.get("steps_retired"):
+        message += f" {counts.get('flows_retired', 0)} flow(s) and {counts.get('steps_retired', 0)} step(s) are no longer on the server and were retired here."
     if counts.get("conflicts"):
         message += f" {counts['conflicts']} conflict(s): see the list."
     return SyncRunDTO(action="pull", counts=counts, message=message)

@@ -288,3 +288,26 @@ def test_cli_sync_export_and_import(session, server, desktop, tmp_path, capsys) 
     pulled.write_bytes(pulled.read_bytes().replace(b"AP offline", b"AP online!"))
     assert main(["sync-import", str(pulled), "--email", desktop.email]) == 1
     assert "signature does not match" in capsys.readouterr().err
+
+
+def test_flows_and_steps_gone_from_the_server_are_retired_here(session, server, desktop) -> None:
+    sync_client.pull_now(session=session, actor=desktop)
+    session.commit()
+    tree_id, step_id = uuid.UUID(server.tree["id"]), uuid.UUID(server.step["id"])
+    server.ok(server.http.put(f"/trees/{server.tree['id']}", json={"status": "draft"}), 200)
+    assert server.http.delete(f"/steps/{server.step['id']}").status_code == 204
+    run = sync_client.pull_now(session=session, actor=desktop)
+    session.commit()
+    assert (run.counts.get("flows_retired"), run.counts.get("steps_retired")) == (1, 1)
+    assert "retired" in run.message
+    assert not session.get(Tree, tree_id).is_active and not session.get(LibraryStep, step_id).is_active
+    from resolutionflow_app.domain.errors import Conflict as ConflictError
+
+    with pytest.raises(ConflictError, match="published, active"):
+        sessions_service.start_session(session=session, actor=desktop, tree_id=tree_id)
+    server.ok(server.http.put(f"/trees/{server.tree['id']}", json={"status": "published"}), 200)
+    run = sync_client.pull_now(session=session, actor=desktop)
+    session.commit()
+    assert run.counts.get("flows_updated") == 1
+    session.refresh(session.get(Tree, tree_id))
+    assert session.get(Tree, tree_id).is_active
