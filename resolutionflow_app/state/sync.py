@@ -28,7 +28,8 @@ def _toast(run: sync_client.SyncRunDTO) -> Any:
 def _conflict_row(c: sync_client.ConflictDTO) -> dict[str, str]:
     changes = ", ".join(f"{n} {k}" for k, n in c.changes.items() if n)
     diffs = "; ".join(f"{d.get('title')}: {d.get('status')}" + (f" ({', '.join(d.get('fields') or [])})" if d.get("fields") else "") for d in c.differences[:8])
-    versions = f"pulled version {c.pulled_version}, server version {c.server_version}" if c.server_version is not None else ""
+    # The versions line only where the message does not already say them.
+    versions = f"pulled version {c.pulled_version}, server version {c.server_version}" if c.server_version is not None and "version" not in c.message else ""
     return {"id": str(c.id), "item_id": str(c.item_id), "kind": c.kind, "title": c.title, "message": c.message, "versions": versions, "changes": changes, "differences": diffs}
 
 

@@ -70,7 +70,7 @@ def test_sync_page_state_round_trip(api, session, remote) -> None:  # noqa: F811
     assert events and state.busy == ""
     assert len(state.conflicts) == 2 and state.pushed == 0
     row = state.conflicts[0]
-    assert row["kind"] == "session" and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row["versions"] and row["changes"] == "1 changed"
+    assert row["kind"] == "session" and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row["message"] and row["changes"] == "1 changed"
     assert "Powered" in row["differences"]
 
     _run(SyncState.push_anyway, state, row["id"])
