@@ -84,7 +84,7 @@ def _conflict(row: dict) -> rx.Component:
             rx.cond(row["differences"] != "", rx.text(row["differences"], size="1", color_scheme="gray"), rx.fragment()),
             rx.hstack(
                 rx.cond(
-                    row["kind"] == "session",
+                    (row["kind"] == "session") & (row["reason"] != "session_changed_on_server"),
                     rx.button("Push anyway (keep its copy of the flow)", size="1", on_click=SyncState.push_anyway(row["id"]), loading=SyncState.busy == "push", data_testid="sync-push-anyway"),
                     rx.fragment(),
                 ),

@@ -179,9 +179,11 @@ def _push_session(session: Session, actor: User, item: SessionItem) -> dict[str,
         return _result(item.id, "rejected", "A session with this id was started on the server itself; it was not overwritten.")
     if existing is not None and receipt is not None and receipt.fingerprint == fp:
         return _result(item.id, "unchanged", "Already on the server; nothing changed.", fingerprint=fp)
-    if existing is not None and existing.status == "completed":
-        return _result(item.id, "conflict", "This session is already completed on the server with other content; it was not overwritten.",
-                       reason=rules.SESSION_CHANGED_ON_SERVER, fingerprint=fp)
+    if existing is not None and receipt is not None and (existing.status == "completed" or existing.updated_at > receipt.updated_at):
+        # Someone continued it on the server after the last push (or completed it there): never overwritten.
+        return _result(item.id, "conflict", "This session was changed on the server after the last push; the desktop's copy was not stored over it.",
+                       reason=rules.SESSION_CHANGED_ON_SERVER, fingerprint=fp, server_version=None, pulled_version=item.flow_version,
+                       changes={}, differences=[])
     if item.tree_type not in ("troubleshooting", "procedural", "maintenance"):
         return _result(item.id, "rejected", "tree_type must be troubleshooting, procedural or maintenance.")
     try:
@@ -216,15 +218,17 @@ def _push_session(session: Session, actor: User, item: SessionItem) -> dict[str,
     created = existing is None
     before = set() if created else _usage_keys(session_rules.load_custom_steps(existing.custom_steps))
     row = existing or SupportSession(id=item.id, account_id=actor.account_id, user_id=actor.id)
+    now = values["updated_at"]
     for key, value in values.items():
         setattr(row, key, value)
     session.add(row)
     session.flush()
     usage = _record_usage(session, actor, row, custom_steps, before)
+    # The receipt carries the row's own write time: a later write on the server shows as a newer updated_at.
     if receipt is None:
-        session.add(SyncReceipt(account_id=actor.account_id, user_id=actor.id, kind="session", item_id=item.id, fingerprint=fp))
+        session.add(SyncReceipt(account_id=actor.account_id, user_id=actor.id, kind="session", item_id=item.id, fingerprint=fp, updated_at=now))
     else:
-        receipt.fingerprint, receipt.updated_at = fp, utcnow()
+        receipt.fingerprint, receipt.updated_at = fp, now
         session.add(receipt)
     session.flush()
     word = "Stored" if created else "Updated"

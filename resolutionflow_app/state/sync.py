@@ -30,7 +30,7 @@ def _conflict_row(c: sync_client.ConflictDTO) -> dict[str, str]:
     diffs = "; ".join(f"{d.get('title')}: {d.get('status')}" + (f" ({', '.join(d.get('fields') or [])})" if d.get("fields") else "") for d in c.differences[:8])
     # The versions line only where the message does not already say them.
     versions = f"pulled version {c.pulled_version}, server version {c.server_version}" if c.server_version is not None and "version" not in c.message else ""
-    return {"id": str(c.id), "item_id": str(c.item_id), "kind": c.kind, "title": c.title, "message": c.message, "versions": versions, "changes": changes, "differences": diffs}
+    return {"id": str(c.id), "item_id": str(c.item_id), "kind": c.kind, "reason": c.reason, "title": c.title, "message": c.message, "versions": versions, "changes": changes, "differences": diffs}
 
 
 class SyncState(AuthState):

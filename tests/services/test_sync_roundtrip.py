@@ -177,6 +177,26 @@ def test_push_endpoint_twice_answers_what_was_stored(session, server, desktop) -
     assert bad.status_code == 422
 
 
+def test_a_session_continued_on_the_server_is_not_overwritten(session, server, desktop) -> None:
+    sync_client.pull_now(session=session, actor=desktop)
+    sid = _offline_session(session, desktop, uuid.UUID(server.tree["id"]), complete=False)
+    assert sync_client.push_now(session=session, actor=desktop).counts == {"created": 1}
+    session.commit()
+    # The engineer goes on in the browser on the server, and also offline on the desktop.
+    server.ok(server.http.put(f"/sessions/{sid}/notes", json={"node_id": "q", "notes": "Noted on the server"}), 200)
+    sessions_service.complete_session(session=session, actor=desktop, session_id=sid, outcome="resolved")
+    session.commit()
+    run = sync_client.push_now(session=session, actor=desktop)
+    session.commit()
+    assert run.counts == {"conflict": 1} and run.items[0]["reason"] == sync_rules.SESSION_CHANGED_ON_SERVER
+    stored = server.ok(server.http.get(f"/sessions/{sid}"), 200)
+    assert stored["status"] == "in_progress" and stored["history"][0]["notes"] == "Noted on the server"
+    # "Push anyway" (accept a changed flow) does not override it either.
+    again = sync_client.push_anyway(session=session, actor=desktop, conflict_id=sync_client.status(session=session, actor=desktop).conflicts[0].id)
+    assert again.counts == {"conflict": 1}
+    assert server.ok(server.http.get(f"/sessions/{sid}"), 200)["status"] == "in_progress"
+
+
 def test_flow_changed_on_server_is_a_conflict_never_stored_silently(session, server, desktop) -> None:
     sync_client.pull_now(session=session, actor=desktop)
     session.commit()
