@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     for shortcut in ("cleanup-shares", "cleanup-zombie-runs", "cleanup-retention", "cleanup-hidden-assistants", "purge-expired-tokens"):
         p = sub.add_parser(shortcut, help=f"run the {shortcut} job now")
         p.set_defaults(fn=_cmd_run_job, name=shortcut)
+    from resolutionflow_app.sync_cli import add_commands as add_sync_commands  # noqa: PLC0415
+
+    add_sync_commands(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ AUTOMATIONS = "/automations"
 SHARES = "/shares"
 ACCOUNT = "/account"
 ACCOUNT_AI = "/account/ai"
+ACCOUNT_SYNC = "/account/sync"
 ANALYTICS = "/analytics"
 AUTOMATION_RUNS = "/automation-runs"
 

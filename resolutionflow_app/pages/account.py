@@ -128,6 +128,7 @@ def account_page() -> rx.Component:
     return app_layout(
         page_header(AuthState.account_name,
                     rx.link(rx.button(rx.icon("cpu", size=16), "AI models and tools", variant="soft"), href=routes.ACCOUNT_AI, data_testid="ai-connections-link"),
+                    rx.link(rx.button(rx.icon("refresh-cw", size=16), "Sync", variant="soft"), href=routes.ACCOUNT_SYNC, data_testid="sync-link"),
                     rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
         data_table(("Name", "Email", "Role", "Joined"), AccountState.members, _member_row, "members"),
         rx.grid(
