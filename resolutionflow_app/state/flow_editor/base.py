@@ -39,7 +39,7 @@ def editing(handler: F) -> F:
 
     @functools.wraps(handler)
     def guarded(self, *args: Any, **kwargs: Any) -> Any:
-        if not self.may_edit():
+        if not self._may_edit():
             return None
         return handler(self, *args, **kwargs)
 
@@ -136,7 +136,7 @@ class EditorState(AuthState):
         """Download name for exports."""
         return slug(self.meta.name or "flow")
 
-    def may_edit(self) -> bool:
+    def _may_edit(self) -> bool:
         """The editable guard's test (the same as `editable`, on the server side)."""
         return bool(self.can_edit and self.loaded and not self.load_error)
 

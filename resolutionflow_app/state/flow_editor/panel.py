@@ -62,7 +62,7 @@ class PanelState(EditorState):
     def reset_view(self):
         """A flow was opened: list the automations its steps may link (authors only)."""
         self.automation_choices = []
-        if not self.may_edit():
+        if not self._may_edit():
             return None
         linked = self.try_call(automations_service.list_automations, limit=200)
         if not linked.ok:
