@@ -172,7 +172,7 @@ class RunFormState(PagedListMixin, RunProgressState):
             return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.error(f"{target.label} needs a file of type {target.type}; {upload.name or 'that file'} is {ctype}.")]
         outcome = self.try_call(files_service.upload, name=upload.name or "file", content_type=ctype, data=data)
         if outcome.error:
-            return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.error(outcome.error)]
+            return [rx.clear_selected_files(f"run-file-{slot}"), *self.refused(outcome)]
         self.file_ids[target.id], self.file_names[target.id] = str(outcome.value.id), outcome.value.name
         return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.success(f"Uploaded {outcome.value.name}.")]
 
@@ -213,7 +213,7 @@ class RunFormState(PagedListMixin, RunProgressState):
         """Fill the form from my most recent run of this automation."""
         outcome = self.try_call(runs_service.last_inputs, automation_id=self.form_automation_id)
         if outcome.error:
-            return rx.toast.error(outcome.error)
+            return self.refused(outcome)
         last = outcome.value
         if last is None:
             return rx.toast.info("You have not run this automation yet, so there is no test data to reuse.")

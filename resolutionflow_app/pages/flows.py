@@ -90,7 +90,7 @@ class FlowsState(AuthState):
         )
         self.loading = False
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         items, self.total = out.value
         self.flows = [flow_summary(t) for t in items]
         return None
@@ -100,7 +100,7 @@ class FlowsState(AuthState):
         """The account's members, for the author filter."""
         out = self.try_call(auth_service.list_members, limit=200)
         if out.error:
-            return
+            return self.refused(out)
         members, _ = out.value
         self.authors = [{"id": str(m.id), "name": m.name} for m in members]
 

@@ -104,7 +104,9 @@ class OverviewState(AuthState):
                 try:
                     # I/O in a thread, outside the state lock: the page stays responsive.
                     view = await asyncio.to_thread(entry.call, overview_service.overview, token=token or None, client=client, automation_id=automation_id, run_id=run_id)
-                except ServiceError:
+                except ServiceError as exc:
+                    # The overlay would silently freeze: say why it stopped following the run.
+                    yield rx.toast.error(f"Live updates stopped: {exc.message}")
                     return
                 async with self:
                     if self.run_id == run_id:
