@@ -107,15 +107,11 @@ class RunFormState(PagedListMixin, RunProgressState):
         """True when another page of history follows."""
         return self.offset + self.PAGE_SIZE < self.history_total
 
-    def _route_id(self) -> str:
-        parts = self.router.url.path.rstrip("/").split("/")
-        return parts[-2] if len(parts) >= 2 else ""
-
     @rx.event
     def load(self):
         """on_load: the automation's form (as this user would run it), then its history."""
         self.clear_run()
-        self.form_automation_id, self.form_error, self.offset = self._route_id(), "", 0
+        self.form_automation_id, self.form_error, self.offset = self._route_part(2), "", 0
         outcome = self.try_call(runs_service.run_form, automation_id=self.form_automation_id)
         if outcome.error:
             self.not_found = outcome.error

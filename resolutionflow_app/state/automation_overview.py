@@ -62,8 +62,7 @@ class OverviewState(AuthState):
     @rx.event
     def load(self):
         """on_load: the automation's draft graph, or `?run=` overlaid."""
-        parts = self.router.url.path.rstrip("/").split("/")
-        self.automation_id = parts[-2] if len(parts) >= 2 else ""
+        self.automation_id = self._route_part(2)
         run = str(self.router.url.query_parameters.get("run") or "")
         return self._show(run)
 

@@ -185,9 +185,6 @@ class EditorState(AuthState):
             if getattr(self, name) != value:
                 setattr(self, name, value)
 
-    def _route_id(self) -> str:
-        return (self.router.url.path or "").rstrip("/").rsplit("/", 1)[-1]
-
     def _flush(self) -> str:
         """Save what is still pending before another flow or version replaces it.
 
@@ -208,11 +205,11 @@ class EditorState(AuthState):
     def load(self):
         """on_load: fetch the flow named in the URL (first saving what the open flow still had pending)."""
         previous = self.meta.id
-        if previous and previous != self._route_id():
+        if previous and previous != self._route_part():
             failed = self._flush()
             if failed:  # keep the unsaved edits on screen: go back to them instead of dropping them
                 return [rx.toast.error(f"Your last edits were not saved: {failed} Retry before leaving."), rx.redirect(routes.flow_url(previous))]
-        elif previous == self._route_id() and self._dirty:
+        elif previous == self._route_part() and self._dirty:
             self.loaded = True
             return None
         self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
@@ -220,7 +217,7 @@ class EditorState(AuthState):
         # Each substate closes its dialogs and drops what it listed for the previous flow.
         resets = [getattr(sub, "reset_view") for sub in sorted(type(self).get_substates(), key=lambda s: s.get_name()) if "reset_view" in sub.event_handlers]
         try:
-            dto = self.call(trees_service.get_tree, tree_id=self._route_id())
+            dto = self.call(trees_service.get_tree, tree_id=self._route_part())
         except Unauthorized:
             return resets
         except ServiceError as exc:
