@@ -81,16 +81,22 @@ class AuthState(rx.State):
         except ServiceError as exc:
             return Outcome(error=exc.message, status=exc.status_code)
 
-    def refused(self, outcome: Outcome) -> Any:
+    def refused(self, outcome: Outcome) -> list[Any]:
         """The events that tell the user a call was refused: an error toast, or (logged out) the login page.
 
-        Every handler returns this for a failed `try_call`, so no refusal goes unseen.
+        Every handler returns this for a failed `try_call` (a list, so it also goes after other events:
+        `[other, *self.refused(got)]`), so no refusal goes unseen.
         """
         if outcome.status == 401:
             to_login = rx.redirect(routes.login_url(self.router.url.path or routes.HOME))
             # A visitor who never logged in just lands on the login page; an expired login is told why.
-            return [rx.toast.error(outcome.error), to_login] if self.token else to_login
-        return rx.toast.error(outcome.error)
+            return [rx.toast.error(outcome.error), to_login] if self.token else [to_login]
+        return [rx.toast.error(outcome.error)]
+
+    def _route_part(self, from_end: int = 1) -> str:
+        """The URL path's segment `from_end` places from its end ("" when the path is shorter): the id a page's load reads."""
+        parts = (self.router.url.path or "").rstrip("/").split("/")
+        return parts[-from_end] if len(parts) >= from_end else ""
 
     def actor(self, session: Any) -> Any:
         """The logged-in user as a DB row, or None.
