@@ -30,37 +30,14 @@ class Outcome(Generic[T]):
         return not self.error
 
 
-class AuthState(rx.State):
-    """Base of every private page's state: knows who is logged in."""
+class ServiceCalls:
+    """How states call services, in a plain (non-Reflex) base class.
 
-    token: str = rx.LocalStorage("", name="rf_token", sync=True)
-    user_id: str = ""
-    user_name: str = ""
-    user_email: str = ""
-    user_role: str = ""
-    account_id: str = ""
-    account_name: str = ""
+    Reflex turns every public method of a state class into an event handler the browser can invoke;
+    methods of a plain base class are not, so these helpers cannot be called from the browser.
+    """
 
-    @rx.var
-    def is_logged_in(self) -> bool:
-        """True once a valid token was checked."""
-        return bool(self.user_id)
-
-    @rx.var
-    def can_author(self) -> bool:
-        """True for owners and authors."""
-        return self.user_role in ("owner", "author")
-
-    @rx.var
-    def is_owner(self) -> bool:
-        """True for account owners."""
-        return self.user_role == "owner"
-
-    @rx.var
-    def user_initials(self) -> str:
-        """Two letters for the avatar."""
-        parts = [p for p in self.user_name.split() if p]
-        return "".join(p[0] for p in parts[:2]).upper() or "?"
+    # `token` and `router` come from the Reflex state this is mixed into (AuthState).
 
     def client_ip(self) -> str:
         """The browser's IP address: the same rate-limit key the API uses."""
@@ -105,6 +82,39 @@ class AuthState(rx.State):
         new code calls services through `call` / `try_call`.
         """
         return auth_service.user_for_token(session=session, token=self.token)
+
+
+class AuthState(ServiceCalls, rx.State):
+    """Base of every private page's state: knows who is logged in."""
+
+    token: str = rx.LocalStorage("", name="rf_token", sync=True)
+    user_id: str = ""
+    user_name: str = ""
+    user_email: str = ""
+    user_role: str = ""
+    account_id: str = ""
+    account_name: str = ""
+
+    @rx.var
+    def is_logged_in(self) -> bool:
+        """True once a valid token was checked."""
+        return bool(self.user_id)
+
+    @rx.var
+    def can_author(self) -> bool:
+        """True for owners and authors."""
+        return self.user_role in ("owner", "author")
+
+    @rx.var
+    def is_owner(self) -> bool:
+        """True for account owners."""
+        return self.user_role == "owner"
+
+    @rx.var
+    def user_initials(self) -> str:
+        """Two letters for the avatar."""
+        parts = [p for p in self.user_name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or "?"
 
     def _remember(self, who: entry.Identity) -> None:
         user = who.user

@@ -55,3 +55,13 @@ def test_page_loads_that_used_to_fail_silently_now_say_so(api, monkeypatch, cls,
     state = make_state(cls, path="/", token=owner["access_token"])
     shown = getattr(state, handler)()
     assert shown and "The database is not answering." in _events(shown)
+
+
+def test_service_helpers_are_not_browser_callable_event_handlers() -> None:
+    """Reflex makes every public state method an event handler the browser can invoke; the service helpers
+    live in a plain base class so they are not (only the real handlers are)."""
+    from resolutionflow_app.state.auth import AuthState
+
+    for name in ("call", "try_call", "refused", "actor", "client_ip"):
+        assert name not in AuthState.event_handlers, name
+    assert {"check_login", "logout"} <= set(AuthState.event_handlers)
