@@ -86,6 +86,12 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_desktop(args: argparse.Namespace) -> int:
+    from resolutionflow_app.desktop.launcher import run_desktop  # noqa: PLC0415 - needs the `desktop` extra
+
+    return run_desktop(args.data_dir, args.page)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; job shortcuts (cleanup-shares, ...) map onto `run-job`."""
     parser = argparse.ArgumentParser(prog="resolutionflow", description=__doc__)
@@ -97,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run automation workers (and optionally the job scheduler)")
     p.add_argument("--with-scheduler", action="store_true", help="also run periodic jobs")
     p.set_defaults(fn=_cmd_worker)
+    p = sub.add_parser("desktop", help="open the app in a native window (SQLite in the user's data directory)")
+    p.add_argument("--data-dir", default=None, help="data directory (default: the platform's user data directory)")
+    p.add_argument("--page", default="/", help="app page to open, e.g. /library")
+    p.set_defaults(fn=_cmd_desktop)
     sub.add_parser("jobs", help="list periodic jobs").set_defaults(fn=_cmd_jobs)
     p = sub.add_parser("run-job", help="run one periodic job now")
     p.add_argument("name")
@@ -104,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     for shortcut in ("cleanup-shares", "cleanup-zombie-runs", "cleanup-retention", "cleanup-hidden-assistants", "purge-expired-tokens"):
         p = sub.add_parser(shortcut, help=f"run the {shortcut} job now")
         p.set_defaults(fn=_cmd_run_job, name=shortcut)
+    from resolutionflow_app.sync_cli import add_commands as add_sync_commands  # noqa: PLC0415
+
+    add_sync_commands(sub)
     return parser
 
 

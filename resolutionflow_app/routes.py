@@ -3,6 +3,7 @@
 HOME = "/"
 LOGIN = "/login"
 SIGNUP = "/signup"
+DESKTOP_LOGIN = "/desktop-login"
 FLOWS = "/flows"
 LIBRARY = "/library"
 SESSIONS = "/sessions"
@@ -10,6 +11,7 @@ AUTOMATIONS = "/automations"
 SHARES = "/shares"
 ACCOUNT = "/account"
 ACCOUNT_AI = "/account/ai"
+ACCOUNT_SYNC = "/account/sync"
 ANALYTICS = "/analytics"
 AUTOMATION_RUNS = "/automation-runs"
 
@@ -51,3 +53,10 @@ def automation_run_form_url(automation_id: str) -> str:
 def automation_run_url(run_id: str) -> str:
     """URL of one automation run (inputs, per-step progress and outputs)."""
     return f"{AUTOMATION_RUNS}/{run_id}"
+
+
+def desktop_login_url(code: str, next_path: str = HOME) -> str:
+    """The desktop window's first URL: redeems a one-time sign-in code, then opens `next_path`."""
+    from urllib.parse import urlencode
+
+    return f"{DESKTOP_LOGIN}?{urlencode({'code': code, 'next': next_path})}"

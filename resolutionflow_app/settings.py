@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = Field(default=True, description="Run periodic jobs (cleanup, zombies, retention) inside the app")
     zombie_run_hours: float = Field(default=2.0, gt=0, description="Runs stuck in 'running' longer than this are recovered")
     demo_password: str = Field(default="demo-password-123", description="Password of the demo users created by `resolutionflow demo-data`")
+    desktop_login_file: str = Field(default="", description="Set by `resolutionflow desktop` only: the file holding the hash of the window's one-time sign-in code; empty = desktop sign-in refused (404)")
     log_level: str = Field(default="INFO", description="Python log level")
     log_format: str = Field(default="text", pattern="^(text|json)$", description="'json' writes one JSON object per log line (structured logs); secrets are redacted either way")
     run_heartbeat_timeout_seconds: float = Field(default=30.0, ge=1, description="A running run whose worker has not heartbeaten for this long is taken over by another worker")

@@ -25,6 +25,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "state": (f"{APP}.pages", f"{APP}.api", *_UI_NO_DATA),
     "components": (f"{APP}.services", f"{APP}.db", f"{APP}.pages", f"{APP}.api", "sqlmodel", "sqlalchemy"),
     "pages": (f"{APP}.api", *_UI_NO_DATA),
+    # The desktop shell starts the app as a separate server: it never imports the UI or the API.
+    "desktop": ("reflex", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
 }
 
 # TEMPORARY EXCEPTIONS: a page being moved to the entry point may be listed here with the prefixes

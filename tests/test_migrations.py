@@ -68,7 +68,7 @@ def test_upgrade_downgrade_upgrade(fresh_url: str) -> None:
     command.upgrade(cfg, "head")
     assert {"accounts", "users", "trees", "step_library", "sessions", "session_shares", "automation_runs"} <= _tables(fresh_url)
     postgres = not fresh_url.startswith("sqlite")
-    # procrastinate's queue (0009) exists on PostgreSQL only.
+    # procrastinate's queue (0010) exists on PostgreSQL only.
     assert ({"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= _tables(fresh_url)) == postgres
     if postgres:
         assert _procrastinate_functions(fresh_url) > 10

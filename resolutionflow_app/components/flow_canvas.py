@@ -24,7 +24,7 @@ class FlowCanvas(rx.NoSSRComponent):
     lib_dependencies: list[str] = [XYFLOW, DAGRE, HTML_TO_IMAGE]
 
     structure: rx.Var[dict[str, Any]]
-    problems: rx.Var[list[dict[str, Any]]]
+    problems: rx.Var[list[Any]]  # [{node_id, message, ...}]: dicts or the editor's typed Problem rows
     selected_id: rx.Var[str]
     read_only: rx.Var[bool]
     canvas_id: rx.Var[str]

@@ -97,6 +97,7 @@ def user_menu() -> rx.Component:
             rx.menu.item(rx.badge(AuthState.user_role), disabled=True),
             rx.menu.separator(),
             rx.menu.item("Account", on_click=rx.redirect(routes.ACCOUNT)),
+            rx.menu.item("Sync with a server", on_click=rx.redirect(routes.ACCOUNT_SYNC), data_testid="menu-sync"),
             rx.menu.item("Log out", color="red", on_click=AuthState.logout, data_testid="logout"),
         ),
     )

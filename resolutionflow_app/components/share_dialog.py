@@ -97,11 +97,11 @@ def _existing_links() -> rx.Component:
             rx.foreach(
                 S.session_links,
                 lambda link: rx.hstack(
-                    rx.text(link["name"], size="1", weight="medium"),
-                    kind_badge(link["visibility"]),
-                    rx.badge(link["status"], color_scheme=rx.match(link["status"], ("active", "green"), ("expired", "amber"), "red"), variant="outline"),
+                    rx.text(link.name, size="1", weight="medium"),
+                    kind_badge(link.visibility),
+                    rx.badge(link.status, color_scheme=rx.match(link.status, ("active", "green"), ("expired", "amber"), "red"), variant="outline"),
                     rx.spacer(),
-                    rx.text("expires ", link["expires"], " · ", link["views"], " views", size="1", color_scheme="gray"),
+                    rx.text("expires ", link.expires, " · ", link.views.to_string(), " views", size="1", color_scheme="gray"),
                     width="100%",
                     align="center",
                 ),

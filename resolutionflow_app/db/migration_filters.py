@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Tables created by hand in migrations (SQLite FTS5 virtual tables) that have no model.
 UNMODELLED_TABLE_PREFIXES = ("step_library_fts",
-                             # procrastinate's job queue (migration 0009, PostgreSQL): the package owns that schema.
+                             # procrastinate's job queue (migration 0010, PostgreSQL): the package owns that schema.
                              "procrastinate_")
 # Search indexes created by hand in migration 0002 (expression / operator-class indexes).
 UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from resolutionflow_app import entry, routes
@@ -12,10 +14,21 @@ from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.state.auth import AuthState
 
 
+@dataclasses.dataclass
+class MemberRow:
+    """A member of the account."""
+
+    id: str = ""
+    name: str = ""
+    email: str = ""
+    role: str = ""
+    created_at: str = ""
+
+
 class AccountState(AuthState):
     """Members list, policy toggle, member and password forms."""
 
-    members: list[dict[str, str]] = []
+    members: list[MemberRow] = []
     allow_public_shares: bool = True
     pause_public_links: bool = False
     member_error: str = ""
@@ -29,7 +42,7 @@ class AccountState(AuthState):
         account = self.try_call(auth_service.get_account) if members.ok else members
         if not account.ok:
             return self.refused(account)
-        self.members = [{k: str(v) for k, v in m.model_dump(mode="json").items()} for m in members.value[0]]
+        self.members = [MemberRow(id=str(m.id), name=m.name, email=m.email, role=m.role, created_at=m.created_at.isoformat() if m.created_at else "") for m in members.value[0]]
         self.allow_public_shares = account.value.allow_public_shares
         self.pause_public_links = account.value.pause_public_links_when_off
 
@@ -88,12 +101,12 @@ class AccountState(AuthState):
         return rx.toast.success("Password changed.")
 
 
-def _member_row(member: dict) -> rx.Component:
+def _member_row(member: MemberRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(member["name"]),
-        rx.table.cell(member["email"]),
-        rx.table.cell(rx.badge(member["role"])),
-        rx.table.cell(rx.moment(member["created_at"], format="YYYY-MM-DD")),
+        rx.table.cell(member.name),
+        rx.table.cell(member.email),
+        rx.table.cell(rx.badge(member.role)),
+        rx.table.cell(rx.moment(member.created_at, format="YYYY-MM-DD")),
     )
 
 
@@ -128,6 +141,7 @@ def account_page() -> rx.Component:
     return app_layout(
         page_header(AuthState.account_name,
                     rx.link(rx.button(rx.icon("cpu", size=16), "AI models and tools", variant="soft"), href=routes.ACCOUNT_AI, data_testid="ai-connections-link"),
+                    rx.link(rx.button(rx.icon("refresh-cw", size=16), "Sync", variant="soft"), href=routes.ACCOUNT_SYNC, data_testid="sync-link"),
                     rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
         data_table(("Name", "Email", "Role", "Joined"), AccountState.members, _member_row, "members"),
         rx.grid(

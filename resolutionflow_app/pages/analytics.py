@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from resolutionflow_app import routes
@@ -15,15 +17,49 @@ from resolutionflow_app.state.auth import AuthState
 PAGE_SIZE = 20
 
 
+@dataclasses.dataclass
+class TopStep:
+    """A most-used library step (rating fields as the shared rating widget shows them)."""
+
+    id: str = ""
+    title: str = ""
+    step_type: str = ""
+    usage_count: int = 0
+    rating_avg: str = "0"
+    rating_count: str = "0"
+    source_tree_name: str = ""
+
+
+@dataclasses.dataclass
+class AdHocRow:
+    """An ad-hoc step typed in several sessions."""
+
+    content: str = ""
+    sessions_count: int = 0
+    last_used_at: str = ""
+
+
+@dataclasses.dataclass
+class AutomationUse:
+    """An automation run from sessions."""
+
+    automation_id: str = ""
+    name: str = ""
+    runs: int = 0
+    completed: int = 0
+    failed: int = 0
+    sessions: int = 0
+
+
 class AnalyticsState(AuthState):
     """Top library steps and one page of popular ad-hoc steps."""
 
-    top_steps: list[dict[str, str]] = []
-    ad_hoc: list[dict[str, str]] = []
+    top_steps: list[TopStep] = []
+    ad_hoc: list[AdHocRow] = []
     ad_hoc_total: int = 0
     offset: int = 0
     promoting: str = ""
-    automations: list[dict[str, str]] = []
+    automations: list[AutomationUse] = []
 
     @rx.event
     def load(self):
@@ -32,12 +68,14 @@ class AnalyticsState(AuthState):
         if not got.ok:
             return self.refused(got)
         top = got.value
-        self.top_steps = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "usage_count": str(s.usage_count), "rating_avg": f"{s.rating_avg:.1f}" if s.rating_avg else "0", "rating_count": str(s.rating_count or 0), "source_tree_name": s.source_tree_name or ""} for s in top]
+        self.top_steps = [TopStep(id=str(s.id), title=s.title, step_type=s.step_type, usage_count=s.usage_count or 0, rating_avg=f"{s.rating_avg:.1f}" if s.rating_avg else "0",
+                                  rating_count=str(s.rating_count or 0), source_tree_name=s.source_tree_name or "") for s in top]
         self.offset = 0
         runs = self.try_call(analytics_service.automations_in_sessions)
         if not runs.ok:
             return self.refused(runs)
-        self.automations = [{k: str(v) for k, v in a.items()} for a in runs.value]
+        self.automations = [AutomationUse(automation_id=str(a.automation_id), name=str(a.get("name") or ""), runs=int(a.get("runs") or 0), completed=int(a.get("completed") or 0),
+                                          failed=int(a.get("failed") or 0), sessions=int(a.get("sessions") or 0)) for a in runs.value]
         return AnalyticsState.fetch_ad_hoc
 
     @rx.event
@@ -47,7 +85,8 @@ class AnalyticsState(AuthState):
         if not got.ok:
             return self.refused(got)
         items, self.ad_hoc_total = got.value
-        self.ad_hoc = [{"content": str(i.get("content") or ""), "sessions_count": str(i.get("sessions_count") or 0), "last_used_at": str(i.get("last_used_at") or "")} for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)]
+        self.ad_hoc = [AdHocRow(content=str(i.get("content") or ""), sessions_count=int(i.get("sessions_count") or 0), last_used_at=str(i.get("last_used_at") or ""))
+                       for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)]
 
     @rx.event
     def page_by(self, delta: int):
@@ -67,33 +106,33 @@ class AnalyticsState(AuthState):
         return [AnalyticsState.load, rx.toast.success(f"“{step.title}” added to the library.")]
 
 
-def _top_row(s: dict) -> rx.Component:
+def _top_row(s: TopStep) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.hstack(kind_badge(s["step_type"]), rx.text(s["title"]), spacing="2", align="center")),
-        rx.table.cell(rx.cond(s["source_tree_name"] != "", rx.text(s["source_tree_name"], size="2"), rx.text("Manual", size="2", color_scheme="gray"))),
-        rx.table.cell(rx.text(s["usage_count"], weight="bold")),
-        rx.table.cell(rating_text(s["rating_avg"], s["rating_count"])),
+        rx.table.cell(rx.hstack(kind_badge(s.step_type), rx.text(s.title), spacing="2", align="center")),
+        rx.table.cell(rx.cond(s.source_tree_name != "", rx.text(s.source_tree_name, size="2"), rx.text("Manual", size="2", color_scheme="gray"))),
+        rx.table.cell(rx.text(s.usage_count.to_string(), weight="bold")),
+        rx.table.cell(rating_text(s.rating_avg, s.rating_count)),
     )
 
 
-def _ad_hoc_row(a: dict) -> rx.Component:
+def _ad_hoc_row(a: AdHocRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.text(a["content"], size="2", white_space="pre-wrap")),
-        rx.table.cell(rx.text(a["sessions_count"], weight="bold")),
-        rx.table.cell(rx.cond(a["last_used_at"] != "", rx.moment(a["last_used_at"], from_now=True), rx.text("—"))),
+        rx.table.cell(rx.text(a.content, size="2", white_space="pre-wrap")),
+        rx.table.cell(rx.text(a.sessions_count.to_string(), weight="bold")),
+        rx.table.cell(rx.cond(a.last_used_at != "", rx.moment(a.last_used_at, from_now=True), rx.text("—"))),
         rx.table.cell(
-            rx.button(rx.icon("arrow-up-from-line", size=14), "Promote to library", size="1", variant="soft", loading=AnalyticsState.promoting == a["content"], on_click=AnalyticsState.promote(a["content"]), data_testid="promote"),
+            rx.button(rx.icon("arrow-up-from-line", size=14), "Promote to library", size="1", variant="soft", loading=AnalyticsState.promoting == a.content, on_click=AnalyticsState.promote(a.content), data_testid="promote"),
         ),
     )
 
 
-def _automation_row(a: dict) -> rx.Component:
+def _automation_row(a: AutomationUse) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(rx.text(a["name"], size="2", overflow_wrap="anywhere"), href=routes.AUTOMATIONS + "/" + a["automation_id"] + "/overview")),
-        rx.table.cell(rx.text(a["runs"], weight="bold")),
-        rx.table.cell(rx.text(a["completed"], color_scheme="green")),
-        rx.table.cell(rx.text(a["failed"], color_scheme="red")),
-        rx.table.cell(rx.text(a["sessions"])),
+        rx.table.cell(rx.link(rx.text(a.name, size="2", overflow_wrap="anywhere"), href=routes.AUTOMATIONS + "/" + a.automation_id + "/overview")),
+        rx.table.cell(rx.text(a.runs.to_string(), weight="bold")),
+        rx.table.cell(rx.text(a.completed.to_string(), color_scheme="green")),
+        rx.table.cell(rx.text(a.failed.to_string(), color_scheme="red")),
+        rx.table.cell(rx.text(a.sessions.to_string())),
     )
 
 

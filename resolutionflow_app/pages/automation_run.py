@@ -107,15 +107,11 @@ class RunFormState(PagedListMixin, RunProgressState):
         """True when another page of history follows."""
         return self.offset + self.PAGE_SIZE < self.history_total
 
-    def _route_id(self) -> str:
-        parts = self.router.url.path.rstrip("/").split("/")
-        return parts[-2] if len(parts) >= 2 else ""
-
     @rx.event
     def load(self):
         """on_load: the automation's form (as this user would run it), then its history."""
         self.clear_run()
-        self.form_automation_id, self.form_error, self.offset = self._route_id(), "", 0
+        self.form_automation_id, self.form_error, self.offset = self._route_part(2), "", 0
         outcome = self.try_call(runs_service.run_form, automation_id=self.form_automation_id)
         if outcome.error:
             self.not_found = outcome.error
@@ -172,7 +168,7 @@ class RunFormState(PagedListMixin, RunProgressState):
             return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.error(f"{target.label} needs a file of type {target.type}; {upload.name or 'that file'} is {ctype}.")]
         outcome = self.try_call(files_service.upload, name=upload.name or "file", content_type=ctype, data=data)
         if outcome.error:
-            return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.error(outcome.error)]
+            return [rx.clear_selected_files(f"run-file-{slot}"), *self.refused(outcome)]
         self.file_ids[target.id], self.file_names[target.id] = str(outcome.value.id), outcome.value.name
         return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.success(f"Uploaded {outcome.value.name}.")]
 
@@ -213,7 +209,7 @@ class RunFormState(PagedListMixin, RunProgressState):
         """Fill the form from my most recent run of this automation."""
         outcome = self.try_call(runs_service.last_inputs, automation_id=self.form_automation_id)
         if outcome.error:
-            return rx.toast.error(outcome.error)
+            return self.refused(outcome)
         last = outcome.value
         if last is None:
             return rx.toast.info("You have not run this automation yet, so there is no test data to reuse.")

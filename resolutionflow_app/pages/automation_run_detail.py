@@ -24,7 +24,7 @@ class RunDetailState(RunProgressState):
     def load(self):
         """on_load: the run in the URL (kept fresh while it runs)."""
         self.clear_run()
-        return RunProgressState.show_run(self.router.url.path.rstrip("/").rsplit("/", 1)[-1])
+        return RunProgressState.show_run(self._route_part())
 
 
 S = RunProgressState

@@ -54,7 +54,7 @@ class AutomationsState(PagedListMixin, AuthState):
         """Load the current page."""
         out = self.try_call(builder_service.list_rows, q=self.q or None, limit=self.PAGE_SIZE, offset=self.offset)
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         items, self.total = out.value
         self.rows = [AutomationRow(id=r.id, name=r.name, status="published" if r.published else "draft", steps=r.steps_count, last_run_status=r.last_run_status,
                                    last_run_at=r.last_run_at.isoformat() if r.last_run_at else "", created_by=r.created_by) for r in items]
@@ -68,7 +68,7 @@ class AutomationsState(PagedListMixin, AuthState):
         out = self.try_call(builder_service.new_automation)
         self.busy = False
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         return rx.redirect(routes.automation_url(str(out.value.id)))
 
     @rx.event
@@ -76,7 +76,7 @@ class AutomationsState(PagedListMixin, AuthState):
         """A draft copy of a row."""
         out = self.try_call(builder_service.duplicate_automation, automation_id=automation_id)
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         yield rx.toast.success(f"Created “{out.value.name}”.")
         yield AutomationsState.fetch
 
@@ -85,7 +85,7 @@ class AutomationsState(PagedListMixin, AuthState):
         """Delete a row (after the confirmation dialog), its runs and their files."""
         out = self.try_call(automations_service.delete_automation, automation_id=automation_id)
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         yield rx.toast.success("Automation deleted.")
         yield AutomationsState.fetch
 
@@ -94,7 +94,7 @@ class AutomationsState(PagedListMixin, AuthState):
         """Download the definition as JSON (no secrets; re-importable)."""
         out = self.try_call(automations_service.export_automation, automation_id=automation_id)
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         name = "".join(ch if ch.isalnum() else "-" for ch in out.value["automation"]["name"])[:60].strip("-") or "automation"
         return rx.download(data=json.dumps(out.value, indent=2, ensure_ascii=False), filename=f"{name}.automation.json")
 

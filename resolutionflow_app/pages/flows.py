@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import reflex as rx
@@ -21,19 +22,49 @@ TYPE_LABELS = {"troubleshooting": "Troubleshooting", "procedural": "Procedure", 
 MAX_IMPORT_BYTES = 5_000_000
 
 
-def flow_summary(dto) -> dict[str, str]:
+@dataclasses.dataclass
+class FlowRow:
     """The few fields a list row shows (no structure: state stays small)."""
+
+    id: str = ""
+    name: str = ""
+    description: str = ""
+    tree_type: str = ""
+    type_label: str = ""
+    status: str = ""
+    version: int = 0
+    author_name: str = ""
+    is_public: bool = False
+    is_active: bool = True
+    forked: bool = False
+    parent_name: str = ""
+    parent_updated: bool = False
+    forks_count: int = 0
+    problems: int = 0
+    size: int = 0
+    updated_at: str = ""
+
+
+@dataclasses.dataclass
+class AuthorChoice:
+    """An author of the author filter."""
+
+    id: str = ""
+    name: str = ""
+
+
+def flow_summary(dto) -> FlowRow:
+    """A list row for TreeDTO `dto`."""
     structure = dto.tree_structure or {}
     items = structure.get("nodes") if dto.tree_type == "troubleshooting" else structure.get("steps")
-    return {
-        "id": str(dto.id), "name": dto.name, "description": dto.description or "", "tree_type": dto.tree_type,
-        "type_label": TYPE_LABELS.get(dto.tree_type, dto.tree_type), "status": dto.status, "version": str(dto.version),
-        "author_name": dto.author_name or "—", "is_public": "1" if dto.is_public else "", "is_active": "1" if dto.is_active else "",
-        "forked": "1" if dto.parent_tree_id else "", "parent_name": dto.parent_name or "",
-        "parent_updated": "1" if dto.has_parent_updates else "", "forks_count": str(dto.forks_count),
-        "problems": str(len(dto.validation)), "size": str(len(items) if isinstance(items, list) else 0),
-        "updated_at": dto.updated_at.isoformat(),
-    }
+    return FlowRow(
+        id=str(dto.id), name=dto.name, description=dto.description or "", tree_type=dto.tree_type,
+        type_label=TYPE_LABELS.get(dto.tree_type, dto.tree_type), status=dto.status, version=dto.version,
+        author_name=dto.author_name or "—", is_public=bool(dto.is_public), is_active=bool(dto.is_active),
+        forked=bool(dto.parent_tree_id), parent_name=dto.parent_name or "", parent_updated=bool(dto.has_parent_updates),
+        forks_count=dto.forks_count, problems=len(dto.validation), size=len(items) if isinstance(items, list) else 0,
+        updated_at=dto.updated_at.isoformat(),
+    )
 
 
 def parse_import(raw: bytes) -> dict:
@@ -54,7 +85,7 @@ def parse_import(raw: bytes) -> dict:
 class FlowsState(AuthState):
     """One page of visible flows plus the filters, the new-flow and import dialogs."""
 
-    flows: list[dict[str, str]] = []
+    flows: list[FlowRow] = []
     total: int = 0
     page: int = 1
     q: str = ""
@@ -62,7 +93,7 @@ class FlowsState(AuthState):
     status_filter: str = "all"
     author_filter: str = "all"
     show_inactive: bool = False
-    authors: list[dict[str, str]] = []
+    authors: list[AuthorChoice] = []
     loading: bool = False
     new_open: bool = False
     new_error: str = ""
@@ -90,7 +121,7 @@ class FlowsState(AuthState):
         )
         self.loading = False
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         items, self.total = out.value
         self.flows = [flow_summary(t) for t in items]
         return None
@@ -100,9 +131,9 @@ class FlowsState(AuthState):
         """The account's members, for the author filter."""
         out = self.try_call(auth_service.list_members, limit=200)
         if out.error:
-            return
+            return self.refused(out)
         members, _ = out.value
-        self.authors = [{"id": str(m.id), "name": m.name} for m in members]
+        self.authors = [AuthorChoice(id=str(m.id), name=m.name) for m in members]
 
     def _refilter(self):
         self.page = 1
@@ -188,31 +219,31 @@ class FlowsState(AuthState):
         return [rx.toast.success(f"Imported “{dto.name}” as a draft."), rx.redirect(routes.flow_url(str(dto.id)))]
 
 
-def _badges(flow: dict) -> rx.Component:
+def _badges(flow: FlowRow) -> rx.Component:
     return rx.hstack(
-        kind_badge(flow["status"]),
-        rx.cond(flow["is_public"] != "", rx.badge(rx.icon("globe", size=12), "public", color_scheme="green", variant="outline"), rx.fragment()),
-        rx.cond(flow["forked"] != "", rx.tooltip(rx.badge(rx.icon("git-fork", size=12), "forked", color_scheme="violet", variant="soft"), content="Forked from " + rx.cond(flow["parent_name"] != "", flow["parent_name"], "a flow that was deleted")), rx.fragment()),
-        rx.cond(flow["parent_updated"] != "", rx.badge(rx.icon("bell-dot", size=12), "Parent updated", color_scheme="amber", variant="solid", data_testid="parent-updated-badge"), rx.fragment()),
-        rx.cond(flow["is_active"] == "", rx.badge("inactive", color_scheme="gray", variant="solid"), rx.fragment()),
-        rx.cond(flow["problems"] != "0", rx.tooltip(rx.badge(rx.icon("triangle-alert", size=12), flow["problems"], color_scheme="red", variant="soft"), content="Validation problems to fix before publishing"), rx.fragment()),
+        kind_badge(flow.status),
+        rx.cond(flow.is_public, rx.badge(rx.icon("globe", size=12), "public", color_scheme="green", variant="outline"), rx.fragment()),
+        rx.cond(flow.forked, rx.tooltip(rx.badge(rx.icon("git-fork", size=12), "forked", color_scheme="violet", variant="soft"), content="Forked from " + rx.cond(flow.parent_name != "", flow.parent_name, "a flow that was deleted")), rx.fragment()),
+        rx.cond(flow.parent_updated, rx.badge(rx.icon("bell-dot", size=12), "Parent updated", color_scheme="amber", variant="solid", data_testid="parent-updated-badge"), rx.fragment()),
+        rx.cond(~flow.is_active, rx.badge("inactive", color_scheme="gray", variant="solid"), rx.fragment()),
+        rx.cond(flow.problems > 0, rx.tooltip(rx.badge(rx.icon("triangle-alert", size=12), flow.problems.to_string(), color_scheme="red", variant="soft"), content="Validation problems to fix before publishing"), rx.fragment()),
         spacing="1",
         wrap="wrap",
     )
 
 
-def _row(flow: dict) -> rx.Component:
+def _row(flow: FlowRow) -> rx.Component:
     return rx.table.row(
         name_cell(
-            flow["name"], routes.FLOWS + "/" + flow["id"],
-            rx.cond(flow["description"] != "", clamped_text(flow["description"], size="1", color_scheme="gray", line_height="1.5"), rx.fragment()),
+            flow.name, routes.FLOWS + "/" + flow.id,
+            rx.cond(flow.description != "", clamped_text(flow.description, size="1", color_scheme="gray", line_height="1.5"), rx.fragment()),
             testid="flow-link", weight="medium",
         ),
-        rx.table.cell(kind_badge(flow["tree_type"])),
+        rx.table.cell(kind_badge(flow.tree_type)),
         rx.table.cell(_badges(flow)),
-        rx.table.cell(rx.text(flow["author_name"], size="2")),
-        rx.table.cell(rx.text("v" + flow["version"], size="2", color_scheme="gray")),
-        rx.table.cell(rx.moment(flow["updated_at"], from_now=True, size="2")),
+        rx.table.cell(rx.text(flow.author_name, size="2")),
+        rx.table.cell(rx.text("v" + flow.version.to_string(), size="2", color_scheme="gray")),
+        rx.table.cell(rx.moment(flow.updated_at, from_now=True, size="2")),
         data_testid="flow-row",
     )
 
@@ -310,7 +341,7 @@ def _filters() -> rx.Component:
         ),
         rx.select.root(
             rx.select.trigger(placeholder="Author", data_testid="filter-author"),
-            rx.select.content(rx.select.item("Any author", value="all"), rx.foreach(FlowsState.authors, lambda a: rx.select.item(a["name"], value=a["id"]))),
+            rx.select.content(rx.select.item("Any author", value="all"), rx.foreach(FlowsState.authors, lambda a: rx.select.item(a.name, value=a.id))),
             value=FlowsState.author_filter, on_change=FlowsState.set_author_filter,
         ),
         rx.cond(

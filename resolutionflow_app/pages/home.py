@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import reflex as rx
 
 from resolutionflow_app import routes
@@ -12,12 +14,39 @@ from resolutionflow_app.services.dashboard import home_dashboard
 from resolutionflow_app.state.auth import AuthState
 
 
+@dataclasses.dataclass
+class RecentFlow:
+    """A recently changed flow."""
+
+    id: str = ""
+    name: str = ""
+    tree_type: str = ""
+    status: str = ""
+    updated_at: str = ""
+
+
+@dataclasses.dataclass
+class RecentSession:
+    """One of the user's recent sessions."""
+
+    id: str = ""
+    tree_name: str = ""
+    status: str = ""
+    outcome: str = ""
+    started_at: str = ""
+
+
+def _typed(cls, row: dict):
+    """Row `row` (JSON values) as dataclass `cls`, missing and null values as ""."""
+    return cls(**{f.name: str(row.get(f.name) or "") for f in dataclasses.fields(cls)})
+
+
 class HomeState(AuthState):
     """Dashboard numbers and recent items."""
 
     stats: dict[str, int] = {}
-    recent_flows: list[dict[str, str]] = []
-    recent_sessions: list[dict[str, str]] = []
+    recent_flows: list[RecentFlow] = []
+    recent_sessions: list[RecentSession] = []
     loaded: bool = False
 
     @rx.event
@@ -27,8 +56,8 @@ class HomeState(AuthState):
         if not got.ok:
             return self.refused(got)
         board = got.value.model_dump(mode="json")
-        self.recent_flows = [{k: str(v) for k, v in f.items()} for f in board.pop("recent_flows")]
-        self.recent_sessions = [{k: str(v or "") for k, v in s.items()} for s in board.pop("recent_sessions")]
+        self.recent_flows = [_typed(RecentFlow, f) for f in board.pop("recent_flows")]
+        self.recent_sessions = [_typed(RecentSession, s) for s in board.pop("recent_sessions")]
         self.stats = board
         self.loaded = True
 
@@ -50,21 +79,21 @@ def _stat(label: str, key: str, icon: str, href: str) -> rx.Component:
     )
 
 
-def _flow_row(flow: dict) -> rx.Component:
+def _flow_row(flow: RecentFlow) -> rx.Component:
     return rx.table.row(
-        name_cell(flow["name"], routes.FLOWS + "/" + flow["id"]),
-        rx.table.cell(kind_badge(flow["tree_type"])),
-        rx.table.cell(kind_badge(flow["status"])),
-        rx.table.cell(rx.moment(flow["updated_at"], from_now=True)),
+        name_cell(flow.name, routes.FLOWS + "/" + flow.id),
+        rx.table.cell(kind_badge(flow.tree_type)),
+        rx.table.cell(kind_badge(flow.status)),
+        rx.table.cell(rx.moment(flow.updated_at, from_now=True)),
     )
 
 
-def _session_row(item: dict) -> rx.Component:
+def _session_row(item: RecentSession) -> rx.Component:
     return rx.table.row(
-        name_cell(item["tree_name"], routes.SESSIONS + "/" + item["id"]),
-        rx.table.cell(kind_badge(item["status"])),
-        rx.table.cell(rx.cond(item["outcome"] != "", kind_badge(item["outcome"]), rx.text("—"))),
-        rx.table.cell(rx.moment(item["started_at"], from_now=True)),
+        name_cell(item.tree_name, routes.SESSIONS + "/" + item.id),
+        rx.table.cell(kind_badge(item.status)),
+        rx.table.cell(rx.cond(item.outcome != "", kind_badge(item.outcome), rx.text("—"))),
+        rx.table.cell(rx.moment(item.started_at, from_now=True)),
     )
 
 

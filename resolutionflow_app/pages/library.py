@@ -117,7 +117,7 @@ class LibraryState(PagedListMixin, AuthState):
         """on_load: filter options, then the first page."""
         out = self.try_call(_filter_options)
         if out.error:
-            return None
+            return self.refused(out)
         categories, labels, flows = out.value
         self.categories = [{"id": str(c.id), "name": c.name} for c in categories]
         self.group_labels = [{"id": g, "name": g} for g in labels]
@@ -137,7 +137,7 @@ class LibraryState(PagedListMixin, AuthState):
         )
         self.loading = False
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         found, tokens = out.value, search_tokens(self.q)
         self.total, self.total_capped = found.total, found.total_capped
         self.total_text = total_label(found.total, found.total_capped)
@@ -163,7 +163,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Open a step in the detail panel."""
         out = self.try_call(library_service.get_step, step_id=step_id)
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
         # Phones show the detail above the list: bring it into view.
         return rx.call_script("window.innerWidth < 768 && window.scrollTo({top: 0})")
@@ -178,7 +178,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Rate the selected step 1–5 (replaces your earlier rating)."""
         out = self.try_call(library_service.rate_step, step_id=self.selected["id"], rating=rating)
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         self.selected = _flat(out.value)
         return [LibraryState.fetch, rx.toast.success(f"Rated {rating} of 5.")]
 
@@ -187,7 +187,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Save a personal copy of the selected step."""
         out = self.try_call(library_service.fork_step, step_id=self.selected["id"])
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
         return [LibraryState.fetch, rx.toast.success("Saved to your library as a private copy.")]
 
@@ -196,7 +196,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Delete the selected (own, manual) step."""
         out = self.try_call(library_service.delete_step, step_id=self.selected["id"])
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         self.selected, self.selected_commands = {}, []
         return [LibraryState.fetch, rx.toast.success("Step deleted.")]
 
@@ -281,7 +281,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Create a category from the editor's small form."""
         out = self.try_call(_add_category, name=form.get("name", "").strip())
         if out.error:
-            return rx.toast.error(out.error)
+            return self.refused(out)
         cat, categories = out.value
         self.categories = [{"id": str(c.id), "name": c.name} for c in categories]
         self.editor = {**self.editor, "category_id": str(cat.id)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime, time, timezone
 from typing import ClassVar
 
@@ -34,15 +35,40 @@ def _day(value: str, end: bool = False) -> datetime | None:
         return None
 
 
-def _row(s) -> dict[str, str]:
+@dataclasses.dataclass
+class SessionRow:
+    """A row of the sessions list."""
+
+    id: str = ""
+    tree_id: str = ""
+    tree_name: str = ""
+    tree_type: str = ""
+    user_name: str = ""
+    status: str = ""
+    outcome: str = ""
+    started_at: str = ""
+    completed_at: str = ""
+
+
+@dataclasses.dataclass
+class FlowChoice:
+    """A published flow of the filter and the start-session picker."""
+
+    id: str = ""
+    name: str = ""
+    tree_type: str = ""
+    description: str = ""
+
+
+def _row(s) -> SessionRow:
     d = s.model_dump(mode="json")
-    return {k: str(d.get(k) or "") for k in ("id", "tree_id", "tree_name", "tree_type", "user_name", "status", "outcome", "started_at", "completed_at")}
+    return SessionRow(**{f.name: str(d.get(f.name) or "") for f in dataclasses.fields(SessionRow)})
 
 
 class SessionsState(PagedListMixin, AuthState):
     """One page of sessions, the filters, and the start-session picker."""
 
-    items: list[dict[str, str]] = []
+    items: list[SessionRow] = []
     total: int = 0
     PAGE_SIZE: ClassVar[int] = PAGE_SIZE
     FILTERS: ClassVar[frozenset[str]] = frozenset({"scope", "q", "tree_id", "outcome", "date_from", "date_to"})
@@ -52,7 +78,7 @@ class SessionsState(PagedListMixin, AuthState):
     outcome: str = "all"
     date_from: str = ""
     date_to: str = ""
-    flows: list[dict[str, str]] = []
+    flows: list[FlowChoice] = []
     picker_open: bool = False
     picker_q: str = ""
     starting: str = ""
@@ -64,8 +90,10 @@ class SessionsState(PagedListMixin, AuthState):
         if not got.ok:
             return self.refused(got)
         flows, _ = got.value
-        self.flows = [{"id": str(f.id), "name": f.name, "tree_type": f.tree_type, "description": f.description or ""} for f in flows]
+        self.flows = [FlowChoice(id=str(f.id), name=f.name, tree_type=f.tree_type, description=f.description or "") for f in flows]
         self.offset = 0
+        # `?new=1` (the desktop menu's "New session") opens the flow picker at once.
+        self.picker_open = self.router.url.query_parameters.get("new") == "1"
         return SessionsState.fetch
 
     @rx.event
@@ -92,10 +120,10 @@ class SessionsState(PagedListMixin, AuthState):
         self.picker_q = value
 
     @rx.var
-    def picker_flows(self) -> list[dict[str, str]]:
+    def picker_flows(self) -> list[FlowChoice]:
         """Published flows matching the picker's search."""
         q = self.picker_q.strip().lower()
-        return [f for f in self.flows if not q or q in f["name"].lower() or q in f["description"].lower()]
+        return [f for f in self.flows if not q or q in f.name.lower() or q in f.description.lower()]
 
     @rx.event
     def start(self, tree_id: str):
@@ -110,17 +138,17 @@ class SessionsState(PagedListMixin, AuthState):
         return rx.redirect(routes.session_url(str(started.id)))
 
 
-def _flow_option(f: dict) -> rx.Component:
+def _flow_option(f: FlowChoice) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.hstack(rx.text(f["name"], weight="medium", style=clamp(2), title=f["name"]), kind_badge(f["tree_type"]), spacing="2", align="center", max_width="100%"),
-            rx.text(f["description"], size="1", color_scheme="gray", style=clamp(2)),
+            rx.hstack(rx.text(f.name, weight="medium", style=clamp(2), title=f.name), kind_badge(f.tree_type), spacing="2", align="center", max_width="100%"),
+            rx.text(f.description, size="1", color_scheme="gray", style=clamp(2)),
             spacing="1",
             align="start",
             min_width="0",
         ),
         rx.spacer(),
-        rx.button(rx.icon("play", size=14), "Start", size="2", loading=SessionsState.starting == f["id"], on_click=SessionsState.start(f["id"]), data_testid="start-flow-" + f["name"]),
+        rx.button(rx.icon("play", size=14), "Start", size="2", loading=SessionsState.starting == f.id, on_click=SessionsState.start(f.id), data_testid="start-flow-" + f.name),
         width="100%",
         align="center",
         padding="0.5rem 0.25rem",
@@ -151,14 +179,14 @@ def _picker() -> rx.Component:
     )
 
 
-def _session_row(item: dict) -> rx.Component:
+def _session_row(item: SessionRow) -> rx.Component:
     return rx.table.row(
-        name_cell(item["tree_name"], routes.SESSIONS + "/" + item["id"], testid="session-link"),
-        rx.table.cell(kind_badge(item["tree_type"])),
-        rx.table.cell(item["user_name"]),
-        rx.table.cell(kind_badge(item["status"])),
-        rx.table.cell(rx.cond(item["outcome"] != "", kind_badge(item["outcome"]), rx.text("—", color_scheme="gray"))),
-        rx.table.cell(rx.moment(item["started_at"], from_now=True)),
+        name_cell(item.tree_name, routes.SESSIONS + "/" + item.id, testid="session-link"),
+        rx.table.cell(kind_badge(item.tree_type)),
+        rx.table.cell(item.user_name),
+        rx.table.cell(kind_badge(item.status)),
+        rx.table.cell(rx.cond(item.outcome != "", kind_badge(item.outcome), rx.text("—", color_scheme="gray"))),
+        rx.table.cell(rx.moment(item.started_at, from_now=True)),
     )
 
 

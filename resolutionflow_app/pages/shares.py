@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import reflex as rx
@@ -27,10 +28,36 @@ def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+@dataclasses.dataclass
+class ShareRow:
+    """One of my share links."""
+
+    id: str = ""
+    session_id: str = ""
+    session: str = ""
+    name: str = ""
+    visibility: str = ""
+    created: str = ""
+    expires: str = ""
+    status: str = ""
+    views: int = 0
+    last_viewed: str = ""
+
+
+@dataclasses.dataclass
+class ViewRow:
+    """One opening of a share link."""
+
+    when: str = ""
+    who: str = ""
+    ip: str = ""
+    agent: str = ""
+
+
 class SharesState(AuthState):
     """The list, the revoke confirmation and the selected link's view log."""
 
-    items: list[dict[str, str]] = []
+    items: list[ShareRow] = []
     total: int = 0
     offset: int = 0
     loading: bool = True
@@ -38,7 +65,7 @@ class SharesState(AuthState):
     revoke_label: str = ""
     selected_id: str = ""
     selected_label: str = ""
-    views: list[dict[str, str]] = []
+    views: list[ViewRow] = []
     views_total: int = 0
     chart: list[dict] = []
 
@@ -52,11 +79,9 @@ class SharesState(AuthState):
             return self.refused(got)
         items, self.total = got.value
         self.items = [
-            {
-                "id": str(i.id), "session_id": str(i.session_id), "session": i.session_name or "Session", "name": i.share_name or "—",
-                "visibility": i.visibility, "created": _when(i.created_at), "expires": _when(i.expires_at) or "Never", "status": i.status,
-                "views": str(i.view_count), "last_viewed": _when(i.last_viewed_at) or "—",
-            }
+            ShareRow(id=str(i.id), session_id=str(i.session_id), session=i.session_name or "Session", name=i.share_name or "—",
+                     visibility=i.visibility, created=_when(i.created_at), expires=_when(i.expires_at) or "Never", status=i.status,
+                     views=i.view_count or 0, last_viewed=_when(i.last_viewed_at) or "—")
             for i in items
         ]
         self.loading = False
@@ -109,7 +134,8 @@ class SharesState(AuthState):
         views, self.views_total = views.value
         per_day = per_day.value
         self.selected_id, self.selected_label = share_id, label
-        self.views = [{"when": _when(v.viewed_at), "who": v.viewer_name or ("Anonymous" if v.viewer_id is None else "Former member"), "ip": v.viewer_ip or "—", "agent": v.viewer_user_agent or "—"} for v in views]
+        self.views = [ViewRow(when=_when(v.viewed_at), who=v.viewer_name or ("Anonymous" if v.viewer_id is None else "Former member"), ip=v.viewer_ip or "—",
+                              agent=v.viewer_user_agent or "—") for v in views]
         self.chart = [{"day": d["day"][5:], "views": d["views"]} for d in per_day]
 
     @rx.event
@@ -122,23 +148,23 @@ def _status_badge(status: rx.Var) -> rx.Component:
     return rx.badge(status, color_scheme=rx.match(status, ("active", "green"), ("expired", "amber"), ("paused", "gray"), "red"), variant="soft", data_testid="share-status")
 
 
-def _row(item: dict) -> rx.Component:
+def _row(item: ShareRow) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(item["session"], href=routes.SESSIONS + "/" + item["session_id"])),
-        rx.table.cell(item["name"]),
-        rx.table.cell(kind_badge(item["visibility"])),
-        rx.table.cell(rx.text(item["created"], size="1")),
-        rx.table.cell(rx.text(item["expires"], size="1")),
-        rx.table.cell(_status_badge(item["status"])),
-        rx.table.cell(item["views"]),
-        rx.table.cell(rx.text(item["last_viewed"], size="1")),
+        rx.table.cell(rx.link(item.session, href=routes.SESSIONS + "/" + item.session_id)),
+        rx.table.cell(item.name),
+        rx.table.cell(kind_badge(item.visibility)),
+        rx.table.cell(rx.text(item.created, size="1")),
+        rx.table.cell(rx.text(item.expires, size="1")),
+        rx.table.cell(_status_badge(item.status)),
+        rx.table.cell(item.views.to_string()),
+        rx.table.cell(rx.text(item.last_viewed, size="1")),
         rx.table.cell(
             rx.hstack(
-                rx.tooltip(rx.icon_button(rx.icon("chart-column", size=14), variant="ghost", on_click=SharesState.show_views(item["id"], item["name"]), data_testid="share-views"), content="View log"),
+                rx.tooltip(rx.icon_button(rx.icon("chart-column", size=14), variant="ghost", on_click=SharesState.show_views(item.id, item.name), data_testid="share-views"), content="View log"),
                 rx.cond(
-                    item["status"] == "revoked",
+                    item.status == "revoked",
                     rx.fragment(),
-                    rx.tooltip(rx.icon_button(rx.icon("ban", size=14), variant="ghost", color_scheme="red", on_click=SharesState.ask_revoke(item["id"], item["name"]), data_testid="share-revoke"), content="Revoke"),
+                    rx.tooltip(rx.icon_button(rx.icon("ban", size=14), variant="ghost", color_scheme="red", on_click=SharesState.ask_revoke(item.id, item.name), data_testid="share-revoke"), content="Revoke"),
                 ),
                 spacing="2",
             )
@@ -189,10 +215,10 @@ def _views_dialog() -> rx.Component:
                             rx.foreach(
                                 SharesState.views,
                                 lambda v: rx.table.row(
-                                    rx.table.cell(rx.text(v["when"], size="1", white_space="nowrap")),
-                                    rx.table.cell(rx.text(v["who"], size="1")),
-                                    rx.table.cell(rx.text(v["ip"], size="1")),
-                                    rx.table.cell(rx.text(v["agent"], size="1", max_width="260px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap", title=v["agent"])),
+                                    rx.table.cell(rx.text(v.when, size="1", white_space="nowrap")),
+                                    rx.table.cell(rx.text(v.who, size="1")),
+                                    rx.table.cell(rx.text(v.ip, size="1")),
+                                    rx.table.cell(rx.text(v.agent, size="1", max_width="260px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap", title=v.agent)),
                                 ),
                             )
                         ),

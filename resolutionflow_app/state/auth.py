@@ -30,7 +30,61 @@ class Outcome(Generic[T]):
         return not self.error
 
 
-class AuthState(rx.State):
+class ServiceCalls:
+    """How states call services, in a plain (non-Reflex) base class.
+
+    Reflex turns every public method of a state class into an event handler the browser can invoke;
+    methods of a plain base class are not, so these helpers cannot be called from the browser.
+    """
+
+    # `token` and `router` come from the Reflex state this is mixed into (AuthState).
+
+    def client_ip(self) -> str:
+        """The browser's IP address: the same rate-limit key the API uses."""
+        return self.router.session.client_ip or "unknown"
+
+    def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
+        """Run service `fn` as the logged-in user in one committed transaction (`entry.call`).
+
+        Raises `ServiceError` (incl. `Unauthorized` when logged out); `try_call` turns it into a message.
+        Pass `budget=entry.AUTH` / `entry.SHARE` to charge the shared rate-limit budget.
+        """
+        return entry.call(fn, token=self.token or None, client=self.client_ip(), **kwargs)
+
+    def try_call(self, fn: Callable[..., T], /, **kwargs: Any) -> Outcome[T]:
+        """Like `call`, but a refusal comes back as `Outcome.error` (a sentence for a toast or callout)."""
+        try:
+            return Outcome(value=self.call(fn, **kwargs))
+        except ServiceError as exc:
+            return Outcome(error=exc.message, status=exc.status_code)
+
+    def refused(self, outcome: Outcome) -> list[Any]:
+        """The events that tell the user a call was refused: an error toast, or (logged out) the login page.
+
+        Every handler returns this for a failed `try_call` (a list, so it also goes after other events:
+        `[other, *self.refused(got)]`), so no refusal goes unseen.
+        """
+        if outcome.status == 401:
+            to_login = rx.redirect(routes.login_url(self.router.url.path or routes.HOME))
+            # A visitor who never logged in just lands on the login page; an expired login is told why.
+            return [rx.toast.error(outcome.error), to_login] if self.token else [to_login]
+        return [rx.toast.error(outcome.error)]
+
+    def _route_part(self, from_end: int = 1) -> str:
+        """The URL path's segment `from_end` places from its end ("" when the path is shorter): the id a page's load reads."""
+        parts = (self.router.url.path or "").rstrip("/").split("/")
+        return parts[-from_end] if len(parts) >= from_end else ""
+
+    def actor(self, session: Any) -> Any:
+        """The logged-in user as a DB row, or None.
+
+        Only for pages not yet moved to `call` (the allow-list in tests/test_architecture.py);
+        new code calls services through `call` / `try_call`.
+        """
+        return auth_service.user_for_token(session=session, token=self.token)
+
+
+class AuthState(ServiceCalls, rx.State):
     """Base of every private page's state: knows who is logged in."""
 
     token: str = rx.LocalStorage("", name="rf_token", sync=True)
@@ -61,44 +115,6 @@ class AuthState(rx.State):
         """Two letters for the avatar."""
         parts = [p for p in self.user_name.split() if p]
         return "".join(p[0] for p in parts[:2]).upper() or "?"
-
-    def client_ip(self) -> str:
-        """The browser's IP address: the same rate-limit key the API uses."""
-        return self.router.session.client_ip or "unknown"
-
-    def call(self, fn: Callable[..., T], /, **kwargs: Any) -> T:
-        """Run service `fn` as the logged-in user in one committed transaction (`entry.call`).
-
-        Raises `ServiceError` (incl. `Unauthorized` when logged out); `try_call` turns it into a message.
-        Pass `budget=entry.AUTH` / `entry.SHARE` to charge the shared rate-limit budget.
-        """
-        return entry.call(fn, token=self.token or None, client=self.client_ip(), **kwargs)
-
-    def try_call(self, fn: Callable[..., T], /, **kwargs: Any) -> Outcome[T]:
-        """Like `call`, but a refusal comes back as `Outcome.error` (a sentence for a toast or callout)."""
-        try:
-            return Outcome(value=self.call(fn, **kwargs))
-        except ServiceError as exc:
-            return Outcome(error=exc.message, status=exc.status_code)
-
-    def refused(self, outcome: Outcome) -> Any:
-        """The events that tell the user a call was refused: an error toast, or (logged out) the login page.
-
-        Every handler returns this for a failed `try_call`, so no refusal goes unseen.
-        """
-        if outcome.status == 401:
-            to_login = rx.redirect(routes.login_url(self.router.url.path or routes.HOME))
-            # A visitor who never logged in just lands on the login page; an expired login is told why.
-            return [rx.toast.error(outcome.error), to_login] if self.token else to_login
-        return rx.toast.error(outcome.error)
-
-    def actor(self, session: Any) -> Any:
-        """The logged-in user as a DB row, or None.
-
-        Only for pages not yet moved to `call` (the allow-list in tests/test_architecture.py);
-        new code calls services through `call` / `try_call`.
-        """
-        return auth_service.user_for_token(session=session, token=self.token)
 
     def _remember(self, who: entry.Identity) -> None:
         user = who.user

@@ -158,7 +158,7 @@ class BuilderState(AuthState):
     @rx.event
     def load(self):
         """on_load: the automation, its models, shared assistants, MCP servers and the last run's outputs."""
-        self.automation_id = self.router.url.path.rstrip("/").split("/")[-1]
+        self.automation_id = self._route_part()
         self.shown_secret, self.menu_variables = "", []
         out = self.try_call(builder_service.load_builder, automation_id=self.automation_id)
         if out.error:

@@ -62,8 +62,7 @@ class OverviewState(AuthState):
     @rx.event
     def load(self):
         """on_load: the automation's draft graph, or `?run=` overlaid."""
-        parts = self.router.url.path.rstrip("/").split("/")
-        self.automation_id = parts[-2] if len(parts) >= 2 else ""
+        self.automation_id = self._route_part(2)
         run = str(self.router.url.query_parameters.get("run") or "")
         return self._show(run)
 
@@ -104,7 +103,9 @@ class OverviewState(AuthState):
                 try:
                     # I/O in a thread, outside the state lock: the page stays responsive.
                     view = await asyncio.to_thread(entry.call, overview_service.overview, token=token or None, client=client, automation_id=automation_id, run_id=run_id)
-                except ServiceError:
+                except ServiceError as exc:
+                    # The overlay would silently freeze: say why it stopped following the run.
+                    yield rx.toast.error(f"Live updates stopped: {exc.message}")
                     return
                 async with self:
                     if self.run_id == run_id:

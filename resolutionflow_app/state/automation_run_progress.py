@@ -226,7 +226,7 @@ class RunProgressState(AuthState):
         """Ask the watched run to stop (at once when queued, at the step boundary when running)."""
         outcome = self.try_call(runs_service.cancel_run, run_id=self.watched_run_id)
         if outcome.error:
-            return rx.toast.error(outcome.error)
+            return self.refused(outcome)
         return [RunProgressState.show_run(self.watched_run_id), rx.toast.info("Cancelling the run…")]
 
     @rx.event
@@ -234,7 +234,7 @@ class RunProgressState(AuthState):
         """Queue a failed or cancelled run again; completed steps with unchanged settings are kept."""
         outcome = self.try_call(runs_service.resume_run, run_id=self.watched_run_id)
         if outcome.error:
-            return rx.toast.error(outcome.error)
+            return self.refused(outcome)
         return [RunProgressState.show_run(self.watched_run_id), rx.toast.success("Run resumed.")]
 
     @rx.event
@@ -242,5 +242,5 @@ class RunProgressState(AuthState):
         """Send a stored file (generated PDF/DOCX or an input upload) to the browser."""
         outcome = self.try_call(runs_service.file_download, file_id=file_id)
         if outcome.error:
-            return rx.toast.error(outcome.error)
+            return self.refused(outcome)
         return rx.download(data=outcome.value.data, filename=outcome.value.name)

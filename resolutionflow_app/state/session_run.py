@@ -111,7 +111,7 @@ class SessionRunState(AuthState):
     @rx.event
     def load(self):
         """on_load: the session named in the URL."""
-        self.sid = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        self.sid = self._route_part()
         self.insert_open = self.complete_open = False
         got = self.try_call(sessions_service.get_session, session_id=self.sid)
         if not got.ok:

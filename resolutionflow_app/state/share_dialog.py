@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
@@ -27,6 +28,18 @@ def expiry_from_choice(choice: str, custom_date: str, now: datetime | None = Non
     return None
 
 
+@dataclasses.dataclass
+class SessionLink:
+    """A share link of the session in the dialog."""
+
+    id: str = ""
+    name: str = ""
+    visibility: str = ""
+    status: str = ""
+    expires: str = ""
+    views: int = 0
+
+
 class ShareDialogState(AuthState):
     """Open/close, the form, the link just created, and this session's existing links."""
 
@@ -40,7 +53,7 @@ class ShareDialogState(AuthState):
     share_busy: bool = False
     allow_public: bool = True
     created_url: str = ""
-    session_links: list[dict[str, str]] = []
+    session_links: list[SessionLink] = []
 
     def _session_uuid(self) -> uuid.UUID | None:
         try:
@@ -55,7 +68,8 @@ class ShareDialogState(AuthState):
             return self.refused(got)
         items, _ = got.value
         self.session_links = [
-            {"id": str(i.id), "name": i.share_name or "Untitled link", "visibility": i.visibility, "status": i.status, "expires": i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never", "views": str(i.view_count)}
+            SessionLink(id=str(i.id), name=i.share_name or "Untitled link", visibility=i.visibility, status=i.status,
+                        expires=i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never", views=i.view_count or 0)
             for i in items
         ]
         return None

@@ -197,6 +197,8 @@ def test_procedure_steps_and_library_visibility(page, app_url) -> None:
     # Move the new step up above the section header, then reload: order and visibility were saved.
     step = rows.filter(has_text="Create the AD account")
     step.get_by_test_id("step-up").click()
+    # The move must be on screen before "Saved" is awaited: otherwise the old "Saved" passes before the edit arrives.
+    expect(rows.nth(1)).to_contain_text("Create the AD account")
     _wait_saved(page)
     shot(page, "flow-procedure-editor")
     page.reload()

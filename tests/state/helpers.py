@@ -22,3 +22,18 @@ def make_state(cls, *, ip: str = TESTCLIENT_IP, path: str = "/", token: str = ""
     )
     state.token = token
     return state
+
+
+def make_tree(cls, *, ip: str = TESTCLIENT_IP, path: str = "/", token: str = ""):
+    """State `cls` inside a whole state tree (root first), for states whose substates read or compute from it.
+
+    Computed vars of one substate that depend on another state's vars need the real tree to be marked dirty.
+    """
+    import reflex as rx
+
+    root = rx.State(_reflex_internal_init=True)
+    router = make_state(cls, ip=ip, path=path).router
+    state = root.get_substate(cls.get_full_name().split(".")[1:])
+    root.router = router
+    state.token = token
+    return state

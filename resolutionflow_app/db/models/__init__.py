@@ -26,6 +26,7 @@ from resolutionflow_app.db.models.sessions import (
     SessionShareView,
     SupportSession,
 )
+from resolutionflow_app.db.models.sync import SyncConnection, SyncItem, SyncReceipt
 from resolutionflow_app.db.models.trees import Tree, TreeVersion
 
 __all__ = [
@@ -33,5 +34,5 @@ __all__ = [
     "AutomationRun", "AutomationStep", "AutomationStepMCPTool", "AutomationStepResult",
     "CompletionModel", "MCPServer", "MCPServerTool", "StoredFile", "LibraryStep", "StepCategory",
     "StepRating", "StepUsageLog", "SessionShare", "SessionShareView", "SupportSession", "Tree",
-    "TreeVersion", "PeriodicJobRun",
+    "TreeVersion", "PeriodicJobRun", "SyncConnection", "SyncItem", "SyncReceipt",
 ]

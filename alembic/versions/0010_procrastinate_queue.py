@@ -6,15 +6,15 @@ its tables, types, functions and triggers are created here from the installed pa
 own migration files, applied by a new revision). SQLite has no such queue: nothing happens there.
 Autogenerate ignores these tables (db/migration_filters.py): they have no SQLModel models.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
