@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -56,4 +57,5 @@ async def upload_bundle(*, file: UploadFile = File(...), user: CurrentUser, sess
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise InvalidInput(f"Bundles may be at most {limit} bytes.")
-    return service.import_push_bundle(session=session, actor=user, data=data)
+    # An async route (it awaits the upload): the database work goes to a thread, never the event loop.
+    return await run_in_threadpool(service.import_push_bundle, session=session, actor=user, data=data)
