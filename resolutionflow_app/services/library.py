@@ -27,6 +27,7 @@ from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import search_text
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import is_owner
+from resolutionflow_app.domain.tree_schema import normalize_commands
 from resolutionflow_app.domain.visibility import can_see_step
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.visibility import viewer_of, visible_steps
@@ -56,25 +57,11 @@ class StepContent(BaseModel):
     @field_validator("commands", mode="before")
     @classmethod
     def _commands(cls, value: Any) -> Any:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [{"label": "", "command": value}] if value.strip() else []
-        if not isinstance(value, list):
+        if isinstance(value, list) and not all(isinstance(item, (str, dict)) for item in value):
             return value  # let validation reject it
-        out = []
-        for item in value:
-            if isinstance(item, str):
-                out.append({"label": "", "command": item})
-            elif isinstance(item, dict):
-                if "command" not in item and "code" in item:  # tree node command format
-                    item = {"label": item.get("label") or "", "command": item.get("code"), "command_type": item.get("language")}
-                elif item.get("label", "") is None:  # {"label": null} means no label
-                    item = {**item, "label": ""}
-                out.append(item)
-            else:
-                out.append(item)
-        return out
+        if value is None or isinstance(value, (str, list)):
+            return normalize_commands(value, keep_empty=True)
+        return value  # let validation reject it
 
 
 class CategoryDTO(DTO):

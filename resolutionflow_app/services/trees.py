@@ -22,12 +22,12 @@ from resolutionflow_app.domain.errors import (
 from resolutionflow_app.domain.flow_diff import describe, diff_structures, summarise
 from resolutionflow_app.domain.forking import clean_fork_reason, has_parent_updates
 from resolutionflow_app.domain.roles import can_author
-from resolutionflow_app.domain.session_rules import PROCEDURAL_TYPES
 from resolutionflow_app.domain.tree_schema import (
     TREE_TYPES,
+    FlowStructure,
     StructureError,
-    check_structure,
     default_structure,
+    parse_structure,
 )
 from resolutionflow_app.domain.tree_validation import Problem, validate_structure
 from resolutionflow_app.domain.visibility import can_edit_tree, can_see_tree
@@ -189,24 +189,28 @@ def _check_type(tree_type: Any) -> str:
     return tree_type
 
 
-def _check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
+def _parse_structure(tree_type: str, structure: Any) -> FlowStructure:
+    """The submitted `tree_structure` parsed once into the domain's typed model (InvalidInput otherwise)."""
     try:
-        return _copy(check_structure(tree_type, structure))
+        return parse_structure(tree_type, structure)
     except StructureError as exc:
         raise InvalidInput(str(exc)) from None
     except (TypeError, ValueError):
         raise InvalidInput("The flow structure must contain only JSON values.") from None
 
 
-def _automation_links(session: Session, account_id: uuid.UUID, tree_type: str, structure: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
-    """Check the automations nodes link to are this account's; `strict=False` (forks) drops foreign links instead."""
-    key = "steps" if tree_type in PROCEDURAL_TYPES else "nodes"
-    for node in structure.get(key) or []:
-        if not isinstance(node, dict) or "automation_id" not in node:
+def _automation_links(session: Session, account_id: uuid.UUID, structure: FlowStructure, *, strict: bool = True) -> dict[str, Any]:
+    """Check the automations nodes link to are this account's; `strict=False` (forks) drops foreign links instead.
+
+    Returns:
+        The structure's stored JSON (`to_json()`), a fresh copy.
+    """
+    for node in structure.all_nodes():
+        if "automation_id" not in node.model_fields_set:
             continue
-        raw = node.get("automation_id")
+        raw = node.automation_id
         if raw in (None, ""):
-            node.pop("automation_id", None)
+            node.unset("automation_id")
             continue
         try:
             row = session.get(Automation, uuid.UUID(str(raw)))
@@ -214,9 +218,9 @@ def _automation_links(session: Session, account_id: uuid.UUID, tree_type: str, s
             row = None
         if row is None or row.account_id != account_id:
             if strict:
-                raise InvalidInput(f"Step “{node.get('title') or node.get('id')}”: the linked automation was not found in this account.")
-            node.pop("automation_id", None)
-    return structure
+                raise InvalidInput(f"Step “{node.title or node.id}”: the linked automation was not found in this account.")
+            node.unset("automation_id")
+    return _copy(structure.to_json())
 
 
 def _problems(tree: Tree) -> list[Problem]:
@@ -342,7 +346,7 @@ def create_tree(*, session: Session, actor: User, name: str, tree_type: str, tre
     _require_author(actor)
     name = _clean_name(name)
     tree_type = _check_type(tree_type)
-    structure = default_structure(tree_type) if tree_structure is None else _automation_links(session, actor.account_id, tree_type, _check_structure(tree_type, tree_structure))
+    structure = default_structure(tree_type) if tree_structure is None else _automation_links(session, actor.account_id, _parse_structure(tree_type, tree_structure))
     tree = Tree(account_id=actor.account_id, author_id=actor.id, name=name, description=_clean_description(description),
                 tree_type=tree_type, tree_structure=structure, status="draft", version=1, is_public=bool(is_public))
     session.add(tree)
@@ -410,7 +414,7 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     if "description" in changes:
         new["description"] = _clean_description(changes["description"])
     if "tree_structure" in changes and changes["tree_structure"] is not None:
-        new["tree_structure"] = _automation_links(session, actor.account_id, tree.tree_type, _check_structure(tree.tree_type, changes["tree_structure"]))
+        new["tree_structure"] = _automation_links(session, actor.account_id, _parse_structure(tree.tree_type, changes["tree_structure"]))
     for flag in ("is_public", "is_active"):
         if flag in changes and changes[flag] is not None:
             if not isinstance(changes[flag], bool):
@@ -576,7 +580,7 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
         raise InvalidInput(str(exc)) from None
     suffix = " (fork)"
     fork = Tree(
-        tree_structure=_automation_links(session, actor.account_id, parent.tree_type, _copy(parent.tree_structure), strict=False),
+        tree_structure=_automation_links(session, actor.account_id, _parse_structure(parent.tree_type, parent.tree_structure), strict=False),
         parent_tree_id=parent.id,
         fork_reason=reason,
         parent_updated_at=parent.updated_at,
