@@ -32,7 +32,7 @@ from resolutionflow_app.domain.errors import (
 )
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.jobs import PeriodicJob, register_job
-from resolutionflow_app.services.session_automation_results import resolve_unattached
+from resolutionflow_app.services.sessions import ReadOnlySessionDTO, read_only_view
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class SharedSessionDTO(DTO):
     """What a viewer of a link gets: the link's label and a read-only session."""
 
     share: dict[str, Any]
-    session: dict[str, Any]
+    session: ReadOnlySessionDTO
 
 
 def hash_token(token: str) -> str:
@@ -314,110 +314,18 @@ def views_per_day(*, session: Session, actor: User, share_id: uuid.UUID, days: i
     return [{"day": (start + timedelta(days=i)).isoformat(), "views": counts.get(start + timedelta(days=i), 0)} for i in range(days)]
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        for key in ("instructions", "content", "text", "title", "description"):
-            if isinstance(value.get(key), str) and value.get(key):
-                return value[key]
-        return ""
-    return str(value)
-
-
-def _nodes(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    items = (snapshot or {}).get("nodes") or (snapshot or {}).get("steps") or []
-    return {str(n.get("id")): n for n in items if isinstance(n, dict)}
-
-
 def session_view(row: SupportSession, engineer_name: str = "", *, session: Session | None = None) -> dict[str, Any]:
-    """A read-only, JSON-ready view of a session for share pages (no edit fields, no account id or private notes).
+    """The read-only session of a share answer as JSON-ready data (`sessions.read_only_view`).
 
     Args:
         row: the session.
         engineer_name: the name of the engineer who ran it.
-        session: when given, the sessions service's read-only view is the base (extra fields).
+        session: when given, resolves the user name and unattached automation results.
 
     Returns:
-        flow name/type, engineer, status, outcome, summary, dates, the path taken
-        (`history`: title, answer, notes, at), custom steps with their source, and for
-        procedures the checklist (`steps` with `done`).
+        The read-only view as a dict.
     """
-    nodes = _nodes(row.tree_snapshot)
-    history = []
-    for h in row.history or []:
-        if not isinstance(h, dict) or h.get("pending"):
-            continue
-        node = nodes.get(str(h.get("node_id")), {})
-        history.append({
-            "node_id": str(h.get("node_id") or ""),
-            "title": h.get("title") or node.get("title") or str(h.get("node_id") or ""),
-            "node_type": node.get("type", ""),
-            "answer": h.get("answer") or "",
-            "notes": h.get("notes") or "",
-            "at": h.get("at") or "",
-        })
-    seen = {h["node_id"] for h in history}
-    if row.status == "completed" and row.tree_type == "troubleshooting" and row.current_node_id and row.current_node_id not in seen:
-        # The node the session ended on (usually a solution) is not an answered step, but it is part of the path.
-        node = nodes.get(str(row.current_node_id), {})
-        history.append({
-            "node_id": str(row.current_node_id), "title": node.get("title") or str(row.current_node_id), "node_type": node.get("type", ""),
-            "answer": "", "notes": "", "at": row.completed_at.isoformat() if row.completed_at else "",
-        })
-    custom = []
-    stored = [dict(c) for c in row.custom_steps or [] if isinstance(c, dict)]
-    if session is not None:
-        resolve_unattached(session, stored)
-    for c in stored:
-        after = str(c.get("inserted_after_node_id") or "")
-        custom.append({
-            "type": c.get("type") or "action",
-            "title": c.get("title") or "",
-            "content": _text(c.get("content")),
-            "notes": c.get("notes") or "",
-            "source": c.get("source") or "ad-hoc",
-            "source_step_id": str(c["source_step_id"]) if c.get("source_step_id") else None,
-            "automation_run_id": str(c["automation_run_id"]) if c.get("automation_run_id") else None,
-            "inserted_at": c.get("inserted_at") or "",
-            "inserted_after_node_id": after,
-            "inserted_after_title": nodes.get(after, {}).get("title", "") if after else "",
-        })
-    steps = []
-    if row.tree_type != "troubleshooting":
-        done = {str(h.get("node_id")) for h in row.history or [] if isinstance(h, dict) and not h.get("pending")}
-        steps = [
-            {"id": str(s.get("id")), "type": s.get("type", ""), "title": s.get("title", ""), "done": str(s.get("id")) in done}
-            for s in (row.tree_snapshot or {}).get("steps") or []
-            if isinstance(s, dict)
-        ]
-    base: dict[str, Any] = {}
-    if session is not None:
-        try:
-            from resolutionflow_app.services import sessions as sessions_service
-
-            base = sessions_service.session_view(row, session=session)
-        except (ImportError, AttributeError):  # pragma: no cover - sessions service missing
-            base = {}
-    return {
-        **base,
-        "id": str(row.id),
-        # API.md's session fields are the minimum of the read-only session too (the seed returns the session as is).
-        "user_id": str(row.user_id),
-        "tree_name": row.tree_name,
-        "tree_type": row.tree_type,
-        "engineer_name": engineer_name,
-        "status": row.status,
-        "outcome": row.outcome,
-        "summary": row.summary or "",
-        "started_at": row.started_at.isoformat() if row.started_at else None,
-        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
-        "history": history,
-        "custom_steps": custom,
-        "steps": steps,
-    }
+    return read_only_view(row, session=session, engineer_name=engineer_name).model_dump(mode="json")
 
 
 def _find_by_token(session: Session, token: str) -> SessionShare | None:
@@ -476,7 +384,7 @@ def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: s
     engineer = session.get(User, row.user_id)
     return SharedSessionDTO(
         share={"share_name": share.share_name, "visibility": share.visibility, "expires_at": share.expires_at.isoformat() if share.expires_at else None},
-        session=session_view(row, engineer.name if engineer else "", session=session),
+        session=read_only_view(row, session=session, engineer_name=engineer.name if engineer else ""),
     )
 
 

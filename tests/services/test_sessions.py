@@ -251,9 +251,10 @@ def test_session_view_is_read_only(session, team) -> None:
     _, engineer, _, _, tree = team
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
     svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", content="typed")
-    view = svc.session_view(session.get(SupportSession, s.id), session=session)
+    view = svc.read_only_view(session.get(SupportSession, s.id), session=session).model_dump(mode="json")
     assert "can_edit" not in view
-    assert "user_id" not in view
+    assert "account_id" not in view
+    assert view["user_id"] == str(engineer.id)  # API.md's session fields, as the share answer carries them
     assert view["custom_steps"][0]["content"] == "typed"
     assert view["tree_name"] == "AP offline" and isinstance(view["started_at"], str)
 

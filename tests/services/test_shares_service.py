@@ -74,14 +74,14 @@ def test_public_share_works_without_auth(session, world):
     got = svc.resolve_by_token(session=session, token=created.share_token, viewer=None, ip="1.2.3.4", user_agent="pytest")
     assert got.share["visibility"] == "public"
     s = got.session
-    assert s["tree_name"] == "Wi-Fi AP offline"
-    assert s["engineer_name"] == "Erin Engineer"
-    assert s["outcome"] == "resolved"
-    assert [h["title"] for h in s["history"]] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
-    assert s["history"][0]["answer"] == "Yes" and s["history"][1]["notes"] == "Rebooted via SSH"
-    assert [c["source"] for c in s["custom_steps"]] == ["ad-hoc", "step-library"]
-    assert s["custom_steps"][1]["content"] == "Verify DNS configuration"
-    assert "can_edit" not in s and "tree_snapshot" not in s
+    assert s.tree_name == "Wi-Fi AP offline"
+    assert s.engineer_name == "Erin Engineer"
+    assert s.outcome == "resolved"
+    assert [h.title for h in s.history] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
+    assert s.history[0].answer == "Yes" and s.history[1].notes == "Rebooted via SSH"
+    assert [c.source for c in s.custom_steps] == ["ad-hoc", "step-library"]
+    assert s.custom_steps[1].content == "Verify DNS configuration"
+    assert "can_edit" not in s.model_dump() and "tree_snapshot" not in s.model_dump()
 
 
 def test_account_only_share_requires_auth(session, world):
@@ -314,8 +314,8 @@ def test_procedure_share_shows_checklist_and_skips_pending(session, world):
     session.flush()
     created = _create(session, world)
     view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
-    assert [h["title"] for h in view["history"]] == ["Back up the config"]
-    done = {s["title"]: s["done"] for s in view["steps"]}
+    assert [h.title for h in view.history] == ["Back up the config"]
+    done = {s.title: s.done for s in view.steps}
     assert done["Back up the config"] is True and done["Upgrade firmware"] is False
 
 
@@ -342,5 +342,5 @@ def test_completed_session_path_ends_on_the_final_node(session, world):
     session.flush()
     created = _create(session, world)
     view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
-    assert [h["title"] for h in view["history"]] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
-    assert view["history"][-1]["node_type"] == "solution"
+    assert [h.title for h in view.history] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
+    assert view.history[-1].node_type == "solution"
