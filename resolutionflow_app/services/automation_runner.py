@@ -20,13 +20,13 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import (
@@ -38,6 +38,7 @@ from resolutionflow_app.db.models import (
     MCPServer,
     MCPServerTool,
 )
+from resolutionflow_app.db.sql import rowcount, table_of
 from resolutionflow_app.db.types import new_id, utcnow
 from resolutionflow_app.domain.automation_definition import DefinitionSnapshot, SnapshotStep
 from resolutionflow_app.domain.automation_variables import (
@@ -104,7 +105,7 @@ class RunnerDeps:
     provider_factory: Callable[[ModelConfig], Any] | None = None
     fetch: Callable[..., Any] | None = None
     deliver: Callable[..., Any] | None = None
-    call_mcp_tool: Callable[..., Any] | None = None
+    call_mcp_tool: Callable[..., Awaitable[str]] | None = None
     render_document: Callable[[str, str, str | None], bytes] | None = None
     http_retries: int = 3
     http_backoff: tuple[float, ...] = (1, 2, 4)
@@ -169,7 +170,7 @@ class _Prepared:
     cancel_requested: bool
 
 
-_RESULTS = AutomationStepResult.__table__
+_RESULTS = table_of(AutomationStepResult)
 
 
 @dataclass
@@ -207,10 +208,10 @@ class AutomationRunner:
                 # Called without a claim: take the run only if it is still queued (compare-and-set);
                 # a running run belongs to its worker, or is taken over by the worker loop.
                 lease = new_lease()
-                claimed = session.execute(
-                    update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+                claimed = rowcount(session.execute(
+                    update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
                     .values(status="running", lease_token=lease, worker_id=self.worker_id, heartbeat_at=now, updated_at=now, started_at=func.coalesce(AutomationRun.started_at, now))
-                ).rowcount
+                ))
                 if not claimed:
                     return None
                 self.lease = lease
@@ -266,10 +267,10 @@ class AutomationRunner:
             LeaseLost: the run was taken over, or ended, meanwhile (the transaction rolls back).
         """
         now = utcnow()
-        owned = session.execute(
-            update(AutomationRun).where(AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
+        owned = rowcount(session.execute(
+            update(AutomationRun).where(col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
             .values(heartbeat_at=now)
-        ).rowcount
+        ))
         if not owned:
             raise LeaseLost()
         self._beat_at = time.monotonic()
@@ -296,7 +297,7 @@ class AutomationRunner:
         """Shutdown mid-run: queue the run again at once (completed steps are kept) for another worker."""
         with self.session_factory() as session:
             session.execute(
-                update(AutomationRun).where(AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
+                update(AutomationRun).where(col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
                 .values(status="queued", lease_token=None, worker_id=None, updated_at=utcnow())
             )
 
@@ -362,7 +363,7 @@ class AutomationRunner:
             if flags is None or flags[0] or flags[1] != "running":
                 raise RunCancelled()
             self._upsert(session, prep.run_id, order, fields)
-            session.execute(update(AutomationRun).where(AutomationRun.id == prep.run_id).values(updated_at=utcnow()))
+            session.execute(update(AutomationRun).where(col(AutomationRun.id) == prep.run_id).values(updated_at=utcnow()))
 
     def _finish(self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None) -> None:
         with self.session_factory() as session:
@@ -370,9 +371,9 @@ class AutomationRunner:
             values: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now, "error_message": error}
             if output is not None:
                 values["output_payload_json"] = output
-            owned = session.execute(
-                update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running").values(**values)
-            ).rowcount
+            owned = rowcount(session.execute(
+                update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running").values(**values)
+            ))
             if not owned:
                 raise LeaseLost()
 
@@ -473,7 +474,7 @@ class AutomationRunner:
             self._fence(session)
             session.execute(
                 update(AutomationStepResult)
-                .where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.status == "running")
+                .where(col(AutomationStepResult.automation_run_id) == prep.run_id, col(AutomationStepResult.status) == "running")
                 .values(status="cancelled", error_message="Cancelled by a user.", finished_at=utcnow())
             )
 
@@ -588,9 +589,11 @@ class AutomationRunner:
             stripped = strip_code_fences(text)
             try:
                 json.loads(stripped)
-            except (json.JSONDecodeError, ValueError) as exc:
+            except json.JSONDecodeError as exc:
                 preview = stripped[:120].replace("\n", " ")
                 raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc.msg} at position {exc.pos}): {preview!r}") from None
+            except ValueError as exc:  # e.g. an integer too long to convert
+                raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc}).") from None
             return stripped, []
         if kind in DOC_TYPES:
             title = step.user_description or f"{prep.automation_name} · step {order}"
@@ -617,7 +620,8 @@ class AutomationRunner:
                         file_ids.append(value)
             return text, file_ids
         if source == "all_previous_steps":
-            texts, files = [], []
+            texts: list[str] = []
+            files: list[str] = []
             for prev in done:
                 p = prev.output_payload_json or {}
                 texts.append(f"<step_{prev.step_order}_output>\n{p.get('text', '')}\n</step_{prev.step_order}_output>")

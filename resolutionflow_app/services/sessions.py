@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     LibraryStep,
@@ -19,6 +19,7 @@ from resolutionflow_app.db.models import (
     User,
 )
 from resolutionflow_app.db.models.sessions import OUTCOMES
+from resolutionflow_app.db.sql import table_of
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -84,7 +85,7 @@ def _available_sources(session: Session | None, viewer: User | None, custom_step
                 pass
     if not ids:
         return set()
-    rows = session.exec(select(LibraryStep).where(LibraryStep.id.in_(ids), LibraryStep.is_active.is_(True))).all()
+    rows = session.exec(select(LibraryStep).where(col(LibraryStep.id).in_(ids), col(LibraryStep.is_active).is_(True))).all()
     ok = set()
     for row in rows:
         if viewer is None or can_see_step(viewer_of(viewer), visibility=row.visibility, account_id=str(row.account_id), created_by=str(row.created_by) if row.created_by else None):
@@ -329,7 +330,7 @@ def _readable(session: Session, actor: User, session_id: Any) -> SupportSession:
 
 def _lock(session: Session, row: SupportSession) -> SupportSession:
     """Take the row's write lock (a no-op UPDATE) and re-read it, so concurrent changes never lose data."""
-    table = SupportSession.__table__
+    table = table_of(SupportSession)
     session.execute(table.update().where(table.c.id == row.id).values(updated_at=utcnow()))
     session.refresh(row)
     return row
@@ -446,7 +447,7 @@ def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str 
         else:
             conds.append(SupportSession.started_at <= end)
     total = session.exec(select(sa.func.count()).select_from(SupportSession).where(*conds)).one()
-    rows = session.exec(select(SupportSession).where(*conds).order_by(SupportSession.started_at.desc(), SupportSession.id).limit(limit).offset(offset)).all()
+    rows = session.exec(select(SupportSession).where(*conds).order_by(col(SupportSession.started_at).desc(), col(SupportSession.id)).limit(limit).offset(offset)).all()
     return [to_dto(session, actor, r) for r in rows], int(total)
 
 
@@ -632,6 +633,6 @@ def delete_session(*, session: Session, actor: User, session_id: Any) -> None:
     row = _readable(session, actor, session_id)
     if row.user_id != actor.id:
         raise Forbidden(NOT_YOURS)
-    session.execute(sa.delete(SessionShare).where(SessionShare.session_id == row.id))
+    session.execute(sa.delete(SessionShare).where(col(SessionShare.session_id) == row.id))
     session.delete(row)
     session.flush()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.models import Account, User
 from resolutionflow_app.db.models.sessions import (
@@ -268,9 +268,9 @@ def list_my_shares(
     total = session.exec(select(func.count()).select_from(SessionShare).where(*cond)).one()
     rows = session.exec(
         select(SessionShare, SupportSession.tree_name)
-        .join(SupportSession, SupportSession.id == SessionShare.session_id)
+        .join(SupportSession, col(SupportSession.id) == col(SessionShare.session_id))
         .where(*cond)
-        .order_by(SessionShare.created_at.desc(), SessionShare.id)
+        .order_by(col(SessionShare.created_at).desc(), col(SessionShare.id))
         .limit(limit)
         .offset(offset)
     ).all()
@@ -289,9 +289,9 @@ def list_views(*, session: Session, actor: User, share_id: uuid.UUID, limit: int
     total = session.exec(select(func.count()).select_from(SessionShareView).where(SessionShareView.share_id == share.id)).one()
     rows = session.exec(
         select(SessionShareView, User.name)
-        .join(User, User.id == SessionShareView.viewer_id, isouter=True)
+        .join(User, col(User.id) == col(SessionShareView.viewer_id), isouter=True)
         .where(SessionShareView.share_id == share.id)
-        .order_by(SessionShareView.viewed_at.desc(), SessionShareView.id)
+        .order_by(col(SessionShareView.viewed_at).desc(), col(SessionShareView.id))
         .limit(limit)
         .offset(offset)
     ).all()
@@ -310,7 +310,7 @@ def views_per_day(*, session: Session, actor: User, share_id: uuid.UUID, days: i
     start = today - timedelta(days=days - 1)
     since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
     stamps = session.exec(select(SessionShareView.viewed_at).where(SessionShareView.share_id == share.id, SessionShareView.viewed_at >= since)).all()
-    counts = Counter(_as_utc(s).date() for s in stamps)
+    counts = Counter(when.date() for when in map(_as_utc, stamps) if when is not None)
     return [{"day": (start + timedelta(days=i)).isoformat(), "views": counts.get(start + timedelta(days=i), 0)} for i in range(days)]
 
 
@@ -379,7 +379,7 @@ def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: s
         if viewer.account_id != row.account_id:
             raise Forbidden(NO_ACCESS)
     session.add(SessionShareView(share_id=share.id, viewer_id=viewer.id if viewer else None, viewed_at=now, viewer_ip=(ip or None) and ip[:45], viewer_user_agent=(user_agent or None) and user_agent[:500]))
-    session.execute(update(SessionShare).where(SessionShare.id == share.id).values(view_count=SessionShare.view_count + 1, last_viewed_at=now))
+    session.execute(update(SessionShare).where(col(SessionShare.id) == share.id).values(view_count=col(SessionShare.view_count) + 1, last_viewed_at=now))
     session.flush()
     engineer = session.get(User, row.user_id)
     return SharedSessionDTO(
@@ -405,9 +405,9 @@ def cleanup_shares(*, session: Session, retention_days: int | None = None, now: 
     cutoff = (now or utcnow()) - timedelta(days=days)
     doomed = select(SessionShare.id).where(
         or_(
-            SessionShare.expires_at < cutoff,
-            (SessionShare.is_active == False) & (SessionShare.revoked_at < cutoff),  # noqa: E712
-            (SessionShare.is_active == False) & SessionShare.revoked_at.is_(None) & (SessionShare.updated_at < cutoff),  # noqa: E712
+            col(SessionShare.expires_at) < cutoff,
+            (col(SessionShare.is_active) == False) & (col(SessionShare.revoked_at) < cutoff),  # noqa: E712
+            (col(SessionShare.is_active) == False) & col(SessionShare.revoked_at).is_(None) & (col(SessionShare.updated_at) < cutoff),  # noqa: E712
         )
     )
     ids = list(session.exec(doomed).all())
@@ -415,8 +415,8 @@ def cleanup_shares(*, session: Session, retention_days: int | None = None, now: 
         return 0
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        session.exec(delete(SessionShareView).where(SessionShareView.share_id.in_(chunk)))
-        session.exec(delete(SessionShare).where(SessionShare.id.in_(chunk)))
+        session.exec(delete(SessionShareView).where(col(SessionShareView.share_id).in_(chunk)))
+        session.exec(delete(SessionShare).where(col(SessionShare.id).in_(chunk)))
     log.info("cleaned up %d share links", len(ids))
     return len(ids)
 
