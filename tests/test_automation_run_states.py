@@ -92,7 +92,9 @@ def test_watcher_shows_progress_made_by_a_separate_worker_process(session, team_
         worker.terminate()
         worker.wait(timeout=30)
     assert state.run_status == "completed" and proxy.seen[-1] == "completed"
-    assert state.completed_steps == 2 and state.progress_percent == 100 and not state.watching
+    assert state.completed_steps == 2
+    assert state.progress_percent == 100
+    assert not state.watching
     assert all(s.status == "completed" and s.timing.startswith("took") and "tokens in" in s.tokens for s in state.run_steps)
     assert "[offline model]" in state.run_steps[0].output_text
 
@@ -128,7 +130,9 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
     assert total == 1 and runs[0].status == "queued"
     assert runs_service.get_run(session=session, actor=team.author, run_id=runs[0].id).input_payload_json["form_data"] == {"requester": "Namn på brukare", "seats": 12}
     form.fetch()
-    assert form.history_total == 1 and form.history[0].status == "queued" and form.page_label == "1–1 of 1"
+    assert form.history_total == 1
+    assert form.history[0].status == "queued"
+    assert form.page_label == "1–1 of 1"
     form.values, form.run_text = {"requester": "", "seats": ""}, ""
     form.reuse_last()
     assert form.values == {"requester": "Namn på brukare", "seats": "12"} and form.run_text == "free text"
@@ -156,7 +160,9 @@ def test_an_unchanged_run_is_not_sent_to_the_browser_again(session, team_setup) 
     runs_service.cancel_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
     state.apply_run(runs_service.run_progress(session=session, actor=team.author, run_id=run.id))
-    assert "run_status" in state.dirty_vars and state.run_status == "cancelled" and state.can_resume
+    assert "run_status" in state.dirty_vars
+    assert state.run_status == "cancelled"
+    assert state.can_resume
     assert "run_steps" not in state.dirty_vars  # no step changed
 
 
@@ -170,7 +176,9 @@ def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
     assert state.run_active and not state.can_resume
     state.cancel_run()
     state.show_run(str(run.id))
-    assert state.run_status == "cancelled" and state.cancel_requested and state.can_resume
+    assert state.run_status == "cancelled"
+    assert state.cancel_requested
+    assert state.can_resume
     state.resume_run()
     state.show_run(str(run.id))
     assert state.run_status == "queued" and state.run_active
@@ -202,6 +210,8 @@ def test_watcher_picks_up_a_run_started_while_it_was_finishing(session, team_set
             return self
 
     again = asyncio.run(RunProgressState.watch.fn(Switching(state)))
-    assert state.watched_run_id == str(fresh.id) and again is not None and not state.watching
+    assert state.watched_run_id == str(fresh.id)
+    assert again is not None
+    assert not state.watching
     state.show_run(str(done.id))
     assert asyncio.run(RunProgressState.watch.fn(_Proxy(state))) is None

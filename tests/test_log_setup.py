@@ -28,7 +28,9 @@ def test_json_lines_carry_extras_and_no_secrets() -> None:
     except ValueError:
         logger.exception("GET /share/AbCdEfGhIjKlMnOpQrStUvWx failed")
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
-    assert lines[0]["run_id"] == "r-1" and lines[0]["worker"] == "w1" and lines[0]["level"] == "INFO"
+    assert lines[0]["run_id"] == "r-1"
+    assert lines[0]["worker"] == "w1"
+    assert lines[0]["level"] == "INFO"
     text = stream.getvalue()
     for secret in ("abcdefghijklmnop", "sk-live-1234567890", "hunter2hunter2", "AbCdEfGhIjKlMnOpQrStUvWx"):
         assert secret not in text
@@ -39,4 +41,6 @@ def test_plain_text_is_redacted_too() -> None:
     logger, stream = _capture("text")
     logger.info("webhook secret whsec_abcdefghijkl sent to /shares/by-token/tok123456789 and /login?next=%2Fshare%2Fsecret-token")
     out = stream.getvalue()
-    assert "whsec_abcdefghijkl" not in out and "tok123456789" not in out and "secret-token" not in out
+    assert "whsec_abcdefghijkl" not in out
+    assert "tok123456789" not in out
+    assert "secret-token" not in out

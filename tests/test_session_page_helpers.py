@@ -23,9 +23,14 @@ def test_node_commands_accept_every_stored_shape() -> None:
 
 def test_custom_step_display_handles_old_and_deleted_sources() -> None:
     old = session_run._custom({"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline"}, {})
-    assert old["source"] == "ad-hoc" and old["title"] == "Check Meraki dashboard" and old["after_title"] == "start"
+    assert old["source"] == "ad-hoc"
+    assert old["title"] == "Check Meraki dashboard"
+    assert old["after_title"] == "start"
     gone = session_run._custom(
         {"type": "action", "content": "Verify DNS", "title": "DNS check", "source": "step-library", "source_step_id": "x", "source_available": False, "inserted_after_node_id": "n1"},
         {"n1": "Network check"},
     )
-    assert gone["source_available"] == "" and gone["title"] == "DNS check" and gone["body"] == "Verify DNS" and gone["after_title"] == "Network check"
+    assert gone["source_available"] == ""
+    assert gone["title"] == "DNS check"
+    assert gone["body"] == "Verify DNS"
+    assert gone["after_title"] == "Network check"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from resolutionflow_app.domain.automation_variables import is_reserved_name
+from resolutionflow_app.domain.execution_hash import step_execution_hash
 
 
 class FormField(BaseModel):
@@ -103,6 +104,109 @@ class AutomationDefinition(BaseModel):
         """The body of `PUT /automations/{id}`; steps renumbered 1..n in their order."""
         steps = [s.model_copy(update={"step_order": i + 1}).to_api() for i, s in enumerate(self.steps)]
         return {"name": self.name, "description": self.description or None, "form_schema": [f.to_api() for f in self.form_schema], "steps": steps}
+
+
+class SnapshotAssistant(BaseModel):
+    """The assistant part of a stored step: its prompt and model (name and flags kept as stored)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    prompt: str = ""
+    model_id: Optional[str] = None
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _prompt(cls, value: Any) -> Any:
+        return value or ""
+
+    @field_validator("model_id", mode="before")
+    @classmethod
+    def _model_id(cls, value: Any) -> Any:
+        return str(value) if value else None
+
+
+def _str_list(value: Any) -> Any:
+    return [str(v) for v in value] if isinstance(value, list) else value
+
+
+class SnapshotStep(BaseModel):
+    """One step of a stored definition snapshot (`automation_runs.definition`), as the runner executes it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step_order: int
+    user_description: Optional[str] = None
+    assistant_id: Optional[str] = None
+    assistant: SnapshotAssistant = Field(default_factory=SnapshotAssistant)
+    input_source: Optional[str] = None
+    input_type: Optional[str] = None
+    input_config: Optional[dict[str, Any]] = None
+    output_mode: str = "pass_through"
+    output_type: str = "text"
+    output_config: Optional[dict[str, Any]] = None
+    output_classification_override: Optional[int] = None
+    mcp_policy: str = "inherit"
+    mcp_tool_ids: list[str] = Field(default_factory=list)
+    mcp_server_ids: Optional[list[str]] = None  # None: read the assistant's servers (snapshots older than the field)
+    _execution_hash: str = PrivateAttr(default="")
+
+    @field_validator("assistant_id", mode="before")
+    @classmethod
+    def _assistant_id(cls, value: Any) -> Any:
+        return str(value) if value else None
+
+    @field_validator("assistant", mode="before")
+    @classmethod
+    def _assistant(cls, value: Any) -> Any:
+        return value or {}
+
+    @field_validator("output_mode", "output_type", "mcp_policy", mode="before")
+    @classmethod
+    def _defaults(cls, value: Any, info: Any) -> Any:
+        return value or {"output_mode": "pass_through", "output_type": "text", "mcp_policy": "inherit"}[info.field_name]
+
+    @field_validator("mcp_tool_ids", mode="before")
+    @classmethod
+    def _tool_ids(cls, value: Any) -> Any:
+        return _str_list(value) if value else []
+
+    @field_validator("mcp_server_ids", mode="before")
+    @classmethod
+    def _server_ids(cls, value: Any) -> Any:
+        return _str_list(value)
+
+    @property
+    def execution_hash(self) -> str:
+        """The step's execution hash (`domain.execution_hash.step_execution_hash` of the stored step)."""
+        return self._execution_hash
+
+
+class DefinitionSnapshot(BaseModel):
+    """A stored, self-contained automation definition (a run's pinned `definition`), parsed once."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str = ""
+    form_schema: list[dict[str, Any]] = Field(default_factory=list)
+    steps: list[SnapshotStep] = Field(default_factory=list)
+
+    @classmethod
+    def parse(cls, data: Optional[dict[str, Any]]) -> DefinitionSnapshot:
+        """Parse a stored definition; each step keeps the execution hash of its stored JSON.
+
+        Args:
+            data: the stored definition (None or {} for none).
+
+        Returns:
+            The typed snapshot, steps in `step_order`.
+        """
+        raw = dict(data or {})
+        raw_steps = [s for s in raw.get("steps") or [] if isinstance(s, dict)]
+        snapshot = cls.model_validate({**raw, "name": raw.get("name") or "", "form_schema": raw.get("form_schema") or [], "steps": raw_steps})
+        for step, source in zip(snapshot.steps, raw_steps):
+            step._execution_hash = step_execution_hash(source)
+        snapshot.steps.sort(key=lambda s: s.step_order)
+        return snapshot
 
 
 def field_id_from_label(label: str, taken: set[str]) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from resolutionflow_app.domain.errors import InvalidInput
@@ -35,7 +35,7 @@ def model_level(step: Mapping[str, Any], model_levels: Mapping[str, int]) -> int
     return int(model_levels.get(str((step.get("assistant") or {}).get("model_id")), 0))
 
 
-def structural_problems(steps: list[Mapping[str, Any]]) -> list[str]:
+def structural_problems(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     """Enum values, step order and input wiring problems (no model knowledge needed)."""
     problems: list[str] = []
     if len(steps) > MAX_STEPS:
@@ -76,7 +76,7 @@ def structural_problems(steps: list[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
-def classification_findings(steps: list[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[tuple[int, str]]:
+def classification_findings(steps: Sequence[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[tuple[int, str]]:
     """The seed's security classification rules, as `(step_order, message)` pairs.
 
     - a step's model level may not be below the data level coming out of the previous step;
@@ -103,7 +103,7 @@ def classification_findings(steps: list[Mapping[str, Any]], model_levels: Mappin
     return findings
 
 
-def classification_problems(steps: list[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[str]:
+def classification_problems(steps: Sequence[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[str]:
     """The messages of `classification_findings` (the seed's security classification rules)."""
     return [message for _order, message in classification_findings(steps, model_levels)]
 
@@ -168,7 +168,7 @@ def form_schema_problems(form_schema: Any) -> list[str]:
     return problems
 
 
-def validate_definition(*, steps: list[Mapping[str, Any]], form_schema: Any, model_levels: Mapping[str, int]) -> None:
+def validate_definition(*, steps: Sequence[Mapping[str, Any]], form_schema: Any, model_levels: Mapping[str, int]) -> None:
     """Raise InvalidInput listing every problem (the message names the first one).
 
     Args:
@@ -186,11 +186,11 @@ def validate_definition(*, steps: list[Mapping[str, Any]], form_schema: Any, mod
         raise InvalidInput(problems[0] if len(problems) == 1 else f"{problems[0]} ({len(problems) - 1} more problem(s))", problems=problems)
 
 
-def form_data_problems(form_schema: list[Mapping[str, Any]] | None, form_data: Mapping[str, Any]) -> list[str]:
+def form_data_problems(form_schema: Sequence[Mapping[str, Any]] | None, form_data: Mapping[str, Any]) -> list[str]:
     """Problems with the values a run was started with, against the form schema."""
     problems: list[str] = []
     for field in form_schema or []:
-        fid, ftype = field.get("id"), field.get("type")
+        fid, ftype = str(field.get("id")), field.get("type")
         value = form_data.get(fid)
         label = field.get("label") or fid
         if value in (None, ""):

@@ -35,7 +35,7 @@ def json_escape(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)[1:-1]
 
 
-def _result_parts(result: Any) -> tuple[int, dict]:
+def _result_parts(result: Any) -> tuple[int, dict[str, Any]]:
     if isinstance(result, Mapping):
         return int(result["step_order"]), dict(result.get("output_payload_json") or {})
     return int(result.step_order), dict(getattr(result, "output_payload_json", None) or {})

@@ -6,6 +6,8 @@ import copy
 import re
 from typing import Any, Optional
 
+from resolutionflow_app.domain.tree_schema import normalize_commands
+
 TS_KINDS = ("decision", "action", "solution")
 PROC_KINDS = ("section_header", "procedure_step", "procedure_end")
 VISIBILITY_CHOICES = ("inherit", "team", "public")
@@ -251,16 +253,8 @@ def remove_option(structure: dict[str, Any], node_id: str, index: int) -> dict[s
 
 def command_list(node: Optional[dict[str, Any]]) -> list[dict[str, str]]:
     """The node's commands as editable `{label, language, code}` rows (a plain string becomes one row)."""
-    raw = (node or {}).get("commands")
-    if isinstance(raw, str):
-        return [{"label": "", "language": "", "code": raw}] if raw else []
-    rows = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, str):
-            rows.append({"label": "", "language": "", "code": item})
-        elif isinstance(item, dict):
-            rows.append({f: str(item.get(f) or (item.get("command") if f == "code" else "") or "") for f in COMMAND_FIELDS})
-    return rows
+    rows = normalize_commands((node or {}).get("commands"), keep_empty=True)
+    return [{"label": str(c["label"] or ""), "language": str(c["command_type"] or ""), "code": str(c["command"] or "")} for c in rows]
 
 
 def _store_commands(node: dict[str, Any], rows: list[dict[str, str]]) -> None:

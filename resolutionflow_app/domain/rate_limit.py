@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -29,7 +30,7 @@ def parse_rate(spec: str) -> tuple[int, int]:
 class SlidingWindowLimiter:
     """Allows at most `limit` hits per `window` seconds for each key (thread-safe)."""
 
-    def __init__(self, limit: int, window: float, clock=time.monotonic) -> None:
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit, self.window, self._clock = limit, window, clock
         self._hits: dict[str, deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
@@ -48,7 +49,7 @@ class SlidingWindowLimiter:
                 hits.popleft()
             if len(hits) >= self.limit:
                 # Round up: retrying after the advertised time must succeed.
-                return max(1, math.ceil(hits[0] + self.window - now))
+                return max(1, int(math.ceil(hits[0] + self.window - now)))
             hits.append(now)
             return 0
 

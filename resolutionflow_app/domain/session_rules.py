@@ -269,7 +269,7 @@ def build_flow_from_session(tree_type: str, snapshot: dict[str, Any], history: l
     on_path = {n["_orig"] for n in out[:-1] if n.get("_orig")}
     for step in customs:
         anchor = step.get("inserted_after_node_id")
-        (anchored.setdefault(anchor, []) if anchor in on_path else orphan).append(step)
+        (anchored.setdefault(anchor, []) if isinstance(anchor, str) and anchor in on_path else orphan).append(step)
     final: list[dict[str, Any]] = []
     used_anchor: set[str] = set()
     for node in out[:-1]:

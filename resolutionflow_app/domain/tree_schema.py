@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional, Union
+from collections.abc import Iterable
+from typing import Any, Literal, Optional, TypedDict, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -51,7 +52,21 @@ class Option(_Loose):
     next: Optional[str] = None
 
 
-class TroubleshootingNode(_Loose):
+class _Node(_Loose):
+    """What every node has: an id, a type, a title and maybe a linked automation."""
+
+    id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
+    type: Optional[str] = None
+    title: Optional[str] = None
+    automation_id: Optional[str] = None
+
+    def unset(self, field: str) -> None:
+        """Drop `field` from the node: it is left out of `to_json()` as if it had never been sent."""
+        setattr(self, field, None)
+        self.model_fields_set.discard(field)
+
+
+class TroubleshootingNode(_Node):
     """A node of a troubleshooting tree: decision, action or solution."""
 
     id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
@@ -72,8 +87,16 @@ class TroubleshootingStructure(_Loose):
     start_node_id: Optional[str] = None
     nodes: list[TroubleshootingNode] = Field(default_factory=list, max_length=MAX_NODES)
 
+    def all_nodes(self) -> list[_Node]:
+        """The nodes, in order."""
+        return list(self.nodes)
 
-class ProcedureNode(_Loose):
+    def to_json(self) -> dict[str, Any]:
+        """The JSON stored as `tree_structure`: only the keys that were sent (and are known)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ProcedureNode(_Node):
     """A node of a procedure: section_header, procedure_step or procedure_end."""
 
     id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
@@ -92,6 +115,18 @@ class ProcedureStructure(_Loose):
 
     steps: list[ProcedureNode] = Field(default_factory=list, max_length=MAX_NODES)
 
+    def all_nodes(self) -> list[_Node]:
+        """The steps, in order."""
+        return list(self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON stored as `tree_structure`: only the keys that were sent (and are known)."""
+        return self.model_dump(exclude_unset=True)
+
+
+FlowStructure = Union[TroubleshootingStructure, ProcedureStructure]
+"""A parsed `tree_structure`: the troubleshooting or the procedure shape."""
+
 
 def _describe(exc: ValidationError) -> str:
     parts = []
@@ -103,9 +138,10 @@ def _describe(exc: ValidationError) -> str:
 
 def _too_deep(value: Any, limit: int) -> bool:
     """True when JSON `value` nests objects/lists more than `limit` levels (checked without recursion)."""
-    stack = [(value, 1)]
+    stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, list):
@@ -118,16 +154,16 @@ def _too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
-    """Check that `structure` has the JSON shape of `tree_type` (drafts may still have problems).
+def parse_structure(tree_type: str, structure: Any) -> FlowStructure:
+    """Parse `structure` into the typed shape of `tree_type` (drafts may still have problems).
 
     Args:
         tree_type: troubleshooting, procedural or maintenance.
         structure: the submitted `tree_structure`.
 
     Returns:
-        The structure with the keys the product knows (unknown keys of the structure, its nodes,
-        options, commands and positions are dropped, not stored).
+        The typed structure; its `to_json()` keeps the keys the product knows (unknown keys of the
+        structure, its nodes, options, commands and positions are dropped, not stored).
 
     Raises:
         StructureError: unknown type, not an object, or fields of the wrong JSON type.
@@ -138,15 +174,31 @@ def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
         raise StructureError("The flow structure must be a JSON object.")
     if _too_deep(structure, MAX_DEPTH):
         raise StructureError(f"The flow structure is nested more than {MAX_DEPTH} levels deep.")
-    model = TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure
+    model: type[TroubleshootingStructure] | type[ProcedureStructure] = (
+        TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure)
     key = "nodes" if tree_type == "troubleshooting" else "steps"
     if key not in structure:
         raise StructureError(f"A {tree_type} flow structure needs a '{key}' list.")
     try:
-        parsed = model.model_validate(structure)
+        return model.model_validate(structure)
     except ValidationError as exc:
         raise StructureError(_describe(exc)) from None
-    return parsed.model_dump(exclude_unset=True)
+
+
+def check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
+    """`parse_structure(tree_type, structure).to_json()`: the structure as it is stored.
+
+    Args:
+        tree_type: troubleshooting, procedural or maintenance.
+        structure: the submitted `tree_structure`.
+
+    Returns:
+        The stored JSON form (unknown keys dropped).
+
+    Raises:
+        StructureError: unknown type, not an object, or fields of the wrong JSON type.
+    """
+    return parse_structure(tree_type, structure).to_json()
 
 
 def default_structure(tree_type: str) -> dict[str, Any]:
@@ -168,29 +220,42 @@ def default_structure(tree_type: str) -> dict[str, Any]:
     }
 
 
-def normalize_commands(commands: Any) -> list[dict[str, Any]]:
-    """Normalise `commands` (a string, or a list of `{language, code, label}` / strings).
+class NormalizedCommand(TypedDict):
+    """A command in the one shape the library, the session runner and the editor read."""
+
+    label: Any  # a string as authors write it (kept as sent when it is not one)
+    command: Optional[str]
+    command_type: Optional[str]
+
+
+def normalize_commands(commands: Any, *, keep_empty: bool = False) -> list[NormalizedCommand]:
+    """Normalise `commands`: a string, one `{language, code, label}` object, or a list of those / strings.
+
+    The one place that reads every stored spelling of a node's or a library step's commands
+    (`code`/`language` as flows write them, `command`/`command_type` as the library does).
 
     Args:
-        commands: the node's `commands` value, any of the accepted shapes or None.
+        commands: the node's or step's `commands` value, any of the accepted shapes or None.
+        keep_empty: keep list entries without code (the editor edits empty rows; the library's
+            validation rejects a missing command) instead of dropping them.
 
     Returns:
-        A list of `{label, command, command_type}`; empty commands are dropped.
+        A list of `{label, command, command_type}` (`label` "" when missing); entries that are
+        neither strings nor objects are dropped.
     """
     if commands is None:
         return []
     if isinstance(commands, str):
         return [{"label": "", "command": commands, "command_type": None}] if commands.strip() else []
-    out: list[dict[str, Any]] = []
-    if not isinstance(commands, list):
-        return out
-    for item in commands:
+    items = [commands] if isinstance(commands, dict) else commands if isinstance(commands, list) else []
+    out: list[NormalizedCommand] = []
+    for item in items:
         if isinstance(item, str):
-            if item.strip():
+            if keep_empty or item.strip():
                 out.append({"label": "", "command": item, "command_type": None})
         elif isinstance(item, dict):
             code = item.get("code", item.get("command"))
-            if isinstance(code, str) and code.strip():
+            if keep_empty or (isinstance(code, str) and code.strip()):
                 out.append({"label": item.get("label") or "", "command": code,
                             "command_type": item.get("language", item.get("command_type"))})
     return out

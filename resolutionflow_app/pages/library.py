@@ -22,6 +22,7 @@ from resolutionflow_app.components.library_widgets import (
 )
 from resolutionflow_app.components.tables import clamp
 from resolutionflow_app.domain.search_text import highlight_segments, search_tokens, total_label
+from resolutionflow_app.domain.tree_schema import normalize_commands
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import step_categories
 from resolutionflow_app.services import trees as trees_service
@@ -67,7 +68,7 @@ def _flat(step) -> dict[str, str]:
 
 
 def _commands(step) -> list[dict[str, str]]:
-    return [{"label": c.get("label") or "", "command": c.get("command") or ""} for c in (step.content or {}).get("commands") or []]
+    return [{"label": str(c["label"]), "command": c["command"] or ""} for c in normalize_commands((step.content or {}).get("commands"))]
 
 
 def _parse_commands(text: str) -> list[dict[str, str]]:

@@ -70,7 +70,7 @@ class ShareViewState(AuthState):
                 return rx.redirect(routes.login_url(f"/share/{token}"))
             return
         got = got.value
-        s = got.session
+        s = got.session.model_dump()
         self.share_name = got.share.get("share_name") or ""
         self.share_visibility = got.share.get("visibility") or ""
         self.share_expires = _fmt(got.share.get("expires_at"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import LibraryStep, SupportSession, User
 from resolutionflow_app.domain import session_rules as rules
@@ -21,8 +21,8 @@ MIN_SESSIONS = 2  # "the same text typed in several sessions"
 def most_used_steps(*, session: Session, actor: User, limit: int = 10) -> list[library.LibraryStepDTO]:
     """The active library steps the actor may see, most inserted first."""
     rows = session.exec(
-        select(LibraryStep).where(visible_steps(actor), LibraryStep.is_active.is_(True), LibraryStep.usage_count > 0)
-        .order_by(LibraryStep.usage_count.desc(), LibraryStep.created_at.desc()).limit(limit)
+        select(LibraryStep).where(visible_steps(actor), col(LibraryStep.is_active).is_(True), col(LibraryStep.usage_count) > 0)
+        .order_by(col(LibraryStep.usage_count).desc(), col(LibraryStep.created_at).desc()).limit(limit)
     ).all()
     return library.to_dtos(session, actor, list(rows))
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.models import (
     Assistant,
@@ -77,7 +77,7 @@ def set_servers(session: Session, row: Assistant, ids: list[Any] | None) -> None
         if server is None or server.account_id != row.account_id:
             raise InvalidInput(f"MCP server {raw} was not found.")
         wanted.append(sid)
-    session.exec(delete(AssistantMCPServer).where(AssistantMCPServer.assistant_id == row.id))
+    session.exec(delete(AssistantMCPServer).where(col(AssistantMCPServer.assistant_id) == row.id))
     for sid in dict.fromkeys(wanted):
         session.add(AssistantMCPServer(assistant_id=row.id, mcp_server_id=sid))
     session.flush()
@@ -134,9 +134,9 @@ def get_assistant(*, session: Session, actor: User, assistant_id: uuid.UUID) -> 
 
 def list_assistants(*, session: Session, actor: User, limit: int = 50, offset: int = 0) -> tuple[list[AssistantDTO], int]:
     """Visible (not hidden) assistants of the actor's account."""
-    query = select(Assistant).where(Assistant.account_id == actor.account_id, Assistant.hidden.is_(False))
+    query = select(Assistant).where(col(Assistant.account_id) == actor.account_id, col(Assistant.hidden).is_(False))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Assistant.name, Assistant.id).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(col(Assistant.name), col(Assistant.id)).offset(offset).limit(limit)).all()
     return [to_dto(session, r) for r in rows], total
 
 
@@ -177,6 +177,6 @@ def cleanup_hidden_assistants(*, session: Session) -> int:
         How many were deleted.
     """
     used = select(AutomationStep.assistant_id)
-    result = session.exec(delete(Assistant).where(Assistant.hidden.is_(True), Assistant.id.not_in(used)))
+    result = session.exec(delete(Assistant).where(col(Assistant.hidden).is_(True), col(Assistant.id).not_in(used)))
     return result.rowcount or 0
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import Account, AuthToken, User
 from resolutionflow_app.db.types import utcnow
@@ -185,7 +185,7 @@ def change_password(*, session: Session, user: User, current_password: str, new_
     user.updated_at = utcnow()
     session.add(user)
     keep = token_hash(keep_token) if keep_token else None
-    for row in session.exec(select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))):
+    for row in session.exec(select(AuthToken).where(col(AuthToken.user_id) == user.id, col(AuthToken.revoked_at).is_(None))):
         if row.token_hash != keep:
             row.revoked_at = utcnow()
             session.add(row)
@@ -212,7 +212,7 @@ def list_members(*, session: Session, actor: User, limit: int = 50, offset: int 
     """Members of the actor's account, oldest first."""
     query = select(User).where(User.account_id == actor.account_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(User.created_at, User.email).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(col(User.created_at), col(User.email)).offset(offset).limit(limit)).all()
     return [UserDTO.model_validate(u) for u in rows], total
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     AutomationRun,
@@ -122,10 +122,10 @@ def _step_rows(session: Session, step: dict[str, Any], models: dict[str, Complet
 
 def _mcp_text(session: Session, step: dict[str, Any]) -> str:
     server_ids = [uuid.UUID(s) for s in step.get("mcp_server_ids") or []]
-    servers = [s.name for s in session.exec(select(MCPServer).where(MCPServer.id.in_(server_ids))).all()] if server_ids else []
+    servers = [s.name for s in session.exec(select(MCPServer).where(col(MCPServer.id).in_(server_ids))).all()] if server_ids else []
     if step.get("mcp_policy") == "restricted":
         tool_ids = [uuid.UUID(t) for t in step.get("mcp_tool_ids") or []]
-        tools = sorted(t.name for t in session.exec(select(MCPServerTool).where(MCPServerTool.id.in_(tool_ids))).all()) if tool_ids else []
+        tools = sorted(t.name for t in session.exec(select(MCPServerTool).where(col(MCPServerTool.id).in_(tool_ids))).all()) if tool_ids else []
         return "restricted: " + (", ".join(tools) if tools else "no tools allowed")
     if not servers:
         return "inherit: the assistant has no MCP servers (no tools)"

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from resolutionflow_app.db.models import (
     Assistant,
@@ -104,7 +104,7 @@ def _models(session: Session, actor: User) -> list[ModelChoice]:
 
 def _assistants(session: Session, actor: User, models: list[ModelChoice]) -> list[AssistantChoice]:
     names = {m.id: m.name for m in models}
-    rows = session.exec(select(Assistant).where(Assistant.account_id == actor.account_id, Assistant.hidden.is_(False)).order_by(Assistant.name)).all()
+    rows = session.exec(select(Assistant).where(col(Assistant.account_id) == actor.account_id, col(Assistant.hidden).is_(False)).order_by(col(Assistant.name))).all()
     return [AssistantChoice(id=str(a.id), name=a.name, prompt=a.prompt, model_id=str(a.completion_model_id or ""), model_name=names.get(str(a.completion_model_id), ""),
                             mcp_server_ids=[str(x) for x in assistants_service.server_ids(session, a.id)]) for a in rows]
 
@@ -121,7 +121,7 @@ def load_builder(*, session: Session, actor: User, automation_id: Any) -> Builde
         NotFound: not an automation the actor may see.
     """
     dto = automations_service.get_automation(session=session, actor=actor, automation_id=automation_id)
-    last = session.exec(select(AutomationRun).where(AutomationRun.automation_id == dto.id, AutomationRun.status == "completed").order_by(AutomationRun.created_at.desc()).limit(1)).first()
+    last = session.exec(select(AutomationRun).where(col(AutomationRun.automation_id) == dto.id, col(AutomationRun.status) == "completed").order_by(col(AutomationRun.created_at).desc()).limit(1)).first()
     samples: dict[int, Any] = {}
     if last is not None:
         for step in runs_service.get_run(session=session, actor=actor, run_id=last.id).step_results:
@@ -212,10 +212,10 @@ def list_rows(*, session: Session, actor: User, q: str | None = None, limit: int
     ids = [i.id for i in items]
     latest: dict[uuid.UUID, AutomationRun] = {}
     if ids:
-        newest = select(AutomationRun.automation_id, func.max(AutomationRun.created_at).label("at")).where(AutomationRun.automation_id.in_(ids)).group_by(AutomationRun.automation_id).subquery()
-        for run in session.exec(select(AutomationRun).join(newest, (AutomationRun.automation_id == newest.c.automation_id) & (AutomationRun.created_at == newest.c.at))).all():
+        newest = select(col(AutomationRun.automation_id), func.max(col(AutomationRun.created_at)).label("at")).where(col(AutomationRun.automation_id).in_(ids)).group_by(col(AutomationRun.automation_id)).subquery()
+        for run in session.exec(select(AutomationRun).join(newest, (col(AutomationRun.automation_id) == newest.c.automation_id) & (col(AutomationRun.created_at) == newest.c.at))).all():
             latest[run.automation_id] = run
-    creators = dict(session.exec(select(Automation.id, User.name).join(User, User.id == Automation.user_id).where(Automation.id.in_(ids))).all()) if ids else {}
+    creators = dict(session.exec(select(col(Automation.id), col(User.name)).join(User, col(User.id) == col(Automation.user_id)).where(col(Automation.id).in_(ids))).all()) if ids else {}
     rows = [ListRow(id=str(i.id), name=i.name, published=i.published, published_version=i.published_version, steps_count=i.steps_count,
                     last_run_status=latest[i.id].status if i.id in latest else "", last_run_at=latest[i.id].created_at if i.id in latest else None,
                     created_by=creators.get(i.id, ""), updated_at=i.updated_at) for i in items]

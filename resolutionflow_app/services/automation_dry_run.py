@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -127,7 +127,7 @@ def _load_models(session: Session, account_id: uuid.UUID, definition: Mapping[st
 # ---------------------------------------------------------------- sample input
 
 
-def sample_form_data(form_schema: list[Mapping[str, Any]] | None) -> dict[str, Any]:
+def sample_form_data(form_schema: Sequence[Mapping[str, Any]] | None) -> dict[str, Any]:
     """Made-up values for a form: text "Sample <label>", number 42, select its first option, files "(file)"."""
     out: dict[str, Any] = {}
     for field in form_schema or []:
@@ -346,7 +346,8 @@ def _bounded_resolver(host: str) -> list[str]:
         raise OSError(f"the DNS lookup took longer than {PROBE_TIMEOUT_SECONDS:g} seconds")
     if "error" in box:
         raise box["error"]
-    return box["answers"]
+    answers: list[str] = box["answers"]
+    return answers
 
 
 async def guarded_fetch(method: str, url: str, *, headers: Mapping[str, str] | None = None) -> http_guard.HTTPResult:
@@ -478,7 +479,7 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
                 if not model.base_url:
                     planned.append((order, "line", DryRunLine(step_order=order, check="model_endpoint", status="red", message=f"The model “{model.name}” has no base URL: the run cannot reach it.")))
                 else:
-                    headers = (("Authorization", f"Bearer {model.api_key}"),) if model.api_key else ()
+                    headers: tuple[tuple[str, str], ...] = (("Authorization", f"Bearer {model.api_key}"),) if model.api_key else ()
                     probe = _Probe("GET", model.base_url.rstrip("/") + "/models", headers)
                     probes.append(probe)
                     planned.append((order, "model_endpoint", (model, probe)))

@@ -20,14 +20,14 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import (
@@ -39,14 +39,15 @@ from resolutionflow_app.db.models import (
     MCPServer,
     MCPServerTool,
 )
+from resolutionflow_app.db.sql import rowcount, table_of
 from resolutionflow_app.db.types import new_id, utcnow
+from resolutionflow_app.domain.automation_definition import DefinitionSnapshot, SnapshotStep
 from resolutionflow_app.domain.automation_variables import (
     build_context,
     count_tokens,
     interpolate,
     strip_code_fences,
 )
-from resolutionflow_app.domain.execution_hash import step_execution_hash
 from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services import files as files_service
 from resolutionflow_app.services import secrets_box
@@ -109,7 +110,7 @@ class RunnerDeps:
     provider_factory: Callable[[ModelConfig], Any] | None = None
     fetch: Callable[..., Any] | None = None
     deliver: Callable[..., Any] | None = None
-    call_mcp_tool: Callable[..., Any] | None = None
+    call_mcp_tool: Callable[..., Awaitable[str]] | None = None
     render_document: Callable[[str, str, str | None], bytes] | None = None
     http_retries: int = 3
     http_backoff: tuple[float, ...] = (1, 2, 4)
@@ -165,7 +166,7 @@ class _Prepared:
     run_id: uuid.UUID
     account_id: uuid.UUID
     automation_name: str
-    definition: dict[str, Any]
+    definition: DefinitionSnapshot
     payload: dict[str, Any]
     webhook_secret: str
     models: dict[str, ModelConfig]
@@ -174,7 +175,7 @@ class _Prepared:
     cancel_requested: bool
 
 
-_RESULTS = AutomationStepResult.__table__
+_RESULTS = table_of(AutomationStepResult)
 
 
 @dataclass
@@ -212,10 +213,10 @@ class AutomationRunner:
                 # Called without a claim: take the run only if it is still queued (compare-and-set);
                 # a running run belongs to its worker, or is taken over by the worker loop.
                 lease = new_lease()
-                claimed = session.execute(
-                    update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+                claimed = rowcount(session.execute(
+                    update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
                     .values(status="running", lease_token=lease, worker_id=self.worker_id, heartbeat_at=now, updated_at=now, started_at=func.coalesce(AutomationRun.started_at, now))
-                ).rowcount
+                ))
                 if not claimed:
                     return None
                 self.lease = lease
@@ -223,17 +224,17 @@ class AutomationRunner:
                 self._fence(session)
             automation = session.get(Automation, run.automation_id)
             secret = secrets_box.decrypt_str(automation.webhook_secret_encrypted) if automation and automation.webhook_secret_encrypted else ""
-            definition = run.definition or {}
+            definition = DefinitionSnapshot.parse(run.definition)  # parsed once; the runner reads typed steps
             models: dict[str, ModelConfig] = {}
             tools: dict[int, list[dict[str, Any]]] = {}
-            for step in definition.get("steps") or []:
-                mid = (step.get("assistant") or {}).get("model_id")
+            for step in definition.steps:
+                mid = step.assistant.model_id
                 if mid and mid not in models:
                     row = session.get(CompletionModel, uuid.UUID(mid))
                     if row is not None and row.account_id == run.account_id:
                         key = secrets_box.decrypt_str(row.api_key_encrypted) if row.api_key_encrypted else None
                         models[mid] = ModelConfig(mid, row.name, row.provider, row.base_url, row.model, key, row.token_limit)
-                tools[int(step["step_order"])] = self._load_tools(session, run.account_id, step)
+                tools[step.step_order] = self._load_tools(session, run.account_id, step)
             results = {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
             self._known_results = set(results)
             for r in results.values():
@@ -241,12 +242,12 @@ class AutomationRunner:
             return _Prepared(run.id, run.account_id, automation.name if automation else "", definition, dict(run.input_payload_json or {}), secret, models, tools, results, run.cancel_requested)
 
     @staticmethod
-    def _load_tools(session: Session, account_id: uuid.UUID, step: dict[str, Any]) -> list[dict[str, Any]]:
-        server_ids = step.get("mcp_server_ids")
-        if server_ids is None and step.get("assistant_id"):
-            server_ids = [str(s) for s in session.exec(select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == uuid.UUID(step["assistant_id"]))).all()]
-        allowed = set(step.get("mcp_tool_ids") or [])
-        restricted = step.get("mcp_policy") == "restricted"
+    def _load_tools(session: Session, account_id: uuid.UUID, step: SnapshotStep) -> list[dict[str, Any]]:
+        server_ids = step.mcp_server_ids
+        if server_ids is None and step.assistant_id:
+            server_ids = [str(s) for s in session.exec(select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == uuid.UUID(step.assistant_id))).all()]
+        allowed = set(step.mcp_tool_ids)
+        restricted = step.mcp_policy == "restricted"
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
         for sid in server_ids or []:
@@ -271,10 +272,10 @@ class AutomationRunner:
             LeaseLost: the run was taken over, or ended, meanwhile (the transaction rolls back).
         """
         now = utcnow()
-        owned = session.execute(
-            update(AutomationRun).where(AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
+        owned = rowcount(session.execute(
+            update(AutomationRun).where(col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
             .values(heartbeat_at=now)
-        ).rowcount
+        ))
         if not owned:
             raise LeaseLost()
         self._beat_at = time.monotonic()
@@ -302,10 +303,10 @@ class AutomationRunner:
         kept) for another worker, or, when a user asked to cancel it, end it `cancelled`."""
         with self.session_factory() as session:
             now = utcnow()
-            mine = (AutomationRun.id == self.run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running")
-            if session.execute(update(AutomationRun).where(*mine, AutomationRun.cancel_requested.is_(True))
+            mine = (col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
+            if session.execute(update(AutomationRun).where(*mine, col(AutomationRun.cancel_requested).is_(True))
                                .values(status="cancelled", lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")).rowcount:
-                session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == self.run_id, AutomationStepResult.status == "running")
+                session.execute(update(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == self.run_id, col(AutomationStepResult.status) == "running")
                                 .values(status="cancelled", error_message="Cancelled by a user.", finished_at=now, updated_at=now))
                 return
             session.execute(update(AutomationRun).where(*mine).values(status="queued", lease_token=None, worker_id=None, updated_at=now))
@@ -359,8 +360,8 @@ class AutomationRunner:
         return True
 
     @staticmethod
-    def _running_fields(step: dict[str, Any]) -> dict[str, Any]:
-        return {"assistant_id": uuid.UUID(step["assistant_id"]) if step.get("assistant_id") else None, "execution_hash": step_execution_hash(step),
+    def _running_fields(step: SnapshotStep) -> dict[str, Any]:
+        return {"assistant_id": uuid.UUID(step.assistant_id) if step.assistant_id else None, "execution_hash": step.execution_hash,
                 "status": "running", "started_at": utcnow(), "finished_at": None, "error_message": None, "output_payload_json": None,
                 "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None}
 
@@ -372,7 +373,7 @@ class AutomationRunner:
             if flags is None or flags[0] or flags[1] != "running":
                 raise RunCancelled()
             self._upsert(session, prep.run_id, order, fields)
-            session.execute(update(AutomationRun).where(AutomationRun.id == prep.run_id).values(updated_at=utcnow()))
+            session.execute(update(AutomationRun).where(col(AutomationRun.id) == prep.run_id).values(updated_at=utcnow()))
 
     def _finish(self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None) -> None:
         with self.session_factory() as session:
@@ -380,9 +381,9 @@ class AutomationRunner:
             values: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now, "error_message": error}
             if output is not None:
                 values["output_payload_json"] = output
-            owned = session.execute(
-                update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.lease_token == self.lease, AutomationRun.status == "running").values(**values)
-            ).rowcount
+            owned = rowcount(session.execute(
+                update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running").values(**values)
+            ))
             if not owned:
                 raise LeaseLost()
 
@@ -442,26 +443,26 @@ class AutomationRunner:
         if prep.cancel_requested:
             await self._db(self._finish, run_id, "cancelled", error="Cancelled.")
             return "cancelled"
-        steps = sorted(prep.definition.get("steps") or [], key=lambda s: int(s["step_order"]))
+        steps = prep.definition.steps
         done: list[_Done] = []
         current = 0
         try:
             for index, step in enumerate(steps):
-                order = current = int(step["step_order"])
+                order = current = step.step_order
                 following = steps[index + 1] if index + 1 < len(steps) else None
                 context = build_context(prep.payload.get("text"), prep.payload.get("form_data"), done)
-                exec_hash = step_execution_hash(step)
+                exec_hash = step.execution_hash
                 existing = prep.results.get(order)
                 if existing is not None and existing.status == "completed" and existing.execution_hash == exec_hash:
                     payload = dict(existing.output_payload_json or {})
-                    if step.get("output_mode") == "http_post" and not payload.get("webhook_delivered"):
+                    if step.output_mode == "http_post" and not payload.get("webhook_delivered"):
                         if await self._db(self._poll, run_id, beat=True):
                             raise RunCancelled()
                         payload = await self._deliver(prep, step, context, payload)
                     done.append(_Done(order, payload))
                     continue
-                nxt = prep.results.get(int(following["step_order"])) if following else None
-                chain = following is not None and step.get("output_mode") != "http_post" and not (nxt is not None and nxt.status == "completed" and nxt.execution_hash == step_execution_hash(following))
+                nxt = prep.results.get(following.step_order) if following else None
+                chain = following is not None and step.output_mode != "http_post" and not (nxt is not None and nxt.status == "completed" and nxt.execution_hash == following.execution_hash)
                 payload = await self._run_step(prep, step, exec_hash, context, done, following if chain else None)
                 done.append(_Done(order, payload))
         except RunCancelled:
@@ -492,7 +493,7 @@ class AutomationRunner:
             self._fence(session)
             session.execute(
                 update(AutomationStepResult)
-                .where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.status == "running")
+                .where(col(AutomationStepResult.automation_run_id) == prep.run_id, col(AutomationStepResult.status) == "running")
                 .values(status="cancelled", error_message="Cancelled by a user.", finished_at=utcnow())
             )
 
@@ -528,10 +529,10 @@ class AutomationRunner:
             if not task.done():
                 task.cancel()
 
-    async def _run_step(self, prep: _Prepared, step: dict[str, Any], exec_hash: str, context: dict[str, Any], done: list[_Done], following: dict[str, Any] | None = None) -> dict[str, Any]:
-        order = int(step["step_order"])
-        assistant = step.get("assistant") or {}
-        base = {"assistant_id": uuid.UUID(step["assistant_id"]) if step.get("assistant_id") else None, "execution_hash": exec_hash}
+    async def _run_step(self, prep: _Prepared, step: SnapshotStep, exec_hash: str, context: dict[str, Any], done: list[_Done], following: SnapshotStep | None = None) -> dict[str, Any]:
+        order = step.step_order
+        assistant = step.assistant
+        base = {"assistant_id": uuid.UUID(step.assistant_id) if step.assistant_id else None, "execution_hash": exec_hash}
         if self._cancel_seen:
             raise RunCancelled()
         if order not in self._begun:
@@ -539,14 +540,14 @@ class AutomationRunner:
         text, file_ids = "", []
         try:
             text, file_ids = await self._watched(prep, self._resolve_inputs(prep, step, context, done))
-            model = prep.models.get(str(assistant.get("model_id")))
+            model = prep.models.get(str(assistant.model_id))
             if model is None:
                 raise StepError(f"Step {order}: its model no longer exists.")
             file_texts = await self._db(self._file_texts, prep, file_ids)
             tokens = count_tokens(text) + sum(count_tokens(t) for t in file_texts)
             if model.token_limit and tokens > model.token_limit:
                 raise StepError(f"Step {order}: the input is about {tokens} tokens, over the model's limit of {model.token_limit}.")
-            prompt = interpolate(assistant.get("prompt") or "", context)
+            prompt = interpolate(assistant.prompt, context)
             tools = self._tool_specs(prep, order)
             completion = await self._watched(prep, self._complete(model, prompt, text, tools, file_texts))
             out_text, documents = self._process_output(prep, step, completion.text)
@@ -556,7 +557,7 @@ class AutomationRunner:
                 "input_payload_json": {"text": text, "file_ids": file_ids}, "output_payload_json": payload,
                 "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
                 "tool_calls_metadata": list(completion.tool_calls or []),
-            }, documents, begin_next=(int(following["step_order"]), self._running_fields(following)) if following else None)
+            }, documents, begin_next=(following.step_order, self._running_fields(following)) if following else None)
         except (RunCancelled, LeaseLost, *TRANSIENT_DB_ERRORS):
             raise
         except StepError as exc:
@@ -568,7 +569,7 @@ class AutomationRunner:
             message = f"Step {order}: {getattr(exc, 'message', None) or exc}"
             await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": message, "input_payload_json": {"text": text, "file_ids": file_ids}})
             raise StepError(message) from None
-        if step.get("output_mode") == "http_post":
+        if step.output_mode == "http_post":
             payload = await self._deliver(prep, step, context, payload)
         return payload
 
@@ -600,19 +601,21 @@ class AutomationRunner:
             specs.append(ToolSpec(name=tool["name"], description=tool["description"], input_schema=tool["input_schema"], call=call))
         return specs
 
-    def _process_output(self, prep: _Prepared, step: dict[str, Any], text: str) -> tuple[str, list[tuple[str, str, bytes]]]:
-        order = int(step["step_order"])
-        kind = step.get("output_type") or "text"
+    def _process_output(self, prep: _Prepared, step: SnapshotStep, text: str) -> tuple[str, list[tuple[str, str, bytes]]]:
+        order = step.step_order
+        kind = step.output_type
         if kind == "json":
             stripped = strip_code_fences(text)
             try:
                 json.loads(stripped)
-            except (json.JSONDecodeError, ValueError) as exc:
+            except json.JSONDecodeError as exc:
                 preview = stripped[:120].replace("\n", " ")
                 raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc.msg} at position {exc.pos}): {preview!r}") from None
+            except ValueError as exc:  # e.g. an integer too long to convert
+                raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc}).") from None
             return stripped, []
         if kind in DOC_TYPES:
-            title = step.get("user_description") or f"{prep.automation_name} · step {order}"
+            title = step.user_description or f"{prep.automation_name} · step {order}"
             try:
                 data = self.deps.document(kind, text, title)
             except Exception as exc:  # noqa: BLE001
@@ -621,8 +624,8 @@ class AutomationRunner:
             return text, [(f"{safe}-step-{order}.{kind}", DOC_TYPES[kind], data)]
         return text, []
 
-    async def _resolve_inputs(self, prep: _Prepared, step: dict[str, Any], context: dict[str, Any], done: list[_Done]) -> tuple[str, list[str]]:
-        source = step.get("input_source")
+    async def _resolve_inputs(self, prep: _Prepared, step: SnapshotStep, context: dict[str, Any], done: list[_Done]) -> tuple[str, list[str]]:
+        source = step.input_source
         params = prep.payload
         if source == "flow_input":
             text = params.get("text") or ""
@@ -630,13 +633,14 @@ class AutomationRunner:
             if not text and form_data:
                 text = json.dumps(form_data, ensure_ascii=False)
             file_ids = list(params.get("file_ids") or [])
-            if step.get("input_type") in FILE_INPUT_TYPES:
+            if step.input_type in FILE_INPUT_TYPES:
                 for value in form_data.values():
                     if isinstance(value, str) and _is_uuid(value) and value not in file_ids:
                         file_ids.append(value)
             return text, file_ids
         if source == "all_previous_steps":
-            texts, files = [], []
+            texts: list[str] = []
+            files: list[str] = []
             for prev in done:
                 p = prev.output_payload_json or {}
                 texts.append(f"<step_{prev.step_order}_output>\n{p.get('text', '')}\n</step_{prev.step_order}_output>")
@@ -648,7 +652,7 @@ class AutomationRunner:
             p = done[-1].output_payload_json or {}
             return p.get("text", "") or "", list(p.get("file_ids") or [])
         if source in ("http_get", "http_post"):
-            cfg = step.get("input_config") or {}
+            cfg = step.input_config or {}
             url = interpolate(cfg.get("url", ""), context)
             headers = secrets_box.open_headers(cfg)
             kwargs: dict[str, Any] = {"headers": headers}
@@ -662,16 +666,16 @@ class AutomationRunner:
             result = await self.deps.http("POST" if source == "http_post" else "GET", url, **kwargs)
             if result.is_binary:
                 ctype = (result.content_type or "application/octet-stream").split(";")[0]
-                return "", [await self._db(self._store_input_file, prep, f"step-{step['step_order']}-download", ctype, result.content)]
+                return "", [await self._db(self._store_input_file, prep, f"step-{step.step_order}-download", ctype, result.content)]
             return result.text or "", []
         return "", []
 
-    async def _deliver(self, prep: _Prepared, step: dict[str, Any], context: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    async def _deliver(self, prep: _Prepared, step: SnapshotStep, context: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
         """POST the step output to its webhook; mark it delivered in a short transaction."""
         from resolutionflow_app.integrations.webhooks import idempotency_key  # noqa: PLC0415
 
-        order = int(step["step_order"])
-        cfg = step.get("output_config") or {}
+        order = step.step_order
+        cfg = step.output_config or {}
         url = interpolate(cfg.get("url", ""), context)
         try:
             await self._watched(prep, self.deps.webhook(url, payload.get("text", "") or "", secret=prep.webhook_secret, idempotency_key=idempotency_key(prep.run_id, order), headers=secrets_box.open_headers(cfg)))

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.models import (
     Automation,
@@ -17,6 +17,7 @@ from resolutionflow_app.db.models import (
     StoredFile,
     User,
 )
+from resolutionflow_app.db.sql import rowcount
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import automation_rules
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -72,7 +73,7 @@ class RunDTO(DTO):
 
 def results_of(session: Session, run_id: uuid.UUID) -> list[AutomationStepResult]:
     """Step results of a run, in step order."""
-    return list(session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id).order_by(AutomationStepResult.step_order)).all())
+    return list(session.exec(select(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == run_id).order_by(col(AutomationStepResult.step_order))).all())
 
 
 def to_dto(session: Session, run: AutomationRun, *, with_steps: bool = True) -> RunDTO:
@@ -130,7 +131,7 @@ def _check_input(session: Session, actor: User, definition: dict[str, Any], text
     return {"text": text or "", "form_data": form_data, "file_ids": [str(f.id) for f in files]}
 
 
-def start_run(*, session: Session, actor: User, automation_id: uuid.UUID, text: Any = None, form_data: Any = None, file_ids: Any = None, published_only: bool = False) -> RunDTO:
+def start_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, text: Any = None, form_data: Any = None, file_ids: Any = None, published_only: bool = False) -> RunDTO:
     """Queue a run of an automation, pinned to the definition the actor may run.
 
     Args:
@@ -176,7 +177,7 @@ def list_runs(*, session: Session, actor: User, automation_id: uuid.UUID | None 
     if status:
         query = query.where(AutomationRun.status == status)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(AutomationRun.created_at.desc(), AutomationRun.id).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id)).offset(offset).limit(limit)).all()
     return [to_dto(session, r, with_steps=False) for r in rows], total
 
 
@@ -206,7 +207,7 @@ def resume_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
     dropped = [r for r in results if r.step_order not in plan.keep]
     files_service.delete_files_system(session=session, account_id=run.account_id, file_ids=_generated_files(dropped))
     if dropped:
-        session.exec(delete(AutomationStepResult).where(AutomationStepResult.id.in_([r.id for r in dropped])))
+        session.exec(delete(AutomationStepResult).where(col(AutomationStepResult.id).in_([r.id for r in dropped])))
     now = utcnow()
     run.definition, run.definition_version = definition, version
     run.status, run.error_message, run.output_payload_json = "queued", None, None
@@ -245,12 +246,12 @@ def cancel_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
         return to_dto(session, run)
     now = utcnow()
     # Compare-and-set: a worker may claim the run at the same moment.
-    claimed = session.execute(
-        update(AutomationRun).where(AutomationRun.id == run.id, AutomationRun.status == "queued")
+    claimed = rowcount(session.execute(
+        update(AutomationRun).where(col(AutomationRun.id) == run.id, col(AutomationRun.status) == "queued")
         .values(status="cancelled", finished_at=now, cancel_requested=True, error_message="Cancelled before it started.", updated_at=now)
-    ).rowcount
+    ))
     if not claimed:
-        session.execute(update(AutomationRun).where(AutomationRun.id == run.id).values(cancel_requested=True, updated_at=now))
+        session.execute(update(AutomationRun).where(col(AutomationRun.id) == run.id).values(cancel_requested=True, updated_at=now))
     session.flush()
     session.refresh(run)
     return to_dto(session, run)
@@ -385,14 +386,14 @@ def run_form(*, session: Session, actor: User, automation_id: uuid.UUID | str) -
         Name, form schema and step names; `can_run` is False (with the reason) when the actor may not run it.
     """
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
-    base = {"automation_id": automation.id, "name": automation.name, "description": automation.description or "", "published": automation.published, "published_version": automation.published_version}
+    base = RunFormDTO(automation_id=automation.id, name=automation.name, description=automation.description or "", published=automation.published, published_version=automation.published_version)
     try:
         definition, _ = definition_for(session, actor, automation)
     except Forbidden as exc:
-        return RunFormDTO(**base, can_run=False, blocked_reason=exc.message)
+        return base.model_copy(update={"can_run": False, "blocked_reason": exc.message})
     steps = _step_names(definition)
     reason = "" if steps else "This automation has no steps yet; add steps in the builder first."
-    return RunFormDTO(**base, form_schema=list(definition.get("form_schema") or []), steps=steps, can_run=bool(steps), blocked_reason=reason)
+    return base.model_copy(update={"form_schema": list(definition.get("form_schema") or []), "steps": steps, "can_run": bool(steps), "blocked_reason": reason})
 
 
 def _file_refs(session: Session, account_id: uuid.UUID, ids: Any) -> dict[str, FileRefDTO]:
@@ -422,7 +423,7 @@ def last_inputs(*, session: Session, actor: User, automation_id: uuid.UUID | str
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     run = session.exec(
         select(AutomationRun).where(AutomationRun.automation_id == automation.id, AutomationRun.user_id == actor.id)
-        .order_by(AutomationRun.created_at.desc(), AutomationRun.id.desc()).limit(1)
+        .order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id).desc()).limit(1)
     ).first()
     if run is None:
         return None
@@ -487,12 +488,12 @@ def run_history(
     if end:
         query = query.where(AutomationRun.created_at < end + timedelta(days=1))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(AutomationRun.created_at.desc(), AutomationRun.id.desc()).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id).desc()).offset(offset).limit(limit)).all()
     user_ids = {r.user_id for r in rows if r.user_id}
-    names = {u.id: u.name for u in session.exec(select(User).where(User.id.in_(user_ids))).all()} if user_ids else {}
+    names = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()} if user_ids else {}
     return [
         RunSummaryDTO(
-            id=r.id, status=r.status, user_name=names.get(r.user_id, ""), error_message=r.error_message or "", definition_version=r.definition_version,
+            id=r.id, status=r.status, user_name=names.get(r.user_id, "") if r.user_id else "", error_message=r.error_message or "", definition_version=r.definition_version,
             created_at=r.created_at, started_at=r.started_at, finished_at=r.finished_at, duration_ms=_ms(r.started_at, r.finished_at),
         )
         for r in rows

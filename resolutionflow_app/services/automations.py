@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.models import (
     Assistant,
@@ -114,7 +114,7 @@ def get_row(*, session: Session, account_id: uuid.UUID, automation_id: uuid.UUID
 
 def step_rows(session: Session, automation_id: uuid.UUID) -> list[AutomationStep]:
     """Steps of an automation in order."""
-    return list(session.exec(select(AutomationStep).where(AutomationStep.automation_id == automation_id).order_by(AutomationStep.step_order)).all())
+    return list(session.exec(select(AutomationStep).where(col(AutomationStep.automation_id) == automation_id).order_by(col(AutomationStep.step_order))).all())
 
 
 def current_definition(session: Session, automation: Automation) -> dict[str, Any]:
@@ -209,7 +209,7 @@ def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[di
             raise InvalidInput(f"Step #{i + 1}: must be an object.")
         order = raw.get("step_order")
         label = f"Step {order}" if isinstance(order, int) else f"Step #{i + 1}"
-        step = {k: raw.get(k) for k in STEP_KEYS}
+        step: dict[str, Any] = {k: raw.get(k) for k in STEP_KEYS}
         step["input_source"] = raw.get("input_source") or ("flow_input" if order == 1 else "previous_step")
         step["input_type"] = raw.get("input_type") or "any"
         step["output_mode"] = raw.get("output_mode") or "pass_through"
@@ -310,7 +310,10 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
             session.flush()
             assistants_service.set_servers(session, assistant, step["assistant"].get("mcp_server_ids"))
         else:
-            assistant = session.get(Assistant, uuid.UUID(step["assistant_id"]))
+            found = session.get(Assistant, uuid.UUID(step["assistant_id"]))
+            if found is None:  # checked in _check_steps, in this transaction
+                raise InvalidInput(f"Step {step['step_order']}: assistant {step['assistant_id']} was not found.")
+            assistant = found
             if step["_inline"]:
                 assistant.prompt = step["assistant"]["prompt"]
                 assistant.completion_model_id = uuid.UUID(step["assistant"]["model_id"])
@@ -330,7 +333,7 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
             output_classification_override=step.get("output_classification_override"), mcp_policy=step["mcp_policy"],
             input_config=input_config, output_config=output_config,
         ), step.get("mcp_tool_ids") or []))
-    session.exec(delete(AutomationStep).where(AutomationStep.automation_id == automation.id))
+    session.exec(delete(AutomationStep).where(col(AutomationStep.automation_id) == automation.id))
     session.flush()
     for row, tool_ids in new_rows:
         session.add(row)
@@ -421,12 +424,12 @@ def list_automations(*, session: Session, actor: User, q: str | None = None, lim
     """Automations of the actor's account, newest change first; engineers see published ones."""
     query = select(Automation).where(Automation.account_id == actor.account_id)
     if not can_author(actor.role):
-        query = query.where(Automation.published.is_(True))
+        query = query.where(col(Automation.published).is_(True))
     if q:
         query = query.where(func.lower(Automation.name).contains(q.strip().lower()))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Automation.updated_at.desc(), Automation.id).offset(offset).limit(limit)).all()
-    counts = dict(session.exec(select(AutomationStep.automation_id, func.count()).where(AutomationStep.automation_id.in_([r.id for r in rows])).group_by(AutomationStep.automation_id)).all()) if rows else {}
+    rows = session.exec(query.order_by(col(Automation.updated_at).desc(), col(Automation.id)).offset(offset).limit(limit)).all()
+    counts = dict(session.exec(select(col(AutomationStep.automation_id), func.count()).where(col(AutomationStep.automation_id).in_([r.id for r in rows])).group_by(col(AutomationStep.automation_id))).all()) if rows else {}
     return [AutomationSummary(id=r.id, name=r.name, description=r.description, published=r.published, published_version=r.published_version, steps_count=counts.get(r.id, 0), updated_at=r.updated_at) for r in rows], total
 
 
@@ -436,10 +439,10 @@ def delete_automation(*, session: Session, actor: User, automation_id: uuid.UUID
     _require_author(actor)
     run_ids = list(session.exec(select(AutomationRun.id).where(AutomationRun.automation_id == automation.id)).all())
     if run_ids:
-        session.exec(delete(StoredFile).where(StoredFile.automation_run_id.in_(run_ids)))
-        session.exec(delete(AutomationStepResult).where(AutomationStepResult.automation_run_id.in_(run_ids)))
-        session.exec(delete(AutomationRun).where(AutomationRun.id.in_(run_ids)))
-    session.exec(delete(AutomationStep).where(AutomationStep.automation_id == automation.id))
+        session.exec(delete(StoredFile).where(col(StoredFile.automation_run_id).in_(run_ids)))
+        session.exec(delete(AutomationStepResult).where(col(AutomationStepResult.automation_run_id).in_(run_ids)))
+        session.exec(delete(AutomationRun).where(col(AutomationRun.id).in_(run_ids)))
+    session.exec(delete(AutomationStep).where(col(AutomationStep.automation_id) == automation.id))
     session.delete(automation)
     session.flush()
 
@@ -525,7 +528,7 @@ def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID
                 item[key] = clean
         steps.append(item)
     models = []
-    for mid in sorted({(s.get("assistant") or {}).get("model_id") for s in steps if (s.get("assistant") or {}).get("model_id")}):
+    for mid in sorted({str((s.get("assistant") or {}).get("model_id")) for s in steps if (s.get("assistant") or {}).get("model_id")}):
         row = session.get(CompletionModel, uuid.UUID(mid))
         if row is not None:
             models.append({"id": mid, "name": row.name, "provider": row.provider, "model": row.model, "security_level": row.security_level, "token_limit": row.token_limit})

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     Assistant,
@@ -139,7 +139,7 @@ def list_models(*, session: Session, actor: User, limit: int = 50, offset: int =
     """Models of the actor's account, by name."""
     query = select(CompletionModel).where(CompletionModel.account_id == actor.account_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(CompletionModel.name, CompletionModel.id).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(col(CompletionModel.name), col(CompletionModel.id)).offset(offset).limit(limit)).all()
     return [to_dto(r) for r in rows], total
 
 
@@ -165,7 +165,7 @@ def delete_model(*, session: Session, actor: User, model_id: uuid.UUID) -> None:
     in_use = session.exec(
         select(Assistant.name)
         .where(Assistant.completion_model_id == row.id)
-        .where(sa.or_(Assistant.hidden.is_(False), Assistant.id.in_(select(AutomationStep.assistant_id))))
+        .where(sa.or_(col(Assistant.hidden).is_(False), col(Assistant.id).in_(select(col(AutomationStep.assistant_id)))))
         .limit(3)
     ).all()
     if in_use:

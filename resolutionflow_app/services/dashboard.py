@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import Select, func
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     Automation,
@@ -61,20 +62,20 @@ def home_dashboard(*, session: Session, actor: User) -> Dashboard:
     Returns:
         Counts plus the five most recently changed flows and the actor's latest sessions.
     """
-    visible = Tree.is_active.is_(True) & visible_trees(actor)
+    visible = col(Tree.is_active).is_(True) & visible_trees(actor)
 
-    def count(query) -> int:
+    def count(query: Select[Any]) -> int:
         return session.exec(select(func.count()).select_from(query.subquery())).one()
 
     flows = select(Tree.id).where(visible)
-    recent = session.exec(select(Tree).where(visible).order_by(Tree.updated_at.desc()).limit(5)).all()
+    recent = session.exec(select(Tree).where(visible).order_by(col(Tree.updated_at).desc()).limit(5)).all()
     sessions = session.exec(
-        select(SupportSession).where(SupportSession.user_id == actor.id).order_by(SupportSession.started_at.desc()).limit(5)
+        select(SupportSession).where(col(SupportSession.user_id) == actor.id).order_by(col(SupportSession.started_at).desc()).limit(5)
     ).all()
     return Dashboard(
         flows_total=count(flows),
         flows_published=count(flows.where(Tree.status == "published")),
-        library_steps=count(select(LibraryStep.id).where(LibraryStep.is_active.is_(True), visible_steps(actor))),
+        library_steps=count(select(col(LibraryStep.id)).where(col(LibraryStep.is_active).is_(True), visible_steps(actor))),
         sessions_open=count(select(SupportSession.id).where(SupportSession.user_id == actor.id, SupportSession.status == "in_progress")),
         automations=count(select(Automation.id).where(Automation.account_id == actor.account_id)),
         recent_flows=[FlowSummary.model_validate(t) for t in recent],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 WIFI_AP_OFFLINE = {
     "start_node_id": "q_scope",
     "nodes": [
@@ -126,7 +128,7 @@ MONTHLY_SERVER_MAINTENANCE = {
     ]
 }
 
-DEMO_FLOWS = [
+DEMO_FLOWS: list[tuple[str, str, str, dict[str, Any], bool]] = [
     ("Wi-Fi AP offline", "An access point shows offline in the controller or users report no Wi-Fi in an area.", "troubleshooting", WIFI_AP_OFFLINE, True),
     ("User can't sign in to VPN", "Remote user cannot connect to the company VPN.", "troubleshooting", VPN_SIGN_IN, False),
     ("New laptop setup", "Prepare and hand over a new Windows laptop with Autopilot and Intune.", "procedural", NEW_LAPTOP_SETUP, False),

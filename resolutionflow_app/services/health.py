@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import AutomationRun
 from resolutionflow_app.db.types import utcnow
@@ -29,9 +29,9 @@ def queue_report(session: Session) -> dict[str, Any]:
     """Queued and running runs, runs whose worker stopped heartbeating, and the oldest queued run's age."""
     settings = get_settings()
     now = utcnow()
-    counts = dict(session.exec(select(AutomationRun.status, func.count()).where(AutomationRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING))).group_by(AutomationRun.status)).all())
+    counts = dict(session.exec(select(col(AutomationRun.status), func.count()).where(col(AutomationRun.status).in_((RunStatus.QUEUED, RunStatus.RUNNING))).group_by(col(AutomationRun.status))).all())
     stale_before = now - timedelta(seconds=settings.run_heartbeat_timeout_seconds)
-    stale = session.exec(select(func.count()).select_from(AutomationRun).where(AutomationRun.status == RunStatus.RUNNING, AutomationRun.heartbeat_at < stale_before)).one()
+    stale = session.exec(select(func.count()).select_from(AutomationRun).where(col(AutomationRun.status) == RunStatus.RUNNING, col(AutomationRun.heartbeat_at) < stale_before)).one()
     oldest = session.exec(select(func.min(AutomationRun.created_at)).where(AutomationRun.status == RunStatus.QUEUED)).one()
     age = _age_seconds(oldest, now)
     status = "degraded" if (age is not None and age > QUEUE_STALL_SECONDS) else "ok"
@@ -42,7 +42,7 @@ def queue_report(session: Session) -> dict[str, Any]:
 def health_report(session: Session) -> dict[str, Any]:
     """`{status, database, database_backend, queue, redis, degraded, version}`; never raises (a failing part says so)."""
     try:
-        session.exec(text("SELECT 1"))
+        session.execute(text("SELECT 1"))
         database = "ok"
     except Exception:  # noqa: BLE001 - health must answer, whatever failed
         database = "error"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.locking import lock_row
 from resolutionflow_app.db.models import (
@@ -23,13 +24,15 @@ from resolutionflow_app.db.models import (
     User,
 )
 from resolutionflow_app.db.models.library import STEP_TYPES, STEP_VISIBILITIES
+from resolutionflow_app.db.sql import table_of
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import search_text
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import is_owner
+from resolutionflow_app.domain.tree_schema import normalize_commands
 from resolutionflow_app.domain.visibility import can_see_step
 from resolutionflow_app.services.dto import DTO
-from resolutionflow_app.services.visibility import viewer_of, visible_steps
+from resolutionflow_app.services.visibility import UserIds, viewer_of, visible_steps
 
 SYNCED_MESSAGE = "This step is managed by its source flow — fork it to customise."
 SORTS = ("relevance", "usage", "rating", "newest")
@@ -56,25 +59,11 @@ class StepContent(BaseModel):
     @field_validator("commands", mode="before")
     @classmethod
     def _commands(cls, value: Any) -> Any:
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return [{"label": "", "command": value}] if value.strip() else []
-        if not isinstance(value, list):
+        if isinstance(value, list) and not all(isinstance(item, (str, dict)) for item in value):
             return value  # let validation reject it
-        out = []
-        for item in value:
-            if isinstance(item, str):
-                out.append({"label": "", "command": item})
-            elif isinstance(item, dict):
-                if "command" not in item and "code" in item:  # tree node command format
-                    item = {"label": item.get("label") or "", "command": item.get("code"), "command_type": item.get("language")}
-                elif item.get("label", "") is None:  # {"label": null} means no label
-                    item = {**item, "label": ""}
-                out.append(item)
-            else:
-                out.append(item)
-        return out
+        if value is None or isinstance(value, (str, list)):
+            return normalize_commands(value, keep_empty=True)
+        return value  # let validation reject it
 
 
 class CategoryDTO(DTO):
@@ -161,12 +150,12 @@ def to_dtos(session: Session, actor: User | None, rows: list[LibraryStep]) -> li
     tree_ids = {r.source_tree_id for r in rows if r.source_tree_id}
     user_ids = {r.created_by for r in rows if r.created_by}
     cat_ids = {r.category_id for r in rows if r.category_id}
-    trees = dict(session.exec(select(Tree.id, Tree.name).where(Tree.id.in_(tree_ids))).all()) if tree_ids else {}
-    users = dict(session.exec(select(User.id, User.name).where(User.id.in_(user_ids))).all()) if user_ids else {}
-    cats = dict(session.exec(select(StepCategory.id, StepCategory.name).where(StepCategory.id.in_(cat_ids))).all()) if cat_ids else {}
+    trees: dict[uuid.UUID | None, str] = dict(session.exec(select(col(Tree.id), col(Tree.name)).where(col(Tree.id).in_(tree_ids))).all()) if tree_ids else {}
+    users: dict[uuid.UUID | None, str] = dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
+    cats: dict[uuid.UUID | None, str] = dict(session.exec(select(col(StepCategory.id), col(StepCategory.name)).where(col(StepCategory.id).in_(cat_ids))).all()) if cat_ids else {}
     mine: dict[uuid.UUID, int] = {}
     if actor is not None:
-        mine = dict(session.exec(select(StepRating.step_id, StepRating.rating).where(StepRating.user_id == actor.id, StepRating.step_id.in_([r.id for r in rows]))).all())
+        mine = dict(session.exec(select(col(StepRating.step_id), col(StepRating.rating)).where(col(StepRating.user_id) == actor.id, col(StepRating.step_id).in_([r.id for r in rows]))).all())
     return [_dto(actor, r, cats.get(r.category_id), trees.get(r.source_tree_id), users.get(r.created_by), mine.get(r.id)) for r in rows]
 
 
@@ -238,7 +227,7 @@ def _match_condition(dialect: str) -> Any:
     return STEP_ROWID.in_(matches.subquery("m").select())
 
 
-def _visible_steps_as_filter(actor: User) -> Any:
+def _visible_steps_as_filter(actor: UserIds) -> Any:
     """visible_steps(actor), written so PostgreSQL applies it as a row filter after the GIN lookup.
 
     Same rule as services.visibility.visible_steps; the coalesce() keeps the planner from ANDing
@@ -247,20 +236,20 @@ def _visible_steps_as_filter(actor: User) -> Any:
     vis = sa.func.coalesce(LibraryStep.visibility, "")
     return sa.or_(
         vis == "public",
-        sa.and_(vis == "team", LibraryStep.account_id == actor.account_id),
-        sa.and_(vis == "private", LibraryStep.created_by == actor.id),
+        sa.and_(vis == "team", col(LibraryStep.account_id) == actor.account_id),
+        sa.and_(vis == "private", col(LibraryStep.created_by) == actor.id),
     )
 
 
-def _visible_steps_as_case(actor: User) -> Any:
+def _visible_steps_as_case(actor: UserIds) -> Any:
     """visible_steps(actor) as one CASE expression: no index can serve it and PostgreSQL estimates it
     as a generic condition (about half the rows), so the full-text match decides the plan: the GIN
     index for a selective word, an early-stopping scan in candidate order for a common one.
     """
     return sa.case(
-        (LibraryStep.visibility == "public", sa.true()),
-        (LibraryStep.visibility == "team", LibraryStep.account_id == actor.account_id),
-        (LibraryStep.visibility == "private", LibraryStep.created_by == actor.id),
+        (col(LibraryStep.visibility) == "public", sa.true()),
+        (col(LibraryStep.visibility) == "team", col(LibraryStep.account_id) == actor.account_id),
+        (col(LibraryStep.visibility) == "private", col(LibraryStep.created_by) == actor.id),
         else_=sa.false(),
     )
 
@@ -345,7 +334,7 @@ def _search_steps(*, session: Session, actor: User, q: str | None = None, step_t
     if sort == "usage":
         keys = [(LibraryStep.usage_count, True), *newest]
     elif sort == "rating":
-        avg = sa.case((LibraryStep.rating_count > 0, sa.cast(LibraryStep.rating_sum, sa.Float) / LibraryStep.rating_count), else_=0.0)
+        avg = sa.case((col(LibraryStep.rating_count) > 0, sa.cast(col(LibraryStep.rating_sum), sa.Float) / col(LibraryStep.rating_count)), else_=0.0)
         keys = [(avg, True), (LibraryStep.rating_count, True), *newest]
     else:
         keys = newest
@@ -359,15 +348,24 @@ def _search_steps(*, session: Session, actor: User, q: str | None = None, step_t
     return StepPage(items=_dtos_of(actor, rows), total=int(total), total_capped=capped)
 
 
+@dataclass(frozen=True)
+class _ParamViewer:
+    """A viewer whose ids are bind parameters (the statement is cached and reused for every viewer)."""
+
+    id: Any
+    account_id: Any
+
+
 def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
     """WHERE clauses (named bind parameters: v_account, v_user, f_<filter>) for the visible active steps.
 
     visibility_form: "plain" (services.visibility.visible_steps), "filter" (_visible_steps_as_filter)
     or "case" (_visible_steps_as_case); the PostgreSQL search forms steer its planner.
     """
-    viewer = SimpleNamespace(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
-    visible = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}[visibility_form](viewer)
-    conds: list[Any] = [visible, LibraryStep.is_active.is_(True)]
+    viewer = _ParamViewer(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
+    forms: dict[str, Callable[[UserIds], Any]] = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}
+    visible = forms[visibility_form](viewer)
+    conds: list[Any] = [visible, col(LibraryStep.is_active).is_(True)]
     columns = {
         "step_type": LibraryStep.step_type, "visibility": LibraryStep.visibility, "category_id": LibraryStep.category_id,
         "source_tree_id": LibraryStep.source_tree_id, "is_flow_synced": LibraryStep.is_flow_synced,
@@ -380,7 +378,7 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
 
 def _fork_copy_of(parent: Any, copy: Any) -> list[Any]:
     """Conditions: `copy` is a synced step of a fork whose parent flow has `parent`, unchanged (same node, title, type, content)."""
-    trees = Tree.__table__
+    trees = table_of(Tree)
     return [copy.is_flow_synced.is_(True), trees.c.id == copy.source_tree_id, trees.c.parent_tree_id == parent.source_tree_id,
             parent.is_flow_synced.is_(True), parent.is_active.is_(True), parent.source_node_id == copy.source_node_id,
             parent.title == copy.title, parent.step_type == copy.step_type, parent.content == copy.content]
@@ -396,8 +394,9 @@ def _used_in_flows(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, in
     """For each step id: 1 + the active unchanged copies forks made of it."""
     if not ids:
         return {}
-    copy = sa.orm.aliased(LibraryStep, name="fork_copy")
-    rows = session.execute(select(LibraryStep.id, sa.func.count(copy.id)).where(LibraryStep.id.in_(ids), copy.is_active.is_(True), *_fork_copy_of(LibraryStep, copy)).group_by(LibraryStep.id)).all()
+    # SQLModel types an alias's attributes as plain values (UUID, bool), not as the columns they are.
+    copy = cast(Any, sa.orm.aliased(LibraryStep, name="fork_copy"))
+    rows = session.execute(select(col(LibraryStep.id), sa.func.count(copy.id)).where(col(LibraryStep.id).in_(ids), copy.is_active.is_(True), *_fork_copy_of(LibraryStep, copy)).group_by(col(LibraryStep.id))).all()
     return {sid: 1 + int(n) for sid, n in rows}
 
 
@@ -433,26 +432,28 @@ def _ranked_statement(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any,
     Built once and reused (all values are bind parameters: q, fetch, window, lim, off, the viewer's
     ids and f_<filter>), which keeps SQL construction off the type-ahead path.
     """
+    rank: sa.ColumnElement[Any]
+    order_expr: sa.ColumnElement[Any]
     if dialect == "postgresql":
         # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
         # the words), instead of parsing it again for every row that the match and ts_rank test.
         query_fn = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)).alias("tsq")
         tsq = query_fn.column
-        vec = sa.literal_column(PG_TSVECTOR_SQL)
-        source = LibraryStep.__table__.join(query_fn, sa.true())
-        match, rank, order_expr, order_desc = vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), LibraryStep.id, False
+        vec: sa.ColumnClause[Any] = sa.literal_column(PG_TSVECTOR_SQL)
+        source = table_of(LibraryStep).join(query_fn, sa.true())
+        match, rank, order_expr, order_desc = vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), table_of(LibraryStep).c.id, False
         conds = _conds("case", filter_names)
     else:
-        source = FTS_TABLE.join(LibraryStep.__table__, STEP_ROWID == FTS_TABLE.c.rowid)
+        source = FTS_TABLE.join(table_of(LibraryStep), STEP_ROWID == FTS_TABLE.c.rowid)
         match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("q", type_=sa.String))
         rank, order_expr, order_desc = sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0), FTS_TABLE.c.rowid, True
         conds = _conds("plain", filter_names)
     order = order_expr.desc() if order_desc else order_expr.asc()
     cand = (
-        select(LibraryStep.id.label("pid_"), rank.label("rank_"), order_expr.label("ord_"), LibraryStep.usage_count.label("usage_"), LibraryStep.created_at.label("created_"))
+        sa.select(col(LibraryStep.id).label("pid_"), rank.label("rank_"), order_expr.label("ord_"), col(LibraryStep.usage_count).label("usage_"), col(LibraryStep.created_at).label("created_"))
         .select_from(source).where(*conds, match).order_by(order).limit(sa.bindparam("fetch", type_=sa.Integer))
     ).subquery("cand")
-    numbered = select(
+    numbered = sa.select(
         cand, sa.func.row_number().over(order_by=cand.c.ord_.desc() if order_desc else cand.c.ord_.asc()).label("pos_"),
         sa.func.count().over().label("total_"),
     ).subquery("numbered")
@@ -490,7 +491,7 @@ def _capped_count(session: Session, conds: list[Any], params: dict[str, Any], ca
 
 def _page_subquery(conds: list[Any], keys: list[tuple[Any, bool]], *, with_total: bool, limit: int, offset: int) -> Any:
     """The ids and sort keys of one page of matches (a narrow sort), optionally with count(*) OVER ()."""
-    cols: list[Any] = [LibraryStep.id.label("pid_"), *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
+    cols: list[Any] = [col(LibraryStep.id).label("pid_"), *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
     if with_total:
         cols.append(sa.func.count().over().label("total_"))
     inner = select(*cols).select_from(LibraryStep).where(*conds).order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys)).limit(limit).offset(offset)
@@ -503,17 +504,17 @@ def _with_names(page: Any, keys: list[tuple[Any, bool]]) -> Any:
     Adds the category / source flow / creator names and the actor's (bind parameter actor_id)
     rating (LEFT JOINs on primary / unique keys: no duplicated rows).
     """
-    step = LibraryStep.__table__
+    step = table_of(LibraryStep)
     src = (
         page.join(step, step.c.id == page.c.pid_)
         .outerjoin(StepCategory, StepCategory.id == step.c.category_id)
         .outerjoin(Tree, Tree.id == step.c.source_tree_id)
         .outerjoin(User, User.id == step.c.created_by)
-        .outerjoin(StepRating, sa.and_(StepRating.step_id == step.c.id, StepRating.user_id == sa.bindparam("actor_id")))
+        .outerjoin(StepRating, sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")))
     )
-    return select(
-        *step.c, *([page.c.total_] if "total_" in page.c else []), StepCategory.name.label("category_name_"),
-        Tree.name.label("source_tree_name_"), User.name.label("created_by_name_"), StepRating.rating.label("my_rating_"),
+    return sa.select(
+        *step.c, *([page.c.total_] if "total_" in page.c else []), col(StepCategory.name).label("category_name_"),
+        col(Tree.name).label("source_tree_name_"), col(User.name).label("created_by_name_"), col(StepRating.rating).label("my_rating_"),
     ).select_from(src).order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
 
 
@@ -550,7 +551,7 @@ def _title(value: Any) -> str:
 def _check_choice(value: Any, allowed: tuple[str, ...], label: str) -> str:
     if value not in allowed:
         raise InvalidInput(f"{label} must be one of: {', '.join(allowed)}.")
-    return value
+    return str(value)
 
 
 def _category(session: Session, actor: User, category_id: Any) -> uuid.UUID | None:
@@ -673,12 +674,12 @@ def rate_step(*, session: Session, actor: User, step_id: Any, rating: Any) -> Li
         raise InvalidInput("Rating must be a whole number from 1 to 5.")
     row = _visible_row(session, actor, step_id)
     row = lock_row(session, LibraryStep, row.id) or row
-    ratings = StepRating.__table__
+    ratings = table_of(StepRating)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     now = utcnow()
     upsert = insert(ratings).values(id=uuid.uuid4(), step_id=row.id, user_id=actor.id, rating=rating, created_at=now, updated_at=now)
     session.execute(upsert.on_conflict_do_update(index_elements=["step_id", "user_id"], set_={"rating": rating, "updated_at": now}))
-    table = LibraryStep.__table__
+    table = table_of(LibraryStep)
     of_step = ratings.c.step_id == row.id
     session.execute(table.update().where(table.c.id == row.id).values(
         rating_sum=sa.select(sa.func.coalesce(sa.func.sum(ratings.c.rating), 0)).where(of_step).scalar_subquery(),
@@ -690,7 +691,7 @@ def rate_step(*, session: Session, actor: User, step_id: Any, rating: Any) -> Li
 
 def record_usage_increment(session: Session, step_id: uuid.UUID) -> None:
     """usage_count = usage_count + 1 in SQL (atomic; never read-modify-write in Python)."""
-    table = LibraryStep.__table__
+    table = table_of(LibraryStep)
     session.execute(table.update().where(table.c.id == step_id).values(usage_count=table.c.usage_count + 1))
 
 
@@ -723,7 +724,7 @@ def create_category(*, session: Session, actor: User, name: str, description: st
 def list_group_labels(*, session: Session, actor: User) -> list[str]:
     """Distinct group labels (procedure sections) among the active steps the actor may see."""
     label = LibraryStep.content["group_label"].as_string()
-    rows = session.exec(select(label).where(visible_steps(actor), LibraryStep.is_active.is_(True), label.is_not(None)).distinct()).all()
+    rows = session.exec(select(label).where(visible_steps(actor), col(LibraryStep.is_active).is_(True), label.is_not(None)).distinct()).all()
     return sorted({str(r) for r in rows if r})
 
 

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from resolutionflow_app.db.models import LibraryStep, Tree
+from resolutionflow_app.db.sql import rowcount, table_of
 from resolutionflow_app.db.types import new_id, utcnow
 from resolutionflow_app.domain.library_extraction import (
     changed_node_ids,
@@ -16,7 +22,7 @@ from resolutionflow_app.domain.library_extraction import (
     subset_structure,
 )
 
-_T = LibraryStep.__table__
+_T = table_of(LibraryStep)
 
 
 @dataclass
@@ -35,17 +41,13 @@ class SyncResult:
         return self.created + self.updated + self.deactivated
 
 
-def _insert(session: Session, rows: list[dict]) -> None:
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert new entries; on a concurrent duplicate key update the existing one instead."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        stmt = dialect_insert(_T)
+        stmt: SqliteInsert | PgInsert = sqlite_insert(_T) if dialect == "sqlite" else pg_insert(_T)
         stmt = stmt.on_conflict_do_update(
             index_elements=[_T.c.source_tree_id, _T.c.source_node_id],
             set_={
@@ -65,7 +67,7 @@ def _insert(session: Session, rows: list[dict]) -> None:
         session.execute(sa.insert(_T), rows)
 
 
-def sync_tree(*, session: Session, tree: Tree, previous_structure: dict | None = None) -> SyncResult:
+def sync_tree(*, session: Session, tree: Tree, previous_structure: dict[str, Any] | None = None) -> SyncResult:
     """Upsert the published flow's steps into the library, in the caller's transaction.
 
     Only rows whose content, title, type, visibility, owner or active flag differ are written, so
@@ -100,8 +102,8 @@ def sync_tree(*, session: Session, tree: Tree, previous_structure: dict | None =
         for start in range(0, len(wanted_ids), 500):
             chunk = wanted_ids[start:start + 500]
             existing.update({row.source_node_id: row for row in session.execute(query.where(_T.c.source_node_id.in_(chunk)))})
-    inserts: list[dict] = []
-    updates: list[dict] = []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     wanted: set[str] = set()
     for step in extracted:
         wanted.add(step.source_node_id)
@@ -160,7 +162,7 @@ def deactivate_synced(*, session: Session, tree_id: uuid.UUID) -> int:
         .values(is_active=False, updated_at=utcnow())
     )
     _expire_cached(session)
-    return int(res.rowcount or 0)
+    return int(rowcount(res) or 0)
 
 
 def _expire_cached(session: Session) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import MCPServer, MCPServerTool, User
 from resolutionflow_app.db.types import utcnow
@@ -35,7 +35,7 @@ class ToolDTO(DTO):
     id: uuid.UUID
     name: str
     description: str | None = None
-    input_schema: dict | None = None
+    input_schema: dict[str, Any] | None = None
 
 
 class MCPServerDTO(DTO):
@@ -146,7 +146,7 @@ def list_servers(*, session: Session, actor: User, limit: int = 50, offset: int 
     """Servers of the actor's account."""
     query = select(MCPServer).where(MCPServer.account_id == actor.account_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(MCPServer.name, MCPServer.id).offset(offset).limit(limit)).all()
+    rows = session.exec(query.order_by(col(MCPServer.name), col(MCPServer.id)).offset(offset).limit(limit)).all()
     return [to_dto(session, r) for r in rows], total
 
 

@@ -74,7 +74,8 @@ def open_headers(config: dict[str, Any] | None) -> dict[str, str]:
     token = (config or {}).get("headers_encrypted")
     if not token:
         return {}
-    return json.loads(decrypt_str(token))
+    headers: dict[str, str] = json.loads(decrypt_str(token))
+    return headers
 
 
 def public_config(config: dict[str, Any] | None) -> dict[str, Any] | None:

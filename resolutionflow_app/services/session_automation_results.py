@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import Automation, AutomationRun
 from resolutionflow_app.domain.session_automation import SOURCE, result_text
@@ -22,7 +22,7 @@ def resolve_unattached(session: Session, steps: list[dict[str, Any]]) -> None:
                 continue
     if not pending:
         return
-    for run in session.exec(select(AutomationRun).where(AutomationRun.id.in_(list(pending)))).all():
+    for run in session.exec(select(AutomationRun).where(col(AutomationRun.id).in_(list(pending)))).all():
         step = pending.pop(run.id)
         step["run_status"] = run.status
         step["content"] = result_text(run.status, run.output_payload_json, run.error_message) or step.get("content") or ""

@@ -79,7 +79,7 @@ def node_automation(*, session: Session, actor: User, session_id: Any, node_id: 
     out = NodeAutomationDTO(node_id=str(node["id"]), **offer)
     if automation is None or not out.available:
         return out
-    form = automation.published_definition.get("form_schema") or []
+    form = (automation.published_definition or {}).get("form_schema") or []
     engineer = session.exec(select(User.name).where(User.id == row.user_id)).first() or ""
     values = prefill_form(form, _context(row, node, engineer))
     out.fields = [FormFieldValue(id=str(f.get("id")), label=str(f.get("label") or f.get("id")), type=str(f.get("type") or "text"), required=bool(f.get("required")),

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     LibraryStep,
@@ -18,6 +19,7 @@ from resolutionflow_app.db.models import (
     User,
 )
 from resolutionflow_app.db.models.sessions import OUTCOMES
+from resolutionflow_app.db.sql import table_of
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -83,7 +85,7 @@ def _available_sources(session: Session | None, viewer: User | None, custom_step
                 pass
     if not ids:
         return set()
-    rows = session.exec(select(LibraryStep).where(LibraryStep.id.in_(ids), LibraryStep.is_active.is_(True))).all()
+    rows = session.exec(select(LibraryStep).where(col(LibraryStep.id).in_(ids), col(LibraryStep.is_active).is_(True))).all()
     ok = set()
     for row in rows:
         if viewer is None or can_see_step(viewer_of(viewer), visibility=row.visibility, account_id=str(row.account_id), created_by=str(row.created_by) if row.created_by else None):
@@ -156,21 +158,165 @@ def to_dto(session: Session, actor: User, row: SupportSession) -> SessionDTO:
     return SessionDTO(**data)
 
 
-def session_view(row: SupportSession, *, session: Session | None = None) -> dict[str, Any]:
-    """A read-only dict of a session for share pages (no edit fields, no ids of people).
+class PathStepView(BaseModel):
+    """One answered step of the path a session took, as a read-only view shows it."""
 
-    Pass `session` to resolve user name and whether library sources still exist.
+    node_id: str
+    title: str
+    node_type: str
+    answer: Any  # as stored ("" when none)
+    notes: Any
+    at: Any  # ISO 8601 as stored ("" when unknown)
+
+
+class CustomStepView(BaseModel):
+    """A custom step inserted into a session (ad-hoc, library or automation), read-only."""
+
+    type: Any
+    title: Any
+    content: str
+    notes: Any
+    source: Any
+    source_step_id: Optional[str] = None
+    automation_run_id: Optional[str] = None
+    inserted_at: Any
+    inserted_after_node_id: str
+    inserted_after_title: Any
+
+
+class ChecklistItemView(BaseModel):
+    """A step of a procedure's checklist and whether it was ticked."""
+
+    id: str
+    type: Any
+    title: Any
+    done: bool
+
+
+class ReadOnlySessionDTO(DTO):
+    """The one read-only view of a session (share links, share pages): no edit fields, no account id or private notes.
+
+    Carries API.md's session fields (`id`, `tree_id`, `user_id`, `status`, `current_node_id`,
+    `history`, `custom_steps`, `outcome`, `summary`) plus what a share page shows.
     """
-    data = _base_view(row, session, None)
-    for key in ("account_id", "current_notes"):
-        data.pop(key, None)
-    data["user_name"] = session.exec(select(User.name).where(User.id == row.user_id)).first() if session is not None else None
-    data.pop("user_id", None)
-    for key in ("id", "tree_id"):
-        data[key] = str(data[key]) if data[key] else None
-    for key in ("started_at", "completed_at", "updated_at"):
-        data[key] = data[key].isoformat() if data[key] else None
-    return data
+
+    id: str
+    user_id: str
+    user_name: Optional[str] = None
+    engineer_name: str = ""
+    tree_id: Optional[str] = None
+    tree_name: str
+    tree_type: str
+    tree_version: int = 1
+    status: str
+    current_node_id: Optional[str] = None
+    current_node: Optional[dict[str, Any]] = None
+    outcome: Optional[str] = None
+    summary: str = ""
+    started_at: Optional[str] = None
+    completed_at: Optional[str] = None
+    updated_at: Optional[str] = None
+    history: list[PathStepView]
+    custom_steps: list[CustomStepView]
+    steps: list[ChecklistItemView]
+    progress: Optional[dict[str, int]] = None
+
+
+def _content_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in ("instructions", "content", "text", "title", "description"):
+            found = value.get(key)
+            if isinstance(found, str) and found:
+                return found
+        return ""
+    return str(value)
+
+
+def _snapshot_nodes(snapshot: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    items = (snapshot or {}).get("nodes") or (snapshot or {}).get("steps") or []
+    return {str(n.get("id")): n for n in items if isinstance(n, dict)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _path_view(row: SupportSession, nodes: dict[str, dict[str, Any]]) -> list[PathStepView]:
+    """The path taken: answered steps, then (completed troubleshooting) the node the session ended on."""
+    history: list[PathStepView] = []
+    for h in row.history or []:
+        if not isinstance(h, dict) or h.get("pending"):
+            continue
+        node = nodes.get(str(h.get("node_id")), {})
+        history.append(PathStepView(
+            node_id=str(h.get("node_id") or ""), title=h.get("title") or node.get("title") or str(h.get("node_id") or ""),
+            node_type=node.get("type", ""), answer=h.get("answer") or "", notes=h.get("notes") or "", at=h.get("at") or "",
+        ))
+    seen = {h.node_id for h in history}
+    if row.status == "completed" and row.tree_type == "troubleshooting" and row.current_node_id and row.current_node_id not in seen:
+        # The node the session ended on (usually a solution) is not an answered step, but it is part of the path.
+        node = nodes.get(str(row.current_node_id), {})
+        history.append(PathStepView(
+            node_id=str(row.current_node_id), title=node.get("title") or str(row.current_node_id), node_type=node.get("type", ""),
+            answer="", notes="", at=_iso(row.completed_at) or "",
+        ))
+    return history
+
+
+def _custom_view(row: SupportSession, session: Session | None, nodes: dict[str, dict[str, Any]]) -> list[CustomStepView]:
+    stored = [dict(c) for c in row.custom_steps or [] if isinstance(c, dict)]
+    if session is not None:
+        resolve_unattached(session, stored)
+    out: list[CustomStepView] = []
+    for c in stored:
+        after = str(c.get("inserted_after_node_id") or "")
+        out.append(CustomStepView(
+            type=c.get("type") or "action", title=c.get("title") or "", content=_content_text(c.get("content")),
+            notes=c.get("notes") or "", source=c.get("source") or "ad-hoc",
+            source_step_id=str(c["source_step_id"]) if c.get("source_step_id") else None,
+            automation_run_id=str(c["automation_run_id"]) if c.get("automation_run_id") else None,
+            inserted_at=c.get("inserted_at") or "", inserted_after_node_id=after,
+            inserted_after_title=nodes.get(after, {}).get("title", "") if after else "",
+        ))
+    return out
+
+
+def read_only_view(row: SupportSession, *, session: Session | None = None, engineer_name: str = "") -> ReadOnlySessionDTO:
+    """The read-only view of a session that share links and share pages show.
+
+    Args:
+        row: the session.
+        session: when given, resolves the engineer's user name and unattached automation results.
+        engineer_name: the name of the engineer who ran it (shown on share pages).
+
+    Returns:
+        The typed view: flow name/type, engineer, status, outcome, summary, dates, the path taken
+        (`history`: title, node type, answer, notes, at), custom steps with their source, and for
+        procedures the checklist (`steps` with `done`) and progress.
+    """
+    nodes = _snapshot_nodes(row.tree_snapshot)
+    steps: list[ChecklistItemView] = []
+    progress = None
+    if row.tree_type != "troubleshooting":
+        done = {str(h.get("node_id")) for h in row.history or [] if isinstance(h, dict) and not h.get("pending")}
+        steps = [ChecklistItemView(id=str(st.get("id")), type=st.get("type", ""), title=st.get("title", ""), done=str(st.get("id")) in done)
+                 for st in (row.tree_snapshot or {}).get("steps") or [] if isinstance(st, dict)]
+    if rules.is_procedural(row.tree_type):
+        progress = _procedure_view(row)[1]
+    current = rules.nodes_by_id(row.tree_type, row.tree_snapshot).get(row.current_node_id) if row.current_node_id else None
+    user_name = session.exec(select(User.name).where(User.id == row.user_id)).first() if session is not None else None
+    return ReadOnlySessionDTO(
+        id=str(row.id), user_id=str(row.user_id), user_name=user_name, engineer_name=engineer_name,
+        tree_id=str(row.tree_id) if row.tree_id else None, tree_name=row.tree_name, tree_type=row.tree_type,
+        tree_version=row.tree_version, status=row.status, current_node_id=row.current_node_id, current_node=current,
+        outcome=row.outcome, summary=row.summary or "", started_at=_iso(row.started_at), completed_at=_iso(row.completed_at),
+        updated_at=_iso(row.updated_at), history=_path_view(row, nodes), custom_steps=_custom_view(row, session, nodes),
+        steps=steps, progress=progress,
+    )
 
 
 # --- loading with permissions ---------------------------------------------------------------
@@ -184,7 +330,7 @@ def _readable(session: Session, actor: User, session_id: Any) -> SupportSession:
 
 def _lock(session: Session, row: SupportSession) -> SupportSession:
     """Take the row's write lock (a no-op UPDATE) and re-read it, so concurrent changes never lose data."""
-    table = SupportSession.__table__
+    table = table_of(SupportSession)
     session.execute(table.update().where(table.c.id == row.id).values(updated_at=utcnow()))
     session.refresh(row)
     return row
@@ -301,7 +447,7 @@ def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str 
         else:
             conds.append(SupportSession.started_at <= end)
     total = session.exec(select(sa.func.count()).select_from(SupportSession).where(*conds)).one()
-    rows = session.exec(select(SupportSession).where(*conds).order_by(SupportSession.started_at.desc(), SupportSession.id).limit(limit).offset(offset)).all()
+    rows = session.exec(select(SupportSession).where(*conds).order_by(col(SupportSession.started_at).desc(), col(SupportSession.id)).limit(limit).offset(offset)).all()
     return [to_dto(session, actor, r) for r in rows], int(total)
 
 
@@ -487,6 +633,6 @@ def delete_session(*, session: Session, actor: User, session_id: Any) -> None:
     row = _readable(session, actor, session_id)
     if row.user_id != actor.id:
         raise Forbidden(NOT_YOURS)
-    session.execute(sa.delete(SessionShare).where(SessionShare.session_id == row.id))
+    session.execute(sa.delete(SessionShare).where(col(SessionShare.session_id) == row.id))
     session.delete(row)
     session.flush()

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.models import Account, User
 from resolutionflow_app.db.models.sessions import (
@@ -31,7 +31,7 @@ from resolutionflow_app.domain.errors import (
     Unauthorized,
 )
 from resolutionflow_app.services.dto import DTO
-from resolutionflow_app.services.session_automation_results import resolve_unattached
+from resolutionflow_app.services.sessions import ReadOnlySessionDTO, read_only_view
 from resolutionflow_app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class SharedSessionDTO(DTO):
     """What a viewer of a link gets: the link's label and a read-only session."""
 
     share: dict[str, Any]
-    session: dict[str, Any]
+    session: ReadOnlySessionDTO
 
 
 def hash_token(token: str) -> str:
@@ -267,9 +267,9 @@ def list_my_shares(
     total = session.exec(select(func.count()).select_from(SessionShare).where(*cond)).one()
     rows = session.exec(
         select(SessionShare, SupportSession.tree_name)
-        .join(SupportSession, SupportSession.id == SessionShare.session_id)
+        .join(SupportSession, col(SupportSession.id) == col(SessionShare.session_id))
         .where(*cond)
-        .order_by(SessionShare.created_at.desc(), SessionShare.id)
+        .order_by(col(SessionShare.created_at).desc(), col(SessionShare.id))
         .limit(limit)
         .offset(offset)
     ).all()
@@ -288,9 +288,9 @@ def list_views(*, session: Session, actor: User, share_id: uuid.UUID, limit: int
     total = session.exec(select(func.count()).select_from(SessionShareView).where(SessionShareView.share_id == share.id)).one()
     rows = session.exec(
         select(SessionShareView, User.name)
-        .join(User, User.id == SessionShareView.viewer_id, isouter=True)
+        .join(User, col(User.id) == col(SessionShareView.viewer_id), isouter=True)
         .where(SessionShareView.share_id == share.id)
-        .order_by(SessionShareView.viewed_at.desc(), SessionShareView.id)
+        .order_by(col(SessionShareView.viewed_at).desc(), col(SessionShareView.id))
         .limit(limit)
         .offset(offset)
     ).all()
@@ -309,114 +309,22 @@ def views_per_day(*, session: Session, actor: User, share_id: uuid.UUID, days: i
     start = today - timedelta(days=days - 1)
     since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
     stamps = session.exec(select(SessionShareView.viewed_at).where(SessionShareView.share_id == share.id, SessionShareView.viewed_at >= since)).all()
-    counts = Counter(_as_utc(s).date() for s in stamps)
+    counts = Counter(when.date() for when in map(_as_utc, stamps) if when is not None)
     return [{"day": (start + timedelta(days=i)).isoformat(), "views": counts.get(start + timedelta(days=i), 0)} for i in range(days)]
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        for key in ("instructions", "content", "text", "title", "description"):
-            if isinstance(value.get(key), str) and value.get(key):
-                return value[key]
-        return ""
-    return str(value)
-
-
-def _nodes(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    items = (snapshot or {}).get("nodes") or (snapshot or {}).get("steps") or []
-    return {str(n.get("id")): n for n in items if isinstance(n, dict)}
-
-
 def session_view(row: SupportSession, engineer_name: str = "", *, session: Session | None = None) -> dict[str, Any]:
-    """A read-only, JSON-ready view of a session for share pages (no edit fields, no account id or private notes).
+    """The read-only session of a share answer as JSON-ready data (`sessions.read_only_view`).
 
     Args:
         row: the session.
         engineer_name: the name of the engineer who ran it.
-        session: when given, the sessions service's read-only view is the base (extra fields).
+        session: when given, resolves the user name and unattached automation results.
 
     Returns:
-        flow name/type, engineer, status, outcome, summary, dates, the path taken
-        (`history`: title, answer, notes, at), custom steps with their source, and for
-        procedures the checklist (`steps` with `done`).
+        The read-only view as a dict.
     """
-    nodes = _nodes(row.tree_snapshot)
-    history = []
-    for h in row.history or []:
-        if not isinstance(h, dict) or h.get("pending"):
-            continue
-        node = nodes.get(str(h.get("node_id")), {})
-        history.append({
-            "node_id": str(h.get("node_id") or ""),
-            "title": h.get("title") or node.get("title") or str(h.get("node_id") or ""),
-            "node_type": node.get("type", ""),
-            "answer": h.get("answer") or "",
-            "notes": h.get("notes") or "",
-            "at": h.get("at") or "",
-        })
-    seen = {h["node_id"] for h in history}
-    if row.status == "completed" and row.tree_type == "troubleshooting" and row.current_node_id and row.current_node_id not in seen:
-        # The node the session ended on (usually a solution) is not an answered step, but it is part of the path.
-        node = nodes.get(str(row.current_node_id), {})
-        history.append({
-            "node_id": str(row.current_node_id), "title": node.get("title") or str(row.current_node_id), "node_type": node.get("type", ""),
-            "answer": "", "notes": "", "at": row.completed_at.isoformat() if row.completed_at else "",
-        })
-    custom = []
-    stored = [dict(c) for c in row.custom_steps or [] if isinstance(c, dict)]
-    if session is not None:
-        resolve_unattached(session, stored)
-    for c in stored:
-        after = str(c.get("inserted_after_node_id") or "")
-        custom.append({
-            "type": c.get("type") or "action",
-            "title": c.get("title") or "",
-            "content": _text(c.get("content")),
-            "notes": c.get("notes") or "",
-            "source": c.get("source") or "ad-hoc",
-            "source_step_id": str(c["source_step_id"]) if c.get("source_step_id") else None,
-            "automation_run_id": str(c["automation_run_id"]) if c.get("automation_run_id") else None,
-            "inserted_at": c.get("inserted_at") or "",
-            "inserted_after_node_id": after,
-            "inserted_after_title": nodes.get(after, {}).get("title", "") if after else "",
-        })
-    steps = []
-    if row.tree_type != "troubleshooting":
-        done = {str(h.get("node_id")) for h in row.history or [] if isinstance(h, dict) and not h.get("pending")}
-        steps = [
-            {"id": str(s.get("id")), "type": s.get("type", ""), "title": s.get("title", ""), "done": str(s.get("id")) in done}
-            for s in (row.tree_snapshot or {}).get("steps") or []
-            if isinstance(s, dict)
-        ]
-    base: dict[str, Any] = {}
-    if session is not None:
-        try:
-            from resolutionflow_app.services import sessions as sessions_service
-
-            base = sessions_service.session_view(row, session=session)
-        except (ImportError, AttributeError):  # pragma: no cover - sessions service missing
-            base = {}
-    return {
-        **base,
-        "id": str(row.id),
-        # API.md's session fields are the minimum of the read-only session too (the seed returns the session as is).
-        "user_id": str(row.user_id),
-        "tree_name": row.tree_name,
-        "tree_type": row.tree_type,
-        "engineer_name": engineer_name,
-        "status": row.status,
-        "outcome": row.outcome,
-        "summary": row.summary or "",
-        "started_at": row.started_at.isoformat() if row.started_at else None,
-        "completed_at": row.completed_at.isoformat() if row.completed_at else None,
-        "history": history,
-        "custom_steps": custom,
-        "steps": steps,
-    }
+    return read_only_view(row, session=session, engineer_name=engineer_name).model_dump(mode="json")
 
 
 def _find_by_token(session: Session, token: str) -> SessionShare | None:
@@ -470,12 +378,12 @@ def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: s
         if viewer.account_id != row.account_id:
             raise Forbidden(NO_ACCESS)
     session.add(SessionShareView(share_id=share.id, viewer_id=viewer.id if viewer else None, viewed_at=now, viewer_ip=(ip or None) and ip[:45], viewer_user_agent=(user_agent or None) and user_agent[:500]))
-    session.execute(update(SessionShare).where(SessionShare.id == share.id).values(view_count=SessionShare.view_count + 1, last_viewed_at=now))
+    session.execute(update(SessionShare).where(col(SessionShare.id) == share.id).values(view_count=col(SessionShare.view_count) + 1, last_viewed_at=now))
     session.flush()
     engineer = session.get(User, row.user_id)
     return SharedSessionDTO(
         share={"share_name": share.share_name, "visibility": share.visibility, "expires_at": share.expires_at.isoformat() if share.expires_at else None},
-        session=session_view(row, engineer.name if engineer else "", session=session),
+        session=read_only_view(row, session=session, engineer_name=engineer.name if engineer else ""),
     )
 
 
@@ -496,9 +404,9 @@ def cleanup_shares(*, session: Session, retention_days: int | None = None, now: 
     cutoff = (now or utcnow()) - timedelta(days=days)
     doomed = select(SessionShare.id).where(
         or_(
-            SessionShare.expires_at < cutoff,
-            (SessionShare.is_active == False) & (SessionShare.revoked_at < cutoff),  # noqa: E712
-            (SessionShare.is_active == False) & SessionShare.revoked_at.is_(None) & (SessionShare.updated_at < cutoff),  # noqa: E712
+            col(SessionShare.expires_at) < cutoff,
+            (col(SessionShare.is_active) == False) & (col(SessionShare.revoked_at) < cutoff),  # noqa: E712
+            (col(SessionShare.is_active) == False) & col(SessionShare.revoked_at).is_(None) & (col(SessionShare.updated_at) < cutoff),  # noqa: E712
         )
     )
     ids = list(session.exec(doomed).all())
@@ -506,8 +414,8 @@ def cleanup_shares(*, session: Session, retention_days: int | None = None, now: 
         return 0
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        session.exec(delete(SessionShareView).where(SessionShareView.share_id.in_(chunk)))
-        session.exec(delete(SessionShare).where(SessionShare.id.in_(chunk)))
+        session.exec(delete(SessionShareView).where(col(SessionShareView.share_id).in_(chunk)))
+        session.exec(delete(SessionShare).where(col(SessionShare.id).in_(chunk)))
     log.info("cleaned up %d share links", len(ids))
     return len(ids)
 

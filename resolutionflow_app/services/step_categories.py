@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import LibraryStep, StepCategory, User
+from resolutionflow_app.db.sql import rowcount, table_of
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.domain.roles import can_author, is_owner
@@ -52,8 +53,8 @@ def delete_category(*, session: Session, actor: User, category_id: Any) -> int:
     row = _own_category(session, actor, category_id)
     if not is_owner(actor.role):
         raise Forbidden("Only account owners can delete categories.")
-    table = LibraryStep.__table__
-    count = session.execute(table.update().where(table.c.category_id == row.id).values(category_id=None)).rowcount or 0
+    table = table_of(LibraryStep)
+    count = rowcount(session.execute(table.update().where(table.c.category_id == row.id).values(category_id=None)))
     session.delete(row)
     session.flush()
     return count

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any, Optional
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.locking import lock_row
 from resolutionflow_app.db.models import Automation, Tree, TreeVersion, User
@@ -22,12 +23,12 @@ from resolutionflow_app.domain.errors import (
 from resolutionflow_app.domain.flow_diff import describe, diff_structures, summarise
 from resolutionflow_app.domain.forking import clean_fork_reason, has_parent_updates
 from resolutionflow_app.domain.roles import can_author
-from resolutionflow_app.domain.session_rules import PROCEDURAL_TYPES
 from resolutionflow_app.domain.tree_schema import (
     TREE_TYPES,
+    FlowStructure,
     StructureError,
-    check_structure,
     default_structure,
+    parse_structure,
 )
 from resolutionflow_app.domain.tree_validation import Problem, validate_structure
 from resolutionflow_app.domain.visibility import can_edit_tree, can_see_tree
@@ -166,10 +167,10 @@ def _require_author(actor: User) -> None:
 def _clean_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("The flow needs a name.")
-    name = name.strip()
-    if len(name) > 200:
+    cleaned: str = name.strip()
+    if len(cleaned) > 200:
         raise InvalidInput("The flow name must be at most 200 characters.")
-    return name
+    return cleaned
 
 
 def _clean_description(description: Any) -> Optional[str]:
@@ -184,29 +185,33 @@ def _clean_description(description: Any) -> Optional[str]:
 
 
 def _check_type(tree_type: Any) -> str:
-    if tree_type not in TREE_TYPES:
+    if not isinstance(tree_type, str) or tree_type not in TREE_TYPES:
         raise InvalidInput(f"Unknown flow type '{tree_type}'; use one of: {', '.join(TREE_TYPES)}.")
     return tree_type
 
 
-def _check_structure(tree_type: str, structure: Any) -> dict[str, Any]:
+def _parse_structure(tree_type: str, structure: Any) -> FlowStructure:
+    """The submitted `tree_structure` parsed once into the domain's typed model (InvalidInput otherwise)."""
     try:
-        return _copy(check_structure(tree_type, structure))
+        return parse_structure(tree_type, structure)
     except StructureError as exc:
         raise InvalidInput(str(exc)) from None
     except (TypeError, ValueError):
         raise InvalidInput("The flow structure must contain only JSON values.") from None
 
 
-def _automation_links(session: Session, account_id: uuid.UUID, tree_type: str, structure: dict[str, Any], *, strict: bool = True) -> dict[str, Any]:
-    """Check the automations nodes link to are this account's; `strict=False` (forks) drops foreign links instead."""
-    key = "steps" if tree_type in PROCEDURAL_TYPES else "nodes"
-    for node in structure.get(key) or []:
-        if not isinstance(node, dict) or "automation_id" not in node:
+def _automation_links(session: Session, account_id: uuid.UUID, structure: FlowStructure, *, strict: bool = True) -> dict[str, Any]:
+    """Check the automations nodes link to are this account's; `strict=False` (forks) drops foreign links instead.
+
+    Returns:
+        The structure's stored JSON (`to_json()`), a fresh copy.
+    """
+    for node in structure.all_nodes():
+        if "automation_id" not in node.model_fields_set:
             continue
-        raw = node.get("automation_id")
+        raw = node.automation_id
         if raw in (None, ""):
-            node.pop("automation_id", None)
+            node.unset("automation_id")
             continue
         try:
             row = session.get(Automation, uuid.UUID(str(raw)))
@@ -214,9 +219,10 @@ def _automation_links(session: Session, account_id: uuid.UUID, tree_type: str, s
             row = None
         if row is None or row.account_id != account_id:
             if strict:
-                raise InvalidInput(f"Step “{node.get('title') or node.get('id')}”: the linked automation was not found in this account.")
-            node.pop("automation_id", None)
-    return structure
+                raise InvalidInput(f"Step “{node.title or node.id}”: the linked automation was not found in this account.")
+            node.unset("automation_id")
+    stored: dict[str, Any] = _copy(structure.to_json())
+    return stored
 
 
 def _problems(tree: Tree) -> list[Problem]:
@@ -246,7 +252,7 @@ def _coalesce(session: Session, tree: Tree, actor: User) -> bool:
     latest = _latest_version(session, tree)
     if latest is None or latest.kind != "autosave" or latest.created_by != actor.id or latest.published:
         return False
-    before = session.exec(select(TreeVersion.tree_structure).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version - 1)).first()
+    before = session.exec(select(col(TreeVersion.tree_structure)).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version - 1)).first()
     latest.tree_structure, latest.name, latest.description = _copy(tree.tree_structure), tree.name, tree.description
     latest.summary = summarise(diff_structures(tree.tree_type, before, tree.tree_structure)) if before is not None else None
     latest.created_at = utcnow()
@@ -255,23 +261,23 @@ def _coalesce(session: Session, tree: Tree, actor: User) -> bool:
 
 
 def _mark_version_published(session: Session, tree: Tree) -> None:
-    session.execute(sa.update(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version).values(published=True))
+    session.execute(sa.update(TreeVersion).where(col(TreeVersion.tree_id) == tree.id, col(TreeVersion.version) == tree.version).values(published=True))
 
 
-def _version_filter(actor: User, tree: Tree) -> list:
+def _version_filter(actor: User, tree: Tree) -> list[ColumnElement[bool]]:
     # Other accounts may read a public flow, but only the structures it was published with:
     # drafts (notes, half-done edits) stay inside the owning account.
-    conds = [TreeVersion.tree_id == tree.id]
+    conds = [col(TreeVersion.tree_id) == tree.id]
     if tree.account_id != actor.account_id:
-        conds.append(TreeVersion.published.is_(True))
+        conds.append(col(TreeVersion.published).is_(True))
     return conds
 
 
-def _user_names(session: Session, ids: set) -> dict:
+def _user_names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID | None, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {row[0]: row[1] for row in session.execute(sa.select(User.id, User.name).where(User.id.in_(ids)))}
+    return {row[0]: row[1] for row in session.execute(sa.select(col(User.id), col(User.name)).where(col(User.id).in_(ids)))}
 
 
 def _to_dtos(session: Session, actor: User, trees: list[Tree]) -> list[TreeDTO]:
@@ -279,18 +285,18 @@ def _to_dtos(session: Session, actor: User, trees: list[Tree]) -> list[TreeDTO]:
         return []
     names = _user_names(session, {t.author_id for t in trees})
     parent_ids = {t.parent_tree_id for t in trees if t.parent_tree_id}
-    parents = {p.id: p for p in session.exec(select(Tree).where(Tree.id.in_(parent_ids)))} if parent_ids else {}
+    parents = {p.id: p for p in session.exec(select(Tree).where(col(Tree.id).in_(parent_ids)))} if parent_ids else {}
     ids = [t.id for t in trees]
-    forks = dict(
+    forks: dict[uuid.UUID | None, int] = dict(
         session.execute(
-            sa.select(Tree.parent_tree_id, sa.func.count())
-            .where(Tree.parent_tree_id.in_(ids), Tree.is_active.is_(True), visible_trees(actor))
-            .group_by(Tree.parent_tree_id)
+            sa.select(col(Tree.parent_tree_id), sa.func.count())
+            .where(col(Tree.parent_tree_id).in_(ids), col(Tree.is_active).is_(True), visible_trees(actor))
+            .group_by(col(Tree.parent_tree_id))
         ).all()
     )
     out = []
     for tree in trees:
-        parent = parents.get(tree.parent_tree_id)
+        parent = parents.get(tree.parent_tree_id) if tree.parent_tree_id else None
         out.append(TreeDTO(
             id=tree.id, name=tree.name, description=tree.description, tree_type=tree.tree_type,
             tree_structure=tree.tree_structure, status=tree.status, version=tree.version,
@@ -319,7 +325,7 @@ def _dto(session: Session, actor: User, tree: Tree) -> TreeDTO:
 
 # ---------------------------------------------------------------- use cases
 
-def create_tree(*, session: Session, actor: User, name: str, tree_type: str, tree_structure: Optional[dict] = None,
+def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tree_structure: Optional[dict[str, Any]] = None,
                 description: Optional[str] = None, is_public: bool = False) -> TreeDTO:
     """Create a draft flow (version 1, with its first TreeVersion).
 
@@ -342,7 +348,7 @@ def create_tree(*, session: Session, actor: User, name: str, tree_type: str, tre
     _require_author(actor)
     name = _clean_name(name)
     tree_type = _check_type(tree_type)
-    structure = default_structure(tree_type) if tree_structure is None else _automation_links(session, actor.account_id, tree_type, _check_structure(tree_type, tree_structure))
+    structure = default_structure(tree_type) if tree_structure is None else _automation_links(session, actor.account_id, _parse_structure(tree_type, tree_structure))
     tree = Tree(account_id=actor.account_id, author_id=actor.id, name=name, description=_clean_description(description),
                 tree_type=tree_type, tree_structure=structure, status="draft", version=1, is_public=bool(is_public))
     session.add(tree)
@@ -373,25 +379,25 @@ def list_trees(*, session: Session, actor: User, q: Optional[str] = None, tree_t
     """
     conds = [visible_trees(actor)]
     if include_inactive:
-        conds.append(sa.or_(Tree.is_active.is_(True), Tree.account_id == actor.account_id))
+        conds.append(sa.or_(col(Tree.is_active).is_(True), col(Tree.account_id) == actor.account_id))
     else:
-        conds.append(Tree.is_active.is_(True))
+        conds.append(col(Tree.is_active).is_(True))
     if q and q.strip():
         pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conds.append(sa.func.lower(Tree.name).like(pattern, escape="\\"))
     if tree_type:
-        conds.append(Tree.tree_type == _check_type(tree_type))
+        conds.append(col(Tree.tree_type) == _check_type(tree_type))
     if status:
         if status not in STATUSES:
             raise InvalidInput("Status must be draft or published.")
-        conds.append(Tree.status == status)
+        conds.append(col(Tree.status) == status)
     if author_id:
         aid = _uuid(author_id)
         if aid is None:
             raise InvalidInput("author_id must be a user id.")
-        conds.append(Tree.author_id == aid)
+        conds.append(col(Tree.author_id) == aid)
     total = session.execute(sa.select(sa.func.count()).select_from(Tree).where(*conds)).scalar_one()
-    rows = session.exec(select(Tree).where(*conds).order_by(Tree.updated_at.desc(), Tree.id).offset(max(offset, 0)).limit(max(limit, 0))).all()
+    rows = session.exec(select(Tree).where(*conds).order_by(col(Tree.updated_at).desc(), col(Tree.id)).offset(max(offset, 0)).limit(max(limit, 0))).all()
     return _to_dtos(session, actor, list(rows)), int(total)
 
 
@@ -410,7 +416,7 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     if "description" in changes:
         new["description"] = _clean_description(changes["description"])
     if "tree_structure" in changes and changes["tree_structure"] is not None:
-        new["tree_structure"] = _automation_links(session, actor.account_id, tree.tree_type, _check_structure(tree.tree_type, changes["tree_structure"]))
+        new["tree_structure"] = _automation_links(session, actor.account_id, _parse_structure(tree.tree_type, changes["tree_structure"]))
     for flag in ("is_public", "is_active"):
         if flag in changes and changes[flag] is not None:
             if not isinstance(changes[flag], bool):
@@ -526,6 +532,8 @@ def save_version(*, session: Session, actor: User, tree_id: Any, label: str | No
         session.add(latest)
     session.flush()
     row = _latest_version(session, tree)
+    if row is None:  # written just above; only a concurrent delete of the flow gets here
+        raise NotFound(NOT_FOUND)
     return VersionDTO(version=row.version, created_at=row.created_at, created_by=row.created_by, created_by_name=actor.name, kind=row.kind, label=row.label,
                       summary=row.summary, summary_text=describe(row.summary), published=row.published)
 
@@ -547,7 +555,7 @@ def delete_tree(*, session: Session, actor: User, tree_id: Any) -> None:
     library_sync.deactivate_synced(session=session, tree_id=tid)
     session.flush()
     # The FKs say ON DELETE SET NULL; do it explicitly too so it never depends on the driver.
-    session.execute(sa.update(Tree).where(Tree.parent_tree_id == tid).values(parent_tree_id=None))
+    session.execute(sa.update(Tree).where(col(Tree.parent_tree_id) == tid).values(parent_tree_id=None))
     session.delete(tree)
     session.flush()
     session.expire_all()
@@ -576,7 +584,7 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
         raise InvalidInput(str(exc)) from None
     suffix = " (fork)"
     fork = Tree(
-        tree_structure=_automation_links(session, actor.account_id, parent.tree_type, _copy(parent.tree_structure), strict=False),
+        tree_structure=_automation_links(session, actor.account_id, _parse_structure(parent.tree_type, parent.tree_structure), strict=False),
         parent_tree_id=parent.id,
         fork_reason=reason,
         parent_updated_at=parent.updated_at,
@@ -599,9 +607,9 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
 def list_forks(*, session: Session, actor: User, tree_id: Any, limit: int = 50, offset: int = 0) -> tuple[list[TreeDTO], int]:
     """The visible, active forks of a visible flow, newest first."""
     parent = _load(session, actor, tree_id)
-    conds = [Tree.parent_tree_id == parent.id, Tree.is_active.is_(True), visible_trees(actor)]
+    conds = [col(Tree.parent_tree_id) == parent.id, col(Tree.is_active).is_(True), visible_trees(actor)]
     total = session.execute(sa.select(sa.func.count()).select_from(Tree).where(*conds)).scalar_one()
-    rows = session.exec(select(Tree).where(*conds).order_by(Tree.created_at.desc(), Tree.id).offset(offset).limit(limit)).all()
+    rows = session.exec(select(Tree).where(*conds).order_by(col(Tree.created_at).desc(), col(Tree.id)).offset(offset).limit(limit)).all()
     return _to_dtos(session, actor, list(rows)), int(total)
 
 
@@ -610,7 +618,7 @@ def list_versions(*, session: Session, actor: User, tree_id: Any, limit: int = 5
     tree = _load(session, actor, tree_id)
     conds = _version_filter(actor, tree)
     total = session.execute(sa.select(sa.func.count()).select_from(TreeVersion).where(*conds)).scalar_one()
-    rows = session.exec(select(TreeVersion).where(*conds).order_by(TreeVersion.version.desc()).offset(offset).limit(limit)).all()
+    rows = session.exec(select(TreeVersion).where(*conds).order_by(col(TreeVersion.version).desc()).offset(offset).limit(limit)).all()
     names = _user_names(session, {r.created_by for r in rows})
     items = [VersionDTO(version=r.version, created_at=r.created_at, created_by=r.created_by, created_by_name=names.get(r.created_by), kind=r.kind, label=r.label,
                         summary=r.summary, summary_text=describe(r.summary), published=r.published) for r in rows]

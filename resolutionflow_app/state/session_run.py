@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from resolutionflow_app import routes
+from resolutionflow_app.domain.tree_schema import normalize_commands
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.state.auth import AuthState
@@ -13,20 +14,8 @@ OUTCOMES = [("resolved", "Resolved"), ("escalated", "Not resolved / escalated"),
 
 
 def _commands(raw, owner: str = "") -> list[dict[str, str]]:
-    """Node commands in any stored shape (string, [{code|command, label}]) as [{label, command, owner}]."""
-    if not raw:
-        return []
-    if isinstance(raw, str):
-        return [{"label": "", "command": raw, "owner": owner}]
-    if isinstance(raw, dict):
-        raw = [raw]
-    out = []
-    for c in raw:
-        if isinstance(c, str):
-            out.append({"label": "", "command": c, "owner": owner})
-        elif isinstance(c, dict) and (c.get("command") or c.get("code")):
-            out.append({"label": c.get("label") or "", "command": c.get("command") or c.get("code") or "", "owner": owner})
-    return out
+    """Node commands in any stored shape as [{label, command, owner}] (domain.tree_schema.normalize_commands)."""
+    return [{"label": str(c["label"]), "command": c["command"] or "", "owner": owner} for c in normalize_commands(raw)]
 
 
 def _text(node: dict, key: str) -> str:

@@ -47,7 +47,9 @@ def test_models_crud_owner_only_key_never_returned_and_ssrf_422(api, team) -> No
     resp = api.post("/api/v1/models", json={"name": "x", "provider": "offline", "model": "m", "security_level": 0}, headers=team["author"])
     assert resp.status_code == 403
     created = api.post("/api/v1/models", json={"name": "GPT", "provider": "openai_compatible", "base_url": "https://93.184.216.34/v1", "model": "gpt-4o", "api_key": "sk-very-secret", "security_level": 2, "token_limit": 8000}, headers=team["owner"])
-    assert created.status_code == 201 and "api_key" not in created.json() and "sk-very-secret" not in created.text
+    assert created.status_code == 201
+    assert "api_key" not in created.json()
+    assert "sk-very-secret" not in created.text
     mid = created.json()["id"]
     listed = api.get("/api/v1/models", headers=team["engineer"]).json()
     assert listed["total"] == 1 and "sk-very-secret" not in str(listed)
@@ -56,7 +58,9 @@ def test_models_crud_owner_only_key_never_returned_and_ssrf_422(api, team) -> No
         assert resp.status_code == 422, (bad, resp.text)
     assert api.put(f"/api/v1/models/{mid}", json={"base_url": "http://169.254.169.254/"}, headers=team["owner"]).status_code == 422
     upd = api.put(f"/api/v1/models/{mid}", json={"name": "GPT-4o"}, headers=team["owner"])
-    assert upd.status_code == 200 and upd.json()["name"] == "GPT-4o" and upd.json()["has_api_key"]
+    assert upd.status_code == 200
+    assert upd.json()["name"] == "GPT-4o"
+    assert upd.json()["has_api_key"]
     assert api.delete(f"/api/v1/models/{mid}", headers=team["author"]).status_code == 403
     assert api.delete(f"/api/v1/models/{mid}", headers=team["owner"]).status_code == 204
     assert api.get(f"/api/v1/models/{mid}", headers=team["owner"]).status_code == 404
@@ -80,7 +84,9 @@ def test_assistants_hidden_are_not_listed_and_mcp_servers_crud(api, team) -> Non
 
 def test_files_upload_and_download(api, team) -> None:
     up = api.post("/api/v1/files", files={"file": ("report.txt", b"hello world", "text/plain")}, headers=team["engineer"])
-    assert up.status_code == 201 and up.json()["size"] == 11 and up.json()["name"] == "report.txt"
+    assert up.status_code == 201
+    assert up.json()["size"] == 11
+    assert up.json()["name"] == "report.txt"
     got = api.get(f"/api/v1/files/{up.json()['id']}", headers=team["owner"])
     assert got.status_code == 200 and got.content == b"hello world"
     other = register(api)
@@ -105,7 +111,9 @@ def test_automation_crud_validation_and_cross_account_404(api, team) -> None:
     assert api.get(f"/api/v1/automations/{auto['id']}", headers=other["headers"]).status_code == 404
     assert api.put(f"/api/v1/automations/{auto['id']}", json={"name": "y"}, headers=other["headers"]).status_code == 404
     put = api.put(f"/api/v1/automations/{auto['id']}", json={"name": "Renamed", "steps": [{"step_order": 1, "assistant_id": auto["steps"][0]["assistant_id"], "assistant": {"prompt": "New {{flow_input.namn}}", "model_id": model["id"]}}]}, headers=team["author"])
-    assert put.status_code == 200 and put.json()["name"] == "Renamed" and len(put.json()["steps"]) == 1
+    assert put.status_code == 200
+    assert put.json()["name"] == "Renamed"
+    assert len(put.json()["steps"]) == 1
     assert put.json()["steps"][0]["assistant_id"] == auto["steps"][0]["assistant_id"] and put.json()["steps"][0]["assistant"]["prompt"] == "New {{flow_input.namn}}"
     bad_put = api.put(f"/api/v1/automations/{auto['id']}", json={"steps": [{"step_order": 2, "assistant": {"prompt": "p", "model_id": model["id"]}}]}, headers=team["author"])
     assert bad_put.status_code == 422
@@ -121,13 +129,17 @@ def test_publish_export_and_run_permissions(api, team) -> None:
     assert api.post(f"/api/v1/automations/{auto['id']}/runs", json=run_body, headers=team["engineer"]).status_code == 403
     assert api.post(f"/api/v1/automations/{auto['id']}/runs", json=run_body, headers=team["author"]).status_code == 202
     pub = api.post(f"/api/v1/automations/{auto['id']}/publish", headers=team["author"])
-    assert pub.status_code == 200 and pub.json()["published"] and pub.json()["published_version"] == 1
+    assert pub.status_code == 200
+    assert pub.json()["published"]
+    assert pub.json()["published_version"] == 1
     run = api.post(f"/api/v1/automations/{auto['id']}/runs", json=run_body, headers=team["engineer"])
     assert run.status_code == 202 and run.json()["status"] == "queued"
     missing = api.post(f"/api/v1/automations/{auto['id']}/runs", json={"form_data": {}}, headers=team["engineer"])
     assert missing.status_code == 422 and "Namn" in missing.json()["detail"]
     exported = api.get(f"/api/v1/automations/{auto['id']}/export", headers=team["engineer"])
-    assert exported.status_code == 200 and len(exported.json()["automation"]["steps"]) == 2 and "whsec_" not in exported.text
+    assert exported.status_code == 200
+    assert len(exported.json()["automation"]["steps"]) == 2
+    assert "whsec_" not in exported.text
     secret = api.get(f"/api/v1/automations/{auto['id']}/webhook-secret", headers=team["author"])
     assert secret.json()["webhook_secret"].startswith("whsec_")
     assert api.get(f"/api/v1/automations/{auto['id']}/webhook-secret", headers=team["engineer"]).status_code == 403
@@ -140,7 +152,9 @@ def test_run_lifecycle_step_results_graph_and_list(api, team) -> None:
     _work(1)
     got = api.get(f"/api/v1/automation-runs/{run['id']}", headers=team["engineer"])
     body = got.json()
-    assert got.status_code == 200 and body["status"] == "completed" and body["automation_id"] == auto["id"]
+    assert got.status_code == 200
+    assert body["status"] == "completed"
+    assert body["automation_id"] == auto["id"]
     steps = body["step_results"]
     assert [s["step_order"] for s in steps] == [1, 2] and all(s["status"] == "completed" for s in steps)
     for key in ("input_payload_json", "output_payload_json", "num_tokens_input", "num_tokens_output", "error_message", "execution_hash", "started_at", "finished_at"):

@@ -60,7 +60,9 @@ def test_register_answers_201_user_account_token(api) -> None:
     assert resp.status_code == 201
     body = resp.json()
     assert {"user", "account", "access_token", "token_type"} <= set(body)
-    assert body["token_type"] == "bearer" and isinstance(body["access_token"], str) and body["access_token"]
+    assert body["token_type"] == "bearer"
+    assert isinstance(body["access_token"], str)
+    assert body["access_token"]
     assert body["user"]["role"] == "owner"
     _uuid_str(body["user"]["id"])
     _uuid_str(body["account"]["id"])
@@ -74,7 +76,9 @@ def test_register_answers_201_user_account_token(api) -> None:
 def test_emails_case_insensitive_for_login_and_duplicates(api) -> None:
     register(api, email="MiXeD@Example.com")
     ok = api.post(f"{B}/auth/login", json={"email": "mixed@EXAMPLE.com", "password": PASSWORD})
-    assert ok.status_code == 200 and ok.json()["token_type"] == "bearer" and ok.json()["access_token"]
+    assert ok.status_code == 200
+    assert ok.json()["token_type"] == "bearer"
+    assert ok.json()["access_token"]
     dup = api.post(f"{B}/auth/register", json={"email": "mixed@example.com", "password": PASSWORD, "name": "X", "account_name": "Y"})
     _is_error(dup, 409)
 
@@ -177,7 +181,9 @@ def test_members_owner_only_list_paginated(api, owner, other) -> None:
     eng_h = {"Authorization": f"Bearer {login.json()['access_token']}"}
     _is_error(api.post(f"{B}/account/members", headers=eng_h, json={"email": "z@example.com", "name": "Z", "role": "engineer", "password": PASSWORD}), 403)
     lst = api.get(f"{B}/account/members", headers=owner["headers"])
-    assert lst.status_code == 200 and lst.json()["total"] == 2 and len(lst.json()["items"]) == 2
+    assert lst.status_code == 200
+    assert lst.json()["total"] == 2
+    assert len(lst.json()["items"]) == 2
     assert lst.json() == api.get(f"{B}/account/members", headers=eng_h).json()
     page = api.get(f"{B}/account/members", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
     assert page["total"] == 2 and len(page["items"]) == 1
@@ -224,7 +230,9 @@ def test_create_answers_201_draft_v1_with_all_fields(api, owner) -> None:
     assert TREE_FIELDS <= set(t)
     assert (t["status"], t["version"], t["is_public"], t["is_active"]) == ("draft", 1, False, True)
     assert t["author_id"] == owner["user"]["id"] and t["account_id"] == owner["account"]["id"]
-    assert t["parent_tree_id"] is None and t["fork_reason"] is None and t["parent_updated_at"] is None
+    assert t["parent_tree_id"] is None
+    assert t["fork_reason"] is None
+    assert t["parent_updated_at"] is None
     assert t["has_parent_updates"] is False and t["validation"] == []
     assert t["tree_structure"] == troubleshooting() and t["description"] == "AP down"
     _uuid_str(t["id"])
@@ -374,7 +382,9 @@ def test_list_filters_pagination_and_shape(api, owner) -> None:
     _create(api, owner, name="Monthly patching", tree_type="maintenance", tree_structure=procedure())
     _publish(api, owner, a["id"])
     lst = api.get(f"{B}/trees", headers=h).json()
-    assert set(lst) >= {"items", "total"} and lst["total"] == 3 and len(lst["items"]) == 3
+    assert set(lst) >= {"items", "total"}
+    assert lst["total"] == 3
+    assert len(lst["items"]) == 3
     assert all(TREE_FIELDS - {"tree_structure", "validation"} <= set(i) for i in lst["items"])
     assert [i["name"] for i in api.get(f"{B}/trees", headers=h, params={"q": "SWITCH"}).json()["items"]] == ["Switch upgrade"]
     assert api.get(f"{B}/trees", headers=h, params={"q": "nothing-like-this"}).json() == {"items": [], "total": 0}
@@ -500,14 +510,18 @@ def test_partial_put_changes_only_given_fields(api, owner) -> None:
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"name": "New name"})
     assert r.status_code == 200
     body = r.json()
-    assert body["name"] == "New name" and body["description"] == "desc" and body["tree_structure"] == troubleshooting()
+    assert body["name"] == "New name"
+    assert body["description"] == "desc"
+    assert body["tree_structure"] == troubleshooting()
     assert body["version"] == 1 and body["status"] == "draft"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"description": "other"})
     assert r.json()["description"] == "other" and r.json()["name"] == "New name"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"is_public": True})
     assert r.json()["is_public"] is True and r.json()["name"] == "New name"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={})
-    assert r.status_code == 200 and r.json()["name"] == "New name" and r.json()["version"] == 1
+    assert r.status_code == 200
+    assert r.json()["name"] == "New name"
+    assert r.json()["version"] == 1
     s = troubleshooting()
     s["nodes"][3]["title"] = "AP online again"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"tree_structure": s})
@@ -563,7 +577,9 @@ def test_editing_published_tree_into_problems_is_422(api, owner) -> None:
     s["nodes"][1]["next"] = "gone"
     _is_error(api.put(f"{B}/trees/{t['id']}", headers=owner["headers"], json={"tree_structure": s}), 422)
     got = api.get(f"{B}/trees/{t['id']}", headers=owner["headers"]).json()
-    assert got["status"] == "published" and got["tree_structure"] == troubleshooting() and got["version"] == 1
+    assert got["status"] == "published"
+    assert got["tree_structure"] == troubleshooting()
+    assert got["version"] == 1
 
 
 def test_publish_and_unpublish(api, owner) -> None:
@@ -585,7 +601,9 @@ def test_first_publish_syncs_library_procedure(api, owner) -> None:
     by_node = {s["source_node_id"]: s for s in steps["items"]}
     assert set(by_node) == {"st_backup", "st_notify", "st_upgrade"} and steps["total"] == 3
     backup = by_node["st_backup"]
-    assert backup["is_flow_synced"] is True and backup["step_type"] == "action" and backup["visibility"] == "public"
+    assert backup["is_flow_synced"] is True
+    assert backup["step_type"] == "action"
+    assert backup["visibility"] == "public"
     assert backup["source_tree_id"] == t["id"] and backup["source_tree_name"] == "Switch upgrade"
     assert backup["created_by"] == owner["user"]["id"] and backup["is_active"] is True
     assert backup["content"]["instructions"] == "Copy the running config"
@@ -716,7 +734,9 @@ def test_fork_answers_201_with_parent_fields(api, owner, other) -> None:
     r = api.put(f"{B}/trees/{fork['id']}", headers=other["headers"], json={"tree_structure": s})
     assert r.json()["version"] == 2 and r.json()["parent_updated_at"] == fork["parent_updated_at"]
     p = api.get(f"{B}/trees/{parent['id']}", headers=owner["headers"]).json()
-    assert p["tree_structure"] == troubleshooting() and p["version"] == 1 and p["updated_at"] == parent["updated_at"]
+    assert p["tree_structure"] == troubleshooting()
+    assert p["version"] == 1
+    assert p["updated_at"] == parent["updated_at"]
     # the parent's account cannot see the private fork
     _is_error(api.get(f"{B}/trees/{fork['id']}", headers=owner["headers"]), 404)
 
@@ -725,7 +745,9 @@ def test_fork_without_body_and_bad_reasons(api, owner) -> None:
     t = _create(api, owner)
     h = owner["headers"]
     r = api.post(f"{B}/trees/{t['id']}/fork", headers=h)
-    assert r.status_code == 201 and r.json()["fork_reason"] is None and r.json()["parent_tree_id"] == t["id"]
+    assert r.status_code == 201
+    assert r.json()["fork_reason"] is None
+    assert r.json()["parent_tree_id"] == t["id"]
     assert api.post(f"{B}/trees/{t['id']}/fork", headers=h, json={}).status_code == 201
     assert api.post(f"{B}/trees/{t['id']}/fork", headers=h, json={"fork_reason": None}).status_code == 201
     ok = api.post(f"{B}/trees/{t['id']}/fork", headers=h, json={"fork_reason": "r" * 255})
@@ -812,12 +834,16 @@ def test_versions_list_detail_restore(api, owner) -> None:
     pg = api.get(f"{B}/trees/{t['id']}/versions", headers=h, params={"limit": 1, "offset": 0}).json()
     assert pg["total"] == 3 and len(pg["items"]) == 1
     d1 = api.get(f"{B}/trees/{t['id']}/versions/1", headers=h)
-    assert d1.status_code == 200 and d1.json()["version"] == 1 and d1.json()["tree_structure"] == troubleshooting()
+    assert d1.status_code == 200
+    assert d1.json()["version"] == 1
+    assert d1.json()["tree_structure"] == troubleshooting()
     assert api.get(f"{B}/trees/{t['id']}/versions/2", headers=h).json()["tree_structure"] == s2
     _is_error(api.get(f"{B}/trees/{t['id']}/versions/4", headers=h), 404)
     r = api.post(f"{B}/trees/{t['id']}/versions/1/restore", headers=h)
     assert r.status_code == 200
-    assert r.json()["version"] == 4 and r.json()["tree_structure"] == troubleshooting() and TREE_FIELDS <= set(r.json())
+    assert r.json()["version"] == 4
+    assert r.json()["tree_structure"] == troubleshooting()
+    assert TREE_FIELDS <= set(r.json())
     assert api.get(f"{B}/trees/{t['id']}/versions", headers=h).json()["total"] == 4
     assert api.get(f"{B}/trees/{t['id']}/versions/4", headers=h).json()["tree_structure"] == troubleshooting()
     # restoring the current version still makes a new one (n+1)
@@ -835,7 +861,9 @@ def test_restore_on_published_tree_resyncs_library(api, owner) -> None:
     s["steps"][2]["title"] = "Call the customer"
     api.put(f"{B}/trees/{t['id']}", headers=h, json={"tree_structure": s})
     r = api.post(f"{B}/trees/{t['id']}/versions/1/restore", headers=h)
-    assert r.status_code == 200 and r.json()["version"] == 3 and r.json()["status"] == "published"
+    assert r.status_code == 200
+    assert r.json()["version"] == 3
+    assert r.json()["status"] == "published"
     titles = {x["source_node_id"]: x["title"] for x in _steps(api, owner, source_tree_id=t["id"])["items"]}
     assert titles["st_notify"] == "Notify the customer"
 
@@ -871,9 +899,13 @@ def test_import_round_trip_201_draft_owned_by_importer(api, owner, other) -> Non
     assert resp.status_code == 201, resp.text
     imp = resp.json()
     assert TREE_FIELDS <= set(imp)
-    assert imp["id"] != t["id"] and imp["status"] == "draft" and imp["version"] == 1
+    assert imp["id"] != t["id"]
+    assert imp["status"] == "draft"
+    assert imp["version"] == 1
     assert imp["author_id"] == other["user"]["id"] and imp["account_id"] == other["account"]["id"]
-    assert imp["name"] == "Switch upgrade" and imp["description"] == "How to" and imp["tree_type"] == "procedural"
+    assert imp["name"] == "Switch upgrade"
+    assert imp["description"] == "How to"
+    assert imp["tree_type"] == "procedural"
     assert imp["tree_structure"] == procedure() and imp["is_public"] is False
     assert api.get(f"{B}/trees/{imp['id']}", headers=other["headers"]).status_code == 200
     _is_error(api.get(f"{B}/trees/{imp['id']}", headers=owner["headers"]), 404)

@@ -87,10 +87,15 @@ def test_models_crud_owner_only_and_api_key_never_returned(api, team, stranger, 
     got = api.get(f"{API}/models/{model['id']}", headers=team["engineer"])
     assert got.status_code == 200 and "sk-top-secret-123" not in got.text
     listed = api.get(f"{API}/models", params={"limit": 10, "offset": 0}, headers=team["author"])
-    assert listed.status_code == 200 and listed.json()["total"] == 1 and "sk-top-secret-123" not in listed.text
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 1
+    assert "sk-top-secret-123" not in listed.text
     assert set(listed.json()) >= {"items", "total"}
     put = api.put(f"{API}/models/{model['id']}", json={"name": "GPT-4o", "api_key": "sk-new-secret-456"}, headers=team["owner"])
-    assert put.status_code == 200 and put.json()["name"] == "GPT-4o" and "sk-new-secret-456" not in put.text and "sk-top-secret" not in put.text
+    assert put.status_code == 200
+    assert put.json()["name"] == "GPT-4o"
+    assert "sk-new-secret-456" not in put.text
+    assert "sk-top-secret" not in put.text
     assert api.put(f"{API}/models/{model['id']}", json={"name": "x"}, headers=team["author"]).status_code == 403
     # another account never sees it
     assert api.get(f"{API}/models/{model['id']}", headers=stranger).status_code == 404
@@ -173,7 +178,9 @@ def test_files_upload_download_and_isolation(api, team, stranger) -> None:
     up = api.post(f"{API}/files", files={"file": ("blob.bin", payload, "application/octet-stream")}, headers=team["engineer"])
     assert up.status_code == 201, up.text
     body = up.json()
-    assert body["name"] == "blob.bin" and body["size"] == len(payload) and body["content_type"] == "application/octet-stream"
+    assert body["name"] == "blob.bin"
+    assert body["size"] == len(payload)
+    assert body["content_type"] == "application/octet-stream"
     uuid.UUID(body["id"])
     got = api.get(f"{API}/files/{body['id']}", headers=team["author"])
     assert got.status_code == 200 and got.content == payload
@@ -304,7 +311,9 @@ def test_export_has_no_secrets(api, team, loopback) -> None:
     for needle in ("sk-export-secret-777", "in-header-secret-1", "out-header-secret-2", secret):
         assert needle not in exported.text, needle
     text = exported.text
-    assert "https://93.184.216.34/hook" in text and '"p"' in text and '"q"' in text  # a full definition
+    assert "https://93.184.216.34/hook" in text
+    assert '"p"' in text
+    assert '"q"' in text  # a full definition
     got = api.get(f"{API}/automations/{auto.json()['id']}", headers=team["author"])
     assert "in-header-secret-1" not in got.text and "out-header-secret-2" not in got.text
 
@@ -355,7 +364,9 @@ def test_run_with_openai_compatible_model_records_usage_tokens_and_graph(api, te
         _work(1)
         run = _run(api, team["engineer"], rid)
         assert run["status"] == "completed", run
-        assert run["id"] == rid and run["automation_id"] == auto["id"] and run["error_message"] is None
+        assert run["id"] == rid
+        assert run["automation_id"] == auto["id"]
+        assert run["error_message"] is None
         assert isinstance(run["input_payload_json"], dict)
         assert run["output_payload_json"]["text"] == "final answer"
         steps = run["step_results"]
@@ -364,7 +375,9 @@ def test_run_with_openai_compatible_model_records_usage_tokens_and_graph(api, te
         assert (steps[1]["num_tokens_input"], steps[1]["num_tokens_output"]) == (23, 2)
         for s in steps:
             assert s["status"] == "completed" and s["error_message"] is None
-            assert len(s["execution_hash"]) == 64 and s["started_at"] and s["finished_at"]
+            assert len(s["execution_hash"]) == 64
+            assert s["started_at"]
+            assert s["finished_at"]
             assert s["input_payload_json"] is not None and s["output_payload_json"] is not None
         assert llm.headers[0].get("authorization") == "Bearer sk-fake"
         systems = [next(m["content"] for m in r["messages"] if m["role"] == "system") for r in llm.requests]
@@ -374,10 +387,16 @@ def test_run_with_openai_compatible_model_records_usage_tokens_and_graph(api, te
         assert "ticket text" in json.dumps(users[0]) and "town" in json.dumps(users[1])
     graph = api.get(f"{API}/automations/{auto['id']}/graph", params={"run_id": rid}, headers=team["author"]).json()
     nodes = {n["id"]: n for n in graph["nodes"]}
-    assert nodes["step_1"]["status"] == "completed" and nodes["step_1"]["tokens_input"] == 17 and nodes["step_1"]["tokens_output"] == 5
-    assert nodes["step_2"]["tokens_input"] == 23 and isinstance(nodes["step_2"]["duration_ms"], int) and nodes["step_2"]["error"] is None
+    assert nodes["step_1"]["status"] == "completed"
+    assert nodes["step_1"]["tokens_input"] == 17
+    assert nodes["step_1"]["tokens_output"] == 5
+    assert nodes["step_2"]["tokens_input"] == 23
+    assert isinstance(nodes["step_2"]["duration_ms"], int)
+    assert nodes["step_2"]["error"] is None
     listed = api.get(f"{API}/automation-runs", params={"automation_id": auto["id"], "limit": 5}, headers=team["author"])
-    assert listed.status_code == 200 and listed.json()["total"] == 1 and listed.json()["items"][0]["id"] == rid
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 1
+    assert listed.json()["items"][0]["id"] == rid
 
 
 def test_failed_run_graph_and_error_then_resume_from_failed_step(api, team, loopback) -> None:
@@ -390,7 +409,9 @@ def test_failed_run_graph_and_error_then_resume_from_failed_step(api, team, loop
         failed = _run(api, team["author"], rid)
         assert failed["status"] == "failed" and failed["error_message"]
         by_order = {s["step_order"]: s for s in failed["step_results"]}
-        assert by_order[1]["status"] == "completed" and by_order[2]["status"] == "failed" and by_order[2]["error_message"]
+        assert by_order[1]["status"] == "completed"
+        assert by_order[2]["status"] == "failed"
+        assert by_order[2]["error_message"]
         assert 3 not in by_order or by_order[3]["status"] not in ("completed", "failed")
         graph = api.get(f"{API}/automations/{auto['id']}/graph", params={"run_id": rid}, headers=team["author"]).json()
         nodes = {n["id"]: n for n in graph["nodes"]}
@@ -531,7 +552,9 @@ def test_run_list_limit_and_filter(api, team) -> None:
     ids = [api.post(f"{API}/automations/{a['id']}/runs", json={"text": str(i)}, headers=team["author"]).json()["id"] for i in range(3)]
     api.post(f"{API}/automations/{b['id']}/runs", json={}, headers=team["author"])
     listed = api.get(f"{API}/automation-runs", params={"automation_id": a["id"], "limit": 2}, headers=team["engineer"]).json()
-    assert listed["total"] == 3 and len(listed["items"]) == 2 and {i["id"] for i in listed["items"]} <= set(ids)
+    assert listed["total"] == 3
+    assert len(listed["items"]) == 2
+    assert {i["id"] for i in listed["items"]} <= set(ids)
     assert all(i["automation_id"] == a["id"] for i in listed["items"])
     assert api.get(f"{API}/automation-runs", headers=team["author"]).json()["total"] == 4
 

@@ -117,9 +117,15 @@ def test_synced_steps_listed_with_every_field(api, owner) -> None:
     assert set(by_node) == {"st_backup", "st_notify", "st_upgrade"}
     for s in body["items"]:
         _check_step_shape(s)
-        assert s["is_flow_synced"] is True and s["source_tree_id"] == tree["id"] and s["source_tree_name"] == tree["name"]
-        assert s["created_by"] == owner["user"]["id"] and s["is_active"] is True and s["last_synced_at"]
-        assert s["step_type"] == "action" and s["usage_count"] == 0 and s["rating_count"] == 0
+        assert s["is_flow_synced"] is True
+        assert s["source_tree_id"] == tree["id"]
+        assert s["source_tree_name"] == tree["name"]
+        assert s["created_by"] == owner["user"]["id"]
+        assert s["is_active"] is True
+        assert s["last_synced_at"]
+        assert s["step_type"] == "action"
+        assert s["usage_count"] == 0
+        assert s["rating_count"] == 0
     backup = by_node["st_backup"]
     assert backup["content"]["instructions"] == "Copy the running config"
     assert backup["content"]["help_text"] == "Backup file exists"
@@ -193,7 +199,9 @@ def test_list_paging(api, owner) -> None:
         _step(api, owner, title=f"Paged {i}")
     first = _steps(api, owner, limit=2, offset=0)
     second = _steps(api, owner, limit=2, offset=2)
-    assert first["total"] == second["total"] == 5 and len(first["items"]) == 2 and len(second["items"]) == 2
+    assert first["total"] == second["total"] == 5
+    assert len(first["items"]) == 2
+    assert len(second["items"]) == 2
     assert not {s["id"] for s in first["items"]} & {s["id"] for s in second["items"]}
     assert _steps(api, owner, limit=2, offset=100)["items"] == []
     for params in ({"limit": 0}, {"limit": -1}, {"offset": -1}, {"limit": "x"}, {"offset": "x"}):
@@ -222,13 +230,19 @@ def test_list_requires_login(api) -> None:
 def test_create_get_put_delete(api, owner) -> None:
     step = _step(api, owner)
     _check_step_shape(step)
-    assert step["is_flow_synced"] is False and step["source_tree_id"] is None and step["created_by"] == owner["user"]["id"]
+    assert step["is_flow_synced"] is False
+    assert step["source_tree_id"] is None
+    assert step["created_by"] == owner["user"]["id"]
     assert step["content"]["commands"] == [{"label": "Lookup", "command": "nslookup example.com", "command_type": "bash"}]
-    assert step["rating_avg"] is None and step["rating_count"] == 0 and step["usage_count"] == 0
+    assert step["rating_avg"] is None
+    assert step["rating_count"] == 0
+    assert step["usage_count"] == 0
     got = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"])
     assert got.status_code == 200 and got.json()["title"] == "Check DNS"
     put = api.put(f"{B}/steps/{step['id']}", headers=owner["headers"], json={"title": "Check DNS servers", "visibility": "private"})
-    assert put.status_code == 200 and put.json()["title"] == "Check DNS servers" and put.json()["visibility"] == "private"
+    assert put.status_code == 200
+    assert put.json()["title"] == "Check DNS servers"
+    assert put.json()["visibility"] == "private"
     put = api.put(f"{B}/steps/{step['id']}", headers=owner["headers"], json={"content": {"instructions": "dig example.com", "commands": []}})
     assert put.status_code == 200 and put.json()["content"]["instructions"] == "dig example.com"
     deleted = api.delete(f"{B}/steps/{step['id']}", headers=owner["headers"])
@@ -243,7 +257,10 @@ def test_create_minimal_and_category(api, owner) -> None:
     resp = api.post(f"{B}/steps", headers=owner["headers"], json={"title": "Minimal", "step_type": "action", "content": {"instructions": "Do it"}, "visibility": "team"})
     assert resp.status_code == 201
     c = resp.json()["content"]
-    assert c["instructions"] == "Do it" and c["commands"] == [] and c["help_text"] is None and c["group_label"] is None
+    assert c["instructions"] == "Do it"
+    assert c["commands"] == []
+    assert c["help_text"] is None
+    assert c["group_label"] is None
     cat = api.post(f"{B}/step-categories", headers=owner["headers"], json={"name": "Cat A"}).json()
     resp = api.post(f"{B}/steps", headers=owner["headers"], json={"title": "With cat", "step_type": "action", "content": {"instructions": "x"}, "visibility": "team", "category_id": cat["id"]})
     assert resp.status_code == 201 and resp.json()["category_id"] == cat["id"]
@@ -304,8 +321,12 @@ def test_synced_steps_409_on_put_delete_fork_201(api, owner) -> None:
     assert resp.status_code == 201, resp.text
     fork = resp.json()
     _check_step_shape(fork)
-    assert fork["id"] != synced["id"] and fork["is_flow_synced"] is False and fork["source_tree_id"] is None
-    assert fork["created_by"] == owner["user"]["id"] and fork["title"] == synced["title"] and fork["content"] == synced["content"]
+    assert fork["id"] != synced["id"]
+    assert fork["is_flow_synced"] is False
+    assert fork["source_tree_id"] is None
+    assert fork["created_by"] == owner["user"]["id"]
+    assert fork["title"] == synced["title"]
+    assert fork["content"] == synced["content"]
     assert api.put(f"{B}/steps/{fork['id']}", headers=owner["headers"], json={"title": "Mine now"}).status_code == 200
     assert api.delete(f"{B}/steps/{fork['id']}", headers=owner["headers"]).status_code == 204
 
@@ -352,7 +373,9 @@ def test_rating(api, owner) -> None:
     step = _step(api, owner)
     eng = add_member(api, owner, role="engineer")
     resp = api.put(f"{B}/steps/{step['id']}/rating", headers=owner["headers"], json={"rating": 4})
-    assert resp.status_code == 200 and resp.json()["rating_avg"] == 4 and resp.json()["rating_count"] == 1
+    assert resp.status_code == 200
+    assert resp.json()["rating_avg"] == 4
+    assert resp.json()["rating_count"] == 1
     _check_step_shape(resp.json())
     resp = api.put(f"{B}/steps/{step['id']}/rating", headers=eng["headers"], json={"rating": 1})
     assert resp.json()["rating_count"] == 2 and resp.json()["rating_avg"] == 2.5
@@ -383,8 +406,12 @@ def test_start_session_answer_shape(api, owner) -> None:
     tree = _flow(api, owner)
     s = _start(api, owner, tree["id"])
     _check_session_shape(s)
-    assert s["tree_id"] == tree["id"] and s["user_id"] == owner["user"]["id"] and s["status"] == "in_progress"
-    assert s["current_node_id"] == "q_power" and s["history"] == [] and s["custom_steps"] == []
+    assert s["tree_id"] == tree["id"]
+    assert s["user_id"] == owner["user"]["id"]
+    assert s["status"] == "in_progress"
+    assert s["current_node_id"] == "q_power"
+    assert s["history"] == []
+    assert s["custom_steps"] == []
     assert s["outcome"] is None and s["summary"] is None
     got = api.get(f"{B}/sessions/{s['id']}", headers=owner["headers"])
     assert got.status_code == 200 and got.json()["id"] == s["id"]
@@ -409,7 +436,9 @@ def test_sessions_list_paging(api, owner) -> None:
     ids = {_start(api, owner, tree["id"])["id"] for _ in range(3)}
     a = api.get(f"{B}/sessions", headers=owner["headers"], params={"limit": 2, "offset": 0}).json()
     b = api.get(f"{B}/sessions", headers=owner["headers"], params={"limit": 2, "offset": 2}).json()
-    assert a["total"] == b["total"] == 3 and len(a["items"]) == 2 and len(b["items"]) == 1
+    assert a["total"] == b["total"] == 3
+    assert len(a["items"]) == 2
+    assert len(b["items"]) == 1
     assert {i["id"] for i in a["items"] + b["items"]} == ids
     for params in ({"limit": 0}, {"offset": -1}, {"limit": "x"}):
         _err(api.get(f"{B}/sessions", headers=owner["headers"], params=params), 422)
@@ -472,7 +501,9 @@ def test_complete(api, owner) -> None:
     assert api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()["status"] == "in_progress"
     s = _post(api, owner, f"/sessions/{sid}/complete", {"outcome": "escalated", "summary": "Sent to vendor"})
     _check_session_shape(s)
-    assert s["status"] == "completed" and s["outcome"] == "escalated" and s["summary"] == "Sent to vendor"
+    assert s["status"] == "completed"
+    assert s["outcome"] == "escalated"
+    assert s["summary"] == "Sent to vendor"
     for outcome in ("resolved", "abandoned"):
         other_sid = _start(api, owner, tree["id"])["id"]
         s = _post(api, owner, f"/sessions/{other_sid}/complete", {"outcome": outcome})
@@ -490,8 +521,12 @@ def test_custom_steps_ad_hoc_and_library(api, owner, engine) -> None:
     sid = _start(api, owner, tree["id"])["id"]
     s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline", "source": "ad-hoc"})
     adhoc = s["custom_steps"][0]
-    assert adhoc["source"] == "ad-hoc" and adhoc["source_step_id"] is None and adhoc["content"] == "Check Meraki dashboard"
-    assert adhoc["notes"] == "AP offline" and adhoc["type"] == "action" and adhoc["inserted_after_node_id"] == "q_power"
+    assert adhoc["source"] == "ad-hoc"
+    assert adhoc["source_step_id"] is None
+    assert adhoc["content"] == "Check Meraki dashboard"
+    assert adhoc["notes"] == "AP offline"
+    assert adhoc["type"] == "action"
+    assert adhoc["inserted_after_node_id"] == "q_power"
     _iso_tz(adhoc["inserted_at"])
     _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
     s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"]})
@@ -558,7 +593,9 @@ def test_members_read_only_starter_changes(api, owner, other) -> None:
     _err(api.post(f"{B}/sessions/{sid}/save-as-flow", headers=other["headers"]), 404)
     assert api.get(f"{B}/sessions", headers=other["headers"]).json()["total"] == 0
     s = api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()
-    assert s["status"] == "in_progress" and s["history"] == [] and s["custom_steps"] == []
+    assert s["status"] == "in_progress"
+    assert s["history"] == []
+    assert s["custom_steps"] == []
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)
@@ -600,7 +637,9 @@ def test_save_as_flow(api, owner) -> None:
     assert resp.status_code == 201, resp.text
     new = resp.json()
     _uuid(new["id"])
-    assert new["id"] != tree["id"] and new["status"] == "draft" and new["tree_type"] == "troubleshooting"
+    assert new["id"] != tree["id"]
+    assert new["status"] == "draft"
+    assert new["tree_type"] == "troubleshooting"
     nodes = new["tree_structure"]["nodes"]
     ids = [n["id"] for n in nodes]
     assert "q_power" in ids and "a_reboot" in ids
@@ -648,9 +687,13 @@ def test_ad_hoc_analytics_and_promote(api, owner, other) -> None:
     assert resp.status_code == 201, resp.text
     step = resp.json()
     _check_step_shape(step)
-    assert step["content"]["instructions"] == "Check Meraki dashboard" and step["title"] and step["is_flow_synced"] is False
+    assert step["content"]["instructions"] == "Check Meraki dashboard"
+    assert step["title"]
+    assert step["is_flow_synced"] is False
     resp = api.post(f"{B}/analytics/ad-hoc-steps/promote", headers=owner["headers"], json={"content": "Reseat cable", "title": "Reseat", "visibility": "private"})
-    assert resp.status_code == 201 and resp.json()["title"] == "Reseat" and resp.json()["visibility"] == "private"
+    assert resp.status_code == 201
+    assert resp.json()["title"] == "Reseat"
+    assert resp.json()["visibility"] == "private"
     assert api.get(f"{B}/steps/{step['id']}", headers=owner["headers"]).status_code == 200
     for bad in ({}, {"content": ""}, {"content": "   "}, {"content": 5}, {"content": "x", "visibility": "everyone"}, {"content": "x", "title": 3}):
         _err(api.post(f"{B}/analytics/ad-hoc-steps/promote", headers=owner["headers"], json=bad), 422)
@@ -700,7 +743,9 @@ def test_ad_hoc_analytics_lists_single_session_texts(api, owner) -> None:
     sid = _start(api, owner, tree["id"])["id"]
     _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Ping the gateway", "source": "ad-hoc"})
     body = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"]).json()
-    assert body["total"] == 1 and body["items"][0]["content"] == "Ping the gateway" and body["items"][0]["sessions_count"] == 1
+    assert body["total"] == 1
+    assert body["items"][0]["content"] == "Ping the gateway"
+    assert body["items"][0]["sessions_count"] == 1
     assert api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"min_sessions": 2}).json()["total"] == 0
     _err(api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"min_sessions": 0}), 422)
 
@@ -741,7 +786,10 @@ def test_old_session_custom_steps_load(api, owner, engine) -> None:
     assert resp.status_code == 200, resp.text
     step = resp.json()["custom_steps"][0]
     assert step["content"] == "Check Meraki dashboard for AP status" and step["notes"] == "Found AP offline"
-    assert step["source"] == "ad-hoc" and step["source_step_id"] is None and step["inserted_at"] is None and step["inserted_after_node_id"] is None
+    assert step["source"] == "ad-hoc"
+    assert step["source_step_id"] is None
+    assert step["inserted_at"] is None
+    assert step["inserted_after_node_id"] is None
     s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "New one", "source": "ad-hoc"})
     assert len(s["custom_steps"]) == 2
 
@@ -753,7 +801,9 @@ def test_session_survives_flow_delete_and_session_delete_keeps_usage(api, owner)
     _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"]})
     assert api.delete(f"{B}/trees/{tree['id']}", headers=owner["headers"]).status_code == 204
     got = api.get(f"{B}/sessions/{sid}", headers=owner["headers"])
-    assert got.status_code == 200 and got.json()["tree_id"] is None and got.json()["current_node_id"] == "q_power"
+    assert got.status_code == 200
+    assert got.json()["tree_id"] is None
+    assert got.json()["current_node_id"] == "q_power"
     s = _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "No"})
     assert s["current_node_id"] == "s_power"
     _post(api, owner, f"/sessions/{sid}/complete", {"outcome": "resolved"})
@@ -835,7 +885,9 @@ def test_save_as_flow_unfinished_session(api, owner) -> None:
     new = resp.json()
     assert new["status"] == "draft" and new["tree_type"] == "troubleshooting"
     titles = [n["title"] for n in new["tree_structure"]["nodes"]]
-    assert titles[0] == "Is the AP powered?" and "Check the cabling" in titles and "Reboot the AP" in titles
+    assert titles[0] == "Is the AP powered?"
+    assert "Check the cabling" in titles
+    assert "Reboot the AP" in titles
     assert api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()["status"] == "in_progress"
     eng = add_member(api, owner, role="engineer")
     _err(api.post(f"{B}/sessions/{sid}/save-as-flow", headers=eng["headers"]), 403, 404)

@@ -118,16 +118,23 @@ def test_create_answers_201_with_contract_fields(api, w):
     body = _create(api, w["owner"], w["sid"], visibility="account", share_name="Customer escalation #1234", expires_at=expires.isoformat())
     assert set(body) >= CREATE_FIELDS
     uuid.UUID(body["id"])
-    assert body["visibility"] == "account" and body["share_name"] == "Customer escalation #1234" and body["is_active"] is True
+    assert body["visibility"] == "account"
+    assert body["share_name"] == "Customer escalation #1234"
+    assert body["is_active"] is True
     assert _iso_tz(body["expires_at"]) == expires
     tok = body["share_token"]
-    assert isinstance(tok, str) and len(tok) >= 43 and all(c.isalnum() or c in "-_" for c in tok)
+    assert isinstance(tok, str)
+    assert len(tok) >= 43
+    assert all(c.isalnum() or c in "-_" for c in tok)
     assert tok in body["url"] and body["url"].endswith(f"/share/{tok}")
 
 
 def test_create_minimal_body_and_offset_expiry(api, w):
     body = _create(api, w["owner"], w["sid"])
-    assert body["visibility"] == "public" and body["share_name"] is None and body["expires_at"] is None and body["is_active"] is True
+    assert body["visibility"] == "public"
+    assert body["share_name"] is None
+    assert body["expires_at"] is None
+    assert body["is_active"] is True
     # Another time zone: echoed as the same instant, with a time zone.
     local = datetime.now(timezone(timedelta(hours=-5))).replace(microsecond=0) + timedelta(days=1)
     body = _create(api, w["owner"], w["sid"], expires_at=local.isoformat())
@@ -236,7 +243,10 @@ def test_public_link_opens_anonymously_with_the_read_only_session(api, w):
     s = body["session"]
     assert set(s) >= SESSION_FIELDS, SESSION_FIELDS - set(s)
     assert s["tree_id"] == w["tree"]["id"] and s["user_id"] == w["owner"]["user"]["id"]
-    assert s["id"] == w["sid"] and s["status"] == "in_progress" and isinstance(s["history"], list) and isinstance(s["custom_steps"], list)
+    assert s["id"] == w["sid"]
+    assert s["status"] == "in_progress"
+    assert isinstance(s["history"], list)
+    assert isinstance(s["custom_steps"], list)
     # Read-only: the token never comes back, nor the account.
     assert created["share_token"] not in resp.text and "account_id" not in s
 
@@ -382,11 +392,16 @@ def test_my_shares_lists_only_mine_with_contract_fields(api, w):
     assert mine["total"] == 2 and {i["id"] for i in mine["items"]} == {a["id"], b["id"]}
     for item in mine["items"]:
         assert set(item) >= MINE_FIELDS
-        assert item["session_id"] == w["sid"] and item["is_active"] is True and item["view_count"] == 0 and item["last_viewed_at"] is None
+        assert item["session_id"] == w["sid"]
+        assert item["is_active"] is True
+        assert item["view_count"] == 0
+        assert item["last_viewed_at"] is None
         assert "share_token" not in item
     assert a["share_token"] not in str(mine) and b["share_token"] not in str(mine)
     ia = next(i for i in mine["items"] if i["id"] == a["id"])
-    assert ia["share_name"] == "A" and ia["visibility"] == "public" and _iso_tz(ia["expires_at"]) == _iso_tz(a["expires_at"])
+    assert ia["share_name"] == "A"
+    assert ia["visibility"] == "public"
+    assert _iso_tz(ia["expires_at"]) == _iso_tz(a["expires_at"])
     page = _mine(api, w["owner"], limit=1, offset=1)
     assert page["total"] == 2 and len(page["items"]) == 1
     assert _mine(api, w["outsider"])["total"] == 0
@@ -445,7 +460,9 @@ def test_completed_session_is_shown_read_only(api, w):
     assert resp.status_code == 200, resp.text
     tok = _create(api, w["owner"], w["sid"])["share_token"]
     s = _open(api, tok).json()["session"]
-    assert s["status"] == "completed" and s["outcome"] == "resolved" and s["summary"] == "Moved to another port"
+    assert s["status"] == "completed"
+    assert s["outcome"] == "resolved"
+    assert s["summary"] == "Moved to another port"
     assert any(h.get("notes") == "PoE port dead" and h.get("answer") == "No" for h in s["history"])
 
 

@@ -159,7 +159,9 @@ def test_unknown_keys_in_a_structure_are_dropped_not_stored(api, owner) -> None:
         {"id": "s2", "type": "solution", "title": "Plug it in", "automation_id": None}]}
     tree = api.post(f"{API}/trees", json={"name": "Keys", "tree_type": "troubleshooting", "tree_structure": structure}, headers=owner["headers"]).json()
     stored = api.get(f"{API}/trees/{tree['id']}", headers=owner["headers"]).json()["tree_structure"]
-    assert "junk" not in stored and "evil" not in stored["nodes"][0] and "z" not in stored["nodes"][0]["position"]
+    assert "junk" not in stored
+    assert "evil" not in stored["nodes"][0]
+    assert "z" not in stored["nodes"][0]["position"]
     assert stored["nodes"][0]["options"][0] == {"label": "Yes", "next": "s1"}
     assert stored["nodes"][1]["commands"] == [{"language": "bash", "code": "reboot", "label": "Reboot"}]
     assert stored["nodes"][2] == {"id": "s2", "type": "solution", "title": "Plug it in"}  # a null automation link is no link

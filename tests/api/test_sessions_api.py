@@ -37,14 +37,20 @@ def test_walk_flow_contract(api, engine) -> None:
         "tree_id": tree_id, "user_id": owner["user"]["id"], "status": "in_progress", "current_node_id": "q_power", "history": [], "custom_steps": [], "outcome": None, "summary": None}
     sid = s["id"]
     s = api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": "q_power", "answer": "Yes", "notes": "green LED"}, headers=h).json()
-    assert s["current_node_id"] == "a_reboot" and s["history"][0]["node_id"] == "q_power" and s["history"][0]["answer"] == "Yes" and s["history"][0]["notes"] == "green LED" and s["history"][0]["at"]
+    assert s["current_node_id"] == "a_reboot"
+    assert s["history"][0]["node_id"] == "q_power"
+    assert s["history"][0]["answer"] == "Yes"
+    assert s["history"][0]["notes"] == "green LED"
+    assert s["history"][0]["at"]
     assert api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": "a_reboot", "answer": "nope"}, headers=h).status_code == 200
     assert api.post(f"/api/v1/sessions/{sid}/back", headers=h).json()["current_node_id"] == "a_reboot"
     assert api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": "q_power", "answer": "Yes"}, headers=h).status_code == 409
     bad = api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": "a_reboot"}, headers=h)
     assert bad.status_code == 200 and bad.json()["current_node_id"] == "s_done"
     done = api.post(f"/api/v1/sessions/{sid}/complete", json={"outcome": "resolved", "summary": "ok"}, headers=h)
-    assert done.status_code == 200 and done.json()["status"] == "completed" and done.json()["outcome"] == "resolved"
+    assert done.status_code == 200
+    assert done.json()["status"] == "completed"
+    assert done.json()["outcome"] == "resolved"
     assert api.post(f"/api/v1/sessions/{sid}/complete", json={"outcome": "bogus"}, headers=h).status_code == 422
     listed = api.get("/api/v1/sessions", params={"outcome": "resolved"}, headers=h).json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == sid

@@ -41,7 +41,9 @@ def test_create_answers_contract(api, world, session):
     body = _create(api, world, share_name="Customer escalation #1234", expires_at=expires)
     assert set(body) >= {"id", "share_token", "url", "visibility", "share_name", "expires_at", "is_active"}
     assert body["url"] == f"{get_settings().public_base_url.rstrip('/')}/share/{body['share_token']}"
-    assert body["visibility"] == "public" and body["share_name"] == "Customer escalation #1234" and body["is_active"] is True
+    assert body["visibility"] == "public"
+    assert body["share_name"] == "Customer escalation #1234"
+    assert body["is_active"] is True
     assert len(body["share_token"]) >= 43
     stored = session.exec(select(SessionShare)).one()
     assert stored.share_token != body["share_token"] and len(stored.share_token) == 64
@@ -193,7 +195,9 @@ def test_my_shares_and_views(api, world):
     by_name = {i["share_name"]: i for i in mine["items"]}
     for key in ("id", "session_id", "share_name", "visibility", "expires_at", "is_active", "view_count", "last_viewed_at", "status"):
         assert key in by_name["A"]
-    assert by_name["A"]["view_count"] == 2 and by_name["B"]["view_count"] == 1 and by_name["A"]["last_viewed_at"]
+    assert by_name["A"]["view_count"] == 2
+    assert by_name["B"]["view_count"] == 1
+    assert by_name["A"]["last_viewed_at"]
     assert by_name["A"]["session_id"] == world["session_id"]
     paged = api.get(f"{API}/shares/my-shares?limit=1&offset=1", headers=world["owner"]["headers"]).json()
     assert paged["total"] == 2 and len(paged["items"]) == 1
@@ -236,7 +240,9 @@ def test_lookup_rate_limit(api, world, monkeypatch):
         codes = [api.get(f"{API}/shares/by-token/{secrets.token_urlsafe(32)}").status_code for _ in range(5)]
         assert codes == [404] * 5
         resp = api.get(f"{API}/shares/by-token/{created['share_token']}")
-        assert resp.status_code == 429 and resp.json()["detail"] and resp.headers.get("retry-after")
+        assert resp.status_code == 429
+        assert resp.json()["detail"]
+        assert resp.headers.get("retry-after")
         # Management endpoints are not limited by the lookup bucket.
         assert api.get(f"{API}/shares/my-shares", headers=world["owner"]["headers"]).status_code == 200
     finally:
@@ -260,7 +266,9 @@ def test_tokens_are_redacted_from_logs(caplog):
     with caplog.at_level(logging.INFO):
         logging.getLogger("uvicorn.access").info('%s - "GET %s HTTP/1.1" 200', "127.0.0.1", f"/api/v1/shares/by-token/{token}")
         logging.getLogger("granian.access").info("GET /share/%s?x=1 200", token)
-    assert token not in caplog.text and "/shares/by-token/***" in caplog.text and "/share/***" in caplog.text
+    assert token not in caplog.text
+    assert "/shares/by-token/***" in caplog.text
+    assert "/share/***" in caplog.text
     assert redact_share_tokens(f"https://x.test/share/{token}") == "https://x.test/share/***"
 
 

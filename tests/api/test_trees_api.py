@@ -65,7 +65,9 @@ def test_publish_syncs_library_and_versions(api):
     h = owner["headers"]
     t = _create(api, owner, name="Switch upgrade", tree_type="procedural", tree_structure=procedure())
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"status": "published"})
-    assert r.status_code == 200 and r.json()["status"] == "published" and r.json()["version"] == 1
+    assert r.status_code == 200
+    assert r.json()["status"] == "published"
+    assert r.json()["version"] == 1
     s = procedure()
     s["steps"][2]["title"] = "Call the customer"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"tree_structure": s})
@@ -77,7 +79,9 @@ def test_publish_syncs_library_and_versions(api):
     assert v1["version"] == 1 and v1["tree_structure"] == procedure()
     assert api.get(f"{B}/trees/{t['id']}/versions/7", headers=h).status_code == 404
     r = api.post(f"{B}/trees/{t['id']}/versions/1/restore", headers=h)
-    assert r.status_code == 200 and r.json()["version"] == 3 and r.json()["tree_structure"] == procedure()
+    assert r.status_code == 200
+    assert r.json()["version"] == 3
+    assert r.json()["tree_structure"] == procedure()
 
 
 def test_visibility_and_roles(api):
@@ -136,7 +140,9 @@ def test_export_import(api):
     r = api.post(f"{B}/trees/import", headers=other["headers"], json=exp)
     assert r.status_code == 201
     imp = r.json()
-    assert imp["status"] == "draft" and imp["author_id"] == other["user"]["id"] and imp["account_id"] == other["account"]["id"]
+    assert imp["status"] == "draft"
+    assert imp["author_id"] == other["user"]["id"]
+    assert imp["account_id"] == other["account"]["id"]
     for junk, code in ((["x"], 400), ({"format": "zip"}, 400), ({"format": "resolutionflow.tree", "format_version": 1, "tree": {"name": "x", "tree_type": "procedural", "tree_structure": {"steps": "no"}}}, 422)):
         r = api.post(f"{B}/trees/import", headers=other["headers"], json=junk)
         assert r.status_code == code and isinstance(r.json()["detail"], str)

@@ -42,10 +42,14 @@ def test_aggregated_step_gets_a_dashed_left_lane_into_its_left_side() -> None:
     _inside(layout, 178, [260])
     left = layout.column_x
     lane = [s for s in layout.segments if s.x1 == s.x2 and s.x1 < left]
-    assert len(lane) == 1 and lane[0].dashed and not lane[0].arrow
+    assert len(lane) == 1
+    assert lane[0].dashed
+    assert not lane[0].arrow
     into_target = [s for s in layout.segments if s.arrow and s.x2 == pytest.approx(left)]
     target_box = layout.boxes[3]
-    assert len(into_target) == 1 and into_target[0].dashed and target_box.y < into_target[0].y2 < target_box.y + target_box.h
+    assert len(into_target) == 1
+    assert into_target[0].dashed
+    assert target_box.y < into_target[0].y2 < target_box.y + target_box.h
     # input and step 1 join the lane (step 2 is the target's neighbour: straight dashed arrow)
     stubs = [s for s in layout.segments if not s.arrow and s.y1 == s.y2 and s.x1 == pytest.approx(left)]
     assert len(stubs) == 2 and all(s.dashed for s in stubs)
@@ -75,7 +79,9 @@ def test_a_long_column_breaks_pages_and_cut_lines_continue() -> None:
     _inside(layout, 178, rooms)
     assert [b.page for b in layout.boxes] == sorted(b.page for b in layout.boxes)
     cut = [s for s in layout.segments if s.continued]
-    assert cut and any(s.y2 == pytest.approx(rooms[s.page]) for s in cut) and any(s.y1 == 0 for s in cut)
+    assert cut
+    assert any(s.y2 == pytest.approx(rooms[s.page]) for s in cut)
+    assert any(s.y1 == 0 for s in cut)
     assert all(used <= room + 1e-9 for used, room in zip(layout.used_height, rooms))
 
 

@@ -40,7 +40,9 @@ def test_add_node_gets_fresh_id_position_and_freezes_auto_placed_positions() -> 
     assert ops.find(s, "a_1")["position"] == {"x": 10.0, "y": 20.0}
     assert ops.find(s, "start")["position"] == {"x": 5.0, "y": 6.0}
     s, q = ops.add_node(s, "decision")
-    assert q == "q_1" and ops.find(s, "q_1")["options"] == [] and "position" not in ops.find(s, "q_1")
+    assert q == "q_1"
+    assert ops.find(s, "q_1")["options"] == []
+    assert "position" not in ops.find(s, "q_1")
     with pytest.raises(ValueError):
         ops.add_node(s, "bogus")
 
@@ -96,7 +98,9 @@ def test_set_field_kind_start_next() -> None:
         ops.set_field(s, "start", "id", "x")
     s = ops.set_kind(s, "start", "action")
     node = ops.find(s, "start")
-    assert node["type"] == "action" and node["next"] == "solved" and "options" not in node
+    assert node["type"] == "action"
+    assert node["next"] == "solved"
+    assert "options" not in node
     s = ops.set_kind(s, "start", "decision")
     assert ops.find(s, "start")["options"] == [{"label": "Yes", "next": "solved"}] and "next" not in ops.find(s, "start")
     s, a = ops.add_node(s, "action")

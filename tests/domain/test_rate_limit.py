@@ -21,7 +21,9 @@ def test_parse_rate_rejects_nonsense(spec: str) -> None:
 def test_window_slides() -> None:
     now = [0.0]
     limiter = SlidingWindowLimiter(2, 60, clock=lambda: now[0])
-    assert limiter.hit("a") and limiter.hit("a") and not limiter.hit("a")
+    assert limiter.hit("a")
+    assert limiter.hit("a")
+    assert not limiter.hit("a")
     assert limiter.hit("b")  # keys are independent
     now[0] = 61
     assert limiter.hit("a")

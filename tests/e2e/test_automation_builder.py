@@ -101,7 +101,9 @@ def test_build_publish_and_run_an_automation(page, app_url) -> None:
     token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     body = api.get(f"/automations/{auto_id}").json()
-    assert [f["id"] for f in body["form_schema"]] == ["Namn på brukare", "Priority"] and len(body["steps"]) == 3 and body["published"]
+    assert [f["id"] for f in body["form_schema"]] == ["Namn på brukare", "Priority"]
+    assert len(body["steps"]) == 3
+    assert body["published"]
     page.goto(f"{app_url}/automations/{auto_id}")
     page.get_by_test_id("automation-name-input").fill(LONG_NAME)
     _saved(page)

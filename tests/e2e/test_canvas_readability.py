@@ -221,7 +221,9 @@ def test_dragged_node_falls_back_and_auto_layout_routes_again(page, app_url) -> 
     shot(page, "canvas-readability-dragged")
     assert after["fallback"] >= 2 and after["routed"] == after["edges"] - after["fallback"], after
     assert not after["behind"], after["behind"]
-    assert not after["labelOverlaps"] and not after["labelOnNode"] and not after["crossed"], after
+    assert not after["labelOverlaps"], after
+    assert not after["labelOnNode"], after
+    assert not after["crossed"], after
     assert page.get_by_test_id("auto-layout").get_attribute("data-untidy") == str(after["fallback"])
 
     # A new action, connected from the start's "+" handle: its edge goes around the nodes too.

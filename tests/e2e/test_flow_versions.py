@@ -36,7 +36,9 @@ def test_versions_coalesce_name_compare_and_undo_redo(page, app_url) -> None:
         _saved(page)
     # Three autosaves: one working draft on top of the created version.
     versions = api.get(f"/trees/{tree['id']}/versions").json()
-    assert versions["total"] == 2 and versions["items"][0]["kind"] == "autosave" and versions["items"][0]["summary_text"] == "1 changed"
+    assert versions["total"] == 2
+    assert versions["items"][0]["kind"] == "autosave"
+    assert versions["items"][0]["summary_text"] == "1 changed"
 
     # Undo and redo with the keyboard (focus on the canvas, not in a text field).
     expect(page.get_by_test_id("undo")).to_be_enabled()
@@ -67,7 +69,9 @@ def test_versions_coalesce_name_compare_and_undo_redo(page, app_url) -> None:
     rows.nth(1).get_by_test_id("compare-version").click()
     diff = page.get_by_test_id("diff-row")
     diff.first.wait_for()
-    assert diff.count() == 1 and "Print a config page" in diff.first.inner_text() and "changed" in diff.first.inner_text()
+    assert diff.count() == 1
+    assert "Print a config page" in diff.first.inner_text()
+    assert "changed" in diff.first.inner_text()
     shot(page, "flow-compare-versions")
     page.keyboard.press("Escape")
     # After a named version, the next edit starts a new working draft.

@@ -65,7 +65,9 @@ def test_pdf_contains_the_text_with_core_fonts(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(documents, "_font_dir", lambda: None)
     pdf = documents.markdown_to_pdf("Hello **bold** world — Åsa", title="Report")
     text = _pdf_text(pdf)
-    assert "Hello" in text and "bold" in text and "Report" in text
+    assert "Hello" in text
+    assert "bold" in text
+    assert "Report" in text
 
 
 def test_pdf_handles_empty_and_odd_input() -> None:

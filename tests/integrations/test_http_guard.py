@@ -262,7 +262,9 @@ async def test_loopback_server_is_blocked_by_default(srv: Scripted) -> None:
         await fetch("GET", f"{srv.origin}/ok", retries=0)
     assert srv.requests == []
     result = await fetch("GET", f"{srv.origin}/ok", allowed_cidrs=LOOPBACK)
-    assert result.status_code == 200 and result.text == "hello" and not result.is_binary
+    assert result.status_code == 200
+    assert result.text == "hello"
+    assert not result.is_binary
 
 
 async def test_connection_goes_to_the_pinned_ip_with_the_original_host_header(srv: Scripted) -> None:
@@ -321,7 +323,9 @@ async def test_body_cap_by_content_length(srv: Scripted) -> None:
     with pytest.raises(ResponseTooLargeError):
         await fetch("GET", f"{srv.origin}/big", allowed_cidrs=LOOPBACK, max_body_bytes=4000)
     ok = await fetch("GET", f"{srv.origin}/big", allowed_cidrs=LOOPBACK, max_body_bytes=5000)
-    assert ok.is_binary and ok.text is None and len(ok.content) == 5000
+    assert ok.is_binary
+    assert ok.text is None
+    assert len(ok.content) == 5000
 
 
 async def test_body_cap_without_content_length_in_the_transport(srv: Scripted) -> None:
@@ -438,7 +442,9 @@ async def test_text_and_binary_bodies(srv: Scripted) -> None:
     srv.routes["/latin"] = (200, {"Content-Type": "text/plain; charset=iso-8859-1"}, "café".encode("latin-1"))
     assert (await fetch("GET", f"{srv.origin}/json", allowed_cidrs=LOOPBACK)).text == '{"å": 1}'
     png = await fetch("GET", f"{srv.origin}/png", allowed_cidrs=LOOPBACK)
-    assert png.is_binary and png.text is None and png.content.startswith(b"\x89PNG")
+    assert png.is_binary
+    assert png.text is None
+    assert png.content.startswith(b"\x89PNG")
     assert (await fetch("GET", f"{srv.origin}/latin", allowed_cidrs=LOOPBACK)).text == "café"
 
 

@@ -29,7 +29,9 @@ async def test_completion_with_usage_tokens(fake_llm: FakeLLM) -> None:
     assert body["model"] == "fake-model"
     assert body["messages"][0] == {"role": "system", "content": "Be brief."}
     user = body["messages"][1]["content"]
-    assert user.startswith("Question?") and "file one text" in user and "file two text" in user
+    assert user.startswith("Question?")
+    assert "file one text" in user
+    assert "file two text" in user
     assert fake_llm.headers[0]["authorization"] == "Bearer sk-test"
 
 
@@ -119,7 +121,9 @@ async def test_offline_provider_is_deterministic() -> None:
     b = await offline.complete(**kwargs)
     assert a == b
     assert a.text.startswith("[offline model]")
-    assert "Summarise the ticket." in a.text and "Printer on floor 3 jams" in a.text and "log line" in a.text
+    assert "Summarise the ticket." in a.text
+    assert "Printer on floor 3 jams" in a.text
+    assert "log line" in a.text
     assert a.prompt_tokens == len("Summarise the ticket.".split()) + len(llm.build_user_message("Printer on floor 3 jams", ["log line"]).split())
     assert a.completion_tokens == len(a.text.split())
     other = await offline.complete(**{**kwargs, "user_input": "Different"})

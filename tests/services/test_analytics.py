@@ -45,14 +45,18 @@ def test_popular_ad_hoc_steps_group_normalised_text_across_sessions(session, tea
         svc.add_custom_step(session=session, actor=outsider, session_id=s.id, type="action", content="Check Meraki dashboard")
     items, total = analytics.popular_ad_hoc_steps(session=session, actor=engineer)
     assert total == 1
-    assert items[0]["sessions_count"] == 3 and items[0]["content"].lower().startswith("check meraki") and items[0]["last_used_at"] is not None
+    assert items[0]["sessions_count"] == 3
+    assert items[0]["content"].lower().startswith("check meraki")
+    assert items[0]["last_used_at"] is not None
     assert analytics.popular_ad_hoc_steps(session=session, actor=outsider)[0][0]["sessions_count"] == 3
 
 
 def test_promote_creates_manual_step(session, team) -> None:
     author, engineer, _, _ = team
     dto = analytics.promote_ad_hoc_step(session=session, actor=engineer, content="Check Meraki dashboard\nLook at the AP list")
-    assert dto.title == "Check Meraki dashboard" and dto.is_flow_synced is False and dto.created_by == engineer.id
+    assert dto.title == "Check Meraki dashboard"
+    assert dto.is_flow_synced is False
+    assert dto.created_by == engineer.id
     assert dto.visibility == "team" and dto.content["instructions"].endswith("AP list")
     assert lib.list_steps(session=session, actor=author, q="meraki")[1] == 1
     titled = analytics.promote_ad_hoc_step(session=session, actor=engineer, content="x", title="Named", visibility="private")

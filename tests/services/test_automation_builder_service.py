@@ -6,6 +6,7 @@ import pytest
 
 from resolutionflow_app.domain.automation_definition import (
     AutomationDefinition,
+    DefinitionSnapshot,
     FormField,
     field_id_from_label,
     variables_for_step,
@@ -22,7 +23,9 @@ def test_load_and_save_round_trip_keeps_hidden_assistants(session) -> None:
     model = make_model(session, team.account_id, level=2, name="Vision")
     auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model, "First"), "input_source": "flow_input"}])
     view = builder.load_builder(session=session, actor=team.author, automation_id=auto.id)
-    assert view.can_edit and [m.name for m in view.models] == ["Vision"] and view.models[0].security_level == 2
+    assert view.can_edit
+    assert [m.name for m in view.models] == ["Vision"]
+    assert view.models[0].security_level == 2
     doc = view.definition
     assistant_id = doc.steps[0].assistant_id
     doc.form_schema.append(FormField(id="Namn på brukare", label="Namn på brukare"))
@@ -106,12 +109,14 @@ def test_a_step_picks_mcp_servers_and_ticks_tools(session) -> None:
     doc.steps[0] = doc.steps[0].model_copy(update={"mcp_server_ids": [str(server.id)], "mcp_policy": "restricted", "mcp_tool_ids": [lookup]})
     builder.save_builder(session=session, actor=team.author, automation_id=auto.id, definition=doc)
     again = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition.steps[0]
-    assert again.mcp_server_ids == [str(server.id)] and again.mcp_tool_ids == [lookup] and again.mcp_policy == "restricted"
+    assert again.mcp_server_ids == [str(server.id)]
+    assert again.mcp_tool_ids == [lookup]
+    assert again.mcp_policy == "restricted"
     # The runner offers exactly the ticked tool of the picked server.
     from resolutionflow_app.services.automation_runner import AutomationRunner
 
     definition = automations_service.current_definition(session, automations_service.get_row(session=session, account_id=team.account_id, automation_id=auto.id))
-    assert [t["name"] for t in AutomationRunner._load_tools(session, team.account_id, definition["steps"][0])] == ["lookup"]
+    assert [t["name"] for t in AutomationRunner._load_tools(session, team.account_id, DefinitionSnapshot.parse(definition).steps[0])] == ["lookup"]
     other = make_team(session)
     doc.steps[0] = doc.steps[0].model_copy(update={"mcp_server_ids": [str(_server_with_tools(session, other.account_id, "x").id)]})
     with pytest.raises(InvalidInput, match=r"^Step 1: MCP server .* was not found"):
@@ -127,7 +132,9 @@ def test_share_a_steps_assistant_and_use_it_in_another_automation(session) -> No
     with pytest.raises(Forbidden):
         builder.share_step_assistant(session=session, actor=team.engineer, automation_id=auto.id, step_order=1, name="Summariser")
     shared = builder.share_step_assistant(session=session, actor=team.author, automation_id=auto.id, step_order=1, name="Summariser")
-    assert shared.name == "Summariser" and shared.model_name == "Model A" and shared.prompt.startswith("Summarise")
+    assert shared.name == "Summariser"
+    assert shared.model_name == "Model A"
+    assert shared.prompt.startswith("Summarise")
     first = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition.steps[0]
     assert first.assistant_shared and first.assistant_id == shared.id
     second = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model, "Other"), "input_source": "flow_input"}])
@@ -175,4 +182,6 @@ def test_unpublish_and_a_new_webhook_secret(session) -> None:
     with pytest.raises(Forbidden):
         automations_service.rotate_webhook_secret(session=session, actor=team.engineer, automation_id=auto.id)
     new = automations_service.rotate_webhook_secret(session=session, actor=team.author, automation_id=auto.id)
-    assert new != old and len(new) >= 24 and automations_service.webhook_secret(session=session, actor=team.author, automation_id=auto.id) == new
+    assert new != old
+    assert len(new) >= 24
+    assert automations_service.webhook_secret(session=session, actor=team.author, automation_id=auto.id) == new

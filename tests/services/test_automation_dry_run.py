@@ -81,7 +81,9 @@ def test_reachable_model_is_green_variables_resolve_and_nothing_is_called_or_wri
         report = dry_run(session=session, actor=team.author, automation_id=auto.id)
 
         assert llm.call_count == 0  # the fake saw no chat completion at all
-    assert not session.new and not session.dirty and not session.deleted
+    assert not session.new
+    assert not session.dirty
+    assert not session.deleted
     session.commit()
     assert _row_counts(session) == before
 
@@ -90,7 +92,9 @@ def test_reachable_model_is_green_variables_resolve_and_nothing_is_called_or_wri
     endpoint = _one(report, 1, "model_endpoint")
     assert endpoint.status == "green" and "offers the model “fake-model”" in endpoint.message
     model_line = _one(report, 1, "model")
-    assert model_line.status == "green" and "Remote model" in model_line.message and "security level 0" in model_line.message
+    assert model_line.status == "green"
+    assert "Remote model" in model_line.message
+    assert "security level 0" in model_line.message
     assert _one(report, 1, "api_key").status == "green"
 
     variables = {ln.message: ln.status for ln in _lines(report, step=1, check="variable")}
@@ -173,7 +177,9 @@ def test_a_host_that_resolves_to_a_private_address_at_call_time_is_red(session, 
     report = dry_run(session=session, actor=team.author, automation_id=auto.id)
 
     line = _one(report, 1, "webhook")
-    assert line.status == "red" and "intranet.example.test (10.1.2.3)" in line.message and "10.0.0.0/8" in line.message
+    assert line.status == "red"
+    assert "intranet.example.test (10.1.2.3)" in line.message
+    assert "10.0.0.0/8" in line.message
 
 
 def test_webhook_and_http_input_are_checked_without_posting(session, loopback) -> None:
@@ -239,7 +245,9 @@ def test_hanging_urls_are_checked_concurrently_and_time_out_red(session, loopbac
     assert _one(report, 1, "http_input").status == "green"
     assert _one(report, 2, "webhook").status == "green"
     hang = _one(report, 3, "http_input")
-    assert hang.status == "red" and "Could not reach" in hang.message and "within 1 second" in hang.message  # the run would fail there
+    assert hang.status == "red"
+    assert "Could not reach" in hang.message
+    assert "within 1 second" in hang.message  # the run would fail there
 
 
 def test_token_limit_amber_above_80_percent_and_red_above_the_limit(session) -> None:
@@ -268,7 +276,9 @@ def test_classification_that_would_be_refused_is_red(session) -> None:
 
     assert _one(report, 1, "classification").status == "green"
     red = _one(report, 2, "classification")
-    assert red.status == "red" and "below the level 2 data coming from step 1" in red.message and "Publishing is refused" in red.message
+    assert red.status == "red"
+    assert "below the level 2 data coming from step 1" in red.message
+    assert "Publishing is refused" in red.message
 
 
 def test_missing_model_sample_overrides_and_access(session) -> None:

@@ -22,7 +22,9 @@ def test_overview_with_and_without_a_run(session) -> None:
     ])
     view = overview_service.overview(session=session, actor=team.engineer, automation_id=auto.id)
     assert [n["type"] for n in view.graph["nodes"]] == ["input", "llm", "llm", "output"]
-    assert any(e.get("style") == "dashed" for e in view.graph["edges"]) and view.runs == [] and view.run_id == ""
+    assert any(e.get("style") == "dashed" for e in view.graph["edges"])
+    assert view.runs == []
+    assert view.run_id == ""
     run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="hi")
     with_run = overview_service.overview(session=session, actor=team.author, automation_id=auto.id, run_id=str(run.id))
     assert with_run.run_status == "queued" and [r.id for r in with_run.runs] == [str(run.id)]

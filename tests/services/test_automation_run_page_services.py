@@ -53,7 +53,9 @@ def test_run_form_shows_the_draft_to_authors_and_blocks_engineers_until_publishe
     assert [f["id"] for f in form.form_schema] == ["requester", "priority", "drawing"]
     assert [(s["step_order"], s["name"]) for s in form.steps] == [(1, "Extract"), (2, "Step 2")]
     blocked = runs_service.run_form(session=session, actor=team.engineer, automation_id=auto.id)
-    assert not blocked.can_run and "not published" in blocked.blocked_reason and blocked.form_schema == []
+    assert not blocked.can_run
+    assert "not published" in blocked.blocked_reason
+    assert blocked.form_schema == []
     automations_service.publish_automation(session=session, actor=team.author, automation_id=auto.id)
     assert runs_service.run_form(session=session, actor=team.engineer, automation_id=auto.id).can_run
     with pytest.raises(NotFound):
@@ -96,7 +98,9 @@ def test_history_pages_500_runs_and_filters_by_status_and_day(session) -> None:
     session.commit()
     page, total = runs_service.run_history(session=session, actor=team.engineer, automation_id=auto.id, page_size=20, offset=40)
     assert total == 500 and len(page) == 20
-    assert page[0].created_at > page[-1].created_at and page[0].duration_ms == 3000 and page[0].user_name == team.author.name
+    assert page[0].created_at > page[-1].created_at
+    assert page[0].duration_ms == 3000
+    assert page[0].user_name == team.author.name
     failed, n_failed = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, status="failed", page_size=100)
     assert n_failed == 100 and {r.status for r in failed} == {"failed"}
     # 2026-03-10 holds the runs 0..12 (12:00 back to 00:00); the 'to' day is inclusive.
@@ -120,7 +124,9 @@ def test_progress_lists_pending_steps_then_results_with_tokens_times_and_pretty_
     auto = _auto(session, team)
     run = _start(session, team.author, auto, text="</pre><script>alert(1)</script>", form_data={"requester": "Åsa"})
     before = runs_service.run_progress(session=session, actor=team.engineer, run_id=run.id)
-    assert before.status == "queued" and before.total_steps == 2 and before.completed_steps == 0
+    assert before.status == "queued"
+    assert before.total_steps == 2
+    assert before.completed_steps == 0
     assert [(s.name, s.status) for s in before.steps] == [("Extract", "pending"), ("Step 2", "pending")]
     assert {"label": "Requester", "value": "Åsa"} in before.input_fields
 
@@ -135,7 +141,9 @@ def test_progress_lists_pending_steps_then_results_with_tokens_times_and_pretty_
     assert done.status == "completed" and done.completed_steps == 2
     first, second = done.steps
     assert (first.tokens_input, first.tokens_output) == (11, 7)
-    assert first.duration_ms is not None and first.started_at and first.finished_at
+    assert first.duration_ms is not None
+    assert first.started_at
+    assert first.finished_at
     assert json.loads(first.output_json) == {"town": "Lund", "items": [1, 2]} and "\n  " in first.output_json
     assert first.input_text == "</pre><script>alert(1)</script>"
     assert second.output_truncated and len(second.output_text) == runs_service.SHOWN_TEXT

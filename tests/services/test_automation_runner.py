@@ -92,7 +92,9 @@ def test_three_steps_flow_data_resolve_variables_and_record_tokens_and_hashes(se
     assert [r.execution_hash for r in results] == [step_execution_hash(s) for s in defn["steps"]]
     final = _run(session, run.id)
     assert final.status == "completed" and final.output_payload_json["text"] == results[2].output_payload_json["text"]
-    assert final.started_at and final.finished_at and all(r.started_at and r.finished_at for r in results)
+    assert final.started_at
+    assert final.finished_at
+    assert all(r.started_at and r.finished_at for r in results)
 
 
 def test_invalid_json_output_fails_the_step_with_a_clear_error(session) -> None:
@@ -118,7 +120,9 @@ def test_document_outputs_are_stored_files(session, kind, magic) -> None:
     out = _results(session, run.id)[0].output_payload_json
     assert len(out["generated_file_ids"]) == 1 and out["file_ids"] == out["generated_file_ids"]
     stored = session.get(StoredFile, uuid.UUID(out["file_ids"][0]))
-    assert stored.data.startswith(magic) and stored.automation_run_id == run.id and stored.name.endswith("." + kind)
+    assert stored.data.startswith(magic)
+    assert stored.automation_run_id == run.id
+    assert stored.name.endswith("." + kind)
 
 
 def test_token_limit_pre_check_fails_before_calling_the_model(session) -> None:
@@ -271,7 +275,9 @@ def test_http_inputs_fetch_text_and_post_json_safe_bodies(session, loopback) -> 
         provider = ScriptedProvider(answer=lambda call: 'got "' + call["user_input"] + '"\n\x01')
         assert run_now(run.id, deps_for(provider)) == "completed", _run(session, run.id).error_message
         get_req, post_req = api.requests
-        assert get_req.method == "GET" and get_req.path.endswith("?q=abc") and get_req.headers["authorization"] == "Bearer t0ken"
+        assert get_req.method == "GET"
+        assert get_req.path.endswith("?q=abc")
+        assert get_req.headers["authorization"] == "Bearer t0ken"
         assert json.loads(provider.calls[0]["user_input"]) == {"status": "accepted"}
         body = json.loads(post_req.text)
         assert body["who"] == 'quote"and\nnewline' and body["prev"].startswith('got "')

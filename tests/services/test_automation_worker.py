@@ -44,7 +44,9 @@ def test_a_queued_run_is_claimed_exactly_once(session, engine) -> None:
     assert first == run.id and second is None
     session.expire_all()
     row = session.get(AutomationRun, run.id)
-    assert row.status == "running" and row.worker_id == "w1" and row.heartbeat_at is not None
+    assert row.status == "running"
+    assert row.worker_id == "w1"
+    assert row.heartbeat_at is not None
 
 
 def test_racing_workers_claim_each_queued_run_exactly_once(session, engine) -> None:
@@ -99,7 +101,9 @@ def test_zombie_runs_are_requeued_then_failed(session, monkeypatch) -> None:
     session.commit()
     session.expire_all()
     row = session.get(AutomationRun, run.id)
-    assert row.status == "queued" and row.worker_id is None and row.definition["_recovery"]["count"] == 1
+    assert row.status == "queued"
+    assert row.worker_id is None
+    assert row.definition["_recovery"]["count"] == 1
     assert session.get(AutomationRun, fresh.id).status == "running"
     for _ in range(worker.MAX_RECOVERIES):
         session.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", heartbeat_at=old))

@@ -106,7 +106,10 @@ def test_publish_pins_runs_and_edits_make_a_new_draft(session) -> None:
     with pytest.raises(Forbidden):
         runs_service.start_run(session=session, actor=team.engineer, automation_id=auto.id, text="x")
     pub = service.publish_automation(session=session, actor=team.author, automation_id=auto.id)
-    assert pub.published and pub.published_version == 1 and len(pub.published_checksum) == 64 and not pub.has_unpublished_changes
+    assert pub.published
+    assert pub.published_version == 1
+    assert len(pub.published_checksum) == 64
+    assert not pub.has_unpublished_changes
     aid = pub.steps[0].assistant_id
     draft = service.update_automation(session=session, actor=team.author, automation_id=auto.id, data={"steps": [{"step_order": 1, "assistant_id": str(aid), "assistant": inline(model, "draft prompt")}]})
     assert draft.has_unpublished_changes and draft.published_version == 1
@@ -133,7 +136,9 @@ def test_headers_are_encrypted_redacted_and_absent_from_export(session) -> None:
     assert "supersecret" not in shown and shown.startswith("••••")
     exported = service.export_automation(session=session, actor=team.author, automation_id=auto.id)
     text = str(exported)
-    assert "supersecret" not in text and "headers_encrypted" not in text and "whsec_" not in text
+    assert "supersecret" not in text
+    assert "headers_encrypted" not in text
+    assert "whsec_" not in text
     assert exported["automation"]["steps"][0]["input_config"]["header_names"] == ["Authorization"]
     assert exported["graph"]["nodes"][1]["has_http_input"] is True
     # Sending the redacted value back keeps the stored secret.
@@ -149,7 +154,9 @@ def test_graph_of_the_draft(session) -> None:
     auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model)}, {"step_order": 2, "assistant": inline(model), "input_source": "all_previous_steps", "user_description": "Merge"}], form_schema=[{"id": "namn", "label": "Namn", "type": "text"}])
     g = service.graph(session=session, actor=team.engineer, automation_id=auto.id)
     assert [n["id"] for n in g["nodes"]] == ["input", "step_1", "step_2", "output"]
-    assert g["nodes"][2]["label"] == "Merge" and g["nodes"][1]["model"] == "GPT" and g["nodes"][1]["classification"] == 1
+    assert g["nodes"][2]["label"] == "Merge"
+    assert g["nodes"][1]["model"] == "GPT"
+    assert g["nodes"][1]["classification"] == 1
 
 
 def test_models_are_owner_only_and_never_show_the_key(session) -> None:

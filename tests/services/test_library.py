@@ -124,7 +124,9 @@ def test_synced_steps_are_read_only_but_forkable(session, team) -> None:
             lib.delete_step(session=session, actor=actor, step_id=synced.id)
     fork = lib.fork_step(session=session, actor=engineer, step_id=synced.id)
     assert (fork.is_flow_synced, fork.source_tree_id, fork.source_node_id, fork.created_by, fork.visibility) == (False, None, None, engineer.id, "private")
-    assert fork.can_edit and fork.usage_count == 0 and fork.title == "Reboot the AP"
+    assert fork.can_edit
+    assert fork.usage_count == 0
+    assert fork.title == "Reboot the AP"
     edited = lib.update_step(session=session, actor=engineer, step_id=fork.id, changes={"title": "My reboot"})
     assert edited.title == "My reboot"
     assert lib.get_step(session=session, actor=engineer, step_id=synced.id).title == "Reboot the AP"

@@ -27,7 +27,9 @@ def test_fork_copies_fold_into_the_parent_and_changed_steps_stay(session) -> Non
     trees_service.update_tree(session=session, actor=author, tree_id=fork.id, changes={"tree_structure": changed})
     distinct = library_service.search_steps(session=session, actor=author, limit=100, total_cap=None, distinct=True)
     titles = sorted((s.title, s.used_in_flows) for s in distinct.items)
-    assert ("Reboot the AP twice", 1) in titles and ("Reboot the AP", 1) in titles and distinct.total == 4
+    assert ("Reboot the AP twice", 1) in titles
+    assert ("Reboot the AP", 1) in titles
+    assert distinct.total == 4
     # Search and relevance go through the same rule.
     found = library_service.search_steps(session=session, actor=author, q="power", distinct=True, total_cap=None)
     assert [(s.source_tree_id, s.used_in_flows) for s in found.items] == [(parent.id, 2)]

@@ -16,7 +16,9 @@ def test_synced_steps_are_searchable_and_resync_updates_index(session) -> None:
     sync_tree(session=session, tree=tree)
     session.flush()
     found, total = lib.list_steps(session=session, actor=author, q="reboot")
-    assert total == 1 and found[0].is_flow_synced and found[0].source_tree_name == "AP flow"
+    assert total == 1
+    assert found[0].is_flow_synced
+    assert found[0].source_tree_name == "AP flow"
     structure = copy.deepcopy(TS_STRUCTURE)
     structure["nodes"][1]["title"] = "Power-cycle the access point"
     structure["nodes"][1]["description"] = "Unplug the PoE cable"

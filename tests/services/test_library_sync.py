@@ -44,7 +44,9 @@ def test_first_publish_procedure(session, author):
     assert set(rows) == {"st_backup", "st_notify", "st_upgrade"}
     r = rows["st_backup"]
     assert (r.title, r.step_type, r.visibility, r.is_flow_synced, r.is_active) == ("Back up the config", "action", "public", True, True)
-    assert r.created_by == author.id and r.account_id == author.account_id and r.last_synced_at is not None
+    assert r.created_by == author.id
+    assert r.account_id == author.account_id
+    assert r.last_synced_at is not None
     assert r.content == {"instructions": "Copy the running config", "help_text": "Backup file exists",
                          "commands": [{"label": "", "command": "copy run tftp:", "command_type": None}], "group_label": "Preparation"}
     assert rows["st_notify"].visibility == "team" and rows["st_upgrade"].content["group_label"] == "Upgrade"

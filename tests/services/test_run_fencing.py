@@ -64,7 +64,9 @@ def test_an_orphan_is_taken_over_once_and_a_live_run_is_not(session, engine) -> 
         a.commit()
         second = worker.claim_run(session=b, worker_id="w2")
         b.commit()
-    assert first is not None and first.run_id == run.id and second is None
+    assert first is not None
+    assert first.run_id == run.id
+    assert second is None
     provider = ScriptedProvider()
     assert asyncio.run(execute_run(run.id, deps=deps_for(provider), lease=first.lease)) == "completed"
     session.expire_all()

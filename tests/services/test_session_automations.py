@@ -61,7 +61,10 @@ def test_run_from_a_session_attaches_the_result_and_the_share_shows_outputs_only
         service.run_from_session(session=session, actor=team.engineer, session_id=live.id, node_id="q_power", form_data={"Ticket": "T-1"})
     dto, run_id = service.run_from_session(session=session, actor=team.engineer, session_id=live.id, node_id="a_reboot", form_data={"Ticket": "T-42"})
     step = dto.custom_steps[-1]
-    assert step["source"] == "automation" and step["automation_run_id"] == run_id and step["inserted_after_node_id"] == "a_reboot" and dto.current_node_id == "a_reboot"
+    assert step["source"] == "automation"
+    assert step["automation_run_id"] == run_id
+    assert step["inserted_after_node_id"] == "a_reboot"
+    assert dto.current_node_id == "a_reboot"
     # Still running: attaching is a no-op and the view says it runs.
     assert service.attach_result(session=session, actor=team.engineer, session_id=live.id, run_id=run_id).custom_steps[-1]["content"] == ""
     session.commit()  # the runner works in its own transactions

@@ -157,7 +157,9 @@ def test_old_session_loads_without_error(session, team) -> None:
     got = svc.get_session(session=session, actor=colleague, session_id=row.id)
     step = got.custom_steps[0]
     assert step["content"] == "Check Meraki dashboard for AP status" and step["source"] == "ad-hoc"
-    assert step["source_step_id"] is None and step["inserted_at"] is None and step["inserted_after_node_id"] is None
+    assert step["source_step_id"] is None
+    assert step["inserted_at"] is None
+    assert step["inserted_after_node_id"] is None
     s = svc.add_custom_step(session=session, actor=engineer, session_id=row.id, type="action", content="New one")
     assert len(s.custom_steps) == 2
 
@@ -169,10 +171,16 @@ def test_library_insert_populates_source_logs_and_counts(session, team) -> None:
     s = svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=str(step.id), notes="DNS ok")
     custom = s.custom_steps[0]
     assert custom["source"] == "step-library" and custom["source_step_id"] == str(step.id)
-    assert custom["content"] == "nslookup dc01" and custom["notes"] == "DNS ok" and custom["title"] == "Verify DNS configuration"
-    assert custom["inserted_after_node_id"] == "q_power" and custom["inserted_at"] and custom["source_available"] is True
+    assert custom["content"] == "nslookup dc01"
+    assert custom["notes"] == "DNS ok"
+    assert custom["title"] == "Verify DNS configuration"
+    assert custom["inserted_after_node_id"] == "q_power"
+    assert custom["inserted_at"]
+    assert custom["source_available"] is True
     logs = session.exec(select(StepUsageLog).where(StepUsageLog.step_id == step.id)).all()
-    assert len(logs) == 1 and logs[0].session_id == s.id and logs[0].user_id == engineer.id
+    assert len(logs) == 1
+    assert logs[0].session_id == s.id
+    assert logs[0].user_id == engineer.id
     session.refresh(step)
     assert step.usage_count == 1
 
@@ -243,8 +251,11 @@ def test_session_view_is_read_only(session, team) -> None:
     _, engineer, _, _, tree = team
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
     svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", content="typed")
-    view = svc.session_view(session.get(SupportSession, s.id), session=session)
-    assert "can_edit" not in view and "user_id" not in view and view["custom_steps"][0]["content"] == "typed"
+    view = svc.read_only_view(session.get(SupportSession, s.id), session=session).model_dump(mode="json")
+    assert "can_edit" not in view
+    assert "account_id" not in view
+    assert view["user_id"] == str(engineer.id)  # API.md's session fields, as the share answer carries them
+    assert view["custom_steps"][0]["content"] == "typed"
     assert view["tree_name"] == "AP offline" and isinstance(view["started_at"], str)
 
 

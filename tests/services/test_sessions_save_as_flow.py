@@ -29,7 +29,9 @@ def test_completed_troubleshooting_session_becomes_draft_flow(session) -> None:
     with pytest.raises(Forbidden):
         svc.save_as_flow(session=session, actor=colleague, session_id=s.id)
     flow = svc.save_as_flow(session=session, actor=author, session_id=s.id)
-    assert flow.status == "draft" and flow.id != tree.id and flow.tree_type == "troubleshooting"
+    assert flow.status == "draft"
+    assert flow.id != tree.id
+    assert flow.tree_type == "troubleshooting"
     nodes = flow.tree_structure["nodes"]
     assert [n["title"] for n in nodes] == ["Is the AP powered?", "Check Meraki dashboard", "Reboot the AP", "Verify DNS", "AP back online"]
     by_id = {n["id"]: n for n in nodes}

@@ -49,7 +49,9 @@ def test_create_public_share_generates_unique_url_safe_tokens(session, world):
     assert a.share_token != b.share_token
     assert len(a.share_token) >= 43 and svc._TOKEN_RE.match(a.share_token)
     assert a.url.endswith(f"/share/{a.share_token}")
-    assert a.visibility == "public" and a.is_active and a.status == "active"
+    assert a.visibility == "public"
+    assert a.is_active
+    assert a.status == "active"
     stored = session.exec(select(SessionShare.share_token)).all()
     assert sorted(stored) == sorted([svc.hash_token(a.share_token), svc.hash_token(b.share_token)])
 
@@ -72,12 +74,14 @@ def test_public_share_works_without_auth(session, world):
     got = svc.resolve_by_token(session=session, token=created.share_token, viewer=None, ip="1.2.3.4", user_agent="pytest")
     assert got.share["visibility"] == "public"
     s = got.session
-    assert s["tree_name"] == "Wi-Fi AP offline" and s["engineer_name"] == "Erin Engineer" and s["outcome"] == "resolved"
-    assert [h["title"] for h in s["history"]] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
-    assert s["history"][0]["answer"] == "Yes" and s["history"][1]["notes"] == "Rebooted via SSH"
-    assert [c["source"] for c in s["custom_steps"]] == ["ad-hoc", "step-library"]
-    assert s["custom_steps"][1]["content"] == "Verify DNS configuration"
-    assert "can_edit" not in s and "tree_snapshot" not in s
+    assert s.tree_name == "Wi-Fi AP offline"
+    assert s.engineer_name == "Erin Engineer"
+    assert s.outcome == "resolved"
+    assert [h.title for h in s.history] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
+    assert s.history[0].answer == "Yes" and s.history[1].notes == "Rebooted via SSH"
+    assert [c.source for c in s.custom_steps] == ["ad-hoc", "step-library"]
+    assert s.custom_steps[1].content == "Verify DNS configuration"
+    assert "can_edit" not in s.model_dump() and "tree_snapshot" not in s.model_dump()
 
 
 def test_account_only_share_requires_auth(session, world):
@@ -98,7 +102,10 @@ def test_account_only_share_member_works_and_view_logged(session, world):
     created = _create(session, world, visibility="account")
     svc.resolve_by_token(session=session, token=created.share_token, viewer=world["member"], ip="10.1.1.1", user_agent="Firefox")
     views = session.exec(select(SessionShareView)).all()
-    assert len(views) == 1 and views[0].viewer_id == world["member"].id and views[0].viewer_ip == "10.1.1.1" and views[0].viewer_user_agent == "Firefox"
+    assert len(views) == 1
+    assert views[0].viewer_id == world["member"].id
+    assert views[0].viewer_ip == "10.1.1.1"
+    assert views[0].viewer_user_agent == "Firefox"
 
 
 def test_policy_forbids_public_share(session, world):
@@ -173,9 +180,13 @@ def test_view_tracking_rows_and_counters(session, world):
     share = session.get(SessionShare, created.id)
     assert share.view_count == 3 and share.last_viewed_at is not None
     views, total = svc.list_views(session=session, actor=world["owner"], share_id=created.id)
-    assert total == 3 and all(v.viewer_id is None for v in views) and all(len(v.viewer_user_agent) == 500 for v in views)
+    assert total == 3
+    assert all(v.viewer_id is None for v in views)
+    assert all(len(v.viewer_user_agent) == 500 for v in views)
     per_day = svc.views_per_day(session=session, actor=world["owner"], share_id=created.id, days=7)
-    assert len(per_day) == 7 and per_day[-1]["views"] == 3 and sum(d["views"] for d in per_day) == 3
+    assert len(per_day) == 7
+    assert per_day[-1]["views"] == 3
+    assert sum(d["views"] for d in per_day) == 3
 
 
 def test_view_log_names_account_viewers(session, world):
@@ -303,8 +314,8 @@ def test_procedure_share_shows_checklist_and_skips_pending(session, world):
     session.flush()
     created = _create(session, world)
     view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
-    assert [h["title"] for h in view["history"]] == ["Back up the config"]
-    done = {s["title"]: s["done"] for s in view["steps"]}
+    assert [h.title for h in view.history] == ["Back up the config"]
+    done = {s.title: s.done for s in view.steps}
     assert done["Back up the config"] is True and done["Upgrade firmware"] is False
 
 
@@ -331,5 +342,5 @@ def test_completed_session_path_ends_on_the_final_node(session, world):
     session.flush()
     created = _create(session, world)
     view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
-    assert [h["title"] for h in view["history"]] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
-    assert view["history"][-1]["node_type"] == "solution"
+    assert [h.title for h in view.history] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
+    assert view.history[-1].node_type == "solution"

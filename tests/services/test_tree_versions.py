@@ -71,7 +71,9 @@ def test_save_version_over_the_api_and_the_diff_endpoint(api) -> None:
     owner = register(api)
     tree = api.post("/api/v1/trees", headers=owner["headers"], json={"name": "T", "tree_type": "troubleshooting", "tree_structure": troubleshooting()}).json()
     saved = api.post(f"/api/v1/trees/{tree['id']}/versions", headers=owner["headers"], json={"name": "Baseline"})
-    assert saved.status_code == 201 and saved.json()["label"] == "Baseline" and saved.json()["version"] == 1
+    assert saved.status_code == 201
+    assert saved.json()["label"] == "Baseline"
+    assert saved.json()["version"] == 1
     api.put(f"/api/v1/trees/{tree['id']}", headers=owner["headers"], json={"tree_structure": _edit(troubleshooting(), "Changed")})
     diff = api.get(f"/api/v1/trees/{tree['id']}/versions/1/diff", headers=owner["headers"])
     assert diff.status_code == 200 and {r["id"]: r["status"] for r in diff.json()}["a_reboot"] == "changed"

@@ -30,7 +30,9 @@ def _tree(session, actor, **kw):
 def test_create_is_draft_v1_with_version_row(session, author):
     t = _tree(session, author)
     assert (t.status, t.version, t.is_public, t.author_id, t.account_id) == ("draft", 1, False, author.id, author.account_id)
-    assert t.validation == [] and t.can_edit and t.author_name == author.name
+    assert t.validation == []
+    assert t.can_edit
+    assert t.author_name == author.name
     rows = session.exec(select(TreeVersion).where(TreeVersion.tree_id == t.id)).all()
     assert [r.version for r in rows] == [1]
 
@@ -74,7 +76,9 @@ def test_structure_change_makes_new_version_other_changes_do_not(session, author
     t = ts.update_tree(session=session, actor=author, tree_id=t.id, changes={"tree_structure": s})
     assert t.version == 2  # identical structure: no new version
     items, total = ts.list_versions(session=session, actor=author, tree_id=t.id)
-    assert total == 2 and [v.version for v in items] == [2, 1] and items[0].created_by_name == author.name
+    assert total == 2
+    assert [v.version for v in items] == [2, 1]
+    assert items[0].created_by_name == author.name
     v1 = ts.get_version(session=session, actor=author, tree_id=t.id, version=1)
     assert v1.tree_structure == troubleshooting()
     with pytest.raises(NotFound):
@@ -145,7 +149,9 @@ def test_list_filters_and_paging(session, author):
     assert names(author_id=str(other_author.id)) == (["Printer jam"], 1)
     items, total = ts.list_trees(session=session, actor=author, limit=2, offset=0)
     rest, _ = ts.list_trees(session=session, actor=author, limit=2, offset=2)
-    assert total == 3 and len(items) == 2 and len(rest) == 1
+    assert total == 3
+    assert len(items) == 2
+    assert len(rest) == 1
     ts.update_tree(session=session, actor=author, tree_id=a.id, changes={"is_active": False})
     assert names()[1] == 2
     assert names(include_inactive=True)[1] == 3

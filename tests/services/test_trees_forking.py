@@ -32,7 +32,9 @@ def test_fork_sets_parent_and_the_eight_steps(session, parent_setup):
     assert fork.fork_reason == "Added Cisco Meraki steps for our network"
     assert fork.parent_updated_at == parent.updated_at
     assert fork.author_id == forker.id and fork.account_id == forker.account_id
-    assert fork.is_public is False and fork.version == 1 and fork.status == "draft"
+    assert fork.is_public is False
+    assert fork.version == 1
+    assert fork.status == "draft"
     assert fork.parent_name == "VPN" and fork.has_parent_updates is False
     # the copy is deep: editing the fork leaves the parent alone
     assert ts.get_tree(session=session, actor=author, tree_id=parent.id).forks_count == 0  # other account's fork is private

@@ -19,7 +19,9 @@ def _setup(api) -> tuple[dict, str, BuilderState]:
         {"step_order": 1, "assistant": {"prompt": "Summarise", "model_id": model["id"]}, "input_source": "flow_input"}]}).json()
     state = make_state(BuilderState, path=f"/automations/{auto['id']}", token=owner["access_token"])
     state.load()
-    assert state.load_error == "" and state.can_edit and [s.prompt for s in state.steps] == ["Summarise"]
+    assert state.load_error == ""
+    assert state.can_edit
+    assert [s.prompt for s in state.steps] == ["Summarise"]
     return owner, auto["id"], state
 
 
@@ -33,7 +35,9 @@ def test_edits_autosave_and_a_new_step_keeps_one_assistant(api, engine) -> None:
     state.set_step_text(0, "name", "Summarise the ticket")
     assert state.save_status == "saved" and state.steps[0].name == "Summarise the ticket"
     state.add_step()
-    assert state.save_status == "saved" and len(state.steps) == 2 and state.steps[1].assistant_id
+    assert state.save_status == "saved"
+    assert len(state.steps) == 2
+    assert state.steps[1].assistant_id
     before = _hidden_assistants(engine)
     for text in ("Reply", "Reply politely", "Reply politely in Swedish"):
         state.set_step_text(1, "prompt", text)
@@ -99,9 +103,13 @@ def test_share_an_assistant_use_it_elsewhere_and_unpublish(api) -> None:
     assert state.steps[0].assistant_mode == "existing"
     state.add_step()
     state.set_assistant_mode(1, "existing")
-    assert state.save_status == "saved" and state.steps[1].assistant_id == state.steps[0].assistant_id and state.steps[1].prompt == "Summarise"
+    assert state.save_status == "saved"
+    assert state.steps[1].assistant_id == state.steps[0].assistant_id
+    assert state.steps[1].prompt == "Summarise"
     state.set_assistant_mode(1, "new")
-    assert state.save_status == "saved" and state.steps[1].assistant_id != state.steps[0].assistant_id and state.steps[1].prompt == "Summarise"
+    assert state.save_status == "saved"
+    assert state.steps[1].assistant_id != state.steps[0].assistant_id
+    assert state.steps[1].prompt == "Summarise"
     state.publish()
     assert state.published
     state.unpublish()

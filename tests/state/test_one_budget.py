@@ -68,7 +68,9 @@ def test_a_successful_page_login_keeps_the_token_and_check_login_knows_the_user(
     state = _page_login(PASSWORD, email="OWNER@example.com")
     assert state.error == "" and state.token
     state.check_login()
-    assert state.user_email == "owner@example.com" and state.user_role == "owner" and state.account_name == "Acme <b>IT</b>"
+    assert state.user_email == "owner@example.com"
+    assert state.user_role == "owner"
+    assert state.account_name == "Acme <b>IT</b>"
     assert state.user_id == owner["user"]["id"]
     state.logout()
     assert state.token == "" and state.user_id == ""

@@ -56,7 +56,10 @@ def topology():
 def test_health_runs_on_external_workers_and_the_browser_works(topology, browser) -> None:
     url = topology["url"]
     health = httpx.get(f"{url}/api/v1/health", timeout=10).json()
-    assert health["database_backend"] == "postgresql" and health["redis"] == "ok" and health["queue"]["mode"] == "external" and health["degraded"] == []
+    assert health["database_backend"] == "postgresql"
+    assert health["redis"] == "ok"
+    assert health["queue"]["mode"] == "external"
+    assert health["degraded"] == []
     token = httpx.post(f"{url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
     api = httpx.Client(base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     model_id = api.get("/models").json()["items"][0]["id"]
@@ -84,7 +87,9 @@ def test_health_runs_on_external_workers_and_the_browser_works(topology, browser
         page.get_by_test_id("user-menu").wait_for(timeout=60_000)  # still logged in: the state is in Redis, whichever worker answers
     page.close()
     logs = (topology["base"] / "logs" / "worker-1.log").read_text() + (topology["base"] / "logs" / "worker-2.log").read_text()
-    assert '"level"' in logs and token not in logs and PASSWORD not in logs  # JSON lines, no secrets
+    assert '"level"' in logs
+    assert token not in logs
+    assert PASSWORD not in logs  # JSON lines, no secrets
 
 
 def test_ctrl_c_stops_everything(topology) -> None:
