@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import procrastinate
@@ -121,7 +121,7 @@ async def run_automation_job(context: JobContext, run_id: str, *, session_factor
     return status
 
 
-def _periodic_runner(job: PeriodicJob, session_factory: SessionFactory):
+def _periodic_runner(job: PeriodicJob, session_factory: SessionFactory) -> Callable[..., Awaitable[int]]:
     def run_sync() -> int:
         with session_factory() as session:
             return job.run(session=session)

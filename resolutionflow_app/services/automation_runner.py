@@ -72,8 +72,15 @@ class LeaseLost(Exception):
     """Another worker owns the run now (or it ended): this runner must not write to it again."""
 
 
+
 # Lost connections (a database restart, a failover): the run is interrupted, not failed.
 TRANSIENT_DB_ERRORS: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.InterfaceError)
+
+# What a step's or run's broad `except Exception` must let through: a cancel, a lost lease (another
+# worker owns the run), and transient database errors (the run is handed back and retried).
+_STOP_STEP: tuple[type[BaseException], ...] = (RunCancelled, LeaseLost, *TRANSIENT_DB_ERRORS)
+_STOP_STEP_OR_CANCEL: tuple[type[BaseException], ...] = (*_STOP_STEP, asyncio.CancelledError)
+_STOP_OR_HAND_BACK: tuple[type[BaseException], ...] = (asyncio.CancelledError, LeaseLost, *TRANSIENT_DB_ERRORS)
 
 
 def new_lease() -> str:
@@ -304,8 +311,8 @@ class AutomationRunner:
         with self.session_factory() as session:
             now = utcnow()
             mine = (col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
-            if session.execute(update(AutomationRun).where(*mine, col(AutomationRun.cancel_requested).is_(True))
-                               .values(status="cancelled", lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")).rowcount:
+            if rowcount(session.execute(update(AutomationRun).where(*mine, col(AutomationRun.cancel_requested).is_(True))
+                                        .values(status="cancelled", lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled."))):
                 session.execute(update(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == self.run_id, col(AutomationStepResult.status) == "running")
                                 .values(status="cancelled", error_message="Cancelled by a user.", finished_at=now, updated_at=now))
                 return
@@ -477,7 +484,7 @@ class AutomationRunner:
         except StepError as exc:
             await self._db(self._finish, run_id, "failed", error=str(exc))
             return "failed"
-        except (asyncio.CancelledError, LeaseLost, *TRANSIENT_DB_ERRORS):
+        except _STOP_OR_HAND_BACK:
             raise
         except Exception as exc:  # noqa: BLE001 - unexpected: record it on the run, never crash the worker
             log.exception("automation run %s failed", run_id)
@@ -558,7 +565,7 @@ class AutomationRunner:
                 "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
                 "tool_calls_metadata": list(completion.tool_calls or []),
             }, documents, begin_next=(following.step_order, self._running_fields(following)) if following else None)
-        except (RunCancelled, LeaseLost, *TRANSIENT_DB_ERRORS):
+        except _STOP_STEP:
             raise
         except StepError as exc:
             await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": str(exc), "input_payload_json": {"text": text, "file_ids": file_ids}})
@@ -679,7 +686,7 @@ class AutomationRunner:
         url = interpolate(cfg.get("url", ""), context)
         try:
             await self._watched(prep, self.deps.webhook(url, payload.get("text", "") or "", secret=prep.webhook_secret, idempotency_key=idempotency_key(prep.run_id, order), headers=secrets_box.open_headers(cfg)))
-        except (RunCancelled, LeaseLost, asyncio.CancelledError, *TRANSIENT_DB_ERRORS):
+        except _STOP_STEP_OR_CANCEL:
             raise
         except Exception as exc:  # noqa: BLE001
             message = f"Step {order}: webhook delivery failed: {getattr(exc, 'message', None) or exc}"

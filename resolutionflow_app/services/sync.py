@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     LibraryStep,
@@ -109,8 +109,8 @@ def pull(*, session: Session, actor: User) -> dict[str, Any]:
         receipts: [{id, fingerprint}]} — flows are the account's published, active ones; steps are the
         active library steps the actor may see; receipts are the actor's pushed sessions as stored.
     """
-    trees = session.exec(select(Tree).where(Tree.account_id == actor.account_id, Tree.status == "published", Tree.is_active.is_(True)).order_by(Tree.name, Tree.id)).all()
-    steps = session.exec(select(LibraryStep).where(visible_steps(actor), LibraryStep.is_active.is_(True)).order_by(LibraryStep.updated_at.desc(), LibraryStep.id).limit(MAX_PULL_STEPS + 1)).all()
+    trees = session.exec(select(Tree).where(col(Tree.account_id) == actor.account_id, col(Tree.status) == "published", col(Tree.is_active).is_(True)).order_by(col(Tree.name), col(Tree.id))).all()
+    steps = session.exec(select(LibraryStep).where(visible_steps(actor), col(LibraryStep.is_active).is_(True)).order_by(col(LibraryStep.updated_at).desc(), col(LibraryStep.id)).limit(MAX_PULL_STEPS + 1)).all()
     receipts = session.exec(select(SyncReceipt).where(SyncReceipt.user_id == actor.id, SyncReceipt.kind == "session")).all()
     return {
         "server_time": utcnow().isoformat(),
@@ -216,9 +216,10 @@ def _push_session(session: Session, actor: User, item: SessionItem) -> dict[str,
     if item.status == "completed" and not item.outcome:
         return _result(item.id, "rejected", "A completed session needs an outcome (resolved, escalated or abandoned).")
     created = existing is None
-    before = set() if created else _usage_keys(session_rules.load_custom_steps(existing.custom_steps))
+    before = set() if existing is None else _usage_keys(session_rules.load_custom_steps(existing.custom_steps))
     row = existing or SupportSession(id=item.id, account_id=actor.account_id, user_id=actor.id)
-    now = values["updated_at"]
+    now = utcnow()
+    values["updated_at"] = now
     for key, value in values.items():
         setattr(row, key, value)
     session.add(row)

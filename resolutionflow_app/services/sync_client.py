@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import (
     LibraryStep,
@@ -78,10 +78,11 @@ def _connection(session: Session, actor: User) -> SyncConnection | None:
     return session.exec(select(SyncConnection).where(SyncConnection.user_id == actor.id)).first()
 
 
-def _require_token(conn: SyncConnection | None) -> str:
+def _signed_in(conn: SyncConnection | None) -> tuple[SyncConnection, str]:
+    """The connection and its decrypted sync token, or Conflict when not signed in to a server."""
     if conn is None or not conn.token_encrypted or not conn.server_url:
         raise Conflict(NOT_CONNECTED)
-    return secrets_box.decrypt_str(conn.token_encrypted)
+    return conn, secrets_box.decrypt_str(conn.token_encrypted)
 
 
 def _server(conn: SyncConnection, server: Any) -> Any:
@@ -302,7 +303,7 @@ def _pull_step(session: Session, actor: User, conn: SyncConnection, s: dict[str,
         tree_id = node_id = None  # the desktop published its own copy of that node: keep both, unlinked
     now = utcnow()
     if row is None:
-        row = LibraryStep(id=sid, account_id=actor.account_id, created_at=now)
+        row = LibraryStep(id=sid, account_id=actor.account_id, created_at=now, title="")  # filled in just below
         counts["steps_new"] = counts.get("steps_new", 0) + 1
     else:
         counts["steps_updated"] = counts.get("steps_updated", 0) + 1
@@ -357,7 +358,7 @@ def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> Syn
     for r in payload.get("receipts") or []:
         rid = _uuid((r or {}).get("id")) if isinstance(r, dict) else None
         row = session.get(SupportSession, rid) if rid else None
-        if row is not None and row.user_id == actor.id:
+        if rid is not None and row is not None and row.user_id == actor.id:
             _mark(session, _item(session, conn, "session", rid), "pushed", message="Stored on the server.", fingerprint=str(r.get("fingerprint"))[:64])
     conn.last_pull_at = conn.updated_at = utcnow()
     session.add(conn)
@@ -373,8 +374,7 @@ def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> Syn
 
 def pull_now(*, session: Session, actor: User, server: Any = None) -> SyncRunDTO:
     """Pull from the signed-in server now (see `apply_pull`)."""
-    conn = _connection(session, actor)
-    token = _require_token(conn)
+    conn, token = _signed_in(_connection(session, actor))
     payload = _remote(_server(conn, server).pull, token)
     return apply_pull(session=session, actor=actor, payload=payload)
 
@@ -399,7 +399,7 @@ def _pending(session: Session, actor: User, conn: SyncConnection, *, resend_all:
         return []
     known = {i.item_id: i for i in _items(session, conn, "session")}
     out = []
-    rows = session.exec(select(SupportSession).where(SupportSession.user_id == actor.id, SupportSession.tree_id.in_(flows)).order_by(SupportSession.started_at, SupportSession.id)).all()
+    rows = session.exec(select(SupportSession).where(col(SupportSession.user_id) == actor.id, col(SupportSession.tree_id).in_(flows)).order_by(col(SupportSession.started_at), col(SupportSession.id))).all()
     for row in rows:
         item = session_item(row)
         link = known.get(row.id) or SyncItem(connection_id=conn.id, kind="session", item_id=row.id, status="pulled")
@@ -413,7 +413,8 @@ def _pending(session: Session, actor: User, conn: SyncConnection, *, resend_all:
 
 def _record_results(session: Session, links: dict[uuid.UUID, SyncItem], results: list[dict[str, Any]], counts: dict[str, int]) -> None:
     for r in results:
-        link = links.get(_uuid(r.get("id")))
+        rid = _uuid(r.get("id"))
+        link = links.get(rid) if rid is not None else None
         if link is None:
             continue
         st = str(r.get("status"))
@@ -434,8 +435,7 @@ def push_now(*, session: Session, actor: User, server: Any = None, resend_all: b
     the server answers "unchanged" for those it has). Answers are recorded per session: pushed,
     conflict (with what differs; kept until the user chooses) or rejected.
     """
-    conn = _connection(session, actor)
-    token = _require_token(conn)
+    conn, token = _signed_in(_connection(session, actor))
     remote = _server(conn, server)
     pending = _pending(session, actor, conn, resend_all=resend_all)
     counts: dict[str, int] = {}
@@ -455,8 +455,7 @@ def push_now(*, session: Session, actor: User, server: Any = None, resend_all: b
 
 def push_anyway(*, session: Session, actor: User, conflict_id: Any, server: Any = None) -> SyncRunDTO:
     """Resolve a session conflict by the user's explicit choice: store it on the copy of the flow it ran on."""
-    conn = _connection(session, actor)
-    token = _require_token(conn)
+    conn, token = _signed_in(_connection(session, actor))
     link = session.get(SyncItem, _uuid(conflict_id)) if _uuid(conflict_id) else None
     if link is None or link.connection_id != conn.id or link.kind != "session" or link.status != "conflict":
         raise NotFound("Conflict not found (it may already be resolved).")
@@ -475,7 +474,7 @@ def dismiss(*, session: Session, actor: User, conflict_id: Any) -> SyncStatusDTO
     """Drop a conflict or refusal from the list (a flow conflict keeps the desktop's copy; a session is sent again on the next push)."""
     conn = _connection(session, actor)
     link = session.get(SyncItem, _uuid(conflict_id)) if conn is not None and _uuid(conflict_id) else None
-    if link is None or link.connection_id != conn.id or link.status not in ("conflict", "rejected"):
+    if conn is None or link is None or link.connection_id != conn.id or link.status not in ("conflict", "rejected"):
         raise NotFound("Conflict not found (it may already be resolved).")
     if link.kind == "flow":
         tree = session.get(Tree, link.item_id)
@@ -490,16 +489,16 @@ def dismiss(*, session: Session, actor: User, conflict_id: Any) -> SyncStatusDTO
 
 # --- bundles ---------------------------------------------------------------------------------
 
-def _bundle_key(conn: SyncConnection | None) -> str:
+def _with_bundle_key(conn: SyncConnection | None) -> tuple[SyncConnection, str]:
+    """The connection and its decrypted bundle key, or Conflict when there is no key yet."""
     if conn is None or not conn.bundle_key_encrypted:
         raise Conflict(NO_KEY)
-    return secrets_box.decrypt_str(conn.bundle_key_encrypted)
+    return conn, secrets_box.decrypt_str(conn.bundle_key_encrypted)
 
 
 def export_bundle(*, session: Session, actor: User) -> bytes:
     """A signed push bundle of the sessions the server does not have yet, for carrying by hand."""
-    conn = _connection(session, actor)
-    key = _bundle_key(conn)
+    conn, key = _with_bundle_key(_connection(session, actor))
     sessions = [item.model_dump(mode="json") for _, item, _ in _pending(session, actor, conn, resend_all=False)]
     return rules.sign_bundle("push", {"sessions": sessions, "user_email": conn.remote_email}, key=key, created_at=utcnow().isoformat())
 
@@ -518,6 +517,6 @@ def import_bundle(*, session: Session, actor: User, data: bytes) -> SyncRunDTO:
         c = result["counts"]
         message = f"Imported {len(result['items'])} session(s): {c.get('created', 0) + c.get('updated', 0)} stored, {c.get('unchanged', 0)} already here, {c.get('conflict', 0)} conflict(s), {c.get('rejected', 0)} refused."
         return SyncRunDTO(action="import", counts=c, message=message, items=result["items"])
-    _, payload = rules.open_bundle(data, key=_bundle_key(_connection(session, actor)))
+    _, payload = rules.open_bundle(data, key=_with_bundle_key(_connection(session, actor))[1])
     run = apply_pull(session=session, actor=actor, payload=payload)
     return SyncRunDTO(action="import", counts=run.counts, message=run.message)
