@@ -2,8 +2,9 @@
 
 Seeds 100,000 library steps (RF_BENCH_STEPS to change) into a throwaway database, then times, per
 query, in the same process:
-- "page": what the library page runs while the user types: `search_steps(q=..., limit=20)`
-  (relevance, one page + the total counted up to TOTAL_CAP, shown as "1,000+");
+- "page": what the library page runs while the user types: `search_steps(q=..., limit=20,
+  distinct=True)` (relevance, forks' copies folded, one page + the total counted up to TOTAL_CAP,
+  shown as "1,000+");
 - "api": the API's `list_steps(q=..., limit=50)` (relevance, exact total);
 - "like": the same query as a LIKE '%word%' scan (the baseline).
 Queries come in kinds: selective words, common words (the filler words are in 5-30% of steps),
@@ -152,7 +153,7 @@ def _pct(values: list[float], p: float) -> float:
 def _page_search(session: Session, actor: User, q: str) -> tuple[int, bool]:
     """What the library page runs per keystroke: one page of 20 and a capped total."""
     if hasattr(library, "search_steps"):
-        got = library.search_steps(session=session, actor=actor, q=q, limit=PAGE_SIZE)
+        got = library.search_steps(session=session, actor=actor, q=q, limit=PAGE_SIZE, distinct=True)
         return got.total, got.total_capped
     return library.list_steps(session=session, actor=actor, q=q, limit=PAGE_SIZE)[1], False  # before search_steps existed
 
@@ -202,7 +203,12 @@ def measure(url: str, viewer_id: uuid.UUID) -> None:
             everything[key] += acc[key]
         _summary(kind, acc)
     _summary("ALL", everything)
-    print(f"goal: page p95 < 15 ms and >= 20x the LIKE scan; page CPU time in this process p50 {_pct(fast_cpu, .5):.2f} ms, p95 {_pct(fast_cpu, .95):.2f} ms")
+    worst = max(per_kind, key=lambda k: _pct(per_kind[k]["page"], .95))
+    worst_ratio = min(_pct(acc["like"], .95) / max(_pct(acc["page"], .95), 1e-6) for acc in per_kind.values())
+    met = _pct(per_kind[worst]["page"], .95) < 15 and worst_ratio >= 20
+    print(f"goal: page p95 < 15 ms and >= 20x the LIKE scan for every kind: {'met' if met else 'NOT met'} "
+          f"(slowest kind {worst}: {_pct(per_kind[worst]['page'], .95):.2f} ms; lowest ratio {worst_ratio:.1f}x); "
+          f"page CPU time in this process p50 {_pct(fast_cpu, .5):.2f} ms, p95 {_pct(fast_cpu, .95):.2f} ms")
 
 
 def _summary(kind: str, acc: dict[str, list[float]]) -> None:
