@@ -427,12 +427,13 @@ def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tu
         # plan for every query; a plan for "check" (early-stopping scan) is the wrong one for "dns"
         # (GIN) and the other way round, so plan these statements for their words each time.
         session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    cands = list(session.execute(cand_stmt, params).all())
+    conn = session.connection()  # Core rows: no ORM result processing for up to `need` candidates
+    cands = list(conn.execute(cand_stmt, params).all())
     found = int(cands[0].total_) if cands else 0
     window = cands[:RANK_WINDOW]
     if offset < len(window):
         window = _by_relevance(session, rank_stmt, params, window)
-    ordered = [c.key_ for c in window] + [c.key_ for c in cands[len(window):]]
+    ordered = [c[0] for c in window] + [c.key_ for c in cands[len(window):]]
     items = _rows_in_order(session, actor, dialect, ordered[offset:offset + limit])
     if found < fetch:
         return StepPage(items=items, total=found)
@@ -447,15 +448,15 @@ def _by_relevance(session: Session, rank_stmt: Any, params: dict[str, Any], wind
     SQLite's bm25 needs the MATCH cursor, so `rank_stmt` ranks the window's rowid range (rows of
     the range that are not candidates are ignored); PostgreSQL's candidates carry their rank_.
     """
-    if rank_stmt is None:
-        ranks = {c.key_: c.rank_ for c in window}
-    else:
-        keys = [c.key_ for c in window]
-        ranks = dict(session.execute(rank_stmt, {**params, "lo": min(keys), "hi": max(keys)}).all())
-    position = {c.key_: i for i, c in enumerate(window)}
-    out = sorted(window, key=lambda c: position[c.key_])
-    out.sort(key=lambda c: c.created_, reverse=True)  # raw values: ISO text on SQLite, timestamptz on PostgreSQL
-    out.sort(key=lambda c: (float(ranks.get(c.key_, 0.0)), -c.usage_))
+    rows = [tuple(c) for c in window]  # (key_, usage_, created_, total_, rank_): plain tuples sort fast
+    if rank_stmt is not None:
+        keys = [r[0] for r in rows]
+        ranks = dict(session.connection().execute(rank_stmt, {**params, "lo": min(keys), "hi": max(keys)}).all())
+        rows = [(r[0], r[1], r[2], r[3], ranks.get(r[0])) for r in rows]
+    # stable sorts, last key first: candidate order (as fetched), newest (raw values: ISO text on
+    # SQLite, timestamptz on PostgreSQL), then rank and usage
+    out = sorted(rows, key=lambda r: r[2], reverse=True)
+    out.sort(key=lambda r: (r[4] if r[4] is not None else 0.0, -r[1]))
     return out
 
 
