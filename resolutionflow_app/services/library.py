@@ -368,7 +368,10 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
     """
     viewer = SimpleNamespace(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
     visible = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}[visibility_form](viewer)
-    conds: list[Any] = [visible, LibraryStep.is_active.is_(True)]
+    if visibility_form == "case":  # is_active inside the CASE too: no BitmapAnd with the (unselective) is_active index
+        conds: list[Any] = [sa.case((LibraryStep.is_active.is_(True), visible), else_=sa.false())]
+    else:
+        conds = [visible, LibraryStep.is_active.is_(True)]
     columns = {
         "step_type": LibraryStep.step_type, "visibility": LibraryStep.visibility, "category_id": LibraryStep.category_id,
         "source_tree_id": LibraryStep.source_tree_id, "is_flow_synced": LibraryStep.is_flow_synced,
@@ -425,8 +428,10 @@ def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tu
     if dialect == "postgresql":
         # psycopg prepares a statement after a few runs and PostgreSQL may then switch to one generic
         # plan for every query; a plan for "check" (early-stopping scan) is the wrong one for "dns"
-        # (GIN) and the other way round, so plan these statements for their words each time.
-        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # (GIN) and the other way round, so plan these statements for their words each time. The
+        # estimated cost of a mid-frequency word's bitmap scan passes jit_above_cost: compiling
+        # costs tens of ms more than the query itself, so no JIT either (both for this transaction).
+        session.execute(sa.text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)"))
     conn = session.connection()  # Core rows: no ORM result processing for up to `need` candidates
     cands = list(conn.execute(cand_stmt, params).all())
     found = int(cands[0].total_) if cands else 0
