@@ -4,9 +4,9 @@ from __future__ import annotations
 
 # Tables created by hand in migrations (SQLite FTS5 virtual tables) that have no model.
 UNMODELLED_TABLE_PREFIXES = ("step_library_fts",)
-# Search indexes created by hand in migrations 0002 (expression / operator-class indexes) and 0009.
+# Search indexes created by hand in migrations 0002 (expression / operator-class indexes) and 0010.
 UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm", "ix_step_library_search_seq")
-# PostgreSQL-only generated columns added by hand in migrations 0002 and 0009: (table, column).
+# PostgreSQL-only generated columns added by hand in migrations 0002 and 0010: (table, column).
 UNMODELLED_COLUMNS = (("step_library", "search_tsv"), ("step_library", "search_seq"))
 
 

@@ -474,7 +474,7 @@ def _rows_in_order(session: Session, actor: User, dialect: str, keys: list[int])
 
 
 def _candidate_key(dialect: str) -> Any:
-    """The candidate order's column: SQLite the rowid (the FTS5 rowid), PostgreSQL search_seq (migration 0009)."""
+    """The candidate order's column: SQLite the rowid (the FTS5 rowid), PostgreSQL search_seq (migration 0010)."""
     return sa.literal_column("step_library.search_seq" if dialect == "postgresql" else "step_library.rowid", sa.BigInteger)
 
 
@@ -502,7 +502,7 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any
     Built once and reused (all values are bind parameters: q, fetch, need, window, lo, hi, the
     viewer's ids and f_<filter>), which keeps SQL construction off the type-ahead path. The
     candidate order: SQLite the FTS5 rowid, newest first (the index's own order); PostgreSQL
-    search_seq (insert order, migration 0009), whose index reads the heap almost sequentially.
+    search_seq (insert order, migration 0010), whose index reads the heap almost sequentially.
     """
     step = LibraryStep.__table__
     if dialect == "postgresql":

@@ -6,15 +6,15 @@ heap almost sequentially and stops early (the primary key, a random UUID, jumps 
 about twice the buffer reads for the same matches). Like `search_tsv` it is not modelled.
 SQLite: nothing to change (the FTS5 rowid is that order already).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
