@@ -51,12 +51,14 @@ def data_table(
     wraps inside it; the other columns keep their short contents on one line. `phone_hidden` are
     the 0-based indexes of columns left out on phones, so the rest still fits a 390 px screen.
     """
+    # *-of-type, not *-child: a row holds only td or only th cells, so they select the same cells,
+    # and Emotion warns (console.error in development) that *-child is unsafe with server rendering.
     style: dict = {
-        "& td:not(:first-child), & th": {"whiteSpace": "nowrap"},
-        "& td:first-child, & th:first-child": {"width": "100%"},
+        "& td:not(:first-of-type), & th": {"whiteSpace": "nowrap"},
+        "& td:first-of-type, & th:first-of-type": {"width": "100%"},
     }
     if phone_hidden:
-        cells = ", ".join(f"& th:nth-child({i + 1}), & td:nth-child({i + 1})" for i in phone_hidden)
+        cells = ", ".join(f"& th:nth-of-type({i + 1}), & td:nth-of-type({i + 1})" for i in phone_hidden)
         style[PHONE_MEDIA] = {cells: {"display": "none"}}
     props = {"data_testid": testid} if testid else {}
     return rx.table.root(

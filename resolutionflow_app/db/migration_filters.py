@@ -6,10 +6,10 @@ from __future__ import annotations
 UNMODELLED_TABLE_PREFIXES = ("step_library_fts",
                              # procrastinate's job queue (migration 0010, PostgreSQL): the package owns that schema.
                              "procrastinate_")
-# Search indexes created by hand in migration 0002 (expression / operator-class indexes).
-UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm")
-# PostgreSQL-only generated columns added by hand in migration 0002: (table, column).
-UNMODELLED_COLUMNS = (("step_library", "search_tsv"),)
+# Search indexes created by hand in migrations 0002 (expression / operator-class indexes) and 0011.
+UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm", "ix_step_library_search_seq")
+# PostgreSQL-only generated columns added by hand in migrations 0002 and 0011: (table, column).
+UNMODELLED_COLUMNS = (("step_library", "search_tsv"), ("step_library", "search_seq"))
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -431,7 +431,7 @@ def _header_actions() -> rx.Component:
 def session_run_page() -> rx.Component:
     """The live session runner."""
     return app_layout(
-        rx.script(ANSWER_KEYS_JS),
+        rx.box(on_mount=rx.call_script(ANSWER_KEYS_JS), display="none"),  # not rx.script: its react-helmet warns in strict mode
         rx.cond(
             S.info.get("id", "") != "",
             rx.fragment(

@@ -181,10 +181,11 @@ def to_dto(session: Session, actor: User | None, row: LibraryStep) -> LibrarySte
 
 # Relevance ranks at most this many matches: all of them when a query matches fewer, otherwise the
 # first ones in the engine's cheap, stable candidate order (SQLite: newest rowid first, the FTS5
-# index's own order; PostgreSQL: primary key), followed by the remaining matches in that order. A
-# common word or a one-letter prefix matching most of the library then costs a bounded amount of
-# work (and LIMIT stops the scan early) instead of ranking every match.
-RANK_WINDOW = 1000
+# index's own order; PostgreSQL: search_seq, insert order), followed by the remaining matches in
+# that order. A common word or a one-letter prefix matching most of the library then costs a
+# bounded amount of work (LIMIT stops the scan early, only this many rows are ranked) instead of
+# ranking every match; a rarer word (up to this many visible matches) is ranked completely.
+RANK_WINDOW = 200
 # The library page counts at most this many matches and shows "1,000+" beyond it (StepPage).
 TOTAL_CAP = 1000
 
@@ -281,8 +282,8 @@ def search_steps(*, session: Session, actor: User, distinct: bool = False, **fil
     out and each remaining step says in how many flows it is used.
     """
     page = _search_steps(session=session, actor=actor, distinct=distinct, **filters)
-    if distinct and page.items:
-        used = _used_in_flows(session, [item.id for item in page.items])
+    if distinct and any(item.is_flow_synced for item in page.items):  # only synced steps have fork copies
+        used = _used_in_flows(session, [item.id for item in page.items if item.is_flow_synced])
         page.items = [item.model_copy(update={"used_in_flows": used.get(item.id, 1)}) for item in page.items]
     return page
 
@@ -365,7 +366,10 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
     viewer = _ParamViewer(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
     forms: dict[str, Callable[[UserIds], Any]] = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}
     visible = forms[visibility_form](viewer)
-    conds: list[Any] = [visible, col(LibraryStep.is_active).is_(True)]
+    if visibility_form == "case":  # is_active inside the CASE too: no BitmapAnd with the (unselective) is_active index
+        conds: list[Any] = [sa.case((col(LibraryStep.is_active).is_(True), visible), else_=sa.false())]
+    else:
+        conds = [visible, col(LibraryStep.is_active).is_(True)]
     columns = {
         "step_type": LibraryStep.step_type, "visibility": LibraryStep.visibility, "category_id": LibraryStep.category_id,
         "source_tree_id": LibraryStep.source_tree_id, "is_flow_synced": LibraryStep.is_flow_synced,
@@ -385,9 +389,13 @@ def _fork_copy_of(parent: Any, copy: Any) -> list[Any]:
 
 
 def _not_a_fork_copy() -> Any:
-    """The step is not an unchanged copy a fork made of its parent flow's active step."""
+    """The step is not an unchanged copy a fork made of its parent flow's active step.
+
+    Written as "not synced, or no parent copy exists" so that the correlated lookup runs only for
+    synced steps (the OR short-circuits per row), never for manual ones.
+    """
     parent = sa.orm.aliased(LibraryStep, name="fork_parent")
-    return ~sa.exists().where(*_fork_copy_of(parent, LibraryStep))
+    return sa.or_(col(LibraryStep.is_flow_synced).is_not(True), ~sa.exists().where(*_fork_copy_of(parent, LibraryStep)))
 
 
 def _used_in_flows(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
@@ -401,75 +409,137 @@ def _used_in_flows(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, in
 
 
 def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tuple[str, ...], tokens: list[str], params: dict[str, Any], *, limit: int, offset: int, cap: int | None) -> StepPage:
-    """Relevance order over a bounded candidate set, its page and its (capped) total in one statement.
+    """Relevance order over a bounded candidate set: a few small statements instead of ranking every match.
 
-    The candidates are the first max(RANK_WINDOW, cap, offset + limit) + 1 matching rows in the
-    candidate order: the first RANK_WINDOW of them are ranked (relevance, then usage, newest), any
-    further ones follow in candidate order, so pages never overlap. Fewer candidates than fetched
-    means their number is the exact total.
+    1. The candidates: the first max(RANK_WINDOW, cap, offset + limit) + 1 visible matches in the
+       candidate order (an early-stopping scan for a common word, the full-text index for a rare
+       one), counted in the database; only the rows the page can need come back.
+    2. The rank (bm25 / ts_rank) of the first RANK_WINDOW candidates alone (PostgreSQL: computed
+       by statement 1); they are sorted by relevance, then usage, newest, candidate order; any
+       further candidates follow in candidate order, so pages never overlap.
+    3. The page's rows, with names (by candidate key).
+    Fewer candidates than fetched means their number is the exact total.
     """
     fetch = max(RANK_WINDOW, cap or 0, offset + limit) + 1
-    stmt, numbered, count_source = _ranked_statement(dialect, filter_names)
-    params = {**params, "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens), "fetch": fetch, "window": RANK_WINDOW, "lim": limit, "off": offset}
-    rows = list(session.execute(stmt, params).all())
-    if rows:
-        found = int(rows[0].total_)
-    elif offset == 0:
-        found = 0
-    else:  # a page past the end: count the candidates alone
-        found = int(session.execute(select(sa.func.count()).select_from(numbered), params).scalar_one())
+    cand_stmt, rank_stmt, count_stmt = _ranked_statements(dialect, filter_names)
+    params = {**params, "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens), "fetch": fetch, "window": RANK_WINDOW,
+              "need": min(fetch, max(RANK_WINDOW, offset + limit))}
+    if dialect == "postgresql":
+        # psycopg prepares a statement after a few runs and PostgreSQL may then switch to one generic
+        # plan for every query; a plan for "check" (early-stopping scan) is the wrong one for "dns"
+        # (GIN) and the other way round, so plan these statements for their words each time. The
+        # estimated cost of a mid-frequency word's bitmap scan passes jit_above_cost: compiling
+        # costs tens of ms more than the query itself, so no JIT either (both for this transaction).
+        session.execute(sa.text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)"))
+    conn = session.connection()  # Core rows: no ORM result processing for up to `need` candidates
+    cands = list(conn.execute(cand_stmt, params).all())
+    found = int(cands[0].total_) if cands else 0
+    window = cands[:RANK_WINDOW]
+    if offset < len(window):
+        window = _by_relevance(session, rank_stmt, params, window)
+    ordered = [c[0] for c in window] + [c.key_ for c in cands[len(window):]]
+    items = _rows_in_order(session, actor, dialect, ordered[offset:offset + limit])
     if found < fetch:
-        return StepPage(items=_dtos_of(actor, rows), total=found)
+        return StepPage(items=items, total=found)
     if cap is not None:
-        return StepPage(items=_dtos_of(actor, rows), total=cap, total_capped=True)
-    return StepPage(items=_dtos_of(actor, rows), total=int(session.execute(count_source, params).scalar_one()))
+        return StepPage(items=items, total=cap, total_capped=True)
+    return StepPage(items=items, total=int(session.execute(count_stmt, params).scalar_one()))
+
+
+def _by_relevance(session: Session, rank_stmt: Any, params: dict[str, Any], window: list[Any]) -> list[Any]:
+    """The window's candidates by rank (lower is better), then usage, newest, candidate order.
+
+    SQLite's bm25 needs the MATCH cursor, so `rank_stmt` ranks the window's rowid range (rows of
+    the range that are not candidates are ignored); PostgreSQL's candidates carry their rank_.
+    """
+    rows = [tuple(c) for c in window]  # (key_, usage_, created_, total_, rank_): plain tuples sort fast
+    if rank_stmt is not None:
+        keys = [r[0] for r in rows]
+        ranks = dict(session.connection().execute(rank_stmt, {**params, "lo": min(keys), "hi": max(keys)}).all())
+        rows = [(r[0], r[1], r[2], r[3], ranks.get(r[0])) for r in rows]
+    # stable sorts, last key first: candidate order (as fetched), newest (raw values: ISO text on
+    # SQLite, timestamptz on PostgreSQL), then rank and usage
+    out = sorted(rows, key=lambda r: r[2], reverse=True)
+    out.sort(key=lambda r: (r[4] if r[4] is not None else 0.0, -r[1]))
+    return out
+
+
+def _rows_in_order(session: Session, actor: User, dialect: str, keys: list[int]) -> list[LibraryStepDTO]:
+    """DTOs of the steps with candidate keys `keys`, in that order, with names and the actor's rating."""
+    if not keys:
+        return []
+    rows = {r.key_: r for r in session.execute(_named_rows_statement(dialect), {"keys": keys, "actor_id": actor.id}).all()}
+    return _dtos_of(actor, [rows[k] for k in keys if k in rows])
+
+
+def _candidate_key(dialect: str) -> Any:
+    """The candidate order's column: SQLite the rowid (the FTS5 rowid), PostgreSQL search_seq (migration 0011)."""
+    return sa.literal_column("step_library.search_seq" if dialect == "postgresql" else "step_library.rowid", sa.BigInteger)
+
+
+@functools.lru_cache(maxsize=4)
+def _named_rows_statement(dialect: str) -> Any:
+    """Full step rows (bind parameter keys: candidate keys) with their key, category / source flow / creator names and the actor's rating."""
+    step = table_of(LibraryStep)
+    src = (
+        step.outerjoin(StepCategory, col(StepCategory.id) == step.c.category_id)
+        .outerjoin(Tree, col(Tree.id) == step.c.source_tree_id)
+        .outerjoin(User, col(User.id) == step.c.created_by)
+        .outerjoin(StepRating, sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")))
+    )
+    key = _candidate_key(dialect)
+    return sa.select(
+        *step.c, key.label("key_"), col(StepCategory.name).label("category_name_"), col(Tree.name).label("source_tree_name_"),
+        col(User.name).label("created_by_name_"), col(StepRating.rating).label("my_rating_"),
+    ).select_from(src).where(key.in_(sa.bindparam("keys", expanding=True)))
 
 
 @functools.lru_cache(maxsize=256)
-def _ranked_statement(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any, Any, Any]:
-    """(page statement, candidates subquery, exact count statement) for one dialect and set of filters.
+def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any, Any, Any]:
+    """(candidates, rank (SQLite; None on PostgreSQL), exact count) statements for one dialect and set of filters.
 
-    Built once and reused (all values are bind parameters: q, fetch, window, lim, off, the viewer's
-    ids and f_<filter>), which keeps SQL construction off the type-ahead path.
+    Built once and reused (all values are bind parameters: q, fetch, need, window, lo, hi, the
+    viewer's ids and f_<filter>), which keeps SQL construction off the type-ahead path. The
+    candidate order: SQLite the FTS5 rowid, newest first (the index's own order); PostgreSQL
+    search_seq (insert order, migration 0011), whose index reads the heap almost sequentially.
     """
-    rank: sa.ColumnElement[Any]
-    order_expr: sa.ColumnElement[Any]
+    step = table_of(LibraryStep)
+    rank: Any
     if dialect == "postgresql":
         # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
-        # the words), instead of parsing it again for every row that the match and ts_rank test.
+        # the words), instead of parsing it again for every row that the match tests.
         query_fn = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)).alias("tsq")
         tsq = query_fn.column
         vec: sa.ColumnClause[Any] = sa.literal_column(PG_TSVECTOR_SQL)
-        source = table_of(LibraryStep).join(query_fn, sa.true())
-        match, rank, order_expr, order_desc = vec.op("@@")(tsq), -sa.func.ts_rank(vec, tsq), table_of(LibraryStep).c.id, False
+        source = step.join(query_fn, sa.true())
+        match, key = vec.op("@@")(tsq), _candidate_key(dialect)
+        order_of = sa.asc
         conds = _conds("case", filter_names)
+        extra, rank = [vec.label("tsv_"), tsq.label("tsq_")], None  # ranked in the candidates statement
     else:
-        source = FTS_TABLE.join(table_of(LibraryStep), STEP_ROWID == FTS_TABLE.c.rowid)
+        source = FTS_TABLE.join(step, STEP_ROWID == FTS_TABLE.c.rowid)
         match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("q", type_=sa.String))
-        rank, order_expr, order_desc = sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0), FTS_TABLE.c.rowid, True
+        key = FTS_TABLE.c.rowid
+        order_of = sa.desc
         conds = _conds("plain", filter_names)
-    order = order_expr.desc() if order_desc else order_expr.asc()
+        extra = []
+        rank = sa.select(FTS_TABLE.c.rowid, sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0)).select_from(FTS_TABLE).where(
+            match, FTS_TABLE.c.rowid.between(sa.bindparam("lo", type_=sa.Integer), sa.bindparam("hi", type_=sa.Integer)))
     cand = (
-        sa.select(col(LibraryStep.id).label("pid_"), rank.label("rank_"), order_expr.label("ord_"), col(LibraryStep.usage_count).label("usage_"), col(LibraryStep.created_at).label("created_"))
-        .select_from(source).where(*conds, match).order_by(order).limit(sa.bindparam("fetch", type_=sa.Integer))
+        sa.select(key.label("key_"), step.c.usage_count.label("usage_"), sa.type_coerce(step.c.created_at, sa.String).label("created_"), *extra)
+        .select_from(source).where(*conds, match).order_by(order_of(key)).limit(sa.bindparam("fetch", type_=sa.Integer))
     ).subquery("cand")
-    numbered = sa.select(
-        cand, sa.func.row_number().over(order_by=cand.c.ord_.desc() if order_desc else cand.c.ord_.asc()).label("pos_"),
-        sa.func.count().over().label("total_"),
-    ).subquery("numbered")
-    in_window = numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer)
-    keys: list[tuple[Any, bool]] = [
-        (sa.case((in_window, 0), else_=1), False),
-        (sa.case((in_window, sa.cast(numbered.c.rank_, sa.Float)), else_=sa.cast(numbered.c.pos_, sa.Float)), False),
-        (numbered.c.usage_, True), (numbered.c.created_, True), (numbered.c.pid_, False),
-    ]
-    cols = [numbered.c.pid_, *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys)), numbered.c.total_]
-    page = (
-        select(*cols).order_by(*(e.desc() if d else e.asc() for e, d in keys))
-        .limit(sa.bindparam("lim", type_=sa.Integer)).offset(sa.bindparam("off", type_=sa.Integer))
-    ).subquery("page")
-    count_source = select(sa.func.count()).select_from(source).where(*conds, match)
-    return _with_names(page, keys), numbered, count_source
+    numbered = sa.select(cand, sa.func.count().over().label("total_"), sa.func.row_number().over(order_by=order_of(cand.c.key_)).label("pos_")).subquery("numbered")
+    # The count runs over every fetched candidate; only the first `need` rows (the rank window, or
+    # up to the end of a deeper page) are sent back, in candidate order. PostgreSQL ranks the
+    # window's rows here (one round trip less); SQLite's bm25 needs its own MATCH (`rank`).
+    rank_col = sa.case((numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer), -sa.func.ts_rank(numbered.c.tsv_, numbered.c.tsq_))) if rank is None else sa.null()
+    cands = (
+        sa.select(numbered.c.key_, numbered.c.usage_, numbered.c.created_, numbered.c.total_, rank_col.label("rank_"))
+        .order_by(order_of(numbered.c.key_)).limit(sa.bindparam("need", type_=sa.Integer))
+    )
+    count = sa.select(sa.func.count()).select_from(source).where(*conds, match)
+    return cands, rank, count
 
 
 def _dtos_of(actor: User, rows: list[Any]) -> list[LibraryStepDTO]:

@@ -108,3 +108,22 @@ def test_categories_and_group_labels(api, engine) -> None:
     assert listed["total"] == 1 and listed["items"][0]["category_name"] == "Network"
     assert api.get("/api/v1/step-group-labels", headers=owner["headers"]).json()["items"] == ["Prep"]
     assert api.get("/api/v1/step-categories", headers=owner["headers"]).json()["total"] == 1
+
+
+def test_capped_count_for_type_ahead(api, engine, monkeypatch) -> None:
+    from resolutionflow_app.services import library as library_service
+
+    owner = register(api)
+    with Session(engine, expire_on_commit=False) as s:
+        user = _user(engine, owner)
+        for i in range(7):
+            make_step(s, user, title=f"Check cable {i}")
+        s.commit()
+    monkeypatch.setattr(library_service, "RANK_WINDOW", 2)
+    monkeypatch.setattr(library_service, "TOTAL_CAP", 3)
+    exact = api.get("/api/v1/steps", params={"q": "che", "limit": 2}, headers=owner["headers"]).json()
+    assert (exact["total"], exact["total_capped"], len(exact["items"])) == (7, False, 2)
+    capped = api.get("/api/v1/steps", params={"q": "che", "limit": 2, "count": "capped"}, headers=owner["headers"]).json()
+    assert (capped["total"], capped["total_capped"]) == (3, True)
+    assert [i["id"] for i in capped["items"]] == [i["id"] for i in exact["items"]]
+    assert api.get("/api/v1/steps", params={"count": "some"}, headers=owner["headers"]).status_code == 422

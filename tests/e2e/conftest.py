@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -119,15 +120,87 @@ def app_url() -> Iterator[str]:
     log.close()
 
 
+# Console messages that are not the app's fault, each with its reason. Everything else that the
+# browser logs as an error or warning (and every uncaught page error) fails the test.
+CONSOLE_ALLOWED: list[tuple[str, str]] = [
+    # Headless chromium without a GPU says this once per WebGL-less context; no page asks for WebGL.
+    (r"Automatic fallback to software WebGL has been deprecated", "chromium, no GPU on the test machine"),
+]
+
+
+class ConsoleLog:
+    """Browser console errors/warnings and uncaught page errors of every page opened during one test."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def attach_page(self, pg) -> None:
+        """Listen to one page's console and page errors."""
+        pg.on("console", lambda msg: self._console(pg, msg))
+        pg.on("pageerror", lambda err: self.messages.append(f"pageerror on {pg.url}: {err}"))
+
+    def attach_context(self, context) -> None:
+        """Listen to every page (and popup) a context opens."""
+        context.on("page", self.attach_page)
+
+    def _console(self, pg, msg) -> None:
+        if msg.type not in ("error", "warning"):
+            return
+        loc = msg.location or {}
+        where = f"{loc.get('url', '')}:{loc.get('lineNumber', '')}" if loc.get("url") else pg.url
+        self.messages.append(f"console.{msg.type} on {pg.url} ({where}): {msg.text}")
+
+    def unexpected(self, allowed: list[str]) -> list[str]:
+        """The messages that match neither CONSOLE_ALLOWED nor the test's own `allowed` patterns."""
+        patterns = [re.compile(p) for p, _ in CONSOLE_ALLOWED] + [re.compile(p) for p in allowed]
+        return [m for m in self.messages if not any(p.search(m) for p in patterns)]
+
+
+CONSOLE = ConsoleLog()
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "console_allowed(*patterns): browser console messages this test expects (regexes)")
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Debian chromium driven by Playwright (never `playwright install`)."""
+    """Headless Debian chromium driven by Playwright (never `playwright install`); every page reports to CONSOLE."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"])
+        new_context, new_page = b.new_context, b.new_page
+
+        def _new_context(*args, **kwargs):
+            context = new_context(*args, **kwargs)
+            CONSOLE.attach_context(context)
+            return context
+
+        def _new_page(*args, **kwargs):
+            pg = new_page(*args, **kwargs)
+            CONSOLE.attach_page(pg)
+            pg.context.on("page", lambda popup: popup is not pg and CONSOLE.attach_page(popup))
+            return pg
+
+        b.new_context, b.new_page = _new_context, _new_page
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def no_console_errors(request):
+    """Fail the test at teardown with the browser console errors/warnings and page errors it caused.
+
+    A test that provokes an error on purpose (a 429, a 404 page) names it:
+    `@pytest.mark.console_allowed(r"regex", ...)`.
+    """
+    yield  # messages logged while module fixtures set up count for the module's first test
+    marker = request.node.get_closest_marker("console_allowed")
+    problems = CONSOLE.unexpected(list(marker.args) if marker else [])
+    CONSOLE.messages.clear()
+    if problems:
+        pytest.fail("browser console errors/warnings:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -49,17 +49,22 @@ def list_steps(*,
     is_flow_synced: Optional[bool] = None,
     source_tree_id: Optional[str] = None,
     sort: str = "relevance",
+    count: Literal["exact", "capped"] = "exact",
     paging: Paging = Depends(),
     user: CurrentUser,
     session: SessionDep,
 ) -> dict:
-    """Search and filter the library steps the caller may see."""
-    items, total = library_service.list_steps(
+    """Search and filter the library steps the caller may see.
+
+    `total` is the exact number of matches; with `count=capped` (type-ahead) it is counted up to
+    1,000 (or the end of the requested page) and `total_capped: true` says there are more.
+    """
+    found = library_service.search_steps(
         session=session, actor=user, q=q, step_type=step_type, category_id=category_id, group_label=group_label,
         visibility=visibility, is_flow_synced=is_flow_synced, source_tree_id=source_tree_id, sort=sort,
-        limit=paging.limit, offset=paging.offset,
+        limit=paging.limit, offset=paging.offset, total_cap=library_service.TOTAL_CAP if count == "capped" else None,
     )
-    return page(items, total)
+    return {**page(found.items, found.total), "total_capped": found.total_capped}
 
 
 @router.post("/steps", status_code=201)
