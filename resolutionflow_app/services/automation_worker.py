@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, update
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import (
@@ -22,6 +22,7 @@ from resolutionflow_app.db.models import (
     AutomationStepResult,
     StoredFile,
 )
+from resolutionflow_app.db.sql import rowcount
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services.automation_runner import (
@@ -115,11 +116,11 @@ def _take_over(session: Session, run: AutomationRun, worker_id: str) -> Claim | 
     same = _unchanged(run)
     if run.cancel_requested or attempts > MAX_RECOVERIES:
         status, message = ("cancelled", "Cancelled.") if run.cancel_requested else ("failed", "The worker running this automation stopped responding too many times.")
-        if session.execute(update(AutomationRun).where(*same).values(status=status, lease_token=None, finished_at=now, updated_at=now, error_message=message)).rowcount:
+        if rowcount(session.execute(update(AutomationRun).where(*same).values(status=status, lease_token=None, finished_at=now, updated_at=now, error_message=message))):
             _close_open_steps(session, run.id, "cancelled" if run.cancel_requested else "failed", now)
         return None
     definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
-    taken = session.execute(update(AutomationRun).where(*same).values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now, definition=definition)).rowcount
+    taken = rowcount(session.execute(update(AutomationRun).where(*same).values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now, definition=definition)))
     if not taken:
         return None
     log.warning("automation run %s: worker %s stopped heartbeating; taken over by %s (attempt %s)", run.id, run.worker_id, worker_id, attempts)
@@ -130,8 +131,8 @@ def _unchanged(run: AutomationRun) -> list[Any]:
     """WHERE clauses: the run still has the lease and worker we read, and (unless we saw its process
     die) still no recent heartbeat; a worker that heartbeats meanwhile keeps its run."""
     clauses: list[Any] = [AutomationRun.id == run.id, AutomationRun.status == "running"]
-    clauses.append(AutomationRun.lease_token == run.lease_token if run.lease_token is not None else AutomationRun.lease_token.is_(None))
-    clauses.append(AutomationRun.worker_id == run.worker_id if run.worker_id is not None else AutomationRun.worker_id.is_(None))
+    clauses.append(AutomationRun.lease_token == run.lease_token if run.lease_token is not None else col(AutomationRun.lease_token).is_(None))
+    clauses.append(AutomationRun.worker_id == run.worker_id if run.worker_id is not None else col(AutomationRun.worker_id).is_(None))
     if not _pid_is_dead(run.worker_id):
         clauses.append(func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at) < _orphan_cutoff())
     return clauses
@@ -139,7 +140,7 @@ def _unchanged(run: AutomationRun) -> list[Any]:
 
 def _close_open_steps(session: Session, run_id: uuid.UUID, status: str, now: datetime) -> None:
     message = "Cancelled by a user." if status == "cancelled" else "The worker stopped."
-    session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id, AutomationStepResult.status == "running").values(status=status, error_message=message, finished_at=now, updated_at=now))
+    session.execute(update(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == run_id, col(AutomationStepResult.status) == "running").values(status=status, error_message=message, finished_at=now, updated_at=now))
 
 
 def find_orphans(*, session: Session, limit: int = 20) -> list[AutomationRun]:
@@ -154,8 +155,8 @@ def find_orphans(*, session: Session, limit: int = 20) -> list[AutomationRun]:
     """
     cutoff = _orphan_cutoff()
     last_sign = func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at)
-    local = AutomationRun.worker_id.like(f"{HOSTNAME}:%")
-    rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", (last_sign < cutoff) | local).order_by(AutomationRun.heartbeat_at).limit(limit * 4)).all()
+    local = col(AutomationRun.worker_id).like(f"{HOSTNAME}:%")
+    rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", (last_sign < cutoff) | local).order_by(col(AutomationRun.heartbeat_at)).limit(limit * 4)).all()
     return [r for r in rows if _as_utc(r.heartbeat_at or r.started_at or r.updated_at) < cutoff or _pid_is_dead(r.worker_id)][:limit]
 
 
@@ -176,15 +177,15 @@ def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Clai
     Returns:
         The claim (run id + lease), or None.
     """
-    candidates = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued").order_by(AutomationRun.created_at, AutomationRun.id).limit(5)).all()
+    candidates = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued").order_by(col(AutomationRun.created_at), col(AutomationRun.id)).limit(5)).all()
     now = utcnow()
     for run_id in candidates:
         lease = new_lease()
-        claimed = session.execute(
+        claimed = rowcount(session.execute(
             update(AutomationRun)
-            .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+            .where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
             .values(status="running", worker_id=worker_id, lease_token=lease, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
-        ).rowcount
+        ))
         if claimed == 1:
             return Claim(run_id, lease)
     if orphans:
@@ -213,22 +214,22 @@ def claim_run_by_id(*, session: Session, run_id: uuid.UUID, worker_id: str, prev
     """
     now = utcnow()
     lease = new_lease()
-    claimed = session.execute(
+    claimed = rowcount(session.execute(
         update(AutomationRun)
-        .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
+        .where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
         .values(status="running", worker_id=worker_id, lease_token=lease, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
-    ).rowcount
+    ))
     if claimed == 1:
         return Claim(run_id, lease)
     run = session.exec(select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")).first()
     if run is None:
         return None
     if previous_holder is not None and run.worker_id == previous_holder:
-        taken = session.execute(
-            update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running", AutomationRun.worker_id == previous_holder,
-                                        AutomationRun.lease_token == run.lease_token if run.lease_token is not None else AutomationRun.lease_token.is_(None))
+        taken = rowcount(session.execute(
+            update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "running", col(AutomationRun.worker_id) == previous_holder,
+                                        col(AutomationRun.lease_token) == run.lease_token if run.lease_token is not None else col(AutomationRun.lease_token).is_(None))
             .values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now)
-        ).rowcount
+        ))
         return Claim(run_id, lease) if taken else None
     cutoff = _orphan_cutoff()
     if _as_utc(run.heartbeat_at or run.started_at or run.updated_at) < cutoff or _pid_is_dead(run.worker_id):
@@ -268,7 +269,7 @@ def cancel_orphaned(*, session: Session, run_id: uuid.UUID) -> bool:
         return False
     now = utcnow()
     same = _unchanged(run)
-    done = session.execute(update(AutomationRun).where(*same).values(status="cancelled", cancel_requested=True, lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")).rowcount
+    done = rowcount(session.execute(update(AutomationRun).where(*same).values(status="cancelled", cancel_requested=True, lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")))
     if done:
         _close_open_steps(session, run.id, "cancelled", now)
     return bool(done)
@@ -362,11 +363,11 @@ def cleanup_zombie_runs(*, session: Session) -> int:
         now = utcnow()
         if attempts > MAX_RECOVERIES:
             values: dict[str, Any] = {"status": "failed", "lease_token": None, "finished_at": now, "updated_at": now, "error_message": "The worker running this automation stopped responding too many times."}
-            session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id, AutomationStepResult.status == "running").values(status="failed", error_message="The worker stopped.", finished_at=now))
+            session.execute(update(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == run.id, col(AutomationStepResult.status) == "running").values(status="failed", error_message="The worker stopped.", finished_at=now))
         else:
             definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
             values = {"status": "queued", "worker_id": None, "lease_token": None, "updated_at": now, "definition": definition}
-        changed = session.execute(update(AutomationRun).where(AutomationRun.id == run.id, AutomationRun.status == "running", last_sign < cutoff).values(**values)).rowcount
+        changed = rowcount(session.execute(update(AutomationRun).where(col(AutomationRun.id) == run.id, col(AutomationRun.status) == "running", last_sign < cutoff).values(**values)))
         count += changed or 0
         if changed and values["status"] == "queued":
             dispatcher.enqueue(run.id, session=session)
@@ -390,13 +391,15 @@ def cleanup_retention(*, session: Session) -> int:
     """
     now = utcnow()
     total = 0
-    for automation in session.exec(select(Automation).where(Automation.data_retention_days.is_not(None))).all():
+    for automation in session.exec(select(Automation).where(col(Automation.data_retention_days).is_not(None))).all():
+        if automation.data_retention_days is None:
+            continue
         cutoff = now - timedelta(days=int(automation.data_retention_days))
-        run_ids = list(session.exec(select(AutomationRun.id).where(AutomationRun.automation_id == automation.id, AutomationRun.status.in_(TERMINAL), AutomationRun.created_at < cutoff)).all())
+        run_ids = list(session.exec(select(AutomationRun.id).where(AutomationRun.automation_id == automation.id, col(AutomationRun.status).in_(TERMINAL), AutomationRun.created_at < cutoff)).all())
         if not run_ids:
             continue
-        session.exec(delete(StoredFile).where(StoredFile.automation_run_id.in_(run_ids)))
-        session.exec(delete(AutomationStepResult).where(AutomationStepResult.automation_run_id.in_(run_ids)))
-        total += session.exec(delete(AutomationRun).where(AutomationRun.id.in_(run_ids))).rowcount or 0
+        session.exec(delete(StoredFile).where(col(StoredFile.automation_run_id).in_(run_ids)))
+        session.exec(delete(AutomationStepResult).where(col(AutomationStepResult.automation_run_id).in_(run_ids)))
+        total += rowcount(session.exec(delete(AutomationRun).where(col(AutomationRun.id).in_(run_ids)))) or 0
     return total
 
