@@ -4,10 +4,10 @@ import os
 from pathlib import Path
 
 import reflex as rx
-
-from resolutionflow_app.settings import get_settings
 from reflex.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
+
+from resolutionflow_app.settings import get_settings
 
 _ROOT = Path(__file__).resolve().parent
 _BUN = Path(os.environ.get("REFLEX_BUN_PATH", _ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"))

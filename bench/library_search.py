@@ -30,14 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("RF_SCHEDULER_ENABLED", "false")
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
+import sqlalchemy as sa
+from sqlmodel import Session, select
 
-from resolutionflow_app.db.engine import make_engine  # noqa: E402
-from resolutionflow_app.db.models import Account, LibraryStep, User  # noqa: E402
-from resolutionflow_app.db.types import utcnow  # noqa: E402
-from resolutionflow_app.services import library  # noqa: E402
-from resolutionflow_app.services.visibility import visible_steps  # noqa: E402
+from resolutionflow_app.db.engine import make_engine
+from resolutionflow_app.db.models import Account, LibraryStep, User
+from resolutionflow_app.db.types import utcnow
+from resolutionflow_app.services import library
+from resolutionflow_app.services.visibility import visible_steps
 
 N_STEPS = int(os.environ.get("RF_BENCH_STEPS", "100000"))
 ROUNDS = int(os.environ.get("RF_BENCH_ROUNDS", "40"))
@@ -67,7 +67,7 @@ def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     rng.shuffle(tail)
     terms = TERMS[:]
     rng.shuffle(terms)
-    words = FILLER + tail[:20] + [w for pair in zip(terms, tail[20:20 + len(terms)]) for w in pair] + tail[20 + len(terms):]
+    words = FILLER + tail[:20] + [w for pair in zip(terms, tail[20:20 + len(terms)], strict=False) for w in pair] + tail[20 + len(terms):]
     weights = [1.0 / (rank + 1) ** 1.05 for rank in range(len(words))]
     return words, weights
 
@@ -93,7 +93,7 @@ def seed(url: str) -> User:
     batch: list[dict] = []
     now = utcnow()
     with engine.begin() as conn:
-        for i in range(N_STEPS):
+        for _ in range(N_STEPS):
             k = rng.randrange(20)
             batch.append({
                 "id": uuid.uuid4(), "account_id": accounts[k].id, "created_by": users[k].id, "category_id": None,
@@ -185,9 +185,9 @@ def measure(url: str, viewer_id: uuid.UUID) -> None:
                 total, capped = _page_search(s, actor, q)
                 exact = library.list_steps(session=s, actor=actor, q=q, limit=50)[1]
                 naive_total = naive_search(s, actor, q)[1]
-                page = _time(lambda: _page_search(s, actor, q), ROUNDS, acc["page_cpu"])
-                api = _time(lambda: library.list_steps(session=s, actor=actor, q=q, limit=50), max(5, ROUNDS // 2))
-                slow = _time(lambda: naive_search(s, actor, q), max(5, ROUNDS // 4), acc["like_cpu"])
+                page = _time(lambda q=q: _page_search(s, actor, q), ROUNDS, acc["page_cpu"])
+                api = _time(lambda q=q: library.list_steps(session=s, actor=actor, q=q, limit=50), max(5, ROUNDS // 2))
+                slow = _time(lambda q=q: naive_search(s, actor, q), max(5, ROUNDS // 4), acc["like_cpu"])
                 acc["page"] += page
                 acc["api"] += api
                 acc["like"] += slow

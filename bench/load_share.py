@@ -223,7 +223,7 @@ def main() -> int:
     server = None
     try:
         if args.postgres:
-            from tests.pg_cluster import start_cluster  # noqa: PLC0415
+            from tests.pg_cluster import start_cluster
 
             cluster = start_cluster("rf_bench_share")
             database_url = cluster.url

@@ -56,7 +56,7 @@ def main() -> int:
         if args.sqlite:
             url = f"sqlite:///{workdir / 'bench.db'}"
         else:
-            from tests.pg_cluster import start_cluster  # noqa: PLC0415
+            from tests.pg_cluster import start_cluster
 
             cluster = start_cluster("rf_bench_runs")
             url = cluster.url
@@ -80,15 +80,15 @@ def main() -> int:
 
 
 def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Path) -> int:
-    from sqlmodel import Session, func, select  # noqa: PLC0415
+    from sqlmodel import Session, func, select
 
-    from resolutionflow_app.cli import migrate  # noqa: PLC0415
-    from resolutionflow_app.db.engine import get_engine  # noqa: PLC0415
-    from resolutionflow_app.db.models import Account, AutomationRun, AutomationStepResult, CompletionModel, User  # noqa: PLC0415
-    from resolutionflow_app.services import automation_runs, automations  # noqa: PLC0415
-    from resolutionflow_app.settings import get_settings  # noqa: PLC0415
-    from tests.fakes import _server  # noqa: PLC0415
-    from tests.fakes.fake_llm import fake_llm_server  # noqa: PLC0415
+    from resolutionflow_app.cli import migrate
+    from resolutionflow_app.db.engine import get_engine
+    from resolutionflow_app.db.models import Account, AutomationRun, AutomationStepResult, CompletionModel, User
+    from resolutionflow_app.services import automation_runs, automations
+    from resolutionflow_app.settings import get_settings
+    from tests.fakes import _server
+    from tests.fakes.fake_llm import fake_llm_server
 
     # The fake's listen backlog (socketserver's default is 5) must not be what limits 16 parallel callers.
     _server._Server.request_queue_size = 256
@@ -130,7 +130,7 @@ def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Pa
                     return ids
 
                 def wait_finished(ids: list, until: float) -> None:
-                    while time.perf_counter() < until and not any(p.poll() is not None for p in procs):
+                    while time.perf_counter() < until and not any(p.poll() is not None for p in procs):  # noqa: B023 -- called in this iteration
                         finished = session.exec(select(func.count()).select_from(AutomationRun).where(
                             AutomationRun.id.in_(ids), AutomationRun.status.in_(("completed", "failed", "cancelled")))).one()
                         if finished == len(ids):

@@ -51,7 +51,7 @@ async def scheduler_loop(tick_seconds: float = 30.0) -> None:
                 count = await asyncio.to_thread(run_job_if_due, name)
                 if count:
                     log.info("job %s processed %s item(s)", name, count)
-            except Exception:  # noqa: BLE001 - one failing job must not stop the scheduler
+            except Exception:
                 log.exception("job %s failed", name)
         await asyncio.sleep(tick_seconds)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from resolutionflow_app.settings import PROJECT_ROOT, get_settings
@@ -35,7 +36,7 @@ def _cmd_demo_data(_args: argparse.Namespace) -> int:
     with session_scope() as session:
         result = load_demo_data(session=session, password=settings.demo_password)
     print("Demo data loaded." if result.created else "Demo data already present; nothing changed.")
-    print("Demo logins (password: %s): %s" % (settings.demo_password, ", ".join(result.emails)))
+    print(f"Demo logins (password: {settings.demo_password}): {', '.join(result.emails)}")
     return 0
 
 
@@ -79,10 +80,8 @@ def _cmd_worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, lambda: [t.cancel() for t in tasks])
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _TOKEN_IN_PATH = re.compile(r"(/share/|/shares/by-token/)[^/?#\s\"']+")
 # The login redirect of an account-only link carries it URL-encoded: /login?next=%2Fshare%2F<token>
@@ -46,7 +46,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, extras (run_id, worker, …) and the error."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"), "level": record.levelname,
+        out = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"), "level": record.levelname,
                "logger": record.name, "message": record.getMessage()}
         out.update({k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:

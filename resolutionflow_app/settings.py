@@ -145,7 +145,7 @@ def _write_key(key_file: Path) -> str:
 
 def _origin(url: str) -> str:
     """`scheme://host[:port]` of a URL (an origin as browsers send it), or "" when it has none."""
-    from urllib.parse import urlsplit
+    from urllib.parse import urlsplit  # noqa: PLC0415
 
     parts = urlsplit(url.strip())
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme in ("http", "https") and parts.netloc else ""

@@ -58,7 +58,7 @@ class ScriptedProvider:
     calls: list[dict] = field(default_factory=list)
     cancelled: int = 0
 
-    def factory(self, _model: Any) -> "ScriptedProvider":
+    def factory(self, _model: Any) -> ScriptedProvider:
         return self
 
     async def complete(self, *, system_prompt: str, user_input: str, model: str, tools=None, file_texts=None, timeout=None) -> Completion:

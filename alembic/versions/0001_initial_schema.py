@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22 01:25:07.199189
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    
+
     op.create_table('accounts',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -497,12 +497,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_session_share_views_viewed_at'), ['viewed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_share_views_viewer_id'), ['viewer_id'], unique=False)
 
-    
+
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    
+
     with op.batch_alter_table('session_share_views', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_session_share_views_viewer_id'))
         batch_op.drop_index(batch_op.f('ix_session_share_views_viewed_at'))
@@ -631,4 +631,4 @@ def downgrade() -> None:
 
     op.drop_table('completion_models')
     op.drop_table('accounts')
-    
+

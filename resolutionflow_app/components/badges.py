@@ -18,6 +18,6 @@ KIND_COLORS = {
 
 def kind_badge(kind: rx.Var | str) -> rx.Component:
     """A badge coloured by the kind/status it names."""
-    color = rx.match(kind, *[(k, v) for k, v in KIND_COLORS.items()], "gray") if isinstance(kind, rx.Var) else KIND_COLORS.get(kind, "gray")
+    color = rx.match(kind, *list(KIND_COLORS.items()), "gray") if isinstance(kind, rx.Var) else KIND_COLORS.get(kind, "gray")
     label = kind.to(str).replace("_", " ") if isinstance(kind, rx.Var) else kind.replace("_", " ")
     return rx.badge(label, color_scheme=color, variant="soft")

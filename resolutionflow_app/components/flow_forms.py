@@ -12,8 +12,8 @@ DEBOUNCE_MS = 300
 
 def text_field(S, label: str, field: str, *, area: bool = False, placeholder: str = "", rows: str = "3") -> rx.Component:
     """A labelled, debounced input bound to `S.panel.sel[field]` that calls `S.panel.set_node_field(field, value)`."""
-    common = dict(value=getattr(S.panel.sel, field), on_change=lambda v: S.panel.set_node_field(field, v), debounce_timeout=DEBOUNCE_MS,
-                  placeholder=placeholder, width="100%", data_testid=f"node-{field.replace('_', '-')}")
+    common = {"value": getattr(S.panel.sel, field), "on_change": lambda v: S.panel.set_node_field(field, v), "debounce_timeout": DEBOUNCE_MS,
+                  "placeholder": placeholder, "width": "100%", "data_testid": f"node-{field.replace('_', '-')}"}
     control = rx.text_area(rows=rows, resize="vertical", **common) if area else rx.input(**common)
     return rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), control, spacing="1", width="100%")
 

@@ -18,6 +18,4 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
         return False
     if type_ == "index" and name in UNMODELLED_INDEXES:
         return False
-    if type_ == "column" and reflected and (getattr(getattr(obj, "table", None), "name", None), name) in UNMODELLED_COLUMNS:
-        return False
-    return True
+    return not (type_ == "column" and reflected and (getattr(getattr(obj, "table", None), "name", None), name) in UNMODELLED_COLUMNS)

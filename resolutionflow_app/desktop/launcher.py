@@ -99,7 +99,7 @@ def _run_first_instance(paths: DesktopPaths, page: str) -> int:
             server.wait_ready()
             window.open_app(server.url, server.url + first_url(paths, user_id, page))
             print(f"ResolutionFlow is open (server {server.url}, data {paths.root}).", flush=True)
-        except Exception as exc:  # noqa: BLE001 - shown in the window, then the window stays until closed
+        except Exception as exc:
             if closed.is_set():  # the window was closed while the server was starting: nothing went wrong
                 return
             log.exception("the desktop app could not start")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -149,10 +150,8 @@ class AppServer:
         pgid = self.proc.pid  # start_new_session: the group id is the leader's pid
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
         _signal_group(pgid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _group_alive(pgid) and time.monotonic() < deadline:
@@ -165,10 +164,8 @@ class AppServer:
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _group_alive(pgid: int) -> bool:

@@ -156,5 +156,5 @@ class DesktopWindow:
                 self.state.x, self.state.y = pos.x(), pos.y()
                 self.state.width, self.state.height = size.width(), size.height()
             save_window_state(self.state_file, self.state)
-        except Exception:  # noqa: BLE001 - never keep the window from closing
+        except Exception:
             log.exception("could not save the window state")

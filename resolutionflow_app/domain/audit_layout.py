@@ -224,12 +224,12 @@ def layout_diagram(
         vertical(x, points[0], points[-1], dashed=lane.dashed, arrow=False)
         hub_page, hub_y = hub
         if lane.side == "left":  # sources join the lane; the lane enters the target
-            for node, (p, py) in others.items():
+            for p, py in others.values():
                 layout.segments.append(Segment(p, edge_x, py, x, py, True, False))
             layout.segments.append(Segment(hub_page, x, hub_y, edge_x, hub_y, True, True))
         else:  # the source feeds the lane; the lane enters each target
             layout.segments.append(Segment(hub_page, edge_x, hub_y, x, hub_y, False, False))
-            for node, (p, py) in others.items():
+            for p, py in others.values():
                 layout.segments.append(Segment(p, x, py, edge_x, py, False, True))
         for p, py in points[1:-1]:
             layout.dots.append(Dot(p, x, py))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -112,7 +112,7 @@ class SnapshotAssistant(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     prompt: str = ""
-    model_id: Optional[str] = None
+    model_id: str | None = None
 
     @field_validator("prompt", mode="before")
     @classmethod
@@ -135,19 +135,19 @@ class SnapshotStep(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     step_order: int
-    user_description: Optional[str] = None
-    assistant_id: Optional[str] = None
+    user_description: str | None = None
+    assistant_id: str | None = None
     assistant: SnapshotAssistant = Field(default_factory=SnapshotAssistant)
-    input_source: Optional[str] = None
-    input_type: Optional[str] = None
-    input_config: Optional[dict[str, Any]] = None
+    input_source: str | None = None
+    input_type: str | None = None
+    input_config: dict[str, Any] | None = None
     output_mode: str = "pass_through"
     output_type: str = "text"
-    output_config: Optional[dict[str, Any]] = None
-    output_classification_override: Optional[int] = None
+    output_config: dict[str, Any] | None = None
+    output_classification_override: int | None = None
     mcp_policy: str = "inherit"
     mcp_tool_ids: list[str] = Field(default_factory=list)
-    mcp_server_ids: Optional[list[str]] = None  # None: read the assistant's servers (snapshots older than the field)
+    mcp_server_ids: list[str] | None = None  # None: read the assistant's servers (snapshots older than the field)
     _execution_hash: str = PrivateAttr(default="")
 
     @field_validator("assistant_id", mode="before")
@@ -191,7 +191,7 @@ class DefinitionSnapshot(BaseModel):
     steps: list[SnapshotStep] = Field(default_factory=list)
 
     @classmethod
-    def parse(cls, data: Optional[dict[str, Any]]) -> DefinitionSnapshot:
+    def parse(cls, data: dict[str, Any] | None) -> DefinitionSnapshot:
         """Parse a stored definition; each step keeps the execution hash of its stored JSON.
 
         Args:
@@ -203,7 +203,7 @@ class DefinitionSnapshot(BaseModel):
         raw = dict(data or {})
         raw_steps = [s for s in raw.get("steps") or [] if isinstance(s, dict)]
         snapshot = cls.model_validate({**raw, "name": raw.get("name") or "", "form_schema": raw.get("form_schema") or [], "steps": raw_steps})
-        for step, source in zip(snapshot.steps, raw_steps):
+        for step, source in zip(snapshot.steps, raw_steps, strict=True):
             step._execution_hash = step_execution_hash(source)
         snapshot.steps.sort(key=lambda s: s.step_order)
         return snapshot

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Optional
+from typing import Any
 
 from resolutionflow_app.domain.tree_schema import normalize_commands
 
@@ -30,7 +30,7 @@ def items(structure: dict[str, Any]) -> list[dict[str, Any]]:
     return [n for n in value if isinstance(n, dict)] if isinstance(value, list) else []
 
 
-def find(structure: dict[str, Any], node_id: str) -> Optional[dict[str, Any]]:
+def find(structure: dict[str, Any], node_id: str) -> dict[str, Any] | None:
     """The node or step with `node_id`, or None."""
     return next((n for n in items(structure) if n.get("id") == node_id), None)
 
@@ -54,7 +54,7 @@ def new_id(structure: dict[str, Any], kind: str) -> str:
     return f"{prefix}_{n}"
 
 
-def _position(value: Any) -> Optional[dict[str, float]]:
+def _position(value: Any) -> dict[str, float] | None:
     if isinstance(value, dict) and isinstance(value.get("x"), (int, float)) and isinstance(value.get("y"), (int, float)):
         return {"x": round(float(value["x"]), 1), "y": round(float(value["y"]), 1)}
     return None
@@ -120,7 +120,7 @@ def connect(structure: dict[str, Any], source: str, handle: str, target: str) ->
     return out
 
 
-def _option_index(handle: str) -> Optional[int]:
+def _option_index(handle: str) -> int | None:
     m = re.fullmatch(r"opt-(\d+)", handle or "")
     return int(m.group(1)) if m else None
 
@@ -222,7 +222,7 @@ def add_option(structure: dict[str, Any], node_id: str) -> dict[str, Any]:
     return out
 
 
-def set_option(structure: dict[str, Any], node_id: str, index: int, label: Optional[str] = None, target: Optional[str] = None) -> dict[str, Any]:
+def set_option(structure: dict[str, Any], node_id: str, index: int, label: str | None = None, target: str | None = None) -> dict[str, Any]:
     """Change an option's label and/or target ("" clears the target)."""
     out = _copy(structure)
     node = find(out, node_id)
@@ -251,7 +251,7 @@ def remove_option(structure: dict[str, Any], node_id: str, index: int) -> dict[s
 # --- commands (both kinds of flow) ------------------------------------------------------------
 
 
-def command_list(node: Optional[dict[str, Any]]) -> list[dict[str, str]]:
+def command_list(node: dict[str, Any] | None) -> list[dict[str, str]]:
     """The node's commands as editable `{label, language, code}` rows (a plain string becomes one row)."""
     rows = normalize_commands((node or {}).get("commands"), keep_empty=True)
     return [{"label": str(c["label"] or ""), "language": str(c["command_type"] or ""), "code": str(c["command"] or "")} for c in rows]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -23,11 +23,11 @@ class CustomStepSchema(BaseModel):
 
     type: str = "action"
     content: str = ""
-    notes: Optional[str] = None
+    notes: str | None = None
     source: str = "ad-hoc"
-    source_step_id: Optional[str] = None
-    inserted_at: Optional[str] = None
-    inserted_after_node_id: Optional[str] = None
+    source_step_id: str | None = None
+    inserted_at: str | None = None
+    inserted_after_node_id: str | None = None
 
     @field_validator("content", mode="before")
     @classmethod
@@ -240,7 +240,7 @@ def build_flow_from_session(tree_type: str, snapshot: dict[str, Any], history: l
         A `tree_structure` for the same tree type.
     """
     customs = load_custom_steps(custom_steps)
-    for raw, norm in zip(custom_steps or [], customs):
+    for raw, norm in zip(custom_steps or [], customs, strict=False):
         if isinstance(raw, dict) and raw.get("title"):
             norm["title"] = raw["title"]
     if is_procedural(tree_type):

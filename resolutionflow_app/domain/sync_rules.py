@@ -56,7 +56,7 @@ def derive_bundle_key(secret_key: str, user_id: str) -> str:
     Returns:
         A URL-safe base64 string (43 characters).
     """
-    raw = hmac.new(secret_key.encode("utf-8"), f"sync-bundle/v1:{user_id}".encode("utf-8"), hashlib.sha256).digest()
+    raw = hmac.new(secret_key.encode("utf-8"), f"sync-bundle/v1:{user_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel
@@ -16,7 +16,7 @@ from resolutionflow_app.domain.tree_schema import (
 class Problem(BaseModel):
     """One problem; `node_id` names the node it concerns (None for the flow as a whole)."""
 
-    node_id: Optional[str] = None
+    node_id: str | None = None
     message: str
 
 

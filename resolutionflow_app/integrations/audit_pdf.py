@@ -56,7 +56,7 @@ def _level_colours(level: int) -> tuple[tuple[int, int, int], tuple[int, int, in
 
 
 def _report_class() -> type:
-    from fpdf import FPDF
+    from fpdf import FPDF  # noqa: PLC0415
 
     class Report(FPDF):
         footer_title = ""
@@ -135,7 +135,7 @@ class _Writer:
         self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
 
     def kv_table(self, rows: Sequence[tuple[str, str]], label_width: float = 0.28) -> None:
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         if not rows:
             return
@@ -153,7 +153,7 @@ class _Writer:
         pdf.ln(2)
 
     def grid(self, headings: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: Sequence[Sequence[Any]] | None = None) -> None:
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         pdf = self.pdf
         self.font(8.5)
@@ -210,7 +210,7 @@ class _Writer:
 
     def meta_grid(self, rows: Sequence[tuple[str, str]]) -> None:
         """Short facts two to a line; long values (ids, sentences) get a whole line."""
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         pdf = self.pdf
         self.font(9)
@@ -497,7 +497,7 @@ class _Writer:
         self.kv_table(run["meta"])
         self.need(20)
         rows, styles = [], []
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         for r in run["steps"]:
             rows.append((r["order"], r["name"], f"{STATUS_MARKS.get(r['status'], '')} {r['status']}".strip(), r["started"], r["duration"], r["tokens_in"], r["tokens_out"]))

@@ -52,8 +52,8 @@ def markdown_to_pdf(md: str, title: str | None = None) -> bytes:
     Returns:
         The PDF bytes (starting with %PDF).
     """
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+    from fpdf import FPDF  # noqa: PLC0415
+    from fpdf.fonts import FontFace  # noqa: PLC0415
 
     md = _XML_INVALID.sub("", md or "")
     pdf = FPDF(format="A4")
@@ -89,7 +89,7 @@ def markdown_to_pdf(md: str, title: str | None = None) -> bytes:
 
 
 def _plain_pdf(md: str, title: str | None, family: str, font_dir: Path | None, clean: Any) -> Any:
-    from fpdf import FPDF
+    from fpdf import FPDF  # noqa: PLC0415
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -155,8 +155,8 @@ def markdown_to_docx(md: str, title: str | None = None) -> bytes:
     Returns:
         The DOCX bytes (a zip that python-docx and Word open).
     """
-    from docx import Document
-    from docx.shared import Pt
+    from docx import Document  # noqa: PLC0415
+    from docx.shared import Pt  # noqa: PLC0415
 
     doc = Document()
     if title:

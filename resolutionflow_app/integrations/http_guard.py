@@ -182,7 +182,7 @@ def _split_url(url: str) -> tuple[str, str, int, bool]:
         raise BlockedURLError("URLs with credentials (user@host) are not allowed; use a header instead.")
     try:
         parsed = httpx.URL(url)
-    except Exception as exc:  # httpx.InvalidURL and friends
+    except Exception as exc:  # noqa: BLE001 - httpx.InvalidURL and friends
         raise BlockedURLError(f"The URL cannot be parsed: {exc}.") from None
     if parsed.userinfo:
         raise BlockedURLError("URLs with credentials (user@host) are not allowed; use a header instead.")
@@ -481,8 +481,8 @@ def guarded_transport_httpx2(**kwargs: Any) -> Any:
     """The same guarded transport for `httpx2` clients (the flavour the openai and mcp SDKs use)."""
     global _GuardedTransport2
     if _GuardedTransport2 is None:
-        import httpcore2
-        import httpx2
+        import httpcore2  # noqa: PLC0415
+        import httpx2  # noqa: PLC0415
 
         _GuardedTransport2 = _build_transport(httpx2, httpcore2)
     return _GuardedTransport2(**kwargs)
@@ -507,7 +507,7 @@ def make_client_httpx2(*, resolver: Resolver | None = None, allowed_cidrs: Itera
                        timeout: float | None = None, max_body_bytes: int | None = None,
                        headers: Mapping[str, str] | None = None, auth: Any = None) -> Any:
     """An httpx2.AsyncClient with the same guard (for SDKs built on httpx2, e.g. mcp)."""
-    import httpx2
+    import httpx2  # noqa: PLC0415
 
     return httpx2.AsyncClient(
         transport=guarded_transport_httpx2(resolver=resolver, allowed_cidrs=allowed_cidrs, max_body_bytes=max_body_bytes),

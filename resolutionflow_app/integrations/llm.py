@@ -118,7 +118,7 @@ class OpenAICompatibleProvider:
         self._sdk = self._make_sdk(client) if client is not None else None
 
     def _make_sdk(self, client: httpx.AsyncClient) -> Any:
-        import openai
+        import openai  # noqa: PLC0415
 
         return openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key, http_client=client,
                                   max_retries=self._max_retries)
@@ -148,7 +148,7 @@ class OpenAICompatibleProvider:
 
     @staticmethod
     async def _create(sdk: Any, **kwargs: Any) -> Any:
-        import openai
+        import openai  # noqa: PLC0415
 
         try:
             return await sdk.chat.completions.create(**kwargs)

@@ -106,8 +106,8 @@ async def open_session(url: str, headers: Mapping[str, Any] | None = None, *, cl
     Raises:
         BlockedURLError: the URL is not allowed. MCPError: the server could not be reached or spoke nonsense.
     """
-    from mcp.client.client import Client
-    from mcp.client.streamable_http import streamable_http_client
+    from mcp.client.client import Client  # noqa: PLC0415
+    from mcp.client.streamable_http import streamable_http_client  # noqa: PLC0415
 
     _split_url(url)
     clean = validate_headers(headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import ClassVar
 
 import reflex as rx
@@ -30,7 +30,7 @@ OUTCOMES = [("all", "Any outcome"), ("open", "In progress"), ("resolved", "Resol
 def _day(value: str, end: bool = False) -> datetime | None:
     """A yyyy-mm-dd input as the start (or end) of that UTC day."""
     try:
-        return datetime.combine(date.fromisoformat(value), time.max if end else time.min, tzinfo=timezone.utc)
+        return datetime.combine(date.fromisoformat(value), time.max if end else time.min, tzinfo=UTC)
     except ValueError:
         return None
 

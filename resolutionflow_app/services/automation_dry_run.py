@@ -365,7 +365,7 @@ async def _probe_one(probe: _Probe, fetch: Fetch) -> _Outcome:
         return _Outcome("too_large", reason=exc.message)
     except http_guard.OutboundHTTPError as exc:
         return _Outcome("unreachable", reason=exc.message)
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         return _Outcome("unreachable", reason=f"no answer within {PROBE_TIMEOUT_SECONDS:g} seconds.")
     except Exception as exc:  # noqa: BLE001 - any other failure is "could not reach", never a 500
         return _Outcome("unreachable", reason=f"{type(exc).__name__}: {exc}")

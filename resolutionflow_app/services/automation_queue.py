@@ -199,7 +199,7 @@ async def run_worker(*, jobs: Iterable[PeriodicJob] = (), deps: RunnerDeps | Non
             pause = 0.5
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the database went away: start again once it is back
+        except Exception:
             log.warning("procrastinate worker stopped on an error; restarting in %.1f s", pause, exc_info=True)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)

@@ -486,7 +486,7 @@ class AutomationRunner:
             return "failed"
         except _STOP_OR_HAND_BACK:
             raise
-        except Exception as exc:  # noqa: BLE001 - unexpected: record it on the run, never crash the worker
+        except Exception as exc:
             log.exception("automation run %s failed", run_id)
             await self._db(self._finish, run_id, "failed", error=f"Step {current}: unexpected error: {exc}")
             return "failed"

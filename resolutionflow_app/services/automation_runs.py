@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
@@ -450,7 +450,7 @@ def _parse_day(value: Any, what: str) -> datetime | None:
         day = date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(f"The {what} date must look like 2026-01-31.") from None
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def run_history(

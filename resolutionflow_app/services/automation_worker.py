@@ -9,7 +9,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, update
@@ -161,9 +161,8 @@ def find_orphans(*, session: Session, limit: int = 20) -> list[AutomationRun]:
 
 
 def _as_utc(value: datetime) -> datetime:
-    from datetime import timezone  # noqa: PLC0415
 
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Claim | None:
@@ -302,7 +301,7 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
                 try:
                     # A short DB write, off the event loop (it is shared with the Reflex backend).
                     claim = await asyncio.to_thread(_claim, session_factory, worker_id)
-                except Exception:  # noqa: BLE001 - a DB hiccup must not kill the loop
+                except Exception:
                     log.exception("claiming a run failed")
                     claim = None
                 if claim is None:

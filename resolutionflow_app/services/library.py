@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError, field_validator
@@ -44,17 +44,17 @@ class StepCommand(BaseModel):
 
     label: str = ""
     command: str
-    command_type: Optional[str] = None
+    command_type: str | None = None
 
 
 class StepContent(BaseModel):
     """What a library step says (flow-to-library-step-sync.md, Section 1)."""
 
     instructions: str = ""
-    help_text: Optional[str] = None
+    help_text: str | None = None
     commands: list[StepCommand] = []
-    group_label: Optional[str] = None
-    automation_id: Optional[str] = None  # a synced step whose flow node runs an automation carries the link
+    group_label: str | None = None
+    automation_id: str | None = None  # a synced step whose flow node runs an automation carries the link
 
     @field_validator("commands", mode="before")
     @classmethod
@@ -71,7 +71,7 @@ class CategoryDTO(DTO):
 
     id: uuid.UUID
     name: str
-    description: Optional[str] = None
+    description: str | None = None
 
 
 class LibraryStepDTO(DTO):
@@ -82,21 +82,21 @@ class LibraryStepDTO(DTO):
     step_type: str
     content: dict[str, Any]
     visibility: str
-    category_id: Optional[uuid.UUID] = None
-    category_name: Optional[str] = None
+    category_id: uuid.UUID | None = None
+    category_name: str | None = None
     is_flow_synced: bool
-    source_tree_id: Optional[uuid.UUID] = None
-    source_node_id: Optional[str] = None
-    source_tree_name: Optional[str] = None
+    source_tree_id: uuid.UUID | None = None
+    source_node_id: str | None = None
+    source_tree_name: str | None = None
     usage_count: int
-    rating_avg: Optional[float] = None
+    rating_avg: float | None = None
     rating_count: int
-    my_rating: Optional[int] = None
-    created_by: Optional[uuid.UUID] = None
-    created_by_name: Optional[str] = None
+    my_rating: int | None = None
+    created_by: uuid.UUID | None = None
+    created_by_name: str | None = None
     account_id: uuid.UUID
     is_active: bool
-    last_synced_at: Optional[datetime] = None
+    last_synced_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     # With `distinct` (the Library page): this flow's step plus the unchanged copies forks of the flow made.
@@ -517,7 +517,7 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any
         conds = _conds("case", filter_names)
         extra, rank = [vec.label("tsv_"), tsq.label("tsq_")], None  # ranked in the candidates statement
     else:
-        source = FTS_TABLE.join(step, STEP_ROWID == FTS_TABLE.c.rowid)
+        source = FTS_TABLE.join(step, FTS_TABLE.c.rowid == STEP_ROWID)
         match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("q", type_=sa.String))
         key = FTS_TABLE.c.rowid
         order_of = sa.desc

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -46,28 +47,28 @@ class SessionDTO(DTO):
 
     id: uuid.UUID
     account_id: uuid.UUID
-    tree_id: Optional[uuid.UUID] = None
+    tree_id: uuid.UUID | None = None
     tree_name: str
     tree_type: str
     tree_version: int = 1
     user_id: uuid.UUID
-    user_name: Optional[str] = None
+    user_name: str | None = None
     status: str
-    current_node_id: Optional[str] = None
-    current_node: Optional[dict[str, Any]] = None
-    current_notes: Optional[str] = None
+    current_node_id: str | None = None
+    current_node: dict[str, Any] | None = None
+    current_notes: str | None = None
     history: list[dict[str, Any]]
     custom_steps: list[dict[str, Any]]
-    outcome: Optional[str] = None
-    summary: Optional[str] = None
+    outcome: str | None = None
+    summary: str | None = None
     started_at: datetime
-    completed_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
-    progress: Optional[dict[str, int]] = None
-    steps: Optional[list[dict[str, Any]]] = None
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
+    progress: dict[str, int] | None = None
+    steps: list[dict[str, Any]] | None = None
     can_edit: bool = False
     # The automation the current step links to: {automation_id, name, available, reason} (None when none).
-    current_automation: Optional[dict[str, Any]] = None
+    current_automation: dict[str, Any] | None = None
 
 
 # --- building answers ---------------------------------------------------------------------
@@ -79,10 +80,8 @@ def _available_sources(session: Session | None, viewer: User | None, custom_step
     ids = set()
     for step in custom_steps:
         if step.get("source") == "step-library" and step.get("source_step_id"):
-            try:
+            with contextlib.suppress(ValueError):
                 ids.add(uuid.UUID(str(step["source_step_id"])))
-            except ValueError:
-                pass
     if not ids:
         return set()
     rows = session.exec(select(LibraryStep).where(col(LibraryStep.id).in_(ids), col(LibraryStep.is_active).is_(True))).all()
@@ -177,8 +176,8 @@ class CustomStepView(BaseModel):
     content: str
     notes: Any
     source: Any
-    source_step_id: Optional[str] = None
-    automation_run_id: Optional[str] = None
+    source_step_id: str | None = None
+    automation_run_id: str | None = None
     inserted_at: Any
     inserted_after_node_id: str
     inserted_after_title: Any
@@ -202,24 +201,24 @@ class ReadOnlySessionDTO(DTO):
 
     id: str
     user_id: str
-    user_name: Optional[str] = None
+    user_name: str | None = None
     engineer_name: str = ""
-    tree_id: Optional[str] = None
+    tree_id: str | None = None
     tree_name: str
     tree_type: str
     tree_version: int = 1
     status: str
-    current_node_id: Optional[str] = None
-    current_node: Optional[dict[str, Any]] = None
-    outcome: Optional[str] = None
+    current_node_id: str | None = None
+    current_node: dict[str, Any] | None = None
+    outcome: str | None = None
     summary: str = ""
-    started_at: Optional[str] = None
-    completed_at: Optional[str] = None
-    updated_at: Optional[str] = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    updated_at: str | None = None
     history: list[PathStepView]
     custom_steps: list[CustomStepView]
     steps: list[ChecklistItemView]
-    progress: Optional[dict[str, int]] = None
+    progress: dict[str, int] | None = None
 
 
 def _content_text(value: Any) -> str:
@@ -404,7 +403,7 @@ def _as_dt(value: Any, label: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
         # Normalise to UTC here: an out-of-range instant (year 1 / 9999 with an offset) is bad input, not a 500.
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidInput(f"{label} must be an ISO date or date-time.") from None
 
@@ -438,12 +437,10 @@ def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str 
         conds.append(SupportSession.started_at >= start)
     if end is not None:
         if len(str(date_to)) <= 10:  # a plain date includes that whole day
-            from datetime import timedelta
+            from datetime import timedelta  # noqa: PLC0415
 
-            try:
+            with contextlib.suppress(OverflowError):  # 9999-12-31: the whole day is "no upper bound"
                 conds.append(SupportSession.started_at < end + timedelta(days=1))
-            except OverflowError:  # 9999-12-31: the whole day is "no upper bound"
-                pass
         else:
             conds.append(SupportSession.started_at <= end)
     total = session.exec(select(sa.func.count()).select_from(SupportSession).where(*conds)).one()
@@ -619,7 +616,7 @@ def save_as_flow(*, session: Session, actor: User, session_id: Any) -> Any:
         raise Forbidden(NOT_YOURS)
     # API.md sets no precondition: an unfinished session saves the path so far (ending at its current node).
     structure = rules.build_flow_from_session(row.tree_type, row.tree_snapshot or {}, list(row.history or []), row.current_node_id, list(row.custom_steps or []))
-    from resolutionflow_app.services import (
+    from resolutionflow_app.services import (  # noqa: PLC0415
         trees as trees_service,  # built by the flows area
     )
 

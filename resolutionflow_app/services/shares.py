@@ -9,7 +9,7 @@ import re
 import secrets
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -136,7 +136,7 @@ def public_links_paused(account: Account | None) -> bool:
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _to_dto(share: SessionShare, session_name: str = "", now: datetime | None = None, *, public_paused: bool = False) -> ShareDTO:
@@ -307,7 +307,7 @@ def views_per_day(*, session: Session, actor: User, share_id: uuid.UUID, days: i
     share = _own_share(session, actor, share_id)
     today = utcnow().date()
     start = today - timedelta(days=days - 1)
-    since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
     stamps = session.exec(select(SessionShareView.viewed_at).where(SessionShareView.share_id == share.id, SessionShareView.viewed_at >= since)).all()
     counts = Counter(when.date() for when in map(_as_utc, stamps) if when is not None)
     return [{"day": (start + timedelta(days=i)).isoformat(), "views": counts.get(start + timedelta(days=i), 0)} for i in range(days)]

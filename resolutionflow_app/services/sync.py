@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, select
@@ -42,11 +42,11 @@ class HistoryItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     node_id: str = Field(max_length=255)
-    title: Optional[str] = Field(default=None, max_length=500)
-    answer: Optional[str] = Field(default=None, max_length=500)
-    notes: Optional[str] = Field(default=None, max_length=10000)
-    at: Optional[str] = Field(default=None, max_length=64)
-    pending: Optional[bool] = None
+    title: str | None = Field(default=None, max_length=500)
+    answer: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, max_length=10000)
+    at: str | None = Field(default=None, max_length=64)
+    pending: bool | None = None
 
 
 class CustomStepItem(BaseModel):
@@ -56,14 +56,14 @@ class CustomStepItem(BaseModel):
 
     type: str = Field(default="action", max_length=20)
     content: str = Field(default="", max_length=10000)
-    title: Optional[str] = Field(default=None, max_length=255)
-    notes: Optional[str] = Field(default=None, max_length=10000)
-    help_text: Optional[str] = Field(default=None, max_length=10000)
-    commands: Optional[list[Any]] = Field(default=None, max_length=50)
+    title: str | None = Field(default=None, max_length=255)
+    notes: str | None = Field(default=None, max_length=10000)
+    help_text: str | None = Field(default=None, max_length=10000)
+    commands: list[Any] | None = Field(default=None, max_length=50)
     source: str = Field(default="ad-hoc", max_length=20)
-    source_step_id: Optional[str] = Field(default=None, max_length=64)
-    inserted_at: Optional[str] = Field(default=None, max_length=64)
-    inserted_after_node_id: Optional[str] = Field(default=None, max_length=255)
+    source_step_id: str | None = Field(default=None, max_length=64)
+    inserted_at: str | None = Field(default=None, max_length=64)
+    inserted_after_node_id: str | None = Field(default=None, max_length=255)
 
 
 class SessionItem(BaseModel):
@@ -72,19 +72,19 @@ class SessionItem(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: uuid.UUID
-    flow_id: Optional[uuid.UUID] = None
+    flow_id: uuid.UUID | None = None
     flow_version: int = Field(ge=1)
     tree_name: str = Field(default="", max_length=200)
     tree_type: str = Field(default="troubleshooting", max_length=20)
     tree_snapshot: dict[str, Any] = Field(default_factory=dict)
     status: str = Field(default="in_progress", pattern="^(in_progress|completed)$")
-    current_node_id: Optional[str] = Field(default=None, max_length=255)
+    current_node_id: str | None = Field(default=None, max_length=255)
     history: list[HistoryItem] = Field(default_factory=list, max_length=5000)
     custom_steps: list[CustomStepItem] = Field(default_factory=list, max_length=1000)
-    outcome: Optional[str] = Field(default=None, pattern="^(resolved|escalated|abandoned)$")
-    summary: Optional[str] = Field(default=None, max_length=20000)
+    outcome: str | None = Field(default=None, pattern="^(resolved|escalated|abandoned)$")
+    summary: str | None = Field(default=None, max_length=20000)
     started_at: datetime
-    completed_at: Optional[datetime] = None
+    completed_at: datetime | None = None
     # Set only when the user chose "push anyway" for a conflict: store it on the copy it ran on.
     accept_flow_change: bool = False
 
@@ -140,7 +140,7 @@ def _usage_keys(steps: list[dict[str, Any]]) -> set[tuple[str, str]]:
 def _parse_time(value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(str(value))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (TypeError, ValueError):
         return utcnow()
 

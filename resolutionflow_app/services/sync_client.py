@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -39,8 +39,8 @@ class ConflictDTO(DTO):
     title: str
     reason: str = ""
     message: str = ""
-    pulled_version: Optional[int] = None
-    server_version: Optional[int] = None
+    pulled_version: int | None = None
+    server_version: int | None = None
     changes: dict[str, int] = {}
     differences: list[dict[str, Any]] = []
     updated_at: datetime
@@ -50,11 +50,11 @@ class SyncStatusDTO(DTO):
     """The sync page's summary of the connection."""
 
     server_url: str = ""
-    remote_email: Optional[str] = None
+    remote_email: str | None = None
     signed_in: bool = False
     has_bundle_key: bool = False
-    last_pull_at: Optional[datetime] = None
-    last_push_at: Optional[datetime] = None
+    last_pull_at: datetime | None = None
+    last_push_at: datetime | None = None
     flows: int = 0
     steps: int = 0
     sessions_pushed: int = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
@@ -47,7 +47,7 @@ MAX_VERSION = 2**31 - 1
 class ProblemDTO(DTO):
     """One validation problem of a flow."""
 
-    node_id: Optional[str] = None
+    node_id: str | None = None
     message: str
 
 
@@ -56,23 +56,23 @@ class TreeDTO(DTO):
 
     id: uuid.UUID
     name: str
-    description: Optional[str] = None
+    description: str | None = None
     tree_type: str
     tree_structure: dict[str, Any]
     status: str
     version: int
     is_public: bool
     is_active: bool
-    author_id: Optional[uuid.UUID] = None
-    author_name: Optional[str] = None
+    author_id: uuid.UUID | None = None
+    author_name: str | None = None
     account_id: uuid.UUID
-    parent_tree_id: Optional[uuid.UUID] = None
-    parent_name: Optional[str] = None
-    fork_reason: Optional[str] = None
-    parent_updated_at: Optional[datetime] = None
+    parent_tree_id: uuid.UUID | None = None
+    parent_name: str | None = None
+    fork_reason: str | None = None
+    parent_updated_at: datetime | None = None
     has_parent_updates: bool = False
     forks_count: int = 0
-    published_at: Optional[datetime] = None
+    published_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     validation: list[ProblemDTO] = []
@@ -84,11 +84,11 @@ class VersionDTO(DTO):
 
     version: int
     created_at: datetime
-    created_by: Optional[uuid.UUID] = None
-    created_by_name: Optional[str] = None
+    created_by: uuid.UUID | None = None
+    created_by_name: str | None = None
     kind: str = "save"
-    label: Optional[str] = None
-    summary: Optional[dict[str, int]] = None
+    label: str | None = None
+    summary: dict[str, int] | None = None
     summary_text: str = ""
     published: bool = False
 
@@ -107,10 +107,10 @@ class VersionDetailDTO(DTO):
 
     version: int
     name: str
-    description: Optional[str] = None
+    description: str | None = None
     tree_structure: dict[str, Any]
     created_at: datetime
-    created_by: Optional[uuid.UUID] = None
+    created_by: uuid.UUID | None = None
 
 
 # ---------------------------------------------------------------- helpers
@@ -120,7 +120,7 @@ def _copy(data: Any) -> Any:
     return json.loads(json.dumps(data))
 
 
-def _uuid(value: Any) -> Optional[uuid.UUID]:
+def _uuid(value: Any) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -173,7 +173,7 @@ def _clean_name(name: Any) -> str:
     return cleaned
 
 
-def _clean_description(description: Any) -> Optional[str]:
+def _clean_description(description: Any) -> str | None:
     if description is None:
         return None
     if not isinstance(description, str):
@@ -325,8 +325,8 @@ def _dto(session: Session, actor: User, tree: Tree) -> TreeDTO:
 
 # ---------------------------------------------------------------- use cases
 
-def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tree_structure: Optional[dict[str, Any]] = None,
-                description: Optional[str] = None, is_public: bool = False) -> TreeDTO:
+def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tree_structure: dict[str, Any] | None = None,
+                description: str | None = None, is_public: bool = False) -> TreeDTO:
     """Create a draft flow (version 1, with its first TreeVersion).
 
     Args:
@@ -358,8 +358,8 @@ def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tre
     return _dto(session, actor, tree)
 
 
-def list_trees(*, session: Session, actor: User, q: Optional[str] = None, tree_type: Optional[str] = None,
-               status: Optional[str] = None, author_id: Any = None, include_inactive: bool = False,
+def list_trees(*, session: Session, actor: User, q: str | None = None, tree_type: str | None = None,
+               status: str | None = None, author_id: Any = None, include_inactive: bool = False,
                limit: int = 50, offset: int = 0) -> tuple[list[TreeDTO], int]:
     """Flows the actor may see, newest change first.
 
@@ -561,7 +561,7 @@ def delete_tree(*, session: Session, actor: User, tree_id: Any) -> None:
     session.expire_all()
 
 
-def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optional[str] = None) -> TreeDTO:
+def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: str | None = None) -> TreeDTO:
     """Copy a visible flow into a private draft of the actor's account (seed Part 1, 8 steps).
 
     Args:

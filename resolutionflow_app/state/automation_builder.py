@@ -366,7 +366,7 @@ class BuilderState(AuthState):
 
     def _store_headers(self, step: StepDefinition, index: int, key: str, pairs: list[list[str]]):
         cfg = dict(getattr(step, key) or {})
-        cfg["headers"] = {k: v for k, v in pairs}
+        cfg["headers"] = dict(pairs)
         return self._edit_step(index, **{key: cfg})
 
     @rx.event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import reflex as rx
 
@@ -17,14 +17,14 @@ EXPIRY_CHOICES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": ti
 
 def expiry_from_choice(choice: str, custom_date: str, now: datetime | None = None) -> datetime | None:
     """The expiry for a dialog choice: 24h / 7d / 30d from now, the end of a custom day (UTC), or None."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if choice in EXPIRY_CHOICES:
         return now + EXPIRY_CHOICES[choice]
     if choice == "custom":
         day = datetime.fromisoformat(custom_date).date() if custom_date else None
         if day is None:
             raise ValueError("Pick a date for the link to expire.")
-        return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+        return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
     return None
 
 

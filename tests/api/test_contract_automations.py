@@ -200,7 +200,7 @@ def test_create_returns_steps_with_assistant_and_engineer_cannot_create(api, tea
     auto = resp.json()
     assert auto["name"] == "Contract automation" and auto["description"] == "d"
     assert [s["step_order"] for s in auto["steps"]] == [1, 2]
-    for step, prompt in zip(auto["steps"], ("A {{flow_input.namn}}", "B")):
+    for step, prompt in zip(auto["steps"], ("A {{flow_input.namn}}", "B"), strict=True):
         uuid.UUID(step["assistant_id"])
         assert step["assistant"]["prompt"] == prompt and step["assistant"]["model_id"] == model["id"]
     assert _create(api, team["engineer"], [_step(1, model["id"])]).status_code == 403
@@ -585,7 +585,7 @@ def test_webhook_output_headers_idempotency_key_and_signature(api, team, loopbac
         assert run["status"] == "completed", run
         assert len(hook.requests) == 2
         canonical = str(uuid.UUID(rid))
-        for req, order, text in zip(hook.requests, (1, 3), ('said "one"', 'said "three"')):
+        for req, order, text in zip(hook.requests, (1, 3), ('said "one"', 'said "three"'), strict=True):
             headers = {k.lower(): v for k, v in req.headers.items()}
             assert headers["idempotency-key"] == hashlib.sha256(f"{canonical}{order}".encode()).hexdigest()
             assert headers["webhook-signature"].startswith("v1,")

@@ -70,9 +70,9 @@ def _post(api, who, path: str, body=None, expect: int = 200) -> dict:
 
 
 def _check_step_shape(step: dict) -> None:
-    assert STEP_FIELDS <= set(step), STEP_FIELDS - set(step)
+    assert set(step) >= STEP_FIELDS, STEP_FIELDS - set(step)
     _uuid(step["id"])
-    assert CONTENT_FIELDS <= set(step["content"])
+    assert set(step["content"]) >= CONTENT_FIELDS
     assert isinstance(step["content"]["commands"], list)
     for cmd in step["content"]["commands"]:
         assert {"label", "command", "command_type"} <= set(cmd)
@@ -86,7 +86,7 @@ def _check_step_shape(step: dict) -> None:
 
 
 def _check_session_shape(s: dict) -> None:
-    assert SESSION_FIELDS <= set(s), SESSION_FIELDS - set(s)
+    assert set(s) >= SESSION_FIELDS, SESSION_FIELDS - set(s)
     _uuid(s["id"])
     _uuid(s["user_id"])
     for h in s["history"]:

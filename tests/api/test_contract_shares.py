@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -92,7 +92,7 @@ def _views(api, who, share_id: str, **params) -> dict:
 
 def _expire(engine: sa.Engine, share_id: str) -> None:
     """Move a link's expiry into the past (the API refuses past expiries, so only the DB can)."""
-    past = datetime.now(timezone.utc) - timedelta(minutes=5)
+    past = datetime.now(UTC) - timedelta(minutes=5)
     with Session(engine) as s:
         s.execute(sa.text("UPDATE session_shares SET expires_at = :t WHERE id = :i"),
                   {"t": past.replace(tzinfo=None) if engine.dialect.name == "sqlite" else past,
@@ -114,7 +114,7 @@ def w(api):
 # ---------------------------------------------------------------- POST /sessions/{id}/shares
 
 def test_create_answers_201_with_contract_fields(api, w):
-    expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
     body = _create(api, w["owner"], w["sid"], visibility="account", share_name="Customer escalation #1234", expires_at=expires.isoformat())
     assert set(body) >= CREATE_FIELDS
     uuid.UUID(body["id"])
@@ -139,7 +139,7 @@ def test_create_minimal_body_and_offset_expiry(api, w):
     local = datetime.now(timezone(timedelta(hours=-5))).replace(microsecond=0) + timedelta(days=1)
     body = _create(api, w["owner"], w["sid"], expires_at=local.isoformat())
     assert _iso_tz(body["expires_at"]) == local
-    body = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    body = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     _iso_tz(body["expires_at"])
     body = _create(api, w["owner"], w["sid"], share_name="n" * 100)
     assert body["share_name"] == "n" * 100
@@ -252,7 +252,7 @@ def test_public_link_opens_anonymously_with_the_read_only_session(api, w):
 
 
 def test_by_token_share_expires_at_has_a_time_zone(api, w):
-    expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     created = _create(api, w["owner"], w["sid"], expires_at=expires.isoformat())
     got = _open(api, created["share_token"]).json()
     assert _iso_tz(got["share"]["expires_at"]) == expires
@@ -290,7 +290,7 @@ def test_matrix_revoked_expired_unknown(api, w, engine, visibility, viewer):
     assert api.delete(f"{B}/shares/{revoked['id']}", headers=w["owner"]["headers"]).status_code == 204
     r = _open(api, revoked["share_token"], who)
     assert r.status_code == 404 and r.json() == unknown.json()
-    expired = _create(api, w["owner"], w["sid"], visibility=visibility, expires_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    expired = _create(api, w["owner"], w["sid"], visibility=visibility, expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
     _expire(engine, expired["id"])
     _err(_open(api, expired["share_token"], who), 410)
     # Revoked and expired: revoked wins (404 like unknown).
@@ -302,7 +302,7 @@ def test_matrix_revoked_expired_unknown(api, w, engine, visibility, viewer):
 def test_short_expiry_really_expires(api, w):
     import time
 
-    created = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat())
+    created = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(seconds=1.5)).isoformat())
     assert _open(api, created["share_token"]).status_code == 200
     time.sleep(2)
     _err(_open(api, created["share_token"]), 410)
@@ -384,7 +384,7 @@ def test_account_owner_cannot_delete_a_members_link(api, w):
 # ---------------------------------------------------------------- GET /shares/my-shares
 
 def test_my_shares_lists_only_mine_with_contract_fields(api, w):
-    a = _create(api, w["owner"], w["sid"], share_name="A", expires_at=(datetime.now(timezone.utc) + timedelta(days=3)).isoformat())
+    a = _create(api, w["owner"], w["sid"], share_name="A", expires_at=(datetime.now(UTC) + timedelta(days=3)).isoformat())
     b = _create(api, w["owner"], w["sid"], visibility="account")
     msess = _start(api, w["member"], w["tree"]["id"])
     _create(api, w["member"], msess["id"])
@@ -510,7 +510,7 @@ def test_odd_tokens_never_500_and_look_like_unknown(api, w):
 def test_headers_on_every_by_token_status(api, w, engine):
     pub = _create(api, w["owner"], w["sid"])
     acc = _create(api, w["owner"], w["sid"], visibility="account")
-    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
     _expire(engine, exp["id"])
     assert _open(api, pub["share_token"]).status_code == 200
     assert _open(api, "E" * 43).status_code == 404
@@ -545,7 +545,7 @@ def test_lookup_rate_limit_429(api, w, low_share_limit):
 
 def test_access_errors_use_the_seed_messages(api, w, engine):
     acc = _create(api, w["owner"], w["sid"], visibility="account")
-    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
     _expire(engine, exp["id"])
     assert _open(api, "H" * 43).json() == {"detail": SEED_404}
     assert _open(api, exp["share_token"]).json() == {"detail": SEED_410}

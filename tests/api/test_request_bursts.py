@@ -39,7 +39,7 @@ async def _burst(urls: list[str], headers: dict[str, str]) -> Counter:
             except httpx.HTTPError as exc:
                 return type(exc).__name__
 
-        return Counter(await asyncio.gather(*(one(c, u) for c, u in zip(clients, urls))))
+        return Counter(await asyncio.gather(*(one(c, u) for c, u in zip(clients, urls, strict=False))))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tests.factories import register
 
@@ -20,7 +20,7 @@ def _flow(api, owner, *, publish: bool = True, name: str = "Flow") -> dict:
 
 
 def _item(tree: dict, **over) -> dict:
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     return {"id": str(uuid.uuid4()), "flow_id": tree["id"], "flow_version": tree["version"], "tree_type": "troubleshooting", "tree_snapshot": TREE,
             "status": "in_progress", "current_node_id": "q", "history": [], "custom_steps": [], "started_at": now, **over}
 

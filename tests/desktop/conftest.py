@@ -117,7 +117,7 @@ def xdotool(display: str, *args: str) -> str:
 
 def screenshot(display: str, name: str) -> Path:
     """A PNG of the whole virtual screen in test-artifacts/."""
-    import mss  # noqa: PLC0415
+    import mss
 
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -10,8 +10,8 @@ from resolutionflow_app.domain.automation_graph import build_graph
 
 def _inside(layout, width, rooms) -> None:
     for box in layout.boxes:
-        assert 0 <= box.x and box.x + box.w <= width + 1e-9
-        assert 0 <= box.y and box.y + box.h <= rooms[box.page] + 1e-9
+        assert box.x >= 0 and box.x + box.w <= width + 1e-9
+        assert box.y >= 0 and box.y + box.h <= rooms[box.page] + 1e-9
     for seg in layout.segments:
         for x, y in ((seg.x1, seg.y1), (seg.x2, seg.y2)):
             assert 0 <= x <= width + 1e-9 and 0 <= y <= rooms[seg.page] + 1e-9, seg
@@ -23,7 +23,7 @@ def test_chain_is_a_centred_column_with_straight_arrows() -> None:
     xs = {b.x for b in layout.boxes}
     assert len(xs) == 1 and abs(layout.column_x * 2 + layout.column_w - 178) < 1e-9  # centred
     ys = [b.y for b in layout.boxes]
-    assert ys == sorted(ys) and all(b.y - (a.y + a.h) == pytest.approx(9.0) for a, b in zip(layout.boxes, layout.boxes[1:]))
+    assert ys == sorted(ys) and all(b.y - (a.y + a.h) == pytest.approx(9.0) for a, b in zip(layout.boxes, layout.boxes[1:], strict=False))
     assert len(layout.segments) == 3 and all(s.arrow and not s.dashed and s.x1 == s.x2 for s in layout.segments)
     first = layout.segments[0]
     assert first.y1 == pytest.approx(20) and first.y2 == pytest.approx(29)  # bottom of input -> top of step 1
@@ -82,7 +82,7 @@ def test_a_long_column_breaks_pages_and_cut_lines_continue() -> None:
     assert cut
     assert any(s.y2 == pytest.approx(rooms[s.page]) for s in cut)
     assert any(s.y1 == 0 for s in cut)
-    assert all(used <= room + 1e-9 for used, room in zip(layout.used_height, rooms))
+    assert all(used <= room + 1e-9 for used, room in zip(layout.used_height, rooms, strict=False))
 
 
 def test_many_lanes_shrink_to_fit_the_width() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from resolutionflow_app.domain.automation_graph import build_graph
 from resolutionflow_app.domain.execution_hash import (
@@ -86,7 +86,7 @@ def test_graph_nodes_edges_and_run_enrichment() -> None:
     d = {"name": "Intake", "form_schema": [{"id": "namn", "type": "text"}], "steps": [
         changed(step_order=1), changed(step_order=2, input_source="previous_step", output_mode="http_post", user_description="Send"),
         changed(step_order=3, input_source="all_previous_steps", model_id="m2")]}
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     g = build_graph(d, model_names={"m1": "GPT", "m2": "Local"}, model_levels={"m1": 1, "m2": 2},
                     results={1: {"status": "completed", "started_at": t0, "finished_at": t0 + timedelta(milliseconds=2300), "num_tokens_input": 10, "num_tokens_output": 5, "error_message": None},
                              2: {"status": "failed", "started_at": t0, "finished_at": t0, "error_message": "boom"}}, run_status="failed")

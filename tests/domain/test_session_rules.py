@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,7 +10,7 @@ from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import Conflict, InvalidInput
 from tests.library_helpers import PROC_STRUCTURE, TS_STRUCTURE
 
-NOW = datetime(2026, 2, 7, 15, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 7, 15, 30, tzinfo=UTC)
 
 
 def test_old_custom_steps_get_seed_defaults() -> None:

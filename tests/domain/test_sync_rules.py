@@ -19,7 +19,7 @@ def test_fingerprint_ignores_key_order_but_not_content() -> None:
 
 
 def test_session_conflicts() -> None:
-    same = dict(tree_type="troubleshooting", pulled_version=2, snapshot=TREE, server_structure=TREE)
+    same = {"tree_type": "troubleshooting", "pulled_version": 2, "snapshot": TREE, "server_structure": TREE}
     assert rules.session_conflict(server_version=2, **same) is None
     missing = rules.session_conflict(server_version=None, **same)
     assert missing["reason"] == rules.FLOW_MISSING

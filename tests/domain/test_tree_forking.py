@@ -1,12 +1,12 @@
 """has_parent_updates and the fork reason rule."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from resolutionflow_app.domain.forking import clean_fork_reason, has_parent_updates
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_has_parent_updates():

@@ -41,7 +41,7 @@ def _env(db_url: str) -> dict[str, str]:
 
 def _production_topology() -> Iterator[str]:
     """`scripts/prod_demo.py` on a free port in a temp dir (PostgreSQL, Redis, 2 app + 2 automation workers)."""
-    import signal  # noqa: PLC0415 - only this mode sends signals
+    import signal
 
     port = _free_port()
     base = Path(tempfile.mkdtemp(prefix="rf-e2e-prod-"))
@@ -92,7 +92,7 @@ def app_url() -> Iterator[str]:
     # The app only accepts its own origin (CORS and the websocket): tell it where it is served.
     env["RF_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "e2e-server.log", "w")
+    log = open(ARTIFACTS / "e2e-server.log", "w")  # noqa: SIM115 - the server writes to it until teardown
     proc = subprocess.Popen(
         [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -15,13 +15,13 @@ import pypdfium2
 
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")  # the failing HTTP input listens on loopback
 
-from tests.e2e.conftest import login, menu_item, shot  # noqa: E402
+from tests.e2e.conftest import login, menu_item, shot
 
 PASSWORD = "demo-password-123"
 
 
 class _Down(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.send_response(503)
         self.send_header("Content-Length", "4")
         self.end_headers()

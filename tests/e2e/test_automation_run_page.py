@@ -15,7 +15,7 @@ import pytest
 # copies this environment) may reach loopback only with this setting.
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
 
-from tests.e2e.conftest import ARTIFACTS, api_client, login, shot  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, api_client, login, shot
 
 PASSWORD = "demo-password-123"
 HOSTILE = "Åsa <script>alert('x')</script> " + "Ω" * 30 + " " + "x" * 400
@@ -101,7 +101,7 @@ class _Flaky(BaseHTTPRequestHandler):
     fail = True
     delay = 0.0
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         time.sleep(_Flaky.delay)
         body = b"upstream exploded" if _Flaky.fail else b"Ticket 4711: VPN drops every 10 minutes."
         self.send_response(500 if _Flaky.fail else 200)

@@ -191,13 +191,14 @@ def test_exported_png_is_not_blank(page, app_url, flows) -> None:
     _open(page, app_url, flows["long"], 1440)
     with page.expect_download() as info:
         menu_item(page, "flow-menu", "export-png").click()
-    data = open(info.value.path(), "rb").read()
+    with open(info.value.path(), "rb") as fh:
+        data = fh.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     img = Image.open(io.BytesIO(data)).convert("RGB")
     small = img.resize((max(1, img.width // 4), max(1, img.height // 4)))
     pixels = list(small.getdata())
     background = max(set(pixels), key=pixels.count)
-    share = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background)) > 60) / len(pixels)
+    share = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background, strict=True)) > 60) / len(pixels)
     assert img.width >= 640 and share > 0.03, (img.size, share)
     ARTIFACTS.mkdir(exist_ok=True)
     img.save(ARTIFACTS / "canvas-readability-export.png")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -26,7 +26,7 @@ def _world(app_url: str) -> dict:
     tree = api.post("/trees", json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}).json()
     tree = api.put(f"/trees/{tree['id']}", json={"status": "published"}).json()
     key = api.get("/sync/bundle-key").json()["bundle_key"]
-    now = datetime.now(timezone.utc).isoformat()
+    now = datetime.now(UTC).isoformat()
     item = {"id": str(uuid.uuid4()), "flow_id": tree["id"], "flow_version": tree["version"], "tree_name": "AP offline", "tree_type": "troubleshooting",
             "tree_snapshot": TREE, "status": "completed", "current_node_id": None,
             "history": [{"node_id": "q", "title": "Is the AP powered?", "answer": "Yes", "notes": "LED green", "at": now}],

@@ -33,7 +33,7 @@ def redis_url():
         try:
             if redis_limiter.connect(url).ping():
                 break
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             if time.monotonic() > deadline:
                 proc.kill()
                 raise

@@ -241,7 +241,7 @@ class Scripted:
         route = self.routes.get(req.path.split("?")[0], (404, {"Content-Type": "text/plain"}, b"not found"))
         return route(req) if callable(route) else route
 
-    def __enter__(self) -> "Scripted":
+    def __enter__(self) -> Scripted:
         self.server.start()
         self.origin = self.server.origin
         return self
@@ -455,7 +455,7 @@ def test_safe_url_hides_query_and_credentials() -> None:
 # ---------------------------------------------------------------- robustness
 
 from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)

@@ -115,8 +115,8 @@ async def test_shared_guarded_client_and_default_block(fake_llm: FakeLLM) -> Non
 
 async def test_offline_provider_is_deterministic() -> None:
     offline = llm.provider_for("offline", None, None)
-    kwargs = dict(system_prompt="Summarise the ticket.", user_input="Printer on floor 3 jams", model="offline",
-                  file_texts=["log line"])
+    kwargs = {"system_prompt": "Summarise the ticket.", "user_input": "Printer on floor 3 jams", "model": "offline",
+                  "file_texts": ["log line"]}
     a = await offline.complete(**kwargs)
     b = await offline.complete(**kwargs)
     assert a == b
@@ -124,7 +124,7 @@ async def test_offline_provider_is_deterministic() -> None:
     assert "Summarise the ticket." in a.text
     assert "Printer on floor 3 jams" in a.text
     assert "log line" in a.text
-    assert a.prompt_tokens == len("Summarise the ticket.".split()) + len(llm.build_user_message("Printer on floor 3 jams", ["log line"]).split())
+    assert a.prompt_tokens == len(["Summarise", "the", "ticket."]) + len(llm.build_user_message("Printer on floor 3 jams", ["log line"]).split())
     assert a.completion_tokens == len(a.text.split())
     other = await offline.complete(**{**kwargs, "user_input": "Different"})
     assert other.text != a.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -87,7 +87,7 @@ def test_last_inputs_are_my_latest_run_with_its_files_and_name_deleted_files(ses
 def test_history_pages_500_runs_and_filters_by_status_and_day(session) -> None:
     team = make_team(session)
     auto = _auto(session, team)
-    base = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
+    base = datetime(2026, 3, 10, 12, tzinfo=UTC)
     statuses = ["completed", "failed", "cancelled", "queued", "running"]
     session.add_all([
         AutomationRun(automation_id=auto.id, account_id=team.account_id, user_id=team.author.id, status=statuses[i % 5],

@@ -319,7 +319,7 @@ def test_restricted_mcp_policy_exposes_only_allowed_tools(session) -> None:
 
     async def answer(call):
         results = [await t.call({"q": 1}) for t in call["tools"]]
-        return Completion(text=",".join(results), tool_calls=[{"name": t.name, "arguments": {"q": 1}, "result": r} for t, r in zip(call["tools"], results)])
+        return Completion(text=",".join(results), tool_calls=[{"name": t.name, "arguments": {"q": 1}, "result": r} for t, r in zip(call["tools"], results, strict=True)])
 
     provider = ScriptedProvider(answer=answer)
     assert run_now(run.id, deps_for(provider, call_mcp_tool=call_tool)) == "completed"

@@ -221,8 +221,8 @@ def test_ad_hoc_step_source_and_validation(session, team) -> None:
     s = svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", content="Check Meraki dashboard", notes="AP offline")
     c = s.custom_steps[0]
     assert (c["source"], c["source_step_id"], c["inserted_after_node_id"], c["content"]) == ("ad-hoc", None, "q_power", "Check Meraki dashboard")
-    for kwargs in (dict(type="banana", content="x"), dict(type="action", content="  "), dict(type="action", content="x", source="elsewhere"),
-                   dict(type="action", content="x", inserted_after_node_id="no_such_node"), dict(type="action", source="step-library")):
+    for kwargs in ({"type": "banana", "content": "x"}, {"type": "action", "content": "  "}, {"type": "action", "content": "x", "source": "elsewhere"},
+                   {"type": "action", "content": "x", "inserted_after_node_id": "no_such_node"}, {"type": "action", "source": "step-library"}):
         with pytest.raises(InvalidInput):
             svc.add_custom_step(session=session, actor=engineer, session_id=s.id, **kwargs)
     private = make_step(session, outsider, visibility="private")
@@ -272,7 +272,7 @@ def test_concurrent_library_inserts_count_every_one(session, team, engine) -> No
                 with Session(engine, expire_on_commit=False) as db:
                     svc.add_custom_step(session=db, actor=engineer, session_id=target_id, type="action", source="step-library", source_step_id=step.id)
                     db.commit()
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported below
             errors.append(exc)
 
     # Two threads per session: the session row and the counter are both contended.

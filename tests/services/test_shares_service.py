@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -320,16 +320,16 @@ def test_procedure_share_shows_checklist_and_skips_pending(session, world):
 
 
 def test_dialog_expiry_choices():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from resolutionflow_app.state.share_dialog import expiry_from_choice
 
-    now = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
     assert expiry_from_choice("24h", "", now) == now + timedelta(hours=24)
     assert expiry_from_choice("7d", "", now) == now + timedelta(days=7)
     assert expiry_from_choice("30d", "", now) == now + timedelta(days=30)
     assert expiry_from_choice("never", "", now) is None
-    assert expiry_from_choice("custom", "2030-02-03", now) == datetime(2030, 2, 3, 23, 59, 59, tzinfo=timezone.utc)
+    assert expiry_from_choice("custom", "2030-02-03", now) == datetime(2030, 2, 3, 23, 59, 59, tzinfo=UTC)
     with pytest.raises(ValueError):
         expiry_from_choice("custom", "", now)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
@@ -16,12 +14,12 @@ router = APIRouter(tags=["analytics"])
 
 class PromoteBody(BaseModel):
     content: str = Field(max_length=10000)
-    title: Optional[str] = Field(default=None, max_length=255)
-    visibility: Optional[str] = "team"
+    title: str | None = Field(default=None, max_length=255)
+    visibility: str | None = "team"
 
 
 @router.get("/analytics/ad-hoc-steps")
-def ad_hoc_steps(*, 
+def ad_hoc_steps(*,
     min_sessions: int = Query(1, ge=1, le=100000, description="Only texts typed in at least this many sessions"),
     paging: Paging = Depends(),
     user: CurrentUser,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -19,15 +19,15 @@ class StepBody(BaseModel):
     step_type: str = "action"
     content: Any = None
     visibility: str = "team"
-    category_id: Optional[str] = None
+    category_id: str | None = None
 
 
 class StepUpdateBody(BaseModel):
-    title: Optional[str] = Field(default=None, max_length=255)
-    step_type: Optional[str] = None
+    title: str | None = Field(default=None, max_length=255)
+    step_type: str | None = None
     content: Any = None
-    visibility: Optional[str] = None
-    category_id: Optional[str] = None
+    visibility: str | None = None
+    category_id: str | None = None
 
 
 class RatingBody(BaseModel):
@@ -36,18 +36,18 @@ class RatingBody(BaseModel):
 
 class CategoryBody(BaseModel):
     name: str = Field(max_length=100)
-    description: Optional[str] = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, max_length=2000)
 
 
 @router.get("/steps")
-def list_steps(*, 
-    q: Optional[str] = Query(None, max_length=200),
-    step_type: Optional[str] = None,
-    category_id: Optional[str] = None,
-    group_label: Optional[str] = None,
-    visibility: Optional[str] = None,
-    is_flow_synced: Optional[bool] = None,
-    source_tree_id: Optional[str] = None,
+def list_steps(*,
+    q: str | None = Query(None, max_length=200),
+    step_type: str | None = None,
+    category_id: str | None = None,
+    group_label: str | None = None,
+    visibility: str | None = None,
+    is_flow_synced: bool | None = None,
+    source_tree_id: str | None = None,
     sort: str = "relevance",
     count: Literal["exact", "capped"] = "exact",
     paging: Paging = Depends(),
@@ -125,7 +125,7 @@ def rate_step(step_id: str, body: RatingBody, user: CurrentUser, session: Sessio
 
 
 class StepCategoryBody(BaseModel):
-    category_id: Optional[str] = None
+    category_id: str | None = None
 
 
 @router.put("/step-categories/{category_id}")

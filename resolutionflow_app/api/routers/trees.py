@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -15,23 +15,23 @@ router = APIRouter(tags=["flows"])
 
 class CreateBody(BaseModel):
     name: str = Field(max_length=200)
-    description: Optional[str] = Field(default=None, max_length=20000)
+    description: str | None = Field(default=None, max_length=20000)
     tree_type: str
-    tree_structure: Optional[dict[str, Any]] = None
+    tree_structure: dict[str, Any] | None = None
     is_public: bool = False
 
 
 class UpdateBody(BaseModel):
-    name: Optional[str] = Field(default=None, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=20000)
-    tree_structure: Optional[dict[str, Any]] = None
-    status: Optional[str] = None
-    is_public: Optional[bool] = None
-    is_active: Optional[bool] = None
+    name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=20000)
+    tree_structure: dict[str, Any] | None = None
+    status: str | None = None
+    is_public: bool | None = None
+    is_active: bool | None = None
 
 
 class ForkBody(BaseModel):
-    fork_reason: Optional[str] = None
+    fork_reason: str | None = None
 
 
 @router.post("/trees", status_code=201)
@@ -41,11 +41,11 @@ def create_tree(body: CreateBody, user: CurrentUser, session: SessionDep) -> tre
 
 
 @router.get("/trees")
-def list_trees(*, 
-    q: Optional[str] = Query(None, max_length=200),
-    tree_type: Optional[str] = None,
-    status: Optional[str] = None,
-    author_id: Optional[str] = None,
+def list_trees(*,
+    q: str | None = Query(None, max_length=200),
+    tree_type: str | None = None,
+    status: str | None = None,
+    author_id: str | None = None,
     include_inactive: bool = False,
     paging: Paging = Depends(),
     user: CurrentUser,
@@ -92,7 +92,7 @@ def delete_tree(tree_id: str, user: CurrentUser, session: SessionDep) -> Respons
 
 
 @router.post("/trees/{tree_id}/fork", status_code=201)
-def fork_tree(*, tree_id: str, body: Optional[ForkBody] = None, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
+def fork_tree(*, tree_id: str, body: ForkBody | None = None, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Fork a visible flow into a private draft."""
     reason = body.fork_reason if body is not None else None
     return trees_service.fork_tree(session=session, actor=user, tree_id=tree_id, fork_reason=reason)

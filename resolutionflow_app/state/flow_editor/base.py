@@ -215,7 +215,7 @@ class EditorState(AuthState):
         self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
         self._forget_history()
         # Each substate closes its dialogs and drops what it listed for the previous flow.
-        resets = [getattr(sub, "reset_view") for sub in sorted(type(self).get_substates(), key=lambda s: s.get_name()) if "reset_view" in sub.event_handlers]
+        resets = [sub.reset_view for sub in sorted(type(self).get_substates(), key=lambda s: s.get_name()) if "reset_view" in sub.event_handlers]
         try:
             dto = self.call(trees_service.get_tree, tree_id=self._route_part())
         except Unauthorized:
