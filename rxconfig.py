@@ -16,7 +16,11 @@ _BUN = Path(os.environ.get("REFLEX_BUN_PATH", _ROOT / ".tools/node_modules/@oven
 # folders out of it, or every database write restarts the backend.
 os.environ.setdefault(
     "REFLEX_HOT_RELOAD_EXCLUDE_PATHS",
-    ":".join(str(p) for p in (_ROOT / d for d in ("data", "test-artifacts", "tests", "bench", "alembic", "scripts")) if p.exists()),
+    ":".join(
+        str(p)
+        for p in (_ROOT / d for d in ("data", "test-artifacts", "tests", "bench", "alembic", "scripts"))
+        if p.exists()
+    ),
 )
 
 config = rx.Config(

@@ -66,7 +66,9 @@ async def background_lifespan() -> None:
     if settings.scheduler_enabled and workers_registry.scheduler_runs_jobs():
         tasks.append(asyncio.create_task(scheduler_loop(), name="rf-scheduler"))
     if settings.worker_mode == "inprocess":
-        tasks.extend(asyncio.create_task(worker(), name=f"rf-worker-{i}") for i, worker in enumerate(workers_registry.workers()))
+        tasks.extend(
+            asyncio.create_task(worker(), name=f"rf-worker-{i}") for i, worker in enumerate(workers_registry.workers())
+        )
     try:
         await asyncio.gather(*tasks)
     finally:

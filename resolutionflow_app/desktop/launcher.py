@@ -135,8 +135,14 @@ def _answer(request: dict[str, Any], window: Any, server: AppServer) -> dict[str
         return {"ok": True}
     if command == "status":
         ready = bool(window.base_url)
-        return {"ok": True, "pid": os.getpid(), "server_url": server.url, "server_pid": server.proc.pid if server.proc else None,
-                "ready": ready, "page": window.status() if ready else {}}
+        return {
+            "ok": True,
+            "pid": os.getpid(),
+            "server_url": server.url,
+            "server_pid": server.proc.pid if server.proc else None,
+            "ready": ready,
+            "page": window.status() if ready else {},
+        }
     if command == "quit":
         threading.Thread(target=window.close, daemon=True).start()
         return {"ok": True}

@@ -130,7 +130,9 @@ class ControlServer:
             conn.settimeout(30)
             try:
                 request = json.loads(_read_line(conn))
-                if not isinstance(request, dict) or not hmac.compare_digest(str(request.get("secret", "")), self.secret):
+                if not isinstance(request, dict) or not hmac.compare_digest(
+                    str(request.get("secret", "")), self.secret
+                ):
                     reply = {"ok": False, "error": "refused"}
                 else:
                     reply = self.handler(request)

@@ -11,10 +11,21 @@ from resolutionflow_app.domain.tree_schema import normalize_commands
 TS_KINDS = ("decision", "action", "solution")
 PROC_KINDS = ("section_header", "procedure_step", "procedure_end")
 VISIBILITY_CHOICES = ("inherit", "team", "public")
-_ID_PREFIX = {"decision": "q", "action": "a", "solution": "s", "section_header": "sec", "procedure_step": "step", "procedure_end": "end"}
+_ID_PREFIX = {
+    "decision": "q",
+    "action": "a",
+    "solution": "s",
+    "section_header": "sec",
+    "procedure_step": "step",
+    "procedure_end": "end",
+}
 _DEFAULT_TITLE = {
-    "decision": "New question", "action": "New action", "solution": "New solution",
-    "section_header": "New section", "procedure_step": "New step", "procedure_end": "Done",
+    "decision": "New question",
+    "action": "New action",
+    "solution": "New solution",
+    "section_header": "New section",
+    "procedure_step": "New step",
+    "procedure_end": "Done",
 }
 TEXT_FIELDS = ("title", "description", "help_text", "expected_outcome")
 COMMAND_FIELDS = ("label", "language", "code")
@@ -55,7 +66,11 @@ def new_id(structure: dict[str, Any], kind: str) -> str:
 
 
 def _position(value: Any) -> dict[str, float] | None:
-    if isinstance(value, dict) and isinstance(value.get("x"), (int, float)) and isinstance(value.get("y"), (int, float)):
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("x"), (int, float))
+        and isinstance(value.get("y"), (int, float))
+    ):
         return {"x": round(float(value["x"]), 1), "y": round(float(value["y"]), 1)}
     return None
 
@@ -63,7 +78,9 @@ def _position(value: Any) -> dict[str, float] | None:
 # --- troubleshooting trees --------------------------------------------------------------------
 
 
-def add_node(structure: dict[str, Any], kind: str, position: Any = None, positions: Any = None) -> tuple[dict[str, Any], str]:
+def add_node(
+    structure: dict[str, Any], kind: str, position: Any = None, positions: Any = None
+) -> tuple[dict[str, Any], str]:
     """Add a decision/action/solution node; freeze `positions` of the nodes that were auto-placed.
 
     Args:
@@ -222,7 +239,9 @@ def add_option(structure: dict[str, Any], node_id: str) -> dict[str, Any]:
     return out
 
 
-def set_option(structure: dict[str, Any], node_id: str, index: int, label: str | None = None, target: str | None = None) -> dict[str, Any]:
+def set_option(
+    structure: dict[str, Any], node_id: str, index: int, label: str | None = None, target: str | None = None
+) -> dict[str, Any]:
     """Change an option's label and/or target ("" clears the target)."""
     out = _copy(structure)
     node = find(out, node_id)
@@ -254,7 +273,10 @@ def remove_option(structure: dict[str, Any], node_id: str, index: int) -> dict[s
 def command_list(node: dict[str, Any] | None) -> list[dict[str, str]]:
     """The node's commands as editable `{label, language, code}` rows (a plain string becomes one row)."""
     rows = normalize_commands((node or {}).get("commands"), keep_empty=True)
-    return [{"label": str(c["label"] or ""), "language": str(c["command_type"] or ""), "code": str(c["command"] or "")} for c in rows]
+    return [
+        {"label": str(c["label"] or ""), "language": str(c["command_type"] or ""), "code": str(c["command"] or "")}
+        for c in rows
+    ]
 
 
 def _store_commands(node: dict[str, Any], rows: list[dict[str, str]]) -> None:
@@ -328,7 +350,7 @@ def move_step(structure: dict[str, Any], step_id: str, delta: int) -> dict[str, 
 
 
 def set_library_visibility(structure: dict[str, Any], step_id: str, value: str) -> dict[str, Any]:
-    """"team"/"public" writes `library_visibility`; "inherit" removes the key (flow-to-library-step-sync.md §3)."""
+    """ "team"/"public" writes `library_visibility`; "inherit" removes the key (flow-to-library-step-sync.md §3)."""
     if value not in VISIBILITY_CHOICES:
         raise ValueError(f"Unknown library visibility '{value}'.")
     out = _copy(structure)

@@ -84,7 +84,9 @@ def _troubleshooting_steps(structure: dict[str, Any], flow_visibility: str) -> I
         )
 
 
-def extract_steps(*, tree_type: str, structure: dict[str, Any], is_public: bool, account_id: str | None = None) -> list[ExtractedStep]:
+def extract_steps(
+    *, tree_type: str, structure: dict[str, Any], is_public: bool, account_id: str | None = None
+) -> list[ExtractedStep]:
     """The library entries a published flow yields, in flow order (first occurrence of an id wins).
 
     Args:
@@ -150,4 +152,10 @@ def subset_structure(*, tree_type: str, structure: dict[str, Any], node_ids: set
     """The part of `structure` that extraction needs for `node_ids` (section headers are kept for group labels)."""
     if tree_type == "troubleshooting":
         return {"nodes": [n for n in structure.get("nodes") or [] if isinstance(n, dict) and n.get("id") in node_ids]}
-    return {"steps": [n for n in structure.get("steps") or [] if isinstance(n, dict) and (n.get("type") == "section_header" or n.get("id") in node_ids)]}
+    return {
+        "steps": [
+            n
+            for n in structure.get("steps") or []
+            if isinstance(n, dict) and (n.get("type") == "section_header" or n.get("id") in node_ids)
+        ]
+    }

@@ -175,7 +175,8 @@ def parse_structure(tree_type: str, structure: Any) -> FlowStructure:
     if _too_deep(structure, MAX_DEPTH):
         raise StructureError(f"The flow structure is nested more than {MAX_DEPTH} levels deep.")
     model: type[TroubleshootingStructure] | type[ProcedureStructure] = (
-        TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure)
+        TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure
+    )
     key = "nodes" if tree_type == "troubleshooting" else "steps"
     if key not in structure:
         raise StructureError(f"A {tree_type} flow structure needs a '{key}' list.")
@@ -207,8 +208,12 @@ def default_structure(tree_type: str) -> dict[str, Any]:
         return {
             "start_node_id": "start",
             "nodes": [
-                {"id": "start", "type": "decision", "title": "What is the problem?",
-                 "options": [{"label": "Fixed", "next": "solved"}]},
+                {
+                    "id": "start",
+                    "type": "decision",
+                    "title": "What is the problem?",
+                    "options": [{"label": "Fixed", "next": "solved"}],
+                },
                 {"id": "solved", "type": "solution", "title": "Problem solved"},
             ],
         }
@@ -256,6 +261,11 @@ def normalize_commands(commands: Any, *, keep_empty: bool = False) -> list[Norma
         elif isinstance(item, dict):
             code = item.get("code", item.get("command"))
             if keep_empty or (isinstance(code, str) and code.strip()):
-                out.append({"label": item.get("label") or "", "command": code,
-                            "command_type": item.get("language", item.get("command_type"))})
+                out.append(
+                    {
+                        "label": item.get("label") or "",
+                        "command": code,
+                        "command_type": item.get("language", item.get("command_type")),
+                    }
+                )
     return out

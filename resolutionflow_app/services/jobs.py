@@ -40,9 +40,10 @@ def purge_expired_tokens(*, session: Session) -> int:
         How many tokens were deleted.
     """
     now = utcnow()
-    result = session.exec(delete(AuthToken).where((col(AuthToken.expires_at) < now) | (col(AuthToken.revoked_at).is_not(None))))
+    result = session.exec(
+        delete(AuthToken).where((col(AuthToken.expires_at) < now) | (col(AuthToken.revoked_at).is_not(None)))
+    )
     return rowcount(result) or 0
-
 
 
 def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: str) -> bool:
@@ -54,7 +55,13 @@ def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: 
     now = utcnow()
     due = now - timedelta(seconds=interval_seconds * 0.9)  # a little slack: ticks drift between replicas
     table = table_of(PeriodicJobRun)
-    won = rowcount(session.execute(table.update().where(table.c.name == name, table.c.last_started_at <= due).values(last_started_at=now, claimed_by=claimer[:100])))
+    won = rowcount(
+        session.execute(
+            table.update()
+            .where(table.c.name == name, table.c.last_started_at <= due)
+            .values(last_started_at=now, claimed_by=claimer[:100])
+        )
+    )
     if won:
         return True
     if session.get(PeriodicJobRun, name) is not None:

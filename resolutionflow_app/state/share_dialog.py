@@ -68,8 +68,14 @@ class ShareDialogState(AuthState):
             return self.refused(got)
         items, _ = got.value
         self.session_links = [
-            SessionLink(id=str(i.id), name=i.share_name or "Untitled link", visibility=i.visibility, status=i.status,
-                        expires=i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never", views=i.view_count or 0)
+            SessionLink(
+                id=str(i.id),
+                name=i.share_name or "Untitled link",
+                visibility=i.visibility,
+                status=i.status,
+                expires=i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never",
+                views=i.view_count or 0,
+            )
             for i in items
         ]
         return None
@@ -131,7 +137,13 @@ class ShareDialogState(AuthState):
         if self._session_uuid() is None:
             self.share_error = "This session cannot be shared: its address is not valid."
             return
-        got = self.try_call(shares_service.create_share, session_id=self._session_uuid(), visibility=self.share_visibility, share_name=self.share_name, expires_at=expires_at)
+        got = self.try_call(
+            shares_service.create_share,
+            session_id=self._session_uuid(),
+            visibility=self.share_visibility,
+            share_name=self.share_name,
+            expires_at=expires_at,
+        )
         self.share_busy = False
         if not got.ok:
             self.share_error = got.error

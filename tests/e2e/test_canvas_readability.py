@@ -23,17 +23,37 @@ AUTHOR = ("author@example.com", "demo-password-123")
 LONG = {
     "start_node_id": "q_start",
     "nodes": [
-        {"id": "q_start", "type": "decision", "title": "What does the VPN client report when the user tries to connect?", "options": [
-            {"label": "Credentials rejected by the RADIUS server", "next": "a_creds"},
-            {"label": "Cannot reach the VPN concentrator at all", "next": "a_net"},
-            {"label": "MFA push notification never arrives on the phone", "next": "q_mfa"},
-        ]},
-        {"id": "a_creds", "type": "action", "title": "Check the account in AD: locked out, password expired, or not in VPN-Users", "next": "s_reset"},
-        {"id": "a_net", "type": "action", "title": "Resolve the VPN hostname and test port 443 from the user's machine", "next": "s_net"},
-        {"id": "q_mfa", "type": "decision", "title": "Is the authenticator app registered to the phone the user has now?", "options": [
-            {"label": "Yes, registered on this phone", "next": "s_resync"},
-            {"label": "No, the phone was replaced last week", "next": "s_reregister"},
-        ]},
+        {
+            "id": "q_start",
+            "type": "decision",
+            "title": "What does the VPN client report when the user tries to connect?",
+            "options": [
+                {"label": "Credentials rejected by the RADIUS server", "next": "a_creds"},
+                {"label": "Cannot reach the VPN concentrator at all", "next": "a_net"},
+                {"label": "MFA push notification never arrives on the phone", "next": "q_mfa"},
+            ],
+        },
+        {
+            "id": "a_creds",
+            "type": "action",
+            "title": "Check the account in AD: locked out, password expired, or not in VPN-Users",
+            "next": "s_reset",
+        },
+        {
+            "id": "a_net",
+            "type": "action",
+            "title": "Resolve the VPN hostname and test port 443 from the user's machine",
+            "next": "s_net",
+        },
+        {
+            "id": "q_mfa",
+            "type": "decision",
+            "title": "Is the authenticator app registered to the phone the user has now?",
+            "options": [
+                {"label": "Yes, registered on this phone", "next": "s_resync"},
+                {"label": "No, the phone was replaced last week", "next": "s_reregister"},
+            ],
+        },
         {"id": "s_reset", "type": "solution", "title": "Unlock the account or reset the password with the user"},
         {"id": "s_net", "type": "solution", "title": "Fix the local network or the captive portal"},
         {"id": "s_resync", "type": "solution", "title": "Re-sync the authenticator's clock and retry"},
@@ -120,7 +140,9 @@ METRICS = """() => {
 
 
 def _api(app_url: str) -> httpx.Client:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": AUTHOR[0], "password": AUTHOR[1]}).json()["access_token"]
+    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": AUTHOR[0], "password": AUTHOR[1]}).json()[
+        "access_token"
+    ]
     return httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
@@ -144,7 +166,7 @@ def _open(page, app_url: str, tree_id: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     login(page, app_url, *AUTHOR)
     page.goto(f"{app_url}/flows/{tree_id}")
-    page.locator('[data-testid=flow-canvas] .react-flow__node').first.wait_for()
+    page.locator("[data-testid=flow-canvas] .react-flow__node").first.wait_for()
     _settle(page)
 
 
@@ -255,6 +277,6 @@ def test_dragged_node_falls_back_and_auto_layout_routes_again(page, app_url) -> 
     assert page.get_by_test_id("auto-layout").get_attribute("data-untidy") == "0"
     _assert_readable(laid, "after auto layout")
     page.reload()
-    page.locator('[data-testid=flow-canvas] .react-flow__node').first.wait_for()
+    page.locator("[data-testid=flow-canvas] .react-flow__node").first.wait_for()
     reloaded = _settle(page)
     assert reloaded["routed"] == reloaded["edges"], reloaded

@@ -51,7 +51,8 @@ def start_session(body: StartBody, user: CurrentUser, session: SessionDep) -> se
 
 
 @router.get("/sessions")
-def list_sessions(*,
+def list_sessions(
+    *,
     scope: str = Query("account", description="account (default: every session the caller may read) or mine"),
     q: str | None = Query(None, max_length=200, description="Search the flow name and summary"),
     tree_id: str | None = None,
@@ -65,8 +66,17 @@ def list_sessions(*,
 ) -> dict:
     """Sessions the caller may read: the whole account's (default, API.md: members read each other's) or scope=mine."""
     items, total = sessions_service.list_sessions(
-        session=session, actor=user, scope=scope, q=q, tree_id=tree_id, outcome=outcome, status=status,
-        date_from=date_from, date_to=date_to, limit=paging.limit, offset=paging.offset,
+        session=session,
+        actor=user,
+        scope=scope,
+        q=q,
+        tree_id=tree_id,
+        outcome=outcome,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        limit=paging.limit,
+        offset=paging.offset,
     )
     return page(items, total)
 
@@ -84,27 +94,39 @@ def advance(session_id: str, body: AdvanceBody, user: CurrentUser, session: Sess
 
 
 @router.post("/sessions/{session_id}/back")
-def back(*, session_id: str, body: BackBody | None = None, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
+def back(
+    *, session_id: str, body: BackBody | None = None, user: CurrentUser, session: SessionDep
+) -> sessions_service.SessionDTO:
     """Undo the last answer, or jump back to `to_node_id` on the path."""
-    return sessions_service.back(session=session, actor=user, session_id=session_id, to_node_id=body.to_node_id if body else None)
+    return sessions_service.back(
+        session=session, actor=user, session_id=session_id, to_node_id=body.to_node_id if body else None
+    )
 
 
 @router.put("/sessions/{session_id}/notes")
 def set_notes(session_id: str, body: NotesBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
     """Notes on the current node or a node on the path."""
-    return sessions_service.set_notes(session=session, actor=user, session_id=session_id, node_id=body.node_id, notes=body.notes)
+    return sessions_service.set_notes(
+        session=session, actor=user, session_id=session_id, node_id=body.node_id, notes=body.notes
+    )
 
 
 @router.post("/sessions/{session_id}/custom-steps")
-def add_custom_step(session_id: str, body: CustomStepBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
+def add_custom_step(
+    session_id: str, body: CustomStepBody, user: CurrentUser, session: SessionDep
+) -> sessions_service.SessionDTO:
     """Insert an ad-hoc or library step."""
     return sessions_service.add_custom_step(session=session, actor=user, session_id=session_id, **body.model_dump())
 
 
 @router.post("/sessions/{session_id}/complete")
-def complete(session_id: str, body: CompleteBody, user: CurrentUser, session: SessionDep) -> sessions_service.SessionDTO:
+def complete(
+    session_id: str, body: CompleteBody, user: CurrentUser, session: SessionDep
+) -> sessions_service.SessionDTO:
     """Finish the session with an outcome."""
-    return sessions_service.complete_session(session=session, actor=user, session_id=session_id, outcome=body.outcome, summary=body.summary)
+    return sessions_service.complete_session(
+        session=session, actor=user, session_id=session_id, outcome=body.outcome, summary=body.summary
+    )
 
 
 @router.post("/sessions/{session_id}/save-as-flow", status_code=201)

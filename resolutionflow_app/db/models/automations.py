@@ -49,8 +49,12 @@ class CompletionModel(SQLModel, table=True):
     api_key_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     security_level: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     token_limit: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
-    supports_vision: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    supports_audio: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
+    supports_vision: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    supports_audio: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -86,7 +90,9 @@ class MCPServerTool(SQLModel, table=True):
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     input_schema: dict[str, Any] | None = json_field()
-    is_enabled_by_default: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true()))
+    is_enabled_by_default: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true())
+    )
 
 
 class Assistant(SQLModel, table=True):
@@ -101,7 +107,9 @@ class Assistant(SQLModel, table=True):
     completion_model_id: uuid.UUID | None = fk_field("completion_models.id", "SET NULL", nullable=True)
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     prompt: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
-    hidden: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True))
+    hidden: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True)
+    )
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -132,7 +140,9 @@ class Automation(SQLModel, table=True):
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     published: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    insight_enabled: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
+    insight_enabled: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     data_retention_days: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
     # {"form_schema": [...], "widget_config": {...}}
     metadata_json: dict[str, Any] | None = json_field()
@@ -213,7 +223,9 @@ class AutomationRun(SQLModel, table=True):
     error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     definition: dict[str, Any] = json_field(nullable=False, default=dict)
     definition_version: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
-    cancel_requested: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
+    cancel_requested: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     worker_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
     # Fencing token: a fresh value per claim; every runner write is conditional on it, so a worker
     # whose run was taken over (it stopped heartbeating) cannot write to it any more.

@@ -60,11 +60,15 @@ class LibraryStep(SQLModel, table=True):
     usage_count: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     rating_sum: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     rating_count: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
-    is_active: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True))
+    is_active: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True)
+    )
     # Flow sync (flow-to-library-step-sync.md, Section 1).
     source_tree_id: uuid.UUID | None = fk_field("trees.id", "SET NULL", nullable=True)
     source_node_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
-    is_flow_synced: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True))
+    is_flow_synced: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True)
+    )
     last_synced_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()

@@ -37,11 +37,16 @@ class SupportSession(SQLModel, table=True):
     user_id: uuid.UUID = fk_field("users.id", "CASCADE")
     tree_id: uuid.UUID | None = fk_field("trees.id", "SET NULL", nullable=True)
     tree_name: str = Field(default="", sa_column=sa.Column(sa.String(200), nullable=False, server_default=""))
-    tree_type: str = Field(default="troubleshooting", sa_column=sa.Column(sa.String(20), nullable=False, server_default="troubleshooting"))
+    tree_type: str = Field(
+        default="troubleshooting", sa_column=sa.Column(sa.String(20), nullable=False, server_default="troubleshooting")
+    )
     tree_version: int = Field(default=1, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="1"))
     # The structure as it was when the session started, so later edits never break it.
     tree_snapshot: dict[str, Any] = json_field(nullable=False, default=dict)
-    status: str = Field(default="in_progress", sa_column=sa.Column(sa.String(20), nullable=False, server_default="in_progress", index=True))
+    status: str = Field(
+        default="in_progress",
+        sa_column=sa.Column(sa.String(20), nullable=False, server_default="in_progress", index=True),
+    )
     current_node_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
     history: list[dict[str, Any]] = json_field(nullable=False, default=list)
     custom_steps: list[dict[str, Any]] = json_field(nullable=False, default=list)
@@ -65,14 +70,18 @@ class SessionShare(SQLModel, table=True):
     session_id: uuid.UUID = fk_field("sessions.id", "CASCADE")
     share_token: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True, index=True))
     share_name: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
-    visibility: str = Field(default="public", sa_column=sa.Column(sa.String(20), nullable=False, server_default="public"))
+    visibility: str = Field(
+        default="public", sa_column=sa.Column(sa.String(20), nullable=False, server_default="public")
+    )
     created_by: uuid.UUID = fk_field("users.id", "CASCADE")
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
     expires_at: datetime | None = time_field(nullable=True, index=True, default_now=False)
     view_count: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     last_viewed_at: datetime | None = time_field(nullable=True, default_now=False)
-    is_active: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True))
+    is_active: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True)
+    )
     revoked_at: datetime | None = time_field(nullable=True, default_now=False)
 
 

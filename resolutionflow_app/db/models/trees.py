@@ -25,9 +25,7 @@ class Tree(SQLModel, table=True):
 
     __tablename__ = "trees"
     __table_args__ = (
-        sa.CheckConstraint(
-            "tree_type IN ('troubleshooting', 'procedural', 'maintenance')", name="ck_trees_tree_type"
-        ),
+        sa.CheckConstraint("tree_type IN ('troubleshooting', 'procedural', 'maintenance')", name="ck_trees_tree_type"),
         sa.CheckConstraint("status IN ('draft', 'published')", name="ck_trees_status"),
         {"extend_existing": True},
     )
@@ -44,7 +42,9 @@ class Tree(SQLModel, table=True):
     )
     version: int = Field(default=1, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="1"))
     is_public: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    is_active: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True))
+    is_active: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True)
+    )
     # Fork tracking (foundational-schema.md, Part 1).
     parent_tree_id: uuid.UUID | None = fk_field("trees.id", "SET NULL", nullable=True)
     fork_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
@@ -72,7 +72,9 @@ class TreeVersion(SQLModel, table=True):
     created_by: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
     created_at: datetime = time_field()
     # True once this structure was the published one: other accounts see only such versions.
-    published: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.text("false")))
+    published: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.text("false"))
+    )
     # How it was made: "autosave" (the editor's working draft, updated in place while one person edits),
     # "save" (an explicit save or an API write), "restore", "create". Only an unpublished autosave coalesces.
     kind: str = Field(default="save", sa_column=sa.Column(sa.String(16), nullable=False, server_default="save"))
