@@ -27,11 +27,16 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default="",
-        description="Secret used to derive encryption keys; empty = a random key generated once into the SQLite data directory; required with PostgreSQL",
+        description=(
+            "Secret used to derive encryption keys; empty = a random key generated once into the SQLite data "
+            "directory; required with PostgreSQL"
+        ),
     )
     encryption_keys: str = Field(
         default="",
-        description="Comma-separated Fernet keys (newest first) for secrets at rest; empty = derived from RF_SECRET_KEY",
+        description=(
+            "Comma-separated Fernet keys (newest first) for secrets at rest; empty = derived from RF_SECRET_KEY"
+        ),
     )
     public_base_url: str = Field(default="http://localhost:3000", description="Base URL used to build share links")
     token_ttl_hours: int = Field(default=12, ge=1, description="Lifetime of a login token")
@@ -62,7 +67,10 @@ class Settings(BaseSettings):
     )
     desktop_login_file: str = Field(
         default="",
-        description="Set by `resolutionflow desktop` only: the file holding the hash of the window's one-time sign-in code; empty = desktop sign-in refused (404)",
+        description=(
+            "Set by `resolutionflow desktop` only: the file holding the hash of the window's one-time sign-in code; "
+            "empty = desktop sign-in refused (404)"
+        ),
     )
     log_level: str = Field(default="INFO", description="Python log level")
     log_format: str = Field(
@@ -92,7 +100,10 @@ class Settings(BaseSettings):
     queue: str = Field(
         default="auto",
         pattern="^(auto|table|procrastinate)$",
-        description="How runs and periodic jobs reach workers: 'procrastinate' (PostgreSQL job queue), 'table' (workers poll the runs table, in-process scheduler), 'auto' = procrastinate on PostgreSQL, table on SQLite",
+        description=(
+            "How runs and periodic jobs reach workers: 'procrastinate' (PostgreSQL job queue), 'table' (workers poll "
+            "the runs table, in-process scheduler), 'auto' = procrastinate on PostgreSQL, table on SQLite"
+        ),
     )
 
     def cors_allowed_origins(self) -> list[str]:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when RF_TEST_DB=postgresql), clean tables per test, API client."""
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when RF_TEST_DB=postgresql), clean tables per test, API
+client."""
 
 from __future__ import annotations
 

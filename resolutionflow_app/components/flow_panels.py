@@ -326,7 +326,8 @@ def header(S) -> rx.Component:
                         width="100%",
                         align="center",
                     ),
-                    # live problems of the current structure (never the list as it was at publish time); a click selects the node
+                    # live problems of the current structure (never the list as it was at publish time); a click selects
+                    # the node
                     rx.el.ul(
                         rx.cond(
                             S.doc.problems.length() > 0,
@@ -697,7 +698,10 @@ def _delete_dialog(S) -> rx.Component:
             rx.alert_dialog.description(
                 "“"
                 + S.doc.meta.name
-                + "” and all its versions are deleted for good. Its library steps are hidden; forks keep working on their own.",
+                + (
+                    "” and all its versions are deleted for good. Its library steps are hidden; forks keep working on "
+                    "their own."
+                ),
                 size="2",
             ),
             rx.hstack(
@@ -807,7 +811,8 @@ def _history_drawer(S) -> rx.Component:
             rx.drawer.content(
                 rx.vstack(
                     rx.hstack(
-                        # The drawer title is already an <h2>: its text goes in directly (a heading inside it nests <h1> in <h2>).
+                        # The drawer title is already an <h2>: its text goes in directly (a heading inside it nests <h1>
+                        # in <h2>).
                         rx.drawer.title(
                             "Version history", margin="0", letter_spacing="normal", data_testid="history-title"
                         ),
@@ -818,7 +823,10 @@ def _history_drawer(S) -> rx.Component:
                     ),
                     rx.text(
                         S.history.versions_total.to_string()
-                        + " versions. Edits are autosaved into a working draft; publishing, restoring or saving a version keeps one.",
+                        + (
+                            " versions. Edits are autosaved into a working draft; publishing, restoring or saving a "
+                            "version keeps one."
+                        ),
                         size="1",
                         color_scheme="gray",
                     ),

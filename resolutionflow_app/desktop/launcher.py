@@ -1,4 +1,5 @@
-"""`resolutionflow desktop`: one instance per data directory, the local owner, the app server and the window, tied together."""
+"""`resolutionflow desktop`: one instance per data directory, the local owner, the app server and the window, tied
+together."""
 
 from __future__ import annotations
 

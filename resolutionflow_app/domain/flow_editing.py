@@ -120,7 +120,8 @@ def move_nodes(structure: dict[str, Any], positions: Any, only_missing: bool = F
 
 
 def connect(structure: dict[str, Any], source: str, handle: str, target: str) -> dict[str, Any]:
-    """Point `source`'s handle at `target`: `opt-N` sets option N, `opt-new` adds an option, `next` sets an action's next."""
+    """Point `source`'s handle at `target`: `opt-N` sets option N, `opt-new` adds an option, `next` sets an action's
+    next."""
     out = _copy(structure)
     node = find(out, source)
     if node is None or find(out, target) is None or source == target:

@@ -23,7 +23,10 @@ SESSION_CHANGED_ON_SERVER = "session_changed_on_server"
 # A pull found a flow edited on the desktop and on the server since the last pull.
 FLOW_EDITED_ON_BOTH_SIDES = "flow_edited_on_both_sides"
 
-TAMPERED = "This bundle's signature does not match: it was changed after it was signed, or signed with another key. Nothing was imported."
+TAMPERED = (
+    "This bundle's signature does not match: it was changed after it was signed, or signed with another key. Nothing "
+    "was imported."
+)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -158,7 +161,8 @@ def session_conflict(
         current_structure: the server's structure now (what "changed on the server" is shown against).
 
     Returns:
-        None, or {reason, message, pulled_version, server_version, changes: {added, removed, changed, moved}, differences: [...]}.
+        None, or {reason, message, pulled_version, server_version, changes: {added, removed, changed, moved},
+        differences: [...]}.
     """
     if server_version is None:
         return {

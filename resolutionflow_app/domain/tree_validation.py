@@ -92,7 +92,10 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
                     problems.append(
                         Problem(
                             node_id=node_id,
-                            message=f"Answer {pos + 1} of decision {_label(node, 0)} does not lead to a node; every path must end in a solution.",
+                            message=(
+                                f"Answer {pos + 1} of decision {_label(node, 0)} does not lead to a node; every path "
+                                "must end in a solution."
+                            ),
                         )
                     )
                 elif target not in by_id:
@@ -140,7 +143,10 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
                 problems.append(
                     Problem(
                         node_id=node_id,
-                        message=f"Node {_label(by_id[node_id], 0)} is part of a loop; a troubleshooting tree may not cycle back.",
+                        message=(
+                            f"Node {_label(by_id[node_id], 0)} is part of a loop; a troubleshooting tree may not cycle "
+                            "back."
+                        ),
                     )
                 )
     return problems
@@ -162,7 +168,10 @@ def _validate_procedure(structure: dict[str, Any]) -> list[Problem]:
             problems.append(
                 Problem(
                     node_id=node_id,
-                    message=f"Step {_label(node, index)} has unknown type '{kind}'; use section_header, procedure_step or procedure_end.",
+                    message=(
+                        f"Step {_label(node, index)} has unknown type '{kind}'; use section_header, procedure_step or "
+                        "procedure_end."
+                    ),
                 )
             )
             continue

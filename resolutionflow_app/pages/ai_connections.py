@@ -210,7 +210,10 @@ def _model_dialog() -> rx.Component:
                             width="100%",
                             data_testid="model-form-base-url",
                         ),
-                        hint="Checked when saved: private and link-local addresses are refused unless allowed by RF_ALLOWED_CIDRS.",
+                        hint=(
+                            "Checked when saved: private and link-local addresses are refused unless allowed by "
+                            "RF_ALLOWED_CIDRS."
+                        ),
                     ),
                     field(
                         "Model",
@@ -342,7 +345,10 @@ def _server_dialog() -> rx.Component:
                             width="100%",
                             data_testid="server-form-headers",
                         ),
-                        hint="One “Name: value” per line. Values are stored encrypted and shown masked; leave a masked value as it is to keep it.",
+                        hint=(
+                            "One “Name: value” per line. Values are stored encrypted and shown masked; leave a masked "
+                            "value as it is to keep it."
+                        ),
                     ),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),

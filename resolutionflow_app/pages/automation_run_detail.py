@@ -1,4 +1,5 @@
-"""Run detail page (/automation-runs/[run_id]): inputs, each step's input and output, tokens and times; live while unfinished."""
+"""Run detail page (/automation-runs/[run_id]): inputs, each step's input and output, tokens and times; live while
+unfinished."""
 
 from __future__ import annotations
 

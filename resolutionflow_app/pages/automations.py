@@ -287,7 +287,10 @@ def automations_page() -> rx.Component:
         page_header(
             "Automations",
             actions,
-            subtitle="AI pipelines that run in the background: build the steps, then run them from a form and watch each step.",
+            subtitle=(
+                "AI pipelines that run in the background: build the steps, then run them from a form and watch each "
+                "step."
+            ),
         ),
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),

@@ -296,7 +296,10 @@ def _build(
     data = {
         "name": automation.name,
         "description": automation.description or "",
-        "subtitle": f"Generated {_when(utcnow())} by {actor.name}. Header values, API keys and the webhook secret are never included; URL query values are masked.",
+        "subtitle": (
+            f"Generated {_when(utcnow())} by {actor.name}. Header values, API keys and the webhook secret are never "
+            "included; URL query values are masked."
+        ),
         "meta": meta,
         "graph": graph,
         "field_types": {f.get("id"): f.get("type") or "" for f in form},

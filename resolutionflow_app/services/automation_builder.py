@@ -1,4 +1,5 @@
-"""Use cases of the automation builder and list pages: load/save a typed definition, new, duplicate, import, list with last runs."""
+"""Use cases of the automation builder and list pages: load/save a typed definition, new, duplicate, import, list with
+last runs."""
 
 from __future__ import annotations
 

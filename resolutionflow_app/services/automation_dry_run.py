@@ -197,7 +197,10 @@ def _words_for_output(step: Mapping[str, Any], is_last: bool) -> str:
     what = {"text": "text", "json": "JSON", "pdf": "a PDF document", "docx": "a Word document"}.get(kind, kind)
     text = f"Gives {what}" + (" as the run's result" if is_last else "")
     if step.get("output_mode") == "http_post":
-        text += f", and posts it to the webhook {_url_shown(str((step.get('output_config') or {}).get('url') or ''))} (signed; not sent in this dry run)"
+        text += (
+            f", and posts it to the webhook {_url_shown(str((step.get('output_config') or {}).get('url') or ''))} "
+            "(signed; not sent in this dry run)"
+        )
     return text + "."
 
 
@@ -330,7 +333,10 @@ def _model_endpoint_line(order: int, model: _Model, url: str, outcome: _Outcome)
             step_order=order,
             check="model_endpoint",
             status="amber",
-            message=f"The model endpoint {shown} answers, but refused the model list with HTTP {code}: the API key is missing or wrong.",
+            message=(
+                f"The model endpoint {shown} answers, but refused the model list with HTTP {code}: the API key is "
+                "missing or wrong."
+            ),
         )
     if code >= 500:
         return DryRunLine(
@@ -372,7 +378,10 @@ def _model_endpoint_line(order: int, model: _Model, url: str, outcome: _Outcome)
         step_order=order,
         check="model_endpoint",
         status="amber",
-        message=f"The model endpoint {shown} answers, but does not list the model “{model.model}” (it lists: {listed or 'nothing'}).",
+        message=(
+            f"The model endpoint {shown} answers, but does not list the model “{model.model}” (it lists: "
+            f"{listed or 'nothing'})."
+        ),
     )
 
 
@@ -387,7 +396,10 @@ def _http_line(order: int, check: str, what: str, probe: _Probe, outcome: _Outco
             step_order=order,
             check=check,
             status="amber",
-            message=f"{what} {shown} answers, but with more than the allowed response size; the run would refuse that answer.",
+            message=(
+                f"{what} {shown} answers, but with more than the allowed response size; the run would refuse that "
+                "answer."
+            ),
         )
     if probe.method == "HEAD":
         if code >= 500:
@@ -395,7 +407,10 @@ def _http_line(order: int, check: str, what: str, probe: _Probe, outcome: _Outco
                 step_order=order,
                 check=check,
                 status="amber",
-                message=f"{what} {shown} answers, but with HTTP {code} (a server error) to a HEAD request; nothing was posted.",
+                message=(
+                    f"{what} {shown} answers, but with HTTP {code} (a server error) to a HEAD request; nothing was "
+                    "posted."
+                ),
             )
         return DryRunLine(
             step_order=order,
@@ -434,14 +449,20 @@ def _token_line(order: int, model: _Model, prompt: str) -> DryRunLine:
             step_order=order,
             check="tokens",
             status="red",
-            message=f"The prompt alone is about {tokens} tokens, over the model's limit of {limit}: the model would refuse it.",
+            message=(
+                f"The prompt alone is about {tokens} tokens, over the model's limit of {limit}: the model would refuse "
+                "it."
+            ),
         )
     if share > TOKEN_WARN_SHARE:
         return DryRunLine(
             step_order=order,
             check="tokens",
             status="amber",
-            message=f"The prompt alone is about {tokens} tokens, {share:.0%} of the model's limit of {limit}: little room is left for the input.",
+            message=(
+                f"The prompt alone is about {tokens} tokens, {share:.0%} of the model's limit of {limit}: little room "
+                "is left for the input."
+            ),
         )
     shown = "under 1%" if share < 0.01 else f"{share:.0%}"
     return DryRunLine(
@@ -456,7 +477,8 @@ def _token_line(order: int, model: _Model, prompt: str) -> DryRunLine:
 
 
 def _bounded_resolver(host: str) -> list[str]:
-    """The guard's resolver, but giving up after PROBE_TIMEOUT_SECONDS (a hanging DNS server must not stall the report)."""
+    """The guard's resolver, but giving up after PROBE_TIMEOUT_SECONDS (a hanging DNS server must not stall the
+    report)."""
     box: dict[str, Any] = {}
 
     def work() -> None:
@@ -700,7 +722,10 @@ def dry_run(
                                 step_order=order,
                                 check="api_key",
                                 status="amber",
-                                message=f"The model “{model.name}” has no API key set: endpoints that need one (such as OpenAI) will refuse the call.",
+                                message=(
+                                    f"The model “{model.name}” has no API key set: endpoints that need one (such as "
+                                    "OpenAI) will refuse the call."
+                                ),
                             ),
                         )
                     )
@@ -825,7 +850,10 @@ def dry_run(
                         step_order=order,
                         check="classification",
                         status="green",
-                        message=f"Its output is classified level {level} ({how}); the model handles level {model_lvl}. The classification rules allow this step.",
+                        message=(
+                            f"Its output is classified level {level} ({how}); the model handles level {model_lvl}. The "
+                            "classification rules allow this step."
+                        ),
                     ),
                 )
             )

@@ -54,7 +54,10 @@ WIFI_AP_OFFLINE = {
             "id": "s_replace_cable",
             "type": "solution",
             "title": "Replace the patch cable or injector",
-            "description": "PoE is delivered but the AP has no power: the cable run or the injector is faulty. Replace and re-test.",
+            "description": (
+                "PoE is delivered but the AP has no power: the cable run or the injector is faulty. Replace and "
+                "re-test."
+            ),
         },
         {
             "id": "a_reboot",
@@ -156,7 +159,9 @@ VPN_SIGN_IN = {
             "id": "s_group",
             "type": "solution",
             "title": "Add the user to the VPN access group",
-            "description": "The account is fine but not in VPN-Users; add it and let the user reconnect after 15 minutes.",
+            "description": (
+                "The account is fine but not in VPN-Users; add it and let the user reconnect after 15 minutes."
+            ),
         },
         {
             "id": "a_check_internet",

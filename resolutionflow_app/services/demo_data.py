@@ -97,7 +97,9 @@ def load_demo_automation(*, session: Session, author: User) -> None:
         actor=author,
         data={
             "name": "Ticket triage",
-            "description": "Summarises a support ticket, drafts a reply and writes a PDF handover note (offline model).",
+            "description": (
+                "Summarises a support ticket, drafts a reply and writes a PDF handover note (offline model)."
+            ),
             "form_schema": [
                 {"id": "requester", "label": "Requester", "type": "text", "required": True},
                 {
@@ -115,7 +117,10 @@ def load_demo_automation(*, session: Session, author: User) -> None:
                     "user_description": "Summarise the ticket",
                     "input_source": "flow_input",
                     "assistant": {
-                        "prompt": "Summarise this ticket from {{flow_input.requester}} (priority {{flow_input.priority}}) in three bullet points.",
+                        "prompt": (
+                            "Summarise this ticket from {{flow_input.requester}} (priority {{flow_input.priority}}) in "
+                            "three bullet points."
+                        ),
                         "model_id": model_id,
                     },
                 },

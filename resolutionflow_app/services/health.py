@@ -58,7 +58,8 @@ def queue_report(session: Session) -> dict[str, Any]:
 
 
 def health_report(session: Session) -> dict[str, Any]:
-    """`{status, database, database_backend, queue, redis, degraded, version}`; never raises (a failing part says so)."""
+    """`{status, database, database_backend, queue, redis, degraded, version}`; never raises (a failing part says
+    so)."""
     try:
         session.execute(text("SELECT 1"))
         database = "ok"

@@ -495,7 +495,8 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
 
 
 def _fork_copy_of(parent: Any, copy: Any) -> list[Any]:
-    """Conditions: `copy` is a synced step of a fork whose parent flow has `parent`, unchanged (same node, title, type, content)."""
+    """Conditions: `copy` is a synced step of a fork whose parent flow has `parent`, unchanged (same node, title, type,
+    content)."""
     trees = table_of(Tree)
     return [
         copy.is_flow_synced.is_(True),
@@ -627,7 +628,8 @@ def _candidate_key(dialect: str) -> Any:
 
 @functools.lru_cache(maxsize=4)
 def _named_rows_statement(dialect: str) -> Any:
-    """Full step rows (bind parameter keys: candidate keys) with their key, category / source flow / creator names and the actor's rating."""
+    """Full step rows (bind parameter keys: candidate keys) with their key, category / source flow / creator names and
+    the actor's rating."""
     step = table_of(LibraryStep)
     src = (
         step.outerjoin(StepCategory, col(StepCategory.id) == step.c.category_id)

@@ -324,7 +324,10 @@ def _pull_flow(session: Session, actor: User, conn: SyncConnection, f: dict[str,
                 session,
                 item,
                 "conflict",
-                message=f"The flow was edited here and on the server (server version {version}); the desktop's copy was kept, nothing was overwritten.",
+                message=(
+                    f"The flow was edited here and on the server (server version {version}); the desktop's copy was "
+                    "kept, nothing was overwritten."
+                ),
                 details=details,
             )
             counts["conflicts"] = counts.get("conflicts", 0) + 1
@@ -418,7 +421,8 @@ def _pull_step(session: Session, actor: User, conn: SyncConnection, s: dict[str,
 
 
 def _retire_missing(session: Session, conn: SyncConnection, payload: dict[str, Any], counts: dict[str, int]) -> None:
-    """Flows no longer published on the server stop accepting new sessions here; steps it no longer offers leave the library."""
+    """Flows no longer published on the server stop accepting new sessions here; steps it no longer offers leave the
+    library."""
     seen_flows = {_uuid(f.get("id")) for f in payload["flows"] if isinstance(f, dict)}
     seen_steps = {_uuid(s.get("id")) for s in payload["steps"] if isinstance(s, dict)}
     for item in _items(session, conn):
@@ -485,7 +489,10 @@ def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> Syn
     )
     message = f"Pulled {new} flow(s) and {updated} library step(s)."
     if counts.get("flows_retired") or counts.get("steps_retired"):
-        message += f" {counts.get('flows_retired', 0)} flow(s) and {counts.get('steps_retired', 0)} step(s) are no longer on the server and were retired here."
+        message += (
+            f" {counts.get('flows_retired', 0)} flow(s) and {counts.get('steps_retired', 0)} step(s) are no longer on "
+            "the server and were retired here."
+        )
     if counts.get("conflicts"):
         message += f" {counts['conflicts']} conflict(s): see the list."
     return SyncRunDTO(action="pull", counts=counts, message=message)
@@ -627,7 +634,8 @@ def push_anyway(*, session: Session, actor: User, conflict_id: Any, server: Any 
 
 
 def dismiss(*, session: Session, actor: User, conflict_id: Any) -> SyncStatusDTO:
-    """Drop a conflict or refusal from the list (a flow conflict keeps the desktop's copy; a session is sent again on the next push)."""
+    """Drop a conflict or refusal from the list (a flow conflict keeps the desktop's copy; a session is sent again on
+    the next push)."""
     conn = _connection(session, actor)
     link = session.get(SyncItem, _uuid(conflict_id)) if conn is not None and _uuid(conflict_id) else None
     if conn is None or link is None or link.connection_id != conn.id or link.status not in ("conflict", "rejected"):
@@ -679,7 +687,10 @@ def import_bundle(*, session: Session, actor: User, data: bytes) -> SyncRunDTO:
     if rules.bundle_kind(data) == "push":
         result = server_side.import_push_bundle(session=session, actor=actor, data=data)
         c = result["counts"]
-        message = f"Imported {len(result['items'])} session(s): {c.get('created', 0) + c.get('updated', 0)} stored, {c.get('unchanged', 0)} already here, {c.get('conflict', 0)} conflict(s), {c.get('rejected', 0)} refused."
+        message = (
+            f"Imported {len(result['items'])} session(s): {c.get('created', 0) + c.get('updated', 0)} stored, "
+            f"{c.get('unchanged', 0)} already here, {c.get('conflict', 0)} conflict(s), {c.get('rejected', 0)} refused."
+        )
         return SyncRunDTO(action="import", counts=c, message=message, items=result["items"])
     _, payload = rules.open_bundle(data, key=_with_bundle_key(_connection(session, actor))[1])
     run = apply_pull(session=session, actor=actor, payload=payload)

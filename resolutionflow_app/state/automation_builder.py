@@ -511,7 +511,8 @@ class BuilderState(AuthState):
 
     @rx.event
     def load_variables(self, index: int, is_open: bool):
-        """Fill the "Insert variable" menu of step `index` as it opens (form fields, earlier outputs, JSON sub-fields)."""
+        """Fill the "Insert variable" menu of step `index` as it opens (form fields, earlier outputs, JSON
+        sub-fields)."""
         doc = self._doc()
         if is_open and 0 <= index < len(doc.steps):
             self.menu_variables = [

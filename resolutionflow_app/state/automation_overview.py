@@ -168,7 +168,10 @@ class OverviewState(AuthState):
         async with self:
             self.checking = False
             self.checks_status = report.status
-            self.checks_summary = f"{report.counts.get('green', 0)} fine, {report.counts.get('amber', 0)} to look at, {report.counts.get('red', 0)} blocking"
+            self.checks_summary = (
+                f"{report.counts.get('green', 0)} fine, {report.counts.get('amber', 0)} to look at, "
+                f"{report.counts.get('red', 0)} blocking"
+            )
             self.checks = [
                 CheckLine(
                     step=f"Step {line.step_order}" if line.step_order else "Automation",

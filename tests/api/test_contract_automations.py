@@ -916,7 +916,7 @@ def test_webhook_to_blocked_address_fails_the_run_not_500(api, team) -> None:
     assert run["status"] == "failed" and run["error_message"]
 
 
-# ---------------------------------------------------------------- out-of-range numbers and header injection (bugs found here)
+# -------------------------------------------------------- out-of-range numbers and header injection (bugs found here)
 
 
 def test_out_of_range_numbers_are_422_not_500(api, team) -> None:

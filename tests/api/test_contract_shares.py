@@ -1,4 +1,5 @@
-"""Black-box contract tests: API.md "Share links" table + general rules, seed Part 3 "Session Sharing Tests", DESIGN.md §6."""
+"""Black-box contract tests: API.md "Share links" table + general rules, seed Part 3 "Session Sharing Tests", DESIGN.md
+§6."""
 
 from __future__ import annotations
 

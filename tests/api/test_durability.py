@@ -1,4 +1,5 @@
-"""Issue 16: commit errors are not 2xx, drafts stay in their account, password changes are limited, answers are consistent."""
+"""Issue 16: commit errors are not 2xx, drafts stay in their account, password changes are limited, answers are
+consistent."""
 
 from __future__ import annotations
 

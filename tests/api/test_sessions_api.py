@@ -1,4 +1,5 @@
-"""Sessions + analytics API: contract shapes, permissions (403 member / 404 other account), custom steps, save as flow."""
+"""Sessions + analytics API: contract shapes, permissions (403 member / 404 other account), custom steps, save as
+flow."""
 
 from __future__ import annotations
 

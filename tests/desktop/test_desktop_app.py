@@ -1,4 +1,5 @@
-"""`resolutionflow desktop` for real: a Qt window on Xvfb showing the app, its menu, single instance, geometry and clean exit.
+"""`resolutionflow desktop` for real: a Qt window on Xvfb showing the app, its menu, single instance, geometry and clean
+exit.
 
 The tests share one running instance (a start builds the production frontend, 10-30 s) and run in file order.
 """

@@ -1,4 +1,5 @@
-"""The desktop's app server settings: loopback origin, desktop sign-in on, shared-state stores off; no start after stop."""
+"""The desktop's app server settings: loopback origin, desktop sign-in on, shared-state stores off; no start after
+stop."""
 
 from __future__ import annotations
 

@@ -260,7 +260,8 @@ def login(page, app_url: str, email: str, password: str) -> None:
 
 
 def menu_item(page, trigger, item: str):
-    """Open a dropdown menu (`trigger`: test id or locator) until `item` shows: a click during the last menu's close animation is lost."""
+    """Open a dropdown menu (`trigger`: test id or locator) until `item` shows: a click during the last menu's close
+    animation is lost."""
     opener = page.get_by_test_id(trigger).first if isinstance(trigger, str) else trigger
     for _ in range(5):
         page.keyboard.press("Escape")

@@ -1,4 +1,5 @@
-"""Browser: build a 3-step automation with a two-field form and a picked variable, autosave, a problem on its card, publish, run it."""
+"""Browser: build a 3-step automation with a two-field form and a picked variable, autosave, a problem on its card,
+publish, run it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Browser: the overview tab draws an automation (all nodes, both edge kinds), overlays a failed run, exports PNG/SVG/JSON."""
+"""Browser: the overview tab draws an automation (all nodes, both edge kinds), overlays a failed run, exports
+PNG/SVG/JSON."""
 
 from __future__ import annotations
 
@@ -117,16 +118,22 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     page.wait_for_timeout(500)  # fit-view settles
     # No text below 12 px at the default zoom, and the minimap covers no node.
     smallest = page.evaluate("""() => {
-        const zoom = (() => { const m = getComputedStyle(document.querySelector('.react-flow__viewport')).transform.match(/matrix\\(([^,]+)/); return m ? parseFloat(m[1]) : 1; })();
+        const zoom = (() => {
+          const m = getComputedStyle(document.querySelector('.react-flow__viewport'))
+            .transform.match(/matrix\\(([^,]+)/);
+          return m ? parseFloat(m[1]) : 1;
+        })();
         let min = 99;
         document.querySelectorAll('[data-testid=graph-node] *').forEach(el => {
-          if (el.childNodes.length && [...el.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize) * zoom);
+          if (el.childNodes.length && [...el.childNodes].some(c => c.nodeType === 3 &&
+            c.textContent.trim())) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize) * zoom);
         });
         return min; }""")
     assert smallest >= 12, smallest
     overlap = page.evaluate("""() => {
         const m = document.querySelector('.react-flow__minimap').getBoundingClientRect();
-        return [...document.querySelectorAll('[data-testid=graph-node]')].some(n => { const r = n.getBoundingClientRect();
+        return [...document.querySelectorAll('[data-testid=graph-node]')].some(n => {
+          const r = n.getBoundingClientRect();
           return r.left < m.right && r.right > m.left && r.top < m.bottom && r.bottom > m.top; }); }""")
     assert not overlap
     shot(page, "overview-1280")

@@ -69,7 +69,8 @@ METRICS = """() => {
   const rect = (el) => { const r = el.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; };
   const hit = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   const nodes = [...root.querySelectorAll('.react-flow__node')].map((el) => ({id: el.dataset.id, ...rect(el)}));
-  const labels = [...root.querySelectorAll('[data-testid=edge-label]')].map((el) => ({edge: el.dataset.edge, text: el.textContent, ...rect(el)}));
+  const labels = [...root.querySelectorAll('[data-testid=edge-label]')].map((el) => ({edge: el.dataset.edge,
+    text: el.textContent, ...rect(el)}));
   // Texts: every element with its own text inside nodes and edge labels.
   const small = [];
   root.querySelectorAll('.react-flow__node *, .react-flow__edgelabel-renderer *').forEach((el) => {
@@ -87,7 +88,8 @@ METRICS = """() => {
     range.selectNodeContents(text);
     const t = range.getBoundingClientRect(), b = el.getBoundingClientRect();
     const cs = getComputedStyle(el);
-    if (el.scrollWidth > el.clientWidth || t.left < b.left - 0.5 || t.right > b.right + 0.5 || t.bottom > b.bottom + 0.5 || cs.textOverflow === 'ellipsis')
+    if (el.scrollWidth > el.clientWidth || t.left < b.left - 0.5 || t.right > b.right + 0.5 ||
+      t.bottom > b.bottom + 0.5 || cs.textOverflow === 'ellipsis')
       cut.push(el.textContent);
   });
   const labelOverlaps = [];
@@ -116,7 +118,8 @@ METRICS = """() => {
     const len = path.getTotalLength();
     for (let s = 0; s <= len; s += 4) {
       const p = path.getPointAtLength(s).matrixTransform(m);
-      const l = labels.find((l) => l.edge !== g.dataset.id && p.x > l.x + 1 && p.x < l.x + l.w - 1 && p.y > l.y + 1 && p.y < l.y + l.h - 1);
+      const l = labels.find((l) => l.edge !== g.dataset.id && p.x > l.x + 1 && p.x < l.x + l.w - 1 && p.y > l.y + 1 &&
+        p.y < l.y + l.h - 1);
       if (l) { crossed.push([g.dataset.id, l.text]); break; }
     }
   });
@@ -124,15 +127,20 @@ METRICS = """() => {
   const minimap = mm ? rect(mm) : null;
   const canvas = rect(root);
   // The toolbar, the zoom controls and the minimap: apart from each other and from every node.
-  const panels = [...root.querySelectorAll('.react-flow__panel')].filter((p) => p.getBoundingClientRect().width > 0).map(rect);
+  const panels = [...root.querySelectorAll('.react-flow__panel')].filter((p) => p.getBoundingClientRect().width > 0)
+    .map(rect);
   const panelClash = [];
-  panels.forEach((a, i) => { panels.forEach((b, j) => { if (j > i && hit(a, b)) panelClash.push([i, j]); }); nodes.forEach((n) => { if (hit(a, n)) panelClash.push([i, n.id]); }); });
+  panels.forEach((a, i) => { panels.forEach((b, j) => { if (j > i && hit(a, b)) panelClash.push([i, j]); });
+    nodes.forEach((n) => { if (hit(a, n)) panelClash.push([i, n.id]); }); });
   return {
-    zoom, panelClash, nodes: nodes.length, labels: labels.length, small, cut, labelOverlaps, labelOnNode, behind, crossed,
+    zoom, panelClash, nodes: nodes.length, labels: labels.length, small, cut, labelOverlaps, labelOnNode, behind,
+      crossed,
     minimapCovers: minimap ? nodes.filter((n) => hit(n, minimap)).map((n) => n.id) : null,
-    minimapInside: minimap ? minimap.x >= canvas.x && minimap.y >= canvas.y && minimap.x + minimap.w <= canvas.x + canvas.w + 1 : false,
+    minimapInside: minimap ? minimap.x >= canvas.x && minimap.y >= canvas.y &&
+      minimap.x + minimap.w <= canvas.x + canvas.w + 1 : false,
     edges: root.querySelectorAll('.react-flow__edge').length,
-    answerEdges: [...root.querySelectorAll('.react-flow__edge')].filter((g) => (g.dataset.id || '').includes('|opt-')).length,
+    answerEdges: [...root.querySelectorAll('.react-flow__edge')].filter((g) => (g.dataset.id ||
+      '').includes('|opt-')).length,
     routed: root.querySelectorAll('.react-flow__edge.rf-routed').length,
     fallback: root.querySelectorAll('.react-flow__edge.rf-fallback').length,
   };

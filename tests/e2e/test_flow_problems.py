@@ -1,4 +1,5 @@
-"""Browser: the problems list follows the current structure, names nodes by their titles, and selects a node on click."""
+"""Browser: the problems list follows the current structure, names nodes by their titles, and selects a node on
+click."""
 
 from __future__ import annotations
 

@@ -27,7 +27,8 @@ FLOW, STEP, AUTOMATION = _long("Flow"), _long("Step"), _long("Auto")
 # Measured in the page: document overflow, the right edge of the visible header cells and body cells,
 # and any <b> element made from a name (text, never markup).
 METRICS = """() => {
-  const shown = els => [...els].filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
+  const shown = els => [...els].filter(e => {
+    const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
   const right = els => els.length ? Math.max(...els.map(e => e.getBoundingClientRect().right)) : 0;
   return {
     inner: window.innerWidth,
@@ -35,7 +36,8 @@ METRICS = """() => {
     headers: shown(document.querySelectorAll('thead th')).length,
     header_right: right(shown(document.querySelectorAll('thead th'))),
     cell_right: right(shown(document.querySelectorAll('tbody td'))),
-    card_right: right(shown(document.querySelectorAll('[data-testid=library-item], [data-testid=library-item-stats], [data-testid=step-detail]'))),
+    card_right: right(shown(document.querySelectorAll(
+      '[data-testid=library-item], [data-testid=library-item-stats], [data-testid=step-detail]'))),
     bold: [...document.querySelectorAll('b')].filter(b => b.textContent.includes('bold')).length,
   };
 }"""

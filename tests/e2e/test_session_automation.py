@@ -1,4 +1,5 @@
-"""Browser: an author links an automation to an action node; the engineer runs it in a session; the result is on the share page."""
+"""Browser: an author links an automation to an action node; the engineer runs it in a session; the result is on the
+share page."""
 
 from __future__ import annotations
 

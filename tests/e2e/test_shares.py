@@ -177,7 +177,8 @@ def test_past_expiry_rejected_and_unknown_link_not_found(browser, app_url) -> No
 
 
 def test_owner_pauses_public_links_from_the_account_page(page, browser, app_url) -> None:
-    """Public sharing off + "Pause existing public links": the link shows not-found at once and opens again when turned on."""
+    """Public sharing off + "Pause existing public links": the link shows not-found at once and opens again when turned
+    on."""
     world = _setup(app_url)
     created = world["api"].post(
         f"/sessions/{world['session_id']}/shares",

@@ -111,7 +111,8 @@ def test_sync_page(page, app_url, tmp_path) -> None:
 
 
 def test_sync_page_shows_a_flow_edited_on_both_sides(page, app_url, tmp_path) -> None:
-    """No network between the two: pull bundles from a second backend; a flow edited on both sides shows as a conflict."""
+    """No network between the two: pull bundles from a second backend; a flow edited on both sides shows as a
+    conflict."""
     from resolutionflow_app.cli import migrate
     from tests.live_api import LiveApi
 

@@ -1,4 +1,5 @@
-"""With RF_REDIS_URL, rate-limit budgets live in Redis: every replica draws from one budget (real redis-server on loopback)."""
+"""With RF_REDIS_URL, rate-limit budgets live in Redis: every replica draws from one budget (real redis-server on
+loopback)."""
 
 from __future__ import annotations
 

@@ -242,7 +242,10 @@ def test_postgres_restart_while_runs_are_queued_loses_none(loopback) -> None:
             assert scenario.statuses().get("queued", 0) > 0, (
                 "every run had started: the restart would prove nothing about queued runs"
             )
-            opts = f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {cluster.data_dir} -c fsync=off -c max_connections=200"
+            opts = (
+                f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {cluster.data_dir} -c fsync=off -c "
+                "max_connections=200"
+            )
             _run(
                 [
                     "pg_ctl",

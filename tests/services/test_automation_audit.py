@@ -78,7 +78,9 @@ def _automation(session, team, *, name="Åtgärdsplan för brukare – Ω-gransk
             },
         ],
         name=name,
-        description="Granskas av dataskyddsombudet. Samlar in uppgifter om brukaren och skickar en sammanfattning vidare.",
+        description=(
+            "Granskas av dataskyddsombudet. Samlar in uppgifter om brukaren och skickar en sammanfattning vidare."
+        ),
         form_schema=[
             {"id": "Namn på brukare", "label": "Namn på brukare", "type": "text", "required": True},
             {"id": "Ärendetyp", "label": "Ärendetyp", "type": "select", "options": ["Hemtjänst", "Särskilt boende"]},

@@ -1,4 +1,5 @@
-"""The builder's use cases and the typed definition: load, save (hidden assistants kept), new, duplicate, import, list rows."""
+"""The builder's use cases and the typed definition: load, save (hidden assistants kept), new, duplicate, import, list
+rows."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Library shows each distinct step once: a fork's unchanged copies fold into the parent's entry ("used in N flows")."""
+"""The Library shows each distinct step once: a fork's unchanged copies fold into the parent's entry ("used in N
+flows")."""
 
 from __future__ import annotations
 

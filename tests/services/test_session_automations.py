@@ -1,4 +1,5 @@
-"""Automations inside troubleshooting sessions: link, pre-fill, run, attach, share, analytics, library sync, unpublished."""
+"""Automations inside troubleshooting sessions: link, pre-fill, run, attach, share, analytics, library sync,
+unpublished."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Sessions service: starting, walking, ticking, notes, custom steps (seed "Custom Steps Tests"), completion, permissions."""
+"""Sessions service: starting, walking, ticking, notes, custom steps (seed "Custom Steps Tests"), completion,
+permissions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Versions as authors meet them: autosaves fold into one working draft; publish, restore and Save version keep versions."""
+"""Versions as authors meet them: autosaves fold into one working draft; publish, restore and Save version keep
+versions."""
 
 from __future__ import annotations
 

@@ -117,7 +117,8 @@ def test_visibility_and_edit_rules(session, author):
         ts.update_tree(session=session, actor=colleague_author, tree_id=own.id, changes={"name": "by colleague"}).name
         == "by colleague"
     )
-    # Another account: invisible (404) until public and published; then readable, but changes answer 404 (API.md: other accounts' things).
+    # Another account: invisible (404) until public and published; then readable, but changes answer 404 (API.md: other
+    # accounts' things).
     for actor in (outsider, eng):
         with pytest.raises(NotFound):
             ts.get_tree(session=session, actor=actor, tree_id=own.id)

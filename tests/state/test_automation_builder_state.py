@@ -1,4 +1,5 @@
-"""The builder's state as a browser drives it: autosave adopts stored ids, secrets never stay in the page, problems land on cards."""
+"""The builder's state as a browser drives it: autosave adopts stored ids, secrets never stay in the page, problems land
+on cards."""
 
 from __future__ import annotations
 

@@ -15,7 +15,8 @@ from tests.state.helpers import make_state
 
 
 class Proxy:
-    """Stands in for Reflex's StateProxy in a background task: `async with self` is a no-op, methods bind to the proxy."""
+    """Stands in for Reflex's StateProxy in a background task: `async with self` is a no-op, methods bind to the
+    proxy."""
 
     def __init__(self, state) -> None:
         object.__setattr__(self, "_state", state)

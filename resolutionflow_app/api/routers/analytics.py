@@ -26,7 +26,8 @@ def ad_hoc_steps(
     user: CurrentUser,
     session: SessionDep,
 ) -> dict:
-    """Ad-hoc steps typed in sessions of the caller's account, most sessions first (API.md lists every one by default)."""
+    """Ad-hoc steps typed in sessions of the caller's account, most sessions first (API.md lists every one by
+    default)."""
     items, total = analytics_service.popular_ad_hoc_steps(
         session=session, actor=user, limit=paging.limit, offset=paging.offset, min_sessions=min_sessions
     )

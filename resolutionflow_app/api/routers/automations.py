@@ -135,7 +135,8 @@ class DryRunBody(BaseModel):
 def dry_run(
     *, automation_id: uuid.UUID, body: DryRunBody | None = None, user: CurrentUser, session: SessionDep
 ) -> dry_run_service.DryRunReport:
-    """The "Test automation" checklist of the draft: what a run would do, without calling any model or writing anything."""
+    """The "Test automation" checklist of the draft: what a run would do, without calling any model or writing
+    anything."""
     sample = body.model_dump(exclude_none=True) if body is not None else None
     return dry_run_service.dry_run(session=session, actor=user, automation_id=automation_id, sample=sample)
 
