@@ -4,10 +4,10 @@ import os
 from pathlib import Path
 
 import reflex as rx
-
-from resolutionflow_app.settings import get_settings
 from reflex.plugins.sitemap import SitemapPlugin
 from reflex_components_radix.plugin import RadixThemesPlugin
+
+from resolutionflow_app.settings import get_settings
 
 _ROOT = Path(__file__).resolve().parent
 _BUN = Path(os.environ.get("REFLEX_BUN_PATH", _ROOT / ".tools/node_modules/@oven/bun-linux-x64/bin/bun"))
@@ -16,7 +16,11 @@ _BUN = Path(os.environ.get("REFLEX_BUN_PATH", _ROOT / ".tools/node_modules/@oven
 # folders out of it, or every database write restarts the backend.
 os.environ.setdefault(
     "REFLEX_HOT_RELOAD_EXCLUDE_PATHS",
-    ":".join(str(p) for p in (_ROOT / d for d in ("data", "test-artifacts", "tests", "bench", "alembic", "scripts")) if p.exists()),
+    ":".join(
+        str(p)
+        for p in (_ROOT / d for d in ("data", "test-artifacts", "tests", "bench", "alembic", "scripts"))
+        if p.exists()
+    ),
 )
 
 config = rx.Config(

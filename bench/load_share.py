@@ -42,13 +42,28 @@ from tests.live_api import free_port  # noqa: E402
 
 SHARE_LIMIT = "1000000000/minute"
 PASSWORD = "bench-password-123"
-TREE = {"start_node_id": "q_power", "nodes": [
-    {"id": "q_power", "type": "decision", "title": "Is the AP powered?", "description": "Check the LED on the access point.",
-     "options": [{"label": "Yes", "next": "a_reboot"}, {"label": "No", "next": "s_power"}]},
-    {"id": "a_reboot", "type": "action", "title": "Reboot the AP", "description": "Hold reset 5 s",
-     "commands": [{"language": "bash", "code": "ssh ap1 reboot", "label": "Reboot"}], "next": "s_done"},
-    {"id": "s_power", "type": "solution", "title": "Restore PoE power"},
-    {"id": "s_done", "type": "solution", "title": "AP back online"}]}
+TREE = {
+    "start_node_id": "q_power",
+    "nodes": [
+        {
+            "id": "q_power",
+            "type": "decision",
+            "title": "Is the AP powered?",
+            "description": "Check the LED on the access point.",
+            "options": [{"label": "Yes", "next": "a_reboot"}, {"label": "No", "next": "s_power"}],
+        },
+        {
+            "id": "a_reboot",
+            "type": "action",
+            "title": "Reboot the AP",
+            "description": "Hold reset 5 s",
+            "commands": [{"language": "bash", "code": "ssh ap1 reboot", "label": "Reboot"}],
+            "next": "s_done",
+        },
+        {"id": "s_power", "type": "solution", "title": "Restore PoE power"},
+        {"id": "s_done", "type": "solution", "title": "AP back online"},
+    ],
+}
 
 
 @dataclass
@@ -108,15 +123,36 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def migrate(self) -> None:
-        subprocess.run([sys.executable, "-m", "resolutionflow_app.cli", "migrate"], cwd=ROOT, env=self.env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            [sys.executable, "-m", "resolutionflow_app.cli", "migrate"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     def start(self) -> None:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "resolutionflow_app.api.app:create_api",
-                 "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", "--no-access-log"],
-                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log,
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "resolutionflow_app.api.app:create_api",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -156,15 +192,42 @@ def _ok(resp: httpx.Response, code: int) -> dict:
 def create_share(base_url: str) -> str:
     """Owner account -> published flow -> session walked to a solution -> public link; returns the raw token."""
     with httpx.Client(base_url=base_url, timeout=30) as c:
-        reg = _ok(c.post("/auth/register", json={"email": "bench-owner@example.com", "password": PASSWORD, "name": "Bench Owner", "account_name": "Bench"}), 201)
+        reg = _ok(
+            c.post(
+                "/auth/register",
+                json={
+                    "email": "bench-owner@example.com",
+                    "password": PASSWORD,
+                    "name": "Bench Owner",
+                    "account_name": "Bench",
+                },
+            ),
+            201,
+        )
         c.headers["Authorization"] = f"Bearer {reg['access_token']}"
-        tree = _ok(c.post("/trees", json={"name": "Wi-Fi AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}), 201)
+        tree = _ok(
+            c.post("/trees", json={"name": "Wi-Fi AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}),
+            201,
+        )
         _ok(c.put(f"/trees/{tree['id']}", json={"status": "published"}), 200)
         sess = _ok(c.post("/sessions", json={"tree_id": tree["id"]}), 201)
-        _ok(c.post(f"/sessions/{sess['id']}/advance", json={"node_id": "q_power", "answer": "Yes", "notes": "LED is green"}), 200)
+        _ok(
+            c.post(
+                f"/sessions/{sess['id']}/advance", json={"node_id": "q_power", "answer": "Yes", "notes": "LED is green"}
+            ),
+            200,
+        )
         _ok(c.post(f"/sessions/{sess['id']}/advance", json={"node_id": "a_reboot", "notes": "Rebooted via SSH"}), 200)
-        _ok(c.post(f"/sessions/{sess['id']}/complete", json={"outcome": "resolved", "summary": "AP rebooted; clients reconnected."}), 200)
-        share = _ok(c.post(f"/sessions/{sess['id']}/shares", json={"visibility": "public", "share_name": "Bench link"}), 201)
+        _ok(
+            c.post(
+                f"/sessions/{sess['id']}/complete",
+                json={"outcome": "resolved", "summary": "AP rebooted; clients reconnected."},
+            ),
+            200,
+        )
+        share = _ok(
+            c.post(f"/sessions/{sess['id']}/shares", json={"visibility": "public", "share_name": "Bench link"}), 201
+        )
     return share["share_token"]
 
 
@@ -205,8 +268,11 @@ async def drive(name: str, url: str, *, clients: int, seconds: float, server: Se
 
 
 def report(r: Result) -> None:
-    print(f"  {r.name:<7} {r.rps:9.1f} req/s   p50 {r.pct(50) * 1000:7.1f} ms   p99 {r.pct(99) * 1000:7.1f} ms   "
-          f"errors {r.errors:>5}   ({len(r.latencies)} ok in {r.seconds:.1f} s; API process CPU {r.server_cpu / r.seconds * 100 if r.seconds else 0:.0f}%)")
+    print(
+        f"  {r.name:<7} {r.rps:9.1f} req/s   p50 {r.pct(50) * 1000:7.1f} ms   p99 {r.pct(99) * 1000:7.1f} ms   "
+        f"errors {r.errors:>5}   ({len(r.latencies)} ok in {r.seconds:.1f} s; API process CPU "
+        f"{r.server_cpu / r.seconds * 100 if r.seconds else 0:.0f}%)"
+    )
     for what, n in sorted(r.error_samples.items(), key=lambda kv: -kv[1])[:5]:
         print(f"          {n} x {what}")
 
@@ -215,7 +281,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of load per endpoint (default 30)")
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (default 64)")
-    parser.add_argument("--postgres", action="store_true", help="run the API on a throwaway PostgreSQL cluster instead of SQLite")
+    parser.add_argument(
+        "--postgres", action="store_true", help="run the API on a throwaway PostgreSQL cluster instead of SQLite"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="rf-bench-share-"))
@@ -223,7 +291,7 @@ def main() -> int:
     server = None
     try:
         if args.postgres:
-            from tests.pg_cluster import start_cluster  # noqa: PLC0415
+            from tests.pg_cluster import start_cluster
 
             cluster = start_cluster("rf_bench_share")
             database_url = cluster.url
@@ -236,11 +304,24 @@ def main() -> int:
         share_url = f"{server.url}/shares/by-token/{token}"
         body = httpx.get(share_url, timeout=10).json()
         backend = httpx.get(f"{server.url}/health", timeout=10).json().get("database_backend")
-        print(f"share-link load: {args.clients} concurrent clients x {args.duration:.0f} s per endpoint, one uvicorn process, {backend}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-        print(f"  RF_SHARE_LOOKUP_RATE_LIMIT={SHARE_LIMIT} for this bench (default 120/minute per client IP): every client is 127.0.0.1,")
-        print("  so the limit is raised to measure throughput; each lookup still writes a view row and bumps view_count.")
-        print(f"  share answer: {len(httpx.get(share_url, timeout=10).content)} bytes, session with {len(body['session'].get('history', []))} history entries")
-        health = asyncio.run(drive("health", f"{server.url}/health", clients=args.clients, seconds=args.duration, server=server))
+        print(
+            f"share-link load: {args.clients} concurrent clients x {args.duration:.0f} s per endpoint, one uvicorn "
+            f"process, {backend}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
+        )
+        print(
+            f"  RF_SHARE_LOOKUP_RATE_LIMIT={SHARE_LIMIT} for this bench (default 120/minute per client IP): every "
+            "client is 127.0.0.1,"
+        )
+        print(
+            "  so the limit is raised to measure throughput; each lookup still writes a view row and bumps view_count."
+        )
+        print(
+            f"  share answer: {len(httpx.get(share_url, timeout=10).content)} bytes, session with "
+            f"{len(body['session'].get('history', []))} history entries"
+        )
+        health = asyncio.run(
+            drive("health", f"{server.url}/health", clients=args.clients, seconds=args.duration, server=server)
+        )
         share = asyncio.run(drive("share", share_url, clients=args.clients, seconds=args.duration, server=server))
         print("results:")
         report(health)

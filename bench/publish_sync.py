@@ -36,12 +36,24 @@ def main() -> int:
         account = Account(name="Bench")
         session.add(account)
         session.flush()
-        user = User(account_id=account.id, email=f"bench-{time.time_ns()}@example.com", name="Bench", role="owner", password_hash="x")
+        user = User(
+            account_id=account.id,
+            email=f"bench-{time.time_ns()}@example.com",
+            name="Bench",
+            role="owner",
+            password_hash="x",
+        )
         session.add(user)
         session.flush()
         firsts, seconds = [], []
         for _ in range(REPEATS):  # fresh flow each round; the minimum is the least disturbed figure
-            tree = ts.create_tree(session=session, actor=user, name="Big procedure", tree_type="procedural", tree_structure=big_procedure(STEPS))
+            tree = ts.create_tree(
+                session=session,
+                actor=user,
+                name="Big procedure",
+                tree_type="procedural",
+                tree_structure=big_procedure(STEPS),
+            )
             session.commit()
             t0 = time.perf_counter()
             ts.update_tree(session=session, actor=user, tree_id=tree.id, changes={"status": "published"})
@@ -85,7 +97,10 @@ def main() -> int:
     print(f"re-publish with {CHANGED} steps changed (PUT tree_structure): {second * 1000:.1f} ms")
     print(f"ratio re-publish / first publish: {second / first:.3f}")
     print(f"sync only, all {all_changed.updated} rows changed: {full_sync * 1000:.1f} ms")
-    print(f"sync only, {ten.updated} rows changed (edit of a published flow; unchanged nodes not read): {ten_sync * 1000:.1f} ms")
+    print(
+        f"sync only, {ten.updated} rows changed (edit of a published flow; unchanged nodes not read): "
+        f"{ten_sync * 1000:.1f} ms"
+    )
     print(f"ratio sync(10 changed) / sync(all changed): {ten_sync / full_sync:.3f}")
     return 0
 

@@ -41,9 +41,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=500, help="runs queued per worker count (default 500)")
     parser.add_argument("--workers", default="1,2,4", help="comma-separated worker process counts (default 1,2,4)")
     parser.add_argument("--latency", type=float, default=0.02, help="fake model latency in seconds (default 0.02)")
-    parser.add_argument("--concurrency", type=int, default=None, help="RF_WORKER_CONCURRENCY per worker (default: the setting's default)")
-    parser.add_argument("--sqlite", action="store_true", help="use a SQLite file instead of a throwaway PostgreSQL cluster")
-    parser.add_argument("--timeout", type=float, default=300.0, help="give up on one worker count after this many seconds (default 300)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="RF_WORKER_CONCURRENCY per worker (default: the setting's default)",
+    )
+    parser.add_argument(
+        "--sqlite", action="store_true", help="use a SQLite file instead of a throwaway PostgreSQL cluster"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=300.0, help="give up on one worker count after this many seconds (default 300)"
+    )
     return parser.parse_args()
 
 
@@ -56,7 +65,7 @@ def main() -> int:
         if args.sqlite:
             url = f"sqlite:///{workdir / 'bench.db'}"
         else:
-            from tests.pg_cluster import start_cluster  # noqa: PLC0415
+            from tests.pg_cluster import start_cluster
 
             cluster = start_cluster("rf_bench_runs")
             url = cluster.url
@@ -80,15 +89,15 @@ def main() -> int:
 
 
 def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Path) -> int:
-    from sqlmodel import Session, func, select  # noqa: PLC0415
+    from sqlmodel import Session, func, select
 
-    from resolutionflow_app.cli import migrate  # noqa: PLC0415
-    from resolutionflow_app.db.engine import get_engine  # noqa: PLC0415
-    from resolutionflow_app.db.models import Account, AutomationRun, AutomationStepResult, CompletionModel, User  # noqa: PLC0415
-    from resolutionflow_app.services import automation_runs, automations  # noqa: PLC0415
-    from resolutionflow_app.settings import get_settings  # noqa: PLC0415
-    from tests.fakes import _server  # noqa: PLC0415
-    from tests.fakes.fake_llm import fake_llm_server  # noqa: PLC0415
+    from resolutionflow_app.cli import migrate
+    from resolutionflow_app.db.engine import get_engine
+    from resolutionflow_app.db.models import Account, AutomationRun, AutomationStepResult, CompletionModel, User
+    from resolutionflow_app.services import automation_runs, automations
+    from resolutionflow_app.settings import get_settings
+    from tests.fakes import _server
+    from tests.fakes.fake_llm import fake_llm_server
 
     # The fake's listen backlog (socketserver's default is 5) must not be what limits 16 parallel callers.
     _server._Server.request_queue_size = 256
@@ -101,38 +110,81 @@ def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Pa
         session.add(account)
         session.flush()
         author = User(account_id=account.id, email="bench@example.com", name="Bench", role="author", password_hash="x")
-        model = CompletionModel(account_id=account.id, name="Fake", provider="openai_compatible", base_url=fake.base_url, model="fake-model", security_level=0)
+        model = CompletionModel(
+            account_id=account.id,
+            name="Fake",
+            provider="openai_compatible",
+            base_url=fake.base_url,
+            model="fake-model",
+            security_level=0,
+        )
         session.add_all([author, model])
         session.flush()
-        auto = automations.create_automation(session=session, actor=author, data={"name": "Bench triage", "steps": [
-            {"step_order": 1, "assistant": {"prompt": "Summarise the ticket in one line.", "model_id": str(model.id)}, "input_source": "flow_input"},
-            {"step_order": 2, "assistant": {"prompt": "Classify the summary.", "model_id": str(model.id)}},
-            {"step_order": 3, "assistant": {"prompt": "Draft a reply.", "model_id": str(model.id)}},
-        ]})
+        auto = automations.create_automation(
+            session=session,
+            actor=author,
+            data={
+                "name": "Bench triage",
+                "steps": [
+                    {
+                        "step_order": 1,
+                        "assistant": {"prompt": "Summarise the ticket in one line.", "model_id": str(model.id)},
+                        "input_source": "flow_input",
+                    },
+                    {"step_order": 2, "assistant": {"prompt": "Classify the summary.", "model_id": str(model.id)}},
+                    {"step_order": 3, "assistant": {"prompt": "Draft a reply.", "model_id": str(model.id)}},
+                ],
+            },
+        )
         session.commit()
 
-        print(f"automation throughput: {args.runs} queued {STEPS}-step runs, fake model latency {args.latency * 1000:.0f} ms, "
-              f"{engine.dialect.name}, RF_WORKER_CONCURRENCY={concurrency}, poll {POLL_SECONDS} s, {os.cpu_count()} cores, "
-              f"load average {os.getloadavg()[0]:.1f} at start")
+        print(
+            f"automation throughput: {args.runs} queued {STEPS}-step runs, fake model latency "
+            f"{args.latency * 1000:.0f} ms, "
+            f"{engine.dialect.name}, RF_WORKER_CONCURRENCY={concurrency}, poll {POLL_SECONDS} s, {os.cpu_count()} "
+            "cores, "
+            f"load average {os.getloadavg()[0]:.1f} at start"
+        )
         for n in counts:
             procs: list[subprocess.Popen] = []
             logs = [workdir / f"worker-{n}-{i}.log" for i in range(n)]
             try:
                 for log_path in logs:
                     with open(log_path, "wb") as log:
-                        procs.append(subprocess.Popen([sys.executable, "-m", "resolutionflow_app.cli", "worker"], cwd=ROOT, env=dict(os.environ),
-                                                      stdout=log, stderr=subprocess.STDOUT))
+                        procs.append(
+                            subprocess.Popen(
+                                [sys.executable, "-m", "resolutionflow_app.cli", "worker"],
+                                cwd=ROOT,
+                                env=dict(os.environ),
+                                stdout=log,
+                                stderr=subprocess.STDOUT,
+                            )
+                        )
                 wait_started(procs, logs)
 
                 def queue(count: int, label: str) -> list:
-                    ids = [automation_runs.start_run(session=session, actor=author, automation_id=auto.id, text=f"{label} {i}: the printer on floor 3 is offline again").id for i in range(count)]
+                    ids = [
+                        automation_runs.start_run(
+                            session=session,
+                            actor=author,
+                            automation_id=auto.id,
+                            text=f"{label} {i}: the printer on floor 3 is offline again",
+                        ).id
+                        for i in range(count)
+                    ]
                     session.commit()
                     return ids
 
                 def wait_finished(ids: list, until: float) -> None:
-                    while time.perf_counter() < until and not any(p.poll() is not None for p in procs):
-                        finished = session.exec(select(func.count()).select_from(AutomationRun).where(
-                            AutomationRun.id.in_(ids), AutomationRun.status.in_(("completed", "failed", "cancelled")))).one()
+                    while time.perf_counter() < until and not any(p.poll() is not None for p in procs):  # noqa: B023 -- called in this iteration
+                        finished = session.exec(
+                            select(func.count())
+                            .select_from(AutomationRun)
+                            .where(
+                                AutomationRun.id.in_(ids),
+                                AutomationRun.status.in_(("completed", "failed", "cancelled")),
+                            )
+                        ).one()
                         if finished == len(ids):
                             return
                         time.sleep(0.05)
@@ -144,7 +196,11 @@ def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Pa
                     warm = queue(2 * n * concurrency, "Warm-up")
                     wait_finished(warm, time.perf_counter() + args.timeout)
                     # worker_id is host:pid:random
-                    seen = {w.split(":")[1] for w in session.exec(select(AutomationRun.worker_id).where(AutomationRun.id.in_(warm))).all() if w and w.count(":") >= 2}
+                    seen = {
+                        w.split(":")[1]
+                        for w in session.exec(select(AutomationRun.worker_id).where(AutomationRun.id.in_(warm))).all()
+                        if w and w.count(":") >= 2
+                    }
                     session.expire_all()
                     if pids <= seen:
                         break
@@ -156,16 +212,31 @@ def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Pa
                 elapsed = time.perf_counter() - t0
                 worker_cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu_before
                 session.expire_all()
-                statuses = dict(session.exec(select(AutomationRun.status, func.count()).where(AutomationRun.id.in_(ids)).group_by(AutomationRun.status)).all())
-                steps_done = session.exec(select(func.count()).select_from(AutomationStepResult).where(
-                    AutomationStepResult.automation_run_id.in_(ids), AutomationStepResult.status == "completed")).one()
+                statuses = dict(
+                    session.exec(
+                        select(AutomationRun.status, func.count())
+                        .where(AutomationRun.id.in_(ids))
+                        .group_by(AutomationRun.status)
+                    ).all()
+                )
+                steps_done = session.exec(
+                    select(func.count())
+                    .select_from(AutomationStepResult)
+                    .where(AutomationStepResult.automation_run_id.in_(ids), AutomationStepResult.status == "completed")
+                ).one()
                 calls = fake.call_count - calls_before
                 notes = []
                 if statuses.get("completed", 0) != len(ids):
-                    first_error = session.exec(select(AutomationRun.error_message).where(AutomationRun.id.in_(ids), AutomationRun.status == "failed").limit(1)).first()
+                    first_error = session.exec(
+                        select(AutomationRun.error_message)
+                        .where(AutomationRun.id.in_(ids), AutomationRun.status == "failed")
+                        .limit(1)
+                    ).first()
                     notes.append(f"statuses {statuses}" + (f", first error: {first_error}" if first_error else ""))
                 if steps_done != len(ids) * STEPS or calls != len(ids) * STEPS:
-                    notes.append(f"{steps_done} completed step results and {calls} model calls for {len(ids) * STEPS} steps")
+                    notes.append(
+                        f"{steps_done} completed step results and {calls} model calls for {len(ids) * STEPS} steps"
+                    )
                 dead = [i for i, p in enumerate(procs) if p.poll() is not None]
                 if dead:
                     notes.append(f"worker(s) {dead} exited: {tail(logs[dead[0]])}")
@@ -173,18 +244,28 @@ def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Pa
             finally:
                 stop_all(procs)
 
-        print(f"  {'workers':>7}  {'runs/s':>8}  {'speed-up':>8}  {'per worker':>10}  {'ceiling':>8}  completed  seconds  worker CPU ms/run")
+        print(
+            f"  {'workers':>7}  {'runs/s':>8}  {'speed-up':>8}  {'per worker':>10}  {'ceiling':>8}  completed  "
+            "seconds  worker CPU ms/run"
+        )
         base = None
         for n, elapsed, completed, worker_cpu, notes in results:
             rate = completed / elapsed if elapsed else 0.0
             base = base or rate
             ceiling = n * concurrency / (STEPS * args.latency)
-            print(f"  {n:>7}  {rate:8.1f}  {rate / base if base else 0:7.2f}x  {rate / base / n if base else 0:9.0%}  {ceiling:8.0f}  "
-                  f"{completed:>4}/{args.runs:<4}  {elapsed:6.1f}  {worker_cpu / completed * 1000 if completed else 0:8.1f}")
+            print(
+                f"  {n:>7}  {rate:8.1f}  {rate / base if base else 0:7.2f}x  {rate / base / n if base else 0:9.0%}  "
+                f"{ceiling:8.0f}  "
+                f"{completed:>4}/{args.runs:<4}  {elapsed:6.1f}  "
+                f"{worker_cpu / completed * 1000 if completed else 0:8.1f}"
+            )
             if notes:
                 print(f"           !! {notes}")
-        print(f"  goal: near-linear speed-up up to the core count ({os.cpu_count()}); 'ceiling' = workers x concurrency / "
-              f"({STEPS} x latency), the rate if only model latency counted")
+        print(
+            f"  goal: near-linear speed-up up to the core count ({os.cpu_count()}); 'ceiling' = workers x concurrency "
+            "/ "
+            f"({STEPS} x latency), the rate if only model latency counted"
+        )
         all_ok = all(not notes for *_, notes in results)
         print(f"  every run completed, one model call per step: {'yes' if all_ok else 'NO (see !! above)'}")
     engine.dispose()

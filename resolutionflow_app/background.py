@@ -51,7 +51,7 @@ async def scheduler_loop(tick_seconds: float = 30.0) -> None:
                 count = await asyncio.to_thread(run_job_if_due, name)
                 if count:
                     log.info("job %s processed %s item(s)", name, count)
-            except Exception:  # noqa: BLE001 - one failing job must not stop the scheduler
+            except Exception:
                 log.exception("job %s failed", name)
         await asyncio.sleep(tick_seconds)
 
@@ -66,7 +66,9 @@ async def background_lifespan() -> None:
     if settings.scheduler_enabled and workers_registry.scheduler_runs_jobs():
         tasks.append(asyncio.create_task(scheduler_loop(), name="rf-scheduler"))
     if settings.worker_mode == "inprocess":
-        tasks.extend(asyncio.create_task(worker(), name=f"rf-worker-{i}") for i, worker in enumerate(workers_registry.workers()))
+        tasks.extend(
+            asyncio.create_task(worker(), name=f"rf-worker-{i}") for i, worker in enumerate(workers_registry.workers())
+        )
     try:
         await asyncio.gather(*tasks)
     finally:

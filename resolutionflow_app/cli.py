@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from resolutionflow_app.settings import PROJECT_ROOT, get_settings
@@ -35,7 +36,7 @@ def _cmd_demo_data(_args: argparse.Namespace) -> int:
     with session_scope() as session:
         result = load_demo_data(session=session, password=settings.demo_password)
     print("Demo data loaded." if result.created else "Demo data already present; nothing changed.")
-    print("Demo logins (password: %s): %s" % (settings.demo_password, ", ".join(result.emails)))
+    print(f"Demo logins (password: {settings.demo_password}): {', '.join(result.emails)}")
     return 0
 
 
@@ -72,17 +73,17 @@ def _cmd_worker(args: argparse.Namespace) -> int:
         if args.with_scheduler and workers_registry.scheduler_runs_jobs():
             tasks.append(asyncio.create_task(scheduler_loop()))
         elif args.with_scheduler:
-            logging.getLogger(__name__).info("--with-scheduler: periodic jobs are procrastinate periodic tasks here; every worker runs them")
+            logging.getLogger(__name__).info(
+                "--with-scheduler: periodic jobs are procrastinate periodic tasks here; every worker runs them"
+            )
         # SIGTERM stops like Ctrl+C: runs in flight are handed back to the queue (completed steps kept).
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: [t.cancel() for t in tasks])
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -111,7 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run-job", help="run one periodic job now")
     p.add_argument("name")
     p.set_defaults(fn=_cmd_run_job)
-    for shortcut in ("cleanup-shares", "cleanup-zombie-runs", "cleanup-retention", "cleanup-hidden-assistants", "purge-expired-tokens"):
+    for shortcut in (
+        "cleanup-shares",
+        "cleanup-zombie-runs",
+        "cleanup-retention",
+        "cleanup-hidden-assistants",
+        "purge-expired-tokens",
+    ):
         p = sub.add_parser(shortcut, help=f"run the {shortcut} job now")
         p.set_defaults(fn=_cmd_run_job, name=shortcut)
     from resolutionflow_app.sync_cli import add_commands as add_sync_commands  # noqa: PLC0415

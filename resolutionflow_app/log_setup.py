@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 _TOKEN_IN_PATH = re.compile(r"(/share/|/shares/by-token/)[^/?#\s\"']+")
 # The login redirect of an account-only link carries it URL-encoded: /login?next=%2Fshare%2F<token>
@@ -46,9 +46,19 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, extras (run_id, worker, …) and the error."""
 
     def format(self, record: logging.LogRecord) -> str:
-        out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"), "level": record.levelname,
-               "logger": record.name, "message": record.getMessage()}
-        out.update({k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in vars(record).items() if k not in _STANDARD})
+        out = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        out.update(
+            {
+                k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+                for k, v in vars(record).items()
+                if k not in _STANDARD
+            }
+        )
         if record.exc_info:
             out["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(out, ensure_ascii=False)
@@ -56,7 +66,16 @@ class JsonFormatter(logging.Formatter):
 
 REDACTOR = RedactingFilter()
 # Loggers whose lines may carry request paths or outbound URLs.
-NOISY = ("uvicorn.access", "uvicorn.error", "granian.access", "_granian", "granian", "httpx", "reflex", "resolutionflow_app")
+NOISY = (
+    "uvicorn.access",
+    "uvicorn.error",
+    "granian.access",
+    "_granian",
+    "granian",
+    "httpx",
+    "reflex",
+    "resolutionflow_app",
+)
 
 
 def configure_filters() -> None:
@@ -77,6 +96,8 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
         handler._rf = True  # type: ignore[attr-defined]
         handler.addFilter(REDACTOR)
         root.addHandler(handler)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if fmt == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     configure_filters()
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -35,7 +35,7 @@ def share_url(token: str, base: str = "") -> str:
 
 def login_url(next_path: str | None = None) -> str:
     """Login page URL, optionally returning to `next_path` afterwards."""
-    from urllib.parse import quote
+    from urllib.parse import quote  # noqa: PLC0415
 
     return f"{LOGIN}?next={quote(next_path, safe='')}" if next_path else LOGIN
 
@@ -57,6 +57,6 @@ def automation_run_url(run_id: str) -> str:
 
 def desktop_login_url(code: str, next_path: str = HOME) -> str:
     """The desktop window's first URL: redeems a one-time sign-in code, then opens `next_path`."""
-    from urllib.parse import urlencode
+    from urllib.parse import urlencode  # noqa: PLC0415
 
     return f"{DESKTOP_LOGIN}?{urlencode({'code': code, 'next': next_path})}"

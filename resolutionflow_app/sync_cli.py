@@ -27,7 +27,11 @@ def _cmd_export(args: argparse.Namespace) -> int:
     try:
         with session_scope() as session:
             user = _user(session, args.email)
-            data = sync.export_pull_bundle(session=session, actor=user) if args.kind == "pull" else sync_client.export_bundle(session=session, actor=user)
+            data = (
+                sync.export_pull_bundle(session=session, actor=user)
+                if args.kind == "pull"
+                else sync_client.export_bundle(session=session, actor=user)
+            )
     except ServiceError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -60,12 +64,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register sync-export and sync-import on the `resolutionflow` parser."""
-    p = sub.add_parser("sync-export", help="write a signed sync bundle (push: this desktop's sessions; pull: this server's flows)")
+    p = sub.add_parser(
+        "sync-export", help="write a signed sync bundle (push: this desktop's sessions; pull: this server's flows)"
+    )
     p.add_argument("file")
     p.add_argument("--email", required=True, help="whose sessions / flows (a user of this installation)")
-    p.add_argument("--kind", choices=("push", "pull"), default="push", help="push (default, on a desktop) or pull (on a server)")
+    p.add_argument(
+        "--kind", choices=("push", "pull"), default="push", help="push (default, on a desktop) or pull (on a server)"
+    )
     p.set_defaults(fn=_cmd_export)
-    p = sub.add_parser("sync-import", help="apply a signed sync bundle (a pull bundle on a desktop, a push bundle on a server)")
+    p = sub.add_parser(
+        "sync-import", help="apply a signed sync bundle (a pull bundle on a desktop, a push bundle on a server)"
+    )
     p.add_argument("file")
     p.add_argument("--email", required=True, help="the user it is applied for")
     p.set_defaults(fn=_cmd_import)

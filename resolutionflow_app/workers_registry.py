@@ -13,10 +13,30 @@ from resolutionflow_app.settings import get_settings
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Short period: with procrastinate this is how a run whose worker died is found (its heartbeat
     # stopped) and queued again, so it bounds the recovery time together with the heartbeat timeout.
-    PeriodicJob("cleanup-zombie-runs", 15, automation_worker.cleanup_zombie_runs, "Requeue (or fail) automation runs whose worker stopped"),
-    PeriodicJob("cleanup-retention", 3600, automation_worker.cleanup_retention, "Delete automation runs and their files after data_retention_days"),
-    PeriodicJob("cleanup-hidden-assistants", 3600, assistants.cleanup_hidden_assistants, "Delete hidden assistants no automation step uses"),
-    PeriodicJob("cleanup-shares", 24 * 3600, shares.cleanup_shares, "Delete share links expired or revoked more than RF_SHARE_RETENTION_DAYS ago"),
+    PeriodicJob(
+        "cleanup-zombie-runs",
+        15,
+        automation_worker.cleanup_zombie_runs,
+        "Requeue (or fail) automation runs whose worker stopped",
+    ),
+    PeriodicJob(
+        "cleanup-retention",
+        3600,
+        automation_worker.cleanup_retention,
+        "Delete automation runs and their files after data_retention_days",
+    ),
+    PeriodicJob(
+        "cleanup-hidden-assistants",
+        3600,
+        assistants.cleanup_hidden_assistants,
+        "Delete hidden assistants no automation step uses",
+    ),
+    PeriodicJob(
+        "cleanup-shares",
+        24 * 3600,
+        shares.cleanup_shares,
+        "Delete share links expired or revoked more than RF_SHARE_RETENTION_DAYS ago",
+    ),
     PeriodicJob("purge-expired-tokens", 3600, purge_expired_tokens, "Delete expired and revoked login tokens"),
 )
 

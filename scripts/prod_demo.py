@@ -47,9 +47,17 @@ def start_postgres(data: Path, port: int) -> str:
         pw = pwd.getpwnam("postgres")
         os.chown(data, pw.pw_uid, pw.pw_gid)
     if fresh:
-        subprocess.run(_as_postgres(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            _as_postgres(["initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c max_connections=200"
-    subprocess.run(_as_postgres(["pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", opts, "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        _as_postgres(["pg_ctl", "-D", str(data), "-l", str(data / "server.log"), "-o", opts, "-w", "start"]),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     if fresh:
         import psycopg  # noqa: PLC0415
 
@@ -60,7 +68,11 @@ def start_postgres(data: Path, port: int) -> str:
 
 def stop_postgres(data: Path) -> None:
     """Stop the cluster (its files stay for the next start)."""
-    subprocess.run(_as_postgres(["pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        _as_postgres(["pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop"]),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait_http(url: str, proc: subprocess.Popen, seconds: int) -> bool:
@@ -82,7 +94,11 @@ def _wait_http(url: str, proc: subprocess.Popen, seconds: int) -> bool:
 def main() -> int:
     """Start the topology, print where to log in, stop it on Ctrl+C (or after RF_PROD_DEMO_SECONDS)."""
     if not shutil.which("redis-server") or not shutil.which("initdb"):
-        print("prod-demo needs PostgreSQL server binaries (initdb, pg_ctl) and redis-server on PATH (`make setup-test` installs redis-server).", file=sys.stderr)
+        print(
+            "prod-demo needs PostgreSQL server binaries (initdb, pg_ctl) and redis-server on PATH (`make setup-test` "
+            "installs redis-server).",
+            file=sys.stderr,
+        )
         return 2
     (BASE / "logs").mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
@@ -101,34 +117,74 @@ def main() -> int:
         procs.append(proc)
         return proc
 
-    base_env = {**os.environ, "RF_DATABASE_URL": db_url, "RF_SECRET_KEY": key_file.read_text().strip(), "RF_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-                "REFLEX_REDIS_URL": f"redis://127.0.0.1:{redis_port}/1", "RF_WORKER_MODE": "external", "RF_LOG_FORMAT": "json",
-                "RF_PUBLIC_BASE_URL": f"http://localhost:{APP_PORT}", "RF_CORS_ORIGINS": f"http://127.0.0.1:{APP_PORT}", "REFLEX_TELEMETRY_ENABLED": "false", "GRANIAN_WORKERS": "2"}
+    base_env = {
+        **os.environ,
+        "RF_DATABASE_URL": db_url,
+        "RF_SECRET_KEY": key_file.read_text().strip(),
+        "RF_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "REFLEX_REDIS_URL": f"redis://127.0.0.1:{redis_port}/1",
+        "RF_WORKER_MODE": "external",
+        "RF_LOG_FORMAT": "json",
+        "RF_PUBLIC_BASE_URL": f"http://localhost:{APP_PORT}",
+        "RF_CORS_ORIGINS": f"http://127.0.0.1:{APP_PORT}",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "GRANIAN_WORKERS": "2",
+    }
     try:
-        spawn("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], base_env)
+        spawn(
+            "redis",
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            base_env,
+        )
         subprocess.run([str(BIN / "resolutionflow"), "migrate"], env=base_env, cwd=ROOT, check=True)
         subprocess.run([str(BIN / "resolutionflow"), "demo-data"], env=base_env, cwd=ROOT, check=True)
         spawn("worker-1", [str(BIN / "resolutionflow"), "worker"], base_env)
         spawn("worker-2", [str(BIN / "resolutionflow"), "worker"], base_env)
         # The app runs no periodic jobs: procrastinate's periodic tasks run in the workers.
-        app = spawn("app", [str(BIN / "reflex"), "run", "--env", "prod", "--frontend-port", str(APP_PORT), "--backend-port", str(APP_PORT), "--loglevel", "warning"],
-                    {**base_env, "RF_SCHEDULER_ENABLED": "false"})
+        app = spawn(
+            "app",
+            [
+                str(BIN / "reflex"),
+                "run",
+                "--env",
+                "prod",
+                "--frontend-port",
+                str(APP_PORT),
+                "--backend-port",
+                str(APP_PORT),
+                "--loglevel",
+                "warning",
+            ],
+            {**base_env, "RF_SCHEDULER_ENABLED": "false"},
+        )
         print("Starting (the first start builds the frontend: a minute or two)…", flush=True)
         if not _wait_http(f"http://127.0.0.1:{APP_PORT}/api/v1/health", app, 600):
             print(f"The app did not come up; see {BASE / 'logs' / 'app.log'}.", file=sys.stderr)
             return 1
-        password = subprocess.run([str(BIN / "python"), "-c", "from resolutionflow_app.settings import get_settings; print(get_settings().demo_password)"],
-                                  env=base_env, cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        print(f"""
+        password = subprocess.run(
+            [
+                str(BIN / "python"),
+                "-c",
+                "from resolutionflow_app.settings import get_settings; print(get_settings().demo_password)",
+            ],
+            env=base_env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        print(
+            f"""
   ResolutionFlow production topology is up:
     app        http://localhost:{APP_PORT}  (2 backend workers, Reflex state in Redis)   health: /api/v1/health
-    database   PostgreSQL on 127.0.0.1:{pg_port} ({BASE / 'pg'})
+    database   PostgreSQL on 127.0.0.1:{pg_port} ({BASE / "pg"})
     redis      127.0.0.1:{redis_port}  (rate limits db 0, Reflex state db 1)
     workers    2 × `resolutionflow worker` (procrastinate queue; periodic jobs once per period between them)
-    logs       {BASE / 'logs'} (JSON lines)
+    logs       {BASE / "logs"} (JSON lines)
   Log in as owner@example.com, author@example.com or engineer@example.com, password: {password}
   Ctrl+C stops everything.
-""", flush=True)
+""",
+            flush=True,
+        )
         deadline = time.time() + float(os.environ.get("RF_PROD_DEMO_SECONDS", "inf"))
         while time.time() < deadline and all(p.poll() is None for p in procs):
             time.sleep(1)

@@ -18,8 +18,22 @@ PY = sys.executable
 TOPOLOGY_E2E = ("test_auth_flow.py", "test_automation_run_page.py", "test_shares.py")
 
 PASSES = [
-    ("unit + services + API on SQLite", {"RF_TEST_DB": "sqlite"}, ["tests", "--ignore=tests/e2e", "--ignore=tests/topology", "--ignore=tests/desktop"]),
-    ("services + API + migrations on PostgreSQL", {"RF_TEST_DB": "postgresql"}, ["tests/services", "tests/api", "tests/test_migrations.py", "tests/integrations", "tests/test_workers_registry.py"]),
+    (
+        "unit + services + API on SQLite",
+        {"RF_TEST_DB": "sqlite"},
+        ["tests", "--ignore=tests/e2e", "--ignore=tests/topology", "--ignore=tests/desktop"],
+    ),
+    (
+        "services + API + migrations on PostgreSQL",
+        {"RF_TEST_DB": "postgresql"},
+        [
+            "tests/services",
+            "tests/api",
+            "tests/test_migrations.py",
+            "tests/integrations",
+            "tests/test_workers_registry.py",
+        ],
+    ),
     ("browser (Playwright + Debian chromium)", {}, ["tests/e2e"]),
     ("desktop (resolutionflow desktop: Qt window on Xvfb)", {}, ["tests/desktop"]),
     ("production topology (PostgreSQL, Redis, 2 app + 2 automation workers)", {}, ["tests/topology"]),

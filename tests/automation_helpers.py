@@ -31,11 +31,32 @@ class Team:
 
 def make_team(session: Session) -> Team:
     account = make_account(session)
-    return Team(make_user(session, account, role="owner"), make_user(session, account, role="author"), make_user(session, account, role="engineer"))
+    return Team(
+        make_user(session, account, role="owner"),
+        make_user(session, account, role="author"),
+        make_user(session, account, role="engineer"),
+    )
 
 
-def make_model(session: Session, account_id: uuid.UUID, *, level: int = 0, name: str | None = None, provider: str = "offline", base_url: str | None = None, token_limit: int | None = None) -> CompletionModel:
-    row = CompletionModel(account_id=account_id, name=name or f"Model L{level}", provider=provider, base_url=base_url, model="fake-model", security_level=level, token_limit=token_limit)
+def make_model(
+    session: Session,
+    account_id: uuid.UUID,
+    *,
+    level: int = 0,
+    name: str | None = None,
+    provider: str = "offline",
+    base_url: str | None = None,
+    token_limit: int | None = None,
+) -> CompletionModel:
+    row = CompletionModel(
+        account_id=account_id,
+        name=name or f"Model L{level}",
+        provider=provider,
+        base_url=base_url,
+        model="fake-model",
+        security_level=level,
+        token_limit=token_limit,
+    )
     session.add(row)
     session.flush()
     return row
@@ -46,7 +67,9 @@ def inline(model: CompletionModel, prompt: str = "Be helpful.") -> dict:
 
 
 def make_automation(session: Session, actor: Any, steps: list[dict], **kw: Any) -> automations_service.AutomationDTO:
-    return automations_service.create_automation(session=session, actor=actor, data={"name": kw.pop("name", "Test automation"), "steps": steps, **kw})
+    return automations_service.create_automation(
+        session=session, actor=actor, data={"name": kw.pop("name", "Test automation"), "steps": steps, **kw}
+    )
 
 
 @dataclass
@@ -58,11 +81,19 @@ class ScriptedProvider:
     calls: list[dict] = field(default_factory=list)
     cancelled: int = 0
 
-    def factory(self, _model: Any) -> "ScriptedProvider":
+    def factory(self, _model: Any) -> ScriptedProvider:
         return self
 
-    async def complete(self, *, system_prompt: str, user_input: str, model: str, tools=None, file_texts=None, timeout=None) -> Completion:
-        call = {"system_prompt": system_prompt, "user_input": user_input, "model": model, "tools": tools or [], "file_texts": file_texts or []}
+    async def complete(
+        self, *, system_prompt: str, user_input: str, model: str, tools=None, file_texts=None, timeout=None
+    ) -> Completion:
+        call = {
+            "system_prompt": system_prompt,
+            "user_input": user_input,
+            "model": model,
+            "tools": tools or [],
+            "file_texts": file_texts or [],
+        }
         self.calls.append(call)
         try:
             if self.delay:
@@ -70,12 +101,20 @@ class ScriptedProvider:
         except asyncio.CancelledError:
             self.cancelled += 1
             raise
-        result = self.answer(call) if callable(self.answer) else (self.answer if self.answer is not None else f"out:{user_input}")
+        result = (
+            self.answer(call)
+            if callable(self.answer)
+            else (self.answer if self.answer is not None else f"out:{user_input}")
+        )
         if hasattr(result, "__await__"):
             result = await result
         if isinstance(result, Completion):
             return result
-        return Completion(text=result, prompt_tokens=len((system_prompt + " " + user_input).split()), completion_tokens=len(str(result).split()))
+        return Completion(
+            text=result,
+            prompt_tokens=len((system_prompt + " " + user_input).split()),
+            completion_tokens=len(str(result).split()),
+        )
 
 
 def deps_for(provider: ScriptedProvider, **kw: Any) -> RunnerDeps:

@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when RF_TEST_DB=postgresql), clean tables per test, API client."""
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when RF_TEST_DB=postgresql), clean tables per test, API
+client."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ os.environ.setdefault("RF_SCHEDULER_ENABLED", "false")
 os.environ.setdefault("RF_WORKER_MODE", "external")
 os.environ.setdefault("RF_SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 
-import sqlalchemy as sa  # noqa: E402
-from sqlmodel import Session, SQLModel  # noqa: E402
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
 
-from resolutionflow_app.db.engine import get_engine, reset_engine  # noqa: E402
-from resolutionflow_app.settings import get_settings  # noqa: E402
+from resolutionflow_app.db.engine import get_engine, reset_engine
+from resolutionflow_app.settings import get_settings
 
 TEST_DB = os.environ.get("RF_TEST_DB", "sqlite")
 

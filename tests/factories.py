@@ -31,20 +31,37 @@ def make_account(session: Session, name: str = "Acme IT", *, allow_public_shares
     return account
 
 
-def make_user(session: Session, account: Account | None = None, *, role: str = "owner", email: str | None = None, name: str | None = None) -> User:
+def make_user(
+    session: Session,
+    account: Account | None = None,
+    *,
+    role: str = "owner",
+    email: str | None = None,
+    name: str | None = None,
+) -> User:
     """A user (with password PASSWORD) in `account` (a new one when omitted)."""
     account = account or make_account(session)
     n = next(_counter)
-    user = User(account_id=account.id, email=email or f"user{n}-{uuid.uuid4().hex[:6]}@example.com", name=name or f"User {n}", role=role, password_hash=_password_hash())
+    user = User(
+        account_id=account.id,
+        email=email or f"user{n}-{uuid.uuid4().hex[:6]}@example.com",
+        name=name or f"User {n}",
+        role=role,
+        password_hash=_password_hash(),
+    )
     session.add(user)
     session.flush()
     return user
 
 
-def register(api, *, email: str | None = None, account_name: str = "Acme IT", name: str = "Alex Admin", password: str = PASSWORD) -> dict:
+def register(
+    api, *, email: str | None = None, account_name: str = "Acme IT", name: str = "Alex Admin", password: str = PASSWORD
+) -> dict:
     """Register through the API; returns the JSON answer plus `headers` for bearer auth."""
     email = email or f"owner{next(_counter)}-{uuid.uuid4().hex[:6]}@example.com"
-    resp = api.post("/api/v1/auth/register", json={"email": email, "password": password, "name": name, "account_name": account_name})
+    resp = api.post(
+        "/api/v1/auth/register", json={"email": email, "password": password, "name": name, "account_name": account_name}
+    )
     assert resp.status_code == 201, resp.text
     body = resp.json()
     body["headers"] = {"Authorization": f"Bearer {body['access_token']}"}
@@ -55,7 +72,11 @@ def register(api, *, email: str | None = None, account_name: str = "Acme IT", na
 def add_member(api, owner: dict, *, role: str, email: str | None = None, password: str = PASSWORD) -> dict:
     """Add a member through the API and log them in; returns {user, headers}."""
     email = email or f"{role}{next(_counter)}-{uuid.uuid4().hex[:6]}@example.com"
-    resp = api.post("/api/v1/account/members", headers=owner["headers"], json={"email": email, "name": role.title(), "role": role, "password": password})
+    resp = api.post(
+        "/api/v1/account/members",
+        headers=owner["headers"],
+        json={"email": email, "name": role.title(), "role": role, "password": password},
+    )
     assert resp.status_code == 201, resp.text
     token = api.post("/api/v1/auth/login", json={"email": email, "password": password}).json()["access_token"]
     return {"user": resp.json(), "headers": {"Authorization": f"Bearer {token}"}, "email": email}

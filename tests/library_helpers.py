@@ -15,7 +15,13 @@ TS_STRUCTURE = TROUBLESHOOTING  # the same small Wi-Fi tree the flows tests use
 PROC_STRUCTURE = {
     "steps": [
         {"id": "sec_prep", "type": "section_header", "title": "Preparation"},
-        {"id": "st_backup", "type": "procedure_step", "title": "Back up the config", "expected_outcome": "Backup file exists", "commands": "copy run tftp:"},
+        {
+            "id": "st_backup",
+            "type": "procedure_step",
+            "title": "Back up the config",
+            "expected_outcome": "Backup file exists",
+            "commands": "copy run tftp:",
+        },
         {"id": "st_notify", "type": "procedure_step", "title": "Notify users"},
         {"id": "sec_do", "type": "section_header", "title": "Upgrade"},
         {"id": "st_upgrade", "type": "procedure_step", "title": "Install firmware"},
@@ -24,20 +30,63 @@ PROC_STRUCTURE = {
 }
 
 
-def make_tree(session: Session, author: User, *, tree_type: str = "troubleshooting", structure: dict | None = None, status: str = "published", is_public: bool = False, name: str = "AP offline", is_active: bool = True) -> Tree:
+def make_tree(
+    session: Session,
+    author: User,
+    *,
+    tree_type: str = "troubleshooting",
+    structure: dict | None = None,
+    status: str = "published",
+    is_public: bool = False,
+    name: str = "AP offline",
+    is_active: bool = True,
+) -> Tree:
     """A flow row (published by default) owned by `author`'s account."""
     if structure is None:
         structure = PROC_STRUCTURE if tree_type != "troubleshooting" else TS_STRUCTURE
-    tree = Tree(account_id=author.account_id, author_id=author.id, name=name, tree_type=tree_type, tree_structure=copy.deepcopy(structure), status=status, is_public=is_public, is_active=is_active)
+    tree = Tree(
+        account_id=author.account_id,
+        author_id=author.id,
+        name=name,
+        tree_type=tree_type,
+        tree_structure=copy.deepcopy(structure),
+        status=status,
+        is_public=is_public,
+        is_active=is_active,
+    )
     session.add(tree)
     session.flush()
     return tree
 
 
-def make_step(session: Session, creator: User, *, title: str = "Check DNS", instructions: str = "Run nslookup against the DC", visibility: str = "team", step_type: str = "action", is_flow_synced: bool = False, source_tree: Tree | None = None, source_node_id: str | None = None, group_label: str | None = None, **extra) -> LibraryStep:
+def make_step(
+    session: Session,
+    creator: User,
+    *,
+    title: str = "Check DNS",
+    instructions: str = "Run nslookup against the DC",
+    visibility: str = "team",
+    step_type: str = "action",
+    is_flow_synced: bool = False,
+    source_tree: Tree | None = None,
+    source_node_id: str | None = None,
+    group_label: str | None = None,
+    **extra,
+) -> LibraryStep:
     """A library step row."""
     content = {"instructions": instructions, "help_text": None, "commands": [], "group_label": group_label}
-    step = LibraryStep(account_id=creator.account_id, created_by=creator.id, title=title, step_type=step_type, content=content, visibility=visibility, is_flow_synced=is_flow_synced, source_tree_id=source_tree.id if source_tree else None, source_node_id=source_node_id, **extra)
+    step = LibraryStep(
+        account_id=creator.account_id,
+        created_by=creator.id,
+        title=title,
+        step_type=step_type,
+        content=content,
+        visibility=visibility,
+        is_flow_synced=is_flow_synced,
+        source_tree_id=source_tree.id if source_tree else None,
+        source_node_id=source_node_id,
+        **extra,
+    )
     session.add(step)
     session.flush()
     return step
@@ -45,7 +94,17 @@ def make_step(session: Session, creator: User, *, title: str = "Check DNS", inst
 
 def old_style_session(session: Session, user: User, tree: Tree, custom_steps: list) -> SupportSession:
     """A session stored the way old versions did (custom steps without the new fields)."""
-    row = SupportSession(account_id=user.account_id, user_id=user.id, tree_id=tree.id, tree_name=tree.name, tree_type=tree.tree_type, tree_snapshot=copy.deepcopy(tree.tree_structure), current_node_id="q_power", history=[], custom_steps=custom_steps)
+    row = SupportSession(
+        account_id=user.account_id,
+        user_id=user.id,
+        tree_id=tree.id,
+        tree_name=tree.name,
+        tree_type=tree.tree_type,
+        tree_snapshot=copy.deepcopy(tree.tree_structure),
+        current_node_id="q_power",
+        history=[],
+        custom_steps=custom_steps,
+    )
     session.add(row)
     session.flush()
     return row

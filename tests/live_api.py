@@ -43,9 +43,22 @@ class LiveApi:
     def start(self) -> LiveApi:
         """Start the server and wait until /health answers."""
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "resolutionflow_app.api.app:create_api",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "resolutionflow_app.api.app:create_api",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

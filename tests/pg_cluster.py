@@ -53,9 +53,12 @@ def start_cluster(dbname: str = "resolutionflow_test") -> Cluster:
         os.chown(data_dir, pw.pw_uid, pw.pw_gid)
     port = _free_port()
     _run(["initdb", "-D", data_dir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], as_postgres)
-    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    opts = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {data_dir} -c fsync=off -c synchronous_commit=off -c "
+        "full_page_writes=off -c max_connections=200"
+    )
     _run(["pg_ctl", "-D", data_dir, "-l", os.path.join(data_dir, "log"), "-o", opts, "-w", "start"], as_postgres)
-    import psycopg  # noqa: PLC0415
+    import psycopg
 
     with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')

@@ -16,10 +16,43 @@ _UI_NO_DATA = (f"{APP}.db", "sqlmodel", "sqlalchemy", f"{APP}.domain.rate_limit"
 
 # layer -> prefixes it must never import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "domain": ("reflex", "sqlmodel", "sqlalchemy", "httpx", "openai", "mcp", "fastapi", f"{APP}.db", f"{APP}.services", f"{APP}.integrations", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
-    "db": ("reflex", "httpx", "fastapi", f"{APP}.services", f"{APP}.integrations", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
+    "domain": (
+        "reflex",
+        "sqlmodel",
+        "sqlalchemy",
+        "httpx",
+        "openai",
+        "mcp",
+        "fastapi",
+        f"{APP}.db",
+        f"{APP}.services",
+        f"{APP}.integrations",
+        f"{APP}.api",
+        f"{APP}.state",
+        f"{APP}.pages",
+        f"{APP}.components",
+    ),
+    "db": (
+        "reflex",
+        "httpx",
+        "fastapi",
+        f"{APP}.services",
+        f"{APP}.integrations",
+        f"{APP}.api",
+        f"{APP}.state",
+        f"{APP}.pages",
+        f"{APP}.components",
+    ),
     "services": ("reflex", "fastapi", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
-    "integrations": ("reflex", "fastapi", f"{APP}.services", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
+    "integrations": (
+        "reflex",
+        "fastapi",
+        f"{APP}.services",
+        f"{APP}.api",
+        f"{APP}.state",
+        f"{APP}.pages",
+        f"{APP}.components",
+    ),
     "entry": ("reflex", "fastapi", f"{APP}.api", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
     "api": ("reflex", f"{APP}.state", f"{APP}.pages", f"{APP}.components"),
     "state": (f"{APP}.pages", f"{APP}.api", *_UI_NO_DATA),
@@ -59,7 +92,12 @@ def _imports(path: Path, root: Path = PACKAGE) -> list[str]:
                 module = node.module or ""
             names.append(module)
             names.extend(f"{module}.{alias.name}" for alias in node.names if alias.name != "*")
-        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+        elif (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if called in ("import_module", "__import__"):
@@ -133,7 +171,11 @@ def test_pages_never_import_another_page() -> None:
 
 
 def test_every_module_has_a_docstring() -> None:
-    missing = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if ast.get_docstring(ast.parse(p.read_text())) is None]
+    missing = [
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if ast.get_docstring(ast.parse(p.read_text())) is None
+    ]
     assert not missing, f"modules without a docstring: {missing}"
 
 
@@ -175,7 +217,10 @@ def test_each_rule_fails_on_a_planted_violation(tmp_path: Path, layer: str, bad:
 
 def test_a_planted_pages_to_db_import_fails_the_real_rule(tmp_path: Path) -> None:
     root = _plant(tmp_path, "pages", "from ..db.engine import session_scope\n")
-    assert layer_problems("pages", root, allowed={}) == ["pages/planted.py imports resolutionflow_app.db.engine", "pages/planted.py imports resolutionflow_app.db.engine.session_scope"]
+    assert layer_problems("pages", root, allowed={}) == [
+        "pages/planted.py imports resolutionflow_app.db.engine",
+        "pages/planted.py imports resolutionflow_app.db.engine.session_scope",
+    ]
     # The allow-list exempts only the files it names.
     assert layer_problems("pages", root, allowed={"pages/other.py": (f"{APP}.db",)})
 

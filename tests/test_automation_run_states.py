@@ -64,10 +64,25 @@ def _root_substate(cls):
 def team_setup(session):
     team = make_team(session)
     model_id = str(completion_models.ensure_offline_model(session=session, account_id=team.account_id).id)
-    auto = make_automation(session, team.author, [
-        {"step_order": 1, "user_description": "Greet", "assistant": {"prompt": "Hello {{flow_input.requester}}", "model_id": model_id}},
-        {"step_order": 2, "user_description": "Reply", "input_source": "previous_step", "assistant": {"prompt": "Reply politely", "model_id": model_id}},
-    ], form_schema=FORM, name="Two steps")
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "user_description": "Greet",
+                "assistant": {"prompt": "Hello {{flow_input.requester}}", "model_id": model_id},
+            },
+            {
+                "step_order": 2,
+                "user_description": "Reply",
+                "input_source": "previous_step",
+                "assistant": {"prompt": "Reply politely", "model_id": model_id},
+            },
+        ],
+        form_schema=FORM,
+        name="Two steps",
+    )
     token = auth_service.issue_token(session=session, user=team.author, ttl_hours=1)
     session.commit()
     return team, auto, token
@@ -75,7 +90,9 @@ def team_setup(session):
 
 def test_watcher_shows_progress_made_by_a_separate_worker_process(session, team_setup, database_url) -> None:
     team, auto, token = team_setup
-    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="hi", form_data={"requester": "Åsa"})
+    run = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, text="hi", form_data={"requester": "Åsa"}
+    )
     session.commit()  # RF_WORKER_MODE=external in tests: nothing in this process runs it
     state = _root_substate(RunProgressState)
     state.token = token
@@ -84,7 +101,12 @@ def test_watcher_shows_progress_made_by_a_separate_worker_process(session, team_
     assert state.run_status == "queued" and [s.status for s in state.run_steps] == ["pending", "pending"]
     assert [s.name for s in state.run_steps] == ["Greet", "Reply"]
     env = dict(os.environ, RF_DATABASE_URL=database_url, RF_SCHEDULER_ENABLED="false")
-    worker = subprocess.Popen([str(Path(sys.executable).parent / "resolutionflow"), "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "resolutionflow"), "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         proxy = _Proxy(state)
         asyncio.run(asyncio.wait_for(RunProgressState.watch.fn(proxy), timeout=120))
@@ -95,13 +117,17 @@ def test_watcher_shows_progress_made_by_a_separate_worker_process(session, team_
     assert state.completed_steps == 2
     assert state.progress_percent == 100
     assert not state.watching
-    assert all(s.status == "completed" and s.timing.startswith("took") and "tokens in" in s.tokens for s in state.run_steps)
+    assert all(
+        s.status == "completed" and s.timing.startswith("took") and "tokens in" in s.tokens for s in state.run_steps
+    )
     assert "[offline model]" in state.run_steps[0].output_text
 
 
 def test_watcher_stops_with_a_visible_message_when_the_login_ends(session, team_setup) -> None:
     team, auto, token = team_setup
-    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    run = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"}
+    )
     session.commit()
     state = _root_substate(RunProgressState)
     state.token = token
@@ -118,7 +144,10 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
     form.token, form.form_automation_id = token, str(auto.id)
     from resolutionflow_app.pages.automation_run import FieldView
 
-    form.fields = [FieldView(id="requester", label="Requester", type="text", required=True), FieldView(id="seats", label="Seats", type="number")]
+    form.fields = [
+        FieldView(id="requester", label="Requester", type="text", required=True),
+        FieldView(id="seats", label="Seats", type="number"),
+    ]
     form.values = {"requester": "", "seats": ""}
     list(form.start())
     assert form.form_error == "Requester is required." and not form.starting
@@ -128,7 +157,9 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
     session.expire_all()
     runs, total = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id)
     assert total == 1 and runs[0].status == "queued"
-    assert runs_service.get_run(session=session, actor=team.author, run_id=runs[0].id).input_payload_json["form_data"] == {"requester": "Namn på brukare", "seats": 12}
+    assert runs_service.get_run(session=session, actor=team.author, run_id=runs[0].id).input_payload_json[
+        "form_data"
+    ] == {"requester": "Namn på brukare", "seats": 12}
     form.fetch()
     assert form.history_total == 1
     assert form.history[0].status == "queued"
@@ -143,12 +174,19 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
 
 def test_small_formatters() -> None:
     assert [_number("12"), _number("2.5"), _number("1e3"), _number("twelve")] == [12, 2.5, 1000.0, "twelve"]
-    assert [format_ms(None), format_ms(850), format_ms(3200), format_ms(125_000)] == ["", "850 ms", "3.2 s", "2 min 05 s"]
+    assert [format_ms(None), format_ms(850), format_ms(3200), format_ms(125_000)] == [
+        "",
+        "850 ms",
+        "3.2 s",
+        "2 min 05 s",
+    ]
 
 
 def test_an_unchanged_run_is_not_sent_to_the_browser_again(session, team_setup) -> None:
     team, auto, token = team_setup
-    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    run = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"}
+    )
     session.commit()
     state = _root_substate(RunProgressState)
     state.token = token
@@ -168,7 +206,9 @@ def test_an_unchanged_run_is_not_sent_to_the_browser_again(session, team_setup) 
 
 def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
     team, auto, token = team_setup
-    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    run = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"}
+    )
     session.commit()
     state = _root_substate(RunProgressState)
     state.token = token
@@ -192,9 +232,13 @@ def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
 
 def test_watcher_picks_up_a_run_started_while_it_was_finishing(session, team_setup) -> None:
     team, auto, token = team_setup
-    done = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"})
+    done = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "A"}
+    )
     runs_service.cancel_run(session=session, actor=team.author, run_id=done.id)
-    fresh = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "B"})
+    fresh = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, form_data={"requester": "B"}
+    )
     session.commit()
     state = _root_substate(RunProgressState)
     state.token = token

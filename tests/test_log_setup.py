@@ -22,7 +22,12 @@ def _capture(fmt: str):
 
 def test_json_lines_carry_extras_and_no_secrets() -> None:
     logger, stream = _capture("json")
-    logger.info("run %s claimed; calling %s with Authorization: Bearer abcdefghijklmnop", "r-1", "https://api.example/v1?api_key=sk-live-1234567890", extra={"run_id": "r-1", "worker": "w1"})
+    logger.info(
+        "run %s claimed; calling %s with Authorization: Bearer abcdefghijklmnop",
+        "r-1",
+        "https://api.example/v1?api_key=sk-live-1234567890",
+        extra={"run_id": "r-1", "worker": "w1"},
+    )
     try:
         raise ValueError("password=hunter2hunter2 rejected")
     except ValueError:
@@ -39,7 +44,10 @@ def test_json_lines_carry_extras_and_no_secrets() -> None:
 
 def test_plain_text_is_redacted_too() -> None:
     logger, stream = _capture("text")
-    logger.info("webhook secret whsec_abcdefghijkl sent to /shares/by-token/tok123456789 and /login?next=%2Fshare%2Fsecret-token")
+    logger.info(
+        "webhook secret whsec_abcdefghijkl sent to /shares/by-token/tok123456789 and "
+        "/login?next=%2Fshare%2Fsecret-token"
+    )
     out = stream.getvalue()
     assert "whsec_abcdefghijkl" not in out
     assert "tok123456789" not in out

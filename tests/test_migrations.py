@@ -66,10 +66,14 @@ def _procrastinate_functions(url: str) -> int:
 def test_upgrade_downgrade_upgrade(fresh_url: str) -> None:
     cfg = _config(fresh_url)
     command.upgrade(cfg, "head")
-    assert {"accounts", "users", "trees", "step_library", "sessions", "session_shares", "automation_runs"} <= _tables(fresh_url)
+    assert {"accounts", "users", "trees", "step_library", "sessions", "session_shares", "automation_runs"} <= _tables(
+        fresh_url
+    )
     postgres = not fresh_url.startswith("sqlite")
     # procrastinate's queue (0010) exists on PostgreSQL only.
-    assert ({"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= _tables(fresh_url)) == postgres
+    assert (
+        {"procrastinate_jobs", "procrastinate_workers", "procrastinate_periodic_defers"} <= _tables(fresh_url)
+    ) == postgres
     if postgres:
         assert _procrastinate_functions(fresh_url) > 10
     command.downgrade(cfg, "base")
@@ -83,7 +87,6 @@ def test_upgrade_downgrade_upgrade(fresh_url: str) -> None:
 def test_models_and_migrations_agree(fresh_url: str) -> None:
     command.upgrade(_config(fresh_url), "head")
     engine = make_engine(fresh_url)
-
 
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})

@@ -16,8 +16,12 @@ def test_parse_commands_labels_and_blank_lines() -> None:
 
 def test_node_commands_accept_every_stored_shape() -> None:
     assert session_run._commands("show ip int brief") == [{"label": "", "command": "show ip int brief", "owner": ""}]
-    assert session_run._commands([{"language": "bash", "code": "reboot", "label": "Reboot"}], "n1") == [{"label": "Reboot", "command": "reboot", "owner": "n1"}]
-    assert session_run._commands([{"label": "x", "command": "ls", "command_type": "shell"}, {"label": "empty"}]) == [{"label": "x", "command": "ls", "owner": ""}]
+    assert session_run._commands([{"language": "bash", "code": "reboot", "label": "Reboot"}], "n1") == [
+        {"label": "Reboot", "command": "reboot", "owner": "n1"}
+    ]
+    assert session_run._commands([{"label": "x", "command": "ls", "command_type": "shell"}, {"label": "empty"}]) == [
+        {"label": "x", "command": "ls", "owner": ""}
+    ]
     assert session_run._commands(None) == []
 
 
@@ -27,7 +31,15 @@ def test_custom_step_display_handles_old_and_deleted_sources() -> None:
     assert old["title"] == "Check Meraki dashboard"
     assert old["after_title"] == "start"
     gone = session_run._custom(
-        {"type": "action", "content": "Verify DNS", "title": "DNS check", "source": "step-library", "source_step_id": "x", "source_available": False, "inserted_after_node_id": "n1"},
+        {
+            "type": "action",
+            "content": "Verify DNS",
+            "title": "DNS check",
+            "source": "step-library",
+            "source_step_id": "x",
+            "source_available": False,
+            "inserted_after_node_id": "n1",
+        },
         {"n1": "Network check"},
     )
     assert gone["source_available"] == ""

@@ -12,7 +12,13 @@ from resolutionflow_app import workers_registry
 from resolutionflow_app.services import assistants, automation_worker, jobs, shares
 from resolutionflow_app.settings import PROJECT_ROOT, Settings, get_settings
 
-EXPECTED_JOBS = {"cleanup-zombie-runs", "cleanup-retention", "cleanup-hidden-assistants", "cleanup-shares", "purge-expired-tokens"}
+EXPECTED_JOBS = {
+    "cleanup-zombie-runs",
+    "cleanup-retention",
+    "cleanup-hidden-assistants",
+    "cleanup-shares",
+    "purge-expired-tokens",
+}
 
 
 def test_every_periodic_job_is_listed_once_with_its_service_function() -> None:
@@ -47,16 +53,21 @@ def test_no_module_registers_work_at_import_time() -> None:
 def test_a_fresh_process_sees_all_jobs_without_importing_services_first() -> None:
     """The old registry was filled by importing every service module; the new one is complete by itself."""
     code = "from resolutionflow_app.workers_registry import periodic_jobs; print(','.join(sorted(periodic_jobs())))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert set(out.split(",")) == EXPECTED_JOBS
 
 
-@pytest.mark.parametrize(("url", "queue", "backend"), [
-    ("sqlite:///x.db", "auto", "table"),
-    ("postgresql+psycopg://u@h/db", "auto", "procrastinate"),
-    ("postgresql+psycopg://u@h/db", "table", "table"),
-    ("postgresql+psycopg://u@h/db", "procrastinate", "procrastinate"),
-])
+@pytest.mark.parametrize(
+    ("url", "queue", "backend"),
+    [
+        ("sqlite:///x.db", "auto", "table"),
+        ("postgresql+psycopg://u@h/db", "auto", "procrastinate"),
+        ("postgresql+psycopg://u@h/db", "table", "table"),
+        ("postgresql+psycopg://u@h/db", "procrastinate", "procrastinate"),
+    ],
+)
 def test_queue_setting_picks_the_backend_and_its_workers(monkeypatch, url, queue, backend) -> None:
     monkeypatch.setenv("RF_DATABASE_URL", url)
     monkeypatch.setenv("RF_QUEUE", queue)
@@ -67,7 +78,9 @@ def test_queue_setting_picks_the_backend_and_its_workers(monkeypatch, url, queue
         assert workers_registry.scheduler_runs_jobs() == (backend == "table")
         assert len(workers_registry.workers()) == 1
         dispatcher = automation_worker.get_dispatcher()
-        assert type(dispatcher).__name__ == ("ProcrastinateDispatcher" if backend == "procrastinate" else "DatabaseDispatcher")
+        assert type(dispatcher).__name__ == (
+            "ProcrastinateDispatcher" if backend == "procrastinate" else "DatabaseDispatcher"
+        )
     finally:
         get_settings.cache_clear()
 

@@ -10,6 +10,7 @@ db/migration_filters.py keeps autogenerate from dropping it.
 Revision ID: 0002
 Revises: 0001
 """
+
 from __future__ import annotations
 
 from alembic import op

@@ -3,6 +3,7 @@
 Revision ID: 0003
 Revises: 0002
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -21,7 +22,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("published", sa.Boolean(), server_default=sa.text("false"), nullable=False))
     op.execute(
         "UPDATE tree_versions SET published = true WHERE EXISTS (SELECT 1 FROM trees "
-        "WHERE trees.id = tree_versions.tree_id AND trees.version = tree_versions.version AND trees.status = 'published')"
+        "WHERE trees.id = tree_versions.tree_id AND trees.version = tree_versions.version AND trees.status = "
+        "'published')"
     )
 
 

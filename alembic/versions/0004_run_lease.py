@@ -6,6 +6,7 @@ worker whose run was taken over after its heartbeat stopped can no longer write 
 Revision ID: 0004
 Revises: 0003
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

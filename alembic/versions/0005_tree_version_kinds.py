@@ -6,6 +6,7 @@ saves may carry a name (`label`); every version keeps a short change summary aga
 Revision ID: 0005
 Revises: 0004
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

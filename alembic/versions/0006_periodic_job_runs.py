@@ -6,6 +6,7 @@ row, so several app replicas with the scheduler enabled run each job once per pe
 Revision ID: 0006
 Revises: 0005
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -10,6 +10,7 @@ PostgreSQL: nothing to change (prefix tsqueries use the GIN index of 0002).
 Revision ID: 0007
 Revises: 0006
 """
+
 from __future__ import annotations
 
 from alembic import op

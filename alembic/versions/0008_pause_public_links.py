@@ -6,6 +6,7 @@ existing public links answer 404 until it is turned back on (the seed's default 
 Revision ID: 0008
 Revises: 0007
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -21,7 +22,9 @@ depends_on = None
 def upgrade() -> None:
     """Add the column (false: the seed's grandfathering stays the default)."""
     with op.batch_alter_table("accounts") as batch:
-        batch.add_column(sa.Column("pause_public_links_when_off", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("pause_public_links_when_off", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:

@@ -9,6 +9,7 @@ Autogenerate ignores these tables (db/migration_filters.py): they have no SQLMod
 Revision ID: 0010
 Revises: 0009
 """
+
 from __future__ import annotations
 
 from alembic import op

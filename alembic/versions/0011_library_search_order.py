@@ -9,6 +9,7 @@ SQLite: nothing to change (the FTS5 rowid is that order already).
 Revision ID: 0011
 Revises: 0010
 """
+
 from __future__ import annotations
 
 from alembic import op

@@ -47,7 +47,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail else _STATUS_TEXT.get(exc.status_code, "Error.")
+        detail = (
+            exc.detail if isinstance(exc.detail, str) and exc.detail else _STATUS_TEXT.get(exc.status_code, "Error.")
+        )
         if detail in ("Not Found",):
             detail = "Not found."
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
@@ -61,12 +63,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
         # A race lost to a concurrent request (e.g. two sign-ups with one email): nothing was saved.
         log.info("integrity conflict: %s", exc.orig)
-        return JSONResponse({"detail": "This conflicts with existing data (it may have just been created). Nothing was saved."}, status_code=409)
+        return JSONResponse(
+            {"detail": "This conflicts with existing data (it may have just been created). Nothing was saved."},
+            status_code=409,
+        )
 
     @app.exception_handler(OperationalError)
     async def _db_busy(_request: Request, exc: OperationalError) -> JSONResponse:
         log.warning("database unavailable: %s", exc.orig)
-        return JSONResponse({"detail": "The database is busy or unavailable. Please retry."}, status_code=503, headers={"Retry-After": "2"})
+        return JSONResponse(
+            {"detail": "The database is busy or unavailable. Please retry."},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -27,7 +27,11 @@ class JsonNotFoundMiddleware:
                 headers = {k.lower(): v for k, v in message.get("headers", [])}
                 if not headers.get(b"content-type", b"").startswith(b"application/json"):
                     rewriting = True
-                    kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"content-type", b"content-length")]
+                    kept = [
+                        (k, v)
+                        for k, v in message.get("headers", [])
+                        if k.lower() not in (b"content-type", b"content-length")
+                    ]
                     kept += [(b"content-type", b"application/json"), (b"content-length", str(len(_BODY)).encode())]
                     await send({**message, "headers": kept})
                     return

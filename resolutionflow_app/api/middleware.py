@@ -1,4 +1,5 @@
-"""Response headers: a CSP and framing/referrer policy on pages, no caching of API answers, and share pages never indexed nor leaking referrers."""
+"""Response headers: a CSP and framing/referrer policy on pages, no caching of API answers, and share pages never
+indexed nor leaking referrers."""
 
 from __future__ import annotations
 

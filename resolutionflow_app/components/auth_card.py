@@ -10,7 +10,11 @@ def auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Componen
     return rx.center(
         rx.card(
             rx.vstack(
-                rx.hstack(rx.icon("route", size=28, color=rx.color("accent", 9)), rx.heading("ResolutionFlow", size="6"), align="center"),
+                rx.hstack(
+                    rx.icon("route", size=28, color=rx.color("accent", 9)),
+                    rx.heading("ResolutionFlow", size="6"),
+                    align="center",
+                ),
                 rx.heading(title, size="5"),
                 rx.text(subtitle, color_scheme="gray", size="2"),
                 *children,

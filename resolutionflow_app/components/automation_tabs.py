@@ -6,7 +6,11 @@ import reflex as rx
 
 from resolutionflow_app import routes
 
-TABS = (("build", "Build", "", "pencil-ruler"), ("overview", "Overview", "/overview", "workflow"), ("run", "Run", "/run", "play"))
+TABS = (
+    ("build", "Build", "", "pencil-ruler"),
+    ("overview", "Overview", "/overview", "workflow"),
+    ("run", "Run", "/run", "play"),
+)
 
 
 def automation_tabs(automation_id: rx.Var | str, active: str) -> rx.Component:
@@ -14,7 +18,9 @@ def automation_tabs(automation_id: rx.Var | str, active: str) -> rx.Component:
     return rx.hstack(
         *[
             rx.link(
-                rx.hstack(rx.icon(icon, size=14), rx.text(label, size="2", weight="medium"), spacing="1", align="center"),
+                rx.hstack(
+                    rx.icon(icon, size=14), rx.text(label, size="2", weight="medium"), spacing="1", align="center"
+                ),
                 href=routes.AUTOMATIONS + "/" + automation_id + suffix,
                 underline="none",
                 aria_current="page" if key == active else None,
@@ -25,5 +31,9 @@ def automation_tabs(automation_id: rx.Var | str, active: str) -> rx.Component:
             )
             for key, label, suffix, icon in TABS
         ],
-        spacing="1", border_bottom="1px solid var(--gray-5)", width="100%", role="navigation", aria_label="Automation sections",
+        spacing="1",
+        border_bottom="1px solid var(--gray-5)",
+        width="100%",
+        role="navigation",
+        aria_label="Automation sections",
     )

@@ -10,10 +10,18 @@ import reflex as rx
 DEBOUNCE_MS = 300
 
 
-def text_field(S, label: str, field: str, *, area: bool = False, placeholder: str = "", rows: str = "3") -> rx.Component:
+def text_field(
+    S, label: str, field: str, *, area: bool = False, placeholder: str = "", rows: str = "3"
+) -> rx.Component:
     """A labelled, debounced input bound to `S.panel.sel[field]` that calls `S.panel.set_node_field(field, value)`."""
-    common = dict(value=getattr(S.panel.sel, field), on_change=lambda v: S.panel.set_node_field(field, v), debounce_timeout=DEBOUNCE_MS,
-                  placeholder=placeholder, width="100%", data_testid=f"node-{field.replace('_', '-')}")
+    common = {
+        "value": getattr(S.panel.sel, field),
+        "on_change": lambda v: S.panel.set_node_field(field, v),
+        "debounce_timeout": DEBOUNCE_MS,
+        "placeholder": placeholder,
+        "width": "100%",
+        "data_testid": f"node-{field.replace('_', '-')}",
+    }
     control = rx.text_area(rows=rows, resize="vertical", **common) if area else rx.input(**common)
     return rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), control, spacing="1", width="100%")
 
@@ -22,16 +30,50 @@ def _command_row(S, row: dict) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.input(value=row.label, placeholder="Label (e.g. Check PoE)", on_change=lambda v: S.panel.set_command(row.index, "label", v), debounce_timeout=DEBOUNCE_MS, size="1", width="100%"),
-                rx.input(value=row.language, placeholder="bash", on_change=lambda v: S.panel.set_command(row.index, "language", v), debounce_timeout=DEBOUNCE_MS, size="1", width="110px"),
-                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", on_click=S.panel.remove_command(row.index), aria_label="Remove command"),
-                width="100%", spacing="2", align="center",
+                rx.input(
+                    value=row.label,
+                    placeholder="Label (e.g. Check PoE)",
+                    on_change=lambda v: S.panel.set_command(row.index, "label", v),
+                    debounce_timeout=DEBOUNCE_MS,
+                    size="1",
+                    width="100%",
+                ),
+                rx.input(
+                    value=row.language,
+                    placeholder="bash",
+                    on_change=lambda v: S.panel.set_command(row.index, "language", v),
+                    debounce_timeout=DEBOUNCE_MS,
+                    size="1",
+                    width="110px",
+                ),
+                rx.icon_button(
+                    rx.icon("trash-2", size=14),
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    on_click=S.panel.remove_command(row.index),
+                    aria_label="Remove command",
+                ),
+                width="100%",
+                spacing="2",
+                align="center",
             ),
-            rx.text_area(value=row.code, placeholder="Command or script", on_change=lambda v: S.panel.set_command(row.index, "code", v), debounce_timeout=DEBOUNCE_MS,
-                         rows="2", width="100%", font_family="var(--code-font-family)", size="1", data_testid="command-code"),
-            spacing="2", width="100%",
+            rx.text_area(
+                value=row.code,
+                placeholder="Command or script",
+                on_change=lambda v: S.panel.set_command(row.index, "code", v),
+                debounce_timeout=DEBOUNCE_MS,
+                rows="2",
+                width="100%",
+                font_family="var(--code-font-family)",
+                size="1",
+                data_testid="command-code",
+            ),
+            spacing="2",
+            width="100%",
         ),
-        size="1", width="100%",
+        size="1",
+        width="100%",
     )
 
 
@@ -41,11 +83,20 @@ def commands_editor(S) -> rx.Component:
         rx.hstack(
             rx.text("Commands", size="1", weight="medium", color_scheme="gray"),
             rx.spacer(),
-            rx.button(rx.icon("plus", size=14), "Add command", size="1", variant="soft", on_click=S.panel.add_command, data_testid="add-command"),
-            width="100%", align="center",
+            rx.button(
+                rx.icon("plus", size=14),
+                "Add command",
+                size="1",
+                variant="soft",
+                on_click=S.panel.add_command,
+                data_testid="add-command",
+            ),
+            width="100%",
+            align="center",
         ),
         rx.foreach(S.panel.sel_commands, lambda row: _command_row(S, row)),
-        spacing="2", width="100%",
+        spacing="2",
+        width="100%",
     )
 
 
@@ -55,12 +106,17 @@ def commands_view(S) -> rx.Component:
         S.panel.sel_commands.length() > 0,
         rx.vstack(
             rx.text("Commands", size="1", weight="medium", color_scheme="gray"),
-            rx.foreach(S.panel.sel_commands, lambda row: rx.vstack(
-                rx.cond(row.label != "", rx.text(row.label, size="1", weight="medium"), rx.fragment()),
-                rx.code_block(row.code, language="bash", wrap_long_lines=True, font_size="12px", width="100%"),
-                spacing="1", width="100%",
-            )),
-            spacing="2", width="100%",
+            rx.foreach(
+                S.panel.sel_commands,
+                lambda row: rx.vstack(
+                    rx.cond(row.label != "", rx.text(row.label, size="1", weight="medium"), rx.fragment()),
+                    rx.code_block(row.code, language="bash", wrap_long_lines=True, font_size="12px", width="100%"),
+                    spacing="1",
+                    width="100%",
+                ),
+            ),
+            spacing="2",
+            width="100%",
         ),
         rx.fragment(),
     )
@@ -73,7 +129,10 @@ def problems_callout(S) -> rx.Component:
         rx.callout.root(
             rx.callout.icon(rx.icon("triangle-alert")),
             rx.vstack(rx.foreach(S.panel.sel_problems, lambda m: rx.text(m, size="1")), spacing="1"),
-            color_scheme="red", size="1", width="100%", data_testid="node-problems",
+            color_scheme="red",
+            size="1",
+            width="100%",
+            data_testid="node-problems",
         ),
         rx.fragment(),
     )
@@ -83,7 +142,12 @@ def read_text(label: str, value: rx.Var) -> rx.Component:
     """A read-only labelled paragraph, hidden when empty."""
     return rx.cond(
         value != "",
-        rx.vstack(rx.text(label, size="1", weight="medium", color_scheme="gray"), rx.text(value, size="2", white_space="pre-wrap"), spacing="1", width="100%"),
+        rx.vstack(
+            rx.text(label, size="1", weight="medium", color_scheme="gray"),
+            rx.text(value, size="2", white_space="pre-wrap"),
+            spacing="1",
+            width="100%",
+        ),
         rx.fragment(),
     )
 
@@ -100,13 +164,32 @@ def automation_link_select(S) -> rx.Component:
             rx.select.content(
                 rx.select.item("— no automation —", value=NO_AUTOMATION),
                 # Long names end in "…" on one line: a wrapped or overflowing label would cover its neighbours.
-                rx.foreach(S.panel.automation_choices, lambda a: rx.select.item(a.label, value=a.id, title=a.label,
-                                                                         style={"overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap", "max_width": "min(380px, 80vw)"})),
+                rx.foreach(
+                    S.panel.automation_choices,
+                    lambda a: rx.select.item(
+                        a.label,
+                        value=a.id,
+                        title=a.label,
+                        style={
+                            "overflow": "hidden",
+                            "text_overflow": "ellipsis",
+                            "white_space": "nowrap",
+                            "max_width": "min(380px, 80vw)",
+                        },
+                    ),
+                ),
                 max_width="min(420px, 90vw)",
             ),
-            value=S.panel.sel.automation_id, on_change=S.panel.set_node_automation, size="1",
+            value=S.panel.sel.automation_id,
+            on_change=S.panel.set_node_automation,
+            size="1",
         ),
-        rx.text("During a session the engineer can run it from this step, with its form pre-filled from the session; the result is added to the session.",
-                size="1", color_scheme="gray"),
-        spacing="1", width="100%",
+        rx.text(
+            "During a session the engineer can run it from this step, with its form pre-filled from the session; the "
+            "result is added to the session.",
+            size="1",
+            color_scheme="gray",
+        ),
+        spacing="1",
+        width="100%",
     )

@@ -20,12 +20,20 @@ def error_callout(message: rx.Var) -> rx.Component:
     """A red callout shown only when `message` is non-empty."""
     return rx.cond(
         message != "",
-        rx.callout(message, icon="triangle-alert", color_scheme="red", size="1", width="100%", data_testid="form-error"),
+        rx.callout(
+            message, icon="triangle-alert", color_scheme="red", size="1", width="100%", data_testid="form-error"
+        ),
         rx.fragment(),
     )
 
 
 def char_counter(value: rx.Var, limit: int) -> rx.Component:
-    """"n / limit" under a text input, red at the limit: the limit is visible before anything is cut."""
+    """ "n / limit" under a text input, red at the limit: the limit is visible before anything is cut."""
     length = value.to(str).length()
-    return rx.text(length.to_string() + " / " + str(limit), size="1", color_scheme=rx.cond(length >= limit, "red", "gray"), white_space="nowrap", data_testid="char-counter")
+    return rx.text(
+        length.to_string() + " / " + str(limit),
+        size="1",
+        color_scheme=rx.cond(length >= limit, "red", "gray"),
+        white_space="nowrap",
+        data_testid="char-counter",
+    )

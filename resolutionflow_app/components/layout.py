@@ -74,8 +74,20 @@ def mobile_nav() -> rx.Component:
     """The navigation as a menu in the top bar, on screens too narrow for the sidebar."""
     return rx.box(
         rx.menu.root(
-            rx.menu.trigger(rx.icon_button(rx.icon("menu", size=18), variant="ghost", aria_label="Open navigation", data_testid="mobile-nav")),
-            rx.menu.content(*[rx.menu.item(rx.hstack(rx.icon(icon, size=14), rx.text(label), spacing="2", align="center"), on_click=rx.redirect(href)) for label, href, icon in NAV_ITEMS]),
+            rx.menu.trigger(
+                rx.icon_button(
+                    rx.icon("menu", size=18), variant="ghost", aria_label="Open navigation", data_testid="mobile-nav"
+                )
+            ),
+            rx.menu.content(
+                *[
+                    rx.menu.item(
+                        rx.hstack(rx.icon(icon, size=14), rx.text(label), spacing="2", align="center"),
+                        on_click=rx.redirect(href),
+                    )
+                    for label, href, icon in NAV_ITEMS
+                ]
+            ),
         ),
         display=rx.breakpoints(initial="block", md="none"),
     )
@@ -137,7 +149,9 @@ def app_layout(*children: rx.Component, max_width: str = "1200px") -> rx.Compone
                     border_bottom=f"1px solid {rx.color('gray', 4)}",
                     class_name="no-print",
                 ),
-                rx.box(*children, padding=rx.breakpoints(initial="1rem", md="1.5rem"), width="100%", max_width=max_width),
+                rx.box(
+                    *children, padding=rx.breakpoints(initial="1rem", md="1.5rem"), width="100%", max_width=max_width
+                ),
                 width="100%",
                 min_width="0",
                 spacing="0",

@@ -7,7 +7,9 @@ import reflex as rx
 from resolutionflow_app.components.badges import kind_badge
 
 
-def id_select(value: rx.Var, on_change, options: rx.Var, all_label: str, testid: str, width: str = "180px") -> rx.Component:
+def id_select(
+    value: rx.Var, on_change, options: rx.Var, all_label: str, testid: str, width: str = "180px"
+) -> rx.Component:
     """A select over `[{id, name}]` options plus an "all" entry (value "all")."""
     return rx.select.root(
         rx.select.trigger(placeholder=all_label, width=width, data_testid=testid),
@@ -21,7 +23,9 @@ def id_select(value: rx.Var, on_change, options: rx.Var, all_label: str, testid:
     )
 
 
-def static_select(value: rx.Var, on_change, options: list[tuple[str, str]], testid: str, width: str = "160px") -> rx.Component:
+def static_select(
+    value: rx.Var, on_change, options: list[tuple[str, str]], testid: str, width: str = "160px"
+) -> rx.Component:
     """A select over fixed `(value, label)` pairs."""
     return rx.select.root(
         rx.select.trigger(width=width, data_testid=testid),
@@ -35,9 +39,17 @@ def static_select(value: rx.Var, on_change, options: list[tuple[str, str]], test
 def command_row(cmd: rx.Var) -> rx.Component:
     """One command in a code block with a copy button (`cmd` has label and command)."""
     return rx.vstack(
-        rx.cond(cmd["label"] != "", rx.text(cmd["label"], size="1", color_scheme="gray", weight="medium"), rx.fragment()),
+        rx.cond(
+            cmd["label"] != "", rx.text(cmd["label"], size="1", color_scheme="gray", weight="medium"), rx.fragment()
+        ),
         rx.hstack(
-            rx.code_block(cmd["command"], language="bash", wrap_long_lines=True, width="100%", custom_style={"margin": "0", "fontSize": "13px"}),
+            rx.code_block(
+                cmd["command"],
+                language="bash",
+                wrap_long_lines=True,
+                width="100%",
+                custom_style={"margin": "0", "fontSize": "13px"},
+            ),
             rx.tooltip(
                 rx.icon_button(
                     rx.icon("copy", size=14),
@@ -59,10 +71,15 @@ def command_row(cmd: rx.Var) -> rx.Component:
 
 
 def rating_text(avg: rx.Var, count: rx.Var) -> rx.Component:
-    """"★ 4.2 (5)" or "No ratings"."""
+    """ "★ 4.2 (5)" or "No ratings"."""
     return rx.cond(
         count != "0",
-        rx.hstack(rx.icon("star", size=14, color=rx.color("amber", 9), fill=rx.color("amber", 9)), rx.text(avg + " (" + count + ")", size="1"), spacing="1", align="center"),
+        rx.hstack(
+            rx.icon("star", size=14, color=rx.color("amber", 9), fill=rx.color("amber", 9)),
+            rx.text(avg + " (" + count + ")", size="1"),
+            spacing="1",
+            align="center",
+        ),
         rx.text("No ratings", size="1", color_scheme="gray"),
     )
 
@@ -72,7 +89,12 @@ def star_picker(current: rx.Var, on_rate, disabled: rx.Var | bool = False) -> rx
     return rx.hstack(
         *[
             rx.icon_button(
-                rx.icon("star", size=16, fill=rx.cond(current >= n, rx.color("amber", 9), "none"), color=rx.color("amber", 9)),
+                rx.icon(
+                    "star",
+                    size=16,
+                    fill=rx.cond(current >= n, rx.color("amber", 9), "none"),
+                    color=rx.color("amber", 9),
+                ),
                 variant="ghost",
                 size="1",
                 on_click=on_rate(n),
@@ -86,8 +108,17 @@ def star_picker(current: rx.Var, on_rate, disabled: rx.Var | bool = False) -> rx
     )
 
 
-def pager(offset: rx.Var, limit: int, total: rx.Var, on_prev, on_next, testid: str = "pager", capped: rx.Var | bool = False, total_text: rx.Var | None = None) -> rx.Component:
-    """"a–b of n" with previous/next buttons (server-side pagination).
+def pager(
+    offset: rx.Var,
+    limit: int,
+    total: rx.Var,
+    on_prev,
+    on_next,
+    testid: str = "pager",
+    capped: rx.Var | bool = False,
+    total_text: rx.Var | None = None,
+) -> rx.Component:
+    """ "a–b of n" with previous/next buttons (server-side pagination).
 
     `capped` (a bool var): `total` is a lower bound; Next stays enabled past it. `total_text`: how
     to write n (e.g. "1,000+"), default the plain number.
@@ -96,13 +127,37 @@ def pager(offset: rx.Var, limit: int, total: rx.Var, on_prev, on_next, testid: s
     of_total = total.to_string() if total_text is None else total_text
     return rx.hstack(
         rx.text(
-            rx.cond(total > 0, (offset + 1).to_string() + "–" + rx.cond((offset + limit < total) | capped, offset + limit, total).to_string() + " of " + of_total, "0 results"),
+            rx.cond(
+                total > 0,
+                (offset + 1).to_string()
+                + "–"
+                + rx.cond((offset + limit < total) | capped, offset + limit, total).to_string()
+                + " of "
+                + of_total,
+                "0 results",
+            ),
             size="2",
             color_scheme="gray",
         ),
         rx.spacer(),
-        rx.button(rx.icon("chevron-left", size=14), "Previous", variant="soft", size="1", disabled=offset <= 0, on_click=on_prev, data_testid=f"{testid}-prev"),
-        rx.button("Next", rx.icon("chevron-right", size=14), variant="soft", size="1", disabled=(offset + limit >= total) & ~capped, on_click=on_next, data_testid=f"{testid}-next"),
+        rx.button(
+            rx.icon("chevron-left", size=14),
+            "Previous",
+            variant="soft",
+            size="1",
+            disabled=offset <= 0,
+            on_click=on_prev,
+            data_testid=f"{testid}-prev",
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=14),
+            variant="soft",
+            size="1",
+            disabled=(offset + limit >= total) & ~capped,
+            on_click=on_next,
+            data_testid=f"{testid}-next",
+        ),
         width="100%",
         align="center",
         padding_top="0.75rem",
@@ -130,7 +185,16 @@ def highlighted(segments: rx.Var, **props) -> rx.Component:
             segments,
             lambda seg: rx.cond(
                 seg["hit"] == "1",
-                rx.el.mark(seg["text"], style={"background": rx.color("amber", 5), "color": "inherit", "borderRadius": "2px", "padding": "0 1px"}, data_testid="search-hit"),
+                rx.el.mark(
+                    seg["text"],
+                    style={
+                        "background": rx.color("amber", 5),
+                        "color": "inherit",
+                        "borderRadius": "2px",
+                        "padding": "0 1px",
+                    },
+                    data_testid="search-hit",
+                ),
                 rx.text.span(seg["text"]),
             ),
         ),

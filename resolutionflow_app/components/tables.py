@@ -22,7 +22,9 @@ def clamp(lines: int = 2) -> dict[str, str]:
     }
 
 
-def name_cell(name: rx.Var, href: rx.Var | str, *below: rx.Component, testid: str | None = None, **link_props) -> rx.Component:
+def name_cell(
+    name: rx.Var, href: rx.Var | str, *below: rx.Component, testid: str | None = None, **link_props
+) -> rx.Component:
     """The first cell of a row: `name` as a link, at most two lines, the full name as the cell's tooltip.
 
     `below` are shown under the name (a description, say). The text is always text: markup in a

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 # Tables created by hand in migrations (SQLite FTS5 virtual tables) that have no model.
-UNMODELLED_TABLE_PREFIXES = ("step_library_fts",
-                             # procrastinate's job queue (migration 0010, PostgreSQL): the package owns that schema.
-                             "procrastinate_")
+UNMODELLED_TABLE_PREFIXES = (
+    "step_library_fts",
+    # procrastinate's job queue (migration 0010, PostgreSQL): the package owns that schema.
+    "procrastinate_",
+)
 # Search indexes created by hand in migrations 0002 (expression / operator-class indexes) and 0011.
 UNMODELLED_INDEXES = ("ix_step_library_search_tsv", "ix_step_library_title_trgm", "ix_step_library_search_seq")
 # PostgreSQL-only generated columns added by hand in migrations 0002 and 0011: (table, column).
@@ -18,6 +20,8 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
         return False
     if type_ == "index" and name in UNMODELLED_INDEXES:
         return False
-    if type_ == "column" and reflected and (getattr(getattr(obj, "table", None), "name", None), name) in UNMODELLED_COLUMNS:
-        return False
-    return True
+    return not (
+        type_ == "column"
+        and reflected
+        and (getattr(getattr(obj, "table", None), "name", None), name) in UNMODELLED_COLUMNS
+    )

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 def table_of(model: type[SQLModel]) -> Table:
     """The Core `Table` of a SQLModel table class (set at runtime by the metaclass, not declared in its stubs)."""
-    return cast(Table, getattr(model, "__table__"))
+    return cast(Table, getattr(model, "__table__"))  # noqa: B009 -- not declared in the stubs
 
 
 def rowcount(result: Result[Any]) -> int:

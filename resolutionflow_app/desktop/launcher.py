@@ -1,4 +1,5 @@
-"""`resolutionflow desktop`: one instance per data directory, the local owner, the app server and the window, tied together."""
+"""`resolutionflow desktop`: one instance per data directory, the local owner, the app server and the window, tied
+together."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def _run_first_instance(paths: DesktopPaths, page: str) -> int:
             server.wait_ready()
             window.open_app(server.url, server.url + first_url(paths, user_id, page))
             print(f"ResolutionFlow is open (server {server.url}, data {paths.root}).", flush=True)
-        except Exception as exc:  # noqa: BLE001 - shown in the window, then the window stays until closed
+        except Exception as exc:
             if closed.is_set():  # the window was closed while the server was starting: nothing went wrong
                 return
             log.exception("the desktop app could not start")
@@ -135,8 +136,14 @@ def _answer(request: dict[str, Any], window: Any, server: AppServer) -> dict[str
         return {"ok": True}
     if command == "status":
         ready = bool(window.base_url)
-        return {"ok": True, "pid": os.getpid(), "server_url": server.url, "server_pid": server.proc.pid if server.proc else None,
-                "ready": ready, "page": window.status() if ready else {}}
+        return {
+            "ok": True,
+            "pid": os.getpid(),
+            "server_url": server.url,
+            "server_pid": server.proc.pid if server.proc else None,
+            "ready": ready,
+            "page": window.status() if ready else {},
+        }
     if command == "quit":
         threading.Thread(target=window.close, daemon=True).start()
         return {"ok": True}

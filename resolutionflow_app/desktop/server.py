@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -32,7 +33,9 @@ def port_is_listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def server_env(*, database_url: str, login_code_file: Path, port: int, base: dict[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    *, database_url: str, login_code_file: Path, port: int, base: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment of the desktop's app server: embedded default on SQLite, in-process worker, loopback origin.
 
     Args:
@@ -104,11 +107,31 @@ class AppServer:
     def _spawn(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         reflex = Path(sys.executable).parent / "reflex"
-        cmd = [str(reflex), "run", "--env", "prod", "--frontend-port", str(self.port), "--backend-port", str(self.port),
-               "--backend-host", "127.0.0.1", "--loglevel", "warning"]
+        cmd = [
+            str(reflex),
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(self.port),
+            "--backend-port",
+            str(self.port),
+            "--backend-host",
+            "127.0.0.1",
+            "--loglevel",
+            "warning",
+        ]
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Block until the app answers `/ping` and its pages.
@@ -125,8 +148,10 @@ class AppServer:
                 code = None if self.proc is None else self.proc.returncode
                 raise RuntimeError(f"The app server stopped while starting (exit code {code}); see {self.log_path}")
             try:
-                if httpx.get(f"{self.url}/ping", timeout=2).status_code == 200 and \
-                        httpx.get(f"{self.url}/login", timeout=5, follow_redirects=True).status_code == 200:
+                if (
+                    httpx.get(f"{self.url}/ping", timeout=2).status_code == 200
+                    and httpx.get(f"{self.url}/login", timeout=5, follow_redirects=True).status_code == 200
+                ):
                     return
             except httpx.HTTPError:
                 pass
@@ -149,10 +174,8 @@ class AppServer:
         pgid = self.proc.pid  # start_new_session: the group id is the leader's pid
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
         _signal_group(pgid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _group_alive(pgid) and time.monotonic() < deadline:
@@ -165,10 +188,8 @@ class AppServer:
 
 
 def _signal_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _group_alive(pgid: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
@@ -129,17 +130,17 @@ class ControlServer:
             conn.settimeout(30)
             try:
                 request = json.loads(_read_line(conn))
-                if not isinstance(request, dict) or not hmac.compare_digest(str(request.get("secret", "")), self.secret):
+                if not isinstance(request, dict) or not hmac.compare_digest(
+                    str(request.get("secret", "")), self.secret
+                ):
                     reply = {"ok": False, "error": "refused"}
                 else:
                     reply = self.handler(request)
             except Exception as exc:  # noqa: BLE001 - a bad request must never stop the instance
                 log.warning("desktop control request failed: %s", exc)
                 reply = {"ok": False, "error": str(exc)}
-            try:
+            with contextlib.suppress(OSError):
                 conn.sendall(json.dumps(reply).encode() + b"\n")
-            except OSError:
-                pass
 
 
 def send_command(instance_file: Path, command: str, timeout: float = 20.0, **args: Any) -> dict[str, Any] | None:

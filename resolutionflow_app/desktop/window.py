@@ -64,9 +64,15 @@ class DesktopWindow:
         self.state_file = state_file
         self.base_url = ""
         self.window = webview.create_window(
-            TITLE, html=message_page("Starting… the first start builds the app and takes a little while."),
-            width=state.width, height=state.height, x=state.x, y=state.y, maximized=state.maximized,
-            min_size=(MIN_WIDTH, MIN_HEIGHT), background_color="#F8F9FB",
+            TITLE,
+            html=message_page("Starting… the first start builds the app and takes a little while."),
+            width=state.width,
+            height=state.height,
+            x=state.x,
+            y=state.y,
+            maximized=state.maximized,
+            min_size=(MIN_WIDTH, MIN_HEIGHT),
+            background_color="#F8F9FB",
         )
         self.window.events.closing += self._remember_geometry
 
@@ -97,8 +103,9 @@ class DesktopWindow:
             on_start: runs in a thread once the loop is up (starts the server, then loads the app).
             on_quit: the Quit menu's action.
         """
-        self._webview.start(on_start, gui="qt", icon=str(ICON) if ICON.exists() else None,
-                            menu=self.menu(on_quit), private_mode=True)
+        self._webview.start(
+            on_start, gui="qt", icon=str(ICON) if ICON.exists() else None, menu=self.menu(on_quit), private_mode=True
+        )
 
     def open_app(self, base_url: str, first_url: str) -> None:
         """Show the app: remember its base URL and load `first_url` (the one-time sign-in link)."""
@@ -156,5 +163,5 @@ class DesktopWindow:
                 self.state.x, self.state.y = pos.x(), pos.y()
                 self.state.width, self.state.height = size.width(), size.height()
             save_window_state(self.state_file, self.state)
-        except Exception:  # noqa: BLE001 - never keep the window from closing
+        except Exception:
             log.exception("could not save the window state")

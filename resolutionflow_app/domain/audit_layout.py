@@ -99,7 +99,10 @@ def _lanes(n: int, edges: Sequence[tuple[int, int, bool]]) -> list[_Lane]:
             fan_out.setdefault(source, []).append(target)
     # Inner lanes for short spans: lanes are sorted by the row where they end.
     left = [_Lane("left", t, tuple(sorted(set(s))), True) for t, s in sorted(fan_in.items())]
-    right = [_Lane("right", s, tuple(sorted(set(t))), False) for s, t in sorted(fan_out.items(), key=lambda kv: (max(kv[1]), kv[0]))]
+    right = [
+        _Lane("right", s, tuple(sorted(set(t))), False)
+        for s, t in sorted(fan_out.items(), key=lambda kv: (max(kv[1]), kv[0]))
+    ]
     return left + right
 
 
@@ -194,7 +197,9 @@ def layout_diagram(
             continue
         seen.add((source, target))
         upper, lower = boxes[source], boxes[target]
-        vertical(column_x + column_w / 2, (upper.page, upper.y + upper.h), (lower.page, lower.y), dashed=dashed, arrow=True)
+        vertical(
+            column_x + column_w / 2, (upper.page, upper.y + upper.h), (lower.page, lower.y), dashed=dashed, arrow=True
+        )
 
     # ---- ports: each lane gets its own y on every node side it touches
     touches: dict[tuple[int, str], list[int]] = {}
@@ -224,14 +229,13 @@ def layout_diagram(
         vertical(x, points[0], points[-1], dashed=lane.dashed, arrow=False)
         hub_page, hub_y = hub
         if lane.side == "left":  # sources join the lane; the lane enters the target
-            for node, (p, py) in others.items():
+            for p, py in others.values():
                 layout.segments.append(Segment(p, edge_x, py, x, py, True, False))
             layout.segments.append(Segment(hub_page, x, hub_y, edge_x, hub_y, True, True))
         else:  # the source feeds the lane; the lane enters each target
             layout.segments.append(Segment(hub_page, edge_x, hub_y, x, hub_y, False, False))
-            for node, (p, py) in others.items():
+            for p, py in others.values():
                 layout.segments.append(Segment(p, x, py, edge_x, py, False, True))
         for p, py in points[1:-1]:
             layout.dots.append(Dot(p, x, py))
     return layout
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -22,7 +22,12 @@ class FormField(BaseModel):
 
     def to_api(self) -> dict[str, Any]:
         """The `form_schema` item as the API stores it."""
-        out: dict[str, Any] = {"id": self.id, "label": self.label or self.id, "type": self.type, "required": self.required}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "label": self.label or self.id,
+            "type": self.type,
+            "required": self.required,
+        }
         if self.type == "select":
             out["options"] = self.options
         return out
@@ -54,12 +59,17 @@ class StepDefinition(BaseModel):
     def to_api(self) -> dict[str, Any]:
         """The step as `PUT /automations/{id}` takes it; an existing hidden assistant is updated in place."""
         out: dict[str, Any] = {
-            "step_order": self.step_order, "user_description": self.user_description or None,
+            "step_order": self.step_order,
+            "user_description": self.user_description or None,
             "assistant": {"prompt": self.prompt, "model_id": self.model_id, "mcp_server_ids": self.mcp_server_ids},
-            "input_source": self.input_source, "input_type": self.input_type, "output_mode": self.output_mode, "output_type": self.output_type,
+            "input_source": self.input_source,
+            "input_type": self.input_type,
+            "output_mode": self.output_mode,
+            "output_type": self.output_type,
             "input_config": self.input_config if self.input_source in ("http_get", "http_post") else None,
             "output_config": self.output_config if self.output_mode == "http_post" else None,
-            "output_classification_override": self.output_classification_override, "mcp_policy": self.mcp_policy,
+            "output_classification_override": self.output_classification_override,
+            "mcp_policy": self.mcp_policy,
             "mcp_tool_ids": self.mcp_tool_ids if self.mcp_policy == "restricted" else [],
         }
         if self.assistant_id:
@@ -83,27 +93,56 @@ class AutomationDefinition(BaseModel):
         steps = []
         for raw in data.get("steps") or []:
             assistant = raw.get("assistant") or {}
-            steps.append(StepDefinition(
-                step_order=int(raw["step_order"]), user_description=raw.get("user_description") or "",
-                assistant_id=str(raw["assistant_id"]) if raw.get("assistant_id") else None,
-                prompt=assistant.get("prompt") or "", model_id=str(assistant["model_id"]) if assistant.get("model_id") else None,
-                input_source=raw.get("input_source") or "flow_input", input_type=raw.get("input_type") or "any",
-                output_mode=raw.get("output_mode") or "pass_through", output_type=raw.get("output_type") or "text",
-                input_config=raw.get("input_config"), output_config=raw.get("output_config"),
-                output_classification_override=raw.get("output_classification_override"), mcp_policy=raw.get("mcp_policy") or "inherit",
-                mcp_tool_ids=[str(t) for t in raw.get("mcp_tool_ids") or []],
-                mcp_server_ids=[str(t) for t in (raw.get("mcp_server_ids") or assistant.get("mcp_server_ids") or [])],
-                assistant_shared=bool(raw.get("assistant_id")) and assistant.get("hidden") is False, assistant_name=str(assistant.get("name") or ""),
-            ))
-        fields = [FormField(id=str(f.get("id", "")), label=str(f.get("label") or f.get("id") or ""), type=str(f.get("type") or "text"),
-                            required=bool(f.get("required")), options=[str(o) for o in f.get("options") or []])
-                  for f in data.get("form_schema") or [] if isinstance(f, dict)]
-        return cls(name=data.get("name") or "", description=data.get("description") or "", form_schema=fields, steps=sorted(steps, key=lambda s: s.step_order))
+            steps.append(
+                StepDefinition(
+                    step_order=int(raw["step_order"]),
+                    user_description=raw.get("user_description") or "",
+                    assistant_id=str(raw["assistant_id"]) if raw.get("assistant_id") else None,
+                    prompt=assistant.get("prompt") or "",
+                    model_id=str(assistant["model_id"]) if assistant.get("model_id") else None,
+                    input_source=raw.get("input_source") or "flow_input",
+                    input_type=raw.get("input_type") or "any",
+                    output_mode=raw.get("output_mode") or "pass_through",
+                    output_type=raw.get("output_type") or "text",
+                    input_config=raw.get("input_config"),
+                    output_config=raw.get("output_config"),
+                    output_classification_override=raw.get("output_classification_override"),
+                    mcp_policy=raw.get("mcp_policy") or "inherit",
+                    mcp_tool_ids=[str(t) for t in raw.get("mcp_tool_ids") or []],
+                    mcp_server_ids=[
+                        str(t) for t in (raw.get("mcp_server_ids") or assistant.get("mcp_server_ids") or [])
+                    ],
+                    assistant_shared=bool(raw.get("assistant_id")) and assistant.get("hidden") is False,
+                    assistant_name=str(assistant.get("name") or ""),
+                )
+            )
+        fields = [
+            FormField(
+                id=str(f.get("id", "")),
+                label=str(f.get("label") or f.get("id") or ""),
+                type=str(f.get("type") or "text"),
+                required=bool(f.get("required")),
+                options=[str(o) for o in f.get("options") or []],
+            )
+            for f in data.get("form_schema") or []
+            if isinstance(f, dict)
+        ]
+        return cls(
+            name=data.get("name") or "",
+            description=data.get("description") or "",
+            form_schema=fields,
+            steps=sorted(steps, key=lambda s: s.step_order),
+        )
 
     def to_api(self) -> dict[str, Any]:
         """The body of `PUT /automations/{id}`; steps renumbered 1..n in their order."""
         steps = [s.model_copy(update={"step_order": i + 1}).to_api() for i, s in enumerate(self.steps)]
-        return {"name": self.name, "description": self.description or None, "form_schema": [f.to_api() for f in self.form_schema], "steps": steps}
+        return {
+            "name": self.name,
+            "description": self.description or None,
+            "form_schema": [f.to_api() for f in self.form_schema],
+            "steps": steps,
+        }
 
 
 class SnapshotAssistant(BaseModel):
@@ -112,7 +151,7 @@ class SnapshotAssistant(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     prompt: str = ""
-    model_id: Optional[str] = None
+    model_id: str | None = None
 
     @field_validator("prompt", mode="before")
     @classmethod
@@ -135,19 +174,19 @@ class SnapshotStep(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     step_order: int
-    user_description: Optional[str] = None
-    assistant_id: Optional[str] = None
+    user_description: str | None = None
+    assistant_id: str | None = None
     assistant: SnapshotAssistant = Field(default_factory=SnapshotAssistant)
-    input_source: Optional[str] = None
-    input_type: Optional[str] = None
-    input_config: Optional[dict[str, Any]] = None
+    input_source: str | None = None
+    input_type: str | None = None
+    input_config: dict[str, Any] | None = None
     output_mode: str = "pass_through"
     output_type: str = "text"
-    output_config: Optional[dict[str, Any]] = None
-    output_classification_override: Optional[int] = None
+    output_config: dict[str, Any] | None = None
+    output_classification_override: int | None = None
     mcp_policy: str = "inherit"
     mcp_tool_ids: list[str] = Field(default_factory=list)
-    mcp_server_ids: Optional[list[str]] = None  # None: read the assistant's servers (snapshots older than the field)
+    mcp_server_ids: list[str] | None = None  # None: read the assistant's servers (snapshots older than the field)
     _execution_hash: str = PrivateAttr(default="")
 
     @field_validator("assistant_id", mode="before")
@@ -191,7 +230,7 @@ class DefinitionSnapshot(BaseModel):
     steps: list[SnapshotStep] = Field(default_factory=list)
 
     @classmethod
-    def parse(cls, data: Optional[dict[str, Any]]) -> DefinitionSnapshot:
+    def parse(cls, data: dict[str, Any] | None) -> DefinitionSnapshot:
         """Parse a stored definition; each step keeps the execution hash of its stored JSON.
 
         Args:
@@ -202,8 +241,10 @@ class DefinitionSnapshot(BaseModel):
         """
         raw = dict(data or {})
         raw_steps = [s for s in raw.get("steps") or [] if isinstance(s, dict)]
-        snapshot = cls.model_validate({**raw, "name": raw.get("name") or "", "form_schema": raw.get("form_schema") or [], "steps": raw_steps})
-        for step, source in zip(snapshot.steps, raw_steps):
+        snapshot = cls.model_validate(
+            {**raw, "name": raw.get("name") or "", "form_schema": raw.get("form_schema") or [], "steps": raw_steps}
+        )
+        for step, source in zip(snapshot.steps, raw_steps, strict=True):
             step._execution_hash = step_execution_hash(source)
         snapshot.steps.sort(key=lambda s: s.step_order)
         return snapshot
@@ -227,7 +268,9 @@ def field_id_from_label(label: str, taken: set[str]) -> str:
     return candidate
 
 
-def variables_for_step(definition: AutomationDefinition, index: int, sample_outputs: dict[int, Any] | None = None) -> list[tuple[str, str]]:
+def variables_for_step(
+    definition: AutomationDefinition, index: int, sample_outputs: dict[int, Any] | None = None
+) -> list[tuple[str, str]]:
     """The `{{…}}` tags a step at `index` may use, with a short description, for the variable picker.
 
     Args:

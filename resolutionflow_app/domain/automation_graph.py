@@ -15,7 +15,14 @@ def _duration_ms(result: Mapping[str, Any]) -> int | None:
     return max(0, int((end - start).total_seconds() * 1000))
 
 
-def build_graph(definition: Mapping[str, Any], *, model_names: Mapping[str, str] | None = None, model_levels: Mapping[str, int] | None = None, results: Mapping[int, Mapping[str, Any]] | None = None, run_status: str | None = None) -> dict[str, list[dict[str, Any]]]:
+def build_graph(
+    definition: Mapping[str, Any],
+    *,
+    model_names: Mapping[str, str] | None = None,
+    model_levels: Mapping[str, int] | None = None,
+    results: Mapping[int, Mapping[str, Any]] | None = None,
+    run_status: str | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """The graph of a definition: an input node, one `llm` node per step, an output node.
 
     Args:
@@ -32,7 +39,14 @@ def build_graph(definition: Mapping[str, Any], *, model_names: Mapping[str, str]
     model_names, model_levels = model_names or {}, model_levels or {}
     steps = sorted(definition.get("steps") or [], key=lambda s: s["step_order"])
     form = definition.get("form_schema") or []
-    nodes: list[dict[str, Any]] = [{"id": "input", "label": f"Form: {definition.get('name') or ''}".strip(), "type": "input", "fields": [f.get("id") for f in form if isinstance(f, Mapping)]}]
+    nodes: list[dict[str, Any]] = [
+        {
+            "id": "input",
+            "label": f"Form: {definition.get('name') or ''}".strip(),
+            "type": "input",
+            "fields": [f.get("id") for f in form if isinstance(f, Mapping)],
+        }
+    ]
     for step in steps:
         order = step["step_order"]
         model_id = str((step.get("assistant") or {}).get("model_id") or "")
@@ -54,9 +68,21 @@ def build_graph(definition: Mapping[str, Any], *, model_names: Mapping[str, str]
             result = results.get(order)
             if result is None:
                 ended = run_status in TERMINAL
-                node.update(status="skipped" if ended else "pending", duration_ms=None, tokens_input=None, tokens_output=None, error=None)
+                node.update(
+                    status="skipped" if ended else "pending",
+                    duration_ms=None,
+                    tokens_input=None,
+                    tokens_output=None,
+                    error=None,
+                )
             else:
-                node.update(status=result.get("status"), duration_ms=_duration_ms(result), tokens_input=result.get("num_tokens_input"), tokens_output=result.get("num_tokens_output"), error=result.get("error_message"))
+                node.update(
+                    status=result.get("status"),
+                    duration_ms=_duration_ms(result),
+                    tokens_input=result.get("num_tokens_input"),
+                    tokens_output=result.get("num_tokens_output"),
+                    error=result.get("error_message"),
+                )
         nodes.append(node)
     nodes.append({"id": "output", "label": "Result", "type": "output"})
     edges: list[dict[str, Any]] = []
@@ -70,7 +96,14 @@ def build_graph(definition: Mapping[str, Any], *, model_names: Mapping[str, str]
         elif source == "all_previous_steps":
             for prev in steps:
                 if prev["step_order"] < order:
-                    edges.append({"source": f"step_{prev['step_order']}", "target": sid, "style": "dashed", "label": "aggregated"})
+                    edges.append(
+                        {
+                            "source": f"step_{prev['step_order']}",
+                            "target": sid,
+                            "style": "dashed",
+                            "label": "aggregated",
+                        }
+                    )
             edges.append({"source": "input", "target": sid, "style": "dashed"})
     if steps:
         edges.append({"source": f"step_{steps[-1]['step_order']}", "target": "output"})
@@ -79,4 +112,3 @@ def build_graph(definition: Mapping[str, Any], *, model_names: Mapping[str, str]
     for edge in edges:
         edge["id"] = f"{edge['source']}->{edge['target']}"
     return {"nodes": nodes, "edges": edges}
-

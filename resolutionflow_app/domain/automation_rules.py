@@ -48,18 +48,28 @@ def structural_problems(steps: Sequence[Mapping[str, Any]]) -> list[str]:
             problems.append(f"{label}: step_order must be a whole number from 1.")
         else:
             orders.append(order)
-        for key, allowed in (("input_source", INPUT_SOURCES), ("input_type", INPUT_TYPES), ("output_mode", OUTPUT_MODES), ("output_type", OUTPUT_TYPES), ("mcp_policy", MCP_POLICIES)):
+        for key, allowed in (
+            ("input_source", INPUT_SOURCES),
+            ("input_type", INPUT_TYPES),
+            ("output_mode", OUTPUT_MODES),
+            ("output_type", OUTPUT_TYPES),
+            ("mcp_policy", MCP_POLICIES),
+        ):
             value = step.get(key)
             if value is not None and value not in allowed:
                 problems.append(f"{label}: {key} must be one of {', '.join(allowed)} (got {value!r}).")
         override = step.get("output_classification_override")
-        if override is not None and (not isinstance(override, int) or isinstance(override, bool) or not 0 <= override <= 100):
+        if override is not None and (
+            not isinstance(override, int) or isinstance(override, bool) or not 0 <= override <= 100
+        ):
             problems.append(f"{label}: output_classification_override must be a whole number from 0 to 100.")
         if order == 1 and step.get("input_source") in ("previous_step", "all_previous_steps"):
             problems.append(f"{label}: the first step cannot read {step.get('input_source')}; use flow_input.")
         source = step.get("input_source")
         config = step.get("input_config") or {}
-        if source in ("http_get", "http_post") and not (isinstance(config, Mapping) and str(config.get("url") or "").strip()):
+        if source in ("http_get", "http_post") and not (
+            isinstance(config, Mapping) and str(config.get("url") or "").strip()
+        ):
             problems.append(f"{label}: input_source {source} needs input_config.url.")
         if step.get("output_mode") == "http_post":
             out = step.get("output_config") or {}
@@ -76,7 +86,9 @@ def structural_problems(steps: Sequence[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
-def classification_findings(steps: Sequence[Mapping[str, Any]], model_levels: Mapping[str, int]) -> list[tuple[int, str]]:
+def classification_findings(
+    steps: Sequence[Mapping[str, Any]], model_levels: Mapping[str, int]
+) -> list[tuple[int, str]]:
     """The seed's security classification rules, as `(step_order, message)` pairs.
 
     - a step's model level may not be below the data level coming out of the previous step;
@@ -91,14 +103,28 @@ def classification_findings(steps: Sequence[Mapping[str, Any]], model_levels: Ma
         order = step["step_order"]
         level = model_level(step, model_levels)
         if prev_level is not None and level < prev_level:
-            findings.append((order, f"Step {order}: its model is classified level {level}, below the level {prev_level} data coming from step {prev_order}."))
+            findings.append(
+                (
+                    order,
+                    f"Step {order}: its model is classified level {level}, below the level {prev_level} data coming "
+                    f"from step {prev_order}.",
+                )
+            )
         effective = step_level(step, model_levels)
         if step.get("output_mode") == "http_post" and effective > 1:
-            findings.append((order, f"Step {order}: cannot post level {effective} data to an external webhook (at most level 1)."))
+            findings.append(
+                (order, f"Step {order}: cannot post level {effective} data to an external webhook (at most level 1).")
+            )
         if step.get("input_source") == "all_previous_steps":
             earlier = [step_level(s, model_levels) for s in ordered if s["step_order"] < order]
             if earlier and level < max(earlier):
-                findings.append((order, f"Step {order}: reads all previous steps (up to level {max(earlier)}) but its model is only level {level}."))
+                findings.append(
+                    (
+                        order,
+                        f"Step {order}: reads all previous steps (up to level {max(earlier)}) but its model is only "
+                        f"level {level}.",
+                    )
+                )
         prev_level, prev_order = effective, order
     return findings
 
@@ -168,7 +194,9 @@ def form_schema_problems(form_schema: Any) -> list[str]:
     return problems
 
 
-def validate_definition(*, steps: Sequence[Mapping[str, Any]], form_schema: Any, model_levels: Mapping[str, int]) -> None:
+def validate_definition(
+    *, steps: Sequence[Mapping[str, Any]], form_schema: Any, model_levels: Mapping[str, int]
+) -> None:
     """Raise InvalidInput listing every problem (the message names the first one).
 
     Args:
@@ -183,7 +211,10 @@ def validate_definition(*, steps: Sequence[Mapping[str, Any]], form_schema: Any,
     if not problems:
         problems += classification_problems(steps, model_levels)
     if problems:
-        raise InvalidInput(problems[0] if len(problems) == 1 else f"{problems[0]} ({len(problems) - 1} more problem(s))", problems=problems)
+        raise InvalidInput(
+            problems[0] if len(problems) == 1 else f"{problems[0]} ({len(problems) - 1} more problem(s))",
+            problems=problems,
+        )
 
 
 def form_data_problems(form_schema: Sequence[Mapping[str, Any]] | None, form_data: Mapping[str, Any]) -> list[str]:

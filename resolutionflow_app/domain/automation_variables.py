@@ -57,7 +57,10 @@ def build_context(text: str | None, form_data: Mapping[str, Any] | None, results
     for result in results:
         order, out = _result_parts(result)
         out_text = out.get("text", "") or ""
-        step_ctx: dict[str, Any] = {"output": out_text, "file_ids": ",".join(str(f) for f in out.get("file_ids", []) or [])}
+        step_ctx: dict[str, Any] = {
+            "output": out_text,
+            "file_ids": ",".join(str(f) for f in out.get("file_ids", []) or []),
+        }
         try:
             parsed = json.loads(out_text)
             if isinstance(parsed, dict):
@@ -113,7 +116,7 @@ def strip_code_fences(text: str) -> str:
     stripped = (text or "").strip()
     if stripped.startswith("```"):
         first_newline = stripped.find("\n")
-        body = stripped[first_newline + 1:] if first_newline != -1 else ""
+        body = stripped[first_newline + 1 :] if first_newline != -1 else ""
         if body.rstrip().endswith("```"):
             body = body.rstrip()[:-3]
         return body.strip()

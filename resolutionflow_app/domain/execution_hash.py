@@ -14,7 +14,9 @@ VOLATILE_CONFIG_KEYS = ("headers_encrypted",)
 
 def canonical_json(value: Any) -> str:
     """Sorted, compact JSON (`{}` for None)."""
-    return json.dumps(value if value is not None else {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return json.dumps(
+        value if value is not None else {}, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
 
 
 def _stable_config(config: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -40,8 +40,16 @@ def diff_structures(tree_type: str, old: dict[str, Any] | None, new: dict[str, A
         status = "changed" if fields else ("moved" if prev.get("position") != node.get("position") else "same")
         rows.append({"id": nid, "title": title, "status": status, "fields": fields})
     ids = {r["id"] for r in rows}
-    rows += [{"id": nid, "title": str(n.get("title") or nid), "status": "removed", "fields": []} for nid, n in before.items() if nid not in ids]
-    if (old or {}).get("start_node_id") != (new or {}).get("start_node_id") and tree_type == "troubleshooting" and old is not None:
+    rows += [
+        {"id": nid, "title": str(n.get("title") or nid), "status": "removed", "fields": []}
+        for nid, n in before.items()
+        if nid not in ids
+    ]
+    if (
+        (old or {}).get("start_node_id") != (new or {}).get("start_node_id")
+        and tree_type == "troubleshooting"
+        and old is not None
+    ):
         rows.append({"id": "", "title": "Start step", "status": "changed", "fields": ["start_node_id"]})
     return rows
 

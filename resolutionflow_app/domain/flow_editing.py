@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Optional
+from typing import Any
 
 from resolutionflow_app.domain.tree_schema import normalize_commands
 
 TS_KINDS = ("decision", "action", "solution")
 PROC_KINDS = ("section_header", "procedure_step", "procedure_end")
 VISIBILITY_CHOICES = ("inherit", "team", "public")
-_ID_PREFIX = {"decision": "q", "action": "a", "solution": "s", "section_header": "sec", "procedure_step": "step", "procedure_end": "end"}
+_ID_PREFIX = {
+    "decision": "q",
+    "action": "a",
+    "solution": "s",
+    "section_header": "sec",
+    "procedure_step": "step",
+    "procedure_end": "end",
+}
 _DEFAULT_TITLE = {
-    "decision": "New question", "action": "New action", "solution": "New solution",
-    "section_header": "New section", "procedure_step": "New step", "procedure_end": "Done",
+    "decision": "New question",
+    "action": "New action",
+    "solution": "New solution",
+    "section_header": "New section",
+    "procedure_step": "New step",
+    "procedure_end": "Done",
 }
 TEXT_FIELDS = ("title", "description", "help_text", "expected_outcome")
 COMMAND_FIELDS = ("label", "language", "code")
@@ -30,7 +41,7 @@ def items(structure: dict[str, Any]) -> list[dict[str, Any]]:
     return [n for n in value if isinstance(n, dict)] if isinstance(value, list) else []
 
 
-def find(structure: dict[str, Any], node_id: str) -> Optional[dict[str, Any]]:
+def find(structure: dict[str, Any], node_id: str) -> dict[str, Any] | None:
     """The node or step with `node_id`, or None."""
     return next((n for n in items(structure) if n.get("id") == node_id), None)
 
@@ -54,8 +65,12 @@ def new_id(structure: dict[str, Any], kind: str) -> str:
     return f"{prefix}_{n}"
 
 
-def _position(value: Any) -> Optional[dict[str, float]]:
-    if isinstance(value, dict) and isinstance(value.get("x"), (int, float)) and isinstance(value.get("y"), (int, float)):
+def _position(value: Any) -> dict[str, float] | None:
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get("x"), (int, float))
+        and isinstance(value.get("y"), (int, float))
+    ):
         return {"x": round(float(value["x"]), 1), "y": round(float(value["y"]), 1)}
     return None
 
@@ -63,7 +78,9 @@ def _position(value: Any) -> Optional[dict[str, float]]:
 # --- troubleshooting trees --------------------------------------------------------------------
 
 
-def add_node(structure: dict[str, Any], kind: str, position: Any = None, positions: Any = None) -> tuple[dict[str, Any], str]:
+def add_node(
+    structure: dict[str, Any], kind: str, position: Any = None, positions: Any = None
+) -> tuple[dict[str, Any], str]:
     """Add a decision/action/solution node; freeze `positions` of the nodes that were auto-placed.
 
     Args:
@@ -103,7 +120,8 @@ def move_nodes(structure: dict[str, Any], positions: Any, only_missing: bool = F
 
 
 def connect(structure: dict[str, Any], source: str, handle: str, target: str) -> dict[str, Any]:
-    """Point `source`'s handle at `target`: `opt-N` sets option N, `opt-new` adds an option, `next` sets an action's next."""
+    """Point `source`'s handle at `target`: `opt-N` sets option N, `opt-new` adds an option, `next` sets an action's
+    next."""
     out = _copy(structure)
     node = find(out, source)
     if node is None or find(out, target) is None or source == target:
@@ -120,7 +138,7 @@ def connect(structure: dict[str, Any], source: str, handle: str, target: str) ->
     return out
 
 
-def _option_index(handle: str) -> Optional[int]:
+def _option_index(handle: str) -> int | None:
     m = re.fullmatch(r"opt-(\d+)", handle or "")
     return int(m.group(1)) if m else None
 
@@ -222,7 +240,9 @@ def add_option(structure: dict[str, Any], node_id: str) -> dict[str, Any]:
     return out
 
 
-def set_option(structure: dict[str, Any], node_id: str, index: int, label: Optional[str] = None, target: Optional[str] = None) -> dict[str, Any]:
+def set_option(
+    structure: dict[str, Any], node_id: str, index: int, label: str | None = None, target: str | None = None
+) -> dict[str, Any]:
     """Change an option's label and/or target ("" clears the target)."""
     out = _copy(structure)
     node = find(out, node_id)
@@ -251,10 +271,13 @@ def remove_option(structure: dict[str, Any], node_id: str, index: int) -> dict[s
 # --- commands (both kinds of flow) ------------------------------------------------------------
 
 
-def command_list(node: Optional[dict[str, Any]]) -> list[dict[str, str]]:
+def command_list(node: dict[str, Any] | None) -> list[dict[str, str]]:
     """The node's commands as editable `{label, language, code}` rows (a plain string becomes one row)."""
     rows = normalize_commands((node or {}).get("commands"), keep_empty=True)
-    return [{"label": str(c["label"] or ""), "language": str(c["command_type"] or ""), "code": str(c["command"] or "")} for c in rows]
+    return [
+        {"label": str(c["label"] or ""), "language": str(c["command_type"] or ""), "code": str(c["command"] or "")}
+        for c in rows
+    ]
 
 
 def _store_commands(node: dict[str, Any], rows: list[dict[str, str]]) -> None:
@@ -328,7 +351,7 @@ def move_step(structure: dict[str, Any], step_id: str, delta: int) -> dict[str, 
 
 
 def set_library_visibility(structure: dict[str, Any], step_id: str, value: str) -> dict[str, Any]:
-    """"team"/"public" writes `library_visibility`; "inherit" removes the key (flow-to-library-step-sync.md §3)."""
+    """ "team"/"public" writes `library_visibility`; "inherit" removes the key (flow-to-library-step-sync.md §3)."""
     if value not in VISIBILITY_CHOICES:
         raise ValueError(f"Unknown library visibility '{value}'.")
     out = _copy(structure)

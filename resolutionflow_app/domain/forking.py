@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 FORK_REASON_MAX = 255
 
 
 def has_parent_updates(
     *,
-    parent_tree_id: Optional[str],
-    parent_updated_at: Optional[datetime],
-    parent_current_updated_at: Optional[datetime],
+    parent_tree_id: str | None,
+    parent_updated_at: datetime | None,
+    parent_current_updated_at: datetime | None,
     parent_is_active: bool = True,
 ) -> bool:
     """True when the parent changed after the fork was made.
@@ -34,7 +33,7 @@ def has_parent_updates(
     return parent_current_updated_at > parent_updated_at
 
 
-def clean_fork_reason(reason: Optional[str]) -> Optional[str]:
+def clean_fork_reason(reason: str | None) -> str | None:
     """The trimmed reason (None when blank); raises ValueError above 255 characters."""
     if reason is None:
         return None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -21,7 +22,7 @@ class ExtractedStep(BaseModel):
     visibility: str
 
 
-def resolve_visibility(*, is_public: bool, account_id: Optional[str] = None) -> str:
+def resolve_visibility(*, is_public: bool, account_id: str | None = None) -> str:
     """The flow's library visibility: public flows give 'public', every other flow 'team'."""
     del account_id  # With or without an account a private flow maps to 'team' (seed table).
     return "public" if is_public else "team"
@@ -37,7 +38,7 @@ def _automation_link(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def _procedure_steps(structure: dict[str, Any], flow_visibility: str) -> Iterator[ExtractedStep]:
-    group_label: Optional[str] = None
+    group_label: str | None = None
     for node in structure.get("steps") or []:
         if not isinstance(node, dict):
             continue
@@ -83,7 +84,9 @@ def _troubleshooting_steps(structure: dict[str, Any], flow_visibility: str) -> I
         )
 
 
-def extract_steps(*, tree_type: str, structure: dict[str, Any], is_public: bool, account_id: Optional[str] = None) -> list[ExtractedStep]:
+def extract_steps(
+    *, tree_type: str, structure: dict[str, Any], is_public: bool, account_id: str | None = None
+) -> list[ExtractedStep]:
     """The library entries a published flow yields, in flow order (first occurrence of an id wins).
 
     Args:
@@ -149,4 +152,10 @@ def subset_structure(*, tree_type: str, structure: dict[str, Any], node_ids: set
     """The part of `structure` that extraction needs for `node_ids` (section headers are kept for group labels)."""
     if tree_type == "troubleshooting":
         return {"nodes": [n for n in structure.get("nodes") or [] if isinstance(n, dict) and n.get("id") in node_ids]}
-    return {"steps": [n for n in structure.get("steps") or [] if isinstance(n, dict) and (n.get("type") == "section_header" or n.get("id") in node_ids)]}
+    return {
+        "steps": [
+            n
+            for n in structure.get("steps") or []
+            if isinstance(n, dict) and (n.get("type") == "section_header" or n.get("id") in node_ids)
+        ]
+    }

@@ -15,7 +15,9 @@ class ResumePlan:
     reason: str
 
 
-def plan_resume(old_orders: list[int], new_hashes: Mapping[int, str], results: Mapping[int, tuple[str, str | None]]) -> ResumePlan:
+def plan_resume(
+    old_orders: list[int], new_hashes: Mapping[int, str], results: Mapping[int, tuple[str, str | None]]
+) -> ResumePlan:
     """Decide where a resumed run starts.
 
     Args:

@@ -64,8 +64,8 @@ def highlight_segments(text: str | None, tokens: list[str]) -> list[tuple[str, b
         if not n:
             continue
         if m.start() > plain_start:
-            segments.append((text[plain_start:m.start()], False))
-        segments.append((text[m.start():m.start() + n], True))
+            segments.append((text[plain_start : m.start()], False))
+        segments.append((text[m.start() : m.start() + n], True))
         plain_start = m.start() + n
     if plain_start < len(text):
         segments.append((text[plain_start:], False))
@@ -73,7 +73,7 @@ def highlight_segments(text: str | None, tokens: list[str]) -> list[tuple[str, b
 
 
 def total_label(total: int, capped: bool, noun: str = "step", plural: str | None = None) -> str:
-    """"1 step", "23 steps", "1,000+ steps" (capped: at least `total`)."""
+    """ "1 step", "23 steps", "1,000+ steps" (capped: at least `total`)."""
     words = plural or f"{noun}s"
     if capped:
         return f"{total:,}+ {words}"

@@ -11,10 +11,18 @@ SOURCE = "automation"  # custom steps attached by a run started from the session
 
 # Field names (compared without case, spaces, dashes or underscores) that take a session value.
 _SESSION_KEYS = {
-    "flow": "flow_name", "flowname": "flow_name", "flödesnamn": "flow_name",
-    "node": "current_node", "currentnode": "current_node", "step": "current_node", "currentstep": "current_node",
-    "notes": "notes", "note": "notes", "anteckningar": "notes",
-    "engineer": "engineer", "summary": "summary",
+    "flow": "flow_name",
+    "flowname": "flow_name",
+    "flödesnamn": "flow_name",
+    "node": "current_node",
+    "currentnode": "current_node",
+    "step": "current_node",
+    "currentstep": "current_node",
+    "notes": "notes",
+    "note": "notes",
+    "anteckningar": "notes",
+    "engineer": "engineer",
+    "summary": "summary",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -23,11 +23,11 @@ class CustomStepSchema(BaseModel):
 
     type: str = "action"
     content: str = ""
-    notes: Optional[str] = None
+    notes: str | None = None
     source: str = "ad-hoc"
-    source_step_id: Optional[str] = None
-    inserted_at: Optional[str] = None
-    inserted_after_node_id: Optional[str] = None
+    source_step_id: str | None = None
+    inserted_at: str | None = None
+    inserted_after_node_id: str | None = None
 
     @field_validator("content", mode="before")
     @classmethod
@@ -84,6 +84,7 @@ def normalise_text(text: str) -> str:
 
 
 # --- tree walking -------------------------------------------------------------------------
+
 
 def is_procedural(tree_type: str) -> bool:
     """True for checklist flows (procedural / maintenance)."""
@@ -142,7 +143,9 @@ def _option_next(node: dict[str, Any], answer: str | None) -> tuple[str, str | N
     raise InvalidInput(f"'{answer}' is not an answer of this step.")
 
 
-def next_troubleshooting_node(structure: dict[str, Any], current_node_id: str | None, node_id: str, answer: str | None) -> tuple[str | None, str | None]:
+def next_troubleshooting_node(
+    structure: dict[str, Any], current_node_id: str | None, node_id: str, answer: str | None
+) -> tuple[str | None, str | None]:
     """Where answering `node_id` leads.
 
     Args:
@@ -170,15 +173,26 @@ def next_troubleshooting_node(structure: dict[str, Any], current_node_id: str | 
     elif kind == "solution":
         raise Conflict("This is a solution: complete the session with an outcome.")
     else:
-        label, nxt = (str(answer).strip() if answer and str(answer).strip() else "done"), (str(node["next"]) if node.get("next") else None)
+        label, nxt = (
+            (str(answer).strip() if answer and str(answer).strip() else "done"),
+            (str(node["next"]) if node.get("next") else None),
+        )
     if nxt is not None and nxt not in nodes:
         raise InvalidInput("This answer leads to a step that does not exist in the flow.")
     return label, nxt
 
 
-def history_entry(node: dict[str, Any] | None, node_id: str, answer: str | None, notes: str | None, at: datetime) -> dict[str, Any]:
+def history_entry(
+    node: dict[str, Any] | None, node_id: str, answer: str | None, notes: str | None, at: datetime
+) -> dict[str, Any]:
     """One history record: {node_id, title, answer, notes, at}."""
-    return {"node_id": str(node_id), "title": (node or {}).get("title", ""), "answer": answer, "notes": notes or None, "at": at.isoformat()}
+    return {
+        "node_id": str(node_id),
+        "title": (node or {}).get("title", ""),
+        "answer": answer,
+        "notes": notes or None,
+        "at": at.isoformat(),
+    }
 
 
 def back_target(history: list[dict[str, Any]], to_node_id: str | None) -> tuple[list[dict[str, Any]], str]:
@@ -202,6 +216,7 @@ def back_target(history: list[dict[str, Any]], to_node_id: str | None) -> tuple[
 
 
 # --- save as flow -------------------------------------------------------------------------
+
 
 def _unique(base: str, taken: set[str]) -> str:
     candidate, n = base, 1
@@ -227,7 +242,13 @@ def _custom_description(step: dict[str, Any]) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def build_flow_from_session(tree_type: str, snapshot: dict[str, Any], history: list[dict[str, Any]], current_node_id: str | None, custom_steps: list[dict[str, Any]]) -> dict[str, Any]:
+def build_flow_from_session(
+    tree_type: str,
+    snapshot: dict[str, Any],
+    history: list[dict[str, Any]],
+    current_node_id: str | None,
+    custom_steps: list[dict[str, Any]],
+) -> dict[str, Any]:
     """Reconstruct a flow from a completed session (seed "Save session as tree").
 
     Troubleshooting: the path taken (decisions keep only the chosen answer) ending at the node the
@@ -240,7 +261,7 @@ def build_flow_from_session(tree_type: str, snapshot: dict[str, Any], history: l
         A `tree_structure` for the same tree type.
     """
     customs = load_custom_steps(custom_steps)
-    for raw, norm in zip(custom_steps or [], customs):
+    for raw, norm in zip(custom_steps or [], customs, strict=False):
         if isinstance(raw, dict) and raw.get("title"):
             norm["title"] = raw["title"]
     if is_procedural(tree_type):
@@ -262,7 +283,15 @@ def build_flow_from_session(tree_type: str, snapshot: dict[str, Any], history: l
         node["_answer"] = answer
         out.append(node)
     if not out or out[-1].get("type") != "solution":
-        out.append({"id": _unique("s_end", taken), "type": "solution", "title": "End of session", "_orig": None, "_answer": None})
+        out.append(
+            {
+                "id": _unique("s_end", taken),
+                "type": "solution",
+                "title": "End of session",
+                "_orig": None,
+                "_answer": None,
+            }
+        )
     # Insert custom nodes after their anchors.
     anchored: dict[str, list[dict[str, Any]]] = {}
     orphan: list[dict[str, Any]] = []

@@ -23,7 +23,10 @@ SESSION_CHANGED_ON_SERVER = "session_changed_on_server"
 # A pull found a flow edited on the desktop and on the server since the last pull.
 FLOW_EDITED_ON_BOTH_SIDES = "flow_edited_on_both_sides"
 
-TAMPERED = "This bundle's signature does not match: it was changed after it was signed, or signed with another key. Nothing was imported."
+TAMPERED = (
+    "This bundle's signature does not match: it was changed after it was signed, or signed with another key. Nothing "
+    "was imported."
+)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -56,7 +59,7 @@ def derive_bundle_key(secret_key: str, user_id: str) -> str:
     Returns:
         A URL-safe base64 string (43 characters).
     """
-    raw = hmac.new(secret_key.encode("utf-8"), f"sync-bundle/v1:{user_id}".encode("utf-8"), hashlib.sha256).digest()
+    raw = hmac.new(secret_key.encode("utf-8"), f"sync-bundle/v1:{user_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
@@ -82,8 +85,17 @@ def sign_bundle(kind: str, payload: dict[str, Any], *, key: str, created_at: str
         raise InvalidInput("A bundle is either 'pull' or 'push'.")
     if not key:
         raise InvalidInput("No bundle key is set: sign in to the server or enter its bundle key first.")
-    body = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION, "kind": kind, "created_at": created_at, "origin": origin, "payload": payload}
-    return json.dumps({**body, "signature": "hmac-sha256:" + _signature(body, key)}, ensure_ascii=False, default=str).encode("utf-8")
+    body = {
+        "format": BUNDLE_FORMAT,
+        "format_version": BUNDLE_FORMAT_VERSION,
+        "kind": kind,
+        "created_at": created_at,
+        "origin": origin,
+        "payload": payload,
+    }
+    return json.dumps(
+        {**body, "signature": "hmac-sha256:" + _signature(body, key)}, ensure_ascii=False, default=str
+    ).encode("utf-8")
 
 
 def open_bundle(data: bytes, *, key: str) -> tuple[str, dict[str, Any]]:
@@ -109,17 +121,30 @@ def open_bundle(data: bytes, *, key: str) -> tuple[str, dict[str, Any]]:
     if not isinstance(doc, dict) or doc.get("format") != BUNDLE_FORMAT:
         raise InvalidInput("This file is not a ResolutionFlow sync bundle.")
     if doc.get("format_version") != BUNDLE_FORMAT_VERSION:
-        raise InvalidInput(f"This bundle has format version {doc.get('format_version')!r}; this installation reads version {BUNDLE_FORMAT_VERSION}.")
+        raise InvalidInput(
+            f"This bundle has format version {doc.get('format_version')!r}; this installation reads version "
+            f"{BUNDLE_FORMAT_VERSION}."
+        )
     signature = str(doc.pop("signature", "") or "")
     scheme, _, value = signature.partition(":")
-    if scheme != "hmac-sha256" or not hmac.compare_digest(value.encode("ascii", "replace"), _signature(doc, key).encode("ascii")):
+    if scheme != "hmac-sha256" or not hmac.compare_digest(
+        value.encode("ascii", "replace"), _signature(doc, key).encode("ascii")
+    ):
         raise InvalidInput(TAMPERED)
     if doc.get("kind") not in BUNDLE_KINDS or not isinstance(doc.get("payload"), dict):
         raise InvalidInput("This bundle has no pull or push payload.")
     return str(doc["kind"]), doc["payload"]
 
 
-def session_conflict(*, tree_type: str, pulled_version: int, server_version: int | None, snapshot: dict[str, Any] | None, server_structure: dict[str, Any] | None, current_structure: dict[str, Any] | None = None) -> dict[str, Any] | None:
+def session_conflict(
+    *,
+    tree_type: str,
+    pulled_version: int,
+    server_version: int | None,
+    snapshot: dict[str, Any] | None,
+    server_structure: dict[str, Any] | None,
+    current_structure: dict[str, Any] | None = None,
+) -> dict[str, Any] | None:
     """Why a pushed session may not be stored on the server's flow as it is, or None when it may.
 
     The session ran offline on the flow as pulled (`pulled_version`, its `snapshot`). If the server's
@@ -136,25 +161,67 @@ def session_conflict(*, tree_type: str, pulled_version: int, server_version: int
         current_structure: the server's structure now (what "changed on the server" is shown against).
 
     Returns:
-        None, or {reason, message, pulled_version, server_version, changes: {added, removed, changed, moved}, differences: [...]}.
+        None, or {reason, message, pulled_version, server_version, changes: {added, removed, changed, moved},
+        differences: [...]}.
     """
     if server_version is None:
-        return {"reason": FLOW_MISSING, "message": "The flow this session ran on no longer exists on the server (or you may not see it).", "pulled_version": pulled_version, "server_version": None, "changes": {}, "differences": []}
+        return {
+            "reason": FLOW_MISSING,
+            "message": "The flow this session ran on no longer exists on the server (or you may not see it).",
+            "pulled_version": pulled_version,
+            "server_version": None,
+            "changes": {},
+            "differences": [],
+        }
     if server_version != pulled_version:
         rows = flow_diff.diff_structures(tree_type, snapshot, current_structure)
-        return _conflict(FLOW_CHANGED_ON_SERVER, f"The flow changed on the server since the pull (pulled version {pulled_version}, server version {server_version}).", pulled_version, server_version, rows)
-    if server_structure is not None and snapshot is not None and canonical_json(snapshot) != canonical_json(server_structure):
+        return _conflict(
+            FLOW_CHANGED_ON_SERVER,
+            f"The flow changed on the server since the pull (pulled version {pulled_version}, server version "
+            f"{server_version}).",
+            pulled_version,
+            server_version,
+            rows,
+        )
+    if (
+        server_structure is not None
+        and snapshot is not None
+        and canonical_json(snapshot) != canonical_json(server_structure)
+    ):
         rows = flow_diff.diff_structures(tree_type, server_structure, snapshot)
-        return _conflict(FLOW_DIFFERS, f"The session ran on a copy of the flow that differs from the server's version {server_version} (edited on the desktop).", pulled_version, server_version, rows)
+        return _conflict(
+            FLOW_DIFFERS,
+            f"The session ran on a copy of the flow that differs from the server's version {server_version} (edited "
+            "on the desktop).",
+            pulled_version,
+            server_version,
+            rows,
+        )
     return None
 
 
 def _conflict(reason: str, message: str, pulled: int, server: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
     changed = [r for r in rows if r["status"] != "same"]
-    return {"reason": reason, "message": message, "pulled_version": pulled, "server_version": server, "changes": flow_diff.summarise(rows), "differences": [{"title": r["title"], "status": r["status"], "fields": r.get("fields", [])} for r in changed[:50]]}
+    return {
+        "reason": reason,
+        "message": message,
+        "pulled_version": pulled,
+        "server_version": server,
+        "changes": flow_diff.summarise(rows),
+        "differences": [
+            {"title": r["title"], "status": r["status"], "fields": r.get("fields", [])} for r in changed[:50]
+        ],
+    }
 
 
-def flow_pull_decision(*, local_fingerprint: str, pulled_fingerprint: str | None, server_fingerprint: str, pulled_version: int | None, server_version: int) -> str:
+def flow_pull_decision(
+    *,
+    local_fingerprint: str,
+    pulled_fingerprint: str | None,
+    server_fingerprint: str,
+    pulled_version: int | None,
+    server_version: int,
+) -> str:
     """What a pull does with a flow the desktop already has.
 
     Args:
@@ -169,7 +236,9 @@ def flow_pull_decision(*, local_fingerprint: str, pulled_fingerprint: str | None
         copy, edited or not) or "conflict" (edited on both sides: never overwritten).
     """
     edited_here = pulled_fingerprint is not None and local_fingerprint != pulled_fingerprint
-    changed_there = pulled_version is None or server_version != pulled_version or server_fingerprint != pulled_fingerprint
+    changed_there = (
+        pulled_version is None or server_version != pulled_version or server_fingerprint != pulled_fingerprint
+    )
     if not changed_there:
         return "keep"
     if edited_here and local_fingerprint == server_fingerprint:

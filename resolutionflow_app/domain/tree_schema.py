@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Literal, Optional, TypedDict, Union
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -28,14 +28,14 @@ class _Loose(BaseModel):
 class CommandItem(_Loose):
     """One command as authors write it: `{language, code, label}`."""
 
-    language: Optional[str] = None
-    code: Optional[str] = None
-    label: Optional[str] = None
-    command: Optional[str] = None  # the library's spelling of `code`
-    command_type: Optional[str] = None  # the library's spelling of `language`
+    language: str | None = None
+    code: str | None = None
+    label: str | None = None
+    command: str | None = None  # the library's spelling of `code`
+    command_type: str | None = None  # the library's spelling of `language`
 
 
-Commands = Optional[Union[str, list[Union[str, CommandItem]]]]
+Commands = str | list[str | CommandItem] | None
 
 
 class Position(_Loose):
@@ -48,17 +48,17 @@ class Position(_Loose):
 class Option(_Loose):
     """An answer of a decision node, leading to `next`."""
 
-    label: Optional[str] = None
-    next: Optional[str] = None
+    label: str | None = None
+    next: str | None = None
 
 
 class _Node(_Loose):
     """What every node has: an id, a type, a title and maybe a linked automation."""
 
-    id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
-    type: Optional[str] = None
-    title: Optional[str] = None
-    automation_id: Optional[str] = None
+    id: str | None = Field(default=None, max_length=NODE_ID_MAX)
+    type: str | None = None
+    title: str | None = None
+    automation_id: str | None = None
 
     def unset(self, field: str) -> None:
         """Drop `field` from the node: it is left out of `to_json()` as if it had never been sent."""
@@ -69,22 +69,22 @@ class _Node(_Loose):
 class TroubleshootingNode(_Node):
     """A node of a troubleshooting tree: decision, action or solution."""
 
-    id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
-    type: Optional[str] = None
-    title: Optional[str] = None
-    description: Optional[str] = None
-    help_text: Optional[str] = None
+    id: str | None = Field(default=None, max_length=NODE_ID_MAX)
+    type: str | None = None
+    title: str | None = None
+    description: str | None = None
+    help_text: str | None = None
     commands: Commands = None
-    options: Optional[list[Option]] = None
-    next: Optional[str] = None
-    position: Optional[Position] = None
-    automation_id: Optional[str] = None
+    options: list[Option] | None = None
+    next: str | None = None
+    position: Position | None = None
+    automation_id: str | None = None
 
 
 class TroubleshootingStructure(_Loose):
     """`{start_node_id, nodes: [...]}`."""
 
-    start_node_id: Optional[str] = None
+    start_node_id: str | None = None
     nodes: list[TroubleshootingNode] = Field(default_factory=list, max_length=MAX_NODES)
 
     def all_nodes(self) -> list[_Node]:
@@ -99,15 +99,15 @@ class TroubleshootingStructure(_Loose):
 class ProcedureNode(_Node):
     """A node of a procedure: section_header, procedure_step or procedure_end."""
 
-    id: Optional[str] = Field(default=None, max_length=NODE_ID_MAX)
-    type: Optional[str] = None
-    title: Optional[str] = None
-    description: Optional[str] = None
-    expected_outcome: Optional[str] = None
-    help_text: Optional[str] = None
+    id: str | None = Field(default=None, max_length=NODE_ID_MAX)
+    type: str | None = None
+    title: str | None = None
+    description: str | None = None
+    expected_outcome: str | None = None
+    help_text: str | None = None
     commands: Commands = None
-    library_visibility: Optional[Literal["team", "public"]] = None
-    automation_id: Optional[str] = None
+    library_visibility: Literal["team", "public"] | None = None
+    automation_id: str | None = None
 
 
 class ProcedureStructure(_Loose):
@@ -124,7 +124,7 @@ class ProcedureStructure(_Loose):
         return self.model_dump(exclude_unset=True)
 
 
-FlowStructure = Union[TroubleshootingStructure, ProcedureStructure]
+FlowStructure = TroubleshootingStructure | ProcedureStructure
 """A parsed `tree_structure`: the troubleshooting or the procedure shape."""
 
 
@@ -175,7 +175,8 @@ def parse_structure(tree_type: str, structure: Any) -> FlowStructure:
     if _too_deep(structure, MAX_DEPTH):
         raise StructureError(f"The flow structure is nested more than {MAX_DEPTH} levels deep.")
     model: type[TroubleshootingStructure] | type[ProcedureStructure] = (
-        TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure)
+        TroubleshootingStructure if tree_type == "troubleshooting" else ProcedureStructure
+    )
     key = "nodes" if tree_type == "troubleshooting" else "steps"
     if key not in structure:
         raise StructureError(f"A {tree_type} flow structure needs a '{key}' list.")
@@ -207,8 +208,12 @@ def default_structure(tree_type: str) -> dict[str, Any]:
         return {
             "start_node_id": "start",
             "nodes": [
-                {"id": "start", "type": "decision", "title": "What is the problem?",
-                 "options": [{"label": "Fixed", "next": "solved"}]},
+                {
+                    "id": "start",
+                    "type": "decision",
+                    "title": "What is the problem?",
+                    "options": [{"label": "Fixed", "next": "solved"}],
+                },
                 {"id": "solved", "type": "solution", "title": "Problem solved"},
             ],
         }
@@ -224,8 +229,8 @@ class NormalizedCommand(TypedDict):
     """A command in the one shape the library, the session runner and the editor read."""
 
     label: Any  # a string as authors write it (kept as sent when it is not one)
-    command: Optional[str]
-    command_type: Optional[str]
+    command: str | None
+    command_type: str | None
 
 
 def normalize_commands(commands: Any, *, keep_empty: bool = False) -> list[NormalizedCommand]:
@@ -256,6 +261,11 @@ def normalize_commands(commands: Any, *, keep_empty: bool = False) -> list[Norma
         elif isinstance(item, dict):
             code = item.get("code", item.get("command"))
             if keep_empty or (isinstance(code, str) and code.strip()):
-                out.append({"label": item.get("label") or "", "command": code,
-                            "command_type": item.get("language", item.get("command_type"))})
+                out.append(
+                    {
+                        "label": item.get("label") or "",
+                        "command": code,
+                        "command_type": item.get("language", item.get("command_type")),
+                    }
+                )
     return out

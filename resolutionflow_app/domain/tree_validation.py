@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import networkx as nx
 from pydantic import BaseModel
@@ -16,7 +16,7 @@ from resolutionflow_app.domain.tree_schema import (
 class Problem(BaseModel):
     """One problem; `node_id` names the node it concerns (None for the flow as a whole)."""
 
-    node_id: Optional[str] = None
+    node_id: str | None = None
     message: str
 
 
@@ -40,7 +40,9 @@ def _ids(items: list[Any], problems: list[Problem], kind: str) -> dict[str, dict
             problems.append(Problem(node_id=None, message=f"{kind} #{index + 1} ({_label(node, index)}) has no id."))
             continue
         if node_id in by_id:
-            problems.append(Problem(node_id=node_id, message=f"The id '{node_id}' is used by more than one {kind.lower()}."))
+            problems.append(
+                Problem(node_id=node_id, message=f"The id '{node_id}' is used by more than one {kind.lower()}.")
+            )
             continue
         by_id[node_id] = node
     return by_id
@@ -62,7 +64,12 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
     for node_id, node in by_id.items():
         kind = node.get("type")
         if kind not in TROUBLESHOOTING_NODE_TYPES:
-            problems.append(Problem(node_id=node_id, message=f"Node {_label(node, 0)} has unknown type '{kind}'; use decision, action or solution."))
+            problems.append(
+                Problem(
+                    node_id=node_id,
+                    message=f"Node {_label(node, 0)} has unknown type '{kind}'; use decision, action or solution.",
+                )
+            )
             continue
         if not _title_ok(node):
             problems.append(Problem(node_id=node_id, message=f"Node '{node_id}' needs a title."))
@@ -75,20 +82,44 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
                     continue
                 label = option.get("label")
                 if not isinstance(label, str) or not label.strip():
-                    problems.append(Problem(node_id=node_id, message=f"Answer {pos + 1} of decision {_label(node, 0)} needs a label."))
+                    problems.append(
+                        Problem(
+                            node_id=node_id, message=f"Answer {pos + 1} of decision {_label(node, 0)} needs a label."
+                        )
+                    )
                 target = option.get("next")
                 if not target:
-                    problems.append(Problem(node_id=node_id, message=f"Answer {pos + 1} of decision {_label(node, 0)} does not lead to a node; every path must end in a solution."))
+                    problems.append(
+                        Problem(
+                            node_id=node_id,
+                            message=(
+                                f"Answer {pos + 1} of decision {_label(node, 0)} does not lead to a node; every path "
+                                "must end in a solution."
+                            ),
+                        )
+                    )
                 elif target not in by_id:
-                    problems.append(Problem(node_id=node_id, message=f"Answer {pos + 1} of decision {_label(node, 0)} leads to unknown node '{target}'."))
+                    problems.append(
+                        Problem(
+                            node_id=node_id,
+                            message=f"Answer {pos + 1} of decision {_label(node, 0)} leads to unknown node '{target}'.",
+                        )
+                    )
                 else:
                     graph.add_edge(node_id, target)
         elif kind == "action":
             target = node.get("next")
             if not target:
-                problems.append(Problem(node_id=node_id, message=f"Action {_label(node, 0)} does not lead anywhere; every path must end in a solution."))
+                problems.append(
+                    Problem(
+                        node_id=node_id,
+                        message=f"Action {_label(node, 0)} does not lead anywhere; every path must end in a solution.",
+                    )
+                )
             elif target not in by_id:
-                problems.append(Problem(node_id=node_id, message=f"Action {_label(node, 0)} leads to unknown node '{target}'."))
+                problems.append(
+                    Problem(node_id=node_id, message=f"Action {_label(node, 0)} leads to unknown node '{target}'.")
+                )
             else:
                 graph.add_edge(node_id, target)
     start = structure.get("start_node_id")
@@ -100,11 +131,24 @@ def _validate_troubleshooting(structure: dict[str, Any]) -> list[Problem]:
         reachable = nx.descendants(graph, start) | {start}
         for node_id in by_id:
             if node_id not in reachable:
-                problems.append(Problem(node_id=node_id, message=f"Node {_label(by_id[node_id], 0)} cannot be reached from the start node."))
+                problems.append(
+                    Problem(
+                        node_id=node_id,
+                        message=f"Node {_label(by_id[node_id], 0)} cannot be reached from the start node.",
+                    )
+                )
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1 or any(graph.has_edge(n, n) for n in component):
             for node_id in sorted(component):
-                problems.append(Problem(node_id=node_id, message=f"Node {_label(by_id[node_id], 0)} is part of a loop; a troubleshooting tree may not cycle back."))
+                problems.append(
+                    Problem(
+                        node_id=node_id,
+                        message=(
+                            f"Node {_label(by_id[node_id], 0)} is part of a loop; a troubleshooting tree may not cycle "
+                            "back."
+                        ),
+                    )
+                )
     return problems
 
 
@@ -121,7 +165,15 @@ def _validate_procedure(structure: dict[str, Any]) -> list[Problem]:
         node_id = node.get("id") if isinstance(node.get("id"), str) else None
         kind = node.get("type")
         if kind not in PROCEDURE_NODE_TYPES:
-            problems.append(Problem(node_id=node_id, message=f"Step {_label(node, index)} has unknown type '{kind}'; use section_header, procedure_step or procedure_end."))
+            problems.append(
+                Problem(
+                    node_id=node_id,
+                    message=(
+                        f"Step {_label(node, index)} has unknown type '{kind}'; use section_header, procedure_step or "
+                        "procedure_end."
+                    ),
+                )
+            )
             continue
         if kind != "procedure_end" and not _title_ok(node):
             problems.append(Problem(node_id=node_id, message=f"Step #{index + 1} needs a title."))
@@ -129,7 +181,12 @@ def _validate_procedure(structure: dict[str, Any]) -> list[Problem]:
             ends.append((index, node_id))
         lv = node.get("library_visibility")
         if lv is not None and lv not in ("team", "public"):
-            problems.append(Problem(node_id=node_id, message=f"Step {_label(node, index)} has library visibility '{lv}'; use team or public."))
+            problems.append(
+                Problem(
+                    node_id=node_id,
+                    message=f"Step {_label(node, index)} has library visibility '{lv}'; use team or public.",
+                )
+            )
     if not any(isinstance(n, dict) and n.get("type") == "procedure_step" for n in steps):
         problems.append(Problem(node_id=None, message="The procedure has no steps to carry out."))
     if not ends:

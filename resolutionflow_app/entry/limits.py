@@ -33,7 +33,11 @@ def _redis(url: str):
 def _limiter(bucket: str, spec: str, redis_url: str):
     # With Redis configured every replica shares the budget; otherwise it lives in this process.
     count, window = parse_rate(spec)
-    limiter = redis_limiter.RedisSlidingWindowLimiter(_redis(redis_url), bucket, count, window) if redis_url else SlidingWindowLimiter(count, window)
+    limiter = (
+        redis_limiter.RedisSlidingWindowLimiter(_redis(redis_url), bucket, count, window)
+        if redis_url
+        else SlidingWindowLimiter(count, window)
+    )
     _LIVE.append(limiter)
     return limiter
 

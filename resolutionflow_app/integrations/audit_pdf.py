@@ -13,7 +13,12 @@ from typing import Any
 
 from resolutionflow_app.domain.audit_layout import Box, DiagramLayout, layout_diagram
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+)
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 MONO_FILE = "DejaVuSansMono.ttf"
 
@@ -27,9 +32,32 @@ NODE_COLOURS = {  # fill, border (DESIGN.md: automation input green, step orange
     "llm": ((255, 204, 128), (230, 124, 0)),
     "output": ((255, 224, 130), (214, 160, 0)),
 }
-LEVEL_COLOURS = {0: ((233, 236, 239), (73, 80, 87)), 1: ((208, 235, 255), (24, 100, 171)), 2: ((255, 243, 191), (153, 102, 0)), 3: ((255, 201, 201), (176, 0, 32))}
-STATUS_COLOURS = {"passed": (43, 138, 62), "completed": (43, 138, 62), "failed": (201, 42, 42), "cancelled": (134, 142, 150), "skipped": (134, 142, 150), "running": (24, 100, 171), "pending": (134, 142, 150), "queued": (134, 142, 150)}
-STATUS_MARKS = {"passed": "✓", "completed": "✓", "failed": "✗", "cancelled": "–", "skipped": "–", "running": "…", "pending": "…", "queued": "…"}
+LEVEL_COLOURS = {
+    0: ((233, 236, 239), (73, 80, 87)),
+    1: ((208, 235, 255), (24, 100, 171)),
+    2: ((255, 243, 191), (153, 102, 0)),
+    3: ((255, 201, 201), (176, 0, 32)),
+}
+STATUS_COLOURS = {
+    "passed": (43, 138, 62),
+    "completed": (43, 138, 62),
+    "failed": (201, 42, 42),
+    "cancelled": (134, 142, 150),
+    "skipped": (134, 142, 150),
+    "running": (24, 100, 171),
+    "pending": (134, 142, 150),
+    "queued": (134, 142, 150),
+}
+STATUS_MARKS = {
+    "passed": "✓",
+    "completed": "✓",
+    "failed": "✗",
+    "cancelled": "–",
+    "skipped": "–",
+    "running": "…",
+    "pending": "…",
+    "queued": "…",
+}
 
 MAX_FIELDS_IN_NODE = 10
 
@@ -48,7 +76,10 @@ def font_dir() -> Path:
     for folder in FONT_DIRS:
         if all((folder / name).is_file() for name in needed):
             return folder
-    raise FontMissing("The PDF font DejaVu Sans is not installed on the server (Debian package fonts-dejavu-core; `make setup` installs it).")
+    raise FontMissing(
+        "The PDF font DejaVu Sans is not installed on the server (Debian package fonts-dejavu-core; `make setup` "
+        "installs it)."
+    )
 
 
 def _level_colours(level: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
@@ -56,7 +87,7 @@ def _level_colours(level: int) -> tuple[tuple[int, int, int], tuple[int, int, in
 
 
 def _report_class() -> type:
-    from fpdf import FPDF
+    from fpdf import FPDF  # noqa: PLC0415
 
     class Report(FPDF):
         footer_title = ""
@@ -71,7 +102,12 @@ def _report_class() -> type:
             self.set_text_color(*MUTED)
             page = f"Page {self.page_no()} of {{nb}}"
             right_w = 30
-            self.cell(self.epw - right_w, 5, _fit(self, f"{self.footer_title} · Audit report", self.epw - right_w - 4), align="L")
+            self.cell(
+                self.epw - right_w,
+                5,
+                _fit(self, f"{self.footer_title} · Audit report", self.epw - right_w - 4),
+                align="L",
+            )
             self.cell(right_w, 5, page, align="R")
 
     return Report
@@ -135,7 +171,7 @@ class _Writer:
         self.pdf.multi_cell(0, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
 
     def kv_table(self, rows: Sequence[tuple[str, str]], label_width: float = 0.28) -> None:
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         if not rows:
             return
@@ -144,16 +180,29 @@ class _Writer:
         pdf.set_fill_color(255, 255, 255)  # fpdf2 tables start from the current fill colour
         pdf.set_draw_color(*RULE)
         pdf.set_line_width(0.2)
-        with pdf.table(col_widths=(label_width, 1 - label_width), first_row_as_headings=False, borders_layout="HORIZONTAL_LINES",
-                       line_height=5, padding=(1.2, 2, 1.2, 0), text_align=("LEFT", "LEFT"), v_align="TOP") as table:
+        with pdf.table(
+            col_widths=(label_width, 1 - label_width),
+            first_row_as_headings=False,
+            borders_layout="HORIZONTAL_LINES",
+            line_height=5,
+            padding=(1.2, 2, 1.2, 0),
+            text_align=("LEFT", "LEFT"),
+            v_align="TOP",
+        ) as table:
             for label, value in rows:
                 row = table.row()
                 row.cell(label, style=FontFace(family="DejaVu", emphasis="BOLD", color=MUTED, size_pt=8.5))
                 row.cell(str(value) if value not in (None, "") else "—")
         pdf.ln(2)
 
-    def grid(self, headings: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float], styles: Sequence[Sequence[Any]] | None = None) -> None:
-        from fpdf.fonts import FontFace
+    def grid(
+        self,
+        headings: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        widths: Sequence[float],
+        styles: Sequence[Sequence[Any]] | None = None,
+    ) -> None:
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         pdf = self.pdf
         self.font(8.5)
@@ -161,8 +210,18 @@ class _Writer:
         pdf.set_draw_color(*RULE)
         pdf.set_line_width(0.2)
         head = FontFace(family="DejaVu", emphasis="BOLD", color=(255, 255, 255), fill_color=ACCENT, size_pt=8.5)
-        with pdf.table(col_widths=tuple(widths), headings_style=head, borders_layout="SINGLE_TOP_LINE", line_height=4.8, padding=(1.2, 1.8, 1.2, 1.8),
-                       cell_fill_color=PAPER, cell_fill_mode="ROWS", text_align="LEFT", v_align="TOP", repeat_headings=1) as table:
+        with pdf.table(
+            col_widths=tuple(widths),
+            headings_style=head,
+            borders_layout="SINGLE_TOP_LINE",
+            line_height=4.8,
+            padding=(1.2, 1.8, 1.2, 1.8),
+            cell_fill_color=PAPER,
+            cell_fill_mode="ROWS",
+            text_align="LEFT",
+            v_align="TOP",
+            repeat_headings=1,
+        ) as table:
             hrow = table.row()
             for text in headings:
                 hrow.cell(text)
@@ -173,7 +232,16 @@ class _Writer:
                     row.cell(str(value) if value not in (None, "") else "—", style=style)
         pdf.ln(2)
 
-    def chip(self, x: float, y: float, text: str, fill: tuple[int, int, int], ink: tuple[int, int, int], size: float = 6.5, border: tuple[int, int, int] | None = None) -> float:
+    def chip(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        fill: tuple[int, int, int],
+        ink: tuple[int, int, int],
+        size: float = 6.5,
+        border: tuple[int, int, int] | None = None,
+    ) -> float:
         """Draw a rounded chip with its top-left at (x, y); returns its width."""
         pdf = self.pdf
         self.font(size, "B", ink)
@@ -210,7 +278,7 @@ class _Writer:
 
     def meta_grid(self, rows: Sequence[tuple[str, str]]) -> None:
         """Short facts two to a line; long values (ids, sentences) get a whole line."""
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         pdf = self.pdf
         self.font(9)
@@ -220,14 +288,21 @@ class _Writer:
         label_style = FontFace(family="DejaVu", emphasis="BOLD", color=MUTED, size_pt=8.5)
         short = [(k, v) for k, v in rows if len(str(v)) <= 26]
         wide = [(k, v) for k, v in rows if len(str(v)) > 26]
-        with pdf.table(col_widths=(0.2, 0.3, 0.2, 0.3), first_row_as_headings=False, borders_layout="HORIZONTAL_LINES",
-                       line_height=5, padding=(1.2, 2, 1.2, 0), text_align="LEFT", v_align="TOP") as table:
+        with pdf.table(
+            col_widths=(0.2, 0.3, 0.2, 0.3),
+            first_row_as_headings=False,
+            borders_layout="HORIZONTAL_LINES",
+            line_height=5,
+            padding=(1.2, 2, 1.2, 0),
+            text_align="LEFT",
+            v_align="TOP",
+        ) as table:
             for i in range(0, len(short), 2):
                 row = table.row()
-                for label, value in short[i:i + 2]:
+                for label, value in short[i : i + 2]:
                     row.cell(label, style=label_style)
                     row.cell(str(value) if value not in (None, "") else "—")
-                if len(short[i:i + 2]) == 1:
+                if len(short[i : i + 2]) == 1:
                     row.cell("", colspan=2)
             for label, value in wide:
                 row = table.row()
@@ -240,7 +315,11 @@ class _Writer:
         graph = data["graph"]
         nodes = list(graph["nodes"])
         index = {node["id"]: i for i, node in enumerate(nodes)}
-        edges = [(index[e["source"]], index[e["target"]], e.get("style") == "dashed") for e in graph["edges"] if e["source"] in index and e["target"] in index]
+        edges = [
+            (index[e["source"]], index[e["target"]], e.get("style") == "dashed")
+            for e in graph["edges"]
+            if e["source"] in index and e["target"] in index
+        ]
         with_run = any("status" in node for node in nodes)
         heights = [self._node_height(node, with_run) for node in nodes]
         column = sum(heights) + 9.0 * (len(heights) - 1)
@@ -254,8 +333,13 @@ class _Writer:
         self.legend()
         top = pdf.get_y() + 2
         continued_head = 8.0
-        layout = layout_diagram(heights, edges, width=pdf.epw, first_page_height=pdf.page_break_trigger - top - 2,
-                                page_height=pdf.page_break_trigger - pdf.t_margin - continued_head - 2)
+        layout = layout_diagram(
+            heights,
+            edges,
+            width=pdf.epw,
+            first_page_height=pdf.page_break_trigger - top - 2,
+            page_height=pdf.page_break_trigger - pdf.t_margin - continued_head - 2,
+        )
         pdf.set_auto_page_break(False)
         origin_y = top
         for page in range(layout.pages):
@@ -287,7 +371,11 @@ class _Writer:
             self._line(x, y + 1.8, x + 8, y + 1.8, dashed=dashed, arrow=True, colour=MUTED)
             x += 9.5
             label(text)
-        for text, fill, ink, what in (("K2", *_level_colours(2), "output classification"), ("→ webhook", (255, 255, 255), INK, ""), ("← HTTP", (255, 255, 255), INK, "HTTP input")):
+        for text, fill, ink, what in (
+            ("K2", *_level_colours(2), "output classification"),
+            ("→ webhook", (255, 255, 255), INK, ""),
+            ("← HTTP", (255, 255, 255), INK, "HTTP input"),
+        ):
             x += self.chip(x, y + 0.2, text, fill, ink) + (1.2 if what else 4)
             if what:
                 label(what)
@@ -302,10 +390,20 @@ class _Writer:
             return 11.0
         return 22.5 if with_run else 18.5
 
-    def _draw_page(self, layout: DiagramLayout, page: int, nodes: Sequence[Mapping[str, Any]], ox: float, oy: float) -> None:
+    def _draw_page(
+        self, layout: DiagramLayout, page: int, nodes: Sequence[Mapping[str, Any]], ox: float, oy: float
+    ) -> None:
         for seg in layout.segments:
             if seg.page == page:
-                self._line(ox + seg.x1, oy + seg.y1, ox + seg.x2, oy + seg.y2, dashed=seg.dashed, arrow=seg.arrow, colour=(85, 92, 100))
+                self._line(
+                    ox + seg.x1,
+                    oy + seg.y1,
+                    ox + seg.x2,
+                    oy + seg.y2,
+                    dashed=seg.dashed,
+                    arrow=seg.arrow,
+                    colour=(85, 92, 100),
+                )
         self.pdf.set_fill_color(85, 92, 100)
         for dot in layout.dots:
             if dot.page == page:
@@ -314,7 +412,9 @@ class _Writer:
             if box.page == page:
                 self._draw_node(nodes[box.node], box, ox, oy)
 
-    def _line(self, x1: float, y1: float, x2: float, y2: float, *, dashed: bool, arrow: bool, colour: tuple[int, int, int]) -> None:
+    def _line(
+        self, x1: float, y1: float, x2: float, y2: float, *, dashed: bool, arrow: bool, colour: tuple[int, int, int]
+    ) -> None:
         pdf = self.pdf
         pdf.set_draw_color(*colour)
         pdf.set_fill_color(*colour)
@@ -427,10 +527,24 @@ class _Writer:
         self.font(8, "", INK)
         pdf.set_xy(x + 11, y + 8.4)
         pdf.cell(w - 14, 4, _fit(pdf, f"Model: {node.get('model') or 'unknown'}", w - 15))
-        source = {"flow_input": "form input", "previous_step": "previous step", "all_previous_steps": "all previous steps (aggregated)", "http_get": "HTTP GET", "http_post": "HTTP POST"}.get(node.get("input_source") or "", node.get("input_source") or "")
+        source = {
+            "flow_input": "form input",
+            "previous_step": "previous step",
+            "all_previous_steps": "all previous steps (aggregated)",
+            "http_get": "HTTP GET",
+            "http_post": "HTTP POST",
+        }.get(node.get("input_source") or "", node.get("input_source") or "")
         self.font(7.5, "", MUTED)
         pdf.set_xy(x + 11, y + 12.6)
-        pdf.cell(w - 14, 4, _fit(pdf, f"In: {node.get('input_type') or 'any'} from {source}   ·   Out: {node.get('output_type') or 'text'}", w - 15))
+        pdf.cell(
+            w - 14,
+            4,
+            _fit(
+                pdf,
+                f"In: {node.get('input_type') or 'any'} from {source}   ·   Out: {node.get('output_type') or 'text'}",
+                w - 15,
+            ),
+        )
         status = node.get("status")
         if status:
             colour = STATUS_COLOURS.get(status, MUTED)
@@ -454,9 +568,20 @@ class _Writer:
         if not fields:
             self.paragraph("This automation has no form fields; a run takes free text and files only.", 9.5, MUTED)
             return
-        self.grid(("Field", "Label", "Type", "Required", "Options"),
-                  [(f["id"], f.get("label") or "", f.get("type") or "", "yes" if f.get("required") else "no", ", ".join(f.get("options") or [])) for f in fields],
-                  (30, 30, 14, 13, 33))
+        self.grid(
+            ("Field", "Label", "Type", "Required", "Options"),
+            [
+                (
+                    f["id"],
+                    f.get("label") or "",
+                    f.get("type") or "",
+                    "yes" if f.get("required") else "no",
+                    ", ".join(f.get("options") or []),
+                )
+                for f in fields
+            ],
+            (30, 30, 14, 13, 33),
+        )
 
     def steps(self) -> None:
         pdf = self.pdf
@@ -484,7 +609,18 @@ class _Writer:
             pdf.set_fill_color(*PAPER)
             pdf.set_draw_color(*RULE)
             prompt = step.get("prompt") or "(empty)"
-            pdf.multi_cell(0, 4.1, prompt, fill=True, border=1, padding=2.2, new_x="LMARGIN", new_y="NEXT", align="L", wrapmode="CHAR" if _has_long_word(prompt) else "WORD")
+            pdf.multi_cell(
+                0,
+                4.1,
+                prompt,
+                fill=True,
+                border=1,
+                padding=2.2,
+                new_x="LMARGIN",
+                new_y="NEXT",
+                align="L",
+                wrapmode="CHAR" if _has_long_word(prompt) else "WORD",
+            )
             pdf.ln(4)
 
     def run(self) -> None:
@@ -497,12 +633,37 @@ class _Writer:
         self.kv_table(run["meta"])
         self.need(20)
         rows, styles = [], []
-        from fpdf.fonts import FontFace
+        from fpdf.fonts import FontFace  # noqa: PLC0415
 
         for r in run["steps"]:
-            rows.append((r["order"], r["name"], f"{STATUS_MARKS.get(r['status'], '')} {r['status']}".strip(), r["started"], r["duration"], r["tokens_in"], r["tokens_out"]))
-            styles.append((None, None, FontFace(family="DejaVu", emphasis="BOLD", color=STATUS_COLOURS.get(r["status"], INK)), None, None, None, None))
-        self.grid(("#", "Step", "Status", "Started (UTC)", "Duration", "Tokens in", "Tokens out"), rows, (6, 38, 19, 28, 15, 17, 17), styles)
+            rows.append(
+                (
+                    r["order"],
+                    r["name"],
+                    f"{STATUS_MARKS.get(r['status'], '')} {r['status']}".strip(),
+                    r["started"],
+                    r["duration"],
+                    r["tokens_in"],
+                    r["tokens_out"],
+                )
+            )
+            styles.append(
+                (
+                    None,
+                    None,
+                    FontFace(family="DejaVu", emphasis="BOLD", color=STATUS_COLOURS.get(r["status"], INK)),
+                    None,
+                    None,
+                    None,
+                    None,
+                )
+            )
+        self.grid(
+            ("#", "Step", "Status", "Started (UTC)", "Duration", "Tokens in", "Tokens out"),
+            rows,
+            (6, 38, 19, 28, 15, 17, 17),
+            styles,
+        )
         errors = [r for r in run["steps"] if r.get("error")]
         if errors:
             self.need(14)

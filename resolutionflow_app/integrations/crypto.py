@@ -35,7 +35,9 @@ def _cipher_for(keys: tuple[str, ...], secret_key: str, legacy_key: str = "") ->
         try:
             return MultiFernet([Fernet(k.encode("ascii")) for k in keys])
         except (ValueError, TypeError) as exc:
-            raise ValueError("RF_ENCRYPTION_KEYS must be a comma-separated list of Fernet keys (newest first).") from exc
+            raise ValueError(
+                "RF_ENCRYPTION_KEYS must be a comma-separated list of Fernet keys (newest first)."
+            ) from exc
     ciphers = [Fernet(derive_key(secret_key))]
     if legacy_key and legacy_key != secret_key:
         # Decrypt-only: secrets an embedded install stored under the old built-in key stay readable

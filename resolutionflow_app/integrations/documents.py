@@ -12,7 +12,12 @@ from markdown_it import MarkdownIt
 PDF_MIME = "application/pdf"
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"), Path("/usr/local/share/fonts"))
-_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf", "BI": "DejaVuSans-BoldOblique.ttf"}
+_FONT_FILES = {
+    "": "DejaVuSans.ttf",
+    "B": "DejaVuSans-Bold.ttf",
+    "I": "DejaVuSans-Oblique.ttf",
+    "BI": "DejaVuSans-BoldOblique.ttf",
+}
 _MONO_FILE = "DejaVuSansMono.ttf"
 # Characters XML 1.0 (DOCX) cannot hold.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -36,7 +41,16 @@ def _font_dir() -> Path | None:
 
 
 def _latin1(text: str) -> str:
-    replacements = {"\u2022": "-", "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2026": "..."}
+    replacements = {
+        "\u2022": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+    }
     for src, dst in replacements.items():
         text = text.replace(src, dst)
     return text.encode("latin-1", errors="replace").decode("latin-1")
@@ -52,8 +66,8 @@ def markdown_to_pdf(md: str, title: str | None = None) -> bytes:
     Returns:
         The PDF bytes (starting with %PDF).
     """
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+    from fpdf import FPDF  # noqa: PLC0415
+    from fpdf.fonts import FontFace  # noqa: PLC0415
 
     md = _XML_INVALID.sub("", md or "")
     pdf = FPDF(format="A4")
@@ -80,7 +94,9 @@ def markdown_to_pdf(md: str, title: str | None = None) -> bytes:
     html = markdown_to_html(clean(md))
     try:
         pdf.write_html(
-            html, font_family=family, warn_on_tags_not_matching=False,
+            html,
+            font_family=family,
+            warn_on_tags_not_matching=False,
             tag_styles={"code": FontFace(family=mono), "pre": FontFace(family=mono, size_pt=9)},
         )
     except Exception:  # noqa: BLE001 - odd markup (e.g. ragged tables) falls back to plain text
@@ -89,7 +105,7 @@ def markdown_to_pdf(md: str, title: str | None = None) -> bytes:
 
 
 def _plain_pdf(md: str, title: str | None, family: str, font_dir: Path | None, clean: Any) -> Any:
-    from fpdf import FPDF
+    from fpdf import FPDF  # noqa: PLC0415
 
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -155,8 +171,8 @@ def markdown_to_docx(md: str, title: str | None = None) -> bytes:
     Returns:
         The DOCX bytes (a zip that python-docx and Word open).
     """
-    from docx import Document
-    from docx.shared import Pt
+    from docx import Document  # noqa: PLC0415
+    from docx.shared import Pt  # noqa: PLC0415
 
     doc = Document()
     if title:

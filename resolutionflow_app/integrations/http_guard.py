@@ -25,10 +25,20 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 MAX_REDIRECTS = 5
 ALLOWED_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 # Headers a configuration may never set: they would let a user smuggle or reframe requests.
-BLOCKED_HEADERS = frozenset({
-    "host", "connection", "content-length", "transfer-encoding", "te", "trailer", "upgrade",
-    "keep-alive", "proxy-connection", "proxy-authorization",
-})
+BLOCKED_HEADERS = frozenset(
+    {
+        "host",
+        "connection",
+        "content-length",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authorization",
+    }
+)
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 _STRICT_OCTET = re.compile(r"^(0|[1-9][0-9]{0,2})$")
@@ -37,18 +47,45 @@ _LOOPBACK_ANSWER = ["127.0.0.1"]  # localhost names never reach DNS
 
 # Everything that is not a plain public unicast address. `ipaddress.is_global` alone misses some
 # of these on Python 3.11 (NAT64, IPv4-compatible, 6to4), so the list is explicit.
-_BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(ipaddress.ip_network(n) for n in (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
-    "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
-    "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32",
-    "::/96",            # unspecified, loopback and IPv4-compatible addresses
-    "::ffff:0:0/96",    # IPv4-mapped
-    "::ffff:0:0:0/96",  # IPv4-translated
-    "64:ff9b::/96", "64:ff9b:1::/48",  # NAT64
-    "100::/64", "2001::/32", "2001:2::/48", "2001:10::/28", "2001:20::/28", "2001:db8::/32",
-    "2002::/16",        # 6to4 embeds an IPv4 address
-    "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-))
+_BLOCKED_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+        "255.255.255.255/32",
+        "::/96",  # unspecified, loopback and IPv4-compatible addresses
+        "::ffff:0:0/96",  # IPv4-mapped
+        "::ffff:0:0:0/96",  # IPv4-translated
+        "64:ff9b::/96",
+        "64:ff9b:1::/48",  # NAT64
+        "100::/64",
+        "2001::/32",
+        "2001:2::/48",
+        "2001:10::/28",
+        "2001:20::/28",
+        "2001:db8::/32",
+        "2002::/16",  # 6to4 embeds an IPv4 address
+        "3fff::/20",
+        "5f00::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    )
+)
 
 
 class OutboundHTTPError(Exception):
@@ -182,7 +219,7 @@ def _split_url(url: str) -> tuple[str, str, int, bool]:
         raise BlockedURLError("URLs with credentials (user@host) are not allowed; use a header instead.")
     try:
         parsed = httpx.URL(url)
-    except Exception as exc:  # httpx.InvalidURL and friends
+    except Exception as exc:  # noqa: BLE001 - httpx.InvalidURL and friends
         raise BlockedURLError(f"The URL cannot be parsed: {exc}.") from None
     if parsed.userinfo:
         raise BlockedURLError("URLs with credentials (user@host) are not allowed; use a header instead.")
@@ -210,7 +247,9 @@ def _split_url(url: str) -> tuple[str, str, int, bool]:
         # Browsers and resolvers read decimal/octal/hex/short forms as IPv4 (2130706433, 0x7f.1,
         # 0177.0.0.1, 127.1): accept only the canonical dotted quad.
         if host.endswith(".") or len(labels) != 4 or not all(_STRICT_OCTET.match(p) and int(p) <= 255 for p in labels):
-            raise BlockedURLError(f"The host {host!r} uses an ambiguous IP address notation; write a plain a.b.c.d address.")
+            raise BlockedURLError(
+                f"The host {host!r} uses an ambiguous IP address notation; write a plain a.b.c.d address."
+            )
         return parsed.scheme, host, port, True
     return parsed.scheme, host, port, False
 
@@ -242,7 +281,9 @@ def _resolve_host(host: str, is_ip: bool, allowed: list[IPNetwork], resolver: Re
     return str(ips[0])
 
 
-def check_url(url: str, *, allowed_cidrs: Iterable[str] | str | None = None, resolver: Resolver | None = None) -> PinnedTarget:
+def check_url(
+    url: str, *, allowed_cidrs: Iterable[str] | str | None = None, resolver: Resolver | None = None
+) -> PinnedTarget:
     """Validate a URL, resolve its host once and return where to connect.
 
     Args:
@@ -388,11 +429,18 @@ def _build_transport(httpx_mod: Any, httpcore_mod: Any) -> type:
             self._guard = guard
             self._inner = httpcore_mod.AnyIOBackend()
 
-        async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                              local_address: str | None = None, socket_options: Any = None) -> Any:
+        async def connect_tcp(
+            self,
+            host: str,
+            port: int,
+            timeout: float | None = None,
+            local_address: str | None = None,
+            socket_options: Any = None,
+        ) -> Any:
             ip = await self._guard.ip_for(host)
-            return await self._inner.connect_tcp(ip, port, timeout=timeout, local_address=local_address,
-                                                 socket_options=socket_options)
+            return await self._inner.connect_tcp(
+                ip, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+            )
 
         async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
             raise BlockedURLError("Unix sockets are not allowed.")
@@ -420,8 +468,14 @@ def _build_transport(httpx_mod: Any, httpcore_mod: Any) -> type:
     class Transport(httpx_mod.AsyncBaseTransport):
         """Validates and pins every request (each redirect hop passes here again) and caps bodies."""
 
-        def __init__(self, *, resolver: Resolver | None = None, allowed_cidrs: Iterable[str] | str | None = None,
-                     max_body_bytes: int | None = None, verify: Any = True) -> None:
+        def __init__(
+            self,
+            *,
+            resolver: Resolver | None = None,
+            allowed_cidrs: Iterable[str] | str | None = None,
+            max_body_bytes: int | None = None,
+            verify: Any = True,
+        ) -> None:
             self.guard = _Guard(resolver, allowed_cidrs)
             self.max_body_bytes = max_body_bytes or get_settings().http_max_body_bytes
             if verify is True:
@@ -435,7 +489,9 @@ def _build_transport(httpx_mod: Any, httpcore_mod: Any) -> type:
             # the URL's hostname for SNI and certificate checks (httpcore passes it to start_tls).
             inner._pool = httpcore_mod.AsyncConnectionPool(
                 ssl_context=verify,
-                max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
+                max_connections=100,
+                max_keepalive_connections=20,
+                keepalive_expiry=5.0,
                 network_backend=PinningBackend(self.guard),
             )
             self._inner = inner
@@ -453,7 +509,9 @@ def _build_transport(httpx_mod: Any, httpcore_mod: Any) -> type:
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > self.max_body_bytes:
                 await response.aclose()
-                raise ResponseTooLargeError(f"The response from {safe_url(url)} is larger than {self.max_body_bytes} bytes.")
+                raise ResponseTooLargeError(
+                    f"The response from {safe_url(url)} is larger than {self.max_body_bytes} bytes."
+                )
             return httpx_mod.Response(
                 status_code=response.status_code,
                 headers=response.headers,
@@ -481,8 +539,8 @@ def guarded_transport_httpx2(**kwargs: Any) -> Any:
     """The same guarded transport for `httpx2` clients (the flavour the openai and mcp SDKs use)."""
     global _GuardedTransport2
     if _GuardedTransport2 is None:
-        import httpcore2
-        import httpx2
+        import httpcore2  # noqa: PLC0415
+        import httpx2  # noqa: PLC0415
 
         _GuardedTransport2 = _build_transport(httpx2, httpcore2)
     return _GuardedTransport2(**kwargs)
@@ -492,34 +550,61 @@ def _timeout(timeout: float | None) -> float:
     return float(timeout if timeout is not None else get_settings().http_timeout_seconds)
 
 
-def make_client(*, resolver: Resolver | None = None, allowed_cidrs: Iterable[str] | str | None = None,
-                timeout: float | None = None, max_body_bytes: int | None = None,
-                headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+def make_client(
+    *,
+    resolver: Resolver | None = None,
+    allowed_cidrs: Iterable[str] | str | None = None,
+    timeout: float | None = None,
+    max_body_bytes: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> httpx.AsyncClient:
     """An httpx.AsyncClient whose every request (and redirect, max 5) goes through GuardedTransport."""
     return httpx.AsyncClient(
         transport=GuardedTransport(resolver=resolver, allowed_cidrs=allowed_cidrs, max_body_bytes=max_body_bytes),
-        follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=httpx.Timeout(_timeout(timeout)),
-        trust_env=False, headers=dict(headers or {}),
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=httpx.Timeout(_timeout(timeout)),
+        trust_env=False,
+        headers=dict(headers or {}),
     )
 
 
-def make_client_httpx2(*, resolver: Resolver | None = None, allowed_cidrs: Iterable[str] | str | None = None,
-                       timeout: float | None = None, max_body_bytes: int | None = None,
-                       headers: Mapping[str, str] | None = None, auth: Any = None) -> Any:
+def make_client_httpx2(
+    *,
+    resolver: Resolver | None = None,
+    allowed_cidrs: Iterable[str] | str | None = None,
+    timeout: float | None = None,
+    max_body_bytes: int | None = None,
+    headers: Mapping[str, str] | None = None,
+    auth: Any = None,
+) -> Any:
     """An httpx2.AsyncClient with the same guard (for SDKs built on httpx2, e.g. mcp)."""
-    import httpx2
+    import httpx2  # noqa: PLC0415
 
     return httpx2.AsyncClient(
-        transport=guarded_transport_httpx2(resolver=resolver, allowed_cidrs=allowed_cidrs, max_body_bytes=max_body_bytes),
-        follow_redirects=True, max_redirects=MAX_REDIRECTS, timeout=httpx2.Timeout(_timeout(timeout)),
-        trust_env=False, headers=dict(headers or {}), auth=auth,
+        transport=guarded_transport_httpx2(
+            resolver=resolver, allowed_cidrs=allowed_cidrs, max_body_bytes=max_body_bytes
+        ),
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        timeout=httpx2.Timeout(_timeout(timeout)),
+        trust_env=False,
+        headers=dict(headers or {}),
+        auth=auth,
     )
 
 
 # ---------------------------------------------------------------- fetch
 
-_TEXT_TYPES = ("application/json", "application/xml", "application/javascript", "application/x-www-form-urlencoded",
-               "application/x-ndjson", "application/yaml", "application/x-yaml")
+_TEXT_TYPES = (
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/x-ndjson",
+    "application/yaml",
+    "application/x-yaml",
+)
 
 
 def _decode(content: bytes, content_type: str) -> tuple[str | None, bool]:
@@ -529,7 +614,7 @@ def _decode(content: bytes, content_type: str) -> tuple[str | None, bool]:
     match = re.search(r"charset=([\w.-]+)", content_type, re.IGNORECASE)
     if match:
         charset = match.group(1)
-    textual = (mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith("+json") or mime.endswith("+xml"))
+    textual = mime.startswith("text/") or mime in _TEXT_TYPES or mime.endswith("+json") or mime.endswith("+xml")
     if textual or not mime:
         try:
             return content.decode(charset), False
@@ -587,7 +672,9 @@ async def fetch(
     shown = f"{method} {safe_url(url)}"
     own_client = client is None
     if client is None:
-        client = make_client(resolver=resolver, allowed_cidrs=allowed_cidrs, timeout=total_timeout, max_body_bytes=limit)
+        client = make_client(
+            resolver=resolver, allowed_cidrs=allowed_cidrs, timeout=total_timeout, max_body_bytes=limit
+        )
     attempts = max(0, retries) + 1
     last_error = ""
     try:
@@ -598,7 +685,9 @@ async def fetch(
                     await anyio.sleep(delay)
             try:
                 with anyio.fail_after(total_timeout):
-                    async with client.stream(method, url, headers=clean_headers, content=content, json=json_body) as resp:
+                    async with client.stream(
+                        method, url, headers=clean_headers, content=content, json=json_body
+                    ) as resp:
                         body = bytearray()
                         async for chunk in resp.aiter_bytes():
                             body += chunk
@@ -630,8 +719,12 @@ async def fetch(
                     continue
                 if not raise_for_status:
                     text, is_binary = _decode(raw, content_type)
-                    return HTTPResult(resp.status_code, content_type, text, raw, is_binary, dict(resp.headers), str(resp.url))
-                raise OutboundHTTPError(f"{shown} failed after {attempts} attempt(s): {last_error}.", status_code=resp.status_code)
+                    return HTTPResult(
+                        resp.status_code, content_type, text, raw, is_binary, dict(resp.headers), str(resp.url)
+                    )
+                raise OutboundHTTPError(
+                    f"{shown} failed after {attempts} attempt(s): {last_error}.", status_code=resp.status_code
+                )
             if resp.status_code >= 400 and raise_for_status:
                 raise OutboundHTTPError(f"{shown} answered HTTP {resp.status_code}.", status_code=resp.status_code)
             text, is_binary = _decode(raw, content_type)

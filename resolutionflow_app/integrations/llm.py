@@ -81,7 +81,10 @@ def build_user_message(user_input: str, file_texts: Iterable[str] | None) -> str
 
 def _tool_param(spec: ToolSpec) -> dict[str, Any]:
     schema = spec.input_schema or {"type": "object", "properties": {}}
-    return {"type": "function", "function": {"name": spec.name, "description": spec.description or "", "parameters": schema}}
+    return {
+        "type": "function",
+        "function": {"name": spec.name, "description": spec.description or "", "parameters": schema},
+    }
 
 
 def _blocked_cause(exc: BaseException) -> BlockedURLError | None:
@@ -103,9 +106,17 @@ class OpenAICompatibleProvider:
     so nothing leaks even if the provider is never closed.
     """
 
-    def __init__(self, base_url: str, api_key: str | None, *, client: httpx.AsyncClient | None = None,
-                 max_retries: int = 2, resolver: Resolver | None = None, allowed_cidrs: Iterable[str] | str | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        max_retries: int = 2,
+        resolver: Resolver | None = None,
+        allowed_cidrs: Iterable[str] | str | None = None,
+        timeout: float | None = None,
+    ) -> None:
         if not base_url:
             raise BlockedURLError("The model has no base URL.")
         _split_url(base_url)
@@ -118,10 +129,11 @@ class OpenAICompatibleProvider:
         self._sdk = self._make_sdk(client) if client is not None else None
 
     def _make_sdk(self, client: httpx.AsyncClient) -> Any:
-        import openai
+        import openai  # noqa: PLC0415
 
-        return openai.AsyncOpenAI(base_url=self.base_url, api_key=self._api_key, http_client=client,
-                                  max_retries=self._max_retries)
+        return openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=self._api_key, http_client=client, max_retries=self._max_retries
+        )
 
     async def aclose(self) -> None:
         """Nothing to release: a shared client belongs to the caller, per-call clients are already closed."""
@@ -148,7 +160,7 @@ class OpenAICompatibleProvider:
 
     @staticmethod
     async def _create(sdk: Any, **kwargs: Any) -> Any:
-        import openai
+        import openai  # noqa: PLC0415
 
         try:
             return await sdk.chat.completions.create(**kwargs)
@@ -158,10 +170,16 @@ class OpenAICompatibleProvider:
                 body = exc.response.json()
                 if isinstance(body, dict):
                     error = body.get("error")
-                    detail = str(error.get("message", "")) if isinstance(error, dict) else str(error or body.get("detail") or "")
+                    detail = (
+                        str(error.get("message", ""))
+                        if isinstance(error, dict)
+                        else str(error or body.get("detail") or "")
+                    )
             except Exception:  # noqa: BLE001 - the body is only a hint
                 detail = ""
-            message = f"The model endpoint answered HTTP {exc.status_code}" + (f": {detail[:300]}" if detail else "") + "."
+            message = (
+                f"The model endpoint answered HTTP {exc.status_code}" + (f": {detail[:300]}" if detail else "") + "."
+            )
             raise LLMError(message, status_code=exc.status_code) from None
         except openai.APITimeoutError:
             raise LLMError("The model did not answer in time.") from None
@@ -188,12 +206,26 @@ class OpenAICompatibleProvider:
         """Run the chat (with a tool-call loop of at most MAX_TOOL_ROUNDS rounds)."""
         if self._shared is not None:
             await self._precheck(self._shared)
-            return await self._complete(self._sdk, system_prompt=system_prompt, user_input=user_input, model=model,
-                                        tools=tools, file_texts=file_texts, timeout=timeout)
+            return await self._complete(
+                self._sdk,
+                system_prompt=system_prompt,
+                user_input=user_input,
+                model=model,
+                tools=tools,
+                file_texts=file_texts,
+                timeout=timeout,
+            )
         async with make_client(**self._client_kwargs) as client:
             await self._precheck(client)
-            return await self._complete(self._make_sdk(client), system_prompt=system_prompt, user_input=user_input,
-                                        model=model, tools=tools, file_texts=file_texts, timeout=timeout)
+            return await self._complete(
+                self._make_sdk(client),
+                system_prompt=system_prompt,
+                user_input=user_input,
+                model=model,
+                tools=tools,
+                file_texts=file_texts,
+                timeout=timeout,
+            )
 
     async def _complete(
         self,
@@ -233,14 +265,20 @@ class OpenAICompatibleProvider:
             if not calls or not by_name or round_no == MAX_TOOL_ROUNDS:
                 result.text = message.content or ""
                 return result
-            messages.append({
-                "role": "assistant",
-                "content": message.content,
-                "tool_calls": [
-                    {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments or "{}"}}
-                    for c in calls
-                ],
-            })
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": message.content,
+                    "tool_calls": [
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.function.name, "arguments": c.function.arguments or "{}"},
+                        }
+                        for c in calls
+                    ],
+                }
+            )
             for call in calls:
                 output = await self._run_tool(by_name, call.function.name, call.function.arguments, result)
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": output})
@@ -303,18 +341,25 @@ class OfflineProvider:
     ) -> Completion:
         """Echo prompt, input and attachments under an "[offline model]" header (no tools are called)."""
         user_message = build_user_message(user_input, file_texts)
-        lines = [f"{OFFLINE_PREFIX} {model or 'offline'} — no language model was called.",
-                 f"Instructions: {system_prompt.strip()}" if system_prompt.strip() else "Instructions: (none)",
-                 f"Input: {user_message.strip()}" if user_message.strip() else "Input: (empty)"]
+        lines = [
+            f"{OFFLINE_PREFIX} {model or 'offline'} — no language model was called.",
+            f"Instructions: {system_prompt.strip()}" if system_prompt.strip() else "Instructions: (none)",
+            f"Input: {user_message.strip()}" if user_message.strip() else "Input: (empty)",
+        ]
         if tools:
             lines.append("Tools available: " + ", ".join(sorted(t.name for t in tools)))
         text = "\n".join(lines)
-        return Completion(text=text, prompt_tokens=count_tokens(system_prompt) + count_tokens(user_message),
-                          completion_tokens=count_tokens(text), tool_calls=[])
+        return Completion(
+            text=text,
+            prompt_tokens=count_tokens(system_prompt) + count_tokens(user_message),
+            completion_tokens=count_tokens(text),
+            tool_calls=[],
+        )
 
 
-def provider_for(provider: str, base_url: str | None, api_key: str | None, *,
-                 client: httpx.AsyncClient | None = None, **kwargs: Any) -> LLMProvider:
+def provider_for(
+    provider: str, base_url: str | None, api_key: str | None, *, client: httpx.AsyncClient | None = None, **kwargs: Any
+) -> LLMProvider:
     """The provider for a CompletionModel row ("offline" or "openai_compatible")."""
     if provider == "offline":
         return OfflineProvider()
@@ -328,11 +373,18 @@ def provider_for(provider: str, base_url: str | None, api_key: str | None, *,
 # httpx client on every model call (that construction was most of a worker's CPU per run). Keyed by
 # loop because an httpx client's connections belong to the loop that opened them; a closed loop's
 # entries go with it (weak keys).
-_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], OpenAICompatibleProvider]] = weakref.WeakKeyDictionary()
+_SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], OpenAICompatibleProvider]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def shared_provider(base_url: str, api_key: str | None, *, allowed_cidrs: Iterable[str] | str | None = None,
-                    timeout: float | None = None) -> OpenAICompatibleProvider:
+def shared_provider(
+    base_url: str,
+    api_key: str | None,
+    *,
+    allowed_cidrs: Iterable[str] | str | None = None,
+    timeout: float | None = None,
+) -> OpenAICompatibleProvider:
     """The process's provider for an endpoint and key, on a guarded client shared by every call from this loop.
 
     Every request still goes through the SSRF guard (DNS pinned and checked per connection); only the
@@ -359,4 +411,3 @@ def shared_provider(base_url: str, api_key: str | None, *, allowed_cidrs: Iterab
         client = make_client(allowed_cidrs=allowed_cidrs, timeout=timeout)
         provider = per_loop[key] = OpenAICompatibleProvider(base_url, api_key, client=client)
     return provider
-

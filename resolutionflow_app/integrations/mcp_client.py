@@ -62,8 +62,13 @@ class MCPSession:
         for _ in range(50):
             result = await self._client.list_tools(cursor=cursor) if cursor else await self._client.list_tools()
             for tool in result.tools:
-                tools.append({"name": tool.name, "description": tool.description or "",
-                              "input_schema": dict(tool.input_schema or {"type": "object", "properties": {}})})
+                tools.append(
+                    {
+                        "name": tool.name,
+                        "description": tool.description or "",
+                        "input_schema": dict(tool.input_schema or {"type": "object", "properties": {}}),
+                    }
+                )
             cursor = getattr(result, "next_cursor", None)
             if not cursor:
                 break
@@ -98,16 +103,22 @@ def _result_text(result: Any) -> str:
 
 
 @asynccontextmanager
-async def open_session(url: str, headers: Mapping[str, Any] | None = None, *, client_factory: ClientFactory | None = None,
-                       timeout: float | None = None, resolver: Resolver | None = None,
-                       allowed_cidrs: Iterable[str] | str | None = None) -> AsyncIterator[MCPSession]:
+async def open_session(
+    url: str,
+    headers: Mapping[str, Any] | None = None,
+    *,
+    client_factory: ClientFactory | None = None,
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
+    allowed_cidrs: Iterable[str] | str | None = None,
+) -> AsyncIterator[MCPSession]:
     """Connect to a streamable-HTTP MCP server through the guarded httpx2 client.
 
     Raises:
         BlockedURLError: the URL is not allowed. MCPError: the server could not be reached or spoke nonsense.
     """
-    from mcp.client.client import Client
-    from mcp.client.streamable_http import streamable_http_client
+    from mcp.client.client import Client  # noqa: PLC0415
+    from mcp.client.streamable_http import streamable_http_client  # noqa: PLC0415
 
     _split_url(url)
     clean = validate_headers(headers)
@@ -136,21 +147,37 @@ async def open_session(url: str, headers: Mapping[str, Any] | None = None, *, cl
         raise MCPError(f"Error {where} the MCP server: {leaf or type(leaf).__name__}") from None
 
 
-async def list_tools(url: str, headers: Mapping[str, Any] | None = None, *, client_factory: ClientFactory | None = None,
-                     timeout: float | None = None, resolver: Resolver | None = None,
-                     allowed_cidrs: Iterable[str] | str | None = None) -> list[dict[str, Any]]:
+async def list_tools(
+    url: str,
+    headers: Mapping[str, Any] | None = None,
+    *,
+    client_factory: ClientFactory | None = None,
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
+    allowed_cidrs: Iterable[str] | str | None = None,
+) -> list[dict[str, Any]]:
     """The tools an MCP server offers: [{name, description, input_schema}]."""
-    async with open_session(url, headers, client_factory=client_factory, timeout=timeout, resolver=resolver,
-                            allowed_cidrs=allowed_cidrs) as session:
+    async with open_session(
+        url, headers, client_factory=client_factory, timeout=timeout, resolver=resolver, allowed_cidrs=allowed_cidrs
+    ) as session:
         return await session.list_tools()
 
 
-async def call_tool(url: str, headers: Mapping[str, Any] | None, name: str, arguments: Mapping[str, Any] | None, *,
-                    client_factory: ClientFactory | None = None, timeout: float | None = None,
-                    resolver: Resolver | None = None, allowed_cidrs: Iterable[str] | str | None = None) -> str:
+async def call_tool(
+    url: str,
+    headers: Mapping[str, Any] | None,
+    name: str,
+    arguments: Mapping[str, Any] | None,
+    *,
+    client_factory: ClientFactory | None = None,
+    timeout: float | None = None,
+    resolver: Resolver | None = None,
+    allowed_cidrs: Iterable[str] | str | None = None,
+) -> str:
     """Call one tool on an MCP server and return its text output (MCPError when the tool fails)."""
-    async with open_session(url, headers, client_factory=client_factory, timeout=timeout, resolver=resolver,
-                            allowed_cidrs=allowed_cidrs) as session:
+    async with open_session(
+        url, headers, client_factory=client_factory, timeout=timeout, resolver=resolver, allowed_cidrs=allowed_cidrs
+    ) as session:
         return await session.call_tool(name, arguments)
 
 
@@ -165,5 +192,9 @@ def tool_spec(url: str, headers: Mapping[str, Any] | None, tool: Mapping[str, An
     async def _call(arguments: dict[str, Any]) -> str:
         return await call_tool(url, frozen_headers, name, arguments, **kwargs)
 
-    return ToolSpec(name=name, description=str(tool.get("description") or ""),
-                    input_schema=dict(tool.get("input_schema") or {"type": "object", "properties": {}}), call=_call)
+    return ToolSpec(
+        name=name,
+        description=str(tool.get("description") or ""),
+        input_schema=dict(tool.get("input_schema") or {"type": "object", "properties": {}}),
+        call=_call,
+    )

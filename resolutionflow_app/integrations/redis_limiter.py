@@ -31,7 +31,11 @@ class RedisSlidingWindowLimiter:
 
     def acquire(self, key: str) -> int:
         """Record one hit for `key` and return 0, or return the whole seconds to wait (>= 1)."""
-        return int(self._script(keys=[f"rf:rate:{self.bucket}:{key}"], args=[self._clock(), self.window, self.limit, uuid.uuid4().hex]))
+        return int(
+            self._script(
+                keys=[f"rf:rate:{self.bucket}:{key}"], args=[self._clock(), self.window, self.limit, uuid.uuid4().hex]
+            )
+        )
 
     def reset(self) -> None:
         """Forget every key of this bucket."""
@@ -47,7 +51,7 @@ def connect(url: str):
 
 
 def ping(url: str) -> str:
-    """"ok" when Redis at `url` answers a PING within the short timeout, else the reason (no credentials in it)."""
+    """ "ok" when Redis at `url` answers a PING within the short timeout, else the reason (no credentials in it)."""
     try:
         return "ok" if connect(url).ping() else "no answer"
     except Exception as exc:  # noqa: BLE001 - health reports any failure in words

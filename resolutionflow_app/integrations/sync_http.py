@@ -51,11 +51,15 @@ class SyncServer:
             try:
                 return await client.request(method, self.base + path, **kwargs)
             except http_guard.BlockedURLError as exc:
-                raise SyncServerError(f"{exc} Set RF_ALLOWED_INTERNAL_CIDRS to reach a server on a private network.") from None
+                raise SyncServerError(
+                    f"{exc} Set RF_ALLOWED_INTERNAL_CIDRS to reach a server on a private network."
+                ) from None
             except http_guard.OutboundHTTPError as exc:
                 raise SyncServerError(str(exc)) from None
             except httpx.HTTPError as exc:
-                raise SyncServerError(f"Could not reach the server at {http_guard.safe_url(self.base)} ({type(exc).__name__}).") from None
+                raise SyncServerError(
+                    f"Could not reach the server at {http_guard.safe_url(self.base)} ({type(exc).__name__})."
+                ) from None
 
     def request(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         """One call; answers the JSON (or bytes for non-JSON), raises SyncServerError with the server's sentence."""

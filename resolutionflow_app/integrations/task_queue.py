@@ -47,7 +47,9 @@ def worker_app(database_url: str) -> procrastinate.App:
 _DEFER_APP = procrastinate.App(connector=procrastinate.SyncPsycopgConnector())
 
 
-def defer_in_transaction(connection: Any, task_name: str, *, queue: str, queueing_lock: str, **task_kwargs: Any) -> int | None:
+def defer_in_transaction(
+    connection: Any, task_name: str, *, queue: str, queueing_lock: str, **task_kwargs: Any
+) -> int | None:
     """Insert a job on `connection`, inside its open transaction: it exists if and only if the caller commits.
 
     A job with the same queueing lock still waiting (`todo`) makes this a no-op. The insert runs in
@@ -65,7 +67,9 @@ def defer_in_transaction(connection: Any, task_name: str, *, queue: str, queuein
     """
     try:
         with connection.transaction():
-            return _DEFER_APP.configure_task(task_name, queue=queue, queueing_lock=queueing_lock, connection=connection).defer(**task_kwargs)
+            return _DEFER_APP.configure_task(
+                task_name, queue=queue, queueing_lock=queueing_lock, connection=connection
+            ).defer(**task_kwargs)
     except pq_exceptions.AlreadyEnqueued:
         return None
 
@@ -81,9 +85,14 @@ def cancel_in_transaction(connection: Any, queueing_lock: str) -> list[int]:
         The ids of the jobs cancelled or asked to abort.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM procrastinate_jobs WHERE queueing_lock = %s AND status IN ('todo', 'doing')", (queueing_lock,))
+        cursor.execute(
+            "SELECT id FROM procrastinate_jobs WHERE queueing_lock = %s AND status IN ('todo', 'doing')",
+            (queueing_lock,),
+        )
         ids = [row[0] for row in cursor.fetchall()]
-    return [job_id for job_id in ids if _DEFER_APP.job_manager.cancel_job_by_id(job_id, abort=True, connection=connection)]
+    return [
+        job_id for job_id in ids if _DEFER_APP.job_manager.cancel_job_by_id(job_id, abort=True, connection=connection)
+    ]
 
 
 def cron_for(interval_seconds: float) -> str:

@@ -37,7 +37,7 @@ def new_webhook_secret() -> str:
 
 def _secret_bytes(secret: str) -> bytes:
     if secret.startswith(SECRET_PREFIX):
-        return base64.b64decode(secret[len(SECRET_PREFIX):])
+        return base64.b64decode(secret[len(SECRET_PREFIX) :])
     return secret.encode("utf-8")
 
 
@@ -56,8 +56,14 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> dict[str, str]:
     }
 
 
-def verify(secret: str | Iterable[str], headers: Mapping[str, str], body: str, *,
-           tolerance: int = DEFAULT_TOLERANCE_SECONDS, now: int | None = None) -> None:
+def verify(
+    secret: str | Iterable[str],
+    headers: Mapping[str, str],
+    body: str,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+    now: int | None = None,
+) -> None:
     """Check a received webhook like a Standard Webhooks receiver would (several secrets allowed).
 
     Raises:
@@ -121,6 +127,14 @@ async def deliver(
     merged["Idempotency-Key"] = idempotency_key
     merged.update(sign(secret, idempotency_key, ts, body))
     return await fetch(
-        "POST", url, headers=merged, content=body.encode("utf-8"), retries=retries, backoff=backoff,
-        client=client, timeout=timeout, resolver=resolver, allowed_cidrs=allowed_cidrs,
+        "POST",
+        url,
+        headers=merged,
+        content=body.encode("utf-8"),
+        retries=retries,
+        backoff=backoff,
+        client=client,
+        timeout=timeout,
+        resolver=resolver,
+        allowed_cidrs=allowed_cidrs,
     )

@@ -42,7 +42,16 @@ class AccountState(AuthState):
         account = self.try_call(auth_service.get_account) if members.ok else members
         if not account.ok:
             return self.refused(account)
-        self.members = [MemberRow(id=str(m.id), name=m.name, email=m.email, role=m.role, created_at=m.created_at.isoformat() if m.created_at else "") for m in members.value[0]]
+        self.members = [
+            MemberRow(
+                id=str(m.id),
+                name=m.name,
+                email=m.email,
+                role=m.role,
+                created_at=m.created_at.isoformat() if m.created_at else "",
+            )
+            for m in members.value[0]
+        ]
         self.allow_public_shares = account.value.allow_public_shares
         self.pause_public_links = account.value.pause_public_links_when_off
 
@@ -54,7 +63,13 @@ class AccountState(AuthState):
     @rx.event
     def add_member(self, form: dict):
         """Create a member with an initial password (owners only)."""
-        got = self.try_call(auth_service.add_member, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", "engineer"), password=form.get("password", ""))
+        got = self.try_call(
+            auth_service.add_member,
+            email=form.get("email", ""),
+            name=form.get("name", ""),
+            role=form.get("role", "engineer"),
+            password=form.get("password", ""),
+        )
         if not got.ok:
             self.member_error = got.error
             return
@@ -70,8 +85,17 @@ class AccountState(AuthState):
             return self.refused(got)
         self.allow_public_shares = got.value.allow_public_shares
         if value:
-            return rx.toast.success("Public share links allowed." + (" Paused links open again." if self.pause_public_links else ""))
-        return rx.toast.success("Public share links off: " + ("existing public links are paused." if self.pause_public_links else "no new ones; existing links keep working."))
+            return rx.toast.success(
+                "Public share links allowed." + (" Paused links open again." if self.pause_public_links else "")
+            )
+        return rx.toast.success(
+            "Public share links off: "
+            + (
+                "existing public links are paused."
+                if self.pause_public_links
+                else "no new ones; existing links keep working."
+            )
+        )
 
     @rx.event
     def set_pause_public_links(self, value: bool):
@@ -81,8 +105,14 @@ class AccountState(AuthState):
             return self.refused(got)
         self.pause_public_links = got.value.pause_public_links_when_off
         if self.allow_public_shares:
-            return rx.toast.success("Saved: existing public links " + ("will pause" if value else "will keep working") + " if public sharing is turned off.")
-        return rx.toast.success("Existing public links " + ("are paused (they answer \"not found\")." if value else "work again."))
+            return rx.toast.success(
+                "Saved: existing public links "
+                + ("will pause" if value else "will keep working")
+                + " if public sharing is turned off."
+            )
+        return rx.toast.success(
+            "Existing public links " + ('are paused (they answer "not found").' if value else "work again.")
+        )
 
     @rx.event
     def change_password(self, form: dict):
@@ -92,8 +122,12 @@ class AccountState(AuthState):
             self.password_error = "The new passwords do not match."
             return
         got = self.try_call(
-            auth_service.change_password, budget=entry.AUTH, actor_arg="user",
-            current_password=form.get("current_password", ""), new_password=form.get("new_password", ""), keep_token=self.token,
+            auth_service.change_password,
+            budget=entry.AUTH,
+            actor_arg="user",
+            current_password=form.get("current_password", ""),
+            new_password=form.get("new_password", ""),
+            keep_token=self.token,
         )
         if not got.ok:
             self.password_error = got.error
@@ -121,9 +155,21 @@ def _add_member_dialog() -> rx.Component:
                     error_callout(AccountState.member_error),
                     field("Name", rx.input(name="name", required=True, width="100%")),
                     field("Email", rx.input(name="email", type="email", required=True, width="100%")),
-                    field("Role", rx.select(["engineer", "author", "owner"], name="role", default_value="engineer", width="100%")),
-                    field("Initial password", rx.input(name="password", type="password", required=True, width="100%"), hint="At least 10 characters."),
-                    rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")), rx.button("Add member", type="submit"), justify="end", width="100%"),
+                    field(
+                        "Role",
+                        rx.select(["engineer", "author", "owner"], name="role", default_value="engineer", width="100%"),
+                    ),
+                    field(
+                        "Initial password",
+                        rx.input(name="password", type="password", required=True, width="100%"),
+                        hint="At least 10 characters.",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
+                        rx.button("Add member", type="submit"),
+                        justify="end",
+                        width="100%",
+                    ),
                     spacing="3",
                 ),
                 on_submit=AccountState.add_member,
@@ -139,35 +185,63 @@ def _add_member_dialog() -> rx.Component:
 def account_page() -> rx.Component:
     """Members, policy and password."""
     return app_layout(
-        page_header(AuthState.account_name,
-                    rx.link(rx.button(rx.icon("cpu", size=16), "AI models and tools", variant="soft"), href=routes.ACCOUNT_AI, data_testid="ai-connections-link"),
-                    rx.link(rx.button(rx.icon("refresh-cw", size=16), "Sync", variant="soft"), href=routes.ACCOUNT_SYNC, data_testid="sync-link"),
-                    rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()), subtitle="Members, sharing policy and your password."),
+        page_header(
+            AuthState.account_name,
+            rx.link(
+                rx.button(rx.icon("cpu", size=16), "AI models and tools", variant="soft"),
+                href=routes.ACCOUNT_AI,
+                data_testid="ai-connections-link",
+            ),
+            rx.link(
+                rx.button(rx.icon("refresh-cw", size=16), "Sync", variant="soft"),
+                href=routes.ACCOUNT_SYNC,
+                data_testid="sync-link",
+            ),
+            rx.cond(AuthState.is_owner, _add_member_dialog(), rx.fragment()),
+            subtitle="Members, sharing policy and your password.",
+        ),
         data_table(("Name", "Email", "Role", "Joined"), AccountState.members, _member_row, "members"),
         rx.grid(
             rx.card(
                 rx.vstack(
                     rx.heading("Sharing policy", size="4"),
                     rx.hstack(
-                        rx.switch(checked=AccountState.allow_public_shares, on_change=AccountState.set_allow_public_shares, disabled=~AuthState.is_owner, data_testid="allow-public-shares"),
+                        rx.switch(
+                            checked=AccountState.allow_public_shares,
+                            on_change=AccountState.set_allow_public_shares,
+                            disabled=~AuthState.is_owner,
+                            data_testid="allow-public-shares",
+                        ),
                         rx.text("Allow public share links", size="2"),
                         align="center",
                     ),
                     rx.text("When off, engineers can only create account-only links.", size="1", color_scheme="gray"),
                     rx.hstack(
-                        rx.switch(checked=AccountState.pause_public_links, on_change=AccountState.set_pause_public_links, disabled=~AuthState.is_owner, data_testid="pause-public-links"),
+                        rx.switch(
+                            checked=AccountState.pause_public_links,
+                            on_change=AccountState.set_pause_public_links,
+                            disabled=~AuthState.is_owner,
+                            data_testid="pause-public-links",
+                        ),
                         rx.text("Pause existing public links while public sharing is off", size="2"),
                         align="center",
                     ),
                     rx.text(
                         rx.cond(
                             AccountState.pause_public_links,
-                            "While public sharing is off, existing public links answer \"not found\", like revoked ones; they open again when it is turned back on (until they expire).",
+                            'While public sharing is off, existing public links answer "not found", like revoked '
+                            "ones; they open again when it is turned back on (until they expire).",
                             "Existing public links keep working until they are revoked or expire.",
                         ),
-                        size="1", color_scheme="gray", data_testid="pause-public-links-hint",
+                        size="1",
+                        color_scheme="gray",
+                        data_testid="pause-public-links-hint",
                     ),
-                    rx.cond(~AuthState.is_owner, rx.text("Only account owners can change this.", size="1", color_scheme="amber"), rx.fragment()),
+                    rx.cond(
+                        ~AuthState.is_owner,
+                        rx.text("Only account owners can change this.", size="1", color_scheme="amber"),
+                        rx.fragment(),
+                    ),
                     spacing="2",
                 ),
             ),
@@ -176,9 +250,19 @@ def account_page() -> rx.Component:
                     rx.vstack(
                         rx.heading("Change your password", size="4"),
                         error_callout(AccountState.password_error),
-                        field("Current password", rx.input(name="current_password", type="password", required=True, width="100%")),
-                        field("New password", rx.input(name="new_password", type="password", required=True, width="100%"), hint="At least 10 characters."),
-                        field("Repeat new password", rx.input(name="confirm_password", type="password", required=True, width="100%")),
+                        field(
+                            "Current password",
+                            rx.input(name="current_password", type="password", required=True, width="100%"),
+                        ),
+                        field(
+                            "New password",
+                            rx.input(name="new_password", type="password", required=True, width="100%"),
+                            hint="At least 10 characters.",
+                        ),
+                        field(
+                            "Repeat new password",
+                            rx.input(name="confirm_password", type="password", required=True, width="100%"),
+                        ),
                         rx.button("Change password", type="submit"),
                         spacing="2",
                     ),

@@ -68,14 +68,33 @@ class AnalyticsState(AuthState):
         if not got.ok:
             return self.refused(got)
         top = got.value
-        self.top_steps = [TopStep(id=str(s.id), title=s.title, step_type=s.step_type, usage_count=s.usage_count or 0, rating_avg=f"{s.rating_avg:.1f}" if s.rating_avg else "0",
-                                  rating_count=str(s.rating_count or 0), source_tree_name=s.source_tree_name or "") for s in top]
+        self.top_steps = [
+            TopStep(
+                id=str(s.id),
+                title=s.title,
+                step_type=s.step_type,
+                usage_count=s.usage_count or 0,
+                rating_avg=f"{s.rating_avg:.1f}" if s.rating_avg else "0",
+                rating_count=str(s.rating_count or 0),
+                source_tree_name=s.source_tree_name or "",
+            )
+            for s in top
+        ]
         self.offset = 0
         runs = self.try_call(analytics_service.automations_in_sessions)
         if not runs.ok:
             return self.refused(runs)
-        self.automations = [AutomationUse(automation_id=str(a.automation_id), name=str(a.get("name") or ""), runs=int(a.get("runs") or 0), completed=int(a.get("completed") or 0),
-                                          failed=int(a.get("failed") or 0), sessions=int(a.get("sessions") or 0)) for a in runs.value]
+        self.automations = [
+            AutomationUse(
+                automation_id=str(a.automation_id),
+                name=str(a.get("name") or ""),
+                runs=int(a.get("runs") or 0),
+                completed=int(a.get("completed") or 0),
+                failed=int(a.get("failed") or 0),
+                sessions=int(a.get("sessions") or 0),
+            )
+            for a in runs.value
+        ]
         return AnalyticsState.fetch_ad_hoc
 
     @rx.event
@@ -85,8 +104,14 @@ class AnalyticsState(AuthState):
         if not got.ok:
             return self.refused(got)
         items, self.ad_hoc_total = got.value
-        self.ad_hoc = [AdHocRow(content=str(i.get("content") or ""), sessions_count=int(i.get("sessions_count") or 0), last_used_at=str(i.get("last_used_at") or ""))
-                       for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)]
+        self.ad_hoc = [
+            AdHocRow(
+                content=str(i.get("content") or ""),
+                sessions_count=int(i.get("sessions_count") or 0),
+                last_used_at=str(i.get("last_used_at") or ""),
+            )
+            for i in (x if isinstance(x, dict) else x.model_dump(mode="json") for x in items)
+        ]
 
     @rx.event
     def page_by(self, delta: int):
@@ -109,7 +134,13 @@ class AnalyticsState(AuthState):
 def _top_row(s: TopStep) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(kind_badge(s.step_type), rx.text(s.title), spacing="2", align="center")),
-        rx.table.cell(rx.cond(s.source_tree_name != "", rx.text(s.source_tree_name, size="2"), rx.text("Manual", size="2", color_scheme="gray"))),
+        rx.table.cell(
+            rx.cond(
+                s.source_tree_name != "",
+                rx.text(s.source_tree_name, size="2"),
+                rx.text("Manual", size="2", color_scheme="gray"),
+            )
+        ),
         rx.table.cell(rx.text(s.usage_count.to_string(), weight="bold")),
         rx.table.cell(rating_text(s.rating_avg, s.rating_count)),
     )
@@ -121,14 +152,27 @@ def _ad_hoc_row(a: AdHocRow) -> rx.Component:
         rx.table.cell(rx.text(a.sessions_count.to_string(), weight="bold")),
         rx.table.cell(rx.cond(a.last_used_at != "", rx.moment(a.last_used_at, from_now=True), rx.text("—"))),
         rx.table.cell(
-            rx.button(rx.icon("arrow-up-from-line", size=14), "Promote to library", size="1", variant="soft", loading=AnalyticsState.promoting == a.content, on_click=AnalyticsState.promote(a.content), data_testid="promote"),
+            rx.button(
+                rx.icon("arrow-up-from-line", size=14),
+                "Promote to library",
+                size="1",
+                variant="soft",
+                loading=AnalyticsState.promoting == a.content,
+                on_click=AnalyticsState.promote(a.content),
+                data_testid="promote",
+            ),
         ),
     )
 
 
 def _automation_row(a: AutomationUse) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(rx.link(rx.text(a.name, size="2", overflow_wrap="anywhere"), href=routes.AUTOMATIONS + "/" + a.automation_id + "/overview")),
+        rx.table.cell(
+            rx.link(
+                rx.text(a.name, size="2", overflow_wrap="anywhere"),
+                href=routes.AUTOMATIONS + "/" + a.automation_id + "/overview",
+            )
+        ),
         rx.table.cell(rx.text(a.runs.to_string(), weight="bold")),
         rx.table.cell(rx.text(a.completed.to_string(), color_scheme="green")),
         rx.table.cell(rx.text(a.failed.to_string(), color_scheme="red")),
@@ -136,7 +180,9 @@ def _automation_row(a: AutomationUse) -> rx.Component:
     )
 
 
-@rx.page(route=routes.ANALYTICS, title="Analytics · ResolutionFlow", on_load=[AuthState.check_login, AnalyticsState.load])
+@rx.page(
+    route=routes.ANALYTICS, title="Analytics · ResolutionFlow", on_load=[AuthState.check_login, AnalyticsState.load]
+)
 def analytics_page() -> rx.Component:
     """Library usage and ad-hoc step analytics."""
     return app_layout(
@@ -145,23 +191,56 @@ def analytics_page() -> rx.Component:
         rx.cond(
             AnalyticsState.top_steps.length() > 0,
             data_table(("Step", "Source", "Uses", "Rating"), AnalyticsState.top_steps, _top_row, "top-steps"),
-            empty_state("library", "No library steps used yet", "Insert library steps into live sessions and they are counted here.", rx.link(rx.button("Open the library"), href=routes.LIBRARY)),
+            empty_state(
+                "library",
+                "No library steps used yet",
+                "Insert library steps into live sessions and they are counted here.",
+                rx.link(rx.button("Open the library"), href=routes.LIBRARY),
+            ),
         ),
         rx.heading("Automations run in sessions", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             AnalyticsState.automations.length() > 0,
-            data_table(("Automation", "Runs", "Completed", "Failed", "Sessions"), AnalyticsState.automations, _automation_row, "session-automations"),
-            rx.text("None yet. Link an automation to a flow step (flow editor, side panel) and engineers can run it during a session.", size="2", color_scheme="gray"),
+            data_table(
+                ("Automation", "Runs", "Completed", "Failed", "Sessions"),
+                AnalyticsState.automations,
+                _automation_row,
+                "session-automations",
+            ),
+            rx.text(
+                "None yet. Link an automation to a flow step (flow editor, side panel) and engineers can run it "
+                "during a session.",
+                size="2",
+                color_scheme="gray",
+            ),
         ),
         rx.heading("Popular ad-hoc steps", size="4", padding_top="1.5rem", padding_bottom="0.25rem"),
-        rx.text("Steps engineers typed by hand in more than one session. Promote one to make it reusable.", size="2", color_scheme="gray", padding_bottom="0.5rem"),
+        rx.text(
+            "Steps engineers typed by hand in more than one session. Promote one to make it reusable.",
+            size="2",
+            color_scheme="gray",
+            padding_bottom="0.5rem",
+        ),
         rx.cond(
             AnalyticsState.ad_hoc.length() > 0,
             rx.vstack(
-                data_table(("Step text", "Sessions", "Last used", ""), AnalyticsState.ad_hoc, _ad_hoc_row, "ad-hoc-steps"),
-                pager(AnalyticsState.offset, PAGE_SIZE, AnalyticsState.ad_hoc_total, AnalyticsState.page_by(-1), AnalyticsState.page_by(1), "ad-hoc-pager"),
+                data_table(
+                    ("Step text", "Sessions", "Last used", ""), AnalyticsState.ad_hoc, _ad_hoc_row, "ad-hoc-steps"
+                ),
+                pager(
+                    AnalyticsState.offset,
+                    PAGE_SIZE,
+                    AnalyticsState.ad_hoc_total,
+                    AnalyticsState.page_by(-1),
+                    AnalyticsState.page_by(1),
+                    "ad-hoc-pager",
+                ),
                 width="100%",
             ),
-            empty_state("pencil-line", "No repeated ad-hoc steps yet", "When the same typed step shows up in several sessions it appears here."),
+            empty_state(
+                "pencil-line",
+                "No repeated ad-hoc steps yet",
+                "When the same typed step shows up in several sessions it appears here.",
+            ),
         ),
     )

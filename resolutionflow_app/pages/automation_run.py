@@ -118,10 +118,24 @@ class RunFormState(PagedListMixin, RunProgressState):
             return None
         form = outcome.value
         self.not_found = ""
-        self.form_name, self.form_description, self.form_published, self.form_version = form.name, form.description, form.published, form.published_version
+        self.form_name, self.form_description, self.form_published, self.form_version = (
+            form.name,
+            form.description,
+            form.published,
+            form.published_version,
+        )
         self.can_run, self.blocked_reason = form.can_run, form.blocked_reason
         self.step_names = [f"{s['step_order']}. {s['name']}" for s in form.steps]
-        views = [FieldView(id=str(f.get("id")), label=str(f.get("label") or f.get("id")), type=str(f.get("type")), required=bool(f.get("required")), options=[str(o) for o in f.get("options") or []]) for f in form.form_schema]
+        views = [
+            FieldView(
+                id=str(f.get("id")),
+                label=str(f.get("label") or f.get("id")),
+                type=str(f.get("type")),
+                required=bool(f.get("required")),
+                options=[str(o) for o in f.get("options") or []],
+            )
+            for f in form.form_schema
+        ]
         self.fields = [f for f in views if f.type not in FILE_TYPES]
         self.file_fields = [f for f in views if f.type in FILE_TYPES]
         self.values = {f.id: "" for f in self.fields}
@@ -132,8 +146,13 @@ class RunFormState(PagedListMixin, RunProgressState):
     def fetch(self):
         """One page of the run history with the current filters."""
         outcome = self.try_call(
-            runs_service.run_history, automation_id=self.form_automation_id, status=None if self.status_filter == "all" else self.status_filter,
-            date_from=self.date_from or None, date_to=self.date_to or None, page_size=self.PAGE_SIZE, offset=self.offset,
+            runs_service.run_history,
+            automation_id=self.form_automation_id,
+            status=None if self.status_filter == "all" else self.status_filter,
+            date_from=self.date_from or None,
+            date_to=self.date_to or None,
+            page_size=self.PAGE_SIZE,
+            offset=self.offset,
         )
         if outcome.error:
             self.history_error = outcome.error
@@ -141,7 +160,14 @@ class RunFormState(PagedListMixin, RunProgressState):
         rows, self.history_total = outcome.value
         self.history_error = ""
         self.history = [
-            HistoryRow(id=str(r.id), status=r.status, created_at=r.created_at.isoformat() if r.created_at else "", duration=format_ms(r.duration_ms), user_name=r.user_name, error=r.error_message[:160])
+            HistoryRow(
+                id=str(r.id),
+                status=r.status,
+                created_at=r.created_at.isoformat() if r.created_at else "",
+                duration=format_ms(r.duration_ms),
+                user_name=r.user_name,
+                error=r.error_message[:160],
+            )
             for r in rows
         ]
 
@@ -165,7 +191,12 @@ class RunFormState(PagedListMixin, RunProgressState):
         ctype = (upload.content_type or "application/octet-stream").lower()
         wanted = ACCEPT_PREFIX.get(target.type)
         if wanted and not ctype.startswith(wanted):
-            return [rx.clear_selected_files(f"run-file-{slot}"), rx.toast.error(f"{target.label} needs a file of type {target.type}; {upload.name or 'that file'} is {ctype}.")]
+            return [
+                rx.clear_selected_files(f"run-file-{slot}"),
+                rx.toast.error(
+                    f"{target.label} needs a file of type {target.type}; {upload.name or 'that file'} is {ctype}."
+                ),
+            ]
         outcome = self.try_call(files_service.upload, name=upload.name or "file", content_type=ctype, data=data)
         if outcome.error:
             return [rx.clear_selected_files(f"run-file-{slot}"), *self.refused(outcome)]
@@ -196,7 +227,12 @@ class RunFormState(PagedListMixin, RunProgressState):
             return
         self.starting = True
         yield  # show the spinner while the run is queued
-        outcome = self.try_call(runs_service.start_run, automation_id=self.form_automation_id, text=self.run_text, form_data=self._form_data())
+        outcome = self.try_call(
+            runs_service.start_run,
+            automation_id=self.form_automation_id,
+            text=self.run_text,
+            form_data=self._form_data(),
+        )
         self.starting = False
         if outcome.error:
             self.form_error = outcome.error
@@ -219,8 +255,12 @@ class RunFormState(PagedListMixin, RunProgressState):
         self.file_names = {k: v.name for k, v in last.files.items() if k in self.file_ids}
         self.form_error = ""
         if last.missing_files:
-            labels = ", ".join(f.label for f in self.file_fields if f.id in last.missing_files) or ", ".join(last.missing_files)
-            return rx.toast.warning(f"Filled in from your last run; its file for {labels} is no longer stored, please upload it again.")
+            labels = ", ".join(f.label for f in self.file_fields if f.id in last.missing_files) or ", ".join(
+                last.missing_files
+            )
+            return rx.toast.warning(
+                f"Filled in from your last run; its file for {labels} is no longer stored, please upload it again."
+            )
         return rx.toast.success("Filled in from your last run.")
 
 
@@ -234,26 +274,67 @@ def _form_card() -> rx.Component:
                 rx.hstack(
                     rx.heading("Run input", size="4"),
                     rx.spacer(),
-                    rx.button(rx.icon("history", size=14), "Reuse last test data", type="button", variant="ghost", size="2", on_click=R.reuse_last, data_testid="reuse-last"),
-                    width="100%", align="center", wrap="wrap",
+                    rx.button(
+                        rx.icon("history", size=14),
+                        "Reuse last test data",
+                        type="button",
+                        variant="ghost",
+                        size="2",
+                        on_click=R.reuse_last,
+                        data_testid="reuse-last",
+                    ),
+                    width="100%",
+                    align="center",
+                    wrap="wrap",
                 ),
                 rx.foreach(R.fields, lambda f, i: form_field(f, i, R.values, R.set_value)),
-                *[rx.cond(R.file_fields.length() > i, file_slot(R.file_fields[i], i, R.file_names, R.upload_to_slot, R.remove_file), rx.fragment()) for i in range(MAX_FILE_FIELDS)],
+                *[
+                    rx.cond(
+                        R.file_fields.length() > i,
+                        file_slot(R.file_fields[i], i, R.file_names, R.upload_to_slot, R.remove_file),
+                        rx.fragment(),
+                    )
+                    for i in range(MAX_FILE_FIELDS)
+                ],
                 rx.cond(
                     R.file_fields.length() > MAX_FILE_FIELDS,
-                    rx.callout(f"This form has more than {MAX_FILE_FIELDS} file fields; the rest can be sent through the API (POST /api/v1/automations/{{id}}/runs).", icon="info", size="1", width="100%"),
+                    rx.callout(
+                        f"This form has more than {MAX_FILE_FIELDS} file fields; the rest can be sent through the "
+                        f"API (POST /api/v1/automations/{{id}}/runs).",
+                        icon="info",
+                        size="1",
+                        width="100%",
+                    ),
                     rx.fragment(),
                 ),
                 field(
                     "Free text",
-                    rx.text_area(value=R.run_text, on_change=R.set_run_text, placeholder="Text the first step receives (optional)", rows="4", width="100%", id="run-text", aria_label="Free text", data_testid="run-text"),
+                    rx.text_area(
+                        value=R.run_text,
+                        on_change=R.set_run_text,
+                        placeholder="Text the first step receives (optional)",
+                        rows="4",
+                        width="100%",
+                        id="run-text",
+                        aria_label="Free text",
+                        data_testid="run-text",
+                    ),
                 ),
                 error_callout(R.form_error),
                 rx.hstack(
-                    rx.button(rx.cond(R.starting, rx.spinner(size="2"), rx.icon("play", size=16)), "Start run", type="submit", size="3", disabled=R.starting | R.run_active, data_testid="start-run"),
-                    justify="end", width="100%",
+                    rx.button(
+                        rx.cond(R.starting, rx.spinner(size="2"), rx.icon("play", size=16)),
+                        "Start run",
+                        type="submit",
+                        size="3",
+                        disabled=R.starting | R.run_active,
+                        data_testid="start-run",
+                    ),
+                    justify="end",
+                    width="100%",
                 ),
-                spacing="3", width="100%",
+                spacing="3",
+                width="100%",
             ),
             on_submit=lambda _form: R.start(),
             reset_on_submit=False,
@@ -267,22 +348,47 @@ def _run_panel() -> rx.Component:
     return rx.cond(
         R.watched_run_id != "",
         rx.vstack(
-            run_header(rx.link(rx.button(rx.icon("external-link", size=14), "Open run", variant="soft", size="2"), href="/automation-runs/" + R.watched_run_id, data_testid="open-run")),
+            run_header(
+                rx.link(
+                    rx.button(rx.icon("external-link", size=14), "Open run", variant="soft", size="2"),
+                    href="/automation-runs/" + R.watched_run_id,
+                    data_testid="open-run",
+                )
+            ),
             run_steps(),
             run_result(),
-            spacing="3", width="100%", data_testid="live-run",
+            spacing="3",
+            width="100%",
+            data_testid="live-run",
         ),
         rx.card(
             rx.vstack(
-                rx.hstack(rx.icon("activity", size=16, color=rx.color("gray", 10)), rx.heading("Progress", size="3"), spacing="2", align="center"),
-                rx.text("Start a run to watch each step here as it happens: pending, running, completed or failed.", size="2", color_scheme="gray"),
-                rx.el.ol(
-                    rx.foreach(R.step_names, lambda n: rx.el.li(rx.text(n, size="2", overflow_wrap="anywhere"), list_style="none", padding_y="0.125rem")),
-                    margin="0", padding="0",
+                rx.hstack(
+                    rx.icon("activity", size=16, color=rx.color("gray", 10)),
+                    rx.heading("Progress", size="3"),
+                    spacing="2",
+                    align="center",
                 ),
-                spacing="2", width="100%",
+                rx.text(
+                    "Start a run to watch each step here as it happens: pending, running, completed or failed.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.el.ol(
+                    rx.foreach(
+                        R.step_names,
+                        lambda n: rx.el.li(
+                            rx.text(n, size="2", overflow_wrap="anywhere"), list_style="none", padding_y="0.125rem"
+                        ),
+                    ),
+                    margin="0",
+                    padding="0",
+                ),
+                spacing="2",
+                width="100%",
             ),
-            width="100%", data_testid="run-placeholder",
+            width="100%",
+            data_testid="run-placeholder",
         ),
     )
 
@@ -290,19 +396,48 @@ def _run_panel() -> rx.Component:
 def _body() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Automations", size="2"), spacing="1", align="center"), href=routes.AUTOMATIONS, underline="none"),
+            rx.link(
+                rx.hstack(
+                    rx.icon("arrow-left", size=14), rx.text("Automations", size="2"), spacing="1", align="center"
+                ),
+                href=routes.AUTOMATIONS,
+                underline="none",
+            ),
             rx.text("·", color_scheme="gray"),
-            rx.link(rx.hstack(rx.icon("pencil-ruler", size=14), rx.text(rx.cond(R.can_author, "Edit in builder", "View in builder"), size="2"), spacing="1", align="center"), href=routes.AUTOMATIONS + "/" + R.form_automation_id, underline="none", data_testid="builder-link"),
-            spacing="2", align="center", wrap="wrap",
+            rx.link(
+                rx.hstack(
+                    rx.icon("pencil-ruler", size=14),
+                    rx.text(rx.cond(R.can_author, "Edit in builder", "View in builder"), size="2"),
+                    spacing="1",
+                    align="center",
+                ),
+                href=routes.AUTOMATIONS + "/" + R.form_automation_id,
+                underline="none",
+                data_testid="builder-link",
+            ),
+            spacing="2",
+            align="center",
+            wrap="wrap",
         ),
         rx.vstack(
             rx.hstack(
                 rx.heading(R.form_name, size="6", overflow_wrap="anywhere", min_width="0"),
-                rx.cond(R.form_published, rx.badge("published v" + R.form_version.to_string(), color_scheme="green", variant="soft"), rx.badge("draft", color_scheme="amber", variant="soft")),
-                spacing="2", align="center", wrap="wrap",
+                rx.cond(
+                    R.form_published,
+                    rx.badge("published v" + R.form_version.to_string(), color_scheme="green", variant="soft"),
+                    rx.badge("draft", color_scheme="amber", variant="soft"),
+                ),
+                spacing="2",
+                align="center",
+                wrap="wrap",
             ),
-            rx.cond(R.form_description != "", rx.text(R.form_description, size="2", color_scheme="gray", overflow_wrap="anywhere"), rx.fragment()),
-            spacing="1", width="100%",
+            rx.cond(
+                R.form_description != "",
+                rx.text(R.form_description, size="2", color_scheme="gray", overflow_wrap="anywhere"),
+                rx.fragment(),
+            ),
+            spacing="1",
+            width="100%",
         ),
         automation_tabs(R.form_automation_id, "run"),
         rx.cond(
@@ -310,16 +445,23 @@ def _body() -> rx.Component:
             rx.grid(
                 rx.vstack(_form_card(), width="100%", min_width="0"),
                 rx.vstack(_run_panel(), width="100%", min_width="0"),
-                columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
             ),
             rx.callout(R.blocked_reason, icon="lock", color_scheme="amber", width="100%", data_testid="run-blocked"),
         ),
         history_panel(R),
-        spacing="4", width="100%",
+        spacing="4",
+        width="100%",
     )
 
 
-@rx.page(route=routes.AUTOMATIONS + "/[automation_id]/run", title="Run automation · ResolutionFlow", on_load=[AuthState.check_login, RunFormState.load])
+@rx.page(
+    route=routes.AUTOMATIONS + "/[automation_id]/run",
+    title="Run automation · ResolutionFlow",
+    on_load=[AuthState.check_login, RunFormState.load],
+)
 def automation_run_page() -> rx.Component:
     """Run an automation: form, live progress, history."""
     return app_layout(

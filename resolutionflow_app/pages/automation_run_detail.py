@@ -1,4 +1,5 @@
-"""Run detail page (/automation-runs/[run_id]): inputs, each step's input and output, tokens and times; live while unfinished."""
+"""Run detail page (/automation-runs/[run_id]): inputs, each step's input and output, tokens and times; live while
+unfinished."""
 
 from __future__ import annotations
 
@@ -41,59 +42,116 @@ def _inputs() -> rx.Component:
                         S.run_input_fields,
                         lambda f: rx.box(
                             rx.el.dt(rx.text(f["label"], size="1", color_scheme="gray", overflow_wrap="anywhere")),
-                            rx.el.dd(rx.text(rx.cond(f["value"] != "", f["value"], "—"), size="2", white_space="pre-wrap", overflow_wrap="anywhere"), margin="0"),
+                            rx.el.dd(
+                                rx.text(
+                                    rx.cond(f["value"] != "", f["value"], "—"),
+                                    size="2",
+                                    white_space="pre-wrap",
+                                    overflow_wrap="anywhere",
+                                ),
+                                margin="0",
+                            ),
                             padding_y="0.25rem",
                         ),
                     ),
-                    width="100%", margin="0", data_testid="run-inputs",
+                    width="100%",
+                    margin="0",
+                    data_testid="run-inputs",
                 ),
                 rx.text("No form fields.", size="2", color_scheme="gray"),
             ),
-            rx.cond(S.run_input_text != "", rx.vstack(rx.text("Free text", size="1", color_scheme="gray"), text_block(S.run_input_text, "run-input-text"), spacing="1", width="100%"), rx.fragment()),
+            rx.cond(
+                S.run_input_text != "",
+                rx.vstack(
+                    rx.text("Free text", size="1", color_scheme="gray"),
+                    text_block(S.run_input_text, "run-input-text"),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.fragment(),
+            ),
             rx.cond(S.run_input_files.length() > 0, file_buttons(S.run_input_files, "Download input"), rx.fragment()),
-            spacing="2", width="100%",
+            spacing="2",
+            width="100%",
         ),
-        width="100%", data_testid="run-inputs-card",
+        width="100%",
+        data_testid="run-inputs-card",
     )
 
 
 def _body() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Run page", size="2"), spacing="1", align="center"), href=routes.AUTOMATIONS + "/" + S.run_automation_id + "/run", underline="none", data_testid="back-to-run-page"),
+            rx.link(
+                rx.hstack(rx.icon("arrow-left", size=14), rx.text("Run page", size="2"), spacing="1", align="center"),
+                href=routes.AUTOMATIONS + "/" + S.run_automation_id + "/run",
+                underline="none",
+                data_testid="back-to-run-page",
+            ),
             rx.text("·", color_scheme="gray"),
-            rx.link(rx.text("Builder", size="2"), href=routes.AUTOMATIONS + "/" + S.run_automation_id, underline="none"),
+            rx.link(
+                rx.text("Builder", size="2"), href=routes.AUTOMATIONS + "/" + S.run_automation_id, underline="none"
+            ),
             rx.text("·", color_scheme="gray"),
             rx.link(rx.text("Automations", size="2"), href=routes.AUTOMATIONS, underline="none"),
-            spacing="2", align="center", wrap="wrap",
+            spacing="2",
+            align="center",
+            wrap="wrap",
         ),
         rx.vstack(
             rx.heading(S.run_automation_name, size="6", overflow_wrap="anywhere"),
-            rx.text(rx.cond(S.run_version > 0, "Published version " + S.run_version.to_string(), "Draft run"), size="2", color_scheme="gray"),
-            spacing="1", width="100%",
+            rx.text(
+                rx.cond(S.run_version > 0, "Published version " + S.run_version.to_string(), "Draft run"),
+                size="2",
+                color_scheme="gray",
+            ),
+            spacing="1",
+            width="100%",
         ),
         rx.hstack(
             rx.text("Started ", size="2", color_scheme="gray"),
             rx.moment(S.run_created_at, format="YYYY-MM-DD HH:mm:ss", font_size="14px"),
-            rx.cond(S.run_finished_at != "", rx.fragment(rx.text(" · finished ", size="2", color_scheme="gray"), rx.moment(S.run_finished_at, format="YYYY-MM-DD HH:mm:ss", font_size="14px")), rx.fragment()),
-            spacing="1", align="center", wrap="wrap",
+            rx.cond(
+                S.run_finished_at != "",
+                rx.fragment(
+                    rx.text(" · finished ", size="2", color_scheme="gray"),
+                    rx.moment(S.run_finished_at, format="YYYY-MM-DD HH:mm:ss", font_size="14px"),
+                ),
+                rx.fragment(),
+            ),
+            spacing="1",
+            align="center",
+            wrap="wrap",
         ),
         rx.hstack(
             run_header(),
-            rx.link(rx.button(rx.icon("workflow", size=14), "See on the diagram", variant="soft", size="2"),
-                    href=routes.AUTOMATIONS + "/" + S.run_automation_id + "/overview?run=" + S.watched_run_id, data_testid="run-on-diagram"),
-            width="100%", align="center", wrap="wrap", spacing="3",
+            rx.link(
+                rx.button(rx.icon("workflow", size=14), "See on the diagram", variant="soft", size="2"),
+                href=routes.AUTOMATIONS + "/" + S.run_automation_id + "/overview?run=" + S.watched_run_id,
+                data_testid="run-on-diagram",
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+            spacing="3",
         ),
         rx.grid(
             rx.vstack(_inputs(), width="100%", min_width="0"),
             rx.vstack(run_steps(show_input=True), run_result(), width="100%", min_width="0", spacing="3"),
-            columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%",
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            width="100%",
         ),
-        spacing="4", width="100%",
+        spacing="4",
+        width="100%",
     )
 
 
-@rx.page(route="/automation-runs/[run_id]", title="Automation run · ResolutionFlow", on_load=[AuthState.check_login, RunDetailState.load])
+@rx.page(
+    route="/automation-runs/[run_id]",
+    title="Automation run · ResolutionFlow",
+    on_load=[AuthState.check_login, RunDetailState.load],
+)
 def automation_run_detail_page() -> rx.Component:
     """One run: inputs, steps, outputs."""
     return app_layout(

@@ -56,8 +56,18 @@ class AutomationsState(PagedListMixin, AuthState):
         if out.error:
             return self.refused(out)
         items, self.total = out.value
-        self.rows = [AutomationRow(id=r.id, name=r.name, status="published" if r.published else "draft", steps=r.steps_count, last_run_status=r.last_run_status,
-                                   last_run_at=r.last_run_at.isoformat() if r.last_run_at else "", created_by=r.created_by) for r in items]
+        self.rows = [
+            AutomationRow(
+                id=r.id,
+                name=r.name,
+                status="published" if r.published else "draft",
+                steps=r.steps_count,
+                last_run_status=r.last_run_status,
+                last_run_at=r.last_run_at.isoformat() if r.last_run_at else "",
+                created_by=r.created_by,
+            )
+            for r in items
+        ]
         self.loaded = True
         return None
 
@@ -95,7 +105,10 @@ class AutomationsState(PagedListMixin, AuthState):
         out = self.try_call(automations_service.export_automation, automation_id=automation_id)
         if out.error:
             return self.refused(out)
-        name = "".join(ch if ch.isalnum() else "-" for ch in out.value["automation"]["name"])[:60].strip("-") or "automation"
+        name = (
+            "".join(ch if ch.isalnum() else "-" for ch in out.value["automation"]["name"])[:60].strip("-")
+            or "automation"
+        )
         return rx.download(data=json.dumps(out.value, indent=2, ensure_ascii=False), filename=f"{name}.automation.json")
 
     @rx.event
@@ -132,61 +145,192 @@ def _row(item: AutomationRow) -> rx.Component:
         name_cell(item.name, routes.AUTOMATIONS + "/" + item.id, testid="automation-name", weight="medium"),
         rx.table.cell(kind_badge(item.status)),
         rx.table.cell(item.steps),
-        rx.table.cell(rx.cond(item.last_run_status != "", rx.hstack(kind_badge(item.last_run_status), rx.moment(item.last_run_at, from_now=True, font_size="12px"), spacing="2", align="center"),
-                              rx.text("never run", size="1", color_scheme="gray"))),
-        rx.table.cell(rx.text(item.created_by, size="2", trim="both")),
-        rx.table.cell(rx.hstack(
-            rx.link(rx.button(rx.icon("play", size=14), "Run", size="1", variant="soft"), href=routes.AUTOMATIONS + "/" + item.id + "/run", data_testid="run-automation"),
-            rx.cond(S.can_author, rx.menu.root(
-                rx.menu.trigger(rx.icon_button(rx.icon("ellipsis", size=14), size="1", variant="ghost", aria_label="More actions", data_testid="automation-actions")),
-                rx.menu.content(
-                    rx.menu.item(rx.icon("copy", size=14), "Duplicate", on_select=S.duplicate(item.id), data_testid="duplicate-automation"),
-                    rx.menu.item(rx.icon("download", size=14), "Export JSON", on_select=S.export(item.id), data_testid="export-automation"),
+        rx.table.cell(
+            rx.cond(
+                item.last_run_status != "",
+                rx.hstack(
+                    kind_badge(item.last_run_status),
+                    rx.moment(item.last_run_at, from_now=True, font_size="12px"),
+                    spacing="2",
+                    align="center",
                 ),
-            ), rx.fragment()),
-            rx.cond(S.can_author, confirm_action(
-                rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red", aria_label="Delete automation", data_testid="delete-automation"),
-                "Delete “" + item.name + "”?", "The automation, all its runs and the files they generated are deleted. This cannot be undone.", "Delete", S.delete(item.id), "confirm-delete",
-            ), rx.fragment()),
-            spacing="1", align="center",
-        )),
+                rx.text("never run", size="1", color_scheme="gray"),
+            )
+        ),
+        rx.table.cell(rx.text(item.created_by, size="2", trim="both")),
+        rx.table.cell(
+            rx.hstack(
+                rx.link(
+                    rx.button(rx.icon("play", size=14), "Run", size="1", variant="soft"),
+                    href=routes.AUTOMATIONS + "/" + item.id + "/run",
+                    data_testid="run-automation",
+                ),
+                rx.cond(
+                    S.can_author,
+                    rx.menu.root(
+                        rx.menu.trigger(
+                            rx.icon_button(
+                                rx.icon("ellipsis", size=14),
+                                size="1",
+                                variant="ghost",
+                                aria_label="More actions",
+                                data_testid="automation-actions",
+                            )
+                        ),
+                        rx.menu.content(
+                            rx.menu.item(
+                                rx.icon("copy", size=14),
+                                "Duplicate",
+                                on_select=S.duplicate(item.id),
+                                data_testid="duplicate-automation",
+                            ),
+                            rx.menu.item(
+                                rx.icon("download", size=14),
+                                "Export JSON",
+                                on_select=S.export(item.id),
+                                data_testid="export-automation",
+                            ),
+                        ),
+                    ),
+                    rx.fragment(),
+                ),
+                rx.cond(
+                    S.can_author,
+                    confirm_action(
+                        rx.icon_button(
+                            rx.icon("trash-2", size=14),
+                            size="1",
+                            variant="ghost",
+                            color_scheme="red",
+                            aria_label="Delete automation",
+                            data_testid="delete-automation",
+                        ),
+                        "Delete “" + item.name + "”?",
+                        "The automation, all its runs and the files they generated are deleted. This cannot be undone.",
+                        "Delete",
+                        S.delete(item.id),
+                        "confirm-delete",
+                    ),
+                    rx.fragment(),
+                ),
+                spacing="1",
+                align="center",
+            )
+        ),
     )
 
 
 def _import_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("upload", size=14), "Import", variant="soft", data_testid="import-automation")),
+        rx.dialog.trigger(
+            rx.button(rx.icon("upload", size=14), "Import", variant="soft", data_testid="import-automation")
+        ),
         rx.dialog.content(
             rx.dialog.title("Import an automation"),
-            rx.dialog.description("Paste an exported automation (JSON). It becomes a new draft in your account; header secrets are not part of exports."),
+            rx.dialog.description(
+                "Paste an exported automation (JSON). It becomes a new draft in your account; header secrets are not "
+                "part of exports."
+            ),
             rx.vstack(
-                field("Export JSON", rx.text_area(value=S.import_text, on_change=S.set_import_text, rows="10", width="100%", font_family="monospace", data_testid="import-json")),
+                field(
+                    "Export JSON",
+                    rx.text_area(
+                        value=S.import_text,
+                        on_change=S.set_import_text,
+                        rows="10",
+                        width="100%",
+                        font_family="monospace",
+                        data_testid="import-json",
+                    ),
+                ),
                 error_callout(S.import_error),
-                rx.hstack(rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")), rx.button("Import", on_click=S.run_import, data_testid="confirm-import"), justify="end", spacing="2", width="100%"),
-                spacing="3", width="100%", padding_top="0.5rem",
+                rx.hstack(
+                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                    rx.button("Import", on_click=S.run_import, data_testid="confirm-import"),
+                    justify="end",
+                    spacing="2",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+                padding_top="0.5rem",
             ),
         ),
-        open=S.import_open, on_open_change=S.set_import_open,
+        open=S.import_open,
+        on_open_change=S.set_import_open,
     )
 
 
-@rx.page(route=routes.AUTOMATIONS, title="Automations · ResolutionFlow", on_load=[AuthState.check_login, AutomationsState.fetch])
+@rx.page(
+    route=routes.AUTOMATIONS,
+    title="Automations · ResolutionFlow",
+    on_load=[AuthState.check_login, AutomationsState.fetch],
+)
 def automations_page() -> rx.Component:
     """Automations: the list and its actions."""
-    actions = rx.cond(S.can_author, rx.hstack(_import_dialog(), rx.button(rx.icon("plus", size=16), "New automation", on_click=S.create, loading=S.busy, data_testid="new-automation"), spacing="2"), rx.fragment())
+    actions = rx.cond(
+        S.can_author,
+        rx.hstack(
+            _import_dialog(),
+            rx.button(
+                rx.icon("plus", size=16),
+                "New automation",
+                on_click=S.create,
+                loading=S.busy,
+                data_testid="new-automation",
+            ),
+            spacing="2",
+        ),
+        rx.fragment(),
+    )
     return app_layout(
-        page_header("Automations", actions, subtitle="AI pipelines that run in the background: build the steps, then run them from a form and watch each step."),
-        rx.input(rx.input.slot(rx.icon("search", size=16)), value=S.q, on_change=lambda v: S.set_filter("q", v), debounce_timeout=300, placeholder="Search automations",
-                 width="100%", max_width="420px", margin_bottom="0.75rem", aria_label="Search automations", data_testid="automation-search"),
+        page_header(
+            "Automations",
+            actions,
+            subtitle=(
+                "AI pipelines that run in the background: build the steps, then run them from a form and watch each "
+                "step."
+            ),
+        ),
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16)),
+            value=S.q,
+            on_change=lambda v: S.set_filter("q", v),
+            debounce_timeout=300,
+            placeholder="Search automations",
+            width="100%",
+            max_width="420px",
+            margin_bottom="0.75rem",
+            aria_label="Search automations",
+            data_testid="automation-search",
+        ),
         rx.cond(
             S.rows.length() > 0,
             rx.vstack(
-                data_table(("Automation", "Status", "Steps", "Last run", "Created by", ""), S.rows, _row, "automation-list", phone_hidden=(2, 3, 4)),
+                data_table(
+                    ("Automation", "Status", "Steps", "Last run", "Created by", ""),
+                    S.rows,
+                    _row,
+                    "automation-list",
+                    phone_hidden=(2, 3, 4),
+                ),
                 pager(S.offset, AutomationsState.PAGE_SIZE, S.total, S.page_by(-1), S.page_by(1)),
-                width="100%", spacing="3",
+                width="100%",
+                spacing="3",
             ),
-            rx.cond(S.loaded & (S.q != ""), empty_state("search-x", "No automation matches", "Try another word, or clear the search."),
-                    rx.cond(S.loaded, empty_state("bot", "No automations yet", "Create one with New automation (authors and owners), or import an exported one. The first step runs on one of your account's models."),
-                            rx.spinner())),
+            rx.cond(
+                S.loaded & (S.q != ""),
+                empty_state("search-x", "No automation matches", "Try another word, or clear the search."),
+                rx.cond(
+                    S.loaded,
+                    empty_state(
+                        "bot",
+                        "No automations yet",
+                        "Create one with New automation (authors and owners), or import an exported one. The first "
+                        "step runs on one of your account's models.",
+                    ),
+                    rx.spinner(),
+                ),
+            ),
         ),
     )

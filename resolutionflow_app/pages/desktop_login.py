@@ -26,7 +26,10 @@ class DesktopLoginState(AuthState):
         settings = get_settings()
         got = self.try_call(
             partial(desktop_service.redeem_login_code, code_file=settings.desktop_login_file, client=self.client_ip()),
-            budget=entry.AUTH, actor_arg="", code=str(params.get("code") or ""), ttl_hours=settings.token_ttl_hours,
+            budget=entry.AUTH,
+            actor_arg="",
+            code=str(params.get("code") or ""),
+            ttl_hours=settings.token_ttl_hours,
         )
         self.error = got.error
         if not got.ok:
@@ -44,7 +47,11 @@ def desktop_login_page() -> rx.Component:
         "Opening your local workspace…",
         rx.cond(
             DesktopLoginState.error != "",
-            rx.vstack(error_callout(DesktopLoginState.error), rx.link("Log in with a password", href=routes.LOGIN), width="100%"),
+            rx.vstack(
+                error_callout(DesktopLoginState.error),
+                rx.link("Log in with a password", href=routes.LOGIN),
+                width="100%",
+            ),
             rx.center(rx.spinner(size="3"), width="100%"),
         ),
     )

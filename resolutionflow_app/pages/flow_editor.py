@@ -11,7 +11,11 @@ from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.flow_editor import EDITOR, EditorKeysState, EditorState
 
 
-@rx.page(route=routes.FLOWS + "/[tree_id]", title="Flow editor · ResolutionFlow", on_load=[AuthState.check_login, EditorState.load, EditorKeysState.install])
+@rx.page(
+    route=routes.FLOWS + "/[tree_id]",
+    title="Flow editor · ResolutionFlow",
+    on_load=[AuthState.check_login, EditorState.load, EditorKeysState.install],
+)
 def flow_editor_page() -> rx.Component:
     """Edit (or read) one flow."""
     return app_layout(panels.editor_body(EDITOR), max_width="100%")

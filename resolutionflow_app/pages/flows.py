@@ -58,11 +58,22 @@ def flow_summary(dto) -> FlowRow:
     structure = dto.tree_structure or {}
     items = structure.get("nodes") if dto.tree_type == "troubleshooting" else structure.get("steps")
     return FlowRow(
-        id=str(dto.id), name=dto.name, description=dto.description or "", tree_type=dto.tree_type,
-        type_label=TYPE_LABELS.get(dto.tree_type, dto.tree_type), status=dto.status, version=dto.version,
-        author_name=dto.author_name or "—", is_public=bool(dto.is_public), is_active=bool(dto.is_active),
-        forked=bool(dto.parent_tree_id), parent_name=dto.parent_name or "", parent_updated=bool(dto.has_parent_updates),
-        forks_count=dto.forks_count, problems=len(dto.validation), size=len(items) if isinstance(items, list) else 0,
+        id=str(dto.id),
+        name=dto.name,
+        description=dto.description or "",
+        tree_type=dto.tree_type,
+        type_label=TYPE_LABELS.get(dto.tree_type, dto.tree_type),
+        status=dto.status,
+        version=dto.version,
+        author_name=dto.author_name or "—",
+        is_public=bool(dto.is_public),
+        is_active=bool(dto.is_active),
+        forked=bool(dto.parent_tree_id),
+        parent_name=dto.parent_name or "",
+        parent_updated=bool(dto.has_parent_updates),
+        forks_count=dto.forks_count,
+        problems=len(dto.validation),
+        size=len(items) if isinstance(items, list) else 0,
         updated_at=dto.updated_at.isoformat(),
     )
 
@@ -74,7 +85,9 @@ def parse_import(raw: bytes) -> dict:
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ValueError("The file is not UTF-8 text; choose the .json file you exported from ResolutionFlow.") from None
+        raise ValueError(
+            "The file is not UTF-8 text; choose the .json file you exported from ResolutionFlow."
+        ) from None
     except json.JSONDecodeError as exc:
         raise ValueError(f"The file is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
     if not isinstance(data, dict):
@@ -115,9 +128,14 @@ class FlowsState(AuthState):
         """Fetch the current page with the current filters."""
         self.loading = True
         out = self.try_call(
-            trees_service.list_trees, q=self.q or None, tree_type=None if self.type_filter == "all" else self.type_filter,
-            status=None if self.status_filter == "all" else self.status_filter, author_id=None if self.author_filter == "all" else self.author_filter,
-            include_inactive=self.show_inactive, limit=PAGE_SIZE, offset=(self.page - 1) * PAGE_SIZE,
+            trees_service.list_trees,
+            q=self.q or None,
+            tree_type=None if self.type_filter == "all" else self.type_filter,
+            status=None if self.status_filter == "all" else self.status_filter,
+            author_id=None if self.author_filter == "all" else self.author_filter,
+            include_inactive=self.show_inactive,
+            limit=PAGE_SIZE,
+            offset=(self.page - 1) * PAGE_SIZE,
         )
         self.loading = False
         if out.error:
@@ -194,7 +212,12 @@ class FlowsState(AuthState):
     @rx.event
     def create_flow(self, form: dict):
         """Create a draft from the dialog and open it in the editor."""
-        out = self.try_call(trees_service.create_tree, name=form.get("name", ""), tree_type=form.get("tree_type", "troubleshooting"), description=form.get("description") or None)
+        out = self.try_call(
+            trees_service.create_tree,
+            name=form.get("name", ""),
+            tree_type=form.get("tree_type", "troubleshooting"),
+            description=form.get("description") or None,
+        )
         if out.error:
             self.new_error = out.error
             return
@@ -222,11 +245,41 @@ class FlowsState(AuthState):
 def _badges(flow: FlowRow) -> rx.Component:
     return rx.hstack(
         kind_badge(flow.status),
-        rx.cond(flow.is_public, rx.badge(rx.icon("globe", size=12), "public", color_scheme="green", variant="outline"), rx.fragment()),
-        rx.cond(flow.forked, rx.tooltip(rx.badge(rx.icon("git-fork", size=12), "forked", color_scheme="violet", variant="soft"), content="Forked from " + rx.cond(flow.parent_name != "", flow.parent_name, "a flow that was deleted")), rx.fragment()),
-        rx.cond(flow.parent_updated, rx.badge(rx.icon("bell-dot", size=12), "Parent updated", color_scheme="amber", variant="solid", data_testid="parent-updated-badge"), rx.fragment()),
+        rx.cond(
+            flow.is_public,
+            rx.badge(rx.icon("globe", size=12), "public", color_scheme="green", variant="outline"),
+            rx.fragment(),
+        ),
+        rx.cond(
+            flow.forked,
+            rx.tooltip(
+                rx.badge(rx.icon("git-fork", size=12), "forked", color_scheme="violet", variant="soft"),
+                content="Forked from " + rx.cond(flow.parent_name != "", flow.parent_name, "a flow that was deleted"),
+            ),
+            rx.fragment(),
+        ),
+        rx.cond(
+            flow.parent_updated,
+            rx.badge(
+                rx.icon("bell-dot", size=12),
+                "Parent updated",
+                color_scheme="amber",
+                variant="solid",
+                data_testid="parent-updated-badge",
+            ),
+            rx.fragment(),
+        ),
         rx.cond(~flow.is_active, rx.badge("inactive", color_scheme="gray", variant="solid"), rx.fragment()),
-        rx.cond(flow.problems > 0, rx.tooltip(rx.badge(rx.icon("triangle-alert", size=12), flow.problems.to_string(), color_scheme="red", variant="soft"), content="Validation problems to fix before publishing"), rx.fragment()),
+        rx.cond(
+            flow.problems > 0,
+            rx.tooltip(
+                rx.badge(
+                    rx.icon("triangle-alert", size=12), flow.problems.to_string(), color_scheme="red", variant="soft"
+                ),
+                content="Validation problems to fix before publishing",
+            ),
+            rx.fragment(),
+        ),
         spacing="1",
         wrap="wrap",
     )
@@ -235,9 +288,15 @@ def _badges(flow: FlowRow) -> rx.Component:
 def _row(flow: FlowRow) -> rx.Component:
     return rx.table.row(
         name_cell(
-            flow.name, routes.FLOWS + "/" + flow.id,
-            rx.cond(flow.description != "", clamped_text(flow.description, size="1", color_scheme="gray", line_height="1.5"), rx.fragment()),
-            testid="flow-link", weight="medium",
+            flow.name,
+            routes.FLOWS + "/" + flow.id,
+            rx.cond(
+                flow.description != "",
+                clamped_text(flow.description, size="1", color_scheme="gray", line_height="1.5"),
+                rx.fragment(),
+            ),
+            testid="flow-link",
+            weight="medium",
         ),
         rx.table.cell(kind_badge(flow.tree_type)),
         rx.table.cell(_badges(flow)),
@@ -253,21 +312,51 @@ def _new_flow_dialog() -> rx.Component:
         rx.dialog.trigger(rx.button(rx.icon("plus"), "New flow", data_testid="new-flow")),
         rx.dialog.content(
             rx.dialog.title("New flow"),
-            rx.dialog.description("A troubleshooting tree asks questions and branches; a procedure is an ordered checklist.", size="2"),
+            rx.dialog.description(
+                "A troubleshooting tree asks questions and branches; a procedure is an ordered checklist.", size="2"
+            ),
             rx.form(
                 rx.vstack(
                     error_callout(FlowsState.new_error),
-                    field("Name", rx.input(name="name", required=True, max_length=200, width="100%", placeholder="e.g. Printer offline", data_testid="new-flow-name", auto_focus=True), hint="Up to 200 characters."),
-                    field("Type", rx.select.root(
-                        rx.select.trigger(width="100%", data_testid="new-flow-type"),
-                        rx.select.content(*[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()]),
-                        name="tree_type", default_value="troubleshooting",
-                    )),
-                    field("Description", rx.text_area(name="description", width="100%", rows="3", placeholder="When to use this flow (optional)", data_testid="new-flow-description")),
+                    field(
+                        "Name",
+                        rx.input(
+                            name="name",
+                            required=True,
+                            max_length=200,
+                            width="100%",
+                            placeholder="e.g. Printer offline",
+                            data_testid="new-flow-name",
+                            auto_focus=True,
+                        ),
+                        hint="Up to 200 characters.",
+                    ),
+                    field(
+                        "Type",
+                        rx.select.root(
+                            rx.select.trigger(width="100%", data_testid="new-flow-type"),
+                            rx.select.content(
+                                *[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()]
+                            ),
+                            name="tree_type",
+                            default_value="troubleshooting",
+                        ),
+                    ),
+                    field(
+                        "Description",
+                        rx.text_area(
+                            name="description",
+                            width="100%",
+                            rows="3",
+                            placeholder="When to use this flow (optional)",
+                            data_testid="new-flow-description",
+                        ),
+                    ),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button("Create flow", type="submit", data_testid="new-flow-submit"),
-                        justify="end", width="100%",
+                        justify="end",
+                        width="100%",
                     ),
                     spacing="3",
                 ),
@@ -285,7 +374,9 @@ def _import_dialog() -> rx.Component:
         rx.dialog.trigger(rx.button(rx.icon("upload"), "Import JSON", variant="soft", data_testid="import-flow")),
         rx.dialog.content(
             rx.dialog.title("Import a flow"),
-            rx.dialog.description("Choose a .json file made with “Export JSON”. It becomes a new draft owned by you.", size="2"),
+            rx.dialog.description(
+                "Choose a .json file made with “Export JSON”. It becomes a new draft owned by you.", size="2"
+            ),
             rx.vstack(
                 error_callout(FlowsState.import_error),
                 rx.upload.root(
@@ -293,7 +384,8 @@ def _import_dialog() -> rx.Component:
                         rx.icon("file-json", size=28, color=rx.color("gray", 9)),
                         rx.text("Drop the file here or click to choose", size="2"),
                         rx.foreach(rx.selected_files("flow-import"), lambda f: rx.badge(f, variant="soft")),
-                        align="center", spacing="2",
+                        align="center",
+                        spacing="2",
                     ),
                     id="flow-import",
                     accept={"application/json": [".json"]},
@@ -306,9 +398,21 @@ def _import_dialog() -> rx.Component:
                     data_testid="import-drop",
                 ),
                 rx.hstack(
-                    rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", on_click=rx.clear_selected_files("flow-import"))),
-                    rx.button("Import", on_click=FlowsState.import_flow(rx.upload_files(upload_id="flow-import")), data_testid="import-submit"),
-                    justify="end", width="100%",
+                    rx.dialog.close(
+                        rx.button(
+                            "Cancel",
+                            variant="soft",
+                            color_scheme="gray",
+                            on_click=rx.clear_selected_files("flow-import"),
+                        )
+                    ),
+                    rx.button(
+                        "Import",
+                        on_click=FlowsState.import_flow(rx.upload_files(upload_id="flow-import")),
+                        data_testid="import-submit",
+                    ),
+                    justify="end",
+                    width="100%",
                 ),
                 spacing="3",
             ),
@@ -331,22 +435,40 @@ def _filters() -> rx.Component:
         ),
         rx.select.root(
             rx.select.trigger(placeholder="Type", data_testid="filter-type"),
-            rx.select.content(rx.select.item("All types", value="all"), *[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()]),
-            value=FlowsState.type_filter, on_change=FlowsState.set_type_filter,
+            rx.select.content(
+                rx.select.item("All types", value="all"),
+                *[rx.select.item(label, value=value) for value, label in TYPE_LABELS.items()],
+            ),
+            value=FlowsState.type_filter,
+            on_change=FlowsState.set_type_filter,
         ),
         rx.select.root(
             rx.select.trigger(placeholder="Status", data_testid="filter-status"),
-            rx.select.content(rx.select.item("Any status", value="all"), rx.select.item("Draft", value="draft"), rx.select.item("Published", value="published")),
-            value=FlowsState.status_filter, on_change=FlowsState.set_status_filter,
+            rx.select.content(
+                rx.select.item("Any status", value="all"),
+                rx.select.item("Draft", value="draft"),
+                rx.select.item("Published", value="published"),
+            ),
+            value=FlowsState.status_filter,
+            on_change=FlowsState.set_status_filter,
         ),
         rx.select.root(
             rx.select.trigger(placeholder="Author", data_testid="filter-author"),
-            rx.select.content(rx.select.item("Any author", value="all"), rx.foreach(FlowsState.authors, lambda a: rx.select.item(a.name, value=a.id))),
-            value=FlowsState.author_filter, on_change=FlowsState.set_author_filter,
+            rx.select.content(
+                rx.select.item("Any author", value="all"),
+                rx.foreach(FlowsState.authors, lambda a: rx.select.item(a.name, value=a.id)),
+            ),
+            value=FlowsState.author_filter,
+            on_change=FlowsState.set_author_filter,
         ),
         rx.cond(
             AuthState.can_author,
-            rx.hstack(rx.switch(checked=FlowsState.show_inactive, on_change=FlowsState.set_show_inactive, size="1"), rx.text("Show inactive", size="2"), align="center", spacing="2"),
+            rx.hstack(
+                rx.switch(checked=FlowsState.show_inactive, on_change=FlowsState.set_show_inactive, size="1"),
+                rx.text("Show inactive", size="2"),
+                align="center",
+                spacing="2",
+            ),
             rx.fragment(),
         ),
         rx.spacer(),
@@ -362,9 +484,23 @@ def _filters() -> rx.Component:
 
 def _pager() -> rx.Component:
     return rx.hstack(
-        rx.button(rx.icon("chevron-left", size=16), "Previous", variant="soft", size="1", disabled=FlowsState.page <= 1, on_click=FlowsState.go_page(-1)),
+        rx.button(
+            rx.icon("chevron-left", size=16),
+            "Previous",
+            variant="soft",
+            size="1",
+            disabled=FlowsState.page <= 1,
+            on_click=FlowsState.go_page(-1),
+        ),
         rx.text("Page " + FlowsState.page.to_string() + " of " + FlowsState.page_count.to_string(), size="2"),
-        rx.button("Next", rx.icon("chevron-right", size=16), variant="soft", size="1", disabled=FlowsState.page >= FlowsState.page_count, on_click=FlowsState.go_page(1)),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16),
+            variant="soft",
+            size="1",
+            disabled=FlowsState.page >= FlowsState.page_count,
+            on_click=FlowsState.go_page(1),
+        ),
         justify="end",
         align="center",
         width="100%",
@@ -373,7 +509,11 @@ def _pager() -> rx.Component:
     )
 
 
-@rx.page(route=routes.FLOWS, title="Flows · ResolutionFlow", on_load=[AuthState.check_login, FlowsState.load, FlowsState.load_authors])
+@rx.page(
+    route=routes.FLOWS,
+    title="Flows · ResolutionFlow",
+    on_load=[AuthState.check_login, FlowsState.load, FlowsState.load_authors],
+)
 def flows_page() -> rx.Component:
     """Every flow the user may see."""
     return app_layout(
@@ -386,13 +526,28 @@ def flows_page() -> rx.Component:
         rx.cond(
             FlowsState.flows.length() > 0,
             rx.fragment(
-                data_table(("Flow", "Type", "Status", "Author", "Version", "Updated"), FlowsState.flows, _row, "flows-table", phone_hidden=(1, 3, 4)),
+                data_table(
+                    ("Flow", "Type", "Status", "Author", "Version", "Updated"),
+                    FlowsState.flows,
+                    _row,
+                    "flows-table",
+                    phone_hidden=(1, 3, 4),
+                ),
                 rx.cond(FlowsState.page_count > 1, _pager(), rx.fragment()),
             ),
             rx.cond(
                 FlowsState.filtered,
-                empty_state("search-x", "No flows match", "Try another name or clear the filters.", rx.button("Clear filters", variant="soft", on_click=FlowsState.clear_filters)),
-                empty_state("git-fork", "No flows yet", "Create a troubleshooting tree or a procedure, or import one exported from another ResolutionFlow."),
+                empty_state(
+                    "search-x",
+                    "No flows match",
+                    "Try another name or clear the filters.",
+                    rx.button("Clear filters", variant="soft", on_click=FlowsState.clear_filters),
+                ),
+                empty_state(
+                    "git-fork",
+                    "No flows yet",
+                    "Create a troubleshooting tree or a procedure, or import one exported from another ResolutionFlow.",
+                ),
             ),
         ),
     )

@@ -67,7 +67,11 @@ def _stat(label: str, key: str, icon: str, href: str) -> rx.Component:
         rx.card(
             rx.hstack(
                 rx.icon(icon, size=22, color=rx.color("accent", 9)),
-                rx.vstack(rx.text(label, size="2", color_scheme="gray"), rx.heading(HomeState.stats[key].to_string(), size="6"), spacing="0"),
+                rx.vstack(
+                    rx.text(label, size="2", color_scheme="gray"),
+                    rx.heading(HomeState.stats[key].to_string(), size="6"),
+                    spacing="0",
+                ),
                 align="center",
                 spacing="3",
             ),
@@ -119,13 +123,35 @@ def home_page() -> rx.Component:
         rx.heading("Recently changed flows", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             HomeState.recent_flows.length() > 0,
-            data_table(("Flow", "Type", "Status", "Updated"), HomeState.recent_flows, _flow_row, "recent-flows", phone_hidden=(1,)),
-            empty_state("git-fork", "No flows yet", "Create your first troubleshooting flow or procedure.", rx.link(rx.button("Go to Flows"), href=routes.FLOWS)),
+            data_table(
+                ("Flow", "Type", "Status", "Updated"),
+                HomeState.recent_flows,
+                _flow_row,
+                "recent-flows",
+                phone_hidden=(1,),
+            ),
+            empty_state(
+                "git-fork",
+                "No flows yet",
+                "Create your first troubleshooting flow or procedure.",
+                rx.link(rx.button("Go to Flows"), href=routes.FLOWS),
+            ),
         ),
         rx.heading("Your recent sessions", size="4", padding_top="1.5rem", padding_bottom="0.5rem"),
         rx.cond(
             HomeState.recent_sessions.length() > 0,
-            data_table(("Flow", "Status", "Outcome", "Started"), HomeState.recent_sessions, _session_row, "recent-sessions", phone_hidden=(3,)),
-            empty_state("play", "No sessions yet", "Start a session from a published flow to troubleshoot a ticket live.", rx.link(rx.button(rx.icon("play", size=16), "Start a session"), href=routes.SESSIONS)),
+            data_table(
+                ("Flow", "Status", "Outcome", "Started"),
+                HomeState.recent_sessions,
+                _session_row,
+                "recent-sessions",
+                phone_hidden=(3,),
+            ),
+            empty_state(
+                "play",
+                "No sessions yet",
+                "Start a session from a published flow to troubleshoot a ticket live.",
+                rx.link(rx.button(rx.icon("play", size=16), "Start a session"), href=routes.SESSIONS),
+            ),
         ),
     )

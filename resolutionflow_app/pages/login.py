@@ -25,8 +25,12 @@ class LoginState(AuthState):
         Charges the same per-client budget as `POST /api/v1/auth/login` (RF_AUTH_RATE_LIMIT).
         """
         got = self.try_call(
-            auth_service.login, budget=entry.AUTH, actor_arg="",
-            email=form.get("email", ""), password=form.get("password", ""), ttl_hours=get_settings().token_ttl_hours,
+            auth_service.login,
+            budget=entry.AUTH,
+            actor_arg="",
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+            ttl_hours=get_settings().token_ttl_hours,
         )
         self.error, self.busy = got.error, False
         if not got.ok:
@@ -45,8 +49,24 @@ def login_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 error_callout(LoginState.error),
-                field("Email", rx.input(name="email", type="email", placeholder="you@company.com", required=True, auto_focus=True, width="100%", data_testid="login-email")),
-                field("Password", rx.input(name="password", type="password", required=True, width="100%", data_testid="login-password")),
+                field(
+                    "Email",
+                    rx.input(
+                        name="email",
+                        type="email",
+                        placeholder="you@company.com",
+                        required=True,
+                        auto_focus=True,
+                        width="100%",
+                        data_testid="login-email",
+                    ),
+                ),
+                field(
+                    "Password",
+                    rx.input(
+                        name="password", type="password", required=True, width="100%", data_testid="login-password"
+                    ),
+                ),
                 rx.button("Log in", type="submit", width="100%", loading=LoginState.busy, data_testid="login-submit"),
                 spacing="3",
                 width="100%",

@@ -42,7 +42,12 @@ def _breadcrumb() -> rx.Component:
         rx.foreach(S.history, _crumb),
         rx.cond(
             (S.node["id"] != "") & (S.history.length() > 0),
-            rx.hstack(rx.icon("chevron-right", size=14, color=rx.color("gray", 8)), rx.text(S.node["title"], size="2", weight="bold"), spacing="1", align="center"),
+            rx.hstack(
+                rx.icon("chevron-right", size=14, color=rx.color("gray", 8)),
+                rx.text(S.node["title"], size="2", weight="bold"),
+                spacing="1",
+                align="center",
+            ),
             rx.fragment(),
         ),
         wrap="wrap",
@@ -70,8 +75,22 @@ def _answer_button(o: dict) -> rx.Component:
 def _notes() -> rx.Component:
     return rx.vstack(
         rx.text("Notes on this step", size="1", weight="bold", color_scheme="gray"),
-        rx.text_area(placeholder="What did you find? (saved with the path)", value=S.note_draft, on_change=S.set_note_draft, rows="2", width="100%", data_testid="node-notes"),
-        rx.button(rx.icon("save", size=14), "Save note", size="1", variant="soft", on_click=S.save_note, data_testid="save-note"),
+        rx.text_area(
+            placeholder="What did you find? (saved with the path)",
+            value=S.note_draft,
+            on_change=S.set_note_draft,
+            rows="2",
+            width="100%",
+            data_testid="node-notes",
+        ),
+        rx.button(
+            rx.icon("save", size=14),
+            "Save note",
+            size="1",
+            variant="soft",
+            on_click=S.save_note,
+            data_testid="save-note",
+        ),
         width="100%",
         spacing="1",
         align="start",
@@ -82,13 +101,46 @@ def _node_actions() -> rx.Component:
     kind = S.node["type"]
     return rx.match(
         kind,
-        ("decision", rx.vstack(rx.text("Answer (keys 1–9)", size="1", color_scheme="gray"), rx.flex(rx.foreach(S.options, _answer_button), wrap="wrap", gap="0.5rem"), spacing="2")),
-        ("solution", rx.hstack(
-            rx.button(rx.icon("circle-check"), "Resolved", size="3", color_scheme="green", on_click=S.open_complete("resolved"), data_testid="resolved"),
-            rx.button(rx.icon("triangle-alert"), "Not resolved / escalate", size="3", color_scheme="orange", variant="soft", on_click=S.open_complete("escalated"), data_testid="escalate"),
-            spacing="2",
-        )),
-        rx.button(rx.icon("check"), "Done, continue", size="3", color_scheme="orange", on_click=S.done_continue, loading=S.busy, data_testid="done-continue"),
+        (
+            "decision",
+            rx.vstack(
+                rx.text("Answer (keys 1–9)", size="1", color_scheme="gray"),
+                rx.flex(rx.foreach(S.options, _answer_button), wrap="wrap", gap="0.5rem"),
+                spacing="2",
+            ),
+        ),
+        (
+            "solution",
+            rx.hstack(
+                rx.button(
+                    rx.icon("circle-check"),
+                    "Resolved",
+                    size="3",
+                    color_scheme="green",
+                    on_click=S.open_complete("resolved"),
+                    data_testid="resolved",
+                ),
+                rx.button(
+                    rx.icon("triangle-alert"),
+                    "Not resolved / escalate",
+                    size="3",
+                    color_scheme="orange",
+                    variant="soft",
+                    on_click=S.open_complete("escalated"),
+                    data_testid="escalate",
+                ),
+                spacing="2",
+            ),
+        ),
+        rx.button(
+            rx.icon("check"),
+            "Done, continue",
+            size="3",
+            color_scheme="orange",
+            on_click=S.done_continue,
+            loading=S.busy,
+            data_testid="done-continue",
+        ),
     )
 
 
@@ -99,31 +151,81 @@ def _automation_field(f, i) -> rx.Component:
     name = "field_" + i.to_string()
     control = rx.match(
         f.type,
-        ("select", rx.el.select(rx.foreach(f.options, lambda o: rx.el.option(o, value=o)), name=name, default_value=f.value, required=f.required,
-                                aria_label=f.label, style={"width": "100%", "padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)"})),
-        ("number", rx.input(name=name, type="number", default_value=f.value, required=f.required, width="100%", aria_label=f.label)),
+        (
+            "select",
+            rx.el.select(
+                rx.foreach(f.options, lambda o: rx.el.option(o, value=o)),
+                name=name,
+                default_value=f.value,
+                required=f.required,
+                aria_label=f.label,
+                style={"width": "100%", "padding": "6px", "border_radius": "6px", "border": "1px solid var(--gray-6)"},
+            ),
+        ),
+        (
+            "number",
+            rx.input(
+                name=name, type="number", default_value=f.value, required=f.required, width="100%", aria_label=f.label
+            ),
+        ),
         rx.input(name=name, default_value=f.value, required=f.required, width="100%", aria_label=f.label),
     )
-    return rx.vstack(rx.text(f.label, rx.cond(f.required, " *", ""), size="2", weight="medium", overflow_wrap="anywhere"), control, spacing="1", width="100%",
-                     data_testid="automation-field")
+    return rx.vstack(
+        rx.text(f.label, rx.cond(f.required, " *", ""), size="2", weight="medium", overflow_wrap="anywhere"),
+        control,
+        spacing="1",
+        width="100%",
+        data_testid="automation-field",
+    )
 
 
 def _automation_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Run “" + A.name + "”"),
-            rx.dialog.description("Values found in this session are filled in. The result is added to the session as a step.", size="2"),
+            rx.dialog.description(
+                "Values found in this session are filled in. The result is added to the session as a step.", size="2"
+            ),
             rx.form(
                 rx.vstack(
-                    rx.cond(A.error != "", rx.callout(A.error, icon="triangle-alert", color_scheme="red", size="1", width="100%", data_testid="form-error"), rx.fragment()),
+                    rx.cond(
+                        A.error != "",
+                        rx.callout(
+                            A.error,
+                            icon="triangle-alert",
+                            color_scheme="red",
+                            size="1",
+                            width="100%",
+                            data_testid="form-error",
+                        ),
+                        rx.fragment(),
+                    ),
                     rx.foreach(A.fields, _automation_field),
-                    rx.vstack(rx.text("Anything else the automation should know (optional)", size="2", weight="medium"),
-                              rx.text_area(name="text", rows="3", width="100%", max_length=20000, aria_label="Free text"), spacing="1", width="100%"),
-                    rx.hstack(rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
-                              rx.button(rx.icon("play", size=14), "Run", type="submit", loading=A.starting, data_testid="confirm-run-automation"), justify="end", width="100%", spacing="2"),
-                    spacing="3", width="100%", padding_top="8px",
+                    rx.vstack(
+                        rx.text("Anything else the automation should know (optional)", size="2", weight="medium"),
+                        rx.text_area(name="text", rows="3", width="100%", max_length=20000, aria_label="Free text"),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    rx.hstack(
+                        rx.dialog.close(rx.button("Cancel", type="button", variant="soft", color_scheme="gray")),
+                        rx.button(
+                            rx.icon("play", size=14),
+                            "Run",
+                            type="submit",
+                            loading=A.starting,
+                            data_testid="confirm-run-automation",
+                        ),
+                        justify="end",
+                        width="100%",
+                        spacing="2",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    padding_top="8px",
                 ),
-                on_submit=A.start, reset_on_submit=False,
+                on_submit=A.start,
+                reset_on_submit=False,
             ),
             max_width="560px",
         ),
@@ -140,30 +242,76 @@ def _automation_panel() -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.icon("bot", size=18, color=rx.color("indigo", 10)),
-                    rx.text(rx.cond(S.automation["name"] != "", S.automation["name"], "Linked automation"), weight="bold", size="2", overflow_wrap="anywhere", min_width="0"),
+                    rx.text(
+                        rx.cond(S.automation["name"] != "", S.automation["name"], "Linked automation"),
+                        weight="bold",
+                        size="2",
+                        overflow_wrap="anywhere",
+                        min_width="0",
+                    ),
                     rx.spacer(),
-                    rx.cond((S.automation["available"] == "1") & EDITABLE & (A.run_id == ""),
-                            rx.button(rx.icon("play", size=14), "Run automation", size="2", color_scheme="indigo", on_click=A.open_dialog, data_testid="run-node-automation"),
-                            rx.fragment()),
-                    width="100%", align="center", spacing="2", wrap="wrap",
+                    rx.cond(
+                        (S.automation["available"] == "1") & EDITABLE & (A.run_id == ""),
+                        rx.button(
+                            rx.icon("play", size=14),
+                            "Run automation",
+                            size="2",
+                            color_scheme="indigo",
+                            on_click=A.open_dialog,
+                            data_testid="run-node-automation",
+                        ),
+                        rx.fragment(),
+                    ),
+                    width="100%",
+                    align="center",
+                    spacing="2",
+                    wrap="wrap",
                 ),
-                rx.cond(S.automation["available"] != "1",
-                        rx.callout(S.automation["reason"], icon="circle-alert", color_scheme="amber", size="1", width="100%", data_testid="automation-unavailable"), rx.fragment()),
                 rx.cond(
-                    A.run_id != "",
-                    rx.vstack(
-                        rx.hstack(rx.spinner(size="1"),
-                                  rx.text(rx.cond(A.run_total > 0, "Step " + (A.run_done + 1).to_string() + " of " + A.run_total.to_string(), "Queued"),
-                                          rx.cond(A.run_step != "", " · " + A.run_step, ""), size="2", color_scheme="gray"),
-                                  spacing="2", align="center"),
-                        rx.progress(value=rx.cond(A.run_total > 0, A.run_done * 100 / A.run_total, 0), width="100%"),
-                        spacing="1", width="100%", data_testid="automation-progress",
+                    S.automation["available"] != "1",
+                    rx.callout(
+                        S.automation["reason"],
+                        icon="circle-alert",
+                        color_scheme="amber",
+                        size="1",
+                        width="100%",
+                        data_testid="automation-unavailable",
                     ),
                     rx.fragment(),
                 ),
-                spacing="2", width="100%",
+                rx.cond(
+                    A.run_id != "",
+                    rx.vstack(
+                        rx.hstack(
+                            rx.spinner(size="1"),
+                            rx.text(
+                                rx.cond(
+                                    A.run_total > 0,
+                                    "Step " + (A.run_done + 1).to_string() + " of " + A.run_total.to_string(),
+                                    "Queued",
+                                ),
+                                rx.cond(A.run_step != "", " · " + A.run_step, ""),
+                                size="2",
+                                color_scheme="gray",
+                            ),
+                            spacing="2",
+                            align="center",
+                        ),
+                        rx.progress(value=rx.cond(A.run_total > 0, A.run_done * 100 / A.run_total, 0), width="100%"),
+                        spacing="1",
+                        width="100%",
+                        data_testid="automation-progress",
+                    ),
+                    rx.fragment(),
+                ),
+                spacing="2",
+                width="100%",
             ),
-            padding="0.6rem 0.75rem", border=f"1px solid {rx.color('indigo', 6)}", background=rx.color("indigo", 2), border_radius="var(--radius-3)", width="100%",
+            padding="0.6rem 0.75rem",
+            border=f"1px solid {rx.color('indigo', 6)}",
+            background=rx.color("indigo", 2),
+            border_radius="var(--radius-3)",
+            width="100%",
             data_testid="node-automation-panel",
         ),
         rx.fragment(),
@@ -174,9 +322,19 @@ def _current_node() -> rx.Component:
     return node_card(
         S.node["type"],
         S.node["title"],
-        rx.cond(S.node["description"] != "", rx.text(S.node["description"], size="3", white_space="pre-wrap"), rx.fragment()),
-        rx.cond(S.node["help_text"] != "", rx.callout(S.node["help_text"], icon="info", size="1", variant="surface", width="100%"), rx.fragment()),
-        rx.cond(S.node_commands.length() > 0, rx.vstack(rx.foreach(S.node_commands, command_row), width="100%", spacing="2"), rx.fragment()),
+        rx.cond(
+            S.node["description"] != "", rx.text(S.node["description"], size="3", white_space="pre-wrap"), rx.fragment()
+        ),
+        rx.cond(
+            S.node["help_text"] != "",
+            rx.callout(S.node["help_text"], icon="info", size="1", variant="surface", width="100%"),
+            rx.fragment(),
+        ),
+        rx.cond(
+            S.node_commands.length() > 0,
+            rx.vstack(rx.foreach(S.node_commands, command_row), width="100%", spacing="2"),
+            rx.fragment(),
+        ),
         _automation_panel(),
         rx.cond(EDITABLE, rx.fragment(_node_actions(), rx.separator(size="4"), _notes()), rx.fragment()),
     )
@@ -184,12 +342,27 @@ def _current_node() -> rx.Component:
 
 def _history_item(h: dict) -> rx.Component:
     return rx.hstack(
-        rx.box(width="8px", height="8px", border_radius="50%", background=rx.color("accent", 9), margin_top="6px", flex_shrink="0"),
+        rx.box(
+            width="8px",
+            height="8px",
+            border_radius="50%",
+            background=rx.color("accent", 9),
+            margin_top="6px",
+            flex_shrink="0",
+        ),
         rx.vstack(
             rx.text(h["title"], size="2", weight="medium"),
             rx.cond(h["answer"] != "", rx.text("→ " + h["answer"], size="1", color_scheme="blue"), rx.fragment()),
-            rx.cond(h["notes"] != "", rx.text(h["notes"], size="1", color_scheme="gray", white_space="pre-wrap"), rx.fragment()),
-            rx.cond(h["at"] != "", rx.moment(h["at"], format="HH:mm", font_size="11px", color=rx.color("gray", 9)), rx.fragment()),
+            rx.cond(
+                h["notes"] != "",
+                rx.text(h["notes"], size="1", color_scheme="gray", white_space="pre-wrap"),
+                rx.fragment(),
+            ),
+            rx.cond(
+                h["at"] != "",
+                rx.moment(h["at"], format="HH:mm", font_size="11px", color=rx.color("gray", 9)),
+                rx.fragment(),
+            ),
             spacing="0",
             align="start",
         ),
@@ -204,7 +377,11 @@ def _side_panel() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text("Path taken", size="2", weight="bold"),
-                rx.cond(S.history.length() > 0, rx.vstack(rx.foreach(S.history, _history_item), spacing="2", width="100%"), rx.text("Nothing answered yet.", size="1", color_scheme="gray")),
+                rx.cond(
+                    S.history.length() > 0,
+                    rx.vstack(rx.foreach(S.history, _history_item), spacing="2", width="100%"),
+                    rx.text("Nothing answered yet.", size="1", color_scheme="gray"),
+                ),
                 width="100%",
                 spacing="2",
             ),
@@ -213,8 +390,26 @@ def _side_panel() -> rx.Component:
         ),
         rx.card(
             rx.vstack(
-                rx.hstack(rx.text("Inserted steps", size="2", weight="bold"), rx.spacer(), rx.cond(EDITABLE, _insert_dialog(), rx.fragment()), width="100%", align="center"),
-                rx.cond(S.custom_steps.length() > 0, rx.vstack(rx.foreach(S.custom_steps, custom_step_card), spacing="2", width="100%"), rx.text(rx.cond(EDITABLE, "Add a step that is not in the flow: type it, or pick one from the library.", "No steps were inserted."), size="1", color_scheme="gray")),
+                rx.hstack(
+                    rx.text("Inserted steps", size="2", weight="bold"),
+                    rx.spacer(),
+                    rx.cond(EDITABLE, _insert_dialog(), rx.fragment()),
+                    width="100%",
+                    align="center",
+                ),
+                rx.cond(
+                    S.custom_steps.length() > 0,
+                    rx.vstack(rx.foreach(S.custom_steps, custom_step_card), spacing="2", width="100%"),
+                    rx.text(
+                        rx.cond(
+                            EDITABLE,
+                            "Add a step that is not in the flow: type it, or pick one from the library.",
+                            "No steps were inserted.",
+                        ),
+                        size="1",
+                        color_scheme="gray",
+                    ),
+                ),
                 width="100%",
                 spacing="2",
             ),
@@ -228,14 +423,34 @@ def _side_panel() -> rx.Component:
 def _library_result(r: dict) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.hstack(kind_badge(r["step_type"]), rx.text(r["title"], weight="medium", size="2"), spacing="2", align="center"),
-            rx.text(r["instructions"], size="1", color_scheme="gray", style={"display": "-webkit-box", "WebkitLineClamp": "2", "WebkitBoxOrient": "vertical", "overflow": "hidden"}),
-            rx.cond(r["source"] != "", rx.text("From flow: " + r["source"], size="1", color_scheme="violet"), rx.fragment()),
+            rx.hstack(
+                kind_badge(r["step_type"]), rx.text(r["title"], weight="medium", size="2"), spacing="2", align="center"
+            ),
+            rx.text(
+                r["instructions"],
+                size="1",
+                color_scheme="gray",
+                style={
+                    "display": "-webkit-box",
+                    "WebkitLineClamp": "2",
+                    "WebkitBoxOrient": "vertical",
+                    "overflow": "hidden",
+                },
+            ),
+            rx.cond(
+                r["source"] != "", rx.text("From flow: " + r["source"], size="1", color_scheme="violet"), rx.fragment()
+            ),
             spacing="1",
             align="start",
             width="100%",
         ),
-        rx.button(rx.icon("plus", size=14), "Insert", size="1", on_click=S.insert_library(r["id"], r["step_type"]), data_testid="insert-library-step"),
+        rx.button(
+            rx.icon("plus", size=14),
+            "Insert",
+            size="1",
+            on_click=S.insert_library(r["id"], r["step_type"]),
+            data_testid="insert-library-step",
+        ),
         width="100%",
         align="center",
         padding_y="0.4rem",
@@ -245,22 +460,47 @@ def _library_result(r: dict) -> rx.Component:
 
 def _insert_dialog() -> rx.Component:
     return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("list-plus", size=14), "Insert step", size="1", variant="soft", data_testid="insert-step")),
+        rx.dialog.trigger(
+            rx.button(rx.icon("list-plus", size=14), "Insert step", size="1", variant="soft", data_testid="insert-step")
+        ),
         rx.dialog.content(
             rx.dialog.title("Insert a step"),
-            rx.dialog.description("It is added after “" + S.node["title"] + "” and kept with the session.", size="2", color_scheme="gray"),
+            rx.dialog.description(
+                "It is added after “" + S.node["title"] + "” and kept with the session.", size="2", color_scheme="gray"
+            ),
             rx.tabs.root(
-                rx.tabs.list(rx.tabs.trigger("Type a step", value="ad-hoc", data_testid="tab-ad-hoc"), rx.tabs.trigger("From the library", value="library", data_testid="tab-library")),
+                rx.tabs.list(
+                    rx.tabs.trigger("Type a step", value="ad-hoc", data_testid="tab-ad-hoc"),
+                    rx.tabs.trigger("From the library", value="library", data_testid="tab-library"),
+                ),
                 rx.tabs.content(
                     rx.form(
                         rx.vstack(
-                            field("What did you do?", rx.text_area(name="content", rows="3", width="100%", placeholder="e.g. Checked the Meraki dashboard for AP status", data_testid="ad-hoc-content")),
+                            field(
+                                "What did you do?",
+                                rx.text_area(
+                                    name="content",
+                                    rows="3",
+                                    width="100%",
+                                    placeholder="e.g. Checked the Meraki dashboard for AP status",
+                                    data_testid="ad-hoc-content",
+                                ),
+                            ),
                             rx.hstack(
                                 field("Type", rx.select(["action", "solution"], name="type", default_value="action")),
-                                field("Notes", rx.input(name="notes", placeholder="Optional", width="100%", data_testid="ad-hoc-notes")),
+                                field(
+                                    "Notes",
+                                    rx.input(
+                                        name="notes", placeholder="Optional", width="100%", data_testid="ad-hoc-notes"
+                                    ),
+                                ),
                                 width="100%",
                             ),
-                            rx.hstack(rx.button("Add step", type="submit", data_testid="ad-hoc-submit"), justify="end", width="100%"),
+                            rx.hstack(
+                                rx.button("Add step", type="submit", data_testid="ad-hoc-submit"),
+                                justify="end",
+                                width="100%",
+                            ),
                             spacing="3",
                             padding_top="0.75rem",
                         ),
@@ -273,7 +513,14 @@ def _insert_dialog() -> rx.Component:
                     rx.vstack(
                         rx.form(
                             rx.hstack(
-                                rx.input(rx.input.slot(rx.icon("search", size=14)), name="q", default_value=S.lib_q, placeholder="Search the library…", width="100%", data_testid="library-picker-search"),
+                                rx.input(
+                                    rx.input.slot(rx.icon("search", size=14)),
+                                    name="q",
+                                    default_value=S.lib_q,
+                                    placeholder="Search the library…",
+                                    width="100%",
+                                    data_testid="library-picker-search",
+                                ),
                                 rx.button("Search", type="submit"),
                                 width="100%",
                             ),
@@ -281,7 +528,11 @@ def _insert_dialog() -> rx.Component:
                             width="100%",
                         ),
                         rx.scroll_area(
-                            rx.cond(S.lib_results.length() > 0, rx.vstack(rx.foreach(S.lib_results, _library_result), spacing="0", width="100%"), rx.text("No library steps match.", size="2", color_scheme="gray")),
+                            rx.cond(
+                                S.lib_results.length() > 0,
+                                rx.vstack(rx.foreach(S.lib_results, _library_result), spacing="0", width="100%"),
+                                rx.text("No library steps match.", size="2", color_scheme="gray"),
+                            ),
                             max_height="320px",
                             type="auto",
                         ),
@@ -306,12 +557,28 @@ def _complete_dialog() -> rx.Component:
             rx.dialog.title("Complete the session"),
             rx.form(
                 rx.vstack(
-                    field("Outcome", rx.radio_group.root(
-                        rx.flex(*[rx.radio_group.item(label, value=v) for v, label in OUTCOMES], direction="column", gap="0.25rem"),
-                        value=S.complete_outcome,
-                        on_change=S.set_complete_outcome,
-                    )),
-                    field("Summary", rx.text_area(name="summary", rows="4", width="100%", placeholder="What was wrong and what fixed it", data_testid="complete-summary")),
+                    field(
+                        "Outcome",
+                        rx.radio_group.root(
+                            rx.flex(
+                                *[rx.radio_group.item(label, value=v) for v, label in OUTCOMES],
+                                direction="column",
+                                gap="0.25rem",
+                            ),
+                            value=S.complete_outcome,
+                            on_change=S.set_complete_outcome,
+                        ),
+                    ),
+                    field(
+                        "Summary",
+                        rx.text_area(
+                            name="summary",
+                            rows="4",
+                            width="100%",
+                            placeholder="What was wrong and what fixed it",
+                            data_testid="complete-summary",
+                        ),
+                    ),
                     rx.hstack(
                         rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray", type="button")),
                         rx.button("Complete session", type="submit", data_testid="complete-submit"),
@@ -340,7 +607,12 @@ def _proc_step(s: dict) -> rx.Component:
         rx.heading(s["title"], size="3", padding_top="1rem", color=rx.color("gray", 11), data_testid="section"),
         rx.cond(
             s["type"] == "procedure_end",
-            rx.hstack(rx.icon("flag", size=16, color=rx.color("green", 9)), rx.text(s["title"], weight="medium"), padding_top="0.75rem", align="center"),
+            rx.hstack(
+                rx.icon("flag", size=16, color=rx.color("green", 9)),
+                rx.text(s["title"], weight="medium"),
+                padding_top="0.75rem",
+                align="center",
+            ),
             rx.box(
                 rx.hstack(
                     rx.checkbox(
@@ -351,9 +623,22 @@ def _proc_step(s: dict) -> rx.Component:
                         data_testid="tick",
                     ),
                     rx.vstack(
-                        rx.text(s["title"], weight="medium", text_decoration=rx.cond(s["done"] == "1", "line-through", "none"), color=rx.cond(s["done"] == "1", rx.color("gray", 10), rx.color("gray", 12))),
-                        rx.cond(s["description"] != "", rx.text(s["description"], size="2", color_scheme="gray"), rx.fragment()),
-                        rx.cond(s["expected_outcome"] != "", rx.text(rx.text.strong("Expected: "), s["expected_outcome"], size="2"), rx.fragment()),
+                        rx.text(
+                            s["title"],
+                            weight="medium",
+                            text_decoration=rx.cond(s["done"] == "1", "line-through", "none"),
+                            color=rx.cond(s["done"] == "1", rx.color("gray", 10), rx.color("gray", 12)),
+                        ),
+                        rx.cond(
+                            s["description"] != "",
+                            rx.text(s["description"], size="2", color_scheme="gray"),
+                            rx.fragment(),
+                        ),
+                        rx.cond(
+                            s["expected_outcome"] != "",
+                            rx.text(rx.text.strong("Expected: "), s["expected_outcome"], size="2"),
+                            rx.fragment(),
+                        ),
                         rx.foreach(S.proc_commands, lambda c: _proc_command(c, s["id"])),
                         spacing="1",
                         width="100%",
@@ -378,10 +663,25 @@ def _proc_step(s: dict) -> rx.Component:
 def _procedure() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.text(S.progress_done.to_string() + " of " + S.progress_total.to_string() + " steps done", weight="medium", data_testid="progress"),
+            rx.text(
+                S.progress_done.to_string() + " of " + S.progress_total.to_string() + " steps done",
+                weight="medium",
+                data_testid="progress",
+            ),
             rx.progress(value=S.progress_pct, width="240px"),
             rx.spacer(),
-            rx.cond(EDITABLE, rx.button(rx.icon("flag"), "Complete", color_scheme="green", variant=rx.cond(S.progress_done == S.progress_total, "solid", "soft"), on_click=S.open_complete(rx.cond(S.progress_done == S.progress_total, "resolved", "abandoned")), data_testid="complete-procedure"), rx.fragment()),
+            rx.cond(
+                EDITABLE,
+                rx.button(
+                    rx.icon("flag"),
+                    "Complete",
+                    color_scheme="green",
+                    variant=rx.cond(S.progress_done == S.progress_total, "solid", "soft"),
+                    on_click=S.open_complete(rx.cond(S.progress_done == S.progress_total, "resolved", "abandoned")),
+                    data_testid="complete-procedure",
+                ),
+                rx.fragment(),
+            ),
             width="100%",
             align="center",
             spacing="3",
@@ -396,8 +696,20 @@ def _procedure() -> rx.Component:
 def _finished() -> rx.Component:
     return rx.callout(
         rx.vstack(
-            rx.hstack(rx.text("Session completed", weight="bold"), kind_badge(S.info["outcome"]), rx.cond(S.info["completed_at"] != "", rx.moment(S.info["completed_at"], from_now=True, font_size="12px"), rx.fragment()), spacing="2", align="center"),
-            rx.cond(S.info["summary"] != "", rx.text(S.info["summary"], size="2", white_space="pre-wrap"), rx.fragment()),
+            rx.hstack(
+                rx.text("Session completed", weight="bold"),
+                kind_badge(S.info["outcome"]),
+                rx.cond(
+                    S.info["completed_at"] != "",
+                    rx.moment(S.info["completed_at"], from_now=True, font_size="12px"),
+                    rx.fragment(),
+                ),
+                spacing="2",
+                align="center",
+            ),
+            rx.cond(
+                S.info["summary"] != "", rx.text(S.info["summary"], size="2", white_space="pre-wrap"), rx.fragment()
+            ),
             spacing="1",
         ),
         icon="circle-check",
@@ -412,13 +724,36 @@ def _header_actions() -> rx.Component:
     return rx.hstack(
         rx.cond(
             EDITABLE & (S.history.length() > 0),
-            rx.button(rx.icon("undo-2", size=14), rx.cond(S.info["tree_type"] == "troubleshooting", "Back", "Undo last tick"), variant="soft", on_click=S.go_back, data_testid="back"),
+            rx.button(
+                rx.icon("undo-2", size=14),
+                rx.cond(S.info["tree_type"] == "troubleshooting", "Back", "Undo last tick"),
+                variant="soft",
+                on_click=S.go_back,
+                data_testid="back",
+            ),
             rx.fragment(),
         ),
-        rx.cond(EDITABLE, rx.button(rx.icon("flag", size=14), "Complete…", variant="soft", color_scheme="gray", on_click=S.open_complete("abandoned"), data_testid="complete-any"), rx.fragment()),
+        rx.cond(
+            EDITABLE,
+            rx.button(
+                rx.icon("flag", size=14),
+                "Complete…",
+                variant="soft",
+                color_scheme="gray",
+                on_click=S.open_complete("abandoned"),
+                data_testid="complete-any",
+            ),
+            rx.fragment(),
+        ),
         rx.cond(
             owner & (S.info["status"] == "completed") & (S.info["tree_type"] == "troubleshooting"),
-            rx.button(rx.icon("git-branch-plus", size=14), "Save session as flow", variant="soft", on_click=S.save_as_flow, data_testid="save-as-flow"),
+            rx.button(
+                rx.icon("git-branch-plus", size=14),
+                "Save session as flow",
+                variant="soft",
+                on_click=S.save_as_flow,
+                data_testid="save-as-flow",
+            ),
             rx.fragment(),
         ),
         rx.cond(owner, share_button(S.info["id"]), rx.fragment()),
@@ -427,20 +762,37 @@ def _header_actions() -> rx.Component:
     )
 
 
-@rx.page(route=routes.SESSIONS + "/[session_id]", title="Session · ResolutionFlow", on_load=[AuthState.check_login, SessionRunState.load])
+@rx.page(
+    route=routes.SESSIONS + "/[session_id]",
+    title="Session · ResolutionFlow",
+    on_load=[AuthState.check_login, SessionRunState.load],
+)
 def session_run_page() -> rx.Component:
     """The live session runner."""
     return app_layout(
-        rx.box(on_mount=rx.call_script(ANSWER_KEYS_JS), display="none"),  # not rx.script: its react-helmet warns in strict mode
+        rx.box(
+            on_mount=rx.call_script(ANSWER_KEYS_JS), display="none"
+        ),  # not rx.script: its react-helmet warns in strict mode
         rx.cond(
             S.info.get("id", "") != "",
             rx.fragment(
-                rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Sessions", size="2"), spacing="1", align="center"), href=routes.SESSIONS, underline="none"),
+                rx.link(
+                    rx.hstack(
+                        rx.icon("arrow-left", size=14), rx.text("Sessions", size="2"), spacing="1", align="center"
+                    ),
+                    href=routes.SESSIONS,
+                    underline="none",
+                ),
                 page_header(S.info["tree_name"], _header_actions()),
                 rx.hstack(
                     kind_badge(S.info["tree_type"]),
                     kind_badge(S.info["status"]),
-                    rx.text(rx.cond(S.info["can_edit"] == "1", "Your session", "Started by " + S.info["user_name"]), " · started ", size="2", color_scheme="gray"),
+                    rx.text(
+                        rx.cond(S.info["can_edit"] == "1", "Your session", "Started by " + S.info["user_name"]),
+                        " · started ",
+                        size="2",
+                        color_scheme="gray",
+                    ),
                     rx.moment(S.info["started_at"], from_now=True, font_size="14px", color=rx.color("gray", 10)),
                     spacing="2",
                     align="center",
@@ -449,10 +801,22 @@ def session_run_page() -> rx.Component:
                 ),
                 rx.cond(
                     S.info["can_edit"] != "1",
-                    rx.callout("Read-only: only " + S.info["user_name"] + " can change this session.", icon="eye", color_scheme="gray", size="1", width="100%", margin_bottom="1rem", data_testid="read-only"),
+                    rx.callout(
+                        "Read-only: only " + S.info["user_name"] + " can change this session.",
+                        icon="eye",
+                        color_scheme="gray",
+                        size="1",
+                        width="100%",
+                        margin_bottom="1rem",
+                        data_testid="read-only",
+                    ),
                     rx.fragment(),
                 ),
-                rx.cond(S.info["status"] == "completed", rx.box(_finished(), padding_bottom="1rem", width="100%"), rx.fragment()),
+                rx.cond(
+                    S.info["status"] == "completed",
+                    rx.box(_finished(), padding_bottom="1rem", width="100%"),
+                    rx.fragment(),
+                ),
                 rx.cond(
                     S.info["tree_type"] == "troubleshooting",
                     rx.fragment(
@@ -484,7 +848,12 @@ def session_run_page() -> rx.Component:
             rx.cond(
                 S.found,
                 rx.center(rx.spinner(size="3"), padding="4rem"),
-                empty_state("search-x", "Session not found", "It may have been deleted, or it belongs to another account.", rx.link(rx.button("Back to sessions"), href=routes.SESSIONS)),
+                empty_state(
+                    "search-x",
+                    "Session not found",
+                    "It may have been deleted, or it belongs to another account.",
+                    rx.link(rx.button("Back to sessions"), href=routes.SESSIONS),
+                ),
             ),
         ),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import ClassVar
 
 import reflex as rx
@@ -24,13 +24,19 @@ from resolutionflow_app.state.paging import PagedListMixin
 
 PAGE_SIZE = 25
 SCOPES = [("mine", "My sessions"), ("account", "Whole account")]
-OUTCOMES = [("all", "Any outcome"), ("open", "In progress"), ("resolved", "Resolved"), ("escalated", "Escalated"), ("abandoned", "Abandoned")]
+OUTCOMES = [
+    ("all", "Any outcome"),
+    ("open", "In progress"),
+    ("resolved", "Resolved"),
+    ("escalated", "Escalated"),
+    ("abandoned", "Abandoned"),
+]
 
 
 def _day(value: str, end: bool = False) -> datetime | None:
     """A yyyy-mm-dd input as the start (or end) of that UTC day."""
     try:
-        return datetime.combine(date.fromisoformat(value), time.max if end else time.min, tzinfo=timezone.utc)
+        return datetime.combine(date.fromisoformat(value), time.max if end else time.min, tzinfo=UTC)
     except ValueError:
         return None
 
@@ -90,7 +96,9 @@ class SessionsState(PagedListMixin, AuthState):
         if not got.ok:
             return self.refused(got)
         flows, _ = got.value
-        self.flows = [FlowChoice(id=str(f.id), name=f.name, tree_type=f.tree_type, description=f.description or "") for f in flows]
+        self.flows = [
+            FlowChoice(id=str(f.id), name=f.name, tree_type=f.tree_type, description=f.description or "") for f in flows
+        ]
         self.offset = 0
         # `?new=1` (the desktop menu's "New session") opens the flow picker at once.
         self.picker_open = self.router.url.query_parameters.get("new") == "1"
@@ -99,10 +107,20 @@ class SessionsState(PagedListMixin, AuthState):
     @rx.event
     def fetch(self):
         """Load the current page with the current filters."""
-        status, outcome = ("in_progress", None) if self.outcome == "open" else (None, None if self.outcome == "all" else self.outcome)
+        status, outcome = (
+            ("in_progress", None) if self.outcome == "open" else (None, None if self.outcome == "all" else self.outcome)
+        )
         got = self.try_call(
-            sessions_service.list_sessions, scope=self.scope, q=self.q, tree_id=None if self.tree_id == "all" else self.tree_id,
-            outcome=outcome, status=status, date_from=_day(self.date_from), date_to=_day(self.date_to, end=True), limit=PAGE_SIZE, offset=self.offset,
+            sessions_service.list_sessions,
+            scope=self.scope,
+            q=self.q,
+            tree_id=None if self.tree_id == "all" else self.tree_id,
+            outcome=outcome,
+            status=status,
+            date_from=_day(self.date_from),
+            date_to=_day(self.date_to, end=True),
+            limit=PAGE_SIZE,
+            offset=self.offset,
         )
         if not got.ok:
             return self.refused(got)
@@ -141,14 +159,27 @@ class SessionsState(PagedListMixin, AuthState):
 def _flow_option(f: FlowChoice) -> rx.Component:
     return rx.hstack(
         rx.vstack(
-            rx.hstack(rx.text(f.name, weight="medium", style=clamp(2), title=f.name), kind_badge(f.tree_type), spacing="2", align="center", max_width="100%"),
+            rx.hstack(
+                rx.text(f.name, weight="medium", style=clamp(2), title=f.name),
+                kind_badge(f.tree_type),
+                spacing="2",
+                align="center",
+                max_width="100%",
+            ),
             rx.text(f.description, size="1", color_scheme="gray", style=clamp(2)),
             spacing="1",
             align="start",
             min_width="0",
         ),
         rx.spacer(),
-        rx.button(rx.icon("play", size=14), "Start", size="2", loading=SessionsState.starting == f.id, on_click=SessionsState.start(f.id), data_testid="start-flow-" + f.name),
+        rx.button(
+            rx.icon("play", size=14),
+            "Start",
+            size="2",
+            loading=SessionsState.starting == f.id,
+            on_click=SessionsState.start(f.id),
+            data_testid="start-flow-" + f.name,
+        ),
         width="100%",
         align="center",
         padding="0.5rem 0.25rem",
@@ -162,12 +193,23 @@ def _picker() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Start a session"),
             rx.dialog.description("Pick a published flow to work through live.", size="2", color_scheme="gray"),
-            rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder="Find a flow…", value=SessionsState.picker_q, on_change=SessionsState.set_picker_q, margin_y="0.75rem", data_testid="picker-search"),
+            rx.input(
+                rx.input.slot(rx.icon("search", size=16)),
+                placeholder="Find a flow…",
+                value=SessionsState.picker_q,
+                on_change=SessionsState.set_picker_q,
+                margin_y="0.75rem",
+                data_testid="picker-search",
+            ),
             rx.scroll_area(
                 rx.cond(
                     SessionsState.picker_flows.length() > 0,
                     rx.vstack(rx.foreach(SessionsState.picker_flows, _flow_option), spacing="0", width="100%"),
-                    rx.text("No published flows match. Publish a flow first on the Flows page.", size="2", color_scheme="gray"),
+                    rx.text(
+                        "No published flows match. Publish a flow first on the Flows page.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
                 ),
                 max_height="360px",
                 type="auto",
@@ -211,13 +253,36 @@ def sessions_page() -> rx.Component:
                 on_change=lambda v: SessionsState.set_filter("scope", v),
                 data_testid="filter-scope",
             ),
-            id_select(SessionsState.tree_id, lambda v: SessionsState.set_filter("tree_id", v), SessionsState.flows, "All flows", "filter-flow", "200px"),
-            static_select(SessionsState.outcome, lambda v: SessionsState.set_filter("outcome", v), OUTCOMES, "filter-outcome", "150px"),
+            id_select(
+                SessionsState.tree_id,
+                lambda v: SessionsState.set_filter("tree_id", v),
+                SessionsState.flows,
+                "All flows",
+                "filter-flow",
+                "200px",
+            ),
+            static_select(
+                SessionsState.outcome,
+                lambda v: SessionsState.set_filter("outcome", v),
+                OUTCOMES,
+                "filter-outcome",
+                "150px",
+            ),
             rx.hstack(
                 rx.text("From", size="2", color_scheme="gray"),
-                rx.input(type="date", value=SessionsState.date_from, on_change=lambda v: SessionsState.set_filter("date_from", v), data_testid="filter-from"),
+                rx.input(
+                    type="date",
+                    value=SessionsState.date_from,
+                    on_change=lambda v: SessionsState.set_filter("date_from", v),
+                    data_testid="filter-from",
+                ),
                 rx.text("to", size="2", color_scheme="gray"),
-                rx.input(type="date", value=SessionsState.date_to, on_change=lambda v: SessionsState.set_filter("date_to", v), data_testid="filter-to"),
+                rx.input(
+                    type="date",
+                    value=SessionsState.date_to,
+                    on_change=lambda v: SessionsState.set_filter("date_to", v),
+                    data_testid="filter-to",
+                ),
                 align="center",
                 spacing="2",
                 wrap="wrap",
@@ -229,8 +294,26 @@ def sessions_page() -> rx.Component:
         ),
         rx.cond(
             SessionsState.items.length() > 0,
-            data_table(("Flow", "Type", "Engineer", "Status", "Outcome", "Started"), SessionsState.items, _session_row, "sessions-table", phone_hidden=(1, 2, 5)),
-            empty_state("play", "No sessions here", "Start a session from a published flow to troubleshoot a ticket live, or widen the filters.", rx.button("Start session", on_click=SessionsState.set_picker_open(True))),
+            data_table(
+                ("Flow", "Type", "Engineer", "Status", "Outcome", "Started"),
+                SessionsState.items,
+                _session_row,
+                "sessions-table",
+                phone_hidden=(1, 2, 5),
+            ),
+            empty_state(
+                "play",
+                "No sessions here",
+                "Start a session from a published flow to troubleshoot a ticket live, or widen the filters.",
+                rx.button("Start session", on_click=SessionsState.set_picker_open(True)),
+            ),
         ),
-        pager(SessionsState.offset, PAGE_SIZE, SessionsState.total, SessionsState.page_by(-1), SessionsState.page_by(1), "sessions-pager"),
+        pager(
+            SessionsState.offset,
+            PAGE_SIZE,
+            SessionsState.total,
+            SessionsState.page_by(-1),
+            SessionsState.page_by(1),
+            "sessions-pager",
+        ),
     )

@@ -26,7 +26,12 @@ def _fmt(value: str | None) -> str:
         return value
 
 
-SOURCE_LABELS = {"step-library": "Step library", "forked-tree": "Forked flow", "automation": "Automation result", "ad-hoc": "Ad-hoc"}
+SOURCE_LABELS = {
+    "step-library": "Step library",
+    "forked-tree": "Forked flow",
+    "automation": "Automation result",
+    "ad-hoc": "Ad-hoc",
+}
 
 
 class ShareViewState(AuthState):
@@ -61,8 +66,12 @@ class ShareViewState(AuthState):
         # One budget with `GET /api/v1/shares/by-token/...` (RF_SHARE_LOOKUP_RATE_LIMIT per client IP).
         # `partial` binds the share token: `token=` of `call` is the visitor's login token.
         got = self.try_call(
-            partial(shares_service.resolve_by_token, token=token), budget=entry.SHARE, login=False, actor_arg="viewer",
-            ip=self.router.session.client_ip or None, user_agent=self.router.headers.user_agent,
+            partial(shares_service.resolve_by_token, token=token),
+            budget=entry.SHARE,
+            login=False,
+            actor_arg="viewer",
+            ip=self.router.session.client_ip or None,
+            user_agent=self.router.headers.user_agent,
         )
         if not got.ok:
             self.view_state, self.problem = _VIEW_STATES.get(got.status, "problem"), got.error
@@ -77,27 +86,76 @@ class ShareViewState(AuthState):
         self.tree_name, self.tree_type, self.engineer = s["tree_name"], s["tree_type"], s["engineer_name"]
         self.started, self.completed = _fmt(s["started_at"]), _fmt(s["completed_at"])
         self.status, self.outcome, self.summary = s["status"], s["outcome"] or "", s["summary"]
-        self.path = [{"n": str(i + 1), "title": h["title"], "type": h["node_type"] or "step", "answer": "" if (h["node_type"] != "decision" and (h["answer"] or "").lower() in ("done", "")) else (h["answer"] or ""), "notes": h["notes"] or "", "at": _fmt(h["at"])} for i, h in enumerate(s["history"])]
-        self.custom_steps = [{"type": c["type"], "content": c["content"], "notes": c["notes"], "source": SOURCE_LABELS.get(c["source"], "Ad-hoc"), "after": c["inserted_after_title"]} for c in s["custom_steps"]]
-        self.checklist = [{"title": st["title"], "type": st["type"], "done": "yes" if st["done"] else ""} for st in s["steps"] if st["type"] != "section_header"]
+        self.path = [
+            {
+                "n": str(i + 1),
+                "title": h["title"],
+                "type": h["node_type"] or "step",
+                "answer": ""
+                if (h["node_type"] != "decision" and (h["answer"] or "").lower() in ("done", ""))
+                else (h["answer"] or ""),
+                "notes": h["notes"] or "",
+                "at": _fmt(h["at"]),
+            }
+            for i, h in enumerate(s["history"])
+        ]
+        self.custom_steps = [
+            {
+                "type": c["type"],
+                "content": c["content"],
+                "notes": c["notes"],
+                "source": SOURCE_LABELS.get(c["source"], "Ad-hoc"),
+                "after": c["inserted_after_title"],
+            }
+            for c in s["custom_steps"]
+        ]
+        self.checklist = [
+            {"title": st["title"], "type": st["type"], "done": "yes" if st["done"] else ""}
+            for st in s["steps"]
+            if st["type"] != "section_header"
+        ]
         self.view_state = "ok"
 
 
 def _meta_line(icon: str, label: str, value: rx.Var) -> rx.Component:
     return rx.cond(
         value != "",
-        rx.hstack(rx.icon(icon, size=14, color=rx.color("gray", 10)), rx.text(label, size="2", color_scheme="gray"), rx.text(value, size="2", weight="medium"), spacing="2", align="center"),
+        rx.hstack(
+            rx.icon(icon, size=14, color=rx.color("gray", 10)),
+            rx.text(label, size="2", color_scheme="gray"),
+            rx.text(value, size="2", weight="medium"),
+            spacing="2",
+            align="center",
+        ),
         rx.fragment(),
     )
 
 
 def _path_item(item: dict) -> rx.Component:
     return rx.hstack(
-        rx.center(rx.text(item["n"], size="1", weight="bold"), width="1.6rem", height="1.6rem", min_width="1.6rem", border_radius="50%", background=rx.color("accent", 3), color=rx.color("accent", 11)),
+        rx.center(
+            rx.text(item["n"], size="1", weight="bold"),
+            width="1.6rem",
+            height="1.6rem",
+            min_width="1.6rem",
+            border_radius="50%",
+            background=rx.color("accent", 3),
+            color=rx.color("accent", 11),
+        ),
         rx.vstack(
-            rx.hstack(rx.text(item["title"], weight="medium", size="3"), kind_badge(item["type"]), spacing="2", align="center", wrap="wrap"),
+            rx.hstack(
+                rx.text(item["title"], weight="medium", size="3"),
+                kind_badge(item["type"]),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
             rx.cond(item["answer"] != "", rx.text(rx.text.strong("Answer: "), item["answer"], size="2"), rx.fragment()),
-            rx.cond(item["notes"] != "", rx.text(item["notes"], size="2", color_scheme="gray", white_space="pre-wrap", font_style="italic"), rx.fragment()),
+            rx.cond(
+                item["notes"] != "",
+                rx.text(item["notes"], size="2", color_scheme="gray", white_space="pre-wrap", font_style="italic"),
+                rx.fragment(),
+            ),
             spacing="1",
             width="100%",
         ),
@@ -113,9 +171,28 @@ def _path_item(item: dict) -> rx.Component:
 def _custom_item(item: dict) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(kind_badge(item["type"]), rx.badge(item["source"], variant="outline", color_scheme=rx.cond(item["source"] == "Step library", "violet", "gray")), rx.cond(item["after"] != "", rx.text("after “", item["after"], "”", size="1", color_scheme="gray"), rx.fragment()), spacing="2", align="center", wrap="wrap"),
+            rx.hstack(
+                kind_badge(item["type"]),
+                rx.badge(
+                    item["source"],
+                    variant="outline",
+                    color_scheme=rx.cond(item["source"] == "Step library", "violet", "gray"),
+                ),
+                rx.cond(
+                    item["after"] != "",
+                    rx.text("after “", item["after"], "”", size="1", color_scheme="gray"),
+                    rx.fragment(),
+                ),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
             rx.text(item["content"], size="2", white_space="pre-wrap"),
-            rx.cond(item["notes"] != "", rx.text(item["notes"], size="2", color_scheme="gray", font_style="italic"), rx.fragment()),
+            rx.cond(
+                item["notes"] != "",
+                rx.text(item["notes"], size="2", color_scheme="gray", font_style="italic"),
+                rx.fragment(),
+            ),
             spacing="2",
         ),
         width="100%",
@@ -126,7 +203,11 @@ def _custom_item(item: dict) -> rx.Component:
 
 def _check_item(item: dict) -> rx.Component:
     return rx.hstack(
-        rx.cond(item["done"] != "", rx.icon("square-check", size=16, color=rx.color("green", 9)), rx.icon("square", size=16, color=rx.color("gray", 8))),
+        rx.cond(
+            item["done"] != "",
+            rx.icon("square-check", size=16, color=rx.color("green", 9)),
+            rx.icon("square", size=16, color=rx.color("gray", 8)),
+        ),
         rx.text(item["title"], size="2"),
         spacing="2",
         align="center",
@@ -142,7 +223,14 @@ def _session_view() -> rx.Component:
     return rx.vstack(
         rx.hstack(
             rx.vstack(
-                rx.text("Read-only session", size="1", color_scheme="gray", weight="medium", text_transform="uppercase", letter_spacing="0.06em"),
+                rx.text(
+                    "Read-only session",
+                    size="1",
+                    color_scheme="gray",
+                    weight="medium",
+                    text_transform="uppercase",
+                    letter_spacing="0.06em",
+                ),
                 rx.heading(S.tree_name, size="7", data_testid="share-tree-name"),
                 rx.cond(S.share_name != "", rx.text(S.share_name, size="2", color_scheme="gray"), rx.fragment()),
                 spacing="1",
@@ -150,7 +238,14 @@ def _session_view() -> rx.Component:
             rx.spacer(),
             rx.hstack(
                 rx.cond(S.outcome != "", kind_badge(S.outcome), kind_badge(S.status)),
-                rx.button(rx.icon("printer", size=14), "Print", variant="soft", size="1", on_click=rx.call_script("window.print()"), class_name="no-print"),
+                rx.button(
+                    rx.icon("printer", size=14),
+                    "Print",
+                    variant="soft",
+                    size="1",
+                    on_click=rx.call_script("window.print()"),
+                    class_name="no-print",
+                ),
                 spacing="2",
                 align="center",
             ),
@@ -181,11 +276,23 @@ def _session_view() -> rx.Component:
         ),
         _section(
             "Path taken",
-            rx.cond(S.path.length() > 0, rx.vstack(rx.foreach(S.path, _path_item), spacing="0", width="100%", data_testid="share-path"), rx.text("No steps were recorded.", size="2", color_scheme="gray")),
+            rx.cond(
+                S.path.length() > 0,
+                rx.vstack(rx.foreach(S.path, _path_item), spacing="0", width="100%", data_testid="share-path"),
+                rx.text("No steps were recorded.", size="2", color_scheme="gray"),
+            ),
         ),
         rx.cond(
             S.custom_steps.length() > 0,
-            _section("Custom steps", rx.vstack(rx.foreach(S.custom_steps, _custom_item), spacing="2", width="100%", data_testid="share-custom-steps")),
+            _section(
+                "Custom steps",
+                rx.vstack(
+                    rx.foreach(S.custom_steps, _custom_item),
+                    spacing="2",
+                    width="100%",
+                    data_testid="share-custom-steps",
+                ),
+            ),
             rx.fragment(),
         ),
         rx.text("Shared from ResolutionFlow · read-only", size="1", color_scheme="gray", padding_top="2rem"),
@@ -221,14 +328,55 @@ def share_view_page() -> rx.Component:
     """A read-only session behind a share link; no app chrome, no edit controls."""
     S = ShareViewState
     return rx.box(
-        rx.hstack(rx.icon("route", size=18, color=rx.color("accent", 9)), rx.text("ResolutionFlow", weight="bold", size="2"), spacing="2", align="center", padding_bottom="1.25rem", class_name="no-print"),
+        rx.hstack(
+            rx.icon("route", size=18, color=rx.color("accent", 9)),
+            rx.text("ResolutionFlow", weight="bold", size="2"),
+            spacing="2",
+            align="center",
+            padding_bottom="1.25rem",
+            class_name="no-print",
+        ),
         rx.match(
             S.view_state,
             ("ok", _session_view()),
-            ("not_found", _message("link-2-off", "Link not found", "This share link does not exist or is no longer available. Ask the person who sent it for a new one.", "share-not-found")),
-            ("expired", _message("clock-alert", "This link has expired", "Ask the person who shared it for a new link.", "share-expired")),
-            ("forbidden", _message("lock", "You don't have access to this session", "This link is limited to members of another account.", "share-forbidden")),
-            ("login", _message("log-in", "Log in to view this session", "This link is limited to members of the account.", "share-login", rx.link(rx.button("Log in"), href=routes.LOGIN))),
+            (
+                "not_found",
+                _message(
+                    "link-2-off",
+                    "Link not found",
+                    "This share link does not exist or is no longer available. Ask the person who sent it for a new "
+                    "one.",
+                    "share-not-found",
+                ),
+            ),
+            (
+                "expired",
+                _message(
+                    "clock-alert",
+                    "This link has expired",
+                    "Ask the person who shared it for a new link.",
+                    "share-expired",
+                ),
+            ),
+            (
+                "forbidden",
+                _message(
+                    "lock",
+                    "You don't have access to this session",
+                    "This link is limited to members of another account.",
+                    "share-forbidden",
+                ),
+            ),
+            (
+                "login",
+                _message(
+                    "log-in",
+                    "Log in to view this session",
+                    "This link is limited to members of the account.",
+                    "share-login",
+                    rx.link(rx.button("Log in"), href=routes.LOGIN),
+                ),
+            ),
             ("limited", _message("timer", "Too many requests", S.problem, "share-limited")),
             ("problem", _message("circle-alert", "This link cannot be opened right now", S.problem, "share-problem")),
             rx.center(rx.spinner(size="3"), padding_y="6rem"),

@@ -79,9 +79,18 @@ class SharesState(AuthState):
             return self.refused(got)
         items, self.total = got.value
         self.items = [
-            ShareRow(id=str(i.id), session_id=str(i.session_id), session=i.session_name or "Session", name=i.share_name or "—",
-                     visibility=i.visibility, created=_when(i.created_at), expires=_when(i.expires_at) or "Never", status=i.status,
-                     views=i.view_count or 0, last_viewed=_when(i.last_viewed_at) or "—")
+            ShareRow(
+                id=str(i.id),
+                session_id=str(i.session_id),
+                session=i.session_name or "Session",
+                name=i.share_name or "—",
+                visibility=i.visibility,
+                created=_when(i.created_at),
+                expires=_when(i.expires_at) or "Never",
+                status=i.status,
+                views=i.view_count or 0,
+                last_viewed=_when(i.last_viewed_at) or "—",
+            )
             for i in items
         ]
         self.loading = False
@@ -134,8 +143,15 @@ class SharesState(AuthState):
         views, self.views_total = views.value
         per_day = per_day.value
         self.selected_id, self.selected_label = share_id, label
-        self.views = [ViewRow(when=_when(v.viewed_at), who=v.viewer_name or ("Anonymous" if v.viewer_id is None else "Former member"), ip=v.viewer_ip or "—",
-                              agent=v.viewer_user_agent or "—") for v in views]
+        self.views = [
+            ViewRow(
+                when=_when(v.viewed_at),
+                who=v.viewer_name or ("Anonymous" if v.viewer_id is None else "Former member"),
+                ip=v.viewer_ip or "—",
+                agent=v.viewer_user_agent or "—",
+            )
+            for v in views
+        ]
         self.chart = [{"day": d["day"][5:], "views": d["views"]} for d in per_day]
 
     @rx.event
@@ -145,7 +161,12 @@ class SharesState(AuthState):
 
 
 def _status_badge(status: rx.Var) -> rx.Component:
-    return rx.badge(status, color_scheme=rx.match(status, ("active", "green"), ("expired", "amber"), ("paused", "gray"), "red"), variant="soft", data_testid="share-status")
+    return rx.badge(
+        status,
+        color_scheme=rx.match(status, ("active", "green"), ("expired", "amber"), ("paused", "gray"), "red"),
+        variant="soft",
+        data_testid="share-status",
+    )
 
 
 def _row(item: ShareRow) -> rx.Component:
@@ -160,11 +181,28 @@ def _row(item: ShareRow) -> rx.Component:
         rx.table.cell(rx.text(item.last_viewed, size="1")),
         rx.table.cell(
             rx.hstack(
-                rx.tooltip(rx.icon_button(rx.icon("chart-column", size=14), variant="ghost", on_click=SharesState.show_views(item.id, item.name), data_testid="share-views"), content="View log"),
+                rx.tooltip(
+                    rx.icon_button(
+                        rx.icon("chart-column", size=14),
+                        variant="ghost",
+                        on_click=SharesState.show_views(item.id, item.name),
+                        data_testid="share-views",
+                    ),
+                    content="View log",
+                ),
                 rx.cond(
                     item.status == "revoked",
                     rx.fragment(),
-                    rx.tooltip(rx.icon_button(rx.icon("ban", size=14), variant="ghost", color_scheme="red", on_click=SharesState.ask_revoke(item.id, item.name), data_testid="share-revoke"), content="Revoke"),
+                    rx.tooltip(
+                        rx.icon_button(
+                            rx.icon("ban", size=14),
+                            variant="ghost",
+                            color_scheme="red",
+                            on_click=SharesState.ask_revoke(item.id, item.name),
+                            data_testid="share-revoke",
+                        ),
+                        content="Revoke",
+                    ),
                 ),
                 spacing="2",
             )
@@ -177,10 +215,23 @@ def _revoke_dialog() -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
             rx.alert_dialog.title("Revoke this link?"),
-            rx.alert_dialog.description(rx.text("Anyone opening “", SharesState.revoke_label, "” will see “not found”. This cannot be undone; you can create a new link later.")),
+            rx.alert_dialog.description(
+                rx.text(
+                    "Anyone opening “",
+                    SharesState.revoke_label,
+                    "” will see “not found”. This cannot be undone; you can create a new link later.",
+                )
+            ),
             rx.hstack(
                 rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Revoke link", color_scheme="red", on_click=SharesState.confirm_revoke, data_testid="share-revoke-confirm")),
+                rx.alert_dialog.action(
+                    rx.button(
+                        "Revoke link",
+                        color_scheme="red",
+                        on_click=SharesState.confirm_revoke,
+                        data_testid="share-revoke-confirm",
+                    )
+                ),
                 justify="end",
                 spacing="2",
                 padding_top="1rem",
@@ -195,10 +246,17 @@ def _views_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
             rx.dialog.title("Views of “", SharesState.selected_label, "”"),
-            rx.dialog.description(SharesState.views_total.to_string() + rx.cond(SharesState.views_total == 1, " view", " views") + " in total; the chart shows the last 30 days.", size="2"),
+            rx.dialog.description(
+                SharesState.views_total.to_string()
+                + rx.cond(SharesState.views_total == 1, " view", " views")
+                + " in total; the chart shows the last 30 days.",
+                size="2",
+            ),
             rx.recharts.bar_chart(
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
-                rx.recharts.bar(data_key="views", fill=rx.color("accent", 9), radius=[3, 3, 0, 0], is_animation_active=False),
+                rx.recharts.bar(
+                    data_key="views", fill=rx.color("accent", 9), radius=[3, 3, 0, 0], is_animation_active=False
+                ),
                 rx.recharts.x_axis(data_key="day", font_size=10, interval="preserveStartEnd"),
                 rx.recharts.y_axis(allow_decimals=False, width=30, font_size=10),
                 rx.recharts.graphing_tooltip(),
@@ -210,7 +268,9 @@ def _views_dialog() -> rx.Component:
                 SharesState.views.length() > 0,
                 rx.scroll_area(
                     rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Who", "IP", "Browser")])),
+                        rx.table.header(
+                            rx.table.row(*[rx.table.column_header_cell(h) for h in ("When", "Who", "IP", "Browser")])
+                        ),
                         rx.table.body(
                             rx.foreach(
                                 SharesState.views,
@@ -218,7 +278,17 @@ def _views_dialog() -> rx.Component:
                                     rx.table.cell(rx.text(v.when, size="1", white_space="nowrap")),
                                     rx.table.cell(rx.text(v.who, size="1")),
                                     rx.table.cell(rx.text(v.ip, size="1")),
-                                    rx.table.cell(rx.text(v.agent, size="1", max_width="260px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap", title=v.agent)),
+                                    rx.table.cell(
+                                        rx.text(
+                                            v.agent,
+                                            size="1",
+                                            max_width="260px",
+                                            overflow="hidden",
+                                            text_overflow="ellipsis",
+                                            white_space="nowrap",
+                                            title=v.agent,
+                                        )
+                                    ),
                                 ),
                             )
                         ),
@@ -242,20 +312,50 @@ def _views_dialog() -> rx.Component:
 def shares_page() -> rx.Component:
     """My share links."""
     return app_layout(
-        page_header("My shares", subtitle="Read-only links you created from your sessions. Revoked links stop working at once."),
+        page_header(
+            "My shares", subtitle="Read-only links you created from your sessions. Revoked links stop working at once."
+        ),
         rx.cond(
             SharesState.loading,
             rx.center(rx.spinner(size="3"), padding="3rem"),
             rx.cond(
                 SharesState.total == 0,
-                empty_state("link", "No share links yet", "Open one of your sessions and press “Share” to create a read-only link.", rx.link(rx.button("Go to sessions", variant="soft"), href=routes.SESSIONS)),
+                empty_state(
+                    "link",
+                    "No share links yet",
+                    "Open one of your sessions and press “Share” to create a read-only link.",
+                    rx.link(rx.button("Go to sessions", variant="soft"), href=routes.SESSIONS),
+                ),
                 rx.vstack(
-                    data_table(("Session", "Name", "Visibility", "Created", "Expires", "Status", "Views", "Last viewed", ""), SharesState.items, _row, "shares-table"),
+                    data_table(
+                        ("Session", "Name", "Visibility", "Created", "Expires", "Status", "Views", "Last viewed", ""),
+                        SharesState.items,
+                        _row,
+                        "shares-table",
+                    ),
                     rx.hstack(
-                        rx.text(SharesState.total.to_string() + rx.cond(SharesState.total == 1, " link", " links"), size="1", color_scheme="gray"),
+                        rx.text(
+                            SharesState.total.to_string() + rx.cond(SharesState.total == 1, " link", " links"),
+                            size="1",
+                            color_scheme="gray",
+                        ),
                         rx.spacer(),
-                        rx.button(rx.icon("chevron-left", size=14), "Previous", size="1", variant="soft", on_click=SharesState.prev_page, disabled=SharesState.offset == 0),
-                        rx.button("Next", rx.icon("chevron-right", size=14), size="1", variant="soft", on_click=SharesState.next_page, disabled=SharesState.offset + 25 >= SharesState.total),
+                        rx.button(
+                            rx.icon("chevron-left", size=14),
+                            "Previous",
+                            size="1",
+                            variant="soft",
+                            on_click=SharesState.prev_page,
+                            disabled=SharesState.offset == 0,
+                        ),
+                        rx.button(
+                            "Next",
+                            rx.icon("chevron-right", size=14),
+                            size="1",
+                            variant="soft",
+                            on_click=SharesState.next_page,
+                            disabled=SharesState.offset + 25 >= SharesState.total,
+                        ),
                         width="100%",
                         align="center",
                     ),

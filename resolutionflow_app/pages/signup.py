@@ -23,9 +23,13 @@ class SignupState(AuthState):
     def signup(self, form: dict):
         """Register the account and log its owner in (charges the shared RF_AUTH_RATE_LIMIT budget)."""
         got = self.try_call(
-            auth_service.register, budget=entry.AUTH, actor_arg="",
-            email=form.get("email", ""), password=form.get("password", ""),
-            name=form.get("name", ""), account_name=form.get("account_name", ""),
+            auth_service.register,
+            budget=entry.AUTH,
+            actor_arg="",
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+            name=form.get("name", ""),
+            account_name=form.get("account_name", ""),
             ttl_hours=get_settings().token_ttl_hours,
         )
         self.error, self.busy = got.error, False
@@ -44,11 +48,42 @@ def signup_page() -> rx.Component:
         rx.form(
             rx.vstack(
                 error_callout(SignupState.error),
-                field("Team / company", rx.input(name="account_name", placeholder="Acme IT Services", required=True, auto_focus=True, width="100%", data_testid="signup-account")),
-                field("Your name", rx.input(name="name", placeholder="Alex Morgan", required=True, width="100%", data_testid="signup-name")),
-                field("Email", rx.input(name="email", type="email", required=True, width="100%", data_testid="signup-email")),
-                field("Password", rx.input(name="password", type="password", required=True, min_length=MIN_PASSWORD_LENGTH, width="100%", data_testid="signup-password"), hint=f"At least {MIN_PASSWORD_LENGTH} characters."),
-                rx.button("Create account", type="submit", width="100%", loading=SignupState.busy, data_testid="signup-submit"),
+                field(
+                    "Team / company",
+                    rx.input(
+                        name="account_name",
+                        placeholder="Acme IT Services",
+                        required=True,
+                        auto_focus=True,
+                        width="100%",
+                        data_testid="signup-account",
+                    ),
+                ),
+                field(
+                    "Your name",
+                    rx.input(
+                        name="name", placeholder="Alex Morgan", required=True, width="100%", data_testid="signup-name"
+                    ),
+                ),
+                field(
+                    "Email",
+                    rx.input(name="email", type="email", required=True, width="100%", data_testid="signup-email"),
+                ),
+                field(
+                    "Password",
+                    rx.input(
+                        name="password",
+                        type="password",
+                        required=True,
+                        min_length=MIN_PASSWORD_LENGTH,
+                        width="100%",
+                        data_testid="signup-password",
+                    ),
+                    hint=f"At least {MIN_PASSWORD_LENGTH} characters.",
+                ),
+                rx.button(
+                    "Create account", type="submit", width="100%", loading=SignupState.busy, data_testid="signup-submit"
+                ),
                 spacing="3",
                 width="100%",
             ),

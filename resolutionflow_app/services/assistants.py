@@ -38,12 +38,25 @@ class AssistantDTO(DTO):
 
 def server_ids(session: Session, assistant_id: uuid.UUID) -> list[uuid.UUID]:
     """MCP server ids of an assistant."""
-    return list(session.exec(select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == assistant_id)).all())
+    return list(
+        session.exec(
+            select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == assistant_id)
+        ).all()
+    )
 
 
 def to_dto(session: Session, row: Assistant) -> AssistantDTO:
     """DTO of a row."""
-    return AssistantDTO(id=row.id, name=row.name, prompt=row.prompt, model_id=row.completion_model_id, hidden=row.hidden, mcp_server_ids=server_ids(session, row.id), created_at=row.created_at, updated_at=row.updated_at)
+    return AssistantDTO(
+        id=row.id,
+        name=row.name,
+        prompt=row.prompt,
+        model_id=row.completion_model_id,
+        hidden=row.hidden,
+        mcp_server_ids=server_ids(session, row.id),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _require_author(actor: User) -> None:
@@ -96,7 +109,11 @@ def _apply(session: Session, row: Assistant, data: dict[str, Any]) -> None:
     if "model_id" in data:
         if data["model_id"] is None:
             raise InvalidInput("model_id is required.")
-        row.completion_model_id = completion_models.get_row(session=session, account_id=row.account_id, model_id=data["model_id"]).id if _valid(data["model_id"]) else _bad_model(data["model_id"])
+        row.completion_model_id = (
+            completion_models.get_row(session=session, account_id=row.account_id, model_id=data["model_id"]).id
+            if _valid(data["model_id"])
+            else _bad_model(data["model_id"])
+        )
 
 
 def _valid(value: Any) -> bool:
@@ -116,7 +133,13 @@ def create_assistant(*, session: Session, actor: User, data: dict[str, Any], hid
     _require_author(actor)
     if not data.get("model_id"):
         raise InvalidInput("model_id is required.")
-    row = Assistant(account_id=actor.account_id, created_by=actor.id, name=str(data.get("name") or "Assistant").strip() or "Assistant", prompt="", hidden=hidden)
+    row = Assistant(
+        account_id=actor.account_id,
+        created_by=actor.id,
+        name=str(data.get("name") or "Assistant").strip() or "Assistant",
+        prompt="",
+        hidden=hidden,
+    )
     try:
         _apply(session, row, data)
     except NotFound:
@@ -132,7 +155,9 @@ def get_assistant(*, session: Session, actor: User, assistant_id: uuid.UUID) -> 
     return to_dto(session, get_row(session=session, account_id=actor.account_id, assistant_id=assistant_id))
 
 
-def list_assistants(*, session: Session, actor: User, limit: int = 50, offset: int = 0) -> tuple[list[AssistantDTO], int]:
+def list_assistants(
+    *, session: Session, actor: User, limit: int = 50, offset: int = 0
+) -> tuple[list[AssistantDTO], int]:
     """Visible (not hidden) assistants of the actor's account."""
     query = select(Assistant).where(col(Assistant.account_id) == actor.account_id, col(Assistant.hidden).is_(False))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -179,4 +204,3 @@ def cleanup_hidden_assistants(*, session: Session) -> int:
     used = select(AutomationStep.assistant_id)
     result = session.exec(delete(Assistant).where(col(Assistant.hidden).is_(True), col(Assistant.id).not_in(used)))
     return result.rowcount or 0
-

@@ -100,12 +100,16 @@ def token_hash(token: str) -> str:
 def issue_token(*, session: Session, user: User, ttl_hours: int) -> str:
     """Create a login token for `user`; returns the raw token (shown once)."""
     raw = secrets.token_urlsafe(32)
-    session.add(AuthToken(user_id=user.id, token_hash=token_hash(raw), expires_at=utcnow() + timedelta(hours=ttl_hours)))
+    session.add(
+        AuthToken(user_id=user.id, token_hash=token_hash(raw), expires_at=utcnow() + timedelta(hours=ttl_hours))
+    )
     session.flush()
     return raw
 
 
-def register(*, session: Session, email: str, password: str, name: str, account_name: str, ttl_hours: int) -> Registration:
+def register(
+    *, session: Session, email: str, password: str, name: str, account_name: str, ttl_hours: int
+) -> Registration:
     """Create an account and its owner, and log the owner in.
 
     Args:
@@ -136,7 +140,9 @@ def register(*, session: Session, email: str, password: str, name: str, account_
     session.add(user)
     session.flush()
     token = issue_token(session=session, user=user, ttl_hours=ttl_hours)
-    return Registration(user=UserDTO.model_validate(user), account=AccountDTO.model_validate(account), access_token=token)
+    return Registration(
+        user=UserDTO.model_validate(user), account=AccountDTO.model_validate(account), access_token=token
+    )
 
 
 def login(*, session: Session, email: str, password: str, ttl_hours: int) -> str:
@@ -176,7 +182,9 @@ def logout(*, session: Session, token: str) -> None:
         session.add(row)
 
 
-def change_password(*, session: Session, user: User, current_password: str, new_password: str, keep_token: str | None = None) -> None:
+def change_password(
+    *, session: Session, user: User, current_password: str, new_password: str, keep_token: str | None = None
+) -> None:
     """Change `user`'s password; other login tokens are revoked."""
     if not verify_password(user.password_hash, current_password or ""):
         raise InvalidInput("The current password is not correct.")
@@ -185,7 +193,9 @@ def change_password(*, session: Session, user: User, current_password: str, new_
     user.updated_at = utcnow()
     session.add(user)
     keep = token_hash(keep_token) if keep_token else None
-    for row in session.exec(select(AuthToken).where(col(AuthToken.user_id) == user.id, col(AuthToken.revoked_at).is_(None))):
+    for row in session.exec(
+        select(AuthToken).where(col(AuthToken.user_id) == user.id, col(AuthToken.revoked_at).is_(None))
+    ):
         if row.token_hash != keep:
             row.revoked_at = utcnow()
             session.add(row)
@@ -225,7 +235,11 @@ def get_account(*, session: Session, actor: User) -> AccountDTO:
 
 
 def update_account_settings(
-    *, session: Session, actor: User, allow_public_shares: bool | None = None, name: str | None = None,
+    *,
+    session: Session,
+    actor: User,
+    allow_public_shares: bool | None = None,
+    name: str | None = None,
     pause_public_links_when_off: bool | None = None,
 ) -> AccountDTO:
     """Change account policy (owners only).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -32,7 +32,13 @@ from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.integrations import audit_pdf
 from resolutionflow_app.services import automations as automations_service
 
-SOURCE_LABELS = {"flow_input": "the form input", "previous_step": "the previous step", "all_previous_steps": "all previous steps (aggregated)", "http_get": "an HTTP GET request", "http_post": "an HTTP POST request"}
+SOURCE_LABELS = {
+    "flow_input": "the form input",
+    "previous_step": "the previous step",
+    "all_previous_steps": "all previous steps (aggregated)",
+    "http_get": "an HTTP GET request",
+    "http_post": "an HTTP POST request",
+}
 STATUS_LABELS = {"completed": "passed"}
 
 
@@ -40,17 +46,17 @@ def _when(value: datetime | None) -> str:
     if value is None:
         return "—"
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _ms(start: datetime | None, end: datetime | None) -> int | None:
     if start is None or end is None:
         return None
     if start.tzinfo is None:
-        start = start.replace(tzinfo=timezone.utc)
+        start = start.replace(tzinfo=UTC)
     if end.tzinfo is None:
-        end = end.replace(tzinfo=timezone.utc)
+        end = end.replace(tzinfo=UTC)
     return max(0, int((end - start).total_seconds() * 1000))
 
 
@@ -84,16 +90,31 @@ def _header_names(cfg: dict[str, Any]) -> str:
     return ", ".join(str(n) for n in names) + " (values withheld)" if names else "none"
 
 
-def _step_rows(session: Session, step: dict[str, Any], models: dict[str, CompletionModel], *, last: bool) -> list[tuple[str, str]]:
+def _step_rows(
+    session: Session, step: dict[str, Any], models: dict[str, CompletionModel], *, last: bool
+) -> list[tuple[str, str]]:
     assistant = step.get("assistant") or {}
     model = models.get(str(assistant.get("model_id") or ""))
     rows: list[tuple[str, str]] = []
-    rows.append(("Model", f"{model.name} ({model.provider} · {model.model}; token limit {model.token_limit or 'none'})" if model else "unknown (model deleted)"))
+    rows.append(
+        (
+            "Model",
+            f"{model.name} ({model.provider} · {model.model}; token limit {model.token_limit or 'none'})"
+            if model
+            else "unknown (model deleted)",
+        )
+    )
     if not assistant.get("hidden") and assistant.get("name"):
         rows.append(("Assistant", f"{assistant['name']} (shared assistant)"))
     override = step.get("output_classification_override")
     if override is not None:
-        rows.append(("Classification", f"K{override}: set on this step (overrides the model's level{f' K{model.security_level}' if model else ''})"))
+        rows.append(
+            (
+                "Classification",
+                f"K{override}: set on this step (overrides the model's "
+                f"level{f' K{model.security_level}' if model else ''})",
+            )
+        )
     elif model is not None:
         rows.append(("Classification", f"K{model.security_level}: the model's security level"))
     else:
@@ -122,10 +143,18 @@ def _step_rows(session: Session, step: dict[str, Any], models: dict[str, Complet
 
 def _mcp_text(session: Session, step: dict[str, Any]) -> str:
     server_ids = [uuid.UUID(s) for s in step.get("mcp_server_ids") or []]
-    servers = [s.name for s in session.exec(select(MCPServer).where(col(MCPServer.id).in_(server_ids))).all()] if server_ids else []
+    servers = (
+        [s.name for s in session.exec(select(MCPServer).where(col(MCPServer.id).in_(server_ids))).all()]
+        if server_ids
+        else []
+    )
     if step.get("mcp_policy") == "restricted":
         tool_ids = [uuid.UUID(t) for t in step.get("mcp_tool_ids") or []]
-        tools = sorted(t.name for t in session.exec(select(MCPServerTool).where(col(MCPServerTool.id).in_(tool_ids))).all()) if tool_ids else []
+        tools = (
+            sorted(t.name for t in session.exec(select(MCPServerTool).where(col(MCPServerTool.id).in_(tool_ids))).all())
+            if tool_ids
+            else []
+        )
         return "restricted: " + (", ".join(tools) if tools else "no tools allowed")
     if not servers:
         return "inherit: the assistant has no MCP servers (no tools)"
@@ -149,7 +178,12 @@ def _user_name(session: Session, user_id: uuid.UUID | None) -> str:
 
 
 def _run_section(session: Session, run: AutomationRun, definition: dict[str, Any]) -> dict[str, Any]:
-    results = {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
+    results = {
+        r.step_order: r
+        for r in session.exec(
+            select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)
+        ).all()
+    }
     ended = run.status in TERMINAL
     steps = []
     total_in = total_out = 0
@@ -158,13 +192,33 @@ def _run_section(session: Session, run: AutomationRun, definition: dict[str, Any
         name = step.get("user_description") or f"Step {order}"
         result = results.get(order)
         if result is None:
-            steps.append({"order": order, "name": name, "status": "skipped" if ended else "pending", "started": "—", "duration": "—", "tokens_in": "—", "tokens_out": "—", "error": None})
+            steps.append(
+                {
+                    "order": order,
+                    "name": name,
+                    "status": "skipped" if ended else "pending",
+                    "started": "—",
+                    "duration": "—",
+                    "tokens_in": "—",
+                    "tokens_out": "—",
+                    "error": None,
+                }
+            )
             continue
         total_in += result.num_tokens_input or 0
         total_out += result.num_tokens_output or 0
-        steps.append({"order": order, "name": name, "status": STATUS_LABELS.get(result.status, result.status), "started": _when(result.started_at).removesuffix(" UTC"),
-                      "duration": audit_pdf.format_duration(_ms(result.started_at, result.finished_at)), "tokens_in": _tokens(result.num_tokens_input),
-                      "tokens_out": _tokens(result.num_tokens_output), "error": result.error_message})
+        steps.append(
+            {
+                "order": order,
+                "name": name,
+                "status": STATUS_LABELS.get(result.status, result.status),
+                "started": _when(result.started_at).removesuffix(" UTC"),
+                "duration": audit_pdf.format_duration(_ms(result.started_at, result.finished_at)),
+                "tokens_in": _tokens(result.num_tokens_input),
+                "tokens_out": _tokens(result.num_tokens_output),
+                "error": result.error_message,
+            }
+        )
     meta = [
         ("Run id", str(run.id)),
         ("Status", STATUS_LABELS.get(run.status, run.status)),
@@ -174,14 +228,21 @@ def _run_section(session: Session, run: AutomationRun, definition: dict[str, Any
         ("Finished", _when(run.finished_at)),
         ("Duration", audit_pdf.format_duration(_ms(run.started_at, run.finished_at))),
         ("Total tokens", f"{_tokens(total_in + total_out)} ({_tokens(total_in)} in, {_tokens(total_out)} out)"),
-        ("Definition", f"published version {run.definition_version}" if run.definition_version else "unpublished draft (as pinned when the run started)"),
+        (
+            "Definition",
+            f"published version {run.definition_version}"
+            if run.definition_version
+            else "unpublished draft (as pinned when the run started)",
+        ),
     ]
     if run.error_message:
         meta.append(("Error", run.error_message))
     return {"meta": meta, "steps": steps}
 
 
-def _build(session: Session, actor: User, automation_id: uuid.UUID | str, run_id: uuid.UUID | str | None) -> tuple[str, dict[str, Any]]:
+def _build(
+    session: Session, actor: User, automation_id: uuid.UUID | str, run_id: uuid.UUID | str | None
+) -> tuple[str, dict[str, Any]]:
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     run: AutomationRun | None = None
     if run_id is not None:
@@ -192,7 +253,9 @@ def _build(session: Session, actor: User, automation_id: uuid.UUID | str, run_id
         run = session.get(AutomationRun, rid)
         if run is None or run.automation_id != automation.id or run.account_id != actor.account_id:
             raise NotFound("Run not found.")
-    graph = automations_service.graph(session=session, actor=actor, automation_id=automation.id, run_id=run.id if run else None)
+    graph = automations_service.graph(
+        session=session, actor=actor, automation_id=automation.id, run_id=run.id if run else None
+    )
     draft = automations_service.current_definition(session, automation)
     definition = (run.definition or {}) if run is not None else draft
     models = _models(session, definition)
@@ -214,28 +277,59 @@ def _build(session: Session, actor: User, automation_id: uuid.UUID | str, run_id
         ("Published version", str(automation.published_version) if automation.published_version else "none"),
         ("Published", _when(automation.published_at)),
         ("Steps", str(len(steps))),
-        ("Data retention", f"{automation.data_retention_days} days" if automation.data_retention_days else "kept until deleted"),
+        (
+            "Data retention",
+            f"{automation.data_retention_days} days" if automation.data_retention_days else "kept until deleted",
+        ),
         ("Automation id", str(automation.id)),
     ]
     if run is not None:
-        meta.append(("This report covers", f"run {run.id} ({STATUS_LABELS.get(run.status, run.status)}), with the definition the run was pinned to"))
+        meta.append(
+            (
+                "This report covers",
+                f"run {run.id} ({STATUS_LABELS.get(run.status, run.status)}), with the definition the run was pinned "
+                "to",
+            )
+        )
     else:
         meta.append(("This report covers", "the current draft definition"))
     data = {
         "name": automation.name,
         "description": automation.description or "",
-        "subtitle": f"Generated {_when(utcnow())} by {actor.name}. Header values, API keys and the webhook secret are never included; URL query values are masked.",
+        "subtitle": (
+            f"Generated {_when(utcnow())} by {actor.name}. Header values, API keys and the webhook secret are never "
+            "included; URL query values are masked."
+        ),
         "meta": meta,
         "graph": graph,
         "field_types": {f.get("id"): f.get("type") or "" for f in form},
-        "form_fields": [{"id": str(f.get("id") or ""), "label": str(f.get("label") or ""), "type": str(f.get("type") or ""), "required": bool(f.get("required")), "options": [str(o) for o in f.get("options") or []]} for f in form],
-        "steps": [{"order": s["step_order"], "name": s.get("user_description") or f"Step {s['step_order']}", "rows": _step_rows(session, s, models, last=s is steps[-1]), "prompt": (s.get("assistant") or {}).get("prompt") or ""} for s in steps],
+        "form_fields": [
+            {
+                "id": str(f.get("id") or ""),
+                "label": str(f.get("label") or ""),
+                "type": str(f.get("type") or ""),
+                "required": bool(f.get("required")),
+                "options": [str(o) for o in f.get("options") or []],
+            }
+            for f in form
+        ],
+        "steps": [
+            {
+                "order": s["step_order"],
+                "name": s.get("user_description") or f"Step {s['step_order']}",
+                "rows": _step_rows(session, s, models, last=s is steps[-1]),
+                "prompt": (s.get("assistant") or {}).get("prompt") or "",
+            }
+            for s in steps
+        ],
         "run": _run_section(session, run, definition) if run is not None else None,
     }
     return automation.name, data
 
 
-def audit_report(*, session: Session, actor: User, automation_id: uuid.UUID | str, run_id: uuid.UUID | str | None = None) -> bytes:
+def audit_report(
+    *, session: Session, actor: User, automation_id: uuid.UUID | str, run_id: uuid.UUID | str | None = None
+) -> bytes:
     """The audit report of an automation as an A4 PDF.
 
     Args:
@@ -255,7 +349,9 @@ def audit_report(*, session: Session, actor: User, automation_id: uuid.UUID | st
     return audit_report_download(session=session, actor=actor, automation_id=automation_id, run_id=run_id)[1]
 
 
-def audit_report_download(*, session: Session, actor: User, automation_id: uuid.UUID | str, run_id: uuid.UUID | str | None = None) -> tuple[str, bytes]:
+def audit_report_download(
+    *, session: Session, actor: User, automation_id: uuid.UUID | str, run_id: uuid.UUID | str | None = None
+) -> tuple[str, bytes]:
     """`(filename, pdf)`: the report and a download name like `Triage-audit.pdf`."""
     name, data = _build(session, actor, automation_id, run_id)
     try:
@@ -263,4 +359,3 @@ def audit_report_download(*, session: Session, actor: User, automation_id: uuid.
     except audit_pdf.FontMissing as exc:
         raise Unavailable(str(exc)) from None
     return f"{safe_filename(name)}-audit.pdf", pdf
-

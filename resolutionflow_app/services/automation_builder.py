@@ -1,4 +1,5 @@
-"""Use cases of the automation builder and list pages: load/save a typed definition, new, duplicate, import, list with last runs."""
+"""Use cases of the automation builder and list pages: load/save a typed definition, new, duplicate, import, list with
+last runs."""
 
 from __future__ import annotations
 
@@ -98,20 +99,57 @@ class ListRow(DTO):
 
 
 def _models(session: Session, actor: User) -> list[ModelChoice]:
-    rows = session.exec(select(CompletionModel).where(CompletionModel.account_id == actor.account_id).order_by(CompletionModel.name)).all()
-    return [ModelChoice(id=str(m.id), name=m.name, security_level=m.security_level, supports_vision=m.supports_vision, supports_audio=m.supports_audio, token_limit=m.token_limit) for m in rows]
+    rows = session.exec(
+        select(CompletionModel).where(CompletionModel.account_id == actor.account_id).order_by(CompletionModel.name)
+    ).all()
+    return [
+        ModelChoice(
+            id=str(m.id),
+            name=m.name,
+            security_level=m.security_level,
+            supports_vision=m.supports_vision,
+            supports_audio=m.supports_audio,
+            token_limit=m.token_limit,
+        )
+        for m in rows
+    ]
 
 
 def _assistants(session: Session, actor: User, models: list[ModelChoice]) -> list[AssistantChoice]:
     names = {m.id: m.name for m in models}
-    rows = session.exec(select(Assistant).where(col(Assistant.account_id) == actor.account_id, col(Assistant.hidden).is_(False)).order_by(col(Assistant.name))).all()
-    return [AssistantChoice(id=str(a.id), name=a.name, prompt=a.prompt, model_id=str(a.completion_model_id or ""), model_name=names.get(str(a.completion_model_id), ""),
-                            mcp_server_ids=[str(x) for x in assistants_service.server_ids(session, a.id)]) for a in rows]
+    rows = session.exec(
+        select(Assistant)
+        .where(col(Assistant.account_id) == actor.account_id, col(Assistant.hidden).is_(False))
+        .order_by(col(Assistant.name))
+    ).all()
+    return [
+        AssistantChoice(
+            id=str(a.id),
+            name=a.name,
+            prompt=a.prompt,
+            model_id=str(a.completion_model_id or ""),
+            model_name=names.get(str(a.completion_model_id), ""),
+            mcp_server_ids=[str(x) for x in assistants_service.server_ids(session, a.id)],
+        )
+        for a in rows
+    ]
 
 
 def _mcp_servers(session: Session, actor: User) -> list[ServerChoice]:
-    rows = session.exec(select(MCPServer).where(MCPServer.account_id == actor.account_id).order_by(MCPServer.name)).all()
-    return [ServerChoice(id=str(r.id), name=r.name, tools=[ToolChoice(id=str(t.id), name=t.name, description=(t.description or "")[:200]) for t in mcp_service.tools_of(session, r.id)]) for r in rows]
+    rows = session.exec(
+        select(MCPServer).where(MCPServer.account_id == actor.account_id).order_by(MCPServer.name)
+    ).all()
+    return [
+        ServerChoice(
+            id=str(r.id),
+            name=r.name,
+            tools=[
+                ToolChoice(id=str(t.id), name=t.name, description=(t.description or "")[:200])
+                for t in mcp_service.tools_of(session, r.id)
+            ],
+        )
+        for r in rows
+    ]
 
 
 def load_builder(*, session: Session, actor: User, automation_id: Any) -> BuilderView:
@@ -121,7 +159,12 @@ def load_builder(*, session: Session, actor: User, automation_id: Any) -> Builde
         NotFound: not an automation the actor may see.
     """
     dto = automations_service.get_automation(session=session, actor=actor, automation_id=automation_id)
-    last = session.exec(select(AutomationRun).where(col(AutomationRun.automation_id) == dto.id, col(AutomationRun.status) == "completed").order_by(col(AutomationRun.created_at).desc()).limit(1)).first()
+    last = session.exec(
+        select(AutomationRun)
+        .where(col(AutomationRun.automation_id) == dto.id, col(AutomationRun.status) == "completed")
+        .order_by(col(AutomationRun.created_at).desc())
+        .limit(1)
+    ).first()
     samples: dict[int, Any] = {}
     if last is not None:
         for step in runs_service.get_run(session=session, actor=actor, run_id=last.id).step_results:
@@ -133,22 +176,35 @@ def load_builder(*, session: Session, actor: User, automation_id: Any) -> Builde
             if isinstance(parsed, dict):
                 samples[step.step_order] = parsed
     return BuilderView(
-        id=str(dto.id), definition=AutomationDefinition.from_api(dto.model_dump(mode="json")), published=dto.published,
-        published_version=dto.published_version, has_unpublished_changes=dto.has_unpublished_changes,
-        models=(models := _models(session, actor)), assistants=_assistants(session, actor, models), mcp_servers=_mcp_servers(session, actor), sample_outputs=samples, can_edit=can_author(actor.role),
+        id=str(dto.id),
+        definition=AutomationDefinition.from_api(dto.model_dump(mode="json")),
+        published=dto.published,
+        published_version=dto.published_version,
+        has_unpublished_changes=dto.has_unpublished_changes,
+        models=(models := _models(session, actor)),
+        assistants=_assistants(session, actor, models),
+        mcp_servers=_mcp_servers(session, actor),
+        sample_outputs=samples,
+        can_edit=can_author(actor.role),
     )
 
 
-def save_builder(*, session: Session, actor: User, automation_id: Any, definition: AutomationDefinition) -> automations_service.AutomationDTO:
+def save_builder(
+    *, session: Session, actor: User, automation_id: Any, definition: AutomationDefinition
+) -> automations_service.AutomationDTO:
     """Replace the draft with the builder's definition (the engine's rules decide; 422 names the step).
 
     Raises:
         InvalidInput: a rule refuses the definition (the message names the step). Forbidden: engineers.
     """
-    return automations_service.update_automation(session=session, actor=actor, automation_id=automation_id, data=definition.to_api())
+    return automations_service.update_automation(
+        session=session, actor=actor, automation_id=automation_id, data=definition.to_api()
+    )
 
 
-def new_automation(*, session: Session, actor: User, name: str = "Untitled automation") -> automations_service.AutomationDTO:
+def new_automation(
+    *, session: Session, actor: User, name: str = "Untitled automation"
+) -> automations_service.AutomationDTO:
     """A draft with one step on the account's first model (least secure first is not assumed: by name).
 
     Raises:
@@ -156,15 +212,29 @@ def new_automation(*, session: Session, actor: User, name: str = "Untitled autom
     """
     models = _models(session, actor)
     if not models:
-        raise InvalidInput("Add a model first (Account → AI models and tools) so the first step has something to run on.")
-    step = StepDefinition(step_order=1, user_description="First step", prompt="Summarise the request in two sentences.\n\n{{flow_input.text}}", model_id=models[0].id)
-    return automations_service.create_automation(session=session, actor=actor, data=AutomationDefinition(name=name, steps=[step]).to_api())
+        raise InvalidInput(
+            "Add a model first (Account → AI models and tools) so the first step has something to run on."
+        )
+    step = StepDefinition(
+        step_order=1,
+        user_description="First step",
+        prompt="Summarise the request in two sentences.\n\n{{flow_input.text}}",
+        model_id=models[0].id,
+    )
+    return automations_service.create_automation(
+        session=session, actor=actor, data=AutomationDefinition(name=name, steps=[step]).to_api()
+    )
 
 
 def _fresh_copy(definition: AutomationDefinition, name: str, *, keep_shared: bool) -> dict[str, Any]:
     # New hidden assistants for the copy: never share (and later edit) the original's inline ones.
     # Shared assistants stay shared within the account; an import inlines them (their ids are another team's).
-    steps = [s if (keep_shared and s.assistant_shared) else s.model_copy(update={"assistant_id": None, "assistant_shared": False}) for s in definition.steps]
+    steps = [
+        s
+        if (keep_shared and s.assistant_shared)
+        else s.model_copy(update={"assistant_id": None, "assistant_shared": False})
+        for s in definition.steps
+    ]
     return definition.model_copy(update={"name": name[:200], "steps": steps}).to_api()
 
 
@@ -172,7 +242,9 @@ def duplicate_automation(*, session: Session, actor: User, automation_id: Any) -
     """A draft copy named "Copy of …" with its own assistants (secrets in headers are not copied)."""
     dto = automations_service.get_automation(session=session, actor=actor, automation_id=automation_id)
     definition = AutomationDefinition.from_api(dto.model_dump(mode="json"))
-    return automations_service.create_automation(session=session, actor=actor, data=_fresh_copy(definition, f"Copy of {definition.name}", keep_shared=True))
+    return automations_service.create_automation(
+        session=session, actor=actor, data=_fresh_copy(definition, f"Copy of {definition.name}", keep_shared=True)
+    )
 
 
 def import_automation(*, session: Session, actor: User, document: Any) -> automations_service.AutomationDTO:
@@ -203,26 +275,64 @@ def import_automation(*, session: Session, actor: User, document: Any) -> automa
         tools = [t for t in s.mcp_tool_ids if any(t in servers[x] for x in server_ids)]
         steps.append(s.model_copy(update={"model_id": model, "mcp_server_ids": server_ids, "mcp_tool_ids": tools}))
     definition = definition.model_copy(update={"steps": steps})
-    return automations_service.create_automation(session=session, actor=actor, data=_fresh_copy(definition, definition.name, keep_shared=False))
+    return automations_service.create_automation(
+        session=session, actor=actor, data=_fresh_copy(definition, definition.name, keep_shared=False)
+    )
 
 
-def list_rows(*, session: Session, actor: User, q: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[ListRow], int]:
+def list_rows(
+    *, session: Session, actor: User, q: str | None = None, limit: int = 20, offset: int = 0
+) -> tuple[list[ListRow], int]:
     """The list page: automations with step count, last run status and time, and who created them."""
     items, total = automations_service.list_automations(session=session, actor=actor, q=q, limit=limit, offset=offset)
     ids = [i.id for i in items]
     latest: dict[uuid.UUID, AutomationRun] = {}
     if ids:
-        newest = select(col(AutomationRun.automation_id), func.max(col(AutomationRun.created_at)).label("at")).where(col(AutomationRun.automation_id).in_(ids)).group_by(col(AutomationRun.automation_id)).subquery()
-        for run in session.exec(select(AutomationRun).join(newest, (col(AutomationRun.automation_id) == newest.c.automation_id) & (col(AutomationRun.created_at) == newest.c.at))).all():
+        newest = (
+            select(col(AutomationRun.automation_id), func.max(col(AutomationRun.created_at)).label("at"))
+            .where(col(AutomationRun.automation_id).in_(ids))
+            .group_by(col(AutomationRun.automation_id))
+            .subquery()
+        )
+        for run in session.exec(
+            select(AutomationRun).join(
+                newest,
+                (col(AutomationRun.automation_id) == newest.c.automation_id)
+                & (col(AutomationRun.created_at) == newest.c.at),
+            )
+        ).all():
             latest[run.automation_id] = run
-    creators = dict(session.exec(select(col(Automation.id), col(User.name)).join(User, col(User.id) == col(Automation.user_id)).where(col(Automation.id).in_(ids))).all()) if ids else {}
-    rows = [ListRow(id=str(i.id), name=i.name, published=i.published, published_version=i.published_version, steps_count=i.steps_count,
-                    last_run_status=latest[i.id].status if i.id in latest else "", last_run_at=latest[i.id].created_at if i.id in latest else None,
-                    created_by=creators.get(i.id, ""), updated_at=i.updated_at) for i in items]
+    creators = (
+        dict(
+            session.exec(
+                select(col(Automation.id), col(User.name))
+                .join(User, col(User.id) == col(Automation.user_id))
+                .where(col(Automation.id).in_(ids))
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    rows = [
+        ListRow(
+            id=str(i.id),
+            name=i.name,
+            published=i.published,
+            published_version=i.published_version,
+            steps_count=i.steps_count,
+            last_run_status=latest[i.id].status if i.id in latest else "",
+            last_run_at=latest[i.id].created_at if i.id in latest else None,
+            created_by=creators.get(i.id, ""),
+            updated_at=i.updated_at,
+        )
+        for i in items
+    ]
     return rows, total
 
 
-def share_step_assistant(*, session: Session, actor: User, automation_id: Any, step_order: int, name: str) -> AssistantChoice:
+def share_step_assistant(
+    *, session: Session, actor: User, automation_id: Any, step_order: int, name: str
+) -> AssistantChoice:
     """Turn a step's own (hidden) assistant into a shared one other steps and automations can use.
 
     Raises:

@@ -120,7 +120,9 @@ def _load_models(session: Session, account_id: uuid.UUID, definition: Mapping[st
         if row is None or row.account_id != account_id:
             continue
         key = secrets_box.decrypt_str(row.api_key_encrypted) if row.api_key_encrypted else None
-        models[mid] = _Model(str(row.id), row.name, row.provider, row.base_url, row.model, key, row.security_level, row.token_limit)
+        models[mid] = _Model(
+            str(row.id), row.name, row.provider, row.base_url, row.model, key, row.security_level, row.token_limit
+        )
     return models
 
 
@@ -180,7 +182,9 @@ def _words_for_input(step: Mapping[str, Any], order: int, form_ids: list[str]) -
     elif source == "http_get":
         text = f"Reads the answer of GET {_url_shown(str(cfg.get('url') or ''))}."
     elif source == "http_post":
-        text = f"Sends a POST to {_url_shown(str(cfg.get('url') or ''))} and reads its answer (not sent in this dry run)."
+        text = (
+            f"Sends a POST to {_url_shown(str(cfg.get('url') or ''))} and reads its answer (not sent in this dry run)."
+        )
     else:
         text = f"Reads {source}."
     if step.get("input_type") not in (None, "any"):
@@ -193,11 +197,21 @@ def _words_for_output(step: Mapping[str, Any], is_last: bool) -> str:
     what = {"text": "text", "json": "JSON", "pdf": "a PDF document", "docx": "a Word document"}.get(kind, kind)
     text = f"Gives {what}" + (" as the run's result" if is_last else "")
     if step.get("output_mode") == "http_post":
-        text += f", and posts it to the webhook {_url_shown(str((step.get('output_config') or {}).get('url') or ''))} (signed; not sent in this dry run)"
+        text += (
+            f", and posts it to the webhook {_url_shown(str((step.get('output_config') or {}).get('url') or ''))} "
+            "(signed; not sent in this dry run)"
+        )
     return text + "."
 
 
-def _variable_line(path: str, *, order: int, context: Mapping[str, Any], steps_by_order: Mapping[int, Mapping[str, Any]], form_ids: list[str]) -> tuple[Status, str]:
+def _variable_line(
+    path: str,
+    *,
+    order: int,
+    context: Mapping[str, Any],
+    steps_by_order: Mapping[int, Mapping[str, Any]],
+    form_ids: list[str],
+) -> tuple[Status, str]:
     """What `{{path}}` becomes in step `order` (status, sentence)."""
     tag = "{{" + path + "}}"
     keys = path.split(".")
@@ -208,9 +222,17 @@ def _variable_line(path: str, *, order: int, context: Mapping[str, Any], steps_b
             return "red", f"{tag} refers to step {n}, which does not exist; the run would leave it as written."
         if n >= order:
             when = "is this step" if n == order else "runs after this step"
-            return "red", f"{tag} refers to step {n}, which {when}; its output is not known yet, so the run would leave it as written."
+            return (
+                "red",
+                f"{tag} refers to step {n}, which {when}; its output is not known yet, so the run would leave it as "
+                "written.",
+            )
         if len(keys) == 1 or keys[1] not in ("output", "file_ids") or (keys[1] == "file_ids" and len(keys) > 2):
-            return "red", f"{tag} is not a known variable: a step offers {{{{step_{n}.output}}}}, {{{{step_{n}.output.<field>}}}} and {{{{step_{n}.file_ids}}}}."
+            return (
+                "red",
+                f"{tag} is not a known variable: a step offers {{{{step_{n}.output}}}}, "
+                f"{{{{step_{n}.output.<field>}}}} and {{{{step_{n}.file_ids}}}}.",
+            )
         if keys[1] == "file_ids":
             return "green", f"{tag} becomes the ids of the files step {n} produced (known when the run gets there)."
         if len(keys) == 2:
@@ -218,15 +240,29 @@ def _variable_line(path: str, *, order: int, context: Mapping[str, Any], steps_b
         field = ".".join(keys[2:])
         kind = steps_by_order[n].get("output_type") or "text"
         if kind == "json":
-            return "green", f"{tag} becomes the field “{field}” of step {n}'s JSON output (known when the run gets there)."
-        return "amber", f"{tag} needs the field “{field}”, but step {n} gives {kind}, not JSON: it resolves only if that output happens to be a JSON object with that field."
+            return (
+                "green",
+                f"{tag} becomes the field “{field}” of step {n}'s JSON output (known when the run gets there).",
+            )
+        return (
+            "amber",
+            f"{tag} needs the field “{field}”, but step {n} gives {kind}, not JSON: it resolves only if that output "
+            "happens to be a JSON object with that field.",
+        )
     resolved = interpolate(tag, context)
     if resolved != tag:
         return "green", f"{tag} becomes {_show(resolved)} with the sample input."
     if keys[0] == "flow_input":
         known = ", ".join(["text", *form_ids])
-        return "red", f"{tag} does not match the free text or a form field (known: {known}); the run would leave it as written."
-    return "red", f"{tag} is not a known variable; the run would leave it as written. Use {{{{flow_input.text}}}}, {{{{flow_input.<form field>}}}} or {{{{step_N.output}}}}."
+        return (
+            "red",
+            f"{tag} does not match the free text or a form field (known: {known}); the run would leave it as written.",
+        )
+    return (
+        "red",
+        f"{tag} is not a known variable; the run would leave it as written. Use {{{{flow_input.text}}}}, "
+        f"{{{{flow_input.<form field>}}}} or {{{{step_N.output}}}}.",
+    )
 
 
 def _host_part(template: str) -> str | None:
@@ -250,7 +286,10 @@ def _probe_url(template: str, context: Mapping[str, Any], supplied: set[str]) ->
     host_vars = variables_in(host) if host is not None else paths
     generated = [p for p in host_vars if p not in supplied]
     if generated:
-        return None, f"its host comes from {{{{{generated[0]}}}}}; give a real value for it in the dry run's input to check it"
+        return (
+            None,
+            f"its host comes from {{{{{generated[0]}}}}}; give a real value for it in the dry run's input to check it",
+        )
     return quote(resolved, safe=_URL_SAFE), ""
 
 
@@ -258,11 +297,21 @@ def _guard_line(step_order: int | None, check: str, what: str, url: str, outcome
     """The red/amber line for a refused or unreachable probe (None when the server answered)."""
     shown = http_guard.safe_url(url)
     if outcome.kind == "blocked":
-        return DryRunLine(step_order=step_order, check=check, status="red", message=f"{what} {shown} is refused by the outbound-request guard: {outcome.reason}")
+        return DryRunLine(
+            step_order=step_order,
+            check=check,
+            status="red",
+            message=f"{what} {shown} is refused by the outbound-request guard: {outcome.reason}",
+        )
     if outcome.kind == "unreachable":
         # An input or webhook URL that cannot be reached now fails the run; a model endpoint may just be asleep.
         status: Status = "amber" if check == "model_endpoint" else "red"
-        return DryRunLine(step_order=step_order, check=check, status=status, message=f"Could not reach {what[:1].lower() + what[1:]} {shown}: {outcome.reason}")
+        return DryRunLine(
+            step_order=step_order,
+            check=check,
+            status=status,
+            message=f"Could not reach {what[:1].lower() + what[1:]} {shown}: {outcome.reason}",
+        )
     return None
 
 
@@ -273,13 +322,36 @@ def _model_endpoint_line(order: int, model: _Model, url: str, outcome: _Outcome)
     shown = http_guard.safe_url(url)
     code = outcome.status_code or 0
     if outcome.kind == "too_large":
-        return DryRunLine(step_order=order, check="model_endpoint", status="green", message=f"The model endpoint {shown} answers (its model list is too large to read here).")
+        return DryRunLine(
+            step_order=order,
+            check="model_endpoint",
+            status="green",
+            message=f"The model endpoint {shown} answers (its model list is too large to read here).",
+        )
     if code in (401, 403):
-        return DryRunLine(step_order=order, check="model_endpoint", status="amber", message=f"The model endpoint {shown} answers, but refused the model list with HTTP {code}: the API key is missing or wrong.")
+        return DryRunLine(
+            step_order=order,
+            check="model_endpoint",
+            status="amber",
+            message=(
+                f"The model endpoint {shown} answers, but refused the model list with HTTP {code}: the API key is "
+                "missing or wrong."
+            ),
+        )
     if code >= 500:
-        return DryRunLine(step_order=order, check="model_endpoint", status="amber", message=f"The model endpoint {shown} answers, but with HTTP {code} (a server error).")
+        return DryRunLine(
+            step_order=order,
+            check="model_endpoint",
+            status="amber",
+            message=f"The model endpoint {shown} answers, but with HTTP {code} (a server error).",
+        )
     if code >= 400:
-        return DryRunLine(step_order=order, check="model_endpoint", status="green", message=f"The model endpoint {shown} answers (it offers no model list: HTTP {code}).")
+        return DryRunLine(
+            step_order=order,
+            check="model_endpoint",
+            status="green",
+            message=f"The model endpoint {shown} answers (it offers no model list: HTTP {code}).",
+        )
     offered: list[str] | None = None
     try:
         body = json.loads(outcome.text or "")
@@ -288,11 +360,29 @@ def _model_endpoint_line(order: int, model: _Model, url: str, outcome: _Outcome)
     except (ValueError, TypeError):
         offered = None
     if offered is None:
-        return DryRunLine(step_order=order, check="model_endpoint", status="green", message=f"The model endpoint {shown} answers (HTTP {code}).")
+        return DryRunLine(
+            step_order=order,
+            check="model_endpoint",
+            status="green",
+            message=f"The model endpoint {shown} answers (HTTP {code}).",
+        )
     if model.model in offered:
-        return DryRunLine(step_order=order, check="model_endpoint", status="green", message=f"The model endpoint {shown} answers and offers the model “{model.model}”.")
+        return DryRunLine(
+            step_order=order,
+            check="model_endpoint",
+            status="green",
+            message=f"The model endpoint {shown} answers and offers the model “{model.model}”.",
+        )
     listed = ", ".join(offered[:10]) + (" …" if len(offered) > 10 else "")
-    return DryRunLine(step_order=order, check="model_endpoint", status="amber", message=f"The model endpoint {shown} answers, but does not list the model “{model.model}” (it lists: {listed or 'nothing'}).")
+    return DryRunLine(
+        step_order=order,
+        check="model_endpoint",
+        status="amber",
+        message=(
+            f"The model endpoint {shown} answers, but does not list the model “{model.model}” (it lists: "
+            f"{listed or 'nothing'})."
+        ),
+    )
 
 
 def _http_line(order: int, check: str, what: str, probe: _Probe, outcome: _Outcome) -> DryRunLine:
@@ -302,35 +392,93 @@ def _http_line(order: int, check: str, what: str, probe: _Probe, outcome: _Outco
     shown = http_guard.safe_url(probe.url)
     code = outcome.status_code or 0
     if outcome.kind == "too_large":
-        return DryRunLine(step_order=order, check=check, status="amber", message=f"{what} {shown} answers, but with more than the allowed response size; the run would refuse that answer.")
+        return DryRunLine(
+            step_order=order,
+            check=check,
+            status="amber",
+            message=(
+                f"{what} {shown} answers, but with more than the allowed response size; the run would refuse that "
+                "answer."
+            ),
+        )
     if probe.method == "HEAD":
         if code >= 500:
-            return DryRunLine(step_order=order, check=check, status="amber", message=f"{what} {shown} answers, but with HTTP {code} (a server error) to a HEAD request; nothing was posted.")
-        return DryRunLine(step_order=order, check=check, status="green", message=f"{what} {shown} is reachable (HTTP {code} to a HEAD request; nothing was posted).")
+            return DryRunLine(
+                step_order=order,
+                check=check,
+                status="amber",
+                message=(
+                    f"{what} {shown} answers, but with HTTP {code} (a server error) to a HEAD request; nothing was "
+                    "posted."
+                ),
+            )
+        return DryRunLine(
+            step_order=order,
+            check=check,
+            status="green",
+            message=f"{what} {shown} is reachable (HTTP {code} to a HEAD request; nothing was posted).",
+        )
     if code >= 400:
-        return DryRunLine(step_order=order, check=check, status="amber", message=f"{what} {shown} answers HTTP {code}; the run would fail on that answer.")
-    return DryRunLine(step_order=order, check=check, status="green", message=f"{what} {shown} is reachable (HTTP {code}, {outcome.size} bytes).")
+        return DryRunLine(
+            step_order=order,
+            check=check,
+            status="amber",
+            message=f"{what} {shown} answers HTTP {code}; the run would fail on that answer.",
+        )
+    return DryRunLine(
+        step_order=order,
+        check=check,
+        status="green",
+        message=f"{what} {shown} is reachable (HTTP {code}, {outcome.size} bytes).",
+    )
 
 
 def _token_line(order: int, model: _Model, prompt: str) -> DryRunLine:
     tokens = count_tokens(prompt)
     limit = model.token_limit
     if not limit:
-        return DryRunLine(step_order=order, check="tokens", status="green", message=f"The prompt is about {tokens} tokens with the sample input; the model has no token limit set.")
+        return DryRunLine(
+            step_order=order,
+            check="tokens",
+            status="green",
+            message=f"The prompt is about {tokens} tokens with the sample input; the model has no token limit set.",
+        )
     share = tokens / limit
     if tokens > limit:
-        return DryRunLine(step_order=order, check="tokens", status="red", message=f"The prompt alone is about {tokens} tokens, over the model's limit of {limit}: the model would refuse it.")
+        return DryRunLine(
+            step_order=order,
+            check="tokens",
+            status="red",
+            message=(
+                f"The prompt alone is about {tokens} tokens, over the model's limit of {limit}: the model would refuse "
+                "it."
+            ),
+        )
     if share > TOKEN_WARN_SHARE:
-        return DryRunLine(step_order=order, check="tokens", status="amber", message=f"The prompt alone is about {tokens} tokens, {share:.0%} of the model's limit of {limit}: little room is left for the input.")
+        return DryRunLine(
+            step_order=order,
+            check="tokens",
+            status="amber",
+            message=(
+                f"The prompt alone is about {tokens} tokens, {share:.0%} of the model's limit of {limit}: little room "
+                "is left for the input."
+            ),
+        )
     shown = "under 1%" if share < 0.01 else f"{share:.0%}"
-    return DryRunLine(step_order=order, check="tokens", status="green", message=f"The prompt is about {tokens} tokens, {shown} of the model's limit of {limit}.")
+    return DryRunLine(
+        step_order=order,
+        check="tokens",
+        status="green",
+        message=f"The prompt is about {tokens} tokens, {shown} of the model's limit of {limit}.",
+    )
 
 
 # ---------------------------------------------------------------- outbound checks
 
 
 def _bounded_resolver(host: str) -> list[str]:
-    """The guard's resolver, but giving up after PROBE_TIMEOUT_SECONDS (a hanging DNS server must not stall the report)."""
+    """The guard's resolver, but giving up after PROBE_TIMEOUT_SECONDS (a hanging DNS server must not stall the
+    report)."""
     box: dict[str, Any] = {}
 
     def work() -> None:
@@ -352,24 +500,40 @@ def _bounded_resolver(host: str) -> list[str]:
 
 async def guarded_fetch(method: str, url: str, *, headers: Mapping[str, str] | None = None) -> http_guard.HTTPResult:
     """The runner's guarded request (`http_guard.fetch`), once, with the dry run's short timeout."""
-    return await http_guard.fetch(method, url, headers=headers, retries=0, backoff=(), timeout=PROBE_TIMEOUT_SECONDS,
-                                  raise_for_status=False, resolver=_bounded_resolver, allowed_cidrs=get_settings().cidr_list() or None)
+    return await http_guard.fetch(
+        method,
+        url,
+        headers=headers,
+        retries=0,
+        backoff=(),
+        timeout=PROBE_TIMEOUT_SECONDS,
+        raise_for_status=False,
+        resolver=_bounded_resolver,
+        allowed_cidrs=get_settings().cidr_list() or None,
+    )
 
 
 async def _probe_one(probe: _Probe, fetch: Fetch) -> _Outcome:
     try:
-        result = await asyncio.wait_for(fetch(probe.method, probe.url, headers=dict(probe.headers)), PROBE_TIMEOUT_SECONDS + 2)
+        result = await asyncio.wait_for(
+            fetch(probe.method, probe.url, headers=dict(probe.headers)), PROBE_TIMEOUT_SECONDS + 2
+        )
     except (http_guard.BlockedURLError, http_guard.InvalidHeaderError) as exc:
         return _Outcome("blocked", reason=exc.message)
     except http_guard.ResponseTooLargeError as exc:
         return _Outcome("too_large", reason=exc.message)
     except http_guard.OutboundHTTPError as exc:
         return _Outcome("unreachable", reason=exc.message)
-    except (TimeoutError, asyncio.TimeoutError):
+    except TimeoutError:
         return _Outcome("unreachable", reason=f"no answer within {PROBE_TIMEOUT_SECONDS:g} seconds.")
     except Exception as exc:  # noqa: BLE001 - any other failure is "could not reach", never a 500
         return _Outcome("unreachable", reason=f"{type(exc).__name__}: {exc}")
-    return _Outcome("answered", status_code=result.status_code, text=result.text if not result.is_binary else None, size=len(result.content or b""))
+    return _Outcome(
+        "answered",
+        status_code=result.status_code,
+        text=result.text if not result.is_binary else None,
+        size=len(result.content or b""),
+    )
 
 
 async def _probe_all(probes: list[_Probe], fetch: Fetch) -> dict[_Probe, _Outcome]:
@@ -401,7 +565,14 @@ def _worst(lines: list[DryRunLine]) -> Status:
     return worst
 
 
-def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sample: Mapping[str, Any] | None = None, fetch: Fetch | None = None) -> DryRunReport:
+def dry_run(
+    *,
+    session: Session,
+    actor: User,
+    automation_id: uuid.UUID | str,
+    sample: Mapping[str, Any] | None = None,
+    fetch: Fetch | None = None,
+) -> DryRunReport:
     """Check an automation's draft step by step without calling any model or writing anything.
 
     Args:
@@ -446,16 +617,34 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
             form_data[key] = value
             supplied.update({f"flow_input.{key}", key})
         else:
-            lines.append(DryRunLine(check="sample", status="amber", message=f"The sample value for “{key}” was ignored: the form has no such field."))
+            lines.append(
+                DryRunLine(
+                    check="sample",
+                    status="amber",
+                    message=f"The sample value for “{key}” was ignored: the form has no such field.",
+                )
+            )
     for problem in automation_rules.form_data_problems(form_schema, form_data) if override_form else []:
-        lines.append(DryRunLine(check="sample", status="red", message=f"A run with this input would be refused: {problem}"))
-    shown = [f"free text {_show(text)}"] + [f"{f.get('label') or f['id']} = {_show(form_data[f['id']])}" for f in form_schema if f.get("id") in form_data]
+        lines.append(
+            DryRunLine(check="sample", status="red", message=f"A run with this input would be refused: {problem}")
+        )
+    shown = [f"free text {_show(text)}"] + [
+        f"{f.get('label') or f['id']} = {_show(form_data[f['id']])}" for f in form_schema if f.get("id") in form_data
+    ]
     lines.insert(0, DryRunLine(check="sample", status="green", message="Sample input: " + "; ".join(shown) + "."))
     context = build_context(text, form_data, [])
 
     if not steps:
-        lines.append(DryRunLine(check="definition", status="red", message="This automation has no steps yet: add a step before running it."))
-    for problem in automation_rules.form_schema_problems(definition.get("form_schema")) + automation_rules.structural_problems(steps):
+        lines.append(
+            DryRunLine(
+                check="definition",
+                status="red",
+                message="This automation has no steps yet: add a step before running it.",
+            )
+        )
+    for problem in automation_rules.form_schema_problems(
+        definition.get("form_schema")
+    ) + automation_rules.structural_problems(steps):
         lines.append(DryRunLine(check="definition", status="red", message=problem))
 
     levels = {mid: m.security_level for mid, m in models.items()}
@@ -473,22 +662,94 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
             planned.append((order, "model_missing", None))
         else:
             offline = model.provider == "offline"
-            kind = "the built-in offline model: it renders the prompt, no language model is called" if offline else f"an OpenAI-compatible endpoint, model “{model.model}”"
-            planned.append((order, "line", DryRunLine(step_order=order, check="model", status="green", message=f"Uses the model “{model.name}” ({kind}); security level {model.security_level}.")))
+            kind = (
+                "the built-in offline model: it renders the prompt, no language model is called"
+                if offline
+                else f"an OpenAI-compatible endpoint, model “{model.model}”"
+            )
+            planned.append(
+                (
+                    order,
+                    "line",
+                    DryRunLine(
+                        step_order=order,
+                        check="model",
+                        status="green",
+                        message=f"Uses the model “{model.name}” ({kind}); security level {model.security_level}.",
+                    ),
+                )
+            )
             if not offline:
                 if not model.base_url:
-                    planned.append((order, "line", DryRunLine(step_order=order, check="model_endpoint", status="red", message=f"The model “{model.name}” has no base URL: the run cannot reach it.")))
+                    planned.append(
+                        (
+                            order,
+                            "line",
+                            DryRunLine(
+                                step_order=order,
+                                check="model_endpoint",
+                                status="red",
+                                message=f"The model “{model.name}” has no base URL: the run cannot reach it.",
+                            ),
+                        )
+                    )
                 else:
-                    headers: tuple[tuple[str, str], ...] = (("Authorization", f"Bearer {model.api_key}"),) if model.api_key else ()
+                    headers: tuple[tuple[str, str], ...] = (
+                        (("Authorization", f"Bearer {model.api_key}"),) if model.api_key else ()
+                    )
                     probe = _Probe("GET", model.base_url.rstrip("/") + "/models", headers)
                     probes.append(probe)
                     planned.append((order, "model_endpoint", (model, probe)))
                 if model.api_key:
-                    planned.append((order, "line", DryRunLine(step_order=order, check="api_key", status="green", message=f"The model “{model.name}” has an API key set.")))
+                    planned.append(
+                        (
+                            order,
+                            "line",
+                            DryRunLine(
+                                step_order=order,
+                                check="api_key",
+                                status="green",
+                                message=f"The model “{model.name}” has an API key set.",
+                            ),
+                        )
+                    )
                 else:
-                    planned.append((order, "line", DryRunLine(step_order=order, check="api_key", status="amber", message=f"The model “{model.name}” has no API key set: endpoints that need one (such as OpenAI) will refuse the call.")))
-        planned.append((order, "line", DryRunLine(step_order=order, check="input", status="green", message=_words_for_input(step, order, form_ids))))
-        planned.append((order, "line", DryRunLine(step_order=order, check="output", status="green", message=_words_for_output(step, index == len(steps) - 1))))
+                    planned.append(
+                        (
+                            order,
+                            "line",
+                            DryRunLine(
+                                step_order=order,
+                                check="api_key",
+                                status="amber",
+                                message=(
+                                    f"The model “{model.name}” has no API key set: endpoints that need one (such as "
+                                    "OpenAI) will refuse the call."
+                                ),
+                            ),
+                        )
+                    )
+        planned.append(
+            (
+                order,
+                "line",
+                DryRunLine(
+                    step_order=order, check="input", status="green", message=_words_for_input(step, order, form_ids)
+                ),
+            )
+        )
+        planned.append(
+            (
+                order,
+                "line",
+                DryRunLine(
+                    step_order=order,
+                    check="output",
+                    status="green",
+                    message=_words_for_output(step, index == len(steps) - 1),
+                ),
+            )
+        )
 
         # Variables in the prompt and the configured URLs / body.
         places: list[tuple[str, str]] = [("In the prompt", assistant.get("prompt") or "")]
@@ -503,14 +764,33 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
             places.append(("In the webhook URL", str(out_cfg.get("url") or "")))
         for where, template in places:
             for path in dict.fromkeys(variables_in(template)):
-                status, message = _variable_line(path, order=order, context=context, steps_by_order=steps_by_order, form_ids=form_ids)
-                planned.append((order, "line", DryRunLine(step_order=order, check="variable", status=status, message=f"{where}, {message}")))
+                status, message = _variable_line(
+                    path, order=order, context=context, steps_by_order=steps_by_order, form_ids=form_ids
+                )
+                planned.append(
+                    (
+                        order,
+                        "line",
+                        DryRunLine(step_order=order, check="variable", status=status, message=f"{where}, {message}"),
+                    )
+                )
 
         # Reachability of the HTTP input and the webhook (never POSTed).
         if source in ("http_get", "http_post") and cfg.get("url"):
             url, why = _probe_url(str(cfg["url"]), context, supplied)
             if url is None:
-                planned.append((order, "line", DryRunLine(step_order=order, check="http_input", status="amber", message=f"The HTTP input URL {_url_shown(str(cfg['url']))} is not checked now: {why}.")))
+                planned.append(
+                    (
+                        order,
+                        "line",
+                        DryRunLine(
+                            step_order=order,
+                            check="http_input",
+                            status="amber",
+                            message=f"The HTTP input URL {_url_shown(str(cfg['url']))} is not checked now: {why}.",
+                        ),
+                    )
+                )
             else:
                 try:
                     headers = tuple(sorted(secrets_box.open_headers(cfg).items()))
@@ -522,23 +802,61 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
         if step.get("output_mode") == "http_post" and out_cfg.get("url"):
             url, why = _probe_url(str(out_cfg["url"]), context, supplied)
             if url is None:
-                planned.append((order, "line", DryRunLine(step_order=order, check="webhook", status="amber", message=f"The webhook URL {_url_shown(str(out_cfg['url']))} is not checked now: {why}.")))
+                planned.append(
+                    (
+                        order,
+                        "line",
+                        DryRunLine(
+                            step_order=order,
+                            check="webhook",
+                            status="amber",
+                            message=f"The webhook URL {_url_shown(str(out_cfg['url']))} is not checked now: {why}.",
+                        ),
+                    )
+                )
             else:
                 probe = _Probe("HEAD", url)
                 probes.append(probe)
                 planned.append((order, "webhook", probe))
 
         if model is not None:
-            planned.append((order, "line", _token_line(order, model, interpolate(assistant.get("prompt") or "", context))))
+            planned.append(
+                (order, "line", _token_line(order, model, interpolate(assistant.get("prompt") or "", context)))
+            )
         step_findings = [message for o, message in findings if o == order]
         if step_findings:
             for message in step_findings:
-                planned.append((order, "line", DryRunLine(step_order=order, check="classification", status="red", message=f"{message} Publishing is refused until this is fixed.")))
+                planned.append(
+                    (
+                        order,
+                        "line",
+                        DryRunLine(
+                            step_order=order,
+                            check="classification",
+                            status="red",
+                            message=f"{message} Publishing is refused until this is fixed.",
+                        ),
+                    )
+                )
         else:
             level = automation_rules.step_level(step, levels)
             model_lvl = automation_rules.model_level(step, levels)
             how = "set on the step" if step.get("output_classification_override") is not None else "its model's level"
-            planned.append((order, "line", DryRunLine(step_order=order, check="classification", status="green", message=f"Its output is classified level {level} ({how}); the model handles level {model_lvl}. The classification rules allow this step.")))
+            planned.append(
+                (
+                    order,
+                    "line",
+                    DryRunLine(
+                        step_order=order,
+                        check="classification",
+                        status="green",
+                        message=(
+                            f"Its output is classified level {level} ({how}); the model handles level {model_lvl}. The "
+                            "classification rules allow this step."
+                        ),
+                    ),
+                )
+            )
 
     # Second pass: run every outbound check at once, then write the lines in order.
     outcomes = _run_probes(probes, fetch)
@@ -546,7 +864,14 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
         if kind == "line":
             lines.append(details)
         elif kind == "model_missing":
-            lines.append(DryRunLine(step_order=order, check="model", status="red", message="Its model no longer exists: choose another model for this step."))
+            lines.append(
+                DryRunLine(
+                    step_order=order,
+                    check="model",
+                    status="red",
+                    message="Its model no longer exists: choose another model for this step.",
+                )
+            )
         elif kind == "model_endpoint":
             model, probe = details
             lines.append(_model_endpoint_line(order, model, probe.url, outcomes[probe]))
@@ -556,5 +881,11 @@ def dry_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, sa
             lines.append(_http_line(order, "webhook", "The webhook URL", details, outcomes[details]))
 
     counts = {status: sum(1 for line in lines if line.status == status) for status in ("green", "amber", "red")}
-    return DryRunReport(automation_id=automation.id, automation_name=automation.name, status=_worst(lines), counts=counts,
-                        sample={"text": text, "form_data": form_data}, lines=lines)
+    return DryRunReport(
+        automation_id=automation.id,
+        automation_name=automation.name,
+        status=_worst(lines),
+        counts=counts,
+        sample={"text": text, "form_data": form_data},
+        lines=lines,
+    )

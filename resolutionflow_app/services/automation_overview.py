@@ -57,9 +57,15 @@ def overview(*, session: Session, actor: User, automation_id: Any, run_id: str |
     if run_uuid is not None:
         run_status = runs_service.get_row(session=session, account_id=actor.account_id, run_id=run_uuid).status
     runs, _ = runs_service.list_runs(session=session, actor=actor, automation_id=dto.id, limit=RECENT_RUNS)
-    return OverviewDTO(id=str(dto.id), name=dto.name, published=dto.published, graph=graph,
-                       runs=[RunChoice(id=str(r.id), status=r.status, created_at=r.created_at) for r in runs],
-                       run_id=str(run_uuid or ""), run_status=run_status)
+    return OverviewDTO(
+        id=str(dto.id),
+        name=dto.name,
+        published=dto.published,
+        graph=graph,
+        runs=[RunChoice(id=str(r.id), status=r.status, created_at=r.created_at) for r in runs],
+        run_id=str(run_uuid or ""),
+        run_status=run_status,
+    )
 
 
 def definition_file(*, session: Session, actor: User, automation_id: Any) -> tuple[str, str]:

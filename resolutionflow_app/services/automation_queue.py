@@ -58,7 +58,13 @@ class ProcrastinateDispatcher:
             run_id: the queued run.
             session: the transaction that queued it.
         """
-        task_queue.defer_in_transaction(_driver_connection(session), RUN_TASK, queue=task_queue.RUNS_QUEUE, queueing_lock=str(run_id), run_id=str(run_id))
+        task_queue.defer_in_transaction(
+            _driver_connection(session),
+            RUN_TASK,
+            queue=task_queue.RUNS_QUEUE,
+            queueing_lock=str(run_id),
+            run_id=str(run_id),
+        )
 
     def cancel(self, run_id: uuid.UUID, *, session: Session) -> None:
         """Cancel the run's waiting job, or ask the worker running it to abort it.
@@ -85,7 +91,9 @@ def _claim(session_factory: SessionFactory, run_id: uuid.UUID, worker_id: str, j
         return claim_run_by_id(session=session, run_id=run_id, worker_id=worker_id, previous_holder=previous)
 
 
-async def run_automation_job(context: JobContext, run_id: str, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None) -> str:
+async def run_automation_job(
+    context: JobContext, run_id: str, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None
+) -> str:
     """The body of `rf.run_automation`: claim the run, execute it with the shared runner.
 
     Args:
@@ -108,7 +116,9 @@ async def run_automation_job(context: JobContext, run_id: str, *, session_factor
     if claim is None:
         return "skipped"
     try:
-        status = await execute_run(rid, session_factory=session_factory, deps=deps, worker_id=worker_id, lease=claim.lease)
+        status = await execute_run(
+            rid, session_factory=session_factory, deps=deps, worker_id=worker_id, lease=claim.lease
+        )
     except asyncio.CancelledError:
         # The runner has handed the run back (shutdown: queued again, retried by this job) or ended it
         # cancelled (a user's cancel). A user's abort must not be retried.
@@ -136,7 +146,13 @@ def _periodic_runner(job: PeriodicJob, session_factory: SessionFactory) -> Calla
     return run_periodic
 
 
-def build_app(database_url: str, *, jobs: Iterable[PeriodicJob] = (), session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None) -> procrastinate.App:
+def build_app(
+    database_url: str,
+    *,
+    jobs: Iterable[PeriodicJob] = (),
+    session_factory: SessionFactory = session_scope,
+    deps: RunnerDeps | None = None,
+) -> procrastinate.App:
     """A procrastinate App with the run task and one periodic task per job.
 
     Args:
@@ -155,12 +171,16 @@ def build_app(database_url: str, *, jobs: Iterable[PeriodicJob] = (), session_fa
 
     app.task(name=RUN_TASK, queue=task_queue.RUNS_QUEUE, pass_context=True, retry=RUN_RETRY)(run_automation)
     for job in jobs:
-        task = app.task(name=f"rf.job.{job.name}", queue=task_queue.JOBS_QUEUE, queueing_lock=f"rf.job.{job.name}", retry=False)(_periodic_runner(job, session_factory))
+        task = app.task(
+            name=f"rf.job.{job.name}", queue=task_queue.JOBS_QUEUE, queueing_lock=f"rf.job.{job.name}", retry=False
+        )(_periodic_runner(job, session_factory))
         app.periodic(cron=task_queue.cron_for(job.interval_seconds), periodic_id=job.name)(task)
     return app
 
 
-async def run_worker(*, jobs: Iterable[PeriodicJob] = (), deps: RunnerDeps | None = None, stop: asyncio.Event | None = None) -> None:
+async def run_worker(
+    *, jobs: Iterable[PeriodicJob] = (), deps: RunnerDeps | None = None, stop: asyncio.Event | None = None
+) -> None:
     """Run a procrastinate worker on the runs and periodic-jobs queues until `stop` is set (or cancelled).
 
     procrastinate's worker ends when it loses the database (a restart, a failover): it is started
@@ -181,10 +201,18 @@ async def run_worker(*, jobs: Iterable[PeriodicJob] = (), deps: RunnerDeps | Non
             async with app.open_async():
                 name = new_worker_id()
                 log.info("automation worker %s started (procrastinate queue)", name)
-                worker_task = asyncio.ensure_future(app.run_worker_async(
-                    queues=[task_queue.RUNS_QUEUE, task_queue.JOBS_QUEUE], name=name, concurrency=settings.worker_concurrency,
-                    fetch_job_polling_interval=max(0.5, settings.worker_poll_seconds * 5), abort_job_polling_interval=max(0.1, settings.worker_poll_seconds),
-                    delete_jobs="successful", install_signal_handlers=False, shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS))
+                worker_task = asyncio.ensure_future(
+                    app.run_worker_async(
+                        queues=[task_queue.RUNS_QUEUE, task_queue.JOBS_QUEUE],
+                        name=name,
+                        concurrency=settings.worker_concurrency,
+                        fetch_job_polling_interval=max(0.5, settings.worker_poll_seconds * 5),
+                        abort_job_polling_interval=max(0.1, settings.worker_poll_seconds),
+                        delete_jobs="successful",
+                        install_signal_handlers=False,
+                        shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                    )
+                )
                 stop_task = asyncio.ensure_future(stop.wait())
                 try:
                     await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
@@ -199,7 +227,7 @@ async def run_worker(*, jobs: Iterable[PeriodicJob] = (), deps: RunnerDeps | Non
             pause = 0.5
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the database went away: start again once it is back
+        except Exception:
             log.warning("procrastinate worker stopped on an error; restarting in %.1f s", pause, exc_info=True)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=pause)

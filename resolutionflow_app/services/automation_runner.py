@@ -57,7 +57,10 @@ log = logging.getLogger(__name__)
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 FILE_INPUT_TYPES = ("image", "audio", "document", "file")
-DOC_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+DOC_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 class StepError(Exception):
@@ -70,7 +73,6 @@ class RunCancelled(Exception):
 
 class LeaseLost(Exception):
     """Another worker owns the run now (or it ended): this runner must not write to it again."""
-
 
 
 # Lost connections (a database restart, a failover): the run is interrupted, not failed.
@@ -132,7 +134,9 @@ class RunnerDeps:
 
         if model.provider in ("openai_compatible", "openai"):
             # One client per endpoint and key for the worker's lifetime (see llm.shared_provider).
-            return llm.shared_provider(model.base_url or "", model.api_key, allowed_cidrs=get_settings().cidr_list() or None)
+            return llm.shared_provider(
+                model.base_url or "", model.api_key, allowed_cidrs=get_settings().cidr_list() or None
+            )
         return llm.provider_for(model.provider, model.base_url, model.api_key)
 
     async def http(self, method: str, url: str, **kwargs: Any) -> Any:
@@ -141,7 +145,14 @@ class RunnerDeps:
             return await self.fetch(method, url, **kwargs)
         from resolutionflow_app.integrations import http_guard  # noqa: PLC0415
 
-        return await http_guard.fetch(method, url, retries=self.http_retries, backoff=self.http_backoff, allowed_cidrs=get_settings().cidr_list() or None, **kwargs)
+        return await http_guard.fetch(
+            method,
+            url,
+            retries=self.http_retries,
+            backoff=self.http_backoff,
+            allowed_cidrs=get_settings().cidr_list() or None,
+            **kwargs,
+        )
 
     async def webhook(self, url: str, body: str, **kwargs: Any) -> Any:
         """Deliver a signed webhook."""
@@ -149,7 +160,14 @@ class RunnerDeps:
             return await self.deliver(url, body, **kwargs)
         from resolutionflow_app.integrations import webhooks  # noqa: PLC0415
 
-        return await webhooks.deliver(url, body, retries=self.http_retries, backoff=self.http_backoff, allowed_cidrs=get_settings().cidr_list() or None, **kwargs)
+        return await webhooks.deliver(
+            url,
+            body,
+            retries=self.http_retries,
+            backoff=self.http_backoff,
+            allowed_cidrs=get_settings().cidr_list() or None,
+            **kwargs,
+        )
 
     async def mcp_call(self, url: str, headers: dict[str, str], name: str, arguments: dict[str, Any]) -> str:
         """Call one MCP tool."""
@@ -165,7 +183,9 @@ class RunnerDeps:
             return self.render_document(kind, markdown, title)
         from resolutionflow_app.integrations import documents  # noqa: PLC0415
 
-        return documents.markdown_to_pdf(markdown, title) if kind == "pdf" else documents.markdown_to_docx(markdown, title)
+        return (
+            documents.markdown_to_pdf(markdown, title) if kind == "pdf" else documents.markdown_to_docx(markdown, title)
+        )
 
 
 @dataclass
@@ -194,7 +214,14 @@ class _Done:
 class AutomationRunner:
     """Executes one run at a time (many runners may share an event loop)."""
 
-    def __init__(self, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None, lease: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        session_factory: SessionFactory = session_scope,
+        deps: RunnerDeps | None = None,
+        worker_id: str | None = None,
+        lease: str | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.deps = deps or RunnerDeps()
         self.worker_id = worker_id
@@ -220,17 +247,31 @@ class AutomationRunner:
                 # Called without a claim: take the run only if it is still queued (compare-and-set);
                 # a running run belongs to its worker, or is taken over by the worker loop.
                 lease = new_lease()
-                claimed = rowcount(session.execute(
-                    update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
-                    .values(status="running", lease_token=lease, worker_id=self.worker_id, heartbeat_at=now, updated_at=now, started_at=func.coalesce(AutomationRun.started_at, now))
-                ))
+                claimed = rowcount(
+                    session.execute(
+                        update(AutomationRun)
+                        .where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
+                        .values(
+                            status="running",
+                            lease_token=lease,
+                            worker_id=self.worker_id,
+                            heartbeat_at=now,
+                            updated_at=now,
+                            started_at=func.coalesce(AutomationRun.started_at, now),
+                        )
+                    )
+                )
                 if not claimed:
                     return None
                 self.lease = lease
             else:
                 self._fence(session)
             automation = session.get(Automation, run.automation_id)
-            secret = secrets_box.decrypt_str(automation.webhook_secret_encrypted) if automation and automation.webhook_secret_encrypted else ""
+            secret = (
+                secrets_box.decrypt_str(automation.webhook_secret_encrypted)
+                if automation and automation.webhook_secret_encrypted
+                else ""
+            )
             definition = DefinitionSnapshot.parse(run.definition)  # parsed once; the runner reads typed steps
             models: dict[str, ModelConfig] = {}
             tools: dict[int, list[dict[str, Any]]] = {}
@@ -240,19 +281,44 @@ class AutomationRunner:
                     row = session.get(CompletionModel, uuid.UUID(mid))
                     if row is not None and row.account_id == run.account_id:
                         key = secrets_box.decrypt_str(row.api_key_encrypted) if row.api_key_encrypted else None
-                        models[mid] = ModelConfig(mid, row.name, row.provider, row.base_url, row.model, key, row.token_limit)
+                        models[mid] = ModelConfig(
+                            mid, row.name, row.provider, row.base_url, row.model, key, row.token_limit
+                        )
                 tools[step.step_order] = self._load_tools(session, run.account_id, step)
-            results = {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
+            results = {
+                r.step_order: r
+                for r in session.exec(
+                    select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)
+                ).all()
+            }
             self._known_results = set(results)
             for r in results.values():
                 session.expunge(r)
-            return _Prepared(run.id, run.account_id, automation.name if automation else "", definition, dict(run.input_payload_json or {}), secret, models, tools, results, run.cancel_requested)
+            return _Prepared(
+                run.id,
+                run.account_id,
+                automation.name if automation else "",
+                definition,
+                dict(run.input_payload_json or {}),
+                secret,
+                models,
+                tools,
+                results,
+                run.cancel_requested,
+            )
 
     @staticmethod
     def _load_tools(session: Session, account_id: uuid.UUID, step: SnapshotStep) -> list[dict[str, Any]]:
         server_ids = step.mcp_server_ids
         if server_ids is None and step.assistant_id:
-            server_ids = [str(s) for s in session.exec(select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == uuid.UUID(step.assistant_id))).all()]
+            server_ids = [
+                str(s)
+                for s in session.exec(
+                    select(AssistantMCPServer.mcp_server_id).where(
+                        AssistantMCPServer.assistant_id == uuid.UUID(step.assistant_id)
+                    )
+                ).all()
+            ]
         allowed = set(step.mcp_tool_ids)
         restricted = step.mcp_policy == "restricted"
         out: list[dict[str, Any]] = []
@@ -262,11 +328,22 @@ class AutomationRunner:
             if server is None or server.account_id != account_id:
                 continue
             headers = json.loads(secrets_box.decrypt_str(server.headers_encrypted)) if server.headers_encrypted else {}
-            for tool in session.exec(select(MCPServerTool).where(MCPServerTool.mcp_server_id == server.id).order_by(MCPServerTool.name)).all():
+            for tool in session.exec(
+                select(MCPServerTool).where(MCPServerTool.mcp_server_id == server.id).order_by(MCPServerTool.name)
+            ).all():
                 enabled = str(tool.id) in allowed if restricted else tool.is_enabled_by_default
                 if enabled and tool.name not in seen:
                     seen.add(tool.name)
-                    out.append({"id": str(tool.id), "name": tool.name, "description": tool.description or "", "input_schema": tool.input_schema or {"type": "object"}, "url": server.url, "headers": headers})
+                    out.append(
+                        {
+                            "id": str(tool.id),
+                            "name": tool.name,
+                            "description": tool.description or "",
+                            "input_schema": tool.input_schema or {"type": "object"},
+                            "url": server.url,
+                            "headers": headers,
+                        }
+                    )
         return out
 
     def _fence(self, session: Session) -> None:
@@ -279,10 +356,17 @@ class AutomationRunner:
             LeaseLost: the run was taken over, or ended, meanwhile (the transaction rolls back).
         """
         now = utcnow()
-        owned = rowcount(session.execute(
-            update(AutomationRun).where(col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
-            .values(heartbeat_at=now)
-        ))
+        owned = rowcount(
+            session.execute(
+                update(AutomationRun)
+                .where(
+                    col(AutomationRun.id) == self.run_id,
+                    col(AutomationRun.lease_token) == self.lease,
+                    col(AutomationRun.status) == "running",
+                )
+                .values(heartbeat_at=now)
+            )
+        )
         if not owned:
             raise LeaseLost()
         self._beat_at = time.monotonic()
@@ -292,7 +376,11 @@ class AutomationRunner:
         with self.session_factory() as session:
             if beat:
                 self._fence(session)
-            row = session.execute(select(AutomationRun.cancel_requested, AutomationRun.status, AutomationRun.lease_token).where(AutomationRun.id == run_id)).first()
+            row = session.execute(
+                select(AutomationRun.cancel_requested, AutomationRun.status, AutomationRun.lease_token).where(
+                    AutomationRun.id == run_id
+                )
+            ).first()
             if row is None:
                 raise LeaseLost()
             if row[1] == "cancelled" or row[0]:
@@ -310,15 +398,48 @@ class AutomationRunner:
         kept) for another worker, or, when a user asked to cancel it, end it `cancelled`."""
         with self.session_factory() as session:
             now = utcnow()
-            mine = (col(AutomationRun.id) == self.run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running")
-            if rowcount(session.execute(update(AutomationRun).where(*mine, col(AutomationRun.cancel_requested).is_(True))
-                                        .values(status="cancelled", lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled."))):
-                session.execute(update(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == self.run_id, col(AutomationStepResult.status) == "running")
-                                .values(status="cancelled", error_message="Cancelled by a user.", finished_at=now, updated_at=now))
+            mine = (
+                col(AutomationRun.id) == self.run_id,
+                col(AutomationRun.lease_token) == self.lease,
+                col(AutomationRun.status) == "running",
+            )
+            if rowcount(
+                session.execute(
+                    update(AutomationRun)
+                    .where(*mine, col(AutomationRun.cancel_requested).is_(True))
+                    .values(
+                        status="cancelled",
+                        lease_token=None,
+                        finished_at=now,
+                        updated_at=now,
+                        error_message="Cancelled.",
+                    )
+                )
+            ):
+                session.execute(
+                    update(AutomationStepResult)
+                    .where(
+                        col(AutomationStepResult.automation_run_id) == self.run_id,
+                        col(AutomationStepResult.status) == "running",
+                    )
+                    .values(status="cancelled", error_message="Cancelled by a user.", finished_at=now, updated_at=now)
+                )
                 return
-            session.execute(update(AutomationRun).where(*mine).values(status="queued", lease_token=None, worker_id=None, updated_at=now))
+            session.execute(
+                update(AutomationRun)
+                .where(*mine)
+                .values(status="queued", lease_token=None, worker_id=None, updated_at=now)
+            )
 
-    def _save_result(self, run_id: uuid.UUID, account_id: uuid.UUID, order: int, fields: dict[str, Any], documents: list[tuple[str, str, bytes]] | None = None, begin_next: tuple[int, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    def _save_result(
+        self,
+        run_id: uuid.UUID,
+        account_id: uuid.UUID,
+        order: int,
+        fields: dict[str, Any],
+        documents: list[tuple[str, str, bytes]] | None = None,
+        begin_next: tuple[int, dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None:
         """Upsert one step result (+ generated files) in a single short transaction.
 
         With `begin_next`, the same transaction also checks the cancel flag and, unless cancelled,
@@ -328,23 +449,47 @@ class AutomationRunner:
             self._fence(session)
             payload = fields.get("output_payload_json")
             if documents:
-                ids = [str(files_service.store_file(session=session, account_id=account_id, name=name, content_type=ctype, data=data, automation_run_id=run_id).id) for name, ctype, data in documents]
+                ids = [
+                    str(
+                        files_service.store_file(
+                            session=session,
+                            account_id=account_id,
+                            name=name,
+                            content_type=ctype,
+                            data=data,
+                            automation_run_id=run_id,
+                        ).id
+                    )
+                    for name, ctype, data in documents
+                ]
                 payload = {**(payload or {}), "file_ids": ids, "generated_file_ids": ids}
                 fields = {**fields, "output_payload_json": payload}
             if not self._upsert(session, run_id, order, fields, keep_cancelled=True):
                 raise RunCancelled()  # a user cancelled this step meanwhile: never overwrite that
             conn = session.connection()  # Core from here: the per-step hot path
             if begin_next is not None:
-                flags = conn.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == run_id)).first()
+                flags = conn.execute(
+                    select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == run_id)
+                ).first()
                 if flags is None or flags[0] or flags[1] != "running":
                     self._cancel_seen = True
                 else:
-                    self._upsert(session, run_id, begin_next[0], begin_next[1], is_new=begin_next[0] not in self._known_results)
+                    self._upsert(
+                        session, run_id, begin_next[0], begin_next[1], is_new=begin_next[0] not in self._known_results
+                    )
                     self._begun.add(begin_next[0])
             return payload
 
     @staticmethod
-    def _upsert(session: Session, run_id: uuid.UUID, order: int, fields: dict[str, Any], *, is_new: bool = False, keep_cancelled: bool = False) -> bool:
+    def _upsert(
+        session: Session,
+        run_id: uuid.UUID,
+        order: int,
+        fields: dict[str, Any],
+        *,
+        is_new: bool = False,
+        keep_cancelled: bool = False,
+    ) -> bool:
         """Write one step result row with Core statements: the runner's hot path skips the ORM unit of work.
 
         `is_new` (no row for this step when the run was loaded) goes straight to the INSERT. With
@@ -355,49 +500,94 @@ class AutomationRunner:
         conn = session.connection()
         where = [_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order]
         if is_new:
-            conn.execute(_RESULTS.insert().values(id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values))
+            conn.execute(
+                _RESULTS.insert().values(
+                    id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values
+                )
+            )
             return True
         if keep_cancelled:
             where.append(_RESULTS.c.status != "cancelled")
         if conn.execute(_RESULTS.update().where(*where).values(**values)).rowcount:
             return True
-        if keep_cancelled and conn.execute(select(_RESULTS.c.id).where(_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order)).first() is not None:
+        if (
+            keep_cancelled
+            and conn.execute(
+                select(_RESULTS.c.id).where(_RESULTS.c.automation_run_id == run_id, _RESULTS.c.step_order == order)
+            ).first()
+            is not None
+        ):
             return False
-        conn.execute(_RESULTS.insert().values(id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values))
+        conn.execute(
+            _RESULTS.insert().values(id=new_id(), automation_run_id=run_id, step_order=order, created_at=now, **values)
+        )
         return True
 
     @staticmethod
     def _running_fields(step: SnapshotStep) -> dict[str, Any]:
-        return {"assistant_id": uuid.UUID(step.assistant_id) if step.assistant_id else None, "execution_hash": step.execution_hash,
-                "status": "running", "started_at": utcnow(), "finished_at": None, "error_message": None, "output_payload_json": None,
-                "input_payload_json": None, "num_tokens_input": None, "num_tokens_output": None, "tool_calls_metadata": None}
+        return {
+            "assistant_id": uuid.UUID(step.assistant_id) if step.assistant_id else None,
+            "execution_hash": step.execution_hash,
+            "status": "running",
+            "started_at": utcnow(),
+            "finished_at": None,
+            "error_message": None,
+            "output_payload_json": None,
+            "input_payload_json": None,
+            "num_tokens_input": None,
+            "num_tokens_output": None,
+            "tool_calls_metadata": None,
+        }
 
     def _begin_step(self, prep: _Prepared, order: int, fields: dict[str, Any]) -> None:
         """Step boundary: check the cancel flag, heartbeat and mark the step running, in one transaction."""
         with self.session_factory() as session:
             self._fence(session)
-            flags = session.execute(select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == prep.run_id)).first()
+            flags = session.execute(
+                select(AutomationRun.cancel_requested, AutomationRun.status).where(AutomationRun.id == prep.run_id)
+            ).first()
             if flags is None or flags[0] or flags[1] != "running":
                 raise RunCancelled()
             self._upsert(session, prep.run_id, order, fields)
-            session.execute(update(AutomationRun).where(col(AutomationRun.id) == prep.run_id).values(updated_at=utcnow()))
+            session.execute(
+                update(AutomationRun).where(col(AutomationRun.id) == prep.run_id).values(updated_at=utcnow())
+            )
 
-    def _finish(self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None) -> None:
+    def _finish(
+        self, run_id: uuid.UUID, status: str, *, output: dict[str, Any] | None = None, error: str | None = None
+    ) -> None:
         with self.session_factory() as session:
             now = utcnow()
             values: dict[str, Any] = {"status": status, "finished_at": now, "updated_at": now, "error_message": error}
             if output is not None:
                 values["output_payload_json"] = output
-            owned = rowcount(session.execute(
-                update(AutomationRun).where(col(AutomationRun.id) == run_id, col(AutomationRun.lease_token) == self.lease, col(AutomationRun.status) == "running").values(**values)
-            ))
+            owned = rowcount(
+                session.execute(
+                    update(AutomationRun)
+                    .where(
+                        col(AutomationRun.id) == run_id,
+                        col(AutomationRun.lease_token) == self.lease,
+                        col(AutomationRun.status) == "running",
+                    )
+                    .values(**values)
+                )
+            )
             if not owned:
                 raise LeaseLost()
 
     def _store_input_file(self, prep: _Prepared, name: str, ctype: str, data: bytes) -> str:
         with self.session_factory() as session:
             self._fence(session)
-            return str(files_service.store_file(session=session, account_id=prep.account_id, name=name, content_type=ctype, data=data, automation_run_id=prep.run_id).id)
+            return str(
+                files_service.store_file(
+                    session=session,
+                    account_id=prep.account_id,
+                    name=name,
+                    content_type=ctype,
+                    data=data,
+                    automation_run_id=prep.run_id,
+                ).id
+            )
 
     def _file_texts(self, prep: _Prepared, file_ids: list[str]) -> list[str]:
         if not file_ids:
@@ -469,7 +659,13 @@ class AutomationRunner:
                     done.append(_Done(order, payload))
                     continue
                 nxt = prep.results.get(following.step_order) if following else None
-                chain = following is not None and step.output_mode != "http_post" and not (nxt is not None and nxt.status == "completed" and nxt.execution_hash == following.execution_hash)
+                chain = (
+                    following is not None
+                    and step.output_mode != "http_post"
+                    and not (
+                        nxt is not None and nxt.status == "completed" and nxt.execution_hash == following.execution_hash
+                    )
+                )
                 payload = await self._run_step(prep, step, exec_hash, context, done, following if chain else None)
                 done.append(_Done(order, payload))
         except RunCancelled:
@@ -486,7 +682,7 @@ class AutomationRunner:
             return "failed"
         except _STOP_OR_HAND_BACK:
             raise
-        except Exception as exc:  # noqa: BLE001 - unexpected: record it on the run, never crash the worker
+        except Exception as exc:
             log.exception("automation run %s failed", run_id)
             await self._db(self._finish, run_id, "failed", error=f"Step {current}: unexpected error: {exc}")
             return "failed"
@@ -500,7 +696,10 @@ class AutomationRunner:
             self._fence(session)
             session.execute(
                 update(AutomationStepResult)
-                .where(col(AutomationStepResult.automation_run_id) == prep.run_id, col(AutomationStepResult.status) == "running")
+                .where(
+                    col(AutomationStepResult.automation_run_id) == prep.run_id,
+                    col(AutomationStepResult.status) == "running",
+                )
                 .values(status="cancelled", error_message="Cancelled by a user.", finished_at=utcnow())
             )
 
@@ -509,7 +708,11 @@ class AutomationRunner:
             return
         with self.session_factory() as session:
             self._fence(session)
-            row = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.step_order == order)).first()
+            row = session.exec(
+                select(AutomationStepResult).where(
+                    AutomationStepResult.automation_run_id == prep.run_id, AutomationStepResult.step_order == order
+                )
+            ).first()
             if row is not None and row.status == "running":
                 row.status, row.error_message, row.finished_at = status, error, utcnow()
                 session.add(row)
@@ -536,10 +739,21 @@ class AutomationRunner:
             if not task.done():
                 task.cancel()
 
-    async def _run_step(self, prep: _Prepared, step: SnapshotStep, exec_hash: str, context: dict[str, Any], done: list[_Done], following: SnapshotStep | None = None) -> dict[str, Any]:
+    async def _run_step(
+        self,
+        prep: _Prepared,
+        step: SnapshotStep,
+        exec_hash: str,
+        context: dict[str, Any],
+        done: list[_Done],
+        following: SnapshotStep | None = None,
+    ) -> dict[str, Any]:
         order = step.step_order
         assistant = step.assistant
-        base = {"assistant_id": uuid.UUID(step.assistant_id) if step.assistant_id else None, "execution_hash": exec_hash}
+        base = {
+            "assistant_id": uuid.UUID(step.assistant_id) if step.assistant_id else None,
+            "execution_hash": exec_hash,
+        }
         if self._cancel_seen:
             raise RunCancelled()
         if order not in self._begun:
@@ -553,38 +767,81 @@ class AutomationRunner:
             file_texts = await self._db(self._file_texts, prep, file_ids)
             tokens = count_tokens(text) + sum(count_tokens(t) for t in file_texts)
             if model.token_limit and tokens > model.token_limit:
-                raise StepError(f"Step {order}: the input is about {tokens} tokens, over the model's limit of {model.token_limit}.")
+                raise StepError(
+                    f"Step {order}: the input is about {tokens} tokens, over the model's limit of {model.token_limit}."
+                )
             prompt = interpolate(assistant.prompt, context)
             tools = self._tool_specs(prep, order)
             completion = await self._watched(prep, self._complete(model, prompt, text, tools, file_texts))
             out_text, documents = self._process_output(prep, step, completion.text)
             payload = {"text": out_text, "file_ids": [], "generated_file_ids": [], "webhook_delivered": False}
-            payload = await self._db(self._save_result, prep.run_id, prep.account_id, order, {
-                **base, "status": "completed", "finished_at": utcnow(), "error_message": None,
-                "input_payload_json": {"text": text, "file_ids": file_ids}, "output_payload_json": payload,
-                "num_tokens_input": completion.prompt_tokens, "num_tokens_output": completion.completion_tokens,
-                "tool_calls_metadata": list(completion.tool_calls or []),
-            }, documents, begin_next=(following.step_order, self._running_fields(following)) if following else None)
+            payload = await self._db(
+                self._save_result,
+                prep.run_id,
+                prep.account_id,
+                order,
+                {
+                    **base,
+                    "status": "completed",
+                    "finished_at": utcnow(),
+                    "error_message": None,
+                    "input_payload_json": {"text": text, "file_ids": file_ids},
+                    "output_payload_json": payload,
+                    "num_tokens_input": completion.prompt_tokens,
+                    "num_tokens_output": completion.completion_tokens,
+                    "tool_calls_metadata": list(completion.tool_calls or []),
+                },
+                documents,
+                begin_next=(following.step_order, self._running_fields(following)) if following else None,
+            )
         except _STOP_STEP:
             raise
         except StepError as exc:
-            await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": str(exc), "input_payload_json": {"text": text, "file_ids": file_ids}})
+            await self._db(
+                self._save_result,
+                prep.run_id,
+                prep.account_id,
+                order,
+                {
+                    **base,
+                    "status": "failed",
+                    "finished_at": utcnow(),
+                    "error_message": str(exc),
+                    "input_payload_json": {"text": text, "file_ids": file_ids},
+                },
+            )
             raise
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - adapters raise their own errors with safe messages
             message = f"Step {order}: {getattr(exc, 'message', None) or exc}"
-            await self._db(self._save_result, prep.run_id, prep.account_id, order, {**base, "status": "failed", "finished_at": utcnow(), "error_message": message, "input_payload_json": {"text": text, "file_ids": file_ids}})
+            await self._db(
+                self._save_result,
+                prep.run_id,
+                prep.account_id,
+                order,
+                {
+                    **base,
+                    "status": "failed",
+                    "finished_at": utcnow(),
+                    "error_message": message,
+                    "input_payload_json": {"text": text, "file_ids": file_ids},
+                },
+            )
             raise StepError(message) from None
         if step.output_mode == "http_post":
             payload = await self._deliver(prep, step, context, payload)
         return payload
 
-    async def _complete(self, model: ModelConfig, prompt: str, text: str, tools: list[Any], file_texts: list[str]) -> Any:
+    async def _complete(
+        self, model: ModelConfig, prompt: str, text: str, tools: list[Any], file_texts: list[str]
+    ) -> Any:
         provider = self._providers.get(model.id)
         if provider is None:
             provider = self._providers[model.id] = self.deps.provider(model)
-        return await provider.complete(system_prompt=prompt, user_input=text, model=model.model, tools=tools or None, file_texts=file_texts or None)
+        return await provider.complete(
+            system_prompt=prompt, user_input=text, model=model.model, tools=tools or None, file_texts=file_texts or None
+        )
 
     async def _close_providers(self) -> None:
         providers, self._providers = list(self._providers.values()), {}
@@ -602,13 +859,20 @@ class AutomationRunner:
 
         specs = []
         for tool in tools:
+
             async def call(args: dict[str, Any], _t: dict[str, Any] = tool) -> str:
                 return await self.deps.mcp_call(_t["url"], _t["headers"], _t["name"], args)
 
-            specs.append(ToolSpec(name=tool["name"], description=tool["description"], input_schema=tool["input_schema"], call=call))
+            specs.append(
+                ToolSpec(
+                    name=tool["name"], description=tool["description"], input_schema=tool["input_schema"], call=call
+                )
+            )
         return specs
 
-    def _process_output(self, prep: _Prepared, step: SnapshotStep, text: str) -> tuple[str, list[tuple[str, str, bytes]]]:
+    def _process_output(
+        self, prep: _Prepared, step: SnapshotStep, text: str
+    ) -> tuple[str, list[tuple[str, str, bytes]]]:
         order = step.step_order
         kind = step.output_type
         if kind == "json":
@@ -617,7 +881,9 @@ class AutomationRunner:
                 json.loads(stripped)
             except json.JSONDecodeError as exc:
                 preview = stripped[:120].replace("\n", " ")
-                raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc.msg} at position {exc.pos}): {preview!r}") from None
+                raise StepError(
+                    f"Step {order}: the model's answer is not valid JSON ({exc.msg} at position {exc.pos}): {preview!r}"
+                ) from None
             except ValueError as exc:  # e.g. an integer too long to convert
                 raise StepError(f"Step {order}: the model's answer is not valid JSON ({exc}).") from None
             return stripped, []
@@ -627,11 +893,15 @@ class AutomationRunner:
                 data = self.deps.document(kind, text, title)
             except Exception as exc:  # noqa: BLE001
                 raise StepError(f"Step {order}: could not render the {kind.upper()}: {exc}") from None
-            safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in (prep.automation_name or "automation"))[:80]
+            safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in (prep.automation_name or "automation"))[
+                :80
+            ]
             return text, [(f"{safe}-step-{order}.{kind}", DOC_TYPES[kind], data)]
         return text, []
 
-    async def _resolve_inputs(self, prep: _Prepared, step: SnapshotStep, context: dict[str, Any], done: list[_Done]) -> tuple[str, list[str]]:
+    async def _resolve_inputs(
+        self, prep: _Prepared, step: SnapshotStep, context: dict[str, Any], done: list[_Done]
+    ) -> tuple[str, list[str]]:
         source = step.input_source
         params = prep.payload
         if source == "flow_input":
@@ -673,11 +943,17 @@ class AutomationRunner:
             result = await self.deps.http("POST" if source == "http_post" else "GET", url, **kwargs)
             if result.is_binary:
                 ctype = (result.content_type or "application/octet-stream").split(";")[0]
-                return "", [await self._db(self._store_input_file, prep, f"step-{step.step_order}-download", ctype, result.content)]
+                return "", [
+                    await self._db(
+                        self._store_input_file, prep, f"step-{step.step_order}-download", ctype, result.content
+                    )
+                ]
             return result.text or "", []
         return "", []
 
-    async def _deliver(self, prep: _Prepared, step: SnapshotStep, context: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
+    async def _deliver(
+        self, prep: _Prepared, step: SnapshotStep, context: dict[str, Any], payload: dict[str, Any]
+    ) -> dict[str, Any]:
         """POST the step output to its webhook; mark it delivered in a short transaction."""
         from resolutionflow_app.integrations.webhooks import idempotency_key  # noqa: PLC0415
 
@@ -685,7 +961,16 @@ class AutomationRunner:
         cfg = step.output_config or {}
         url = interpolate(cfg.get("url", ""), context)
         try:
-            await self._watched(prep, self.deps.webhook(url, payload.get("text", "") or "", secret=prep.webhook_secret, idempotency_key=idempotency_key(prep.run_id, order), headers=secrets_box.open_headers(cfg)))
+            await self._watched(
+                prep,
+                self.deps.webhook(
+                    url,
+                    payload.get("text", "") or "",
+                    secret=prep.webhook_secret,
+                    idempotency_key=idempotency_key(prep.run_id, order),
+                    headers=secrets_box.open_headers(cfg),
+                ),
+            )
         except _STOP_STEP_OR_CANCEL:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -693,7 +978,13 @@ class AutomationRunner:
             await self._db(self._save_result, prep.run_id, prep.account_id, order, {"error_message": message})
             raise StepError(message) from None
         payload = {**payload, "webhook_delivered": True}
-        await self._db(self._save_result, prep.run_id, prep.account_id, order, {"output_payload_json": payload, "error_message": None})
+        await self._db(
+            self._save_result,
+            prep.run_id,
+            prep.account_id,
+            order,
+            {"output_payload_json": payload, "error_message": None},
+        )
         return payload
 
 
@@ -705,7 +996,14 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
-async def execute_run(run_id: uuid.UUID, *, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, worker_id: str | None = None, lease: str | None = None) -> str:
+async def execute_run(
+    run_id: uuid.UUID,
+    *,
+    session_factory: SessionFactory = session_scope,
+    deps: RunnerDeps | None = None,
+    worker_id: str | None = None,
+    lease: str | None = None,
+) -> str:
     """Execute one run (see AutomationRunner); returns its final status ('' when not ours to run).
 
     Args:
@@ -716,4 +1014,6 @@ async def execute_run(run_id: uuid.UUID, *, session_factory: SessionFactory = se
         lease: the fencing token of a claim (worker loop, queue); without it a queued run is
             claimed here by compare-and-set, and a run that is not queued is left alone.
     """
-    return await AutomationRunner(session_factory=session_factory, deps=deps, worker_id=worker_id, lease=lease).execute(run_id)
+    return await AutomationRunner(session_factory=session_factory, deps=deps, worker_id=worker_id, lease=lease).execute(
+        run_id
+    )

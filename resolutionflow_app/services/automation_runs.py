@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, update
@@ -73,7 +73,13 @@ class RunDTO(DTO):
 
 def results_of(session: Session, run_id: uuid.UUID) -> list[AutomationStepResult]:
     """Step results of a run, in step order."""
-    return list(session.exec(select(AutomationStepResult).where(col(AutomationStepResult.automation_run_id) == run_id).order_by(col(AutomationStepResult.step_order))).all())
+    return list(
+        session.exec(
+            select(AutomationStepResult)
+            .where(col(AutomationStepResult.automation_run_id) == run_id)
+            .order_by(col(AutomationStepResult.step_order))
+        ).all()
+    )
 
 
 def to_dto(session: Session, run: AutomationRun, *, with_steps: bool = True) -> RunDTO:
@@ -96,7 +102,9 @@ def get_row(*, session: Session, account_id: uuid.UUID, run_id: uuid.UUID | str)
     return run
 
 
-def definition_for(session: Session, actor: User, automation: Automation, *, published_only: bool = False) -> tuple[dict[str, Any], int]:
+def definition_for(
+    session: Session, actor: User, automation: Automation, *, published_only: bool = False
+) -> tuple[dict[str, Any], int]:
     """What `actor` runs: authors the current draft, engineers (and `published_only` callers) the published version.
 
     Returns:
@@ -112,7 +120,9 @@ def definition_for(session: Session, actor: User, automation: Automation, *, pub
     return automation.published_definition, automation.published_version
 
 
-def _check_input(session: Session, actor: User, definition: dict[str, Any], text: Any, form_data: Any, file_ids: Any) -> dict[str, Any]:
+def _check_input(
+    session: Session, actor: User, definition: dict[str, Any], text: Any, form_data: Any, file_ids: Any
+) -> dict[str, Any]:
     if text is not None and not isinstance(text, str):
         raise InvalidInput("text must be a string.")
     if text and len(text) > MAX_TEXT:
@@ -125,13 +135,26 @@ def _check_input(session: Session, actor: User, definition: dict[str, Any], text
     problems = automation_rules.form_data_problems(definition.get("form_schema"), form_data)
     if problems:
         raise InvalidInput(problems[0], problems=problems)
-    file_fields = [f["id"] for f in definition.get("form_schema") or [] if f.get("type") in automation_rules.FILE_FIELD_TYPES]
-    files_service.files_of_account(session=session, account_id=actor.account_id, file_ids=[form_data[f] for f in file_fields if form_data.get(f)])
+    file_fields = [
+        f["id"] for f in definition.get("form_schema") or [] if f.get("type") in automation_rules.FILE_FIELD_TYPES
+    ]
+    files_service.files_of_account(
+        session=session, account_id=actor.account_id, file_ids=[form_data[f] for f in file_fields if form_data.get(f)]
+    )
     files = files_service.files_of_account(session=session, account_id=actor.account_id, file_ids=file_ids or [])
     return {"text": text or "", "form_data": form_data, "file_ids": [str(f.id) for f in files]}
 
 
-def start_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, text: Any = None, form_data: Any = None, file_ids: Any = None, published_only: bool = False) -> RunDTO:
+def start_run(
+    *,
+    session: Session,
+    actor: User,
+    automation_id: uuid.UUID | str,
+    text: Any = None,
+    form_data: Any = None,
+    file_ids: Any = None,
+    published_only: bool = False,
+) -> RunDTO:
     """Queue a run of an automation, pinned to the definition the actor may run.
 
     Args:
@@ -149,7 +172,15 @@ def start_run(*, session: Session, actor: User, automation_id: uuid.UUID | str, 
     if not definition.get("steps"):
         raise InvalidInput("This automation has no steps yet.")
     payload = _check_input(session, actor, definition, text, form_data, file_ids)
-    run = AutomationRun(automation_id=automation.id, account_id=automation.account_id, user_id=actor.id, status="queued", input_payload_json=payload, definition=definition, definition_version=version)
+    run = AutomationRun(
+        automation_id=automation.id,
+        account_id=automation.account_id,
+        user_id=actor.id,
+        status="queued",
+        input_payload_json=payload,
+        definition=definition,
+        definition_version=version,
+    )
     session.add(run)
     session.flush()
     from resolutionflow_app.services.automation_worker import get_dispatcher  # noqa: PLC0415
@@ -163,7 +194,15 @@ def get_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
     return to_dto(session, get_row(session=session, account_id=actor.account_id, run_id=run_id))
 
 
-def list_runs(*, session: Session, actor: User, automation_id: uuid.UUID | None = None, status: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[RunDTO], int]:
+def list_runs(
+    *,
+    session: Session,
+    actor: User,
+    automation_id: uuid.UUID | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RunDTO], int]:
     """Runs of the actor's account, newest first (optionally of one automation)."""
     if status and status not in RUN_STATUSES:
         raise InvalidInput(f"Unknown run status {status[:20]!r}: use one of {', '.join(RUN_STATUSES)}.")
@@ -177,7 +216,9 @@ def list_runs(*, session: Session, actor: User, automation_id: uuid.UUID | None 
     if status:
         query = query.where(AutomationRun.status == status)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id)).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        query.order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id)).offset(offset).limit(limit)
+    ).all()
     return [to_dto(session, r, with_steps=False) for r in rows], total
 
 
@@ -197,13 +238,17 @@ def resume_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
     run = get_row(session=session, account_id=actor.account_id, run_id=run_id)
     if run.status not in ("failed", "cancelled"):
         raise Conflict(f"Only failed or cancelled runs can be resumed; this run is {run.status}.")
-    automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=run.automation_id)
+    automation = automations_service.get_row(
+        session=session, account_id=actor.account_id, automation_id=run.automation_id
+    )
     definition, version = definition_for(session, actor, automation)
     if not definition.get("steps"):
         raise InvalidInput("This automation has no steps.")
     results = results_of(session, run.id)
     old_orders = [int(s["step_order"]) for s in (run.definition or {}).get("steps") or []]
-    plan = plan_resume(old_orders, definition_hashes(definition), {r.step_order: (r.status, r.execution_hash) for r in results})
+    plan = plan_resume(
+        old_orders, definition_hashes(definition), {r.step_order: (r.status, r.execution_hash) for r in results}
+    )
     dropped = [r for r in results if r.step_order not in plan.keep]
     files_service.delete_files_system(session=session, account_id=run.account_id, file_ids=_generated_files(dropped))
     if dropped:
@@ -246,12 +291,23 @@ def cancel_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
         return to_dto(session, run)
     now = utcnow()
     # Compare-and-set: a worker may claim the run at the same moment.
-    claimed = rowcount(session.execute(
-        update(AutomationRun).where(col(AutomationRun.id) == run.id, col(AutomationRun.status) == "queued")
-        .values(status="cancelled", finished_at=now, cancel_requested=True, error_message="Cancelled before it started.", updated_at=now)
-    ))
+    claimed = rowcount(
+        session.execute(
+            update(AutomationRun)
+            .where(col(AutomationRun.id) == run.id, col(AutomationRun.status) == "queued")
+            .values(
+                status="cancelled",
+                finished_at=now,
+                cancel_requested=True,
+                error_message="Cancelled before it started.",
+                updated_at=now,
+            )
+        )
+    )
     if not claimed:
-        session.execute(update(AutomationRun).where(col(AutomationRun.id) == run.id).values(cancel_requested=True, updated_at=now))
+        session.execute(
+            update(AutomationRun).where(col(AutomationRun.id) == run.id).values(cancel_requested=True, updated_at=now)
+        )
     session.flush()
     session.refresh(run)
     return to_dto(session, run)
@@ -371,7 +427,14 @@ def _ms(start: datetime | None, end: datetime | None) -> int | None:
 
 def _step_names(definition: dict[str, Any]) -> list[dict[str, Any]]:
     steps = sorted(definition.get("steps") or [], key=lambda s: int(s.get("step_order") or 0))
-    return [{"step_order": int(s["step_order"]), "name": (s.get("user_description") or "").strip() or f"Step {s['step_order']}", "output_type": s.get("output_type") or "text"} for s in steps]
+    return [
+        {
+            "step_order": int(s["step_order"]),
+            "name": (s.get("user_description") or "").strip() or f"Step {s['step_order']}",
+            "output_type": s.get("output_type") or "text",
+        }
+        for s in steps
+    ]
 
 
 def run_form(*, session: Session, actor: User, automation_id: uuid.UUID | str) -> RunFormDTO:
@@ -386,14 +449,27 @@ def run_form(*, session: Session, actor: User, automation_id: uuid.UUID | str) -
         Name, form schema and step names; `can_run` is False (with the reason) when the actor may not run it.
     """
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
-    base = RunFormDTO(automation_id=automation.id, name=automation.name, description=automation.description or "", published=automation.published, published_version=automation.published_version)
+    base = RunFormDTO(
+        automation_id=automation.id,
+        name=automation.name,
+        description=automation.description or "",
+        published=automation.published,
+        published_version=automation.published_version,
+    )
     try:
         definition, _ = definition_for(session, actor, automation)
     except Forbidden as exc:
         return base.model_copy(update={"can_run": False, "blocked_reason": exc.message})
     steps = _step_names(definition)
     reason = "" if steps else "This automation has no steps yet; add steps in the builder first."
-    return base.model_copy(update={"form_schema": list(definition.get("form_schema") or []), "steps": steps, "can_run": bool(steps), "blocked_reason": reason})
+    return base.model_copy(
+        update={
+            "form_schema": list(definition.get("form_schema") or []),
+            "steps": steps,
+            "can_run": bool(steps),
+            "blocked_reason": reason,
+        }
+    )
 
 
 def _file_refs(session: Session, account_id: uuid.UUID, ids: Any) -> dict[str, FileRefDTO]:
@@ -422,15 +498,23 @@ def last_inputs(*, session: Session, actor: User, automation_id: uuid.UUID | str
     """
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     run = session.exec(
-        select(AutomationRun).where(AutomationRun.automation_id == automation.id, AutomationRun.user_id == actor.id)
-        .order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id).desc()).limit(1)
+        select(AutomationRun)
+        .where(AutomationRun.automation_id == automation.id, AutomationRun.user_id == actor.id)
+        .order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id).desc())
+        .limit(1)
     ).first()
     if run is None:
         return None
     payload = run.input_payload_json or {}
     form_data = dict(payload.get("form_data") or {})
-    file_fields = {f.get("id") for f in (run.definition or {}).get("form_schema") or [] if f.get("type") in automation_rules.FILE_FIELD_TYPES}
-    refs = _file_refs(session, actor.account_id, [form_data[f] for f in file_fields if isinstance(form_data.get(f), str)])
+    file_fields = {
+        f.get("id")
+        for f in (run.definition or {}).get("form_schema") or []
+        if f.get("type") in automation_rules.FILE_FIELD_TYPES
+    }
+    refs = _file_refs(
+        session, actor.account_id, [form_data[f] for f in file_fields if isinstance(form_data.get(f), str)]
+    )
     files, missing = {}, []
     for fid in sorted(f for f in file_fields if f in form_data):
         ref = refs.get(str(form_data.pop(fid)))
@@ -438,7 +522,9 @@ def last_inputs(*, session: Session, actor: User, automation_id: uuid.UUID | str
             missing.append(fid)
         else:
             files[fid] = ref
-    return LastInputsDTO(run_id=run.id, text=str(payload.get("text") or ""), form_data=form_data, files=files, missing_files=missing)
+    return LastInputsDTO(
+        run_id=run.id, text=str(payload.get("text") or ""), form_data=form_data, files=files, missing_files=missing
+    )
 
 
 def _parse_day(value: Any, what: str) -> datetime | None:
@@ -450,12 +536,19 @@ def _parse_day(value: Any, what: str) -> datetime | None:
         day = date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(f"The {what} date must look like 2026-01-31.") from None
-    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def run_history(
-    *, session: Session, actor: User, automation_id: uuid.UUID | str, status: str | None = None,
-    date_from: str | None = None, date_to: str | None = None, page_size: int = 20, offset: int = 0,
+    *,
+    session: Session,
+    actor: User,
+    automation_id: uuid.UUID | str,
+    status: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    page_size: int = 20,
+    offset: int = 0,
 ) -> tuple[list[RunSummaryDTO], int]:
     """One page of an automation's runs, newest first, with status and date filters.
 
@@ -480,7 +573,9 @@ def run_history(
         raise InvalidInput("The 'to' date is before the 'from' date.")
     limit = max(1, min(int(page_size), HISTORY_MAX_LIMIT))
     offset = max(0, int(offset))
-    query = select(AutomationRun).where(AutomationRun.account_id == actor.account_id, AutomationRun.automation_id == automation.id)
+    query = select(AutomationRun).where(
+        AutomationRun.account_id == actor.account_id, AutomationRun.automation_id == automation.id
+    )
     if status:
         query = query.where(AutomationRun.status == status)
     if start:
@@ -488,13 +583,24 @@ def run_history(
     if end:
         query = query.where(AutomationRun.created_at < end + timedelta(days=1))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id).desc()).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        query.order_by(col(AutomationRun.created_at).desc(), col(AutomationRun.id).desc()).offset(offset).limit(limit)
+    ).all()
     user_ids = {r.user_id for r in rows if r.user_id}
-    names = {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()} if user_ids else {}
+    names = (
+        {u.id: u.name for u in session.exec(select(User).where(col(User.id).in_(user_ids))).all()} if user_ids else {}
+    )
     return [
         RunSummaryDTO(
-            id=r.id, status=r.status, user_name=names.get(r.user_id, "") if r.user_id else "", error_message=r.error_message or "", definition_version=r.definition_version,
-            created_at=r.created_at, started_at=r.started_at, finished_at=r.finished_at, duration_ms=_ms(r.started_at, r.finished_at),
+            id=r.id,
+            status=r.status,
+            user_name=names.get(r.user_id, "") if r.user_id else "",
+            error_message=r.error_message or "",
+            definition_version=r.definition_version,
+            created_at=r.created_at,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+            duration_ms=_ms(r.started_at, r.finished_at),
         )
         for r in rows
     ], total
@@ -512,7 +618,9 @@ def _pretty_json(text: str) -> str:
         return ""
 
 
-def _step_progress(session: Session, account_id: uuid.UUID, meta: dict[str, Any], result: AutomationStepResult | None, now: datetime) -> StepProgressDTO:
+def _step_progress(
+    session: Session, account_id: uuid.UUID, meta: dict[str, Any], result: AutomationStepResult | None, now: datetime
+) -> StepProgressDTO:
     dto = StepProgressDTO(step_order=meta["step_order"], name=meta["name"], output_type=meta["output_type"])
     if result is None:
         return dto
@@ -549,7 +657,10 @@ def run_progress(*, session: Session, actor: User, run_id: uuid.UUID | str) -> R
     definition = run.definition or {}
     results = {r.step_order: r for r in results_of(session, run.id)}
     now = utcnow()
-    steps = [_step_progress(session, run.account_id, meta, results.get(meta["step_order"]), now) for meta in _step_names(definition)]
+    steps = [
+        _step_progress(session, run.account_id, meta, results.get(meta["step_order"]), now)
+        for meta in _step_names(definition)
+    ]
     payload = run.input_payload_json or {}
     form_data = payload.get("form_data") or {}
     fields = []
@@ -558,16 +669,33 @@ def run_progress(*, session: Session, actor: User, run_id: uuid.UUID | str) -> R
         if field.get("type") in automation_rules.FILE_FIELD_TYPES and value:
             ref = _file_refs(session, run.account_id, [value]).get(str(value))
             value = ref.name if ref else "(file no longer stored)"
-        fields.append({"label": str(field.get("label") or field.get("id")), "value": "" if value is None else str(value)[:SHOWN_TEXT]})
+        fields.append(
+            {
+                "label": str(field.get("label") or field.get("id")),
+                "value": "" if value is None else str(value)[:SHOWN_TEXT],
+            }
+        )
     out_text = (run.output_payload_json or {}).get("text") or ""
     last = steps[-1] if steps else None
     return RunProgressDTO(
-        id=run.id, automation_id=run.automation_id, automation_name=automation.name if automation else "", status=run.status,
-        error_message=run.error_message or "", definition_version=run.definition_version, cancel_requested=run.cancel_requested,
-        created_at=run.created_at, started_at=run.started_at, finished_at=run.finished_at,
-        input_text=_clip(payload.get("text"))[0], input_fields=fields, input_files=list(_file_refs(session, run.account_id, payload.get("file_ids")).values()),
-        steps=steps, completed_steps=sum(1 for s in steps if s.status == "completed"), total_steps=len(steps),
-        output_text=_clip(out_text)[0], output_type=last.output_type if last else "text",
+        id=run.id,
+        automation_id=run.automation_id,
+        automation_name=automation.name if automation else "",
+        status=run.status,
+        error_message=run.error_message or "",
+        definition_version=run.definition_version,
+        cancel_requested=run.cancel_requested,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        input_text=_clip(payload.get("text"))[0],
+        input_fields=fields,
+        input_files=list(_file_refs(session, run.account_id, payload.get("file_ids")).values()),
+        steps=steps,
+        completed_steps=sum(1 for s in steps if s.status == "completed"),
+        total_steps=len(steps),
+        output_text=_clip(out_text)[0],
+        output_type=last.output_type if last else "text",
         output_json=_pretty_json(out_text) if last and last.output_type == "json" and out_text else "",
         files=last.files if last and run.status == "completed" else [],
     )

@@ -9,11 +9,11 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, update
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import (
@@ -22,6 +22,7 @@ from resolutionflow_app.db.models import (
     AutomationStepResult,
     StoredFile,
 )
+from resolutionflow_app.db.sql import rowcount
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services.automation_runner import (
@@ -114,15 +115,37 @@ def _take_over(session: Session, run: AutomationRun, worker_id: str) -> Claim | 
     lease = new_lease()
     same = _unchanged(run)
     if run.cancel_requested or attempts > MAX_RECOVERIES:
-        status, message = ("cancelled", "Cancelled.") if run.cancel_requested else ("failed", "The worker running this automation stopped responding too many times.")
-        if session.execute(update(AutomationRun).where(*same).values(status=status, lease_token=None, finished_at=now, updated_at=now, error_message=message)).rowcount:
+        status, message = (
+            ("cancelled", "Cancelled.")
+            if run.cancel_requested
+            else ("failed", "The worker running this automation stopped responding too many times.")
+        )
+        if rowcount(
+            session.execute(
+                update(AutomationRun)
+                .where(*same)
+                .values(status=status, lease_token=None, finished_at=now, updated_at=now, error_message=message)
+            )
+        ):
             _close_open_steps(session, run.id, "cancelled" if run.cancel_requested else "failed", now)
         return None
     definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
-    taken = session.execute(update(AutomationRun).where(*same).values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now, definition=definition)).rowcount
+    taken = rowcount(
+        session.execute(
+            update(AutomationRun)
+            .where(*same)
+            .values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now, definition=definition)
+        )
+    )
     if not taken:
         return None
-    log.warning("automation run %s: worker %s stopped heartbeating; taken over by %s (attempt %s)", run.id, run.worker_id, worker_id, attempts)
+    log.warning(
+        "automation run %s: worker %s stopped heartbeating; taken over by %s (attempt %s)",
+        run.id,
+        run.worker_id,
+        worker_id,
+        attempts,
+    )
     return Claim(run.id, lease)
 
 
@@ -130,16 +153,31 @@ def _unchanged(run: AutomationRun) -> list[Any]:
     """WHERE clauses: the run still has the lease and worker we read, and (unless we saw its process
     die) still no recent heartbeat; a worker that heartbeats meanwhile keeps its run."""
     clauses: list[Any] = [AutomationRun.id == run.id, AutomationRun.status == "running"]
-    clauses.append(AutomationRun.lease_token == run.lease_token if run.lease_token is not None else AutomationRun.lease_token.is_(None))
-    clauses.append(AutomationRun.worker_id == run.worker_id if run.worker_id is not None else AutomationRun.worker_id.is_(None))
+    clauses.append(
+        AutomationRun.lease_token == run.lease_token
+        if run.lease_token is not None
+        else col(AutomationRun.lease_token).is_(None)
+    )
+    clauses.append(
+        AutomationRun.worker_id == run.worker_id
+        if run.worker_id is not None
+        else col(AutomationRun.worker_id).is_(None)
+    )
     if not _pid_is_dead(run.worker_id):
-        clauses.append(func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at) < _orphan_cutoff())
+        clauses.append(
+            func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at)
+            < _orphan_cutoff()
+        )
     return clauses
 
 
 def _close_open_steps(session: Session, run_id: uuid.UUID, status: str, now: datetime) -> None:
     message = "Cancelled by a user." if status == "cancelled" else "The worker stopped."
-    session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id, AutomationStepResult.status == "running").values(status=status, error_message=message, finished_at=now, updated_at=now))
+    session.execute(
+        update(AutomationStepResult)
+        .where(col(AutomationStepResult.automation_run_id) == run_id, col(AutomationStepResult.status) == "running")
+        .values(status=status, error_message=message, finished_at=now, updated_at=now)
+    )
 
 
 def find_orphans(*, session: Session, limit: int = 20) -> list[AutomationRun]:
@@ -154,15 +192,21 @@ def find_orphans(*, session: Session, limit: int = 20) -> list[AutomationRun]:
     """
     cutoff = _orphan_cutoff()
     last_sign = func.coalesce(AutomationRun.heartbeat_at, AutomationRun.started_at, AutomationRun.updated_at)
-    local = AutomationRun.worker_id.like(f"{HOSTNAME}:%")
-    rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", (last_sign < cutoff) | local).order_by(AutomationRun.heartbeat_at).limit(limit * 4)).all()
-    return [r for r in rows if _as_utc(r.heartbeat_at or r.started_at or r.updated_at) < cutoff or _pid_is_dead(r.worker_id)][:limit]
+    local = col(AutomationRun.worker_id).like(f"{HOSTNAME}:%")
+    rows = session.exec(
+        select(AutomationRun)
+        .where(AutomationRun.status == "running", (last_sign < cutoff) | local)
+        .order_by(col(AutomationRun.heartbeat_at))
+        .limit(limit * 4)
+    ).all()
+    return [
+        r for r in rows if _as_utc(r.heartbeat_at or r.started_at or r.updated_at) < cutoff or _pid_is_dead(r.worker_id)
+    ][:limit]
 
 
 def _as_utc(value: datetime) -> datetime:
-    from datetime import timezone  # noqa: PLC0415
 
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Claim | None:
@@ -176,15 +220,29 @@ def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Clai
     Returns:
         The claim (run id + lease), or None.
     """
-    candidates = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued").order_by(AutomationRun.created_at, AutomationRun.id).limit(5)).all()
+    candidates = session.exec(
+        select(AutomationRun.id)
+        .where(AutomationRun.status == "queued")
+        .order_by(col(AutomationRun.created_at), col(AutomationRun.id))
+        .limit(5)
+    ).all()
     now = utcnow()
     for run_id in candidates:
         lease = new_lease()
-        claimed = session.execute(
-            update(AutomationRun)
-            .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
-            .values(status="running", worker_id=worker_id, lease_token=lease, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
-        ).rowcount
+        claimed = rowcount(
+            session.execute(
+                update(AutomationRun)
+                .where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
+                .values(
+                    status="running",
+                    worker_id=worker_id,
+                    lease_token=lease,
+                    heartbeat_at=now,
+                    started_at=func.coalesce(AutomationRun.started_at, now),
+                    updated_at=now,
+                )
+            )
+        )
         if claimed == 1:
             return Claim(run_id, lease)
     if orphans:
@@ -195,7 +253,9 @@ def claim_run(*, session: Session, worker_id: str, orphans: bool = True) -> Clai
     return None
 
 
-def claim_run_by_id(*, session: Session, run_id: uuid.UUID, worker_id: str, previous_holder: str | None = None) -> Claim | None:
+def claim_run_by_id(
+    *, session: Session, run_id: uuid.UUID, worker_id: str, previous_holder: str | None = None
+) -> Claim | None:
     """Claim one given run (a queue job names it) under a fresh lease; None when it is not ours to run.
 
     A queued run is claimed by compare-and-set. A running one is taken over when its worker is gone
@@ -213,22 +273,42 @@ def claim_run_by_id(*, session: Session, run_id: uuid.UUID, worker_id: str, prev
     """
     now = utcnow()
     lease = new_lease()
-    claimed = session.execute(
-        update(AutomationRun)
-        .where(AutomationRun.id == run_id, AutomationRun.status == "queued")
-        .values(status="running", worker_id=worker_id, lease_token=lease, heartbeat_at=now, started_at=func.coalesce(AutomationRun.started_at, now), updated_at=now)
-    ).rowcount
+    claimed = rowcount(
+        session.execute(
+            update(AutomationRun)
+            .where(col(AutomationRun.id) == run_id, col(AutomationRun.status) == "queued")
+            .values(
+                status="running",
+                worker_id=worker_id,
+                lease_token=lease,
+                heartbeat_at=now,
+                started_at=func.coalesce(AutomationRun.started_at, now),
+                updated_at=now,
+            )
+        )
+    )
     if claimed == 1:
         return Claim(run_id, lease)
-    run = session.exec(select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")).first()
+    run = session.exec(
+        select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")
+    ).first()
     if run is None:
         return None
     if previous_holder is not None and run.worker_id == previous_holder:
-        taken = session.execute(
-            update(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running", AutomationRun.worker_id == previous_holder,
-                                        AutomationRun.lease_token == run.lease_token if run.lease_token is not None else AutomationRun.lease_token.is_(None))
-            .values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now)
-        ).rowcount
+        taken = rowcount(
+            session.execute(
+                update(AutomationRun)
+                .where(
+                    col(AutomationRun.id) == run_id,
+                    col(AutomationRun.status) == "running",
+                    col(AutomationRun.worker_id) == previous_holder,
+                    col(AutomationRun.lease_token) == run.lease_token
+                    if run.lease_token is not None
+                    else col(AutomationRun.lease_token).is_(None),
+                )
+                .values(lease_token=lease, worker_id=worker_id, heartbeat_at=now, updated_at=now)
+            )
+        )
         return Claim(run_id, lease) if taken else None
     cutoff = _orphan_cutoff()
     if _as_utc(run.heartbeat_at or run.started_at or run.updated_at) < cutoff or _pid_is_dead(run.worker_id):
@@ -260,7 +340,9 @@ def cancel_orphaned(*, session: Session, run_id: uuid.UUID) -> bool:
     Returns:
         True when the run was orphaned and is now `cancelled` (its running step too).
     """
-    run = session.exec(select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")).first()
+    run = session.exec(
+        select(AutomationRun).where(AutomationRun.id == run_id, AutomationRun.status == "running")
+    ).first()
     if run is None:
         return False
     cutoff = _orphan_cutoff()
@@ -268,7 +350,20 @@ def cancel_orphaned(*, session: Session, run_id: uuid.UUID) -> bool:
         return False
     now = utcnow()
     same = _unchanged(run)
-    done = session.execute(update(AutomationRun).where(*same).values(status="cancelled", cancel_requested=True, lease_token=None, finished_at=now, updated_at=now, error_message="Cancelled.")).rowcount
+    done = rowcount(
+        session.execute(
+            update(AutomationRun)
+            .where(*same)
+            .values(
+                status="cancelled",
+                cancel_requested=True,
+                lease_token=None,
+                finished_at=now,
+                updated_at=now,
+                error_message="Cancelled.",
+            )
+        )
+    )
     if done:
         _close_open_steps(session, run.id, "cancelled", now)
     return bool(done)
@@ -279,7 +374,17 @@ def _claim(session_factory: SessionFactory, worker_id: str) -> Claim | None:
         return claim_run(session=session, worker_id=worker_id)
 
 
-async def worker_loop(*, worker_id: str | None = None, concurrency: int | None = None, poll_seconds: float | None = None, session_factory: SessionFactory = session_scope, deps: RunnerDeps | None = None, stop: asyncio.Event | None = None, max_runs: int | None = None, grace_seconds: float = 0.0) -> int:
+async def worker_loop(
+    *,
+    worker_id: str | None = None,
+    concurrency: int | None = None,
+    poll_seconds: float | None = None,
+    session_factory: SessionFactory = session_scope,
+    deps: RunnerDeps | None = None,
+    stop: asyncio.Event | None = None,
+    max_runs: int | None = None,
+    grace_seconds: float = 0.0,
+) -> int:
     """Claim queued (or orphaned) runs and execute them, up to `concurrency` at a time, until `stop` is set.
 
     On stop, runs in flight get `grace_seconds` to finish; the rest are cancelled, which hands
@@ -301,13 +406,24 @@ async def worker_loop(*, worker_id: str | None = None, concurrency: int | None =
                 try:
                     # A short DB write, off the event loop (it is shared with the Reflex backend).
                     claim = await asyncio.to_thread(_claim, session_factory, worker_id)
-                except Exception:  # noqa: BLE001 - a DB hiccup must not kill the loop
+                except Exception:
                     log.exception("claiming a run failed")
                     claim = None
                 if claim is None:
                     break
                 executed += 1
-                active.add(asyncio.create_task(execute_run(claim.run_id, session_factory=session_factory, deps=deps, worker_id=worker_id, lease=claim.lease), name=f"rf-run-{claim.run_id}"))
+                active.add(
+                    asyncio.create_task(
+                        execute_run(
+                            claim.run_id,
+                            session_factory=session_factory,
+                            deps=deps,
+                            worker_id=worker_id,
+                            lease=claim.lease,
+                        ),
+                        name=f"rf-run-{claim.run_id}",
+                    )
+                )
             if max_runs is not None and executed >= max_runs and not active:
                 break
             if active:
@@ -339,6 +455,7 @@ async def default_worker() -> None:
 
 # ---------------------------------------------------------------- periodic jobs
 
+
 def cleanup_zombie_runs(*, session: Session) -> int:
     """Recover runs whose worker stopped (no heartbeat for the heartbeat timeout): requeue them so a
     worker resumes them (completed steps are kept), or fail them after MAX_RECOVERIES attempts.
@@ -361,19 +478,48 @@ def cleanup_zombie_runs(*, session: Session) -> int:
         attempts = int(meta.get("count", 0)) + 1
         now = utcnow()
         if attempts > MAX_RECOVERIES:
-            values: dict[str, Any] = {"status": "failed", "lease_token": None, "finished_at": now, "updated_at": now, "error_message": "The worker running this automation stopped responding too many times."}
-            session.execute(update(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id, AutomationStepResult.status == "running").values(status="failed", error_message="The worker stopped.", finished_at=now))
+            values: dict[str, Any] = {
+                "status": "failed",
+                "lease_token": None,
+                "finished_at": now,
+                "updated_at": now,
+                "error_message": "The worker running this automation stopped responding too many times.",
+            }
+            session.execute(
+                update(AutomationStepResult)
+                .where(
+                    col(AutomationStepResult.automation_run_id) == run.id, col(AutomationStepResult.status) == "running"
+                )
+                .values(status="failed", error_message="The worker stopped.", finished_at=now)
+            )
         else:
             definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
-            values = {"status": "queued", "worker_id": None, "lease_token": None, "updated_at": now, "definition": definition}
-        changed = session.execute(update(AutomationRun).where(AutomationRun.id == run.id, AutomationRun.status == "running", last_sign < cutoff).values(**values)).rowcount
+            values = {
+                "status": "queued",
+                "worker_id": None,
+                "lease_token": None,
+                "updated_at": now,
+                "definition": definition,
+            }
+        changed = rowcount(
+            session.execute(
+                update(AutomationRun)
+                .where(col(AutomationRun.id) == run.id, col(AutomationRun.status) == "running", last_sign < cutoff)
+                .values(**values)
+            )
+        )
         count += changed or 0
         if changed and values["status"] == "queued":
             dispatcher.enqueue(run.id, session=session)
     # A run queued for a long time may have lost its job (a job retried too often, a queue wiped):
     # give it one again. A job still waiting makes this a no-op (queueing lock); a duplicate job finds
     # the run claimed by compare-and-set and does nothing.
-    stale_queued = session.exec(select(AutomationRun.id).where(AutomationRun.status == "queued", AutomationRun.updated_at < utcnow() - timedelta(seconds=4 * heartbeat_timeout_seconds()))).all()
+    stale_queued = session.exec(
+        select(AutomationRun.id).where(
+            AutomationRun.status == "queued",
+            AutomationRun.updated_at < utcnow() - timedelta(seconds=4 * heartbeat_timeout_seconds()),
+        )
+    ).all()
     for run_id in stale_queued:
         dispatcher.enqueue(run_id, session=session)
     return count
@@ -390,13 +536,22 @@ def cleanup_retention(*, session: Session) -> int:
     """
     now = utcnow()
     total = 0
-    for automation in session.exec(select(Automation).where(Automation.data_retention_days.is_not(None))).all():
+    for automation in session.exec(select(Automation).where(col(Automation.data_retention_days).is_not(None))).all():
+        if automation.data_retention_days is None:
+            continue
         cutoff = now - timedelta(days=int(automation.data_retention_days))
-        run_ids = list(session.exec(select(AutomationRun.id).where(AutomationRun.automation_id == automation.id, AutomationRun.status.in_(TERMINAL), AutomationRun.created_at < cutoff)).all())
+        run_ids = list(
+            session.exec(
+                select(AutomationRun.id).where(
+                    AutomationRun.automation_id == automation.id,
+                    col(AutomationRun.status).in_(TERMINAL),
+                    AutomationRun.created_at < cutoff,
+                )
+            ).all()
+        )
         if not run_ids:
             continue
-        session.exec(delete(StoredFile).where(StoredFile.automation_run_id.in_(run_ids)))
-        session.exec(delete(AutomationStepResult).where(AutomationStepResult.automation_run_id.in_(run_ids)))
-        total += session.exec(delete(AutomationRun).where(AutomationRun.id.in_(run_ids))).rowcount or 0
+        session.exec(delete(StoredFile).where(col(StoredFile.automation_run_id).in_(run_ids)))
+        session.exec(delete(AutomationStepResult).where(col(AutomationStepResult.automation_run_id).in_(run_ids)))
+        total += rowcount(session.exec(delete(AutomationRun).where(col(AutomationRun.id).in_(run_ids)))) or 0
     return total
-

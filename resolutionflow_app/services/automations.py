@@ -43,7 +43,18 @@ from resolutionflow_app.services import secrets_box
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.settings import get_settings
 
-STEP_KEYS = ("step_order", "user_description", "input_source", "input_type", "output_mode", "output_type", "input_config", "output_config", "output_classification_override", "mcp_policy")
+STEP_KEYS = (
+    "step_order",
+    "user_description",
+    "input_source",
+    "input_type",
+    "output_mode",
+    "output_type",
+    "input_config",
+    "output_config",
+    "output_classification_override",
+    "mcp_policy",
+)
 
 
 class StepDTO(DTO):
@@ -100,6 +111,7 @@ class AutomationSummary(DTO):
 
 # ---------------------------------------------------------------- loading
 
+
 def get_row(*, session: Session, account_id: uuid.UUID, automation_id: uuid.UUID | str) -> Automation:
     """An automation of the account; NotFound otherwise."""
     try:
@@ -114,7 +126,13 @@ def get_row(*, session: Session, account_id: uuid.UUID, automation_id: uuid.UUID
 
 def step_rows(session: Session, automation_id: uuid.UUID) -> list[AutomationStep]:
     """Steps of an automation in order."""
-    return list(session.exec(select(AutomationStep).where(col(AutomationStep.automation_id) == automation_id).order_by(col(AutomationStep.step_order))).all())
+    return list(
+        session.exec(
+            select(AutomationStep)
+            .where(col(AutomationStep.automation_id) == automation_id)
+            .order_by(col(AutomationStep.step_order))
+        ).all()
+    )
 
 
 def current_definition(session: Session, automation: Automation) -> dict[str, Any]:
@@ -125,37 +143,77 @@ def current_definition(session: Session, automation: Automation) -> dict[str, An
     steps = []
     for step in step_rows(session, automation.id):
         assistant = session.get(Assistant, step.assistant_id)
-        tools = sorted(str(t) for t in session.exec(select(AutomationStepMCPTool.mcp_server_tool_id).where(AutomationStepMCPTool.automation_step_id == step.id)).all())
-        servers = sorted(str(s) for s in session.exec(select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == step.assistant_id)).all())
-        steps.append({
-            "step_order": step.step_order,
-            "user_description": step.user_description,
-            "assistant_id": str(step.assistant_id),
-            "assistant": {"prompt": assistant.prompt if assistant else "", "model_id": str(assistant.completion_model_id) if assistant and assistant.completion_model_id else None, "name": assistant.name if assistant else "", "hidden": bool(assistant and assistant.hidden)},
-            "mcp_server_ids": servers,
-            "input_source": step.input_source,
-            "input_type": step.input_type,
-            "output_mode": step.output_mode,
-            "output_type": step.output_type,
-            "input_config": step.input_config,
-            "output_config": step.output_config,
-            "output_classification_override": step.output_classification_override,
-            "mcp_policy": step.mcp_policy,
-            "mcp_tool_ids": tools if step.mcp_policy == "restricted" else [],
-        })
+        tools = sorted(
+            str(t)
+            for t in session.exec(
+                select(AutomationStepMCPTool.mcp_server_tool_id).where(
+                    AutomationStepMCPTool.automation_step_id == step.id
+                )
+            ).all()
+        )
+        servers = sorted(
+            str(s)
+            for s in session.exec(
+                select(AssistantMCPServer.mcp_server_id).where(AssistantMCPServer.assistant_id == step.assistant_id)
+            ).all()
+        )
+        steps.append(
+            {
+                "step_order": step.step_order,
+                "user_description": step.user_description,
+                "assistant_id": str(step.assistant_id),
+                "assistant": {
+                    "prompt": assistant.prompt if assistant else "",
+                    "model_id": str(assistant.completion_model_id)
+                    if assistant and assistant.completion_model_id
+                    else None,
+                    "name": assistant.name if assistant else "",
+                    "hidden": bool(assistant and assistant.hidden),
+                },
+                "mcp_server_ids": servers,
+                "input_source": step.input_source,
+                "input_type": step.input_type,
+                "output_mode": step.output_mode,
+                "output_type": step.output_type,
+                "input_config": step.input_config,
+                "output_config": step.output_config,
+                "output_classification_override": step.output_classification_override,
+                "mcp_policy": step.mcp_policy,
+                "mcp_tool_ids": tools if step.mcp_policy == "restricted" else [],
+            }
+        )
     meta = automation.metadata_json or {}
-    return {"name": automation.name, "description": automation.description, "form_schema": meta.get("form_schema") or [], "data_retention_days": automation.data_retention_days, "steps": steps}
+    return {
+        "name": automation.name,
+        "description": automation.description,
+        "form_schema": meta.get("form_schema") or [],
+        "data_retention_days": automation.data_retention_days,
+        "steps": steps,
+    }
 
 
 def _step_dto(step: dict[str, Any], hashes: dict[int, str]) -> StepDTO:
     assistant = step["assistant"]
     return StepDTO(
-        step_order=step["step_order"], user_description=step.get("user_description"), assistant_id=step["assistant_id"],
-        assistant={"prompt": assistant.get("prompt", ""), "model_id": assistant.get("model_id"), "name": assistant.get("name"), "hidden": assistant.get("hidden", False),
-                   "mcp_server_ids": [str(x) for x in step.get("mcp_server_ids") or []]},
-        input_source=step["input_source"], input_type=step["input_type"], output_mode=step["output_mode"], output_type=step["output_type"],
-        input_config=secrets_box.public_config(step.get("input_config")), output_config=secrets_box.public_config(step.get("output_config")),
-        output_classification_override=step.get("output_classification_override"), mcp_policy=step["mcp_policy"], mcp_tool_ids=step.get("mcp_tool_ids") or [],
+        step_order=step["step_order"],
+        user_description=step.get("user_description"),
+        assistant_id=step["assistant_id"],
+        assistant={
+            "prompt": assistant.get("prompt", ""),
+            "model_id": assistant.get("model_id"),
+            "name": assistant.get("name"),
+            "hidden": assistant.get("hidden", False),
+            "mcp_server_ids": [str(x) for x in step.get("mcp_server_ids") or []],
+        },
+        input_source=step["input_source"],
+        input_type=step["input_type"],
+        output_mode=step["output_mode"],
+        output_type=step["output_type"],
+        input_config=secrets_box.public_config(step.get("input_config")),
+        output_config=secrets_box.public_config(step.get("output_config")),
+        output_classification_override=step.get("output_classification_override"),
+        mcp_policy=step["mcp_policy"],
+        mcp_tool_ids=step.get("mcp_tool_ids") or [],
         execution_hash=hashes.get(step["step_order"]),
     )
 
@@ -166,15 +224,27 @@ def to_dto(session: Session, row: Automation) -> AutomationDTO:
     checksum = definition_checksum(definition)
     hashes = definition_hashes(definition)
     return AutomationDTO(
-        id=row.id, account_id=row.account_id, user_id=row.user_id, name=row.name, description=row.description,
-        form_schema=definition["form_schema"], data_retention_days=row.data_retention_days, published=row.published,
-        published_version=row.published_version, published_checksum=row.published_checksum, published_at=row.published_at,
-        draft_checksum=checksum, has_unpublished_changes=row.published_checksum != checksum,
-        steps=[_step_dto(s, hashes) for s in definition["steps"]], created_at=row.created_at, updated_at=row.updated_at,
+        id=row.id,
+        account_id=row.account_id,
+        user_id=row.user_id,
+        name=row.name,
+        description=row.description,
+        form_schema=definition["form_schema"],
+        data_retention_days=row.data_retention_days,
+        published=row.published,
+        published_version=row.published_version,
+        published_checksum=row.published_checksum,
+        published_at=row.published_at,
+        draft_checksum=checksum,
+        has_unpublished_changes=row.published_checksum != checksum,
+        steps=[_step_dto(s, hashes) for s in definition["steps"]],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 
 # ---------------------------------------------------------------- writing
+
 
 def _require_author(actor: User) -> None:
     if not can_author(actor.role):
@@ -200,7 +270,9 @@ def _check_url(value: Any, label: str, key: str) -> None:
         raise InvalidInput(f"{label}: {what} is not allowed. {exc}") from None
 
 
-def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+def _normalise_steps(
+    session: Session, account_id: uuid.UUID, raw_steps: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Resolve assistants and models of the submitted steps (no writes); returns steps + model levels."""
     steps: list[dict[str, Any]] = []
     levels: dict[str, int] = {}
@@ -227,7 +299,9 @@ def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[di
                 validate_headers(cfg.get("headers"))  # header injection blocklist at save time
             except InvalidHeaderError as exc:
                 raise InvalidInput(f"{label}: {key}.headers: {exc}") from None
-        if step.get("user_description") is not None and (not isinstance(step["user_description"], str) or len(step["user_description"]) > 200):
+        if step.get("user_description") is not None and (
+            not isinstance(step["user_description"], str) or len(step["user_description"]) > 200
+        ):
             raise InvalidInput(f"{label}: user_description must be text of at most 200 characters.")
         inline = raw.get("assistant")
         existing: Assistant | None = None
@@ -236,7 +310,10 @@ def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[di
             if existing is None or existing.account_id != account_id:
                 raise InvalidInput(f"{label}: assistant {raw['assistant_id']} was not found.")
             if inline is not None and not existing.hidden:
-                raise InvalidInput(f"{label}: assistant {existing.name!r} is a shared assistant; change it under Assistants, or send only assistant_id.")
+                raise InvalidInput(
+                    f"{label}: assistant {existing.name!r} is a shared assistant; change it under Assistants, or send "
+                    "only assistant_id."
+                )
         elif inline is None:
             raise InvalidInput(f"{label}: needs an assistant ({{prompt, model_id}}) or an assistant_id.")
         if inline is not None and not isinstance(inline, dict):
@@ -252,7 +329,11 @@ def _normalise_steps(session: Session, account_id: uuid.UUID, raw_steps: list[di
             raise InvalidInput(f"{label}: model {model_raw} was not found.")
         levels[str(model.id)] = model.security_level
         step["assistant_id"] = str(existing.id) if existing else None
-        step["assistant"] = {"prompt": prompt, "model_id": str(model.id), "name": (inline or {}).get("name") or (existing.name if existing else "")}
+        step["assistant"] = {
+            "prompt": prompt,
+            "model_id": str(model.id),
+            "name": (inline or {}).get("name") or (existing.name if existing else ""),
+        }
         servers = (inline or {}).get("mcp_server_ids")
         if servers is not None and not isinstance(servers, list):
             raise InvalidInput(f"{label}: assistant.mcp_server_ids must be a list of MCP server ids.")
@@ -305,7 +386,14 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
         same = by_assistant.get(str(step.get("assistant_id")), [])
         prev = same[0] if len(same) == 1 else old.get(step["step_order"])
         if step["assistant_id"] is None:
-            assistant = Assistant(account_id=automation.account_id, created_by=actor.id, name=(step["assistant"]["name"] or f"{automation.name} · step {step['step_order']}")[:200], prompt=step["assistant"]["prompt"], completion_model_id=uuid.UUID(step["assistant"]["model_id"]), hidden=True)
+            assistant = Assistant(
+                account_id=automation.account_id,
+                created_by=actor.id,
+                name=(step["assistant"]["name"] or f"{automation.name} · step {step['step_order']}")[:200],
+                prompt=step["assistant"]["prompt"],
+                completion_model_id=uuid.UUID(step["assistant"]["model_id"]),
+                hidden=True,
+            )
             session.add(assistant)
             session.flush()
             assistants_service.set_servers(session, assistant, step["assistant"].get("mcp_server_ids"))
@@ -327,12 +415,25 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
             output_config = secrets_box.seal_config(step["output_config"], prev.output_config if prev else None)
         except ValueError as exc:
             raise InvalidInput(f"Step {step['step_order']}: {exc}") from None
-        new_rows.append((AutomationStep(
-            automation_id=automation.id, assistant_id=assistant.id, step_order=step["step_order"], user_description=step.get("user_description"),
-            input_source=step["input_source"], input_type=step["input_type"], output_mode=step["output_mode"], output_type=step["output_type"],
-            output_classification_override=step.get("output_classification_override"), mcp_policy=step["mcp_policy"],
-            input_config=input_config, output_config=output_config,
-        ), step.get("mcp_tool_ids") or []))
+        new_rows.append(
+            (
+                AutomationStep(
+                    automation_id=automation.id,
+                    assistant_id=assistant.id,
+                    step_order=step["step_order"],
+                    user_description=step.get("user_description"),
+                    input_source=step["input_source"],
+                    input_type=step["input_type"],
+                    output_mode=step["output_mode"],
+                    output_type=step["output_type"],
+                    output_classification_override=step.get("output_classification_override"),
+                    mcp_policy=step["mcp_policy"],
+                    input_config=input_config,
+                    output_config=output_config,
+                ),
+                step.get("mcp_tool_ids") or [],
+            )
+        )
     session.exec(delete(AutomationStep).where(col(AutomationStep.automation_id) == automation.id))
     session.flush()
     for row, tool_ids in new_rows:
@@ -345,10 +446,15 @@ def _write_steps(session: Session, actor: User, automation: Automation, steps: l
 
 def _save(session: Session, actor: User, automation: Automation, data: dict[str, Any], *, partial: bool) -> None:
     _check_meta(data, partial=partial)
-    form_schema = data.get("form_schema") if "form_schema" in data else (automation.metadata_json or {}).get("form_schema")
+    form_schema = (
+        data.get("form_schema") if "form_schema" in data else (automation.metadata_json or {}).get("form_schema")
+    )
     if isinstance(form_schema, list):
         # Field ids are human labels: stored trimmed ("  Namn på brukare " is "Namn på brukare").
-        form_schema = [{**f, "id": f["id"].strip()} if isinstance(f, dict) and isinstance(f.get("id"), str) else f for f in form_schema]
+        form_schema = [
+            {**f, "id": f["id"].strip()} if isinstance(f, dict) and isinstance(f.get("id"), str) else f
+            for f in form_schema
+        ]
     if "steps" in data or not partial:
         raw_steps = data.get("steps") or []
         if not isinstance(raw_steps, list):
@@ -395,7 +501,12 @@ def create_automation(*, session: Session, actor: User, data: dict[str, Any]) ->
     _require_author(actor)
     from resolutionflow_app.integrations import webhooks  # noqa: PLC0415
 
-    automation = Automation(account_id=actor.account_id, user_id=actor.id, name="", webhook_secret_encrypted=secrets_box.encrypt_str(webhooks.new_webhook_secret()))
+    automation = Automation(
+        account_id=actor.account_id,
+        user_id=actor.id,
+        name="",
+        webhook_secret_encrypted=secrets_box.encrypt_str(webhooks.new_webhook_secret()),
+    )
     _check_meta(data, partial=False)
     automation.name = str(data["name"]).strip()
     session.add(automation)
@@ -404,7 +515,9 @@ def create_automation(*, session: Session, actor: User, data: dict[str, Any]) ->
     return to_dto(session, automation)
 
 
-def update_automation(*, session: Session, actor: User, automation_id: uuid.UUID, data: dict[str, Any]) -> AutomationDTO:
+def update_automation(
+    *, session: Session, actor: User, automation_id: uuid.UUID, data: dict[str, Any]
+) -> AutomationDTO:
     """Replace the definition (fields sent replace the stored ones; `steps` replaces all steps).
 
     Editing a published automation leaves the published version untouched: the edit is the new draft.
@@ -420,7 +533,9 @@ def get_automation(*, session: Session, actor: User, automation_id: uuid.UUID) -
     return to_dto(session, get_row(session=session, account_id=actor.account_id, automation_id=automation_id))
 
 
-def list_automations(*, session: Session, actor: User, q: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[AutomationSummary], int]:
+def list_automations(
+    *, session: Session, actor: User, q: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[AutomationSummary], int]:
     """Automations of the actor's account, newest change first; engineers see published ones."""
     query = select(Automation).where(Automation.account_id == actor.account_id)
     if not can_author(actor.role):
@@ -428,9 +543,32 @@ def list_automations(*, session: Session, actor: User, q: str | None = None, lim
     if q:
         query = query.where(func.lower(Automation.name).contains(q.strip().lower()))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Automation.updated_at).desc(), col(Automation.id)).offset(offset).limit(limit)).all()
-    counts = dict(session.exec(select(col(AutomationStep.automation_id), func.count()).where(col(AutomationStep.automation_id).in_([r.id for r in rows])).group_by(col(AutomationStep.automation_id))).all()) if rows else {}
-    return [AutomationSummary(id=r.id, name=r.name, description=r.description, published=r.published, published_version=r.published_version, steps_count=counts.get(r.id, 0), updated_at=r.updated_at) for r in rows], total
+    rows = session.exec(
+        query.order_by(col(Automation.updated_at).desc(), col(Automation.id)).offset(offset).limit(limit)
+    ).all()
+    counts = (
+        dict(
+            session.exec(
+                select(col(AutomationStep.automation_id), func.count())
+                .where(col(AutomationStep.automation_id).in_([r.id for r in rows]))
+                .group_by(col(AutomationStep.automation_id))
+            ).all()
+        )
+        if rows
+        else {}
+    )
+    return [
+        AutomationSummary(
+            id=r.id,
+            name=r.name,
+            description=r.description,
+            published=r.published,
+            published_version=r.published_version,
+            steps_count=counts.get(r.id, 0),
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ], total
 
 
 def delete_automation(*, session: Session, actor: User, automation_id: uuid.UUID) -> None:
@@ -455,7 +593,9 @@ def publish_automation(*, session: Session, actor: User, automation_id: uuid.UUI
     if not definition["steps"]:
         raise InvalidInput("Add at least one step before publishing.")
     levels = model_levels(session, definition)
-    automation_rules.validate_definition(steps=definition["steps"], form_schema=definition["form_schema"], model_levels=levels)
+    automation_rules.validate_definition(
+        steps=definition["steps"], form_schema=definition["form_schema"], model_levels=levels
+    )
     checksum = definition_checksum(definition)
     if checksum != automation.published_checksum or not automation.published:
         if checksum != automation.published_checksum:
@@ -522,37 +662,86 @@ def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID
         for key in ("input_config", "output_config"):
             cfg = step.get(key)
             if cfg is not None:
-                clean = {k: v for k, v in cfg.items() if k not in ("headers_encrypted", "headers_fingerprint", "header_names")}
+                clean = {
+                    k: v
+                    for k, v in cfg.items()
+                    if k not in ("headers_encrypted", "headers_fingerprint", "header_names")
+                }
                 if cfg.get("header_names"):
                     clean["header_names"] = cfg["header_names"]
                 item[key] = clean
         steps.append(item)
     models = []
-    for mid in sorted({str((s.get("assistant") or {}).get("model_id")) for s in steps if (s.get("assistant") or {}).get("model_id")}):
+    for mid in sorted(
+        {str((s.get("assistant") or {}).get("model_id")) for s in steps if (s.get("assistant") or {}).get("model_id")}
+    ):
         row = session.get(CompletionModel, uuid.UUID(mid))
         if row is not None:
-            models.append({"id": mid, "name": row.name, "provider": row.provider, "model": row.model, "security_level": row.security_level, "token_limit": row.token_limit})
+            models.append(
+                {
+                    "id": mid,
+                    "name": row.name,
+                    "provider": row.provider,
+                    "model": row.model,
+                    "security_level": row.security_level,
+                    "token_limit": row.token_limit,
+                }
+            )
     return {
-        "format": "resolutionflow.automation", "format_version": 1, "exported_at": utcnow().isoformat(),
-        "automation": {"id": str(automation.id), "name": automation.name, "description": automation.description, "form_schema": definition["form_schema"], "data_retention_days": automation.data_retention_days, "published": automation.published, "published_version": automation.published_version, "published_checksum": automation.published_checksum, "steps": steps},
+        "format": "resolutionflow.automation",
+        "format_version": 1,
+        "exported_at": utcnow().isoformat(),
+        "automation": {
+            "id": str(automation.id),
+            "name": automation.name,
+            "description": automation.description,
+            "form_schema": definition["form_schema"],
+            "data_retention_days": automation.data_retention_days,
+            "published": automation.published,
+            "published_version": automation.published_version,
+            "published_checksum": automation.published_checksum,
+            "steps": steps,
+        },
         "models": models,
-        "graph": build_graph(definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition)),
+        "graph": build_graph(
+            definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition)
+        ),
     }
 
 
-def graph(*, session: Session, actor: User, automation_id: uuid.UUID, run_id: uuid.UUID | None = None) -> dict[str, Any]:
+def graph(
+    *, session: Session, actor: User, automation_id: uuid.UUID, run_id: uuid.UUID | None = None
+) -> dict[str, Any]:
     """The seed's graph; with `run_id`, the run's pinned definition enriched with its step results."""
     automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     if run_id is None:
         definition = current_definition(session, automation)
-        return build_graph(definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition))
+        return build_graph(
+            definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition)
+        )
     run = session.get(AutomationRun, run_id)
     if run is None or run.automation_id != automation.id:
         raise NotFound("Run not found.")
     definition = run.definition or {}
     rows = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()
-    results = {r.step_order: {"status": r.status, "started_at": r.started_at, "finished_at": r.finished_at, "num_tokens_input": r.num_tokens_input, "num_tokens_output": r.num_tokens_output, "error_message": r.error_message} for r in rows}
-    return build_graph(definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition), results=results, run_status=run.status)
+    results = {
+        r.step_order: {
+            "status": r.status,
+            "started_at": r.started_at,
+            "finished_at": r.finished_at,
+            "num_tokens_input": r.num_tokens_input,
+            "num_tokens_output": r.num_tokens_output,
+            "error_message": r.error_message,
+        }
+        for r in rows
+    }
+    return build_graph(
+        definition,
+        model_names=model_names(session, definition),
+        model_levels=model_levels(session, definition),
+        results=results,
+        run_status=run.status,
+    )
 
 
 def webhook_secret(*, session: Session, actor: User, automation_id: uuid.UUID) -> str:

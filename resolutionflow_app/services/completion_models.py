@@ -111,7 +111,9 @@ def create_model(*, session: Session, actor: User, data: dict[str, Any]) -> Mode
             data = {**data, "model": data.get("model") or "offline"}
         else:
             raise InvalidInput("name and model are required.")
-    row = CompletionModel(account_id=actor.account_id, name="", model="", provider=data.get("provider") or "openai_compatible")
+    row = CompletionModel(
+        account_id=actor.account_id, name="", model="", provider=data.get("provider") or "openai_compatible"
+    )
     _apply(row, data)
     session.add(row)
     session.flush()
@@ -139,7 +141,9 @@ def list_models(*, session: Session, actor: User, limit: int = 50, offset: int =
     """Models of the actor's account, by name."""
     query = select(CompletionModel).where(CompletionModel.account_id == actor.account_id)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(CompletionModel.name), col(CompletionModel.id)).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        query.order_by(col(CompletionModel.name), col(CompletionModel.id)).offset(offset).limit(limit)
+    ).all()
     return [to_dto(r) for r in rows], total
 
 
@@ -165,7 +169,9 @@ def delete_model(*, session: Session, actor: User, model_id: uuid.UUID) -> None:
     in_use = session.exec(
         select(Assistant.name)
         .where(Assistant.completion_model_id == row.id)
-        .where(sa.or_(col(Assistant.hidden).is_(False), col(Assistant.id).in_(select(col(AutomationStep.assistant_id)))))
+        .where(
+            sa.or_(col(Assistant.hidden).is_(False), col(Assistant.id).in_(select(col(AutomationStep.assistant_id))))
+        )
         .limit(3)
     ).all()
     if in_use:
@@ -176,7 +182,9 @@ def delete_model(*, session: Session, actor: User, model_id: uuid.UUID) -> None:
 
 def ensure_offline_model(*, session: Session, account_id: uuid.UUID, name: str = "Offline model") -> CompletionModel:
     """The account's offline model (created when missing); used by demo data."""
-    row = session.exec(select(CompletionModel).where(CompletionModel.account_id == account_id, CompletionModel.provider == "offline")).first()
+    row = session.exec(
+        select(CompletionModel).where(CompletionModel.account_id == account_id, CompletionModel.provider == "offline")
+    ).first()
     if row is None:
         row = CompletionModel(account_id=account_id, name=name, provider="offline", model="offline", security_level=0)
         session.add(row)

@@ -70,13 +70,20 @@ def home_dashboard(*, session: Session, actor: User) -> Dashboard:
     flows = select(Tree.id).where(visible)
     recent = session.exec(select(Tree).where(visible).order_by(col(Tree.updated_at).desc()).limit(5)).all()
     sessions = session.exec(
-        select(SupportSession).where(col(SupportSession.user_id) == actor.id).order_by(col(SupportSession.started_at).desc()).limit(5)
+        select(SupportSession)
+        .where(col(SupportSession.user_id) == actor.id)
+        .order_by(col(SupportSession.started_at).desc())
+        .limit(5)
     ).all()
     return Dashboard(
         flows_total=count(flows),
         flows_published=count(flows.where(Tree.status == "published")),
-        library_steps=count(select(col(LibraryStep.id)).where(col(LibraryStep.is_active).is_(True), visible_steps(actor))),
-        sessions_open=count(select(SupportSession.id).where(SupportSession.user_id == actor.id, SupportSession.status == "in_progress")),
+        library_steps=count(
+            select(col(LibraryStep.id)).where(col(LibraryStep.is_active).is_(True), visible_steps(actor))
+        ),
+        sessions_open=count(
+            select(SupportSession.id).where(SupportSession.user_id == actor.id, SupportSession.status == "in_progress")
+        ),
         automations=count(select(Automation.id).where(Automation.account_id == actor.account_id)),
         recent_flows=[FlowSummary.model_validate(t) for t in recent],
         recent_sessions=[SessionSummary.model_validate(s) for s in sessions],

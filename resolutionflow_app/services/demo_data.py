@@ -59,10 +59,27 @@ def load_demo_data(*, session: Session, password: str) -> DemoResult:
     session.flush()
     author = users["author"]
     for name, description, tree_type, structure, is_public in DEMO_FLOWS:
-        tree = Tree(account_id=account.id, author_id=author.id, name=name, description=description, tree_type=tree_type, tree_structure=structure, is_public=is_public)
+        tree = Tree(
+            account_id=account.id,
+            author_id=author.id,
+            name=name,
+            description=description,
+            tree_type=tree_type,
+            tree_structure=structure,
+            is_public=is_public,
+        )
         session.add(tree)
         session.flush()
-        session.add(TreeVersion(tree_id=tree.id, version=1, name=name, description=description, tree_structure=structure, created_by=author.id))
+        session.add(
+            TreeVersion(
+                tree_id=tree.id,
+                version=1,
+                name=name,
+                description=description,
+                tree_structure=structure,
+                created_by=author.id,
+            )
+        )
         session.flush()
         publish_hook(session=session, tree=tree, actor=author)
     session.flush()
@@ -75,21 +92,58 @@ def load_demo_automation(*, session: Session, author: User) -> None:
     from resolutionflow_app.services import automations, completion_models  # noqa: PLC0415
 
     model_id = str(completion_models.ensure_offline_model(session=session, account_id=author.account_id).id)
-    automation = automations.create_automation(session=session, actor=author, data={
-        "name": "Ticket triage",
-        "description": "Summarises a support ticket, drafts a reply and writes a PDF handover note (offline model).",
-        "form_schema": [
-            {"id": "requester", "label": "Requester", "type": "text", "required": True},
-            {"id": "priority", "label": "Priority", "type": "select", "options": ["low", "normal", "high"], "required": True},
-        ],
-        "data_retention_days": 30,
-        "steps": [
-            {"step_order": 1, "user_description": "Summarise the ticket", "input_source": "flow_input",
-             "assistant": {"prompt": "Summarise this ticket from {{flow_input.requester}} (priority {{flow_input.priority}}) in three bullet points.", "model_id": model_id}},
-            {"step_order": 2, "user_description": "Draft a reply", "input_source": "previous_step",
-             "assistant": {"prompt": "Draft a short, friendly reply to {{flow_input.requester}} based on this summary.", "model_id": model_id}},
-            {"step_order": 3, "user_description": "Handover note (PDF)", "input_source": "all_previous_steps", "output_type": "pdf",
-             "assistant": {"prompt": "Write a handover note in Markdown with the summary and the drafted reply.", "model_id": model_id}},
-        ],
-    })
+    automation = automations.create_automation(
+        session=session,
+        actor=author,
+        data={
+            "name": "Ticket triage",
+            "description": (
+                "Summarises a support ticket, drafts a reply and writes a PDF handover note (offline model)."
+            ),
+            "form_schema": [
+                {"id": "requester", "label": "Requester", "type": "text", "required": True},
+                {
+                    "id": "priority",
+                    "label": "Priority",
+                    "type": "select",
+                    "options": ["low", "normal", "high"],
+                    "required": True,
+                },
+            ],
+            "data_retention_days": 30,
+            "steps": [
+                {
+                    "step_order": 1,
+                    "user_description": "Summarise the ticket",
+                    "input_source": "flow_input",
+                    "assistant": {
+                        "prompt": (
+                            "Summarise this ticket from {{flow_input.requester}} (priority {{flow_input.priority}}) in "
+                            "three bullet points."
+                        ),
+                        "model_id": model_id,
+                    },
+                },
+                {
+                    "step_order": 2,
+                    "user_description": "Draft a reply",
+                    "input_source": "previous_step",
+                    "assistant": {
+                        "prompt": "Draft a short, friendly reply to {{flow_input.requester}} based on this summary.",
+                        "model_id": model_id,
+                    },
+                },
+                {
+                    "step_order": 3,
+                    "user_description": "Handover note (PDF)",
+                    "input_source": "all_previous_steps",
+                    "output_type": "pdf",
+                    "assistant": {
+                        "prompt": "Write a handover note in Markdown with the summary and the drafted reply.",
+                        "model_id": model_id,
+                    },
+                },
+            ],
+        },
+    )
     automations.publish_automation(session=session, actor=author, automation_id=automation.id)

@@ -50,8 +50,13 @@ def ensure_local_owner(*, session: Session, name: str) -> UserDTO:
     account = Account(name=LOCAL_ACCOUNT_NAME)
     session.add(account)
     session.flush()
-    user = User(account_id=account.id, email=LOCAL_EMAIL, name=(name or "").strip()[:200] or "Local user",
-                role="owner", password_hash=hash_password(secrets.token_urlsafe(32)))
+    user = User(
+        account_id=account.id,
+        email=LOCAL_EMAIL,
+        name=(name or "").strip()[:200] or "Local user",
+        role="owner",
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+    )
     session.add(user)
     session.flush()
     return UserDTO.model_validate(user)
@@ -112,7 +117,10 @@ def redeem_login_code(*, session: Session, code: str, code_file: str, client: st
         raise Unauthorized(INVALID_CODE) from None
     finally:
         claimed.unlink(missing_ok=True)
-    if not hmac.compare_digest(str(record.get("sha256", "")), _digest(code or "")) or record.get("expires", 0) < time.time():
+    if (
+        not hmac.compare_digest(str(record.get("sha256", "")), _digest(code or ""))
+        or record.get("expires", 0) < time.time()
+    ):
         raise Unauthorized(INVALID_CODE)
     user = session.exec(select(User).where(User.id == _uuid(record.get("user_id")))).first()
     if user is None or not user.is_active:

@@ -9,5 +9,3 @@ class DTO(BaseModel):
     """Base for every service answer; builds from ORM rows via `model_validate(row)`."""
 
     model_config = ConfigDict(from_attributes=True)
-
-

@@ -34,7 +34,16 @@ def _clean_name(name: str | None) -> str:
     return (name or "file")[:255]
 
 
-def store_file(*, session: Session, account_id: uuid.UUID, name: str, content_type: str | None, data: bytes, user_id: uuid.UUID | None = None, automation_run_id: uuid.UUID | None = None) -> FileDTO:
+def store_file(
+    *,
+    session: Session,
+    account_id: uuid.UUID,
+    name: str,
+    content_type: str | None,
+    data: bytes,
+    user_id: uuid.UUID | None = None,
+    automation_run_id: uuid.UUID | None = None,
+) -> FileDTO:
     """Store bytes as a file of `account_id`.
 
     Args:
@@ -51,7 +60,16 @@ def store_file(*, session: Session, account_id: uuid.UUID, name: str, content_ty
     """
     if len(data) > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"Files may be at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
-    row = StoredFile(account_id=account_id, user_id=user_id, automation_run_id=automation_run_id, name=_clean_name(name), content_type=(content_type or "application/octet-stream")[:200], size=len(data), sha256=hashlib.sha256(data).hexdigest(), data=data)
+    row = StoredFile(
+        account_id=account_id,
+        user_id=user_id,
+        automation_run_id=automation_run_id,
+        name=_clean_name(name),
+        content_type=(content_type or "application/octet-stream")[:200],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
     session.add(row)
     session.flush()
     return FileDTO.model_validate(row)
@@ -61,7 +79,9 @@ def upload(*, session: Session, actor: User, name: str, content_type: str | None
     """A member uploads a file into their account."""
     if not data:
         raise InvalidInput("The file is empty.")
-    return store_file(session=session, account_id=actor.account_id, user_id=actor.id, name=name, content_type=content_type, data=data)
+    return store_file(
+        session=session, account_id=actor.account_id, user_id=actor.id, name=name, content_type=content_type, data=data
+    )
 
 
 def get_file(*, session: Session, actor: User, file_id: uuid.UUID) -> StoredFile:
@@ -72,7 +92,9 @@ def get_file(*, session: Session, actor: User, file_id: uuid.UUID) -> StoredFile
     return row
 
 
-def files_of_account(*, session: Session, account_id: uuid.UUID, file_ids: Iterable[str | uuid.UUID]) -> list[StoredFile]:
+def files_of_account(
+    *, session: Session, account_id: uuid.UUID, file_ids: Iterable[str | uuid.UUID]
+) -> list[StoredFile]:
     """The given files that belong to the account; raises InvalidInput naming an unknown id."""
     rows = []
     for raw in file_ids:
@@ -97,7 +119,9 @@ def delete_files_system(*, session: Session, account_id: uuid.UUID, file_ids: It
             continue
     if not ids:
         return 0
-    result = session.exec(delete(StoredFile).where(col(StoredFile.account_id) == account_id, col(StoredFile.id).in_(ids)))
+    result = session.exec(
+        delete(StoredFile).where(col(StoredFile.account_id) == account_id, col(StoredFile.id).in_(ids))
+    )
     return result.rowcount or 0
 
 
@@ -113,7 +137,7 @@ def file_texts(*, session: Session, account_id: uuid.UUID, file_ids: Iterable[st
             continue
         ctype = row.content_type.split(";")[0].strip().lower()
         if ctype.startswith("text/") or ctype in ("application/json", "application/xml", "application/x-yaml"):
-            texts.append(f"<file name=\"{row.name}\">\n{row.data.decode('utf-8', errors='replace')}\n</file>")
+            texts.append(f'<file name="{row.name}">\n{row.data.decode("utf-8", errors="replace")}\n</file>')
     return texts
 
 

@@ -29,18 +29,37 @@ def queue_report(session: Session) -> dict[str, Any]:
     """Queued and running runs, runs whose worker stopped heartbeating, and the oldest queued run's age."""
     settings = get_settings()
     now = utcnow()
-    counts = dict(session.exec(select(col(AutomationRun.status), func.count()).where(col(AutomationRun.status).in_((RunStatus.QUEUED, RunStatus.RUNNING))).group_by(col(AutomationRun.status))).all())
+    counts = dict(
+        session.exec(
+            select(col(AutomationRun.status), func.count())
+            .where(col(AutomationRun.status).in_((RunStatus.QUEUED, RunStatus.RUNNING)))
+            .group_by(col(AutomationRun.status))
+        ).all()
+    )
     stale_before = now - timedelta(seconds=settings.run_heartbeat_timeout_seconds)
-    stale = session.exec(select(func.count()).select_from(AutomationRun).where(col(AutomationRun.status) == RunStatus.RUNNING, col(AutomationRun.heartbeat_at) < stale_before)).one()
-    oldest = session.exec(select(func.min(AutomationRun.created_at)).where(AutomationRun.status == RunStatus.QUEUED)).one()
+    stale = session.exec(
+        select(func.count())
+        .select_from(AutomationRun)
+        .where(col(AutomationRun.status) == RunStatus.RUNNING, col(AutomationRun.heartbeat_at) < stale_before)
+    ).one()
+    oldest = session.exec(
+        select(func.min(AutomationRun.created_at)).where(AutomationRun.status == RunStatus.QUEUED)
+    ).one()
     age = _age_seconds(oldest, now)
     status = "degraded" if (age is not None and age > QUEUE_STALL_SECONDS) else "ok"
-    return {"status": status, "mode": settings.worker_mode, "queued": int(counts.get(RunStatus.QUEUED, 0)), "running": int(counts.get(RunStatus.RUNNING, 0)),
-            "stale_running": int(stale), "oldest_queued_seconds": age}
+    return {
+        "status": status,
+        "mode": settings.worker_mode,
+        "queued": int(counts.get(RunStatus.QUEUED, 0)),
+        "running": int(counts.get(RunStatus.RUNNING, 0)),
+        "stale_running": int(stale),
+        "oldest_queued_seconds": age,
+    }
 
 
 def health_report(session: Session) -> dict[str, Any]:
-    """`{status, database, database_backend, queue, redis, degraded, version}`; never raises (a failing part says so)."""
+    """`{status, database, database_backend, queue, redis, degraded, version}`; never raises (a failing part says
+    so)."""
     try:
         session.execute(text("SELECT 1"))
         database = "ok"
@@ -59,6 +78,17 @@ def health_report(session: Session) -> dict[str, Any]:
         redis = "not configured"
     # `status` follows the database (the app cannot serve without it); a stalled queue or an unreachable
     # Redis is listed in `degraded` so monitors can alert on it without the whole app reading as down.
-    degraded = [name for name, bad in (("queue", queue.get("status") != "ok"), ("redis", redis not in ("ok", "not configured"))) if bad]
-    return {"status": "ok" if database == "ok" else "error", "database": database, "database_backend": session.get_bind().dialect.name,
-            "queue": queue, "redis": redis, "degraded": degraded, "version": "1.0"}
+    degraded = [
+        name
+        for name, bad in (("queue", queue.get("status") != "ok"), ("redis", redis not in ("ok", "not configured")))
+        if bad
+    ]
+    return {
+        "status": "ok" if database == "ok" else "error",
+        "database": database,
+        "database_backend": session.get_bind().dialect.name,
+        "queue": queue,
+        "redis": redis,
+        "degraded": degraded,
+        "version": "1.0",
+    }

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, delete
+from sqlmodel import Session, col, delete
 
 from resolutionflow_app.db.models import AuthToken, PeriodicJobRun
+from resolutionflow_app.db.sql import rowcount, table_of
 from resolutionflow_app.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,10 @@ def purge_expired_tokens(*, session: Session) -> int:
         How many tokens were deleted.
     """
     now = utcnow()
-    result = session.exec(delete(AuthToken).where((AuthToken.expires_at < now) | (AuthToken.revoked_at.is_not(None))))
-    return result.rowcount or 0
-
+    result = session.exec(
+        delete(AuthToken).where((col(AuthToken.expires_at) < now) | (col(AuthToken.revoked_at).is_not(None)))
+    )
+    return rowcount(result) or 0
 
 
 def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: str) -> bool:
@@ -52,8 +54,14 @@ def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: 
     """
     now = utcnow()
     due = now - timedelta(seconds=interval_seconds * 0.9)  # a little slack: ticks drift between replicas
-    table = PeriodicJobRun.__table__
-    won = session.execute(table.update().where(table.c.name == name, table.c.last_started_at <= due).values(last_started_at=now, claimed_by=claimer[:100])).rowcount
+    table = table_of(PeriodicJobRun)
+    won = rowcount(
+        session.execute(
+            table.update()
+            .where(table.c.name == name, table.c.last_started_at <= due)
+            .values(last_started_at=now, claimed_by=claimer[:100])
+        )
+    )
     if won:
         return True
     if session.get(PeriodicJobRun, name) is not None:
@@ -68,5 +76,5 @@ def claim_job(*, session: Session, name: str, interval_seconds: float, claimer: 
 
 def finish_job(*, session: Session, name: str, count: int) -> None:
     """Record when and with what count a claimed job ended."""
-    table = PeriodicJobRun.__table__
+    table = table_of(PeriodicJobRun)
     session.execute(table.update().where(table.c.name == name).values(last_finished_at=utcnow(), last_count=count))

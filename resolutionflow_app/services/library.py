@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional, cast
+from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ValidationError, field_validator
@@ -44,17 +44,17 @@ class StepCommand(BaseModel):
 
     label: str = ""
     command: str
-    command_type: Optional[str] = None
+    command_type: str | None = None
 
 
 class StepContent(BaseModel):
     """What a library step says (flow-to-library-step-sync.md, Section 1)."""
 
     instructions: str = ""
-    help_text: Optional[str] = None
+    help_text: str | None = None
     commands: list[StepCommand] = []
-    group_label: Optional[str] = None
-    automation_id: Optional[str] = None  # a synced step whose flow node runs an automation carries the link
+    group_label: str | None = None
+    automation_id: str | None = None  # a synced step whose flow node runs an automation carries the link
 
     @field_validator("commands", mode="before")
     @classmethod
@@ -71,7 +71,7 @@ class CategoryDTO(DTO):
 
     id: uuid.UUID
     name: str
-    description: Optional[str] = None
+    description: str | None = None
 
 
 class LibraryStepDTO(DTO):
@@ -82,21 +82,21 @@ class LibraryStepDTO(DTO):
     step_type: str
     content: dict[str, Any]
     visibility: str
-    category_id: Optional[uuid.UUID] = None
-    category_name: Optional[str] = None
+    category_id: uuid.UUID | None = None
+    category_name: str | None = None
     is_flow_synced: bool
-    source_tree_id: Optional[uuid.UUID] = None
-    source_node_id: Optional[str] = None
-    source_tree_name: Optional[str] = None
+    source_tree_id: uuid.UUID | None = None
+    source_node_id: str | None = None
+    source_tree_name: str | None = None
     usage_count: int
-    rating_avg: Optional[float] = None
+    rating_avg: float | None = None
     rating_count: int
-    my_rating: Optional[int] = None
-    created_by: Optional[uuid.UUID] = None
-    created_by_name: Optional[str] = None
+    my_rating: int | None = None
+    created_by: uuid.UUID | None = None
+    created_by_name: str | None = None
     account_id: uuid.UUID
     is_active: bool
-    last_synced_at: Optional[datetime] = None
+    last_synced_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     # With `distinct` (the Library page): this flow's step plus the unchanged copies forks of the flow made.
@@ -125,7 +125,9 @@ def content_dict(content: Any) -> dict[str, Any]:
     try:
         out = StepContent.model_validate(content).model_dump()
     except ValidationError as exc:
-        raise InvalidInput("The step content is not valid.", problems=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]) from None
+        raise InvalidInput(
+            "The step content is not valid.", problems=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        ) from None
     if out.get("automation_id") is None:
         out.pop("automation_id", None)  # the API's content keeps its four fields unless a link exists
     return out
@@ -150,24 +152,72 @@ def to_dtos(session: Session, actor: User | None, rows: list[LibraryStep]) -> li
     tree_ids = {r.source_tree_id for r in rows if r.source_tree_id}
     user_ids = {r.created_by for r in rows if r.created_by}
     cat_ids = {r.category_id for r in rows if r.category_id}
-    trees: dict[uuid.UUID | None, str] = dict(session.exec(select(col(Tree.id), col(Tree.name)).where(col(Tree.id).in_(tree_ids))).all()) if tree_ids else {}
-    users: dict[uuid.UUID | None, str] = dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
-    cats: dict[uuid.UUID | None, str] = dict(session.exec(select(col(StepCategory.id), col(StepCategory.name)).where(col(StepCategory.id).in_(cat_ids))).all()) if cat_ids else {}
+    trees: dict[uuid.UUID | None, str] = (
+        dict(session.exec(select(col(Tree.id), col(Tree.name)).where(col(Tree.id).in_(tree_ids))).all())
+        if tree_ids
+        else {}
+    )
+    users: dict[uuid.UUID | None, str] = (
+        dict(session.exec(select(col(User.id), col(User.name)).where(col(User.id).in_(user_ids))).all())
+        if user_ids
+        else {}
+    )
+    cats: dict[uuid.UUID | None, str] = (
+        dict(
+            session.exec(
+                select(col(StepCategory.id), col(StepCategory.name)).where(col(StepCategory.id).in_(cat_ids))
+            ).all()
+        )
+        if cat_ids
+        else {}
+    )
     mine: dict[uuid.UUID, int] = {}
     if actor is not None:
-        mine = dict(session.exec(select(col(StepRating.step_id), col(StepRating.rating)).where(col(StepRating.user_id) == actor.id, col(StepRating.step_id).in_([r.id for r in rows]))).all())
-    return [_dto(actor, r, cats.get(r.category_id), trees.get(r.source_tree_id), users.get(r.created_by), mine.get(r.id)) for r in rows]
+        mine = dict(
+            session.exec(
+                select(col(StepRating.step_id), col(StepRating.rating)).where(
+                    col(StepRating.user_id) == actor.id, col(StepRating.step_id).in_([r.id for r in rows])
+                )
+            ).all()
+        )
+    return [
+        _dto(actor, r, cats.get(r.category_id), trees.get(r.source_tree_id), users.get(r.created_by), mine.get(r.id))
+        for r in rows
+    ]
 
 
-def _dto(actor: User | None, r: Any, category_name: str | None, source_tree_name: str | None, created_by_name: str | None, my_rating: int | None) -> LibraryStepDTO:
+def _dto(
+    actor: User | None,
+    r: Any,
+    category_name: str | None,
+    source_tree_name: str | None,
+    created_by_name: str | None,
+    my_rating: int | None,
+) -> LibraryStepDTO:
     """One DTO from a LibraryStep row (ORM object or a Core row with the same column names)."""
     return LibraryStepDTO(
-        id=r.id, title=r.title, step_type=r.step_type, content=content_dict(r.content or {}), visibility=r.visibility,
-        category_id=r.category_id, category_name=category_name, is_flow_synced=r.is_flow_synced,
-        source_tree_id=r.source_tree_id, source_node_id=r.source_node_id, source_tree_name=source_tree_name,
-        usage_count=r.usage_count, rating_avg=_rating_avg(r), rating_count=r.rating_count, my_rating=my_rating,
-        created_by=r.created_by, created_by_name=created_by_name, account_id=r.account_id, is_active=r.is_active,
-        last_synced_at=r.last_synced_at, created_at=r.created_at, updated_at=r.updated_at,
+        id=r.id,
+        title=r.title,
+        step_type=r.step_type,
+        content=content_dict(r.content or {}),
+        visibility=r.visibility,
+        category_id=r.category_id,
+        category_name=category_name,
+        is_flow_synced=r.is_flow_synced,
+        source_tree_id=r.source_tree_id,
+        source_node_id=r.source_node_id,
+        source_tree_name=source_tree_name,
+        usage_count=r.usage_count,
+        rating_avg=_rating_avg(r),
+        rating_count=r.rating_count,
+        my_rating=my_rating,
+        created_by=r.created_by,
+        created_by_name=created_by_name,
+        account_id=r.account_id,
+        is_active=r.is_active,
+        last_synced_at=r.last_synced_at,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
         can_edit=bool(actor is not None and _can_edit(actor, r)),
     )
 
@@ -255,7 +305,21 @@ def _visible_steps_as_case(actor: UserIds) -> Any:
     )
 
 
-def list_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0) -> tuple[list[LibraryStepDTO], int]:
+def list_steps(
+    *,
+    session: Session,
+    actor: User,
+    q: str | None = None,
+    step_type: str | None = None,
+    category_id: Any = None,
+    group_label: str | None = None,
+    visibility: str | None = None,
+    is_flow_synced: bool | None = None,
+    source_tree_id: Any = None,
+    sort: str = "relevance",
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[LibraryStepDTO], int]:
     """Search and filter the active library steps the actor may see (exact total; the API's list).
 
     Args:
@@ -269,9 +333,21 @@ def list_steps(*, session: Session, actor: User, q: str | None = None, step_type
     Returns:
         (one page of DTOs, the exact total number of matches).
     """
-    got = search_steps(session=session, actor=actor, q=q, step_type=step_type, category_id=category_id, group_label=group_label,
-                       visibility=visibility, is_flow_synced=is_flow_synced, source_tree_id=source_tree_id, sort=sort,
-                       limit=limit, offset=offset, total_cap=None)
+    got = search_steps(
+        session=session,
+        actor=actor,
+        q=q,
+        step_type=step_type,
+        category_id=category_id,
+        group_label=group_label,
+        visibility=visibility,
+        is_flow_synced=is_flow_synced,
+        source_tree_id=source_tree_id,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        total_cap=None,
+    )
     return got.items, got.total
 
 
@@ -288,7 +364,23 @@ def search_steps(*, session: Session, actor: User, distinct: bool = False, **fil
     return page
 
 
-def _search_steps(*, session: Session, actor: User, q: str | None = None, step_type: str | None = None, category_id: Any = None, group_label: str | None = None, visibility: str | None = None, is_flow_synced: bool | None = None, source_tree_id: Any = None, sort: str = "relevance", limit: int = 50, offset: int = 0, total_cap: int | None = TOTAL_CAP, distinct: bool = False) -> StepPage:
+def _search_steps(
+    *,
+    session: Session,
+    actor: User,
+    q: str | None = None,
+    step_type: str | None = None,
+    category_id: Any = None,
+    group_label: str | None = None,
+    visibility: str | None = None,
+    is_flow_synced: bool | None = None,
+    source_tree_id: Any = None,
+    sort: str = "relevance",
+    limit: int = 50,
+    offset: int = 0,
+    total_cap: int | None = TOTAL_CAP,
+    distinct: bool = False,
+) -> StepPage:
     """Like list_steps, for type-ahead: the total is counted only up to a cap.
 
     Args:
@@ -322,10 +414,17 @@ def _search_steps(*, session: Session, actor: User, q: str | None = None, step_t
     if q and q.strip() and not tokens:
         return StepPage(items=[], total=0)
     dialect = session.get_bind().dialect.name
-    params: dict[str, Any] = {"v_account": actor.account_id, "v_user": actor.id, "actor_id": actor.id, **{f"f_{k}": v for k, v in filters.items() if k != "distinct"}}
+    params: dict[str, Any] = {
+        "v_account": actor.account_id,
+        "v_user": actor.id,
+        "actor_id": actor.id,
+        **{f"f_{k}": v for k, v in filters.items() if k != "distinct"},
+    }
     cap = None if total_cap is None else max(int(total_cap), offset + limit)
     if tokens and sort == "relevance":
-        return _ranked_search(session, actor, dialect, tuple(sorted(filters)), tokens, params, limit=limit, offset=offset, cap=cap)
+        return _ranked_search(
+            session, actor, dialect, tuple(sorted(filters)), tokens, params, limit=limit, offset=offset, cap=cap
+        )
     pg_search = bool(tokens) and dialect == "postgresql"
     conds = _conds("filter" if pg_search else "plain", tuple(sorted(filters)))
     if tokens:
@@ -335,7 +434,13 @@ def _search_steps(*, session: Session, actor: User, q: str | None = None, step_t
     if sort == "usage":
         keys = [(LibraryStep.usage_count, True), *newest]
     elif sort == "rating":
-        avg = sa.case((col(LibraryStep.rating_count) > 0, sa.cast(col(LibraryStep.rating_sum), sa.Float) / col(LibraryStep.rating_count)), else_=0.0)
+        avg = sa.case(
+            (
+                col(LibraryStep.rating_count) > 0,
+                sa.cast(col(LibraryStep.rating_sum), sa.Float) / col(LibraryStep.rating_count),
+            ),
+            else_=0.0,
+        )
         keys = [(avg, True), (LibraryStep.rating_count, True), *newest]
     else:
         keys = newest
@@ -363,16 +468,25 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
     visibility_form: "plain" (services.visibility.visible_steps), "filter" (_visible_steps_as_filter)
     or "case" (_visible_steps_as_case); the PostgreSQL search forms steer its planner.
     """
-    viewer = _ParamViewer(id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account"))  # a User's ids, as parameters
-    forms: dict[str, Callable[[UserIds], Any]] = {"plain": visible_steps, "filter": _visible_steps_as_filter, "case": _visible_steps_as_case}
+    viewer = _ParamViewer(
+        id=sa.bindparam("v_user"), account_id=sa.bindparam("v_account")
+    )  # a User's ids, as parameters
+    forms: dict[str, Callable[[UserIds], Any]] = {
+        "plain": visible_steps,
+        "filter": _visible_steps_as_filter,
+        "case": _visible_steps_as_case,
+    }
     visible = forms[visibility_form](viewer)
     if visibility_form == "case":  # is_active inside the CASE too: no BitmapAnd with the (unselective) is_active index
         conds: list[Any] = [sa.case((col(LibraryStep.is_active).is_(True), visible), else_=sa.false())]
     else:
         conds = [visible, col(LibraryStep.is_active).is_(True)]
     columns = {
-        "step_type": LibraryStep.step_type, "visibility": LibraryStep.visibility, "category_id": LibraryStep.category_id,
-        "source_tree_id": LibraryStep.source_tree_id, "is_flow_synced": LibraryStep.is_flow_synced,
+        "step_type": LibraryStep.step_type,
+        "visibility": LibraryStep.visibility,
+        "category_id": LibraryStep.category_id,
+        "source_tree_id": LibraryStep.source_tree_id,
+        "is_flow_synced": LibraryStep.is_flow_synced,
         "group_label": LibraryStep.content["group_label"].as_string(),
     }
     for name in filter_names:
@@ -381,11 +495,20 @@ def _conds(visibility_form: str, filter_names: tuple[str, ...]) -> list[Any]:
 
 
 def _fork_copy_of(parent: Any, copy: Any) -> list[Any]:
-    """Conditions: `copy` is a synced step of a fork whose parent flow has `parent`, unchanged (same node, title, type, content)."""
+    """Conditions: `copy` is a synced step of a fork whose parent flow has `parent`, unchanged (same node, title, type,
+    content)."""
     trees = table_of(Tree)
-    return [copy.is_flow_synced.is_(True), trees.c.id == copy.source_tree_id, trees.c.parent_tree_id == parent.source_tree_id,
-            parent.is_flow_synced.is_(True), parent.is_active.is_(True), parent.source_node_id == copy.source_node_id,
-            parent.title == copy.title, parent.step_type == copy.step_type, parent.content == copy.content]
+    return [
+        copy.is_flow_synced.is_(True),
+        trees.c.id == copy.source_tree_id,
+        trees.c.parent_tree_id == parent.source_tree_id,
+        parent.is_flow_synced.is_(True),
+        parent.is_active.is_(True),
+        parent.source_node_id == copy.source_node_id,
+        parent.title == copy.title,
+        parent.step_type == copy.step_type,
+        parent.content == copy.content,
+    ]
 
 
 def _not_a_fork_copy() -> Any:
@@ -404,11 +527,26 @@ def _used_in_flows(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, in
         return {}
     # SQLModel types an alias's attributes as plain values (UUID, bool), not as the columns they are.
     copy = cast(Any, sa.orm.aliased(LibraryStep, name="fork_copy"))
-    rows = session.execute(select(col(LibraryStep.id), sa.func.count(copy.id)).where(col(LibraryStep.id).in_(ids), copy.is_active.is_(True), *_fork_copy_of(LibraryStep, copy)).group_by(col(LibraryStep.id))).all()
+    rows = session.execute(
+        select(col(LibraryStep.id), sa.func.count(copy.id))
+        .where(col(LibraryStep.id).in_(ids), copy.is_active.is_(True), *_fork_copy_of(LibraryStep, copy))
+        .group_by(col(LibraryStep.id))
+    ).all()
     return {sid: 1 + int(n) for sid, n in rows}
 
 
-def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tuple[str, ...], tokens: list[str], params: dict[str, Any], *, limit: int, offset: int, cap: int | None) -> StepPage:
+def _ranked_search(
+    session: Session,
+    actor: User,
+    dialect: str,
+    filter_names: tuple[str, ...],
+    tokens: list[str],
+    params: dict[str, Any],
+    *,
+    limit: int,
+    offset: int,
+    cap: int | None,
+) -> StepPage:
     """Relevance order over a bounded candidate set: a few small statements instead of ranking every match.
 
     1. The candidates: the first max(RANK_WINDOW, cap, offset + limit) + 1 visible matches in the
@@ -422,23 +560,30 @@ def _ranked_search(session: Session, actor: User, dialect: str, filter_names: tu
     """
     fetch = max(RANK_WINDOW, cap or 0, offset + limit) + 1
     cand_stmt, rank_stmt, count_stmt = _ranked_statements(dialect, filter_names)
-    params = {**params, "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens), "fetch": fetch, "window": RANK_WINDOW,
-              "need": min(fetch, max(RANK_WINDOW, offset + limit))}
+    params = {
+        **params,
+        "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens),
+        "fetch": fetch,
+        "window": RANK_WINDOW,
+        "need": min(fetch, max(RANK_WINDOW, offset + limit)),
+    }
     if dialect == "postgresql":
         # psycopg prepares a statement after a few runs and PostgreSQL may then switch to one generic
         # plan for every query; a plan for "check" (early-stopping scan) is the wrong one for "dns"
         # (GIN) and the other way round, so plan these statements for their words each time. The
         # estimated cost of a mid-frequency word's bitmap scan passes jit_above_cost: compiling
         # costs tens of ms more than the query itself, so no JIT either (both for this transaction).
-        session.execute(sa.text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)"))
+        session.execute(
+            sa.text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true), set_config('jit', 'off', true)")
+        )
     conn = session.connection()  # Core rows: no ORM result processing for up to `need` candidates
     cands = list(conn.execute(cand_stmt, params).all())
     found = int(cands[0].total_) if cands else 0
     window = cands[:RANK_WINDOW]
     if offset < len(window):
         window = _by_relevance(session, rank_stmt, params, window)
-    ordered = [c[0] for c in window] + [c.key_ for c in cands[len(window):]]
-    items = _rows_in_order(session, actor, dialect, ordered[offset:offset + limit])
+    ordered = [c[0] for c in window] + [c.key_ for c in cands[len(window) :]]
+    items = _rows_in_order(session, actor, dialect, ordered[offset : offset + limit])
     if found < fetch:
         return StepPage(items=items, total=found)
     if cap is not None:
@@ -468,30 +613,46 @@ def _rows_in_order(session: Session, actor: User, dialect: str, keys: list[int])
     """DTOs of the steps with candidate keys `keys`, in that order, with names and the actor's rating."""
     if not keys:
         return []
-    rows = {r.key_: r for r in session.execute(_named_rows_statement(dialect), {"keys": keys, "actor_id": actor.id}).all()}
+    rows = {
+        r.key_: r for r in session.execute(_named_rows_statement(dialect), {"keys": keys, "actor_id": actor.id}).all()
+    }
     return _dtos_of(actor, [rows[k] for k in keys if k in rows])
 
 
 def _candidate_key(dialect: str) -> Any:
     """The candidate order's column: SQLite the rowid (the FTS5 rowid), PostgreSQL search_seq (migration 0011)."""
-    return sa.literal_column("step_library.search_seq" if dialect == "postgresql" else "step_library.rowid", sa.BigInteger)
+    return sa.literal_column(
+        "step_library.search_seq" if dialect == "postgresql" else "step_library.rowid", sa.BigInteger
+    )
 
 
 @functools.lru_cache(maxsize=4)
 def _named_rows_statement(dialect: str) -> Any:
-    """Full step rows (bind parameter keys: candidate keys) with their key, category / source flow / creator names and the actor's rating."""
+    """Full step rows (bind parameter keys: candidate keys) with their key, category / source flow / creator names and
+    the actor's rating."""
     step = table_of(LibraryStep)
     src = (
         step.outerjoin(StepCategory, col(StepCategory.id) == step.c.category_id)
         .outerjoin(Tree, col(Tree.id) == step.c.source_tree_id)
         .outerjoin(User, col(User.id) == step.c.created_by)
-        .outerjoin(StepRating, sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")))
+        .outerjoin(
+            StepRating,
+            sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")),
+        )
     )
     key = _candidate_key(dialect)
-    return sa.select(
-        *step.c, key.label("key_"), col(StepCategory.name).label("category_name_"), col(Tree.name).label("source_tree_name_"),
-        col(User.name).label("created_by_name_"), col(StepRating.rating).label("my_rating_"),
-    ).select_from(src).where(key.in_(sa.bindparam("keys", expanding=True)))
+    return (
+        sa.select(
+            *step.c,
+            key.label("key_"),
+            col(StepCategory.name).label("category_name_"),
+            col(Tree.name).label("source_tree_name_"),
+            col(User.name).label("created_by_name_"),
+            col(StepRating.rating).label("my_rating_"),
+        )
+        .select_from(src)
+        .where(key.in_(sa.bindparam("keys", expanding=True)))
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -508,7 +669,9 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any
     if dialect == "postgresql":
         # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
         # the words), instead of parsing it again for every row that the match tests.
-        query_fn = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)).alias("tsq")
+        query_fn = sa.func.to_tsquery(
+            sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)
+        ).alias("tsq")
         tsq = query_fn.column
         vec: sa.ColumnClause[Any] = sa.literal_column(PG_TSVECTOR_SQL)
         source = step.join(query_fn, sa.true())
@@ -517,26 +680,54 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any
         conds = _conds("case", filter_names)
         extra, rank = [vec.label("tsv_"), tsq.label("tsq_")], None  # ranked in the candidates statement
     else:
-        source = FTS_TABLE.join(step, STEP_ROWID == FTS_TABLE.c.rowid)
+        source = FTS_TABLE.join(step, FTS_TABLE.c.rowid == STEP_ROWID)
         match = sa.literal_column("step_library_fts").op("MATCH")(sa.bindparam("q", type_=sa.String))
         key = FTS_TABLE.c.rowid
         order_of = sa.desc
         conds = _conds("plain", filter_names)
         extra = []
-        rank = sa.select(FTS_TABLE.c.rowid, sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0)).select_from(FTS_TABLE).where(
-            match, FTS_TABLE.c.rowid.between(sa.bindparam("lo", type_=sa.Integer), sa.bindparam("hi", type_=sa.Integer)))
+        rank = (
+            sa.select(FTS_TABLE.c.rowid, sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0))
+            .select_from(FTS_TABLE)
+            .where(
+                match,
+                FTS_TABLE.c.rowid.between(sa.bindparam("lo", type_=sa.Integer), sa.bindparam("hi", type_=sa.Integer)),
+            )
+        )
     cand = (
-        sa.select(key.label("key_"), step.c.usage_count.label("usage_"), sa.type_coerce(step.c.created_at, sa.String).label("created_"), *extra)
-        .select_from(source).where(*conds, match).order_by(order_of(key)).limit(sa.bindparam("fetch", type_=sa.Integer))
+        sa.select(
+            key.label("key_"),
+            step.c.usage_count.label("usage_"),
+            sa.type_coerce(step.c.created_at, sa.String).label("created_"),
+            *extra,
+        )
+        .select_from(source)
+        .where(*conds, match)
+        .order_by(order_of(key))
+        .limit(sa.bindparam("fetch", type_=sa.Integer))
     ).subquery("cand")
-    numbered = sa.select(cand, sa.func.count().over().label("total_"), sa.func.row_number().over(order_by=order_of(cand.c.key_)).label("pos_")).subquery("numbered")
+    numbered = sa.select(
+        cand,
+        sa.func.count().over().label("total_"),
+        sa.func.row_number().over(order_by=order_of(cand.c.key_)).label("pos_"),
+    ).subquery("numbered")
     # The count runs over every fetched candidate; only the first `need` rows (the rank window, or
     # up to the end of a deeper page) are sent back, in candidate order. PostgreSQL ranks the
     # window's rows here (one round trip less); SQLite's bm25 needs its own MATCH (`rank`).
-    rank_col = sa.case((numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer), -sa.func.ts_rank(numbered.c.tsv_, numbered.c.tsq_))) if rank is None else sa.null()
+    rank_col = (
+        sa.case(
+            (
+                numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer),
+                -sa.func.ts_rank(numbered.c.tsv_, numbered.c.tsq_),
+            )
+        )
+        if rank is None
+        else sa.null()
+    )
     cands = (
         sa.select(numbered.c.key_, numbered.c.usage_, numbered.c.created_, numbered.c.total_, rank_col.label("rank_"))
-        .order_by(order_of(numbered.c.key_)).limit(sa.bindparam("need", type_=sa.Integer))
+        .order_by(order_of(numbered.c.key_))
+        .limit(sa.bindparam("need", type_=sa.Integer))
     )
     count = sa.select(sa.func.count()).select_from(source).where(*conds, match)
     return cands, rank, count
@@ -554,7 +745,9 @@ def _capped_count(session: Session, conds: list[Any], params: dict[str, Any], ca
     """(count, capped): the exact count, or (cap, True) when more than `cap` rows match (LIMIT cap + 1)."""
     if cap is None:
         return _count(session, conds, params), False
-    limited = select(sa.literal(1).label("one")).select_from(LibraryStep).where(*conds).limit(cap + 1).subquery("capped")
+    limited = (
+        select(sa.literal(1).label("one")).select_from(LibraryStep).where(*conds).limit(cap + 1).subquery("capped")
+    )
     found = int(session.execute(select(sa.func.count()).select_from(limited), params).scalar_one())
     return (cap, True) if found > cap else (found, False)
 
@@ -564,7 +757,14 @@ def _page_subquery(conds: list[Any], keys: list[tuple[Any, bool]], *, with_total
     cols: list[Any] = [col(LibraryStep.id).label("pid_"), *(expr.label(f"k{i}_") for i, (expr, _) in enumerate(keys))]
     if with_total:
         cols.append(sa.func.count().over().label("total_"))
-    inner = select(*cols).select_from(LibraryStep).where(*conds).order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys)).limit(limit).offset(offset)
+    inner = (
+        select(*cols)
+        .select_from(LibraryStep)
+        .where(*conds)
+        .order_by(*(expr.desc() if desc else expr.asc() for expr, desc in keys))
+        .limit(limit)
+        .offset(offset)
+    )
     return inner.subquery("page")
 
 
@@ -580,12 +780,23 @@ def _with_names(page: Any, keys: list[tuple[Any, bool]]) -> Any:
         .outerjoin(StepCategory, StepCategory.id == step.c.category_id)
         .outerjoin(Tree, Tree.id == step.c.source_tree_id)
         .outerjoin(User, User.id == step.c.created_by)
-        .outerjoin(StepRating, sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")))
+        .outerjoin(
+            StepRating,
+            sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")),
+        )
     )
-    return sa.select(
-        *step.c, *([page.c.total_] if "total_" in page.c else []), col(StepCategory.name).label("category_name_"),
-        col(Tree.name).label("source_tree_name_"), col(User.name).label("created_by_name_"), col(StepRating.rating).label("my_rating_"),
-    ).select_from(src).order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
+    return (
+        sa.select(
+            *step.c,
+            *([page.c.total_] if "total_" in page.c else []),
+            col(StepCategory.name).label("category_name_"),
+            col(Tree.name).label("source_tree_name_"),
+            col(User.name).label("created_by_name_"),
+            col(StepRating.rating).label("my_rating_"),
+        )
+        .select_from(src)
+        .order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, (_, desc) in enumerate(keys)))
+    )
 
 
 def _filter_id(value: Any) -> uuid.UUID:
@@ -597,9 +808,15 @@ def _filter_id(value: Any) -> uuid.UUID:
 
 # --- single steps ---------------------------------------------------------------------------
 
+
 def _visible_row(session: Session, actor: User, step_id: Any) -> LibraryStep:
     row = session.get(LibraryStep, parse_id(step_id))
-    if row is None or not can_see_step(viewer_of(actor), visibility=row.visibility, account_id=str(row.account_id), created_by=str(row.created_by) if row.created_by else None):
+    if row is None or not can_see_step(
+        viewer_of(actor),
+        visibility=row.visibility,
+        account_id=str(row.account_id),
+        created_by=str(row.created_by) if row.created_by else None,
+    ):
         raise NotFound(NOT_FOUND)
     return row
 
@@ -637,17 +854,30 @@ def _category(session: Session, actor: User, category_id: Any) -> uuid.UUID | No
     return cid
 
 
-def create_step(*, session: Session, actor: User, title: str, step_type: str, content: Any, visibility: str = "team", category_id: Any = None) -> LibraryStepDTO:
+def create_step(
+    *,
+    session: Session,
+    actor: User,
+    title: str,
+    step_type: str,
+    content: Any,
+    visibility: str = "team",
+    category_id: Any = None,
+) -> LibraryStepDTO:
     """Create a manual library step owned by the actor.
 
     Raises:
         InvalidInput: bad title, type, visibility, content or category.
     """
     row = LibraryStep(
-        account_id=actor.account_id, created_by=actor.id, title=_title(title),
-        step_type=_check_choice(step_type, STEP_TYPES, "step_type"), content=content_dict(content),
+        account_id=actor.account_id,
+        created_by=actor.id,
+        title=_title(title),
+        step_type=_check_choice(step_type, STEP_TYPES, "step_type"),
+        content=content_dict(content),
         visibility=_check_choice(visibility or "team", STEP_VISIBILITIES, "visibility"),
-        category_id=_category(session, actor, category_id), is_flow_synced=False,
+        category_id=_category(session, actor, category_id),
+        is_flow_synced=False,
     )
     session.add(row)
     session.flush()
@@ -722,9 +952,16 @@ def fork_step(*, session: Session, actor: User, step_id: Any) -> LibraryStepDTO:
     """A personal copy: is_flow_synced false, no source, created_by the actor, private."""
     src = _visible_row(session, actor, step_id)
     row = LibraryStep(
-        account_id=actor.account_id, created_by=actor.id, title=src.title, step_type=src.step_type,
-        content=content_dict(src.content or {}), visibility="private", category_id=None,
-        is_flow_synced=False, source_tree_id=None, source_node_id=None,
+        account_id=actor.account_id,
+        created_by=actor.id,
+        title=src.title,
+        step_type=src.step_type,
+        content=content_dict(src.content or {}),
+        visibility="private",
+        category_id=None,
+        is_flow_synced=False,
+        source_tree_id=None,
+        source_node_id=None,
     )
     if src.category_id and src.account_id == actor.account_id:
         row.category_id = src.category_id
@@ -747,14 +984,22 @@ def rate_step(*, session: Session, actor: User, step_id: Any, rating: Any) -> Li
     ratings = table_of(StepRating)
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
     now = utcnow()
-    upsert = insert(ratings).values(id=uuid.uuid4(), step_id=row.id, user_id=actor.id, rating=rating, created_at=now, updated_at=now)
-    session.execute(upsert.on_conflict_do_update(index_elements=["step_id", "user_id"], set_={"rating": rating, "updated_at": now}))
+    upsert = insert(ratings).values(
+        id=uuid.uuid4(), step_id=row.id, user_id=actor.id, rating=rating, created_at=now, updated_at=now
+    )
+    session.execute(
+        upsert.on_conflict_do_update(index_elements=["step_id", "user_id"], set_={"rating": rating, "updated_at": now})
+    )
     table = table_of(LibraryStep)
     of_step = ratings.c.step_id == row.id
-    session.execute(table.update().where(table.c.id == row.id).values(
-        rating_sum=sa.select(sa.func.coalesce(sa.func.sum(ratings.c.rating), 0)).where(of_step).scalar_subquery(),
-        rating_count=sa.select(sa.func.count()).select_from(ratings).where(of_step).scalar_subquery(),
-    ))
+    session.execute(
+        table.update()
+        .where(table.c.id == row.id)
+        .values(
+            rating_sum=sa.select(sa.func.coalesce(sa.func.sum(ratings.c.rating), 0)).where(of_step).scalar_subquery(),
+            rating_count=sa.select(sa.func.count()).select_from(ratings).where(of_step).scalar_subquery(),
+        )
+    )
     session.refresh(row)
     return to_dto(session, actor, row)
 
@@ -767,9 +1012,12 @@ def record_usage_increment(session: Session, step_id: uuid.UUID) -> None:
 
 # --- categories and group labels ----------------------------------------------------------
 
+
 def list_categories(*, session: Session, actor: User) -> list[CategoryDTO]:
     """The actor's account's categories, by name."""
-    rows = session.exec(select(StepCategory).where(StepCategory.account_id == actor.account_id).order_by(StepCategory.name)).all()
+    rows = session.exec(
+        select(StepCategory).where(StepCategory.account_id == actor.account_id).order_by(StepCategory.name)
+    ).all()
     return [CategoryDTO.model_validate(r) for r in rows]
 
 
@@ -782,7 +1030,11 @@ def create_category(*, session: Session, actor: User, name: str, description: st
     name = str(name or "").strip()
     if not name or len(name) > 100:
         raise InvalidInput("Category name is required (at most 100 characters).")
-    clash = session.exec(select(StepCategory.id).where(StepCategory.account_id == actor.account_id, sa.func.lower(StepCategory.name) == name.lower())).first()
+    clash = session.exec(
+        select(StepCategory.id).where(
+            StepCategory.account_id == actor.account_id, sa.func.lower(StepCategory.name) == name.lower()
+        )
+    ).first()
     if clash is not None:
         raise Conflict("A category with this name already exists.")
     row = StepCategory(account_id=actor.account_id, name=name, description=(description or None))
@@ -794,7 +1046,9 @@ def create_category(*, session: Session, actor: User, name: str, description: st
 def list_group_labels(*, session: Session, actor: User) -> list[str]:
     """Distinct group labels (procedure sections) among the active steps the actor may see."""
     label = LibraryStep.content["group_label"].as_string()
-    rows = session.exec(select(label).where(visible_steps(actor), col(LibraryStep.is_active).is_(True), label.is_not(None)).distinct()).all()
+    rows = session.exec(
+        select(label).where(visible_steps(actor), col(LibraryStep.is_active).is_(True), label.is_not(None)).distinct()
+    ).all()
     return sorted({str(r) for r in rows if r})
 
 

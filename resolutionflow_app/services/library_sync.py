@@ -90,9 +90,21 @@ def sync_tree(*, session: Session, tree: Tree, previous_structure: dict[str, Any
     if previous_structure is not None:
         touched, removed = changed_node_ids(tree_type=tree.tree_type, old=previous_structure, new=tree.tree_structure)
         structure = subset_structure(tree_type=tree.tree_type, structure=tree.tree_structure, node_ids=touched)
-    extracted = extract_steps(tree_type=tree.tree_type, structure=structure, is_public=tree.is_public, account_id=str(tree.account_id))
-    cols = [_T.c.id, _T.c.source_node_id, _T.c.title, _T.c.step_type, _T.c.content, _T.c.visibility,
-            _T.c.is_active, _T.c.is_flow_synced, _T.c.account_id, _T.c.created_by]
+    extracted = extract_steps(
+        tree_type=tree.tree_type, structure=structure, is_public=tree.is_public, account_id=str(tree.account_id)
+    )
+    cols = [
+        _T.c.id,
+        _T.c.source_node_id,
+        _T.c.title,
+        _T.c.step_type,
+        _T.c.content,
+        _T.c.visibility,
+        _T.c.is_active,
+        _T.c.is_flow_synced,
+        _T.c.account_id,
+        _T.c.created_by,
+    ]
     query = sa.select(*cols).where(_T.c.source_tree_id == tree.id)
     if removed is None:
         existing = {row.source_node_id: row for row in session.execute(query)}
@@ -100,24 +112,52 @@ def sync_tree(*, session: Session, tree: Tree, previous_structure: dict[str, Any
         existing = {}
         wanted_ids = sorted({e.source_node_id for e in extracted} | removed)
         for start in range(0, len(wanted_ids), 500):
-            chunk = wanted_ids[start:start + 500]
-            existing.update({row.source_node_id: row for row in session.execute(query.where(_T.c.source_node_id.in_(chunk)))})
+            chunk = wanted_ids[start : start + 500]
+            existing.update(
+                {row.source_node_id: row for row in session.execute(query.where(_T.c.source_node_id.in_(chunk)))}
+            )
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     wanted: set[str] = set()
     for step in extracted:
         wanted.add(step.source_node_id)
-        values = {"title": step.title, "step_type": step.step_type, "content": step.content,
-                  "visibility": step.visibility, "account_id": tree.account_id, "created_by": tree.author_id}
+        values = {
+            "title": step.title,
+            "step_type": step.step_type,
+            "content": step.content,
+            "visibility": step.visibility,
+            "account_id": tree.account_id,
+            "created_by": tree.author_id,
+        }
         row = existing.get(step.source_node_id)
         if row is None:
-            inserts.append({"id": new_id(), "source_tree_id": tree.id, "source_node_id": step.source_node_id,
-                            "is_flow_synced": True, "is_active": True, "usage_count": 0, "rating_sum": 0,
-                            "rating_count": 0, "last_synced_at": now, "created_at": now, "updated_at": now, **values})
+            inserts.append(
+                {
+                    "id": new_id(),
+                    "source_tree_id": tree.id,
+                    "source_node_id": step.source_node_id,
+                    "is_flow_synced": True,
+                    "is_active": True,
+                    "usage_count": 0,
+                    "rating_sum": 0,
+                    "rating_count": 0,
+                    "last_synced_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                    **values,
+                }
+            )
             continue
-        same = (row.title == step.title and row.step_type == step.step_type and row.content == step.content
-                and row.visibility == step.visibility and row.is_active and row.is_flow_synced
-                and row.account_id == tree.account_id and row.created_by == tree.author_id)
+        same = (
+            row.title == step.title
+            and row.step_type == step.step_type
+            and row.content == step.content
+            and row.visibility == step.visibility
+            and row.is_active
+            and row.is_flow_synced
+            and row.account_id == tree.account_id
+            and row.created_by == tree.author_id
+        )
         if same:
             result.unchanged += 1
             continue
@@ -130,16 +170,30 @@ def sync_tree(*, session: Session, tree: Tree, previous_structure: dict[str, Any
         stmt = (
             sa.update(_T)
             .where(_T.c.id == sa.bindparam("_id", type_=_T.c.id.type))
-            .values(title=sa.bindparam("b_title", type_=_T.c.title.type), step_type=sa.bindparam("b_step_type", type_=_T.c.step_type.type), content=sa.bindparam("b_content", type_=_T.c.content.type),
-                    visibility=sa.bindparam("b_visibility", type_=_T.c.visibility.type), account_id=sa.bindparam("b_account_id", type_=_T.c.account_id.type),
-                    created_by=sa.bindparam("b_created_by", type_=_T.c.created_by.type), is_active=True, is_flow_synced=True,
-                    last_synced_at=now, updated_at=now)
+            .values(
+                title=sa.bindparam("b_title", type_=_T.c.title.type),
+                step_type=sa.bindparam("b_step_type", type_=_T.c.step_type.type),
+                content=sa.bindparam("b_content", type_=_T.c.content.type),
+                visibility=sa.bindparam("b_visibility", type_=_T.c.visibility.type),
+                account_id=sa.bindparam("b_account_id", type_=_T.c.account_id.type),
+                created_by=sa.bindparam("b_created_by", type_=_T.c.created_by.type),
+                is_active=True,
+                is_flow_synced=True,
+                last_synced_at=now,
+                updated_at=now,
+            )
         )
         session.connection().execute(stmt, updates)
         result.updated = len(updates)
-    gone = [row.id for node_id, row in existing.items() if node_id not in wanted and row.is_active and (removed is None or node_id in removed)]
+    gone = [
+        row.id
+        for node_id, row in existing.items()
+        if node_id not in wanted and row.is_active and (removed is None or node_id in removed)
+    ]
     for start in range(0, len(gone), 500):
-        session.execute(sa.update(_T).where(_T.c.id.in_(gone[start:start + 500])).values(is_active=False, updated_at=now))
+        session.execute(
+            sa.update(_T).where(_T.c.id.in_(gone[start : start + 500])).values(is_active=False, updated_at=now)
+        )
     result.deactivated = len(gone)
     if inserts or updates or gone:
         _expire_cached(session)

@@ -57,7 +57,11 @@ def _headers(row: MCPServer) -> dict[str, str]:
 
 def tools_of(session: Session, server_id: uuid.UUID) -> list[MCPServerTool]:
     """Tools of a server, by name."""
-    return list(session.exec(select(MCPServerTool).where(MCPServerTool.mcp_server_id == server_id).order_by(MCPServerTool.name)).all())
+    return list(
+        session.exec(
+            select(MCPServerTool).where(MCPServerTool.mcp_server_id == server_id).order_by(MCPServerTool.name)
+        ).all()
+    )
 
 
 def to_dto(session: Session, row: MCPServer) -> MCPServerDTO:
@@ -66,7 +70,16 @@ def to_dto(session: Session, row: MCPServer) -> MCPServerDTO:
         headers = {k: secrets_box.redact(v) for k, v in _headers(row).items()}
     except Exception:  # noqa: BLE001 - undecryptable after key loss: hide values
         headers = {}
-    return MCPServerDTO(id=row.id, name=row.name, url=row.url, description=row.description, headers=headers, tools=[ToolDTO.model_validate(t) for t in tools_of(session, row.id)], tools_refreshed_at=row.tools_refreshed_at, created_at=row.created_at)
+    return MCPServerDTO(
+        id=row.id,
+        name=row.name,
+        url=row.url,
+        description=row.description,
+        headers=headers,
+        tools=[ToolDTO.model_validate(t) for t in tools_of(session, row.id)],
+        tools_refreshed_at=row.tools_refreshed_at,
+        created_at=row.created_at,
+    )
 
 
 def _require_author(actor: User) -> None:
@@ -114,7 +127,10 @@ def _apply(row: MCPServer, data: dict[str, Any]) -> None:
         if not isinstance(headers, dict):
             raise InvalidInput("headers must be an object.")
         old = _headers(row) if row.headers_encrypted else {}
-        clean = {str(k): (old[k] if str(v).startswith(secrets_box.REDACTED_PREFIX) and k in old else str(v)) for k, v in headers.items()}
+        clean = {
+            str(k): (old[k] if str(v).startswith(secrets_box.REDACTED_PREFIX) and k in old else str(v))
+            for k, v in headers.items()
+        }
         try:
             validate_headers(clean)  # header injection blocklist at save time, not only when calling
         except InvalidHeaderError as exc:
@@ -132,7 +148,14 @@ def create_server(*, session: Session, actor: User, data: dict[str, Any]) -> MCP
     session.add(row)
     session.flush()
     for tool in data.get("tools") or []:
-        session.add(MCPServerTool(mcp_server_id=row.id, name=str(tool["name"]), description=tool.get("description"), input_schema=tool.get("input_schema")))
+        session.add(
+            MCPServerTool(
+                mcp_server_id=row.id,
+                name=str(tool["name"]),
+                description=tool.get("description"),
+                input_schema=tool.get("input_schema"),
+            )
+        )
     session.flush()
     return to_dto(session, row)
 

@@ -25,13 +25,43 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 # The most common passwords of 10+ characters in public breach lists: refused outright.
-COMMON_PASSWORDS = frozenset({
-    "password12", "password123", "password1234", "passw0rd12", "password!1", "1234567890", "12345678910",
-    "123456789a", "0987654321", "1q2w3e4r5t", "1qaz2wsx3edc", "qwertyuiop", "qwerty1234",
-    "qwerty12345", "asdfghjkl1", "iloveyou12", "letmein123", "welcome123", "welcome2024", "welcome2025",
-    "welcome2026", "changeme12", "administrator", "admin12345", "abcd123456", "football12",
-    "baseball12", "sunshine12", "princess12", "monkey1234", "dragon1234", "trustno1234", "superman12",
-})
+COMMON_PASSWORDS = frozenset(
+    {
+        "password12",
+        "password123",
+        "password1234",
+        "passw0rd12",
+        "password!1",
+        "1234567890",
+        "12345678910",
+        "123456789a",
+        "0987654321",
+        "1q2w3e4r5t",
+        "1qaz2wsx3edc",
+        "qwertyuiop",
+        "qwerty1234",
+        "qwerty12345",
+        "asdfghjkl1",
+        "iloveyou12",
+        "letmein123",
+        "welcome123",
+        "welcome2024",
+        "welcome2025",
+        "welcome2026",
+        "changeme12",
+        "administrator",
+        "admin12345",
+        "abcd123456",
+        "football12",
+        "baseball12",
+        "sunshine12",
+        "princess12",
+        "monkey1234",
+        "dragon1234",
+        "trustno1234",
+        "superman12",
+    }
+)
 
 
 def password_problem(password: str) -> str | None:

@@ -87,5 +87,5 @@ def public_config(config: dict[str, Any] | None) -> dict[str, Any] | None:
         try:
             out["headers"] = {k: redact(v) for k, v in open_headers(config).items()}
         except Exception:  # noqa: BLE001 - a key rotated away: show names only
-            out["headers"] = {k: REDACTED_PREFIX for k in config.get("header_names", [])}
+            out["headers"] = dict.fromkeys(config.get("header_names", []), REDACTED_PREFIX)
     return out

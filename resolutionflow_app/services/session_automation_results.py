@@ -25,12 +25,16 @@ def resolve_unattached(session: Session, steps: list[dict[str, Any]]) -> None:
     for run in session.exec(select(AutomationRun).where(col(AutomationRun.id).in_(list(pending)))).all():
         step = pending.pop(run.id)
         step["run_status"] = run.status
-        step["content"] = result_text(run.status, run.output_payload_json, run.error_message) or step.get("content") or ""
+        step["content"] = (
+            result_text(run.status, run.output_payload_json, run.error_message) or step.get("content") or ""
+        )
     for step in pending.values():  # the run is gone (retention): say so rather than show nothing
         step["content"] = step.get("content") or "The automation run is no longer stored."
 
 
-def automation_offer(session: Session, account_id: uuid.UUID, automation_id: Any) -> tuple[Automation | None, dict[str, Any]]:
+def automation_offer(
+    session: Session, account_id: uuid.UUID, automation_id: Any
+) -> tuple[Automation | None, dict[str, Any]]:
     """The automation a step links to and `{automation_id, name, available, reason}` as a session shows it.
 
     Unpublished or deleted automations are not available, and `reason` says so in words.
@@ -41,11 +45,17 @@ def automation_offer(session: Session, account_id: uuid.UUID, automation_id: Any
     except ValueError:
         row = None
     if row is None or row.account_id != account_id:
-        offer["reason"] = "The automation linked to this step no longer exists. Carry on without it, or ask an author to link another one."
+        offer["reason"] = (
+            "The automation linked to this step no longer exists. Carry on without it, or ask an author to link "
+            "another one."
+        )
         return None, offer
     offer["name"] = row.name
     if not row.published or not row.published_definition:
-        offer["reason"] = f"The automation “{row.name}” linked to this step is not published right now, so it cannot run. Carry on without it, or ask an author to publish it."
+        offer["reason"] = (
+            f"The automation “{row.name}” linked to this step is not published right now, so it cannot run. Carry on "
+            "without it, or ask an author to publish it."
+        )
         return row, offer
     offer["available"] = True
     return row, offer

@@ -59,10 +59,19 @@ def _context(row: Any, node: dict[str, Any], engineer: str) -> dict[str, Any]:
         title = (nodes.get(str(h.get("node_id"))) or {}).get("title")
         if title and h.get("answer"):
             answers[title] = h["answer"]
-    return {"flow_name": row.tree_name, "current_node": node.get("title") or "", "notes": notes, "engineer": engineer, "summary": row.summary or "", "answers": answers}
+    return {
+        "flow_name": row.tree_name,
+        "current_node": node.get("title") or "",
+        "notes": notes,
+        "engineer": engineer,
+        "summary": row.summary or "",
+        "answers": answers,
+    }
 
 
-def node_automation(*, session: Session, actor: User, session_id: Any, node_id: str | None = None) -> NodeAutomationDTO | None:
+def node_automation(
+    *, session: Session, actor: User, session_id: Any, node_id: str | None = None
+) -> NodeAutomationDTO | None:
     """The automation linked to a node of the session's flow (the current node by default), or None.
 
     When the automation was unpublished or deleted, `available` is False and `reason` says so in words.
@@ -82,17 +91,37 @@ def node_automation(*, session: Session, actor: User, session_id: Any, node_id: 
     form = (automation.published_definition or {}).get("form_schema") or []
     engineer = session.exec(select(User.name).where(User.id == row.user_id)).first() or ""
     values = prefill_form(form, _context(row, node, engineer))
-    out.fields = [FormFieldValue(id=str(f.get("id")), label=str(f.get("label") or f.get("id")), type=str(f.get("type") or "text"), required=bool(f.get("required")),
-                                 options=[str(o) for o in f.get("options") or []], value=values.get(str(f.get("id")), ""))
-                  for f in form if isinstance(f, dict) and f.get("type") not in ("image", "audio", "document", "file")]
-    out.has_file_fields = any(isinstance(f, dict) and f.get("type") in ("image", "audio", "document", "file") and f.get("required") for f in form)
+    out.fields = [
+        FormFieldValue(
+            id=str(f.get("id")),
+            label=str(f.get("label") or f.get("id")),
+            type=str(f.get("type") or "text"),
+            required=bool(f.get("required")),
+            options=[str(o) for o in f.get("options") or []],
+            value=values.get(str(f.get("id")), ""),
+        )
+        for f in form
+        if isinstance(f, dict) and f.get("type") not in ("image", "audio", "document", "file")
+    ]
+    out.has_file_fields = any(
+        isinstance(f, dict) and f.get("type") in ("image", "audio", "document", "file") and f.get("required")
+        for f in form
+    )
     if out.has_file_fields:
         out.available = False
         out.reason = f"“{automation.name}” needs a file upload; start it from its run page instead."
     return out
 
 
-def run_from_session(*, session: Session, actor: User, session_id: Any, node_id: str, form_data: dict[str, Any] | None = None, text: str | None = None) -> tuple[sessions_service.SessionDTO, str]:
+def run_from_session(
+    *,
+    session: Session,
+    actor: User,
+    session_id: Any,
+    node_id: str,
+    form_data: dict[str, Any] | None = None,
+    text: str | None = None,
+) -> tuple[sessions_service.SessionDTO, str]:
     """Start the node's automation and attach a custom step (`source: "automation"`, the run id) to the session.
 
     Returns:
@@ -109,13 +138,30 @@ def run_from_session(*, session: Session, actor: User, session_id: Any, node_id:
     if not offer.available:
         raise Conflict(offer.reason)
     # Inside a session only the published version runs, whoever starts it (authors may run drafts elsewhere).
-    run = runs_service.start_run(session=session, actor=actor, automation_id=offer.automation_id, text=text or None, form_data=form_data or {}, published_only=True)
+    run = runs_service.start_run(
+        session=session,
+        actor=actor,
+        automation_id=offer.automation_id,
+        text=text or None,
+        form_data=form_data or {},
+        published_only=True,
+    )
     entry = {
-        "type": "action", "title": offer.name, "content": "", "notes": None, "source": SOURCE, "source_step_id": None,
-        "automation_id": offer.automation_id, "automation_run_id": str(run.id), "run_status": run.status,
-        "inserted_at": utcnow().isoformat(), "inserted_after_node_id": str(offer.node_id),
+        "type": "action",
+        "title": offer.name,
+        "content": "",
+        "notes": None,
+        "source": SOURCE,
+        "source_step_id": None,
+        "automation_id": offer.automation_id,
+        "automation_run_id": str(run.id),
+        "run_status": run.status,
+        "inserted_at": utcnow().isoformat(),
+        "inserted_after_node_id": str(offer.node_id),
     }
-    return sessions_service.save_row(session=session, actor=actor, row=row, custom_steps=[*(row.custom_steps or []), entry]), str(run.id)
+    return sessions_service.save_row(
+        session=session, actor=actor, row=row, custom_steps=[*(row.custom_steps or []), entry]
+    ), str(run.id)
 
 
 def attach_result(*, session: Session, actor: User, session_id: Any, run_id: str) -> sessions_service.SessionDTO:
@@ -126,11 +172,17 @@ def attach_result(*, session: Session, actor: User, session_id: Any, run_id: str
     """
     row = sessions_service.writable_row(session=session, actor=actor, session_id=session_id, allow_completed=True)
     steps = [dict(s) if isinstance(s, dict) else s for s in row.custom_steps or []]
-    index = next((i for i, s in enumerate(steps) if isinstance(s, dict) and s.get("automation_run_id") == str(run_id)), None)
+    index = next(
+        (i for i, s in enumerate(steps) if isinstance(s, dict) and s.get("automation_run_id") == str(run_id)), None
+    )
     if index is None:
         raise NotFound("This session has no result of that run.")
     run = session.get(AutomationRun, uuid.UUID(str(run_id)))
     if run is None or run.status not in TERMINAL or steps[index].get("attached"):
         return sessions_service.save_row(session=session, actor=actor, row=row)
-    steps[index].update(content=result_text(run.status, run.output_payload_json, run.error_message), run_status=run.status, attached=True)
+    steps[index].update(
+        content=result_text(run.status, run.output_payload_json, run.error_message),
+        run_status=run.status,
+        attached=True,
+    )
     return sessions_service.save_row(session=session, actor=actor, row=row, custom_steps=steps)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -46,49 +47,57 @@ class SessionDTO(DTO):
 
     id: uuid.UUID
     account_id: uuid.UUID
-    tree_id: Optional[uuid.UUID] = None
+    tree_id: uuid.UUID | None = None
     tree_name: str
     tree_type: str
     tree_version: int = 1
     user_id: uuid.UUID
-    user_name: Optional[str] = None
+    user_name: str | None = None
     status: str
-    current_node_id: Optional[str] = None
-    current_node: Optional[dict[str, Any]] = None
-    current_notes: Optional[str] = None
+    current_node_id: str | None = None
+    current_node: dict[str, Any] | None = None
+    current_notes: str | None = None
     history: list[dict[str, Any]]
     custom_steps: list[dict[str, Any]]
-    outcome: Optional[str] = None
-    summary: Optional[str] = None
+    outcome: str | None = None
+    summary: str | None = None
     started_at: datetime
-    completed_at: Optional[datetime] = None
-    updated_at: Optional[datetime] = None
-    progress: Optional[dict[str, int]] = None
-    steps: Optional[list[dict[str, Any]]] = None
+    completed_at: datetime | None = None
+    updated_at: datetime | None = None
+    progress: dict[str, int] | None = None
+    steps: list[dict[str, Any]] | None = None
     can_edit: bool = False
     # The automation the current step links to: {automation_id, name, available, reason} (None when none).
-    current_automation: Optional[dict[str, Any]] = None
+    current_automation: dict[str, Any] | None = None
 
 
 # --- building answers ---------------------------------------------------------------------
 
-def _available_sources(session: Session | None, viewer: User | None, custom_steps: list[dict[str, Any]]) -> set[str] | None:
+
+def _available_sources(
+    session: Session | None, viewer: User | None, custom_steps: list[dict[str, Any]]
+) -> set[str] | None:
     """Ids of library sources that still exist, are active and visible; None when unknown (no DB session)."""
     if session is None:
         return None
     ids = set()
     for step in custom_steps:
         if step.get("source") == "step-library" and step.get("source_step_id"):
-            try:
+            with contextlib.suppress(ValueError):
                 ids.add(uuid.UUID(str(step["source_step_id"])))
-            except ValueError:
-                pass
     if not ids:
         return set()
-    rows = session.exec(select(LibraryStep).where(col(LibraryStep.id).in_(ids), col(LibraryStep.is_active).is_(True))).all()
+    rows = session.exec(
+        select(LibraryStep).where(col(LibraryStep.id).in_(ids), col(LibraryStep.is_active).is_(True))
+    ).all()
     ok = set()
     for row in rows:
-        if viewer is None or can_see_step(viewer_of(viewer), visibility=row.visibility, account_id=str(row.account_id), created_by=str(row.created_by) if row.created_by else None):
+        if viewer is None or can_see_step(
+            viewer_of(viewer),
+            visibility=row.visibility,
+            account_id=str(row.account_id),
+            created_by=str(row.created_by) if row.created_by else None,
+        ):
             ok.add(str(row.id))
     return ok
 
@@ -129,18 +138,42 @@ def _procedure_view(row: SupportSession) -> tuple[list[dict[str, Any]], dict[str
 def _base_view(row: SupportSession, session: Session | None, viewer: User | None) -> dict[str, Any]:
     nodes = rules.nodes_by_id(row.tree_type, row.tree_snapshot)
     history = [
-        {"node_id": h.get("node_id"), "title": h.get("title") or (nodes.get(str(h.get("node_id"))) or {}).get("title", ""), "answer": h.get("answer"), "notes": h.get("notes"), "at": h.get("at")}
-        for h in row.history or [] if isinstance(h, dict) and not h.get("pending")
+        {
+            "node_id": h.get("node_id"),
+            "title": h.get("title") or (nodes.get(str(h.get("node_id"))) or {}).get("title", ""),
+            "answer": h.get("answer"),
+            "notes": h.get("notes"),
+            "at": h.get("at"),
+        }
+        for h in row.history or []
+        if isinstance(h, dict) and not h.get("pending")
     ]
-    pending = [h for h in row.history or [] if isinstance(h, dict) and h.get("pending") and h.get("node_id") == row.current_node_id]
+    pending = [
+        h
+        for h in row.history or []
+        if isinstance(h, dict) and h.get("pending") and h.get("node_id") == row.current_node_id
+    ]
     data: dict[str, Any] = {
-        "id": row.id, "account_id": row.account_id, "tree_id": row.tree_id, "tree_name": row.tree_name, "tree_type": row.tree_type,
-        "tree_version": row.tree_version, "user_id": row.user_id, "status": row.status, "current_node_id": row.current_node_id,
+        "id": row.id,
+        "account_id": row.account_id,
+        "tree_id": row.tree_id,
+        "tree_name": row.tree_name,
+        "tree_type": row.tree_type,
+        "tree_version": row.tree_version,
+        "user_id": row.user_id,
+        "status": row.status,
+        "current_node_id": row.current_node_id,
         "current_node": nodes.get(row.current_node_id) if row.current_node_id else None,
         "current_notes": pending[-1].get("notes") if pending else None,
-        "history": history, "custom_steps": _custom_steps_view(session, viewer, row.custom_steps),
-        "outcome": row.outcome, "summary": row.summary, "started_at": row.started_at, "completed_at": row.completed_at,
-        "updated_at": row.updated_at, "progress": None, "steps": None,
+        "history": history,
+        "custom_steps": _custom_steps_view(session, viewer, row.custom_steps),
+        "outcome": row.outcome,
+        "summary": row.summary,
+        "started_at": row.started_at,
+        "completed_at": row.completed_at,
+        "updated_at": row.updated_at,
+        "progress": None,
+        "steps": None,
     }
     if rules.is_procedural(row.tree_type):
         data["steps"], data["progress"] = _procedure_view(row)
@@ -177,8 +210,8 @@ class CustomStepView(BaseModel):
     content: str
     notes: Any
     source: Any
-    source_step_id: Optional[str] = None
-    automation_run_id: Optional[str] = None
+    source_step_id: str | None = None
+    automation_run_id: str | None = None
     inserted_at: Any
     inserted_after_node_id: str
     inserted_after_title: Any
@@ -202,24 +235,24 @@ class ReadOnlySessionDTO(DTO):
 
     id: str
     user_id: str
-    user_name: Optional[str] = None
+    user_name: str | None = None
     engineer_name: str = ""
-    tree_id: Optional[str] = None
+    tree_id: str | None = None
     tree_name: str
     tree_type: str
     tree_version: int = 1
     status: str
-    current_node_id: Optional[str] = None
-    current_node: Optional[dict[str, Any]] = None
-    outcome: Optional[str] = None
+    current_node_id: str | None = None
+    current_node: dict[str, Any] | None = None
+    outcome: str | None = None
     summary: str = ""
-    started_at: Optional[str] = None
-    completed_at: Optional[str] = None
-    updated_at: Optional[str] = None
+    started_at: str | None = None
+    completed_at: str | None = None
+    updated_at: str | None = None
     history: list[PathStepView]
     custom_steps: list[CustomStepView]
     steps: list[ChecklistItemView]
-    progress: Optional[dict[str, int]] = None
+    progress: dict[str, int] | None = None
 
 
 def _content_text(value: Any) -> str:
@@ -252,40 +285,67 @@ def _path_view(row: SupportSession, nodes: dict[str, dict[str, Any]]) -> list[Pa
         if not isinstance(h, dict) or h.get("pending"):
             continue
         node = nodes.get(str(h.get("node_id")), {})
-        history.append(PathStepView(
-            node_id=str(h.get("node_id") or ""), title=h.get("title") or node.get("title") or str(h.get("node_id") or ""),
-            node_type=node.get("type", ""), answer=h.get("answer") or "", notes=h.get("notes") or "", at=h.get("at") or "",
-        ))
+        history.append(
+            PathStepView(
+                node_id=str(h.get("node_id") or ""),
+                title=h.get("title") or node.get("title") or str(h.get("node_id") or ""),
+                node_type=node.get("type", ""),
+                answer=h.get("answer") or "",
+                notes=h.get("notes") or "",
+                at=h.get("at") or "",
+            )
+        )
     seen = {h.node_id for h in history}
-    if row.status == "completed" and row.tree_type == "troubleshooting" and row.current_node_id and row.current_node_id not in seen:
+    if (
+        row.status == "completed"
+        and row.tree_type == "troubleshooting"
+        and row.current_node_id
+        and row.current_node_id not in seen
+    ):
         # The node the session ended on (usually a solution) is not an answered step, but it is part of the path.
         node = nodes.get(str(row.current_node_id), {})
-        history.append(PathStepView(
-            node_id=str(row.current_node_id), title=node.get("title") or str(row.current_node_id), node_type=node.get("type", ""),
-            answer="", notes="", at=_iso(row.completed_at) or "",
-        ))
+        history.append(
+            PathStepView(
+                node_id=str(row.current_node_id),
+                title=node.get("title") or str(row.current_node_id),
+                node_type=node.get("type", ""),
+                answer="",
+                notes="",
+                at=_iso(row.completed_at) or "",
+            )
+        )
     return history
 
 
-def _custom_view(row: SupportSession, session: Session | None, nodes: dict[str, dict[str, Any]]) -> list[CustomStepView]:
+def _custom_view(
+    row: SupportSession, session: Session | None, nodes: dict[str, dict[str, Any]]
+) -> list[CustomStepView]:
     stored = [dict(c) for c in row.custom_steps or [] if isinstance(c, dict)]
     if session is not None:
         resolve_unattached(session, stored)
     out: list[CustomStepView] = []
     for c in stored:
         after = str(c.get("inserted_after_node_id") or "")
-        out.append(CustomStepView(
-            type=c.get("type") or "action", title=c.get("title") or "", content=_content_text(c.get("content")),
-            notes=c.get("notes") or "", source=c.get("source") or "ad-hoc",
-            source_step_id=str(c["source_step_id"]) if c.get("source_step_id") else None,
-            automation_run_id=str(c["automation_run_id"]) if c.get("automation_run_id") else None,
-            inserted_at=c.get("inserted_at") or "", inserted_after_node_id=after,
-            inserted_after_title=nodes.get(after, {}).get("title", "") if after else "",
-        ))
+        out.append(
+            CustomStepView(
+                type=c.get("type") or "action",
+                title=c.get("title") or "",
+                content=_content_text(c.get("content")),
+                notes=c.get("notes") or "",
+                source=c.get("source") or "ad-hoc",
+                source_step_id=str(c["source_step_id"]) if c.get("source_step_id") else None,
+                automation_run_id=str(c["automation_run_id"]) if c.get("automation_run_id") else None,
+                inserted_at=c.get("inserted_at") or "",
+                inserted_after_node_id=after,
+                inserted_after_title=nodes.get(after, {}).get("title", "") if after else "",
+            )
+        )
     return out
 
 
-def read_only_view(row: SupportSession, *, session: Session | None = None, engineer_name: str = "") -> ReadOnlySessionDTO:
+def read_only_view(
+    row: SupportSession, *, session: Session | None = None, engineer_name: str = ""
+) -> ReadOnlySessionDTO:
     """The read-only view of a session that share links and share pages show.
 
     Args:
@@ -303,23 +363,45 @@ def read_only_view(row: SupportSession, *, session: Session | None = None, engin
     progress = None
     if row.tree_type != "troubleshooting":
         done = {str(h.get("node_id")) for h in row.history or [] if isinstance(h, dict) and not h.get("pending")}
-        steps = [ChecklistItemView(id=str(st.get("id")), type=st.get("type", ""), title=st.get("title", ""), done=str(st.get("id")) in done)
-                 for st in (row.tree_snapshot or {}).get("steps") or [] if isinstance(st, dict)]
+        steps = [
+            ChecklistItemView(
+                id=str(st.get("id")), type=st.get("type", ""), title=st.get("title", ""), done=str(st.get("id")) in done
+            )
+            for st in (row.tree_snapshot or {}).get("steps") or []
+            if isinstance(st, dict)
+        ]
     if rules.is_procedural(row.tree_type):
         progress = _procedure_view(row)[1]
-    current = rules.nodes_by_id(row.tree_type, row.tree_snapshot).get(row.current_node_id) if row.current_node_id else None
+    current = (
+        rules.nodes_by_id(row.tree_type, row.tree_snapshot).get(row.current_node_id) if row.current_node_id else None
+    )
     user_name = session.exec(select(User.name).where(User.id == row.user_id)).first() if session is not None else None
     return ReadOnlySessionDTO(
-        id=str(row.id), user_id=str(row.user_id), user_name=user_name, engineer_name=engineer_name,
-        tree_id=str(row.tree_id) if row.tree_id else None, tree_name=row.tree_name, tree_type=row.tree_type,
-        tree_version=row.tree_version, status=row.status, current_node_id=row.current_node_id, current_node=current,
-        outcome=row.outcome, summary=row.summary or "", started_at=_iso(row.started_at), completed_at=_iso(row.completed_at),
-        updated_at=_iso(row.updated_at), history=_path_view(row, nodes), custom_steps=_custom_view(row, session, nodes),
-        steps=steps, progress=progress,
+        id=str(row.id),
+        user_id=str(row.user_id),
+        user_name=user_name,
+        engineer_name=engineer_name,
+        tree_id=str(row.tree_id) if row.tree_id else None,
+        tree_name=row.tree_name,
+        tree_type=row.tree_type,
+        tree_version=row.tree_version,
+        status=row.status,
+        current_node_id=row.current_node_id,
+        current_node=current,
+        outcome=row.outcome,
+        summary=row.summary or "",
+        started_at=_iso(row.started_at),
+        completed_at=_iso(row.completed_at),
+        updated_at=_iso(row.updated_at),
+        history=_path_view(row, nodes),
+        custom_steps=_custom_view(row, session, nodes),
+        steps=steps,
+        progress=progress,
     )
 
 
 # --- loading with permissions ---------------------------------------------------------------
+
 
 def _readable(session: Session, actor: User, session_id: Any) -> SupportSession:
     row = session.get(SupportSession, parse_id(session_id, NOT_FOUND))
@@ -372,6 +454,7 @@ def save_row(*, session: Session, actor: User, row: SupportSession, **values: An
 
 # --- use cases ----------------------------------------------------------------------------
 
+
 def start_session(*, session: Session, actor: User, tree_id: Any) -> SessionDTO:
     """Start a session on a visible, published, active flow (its structure is snapshotted).
 
@@ -387,9 +470,17 @@ def start_session(*, session: Session, actor: User, tree_id: Any) -> SessionDTO:
         raise Conflict("Only published, active flows can be run as a session.")
     structure = dict(tree.tree_structure or {})
     row = SupportSession(
-        account_id=actor.account_id, user_id=actor.id, tree_id=tree.id, tree_name=tree.name, tree_type=tree.tree_type,
-        tree_version=tree.version, tree_snapshot=structure, status="in_progress",
-        current_node_id=rules.start_node_id(tree.tree_type, structure), history=[], custom_steps=[],
+        account_id=actor.account_id,
+        user_id=actor.id,
+        tree_id=tree.id,
+        tree_name=tree.name,
+        tree_type=tree.tree_type,
+        tree_version=tree.version,
+        tree_snapshot=structure,
+        status="in_progress",
+        current_node_id=rules.start_node_id(tree.tree_type, structure),
+        history=[],
+        custom_steps=[],
     )
     session.add(row)
     session.flush()
@@ -404,12 +495,25 @@ def _as_dt(value: Any, label: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value))
         # Normalise to UTC here: an out-of-range instant (year 1 / 9999 with an offset) is bad input, not a 500.
-        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except (ValueError, OverflowError):
         raise InvalidInput(f"{label} must be an ISO date or date-time.") from None
 
 
-def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str | None = None, tree_id: Any = None, outcome: str | None = None, status: str | None = None, date_from: Any = None, date_to: Any = None, limit: int = 50, offset: int = 0) -> tuple[list[SessionDTO], int]:
+def list_sessions(
+    *,
+    session: Session,
+    actor: User,
+    scope: str = "mine",
+    q: str | None = None,
+    tree_id: Any = None,
+    outcome: str | None = None,
+    status: str | None = None,
+    date_from: Any = None,
+    date_to: Any = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[SessionDTO], int]:
     """Sessions of the actor ("mine") or of the actor's whole account ("account"), newest first."""
     if scope not in ("mine", "account"):
         raise InvalidInput("scope must be 'mine' or 'account'.")
@@ -419,10 +523,17 @@ def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str 
     if q and q.strip():
         # Case-insensitive match on the flow name and the summary (sessions are few per account).
         pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conds.append(sa.or_(sa.func.lower(SupportSession.tree_name).like(pattern, escape="\\"), sa.func.lower(sa.func.coalesce(SupportSession.summary, "")).like(pattern, escape="\\")))
+        conds.append(
+            sa.or_(
+                sa.func.lower(SupportSession.tree_name).like(pattern, escape="\\"),
+                sa.func.lower(sa.func.coalesce(SupportSession.summary, "")).like(pattern, escape="\\"),
+            )
+        )
     if tree_id:
         try:
-            conds.append(SupportSession.tree_id == (tree_id if isinstance(tree_id, uuid.UUID) else uuid.UUID(str(tree_id))))
+            conds.append(
+                SupportSession.tree_id == (tree_id if isinstance(tree_id, uuid.UUID) else uuid.UUID(str(tree_id)))
+            )
         except ValueError:
             raise InvalidInput("tree_id is not a valid id.") from None
     if outcome:
@@ -438,16 +549,20 @@ def list_sessions(*, session: Session, actor: User, scope: str = "mine", q: str 
         conds.append(SupportSession.started_at >= start)
     if end is not None:
         if len(str(date_to)) <= 10:  # a plain date includes that whole day
-            from datetime import timedelta
+            from datetime import timedelta  # noqa: PLC0415
 
-            try:
+            with contextlib.suppress(OverflowError):  # 9999-12-31: the whole day is "no upper bound"
                 conds.append(SupportSession.started_at < end + timedelta(days=1))
-            except OverflowError:  # 9999-12-31: the whole day is "no upper bound"
-                pass
         else:
             conds.append(SupportSession.started_at <= end)
     total = session.exec(select(sa.func.count()).select_from(SupportSession).where(*conds)).one()
-    rows = session.exec(select(SupportSession).where(*conds).order_by(col(SupportSession.started_at).desc(), col(SupportSession.id)).limit(limit).offset(offset)).all()
+    rows = session.exec(
+        select(SupportSession)
+        .where(*conds)
+        .order_by(col(SupportSession.started_at).desc(), col(SupportSession.id))
+        .limit(limit)
+        .offset(offset)
+    ).all()
     return [to_dto(session, actor, r) for r in rows], int(total)
 
 
@@ -468,7 +583,9 @@ def _pop_pending(history: list[dict[str, Any]], node_id: str | None = None) -> t
     return kept, notes
 
 
-def advance(*, session: Session, actor: User, session_id: Any, node_id: str, answer: str | None = None, notes: str | None = None) -> SessionDTO:
+def advance(
+    *, session: Session, actor: User, session_id: Any, node_id: str, answer: str | None = None, notes: str | None = None
+) -> SessionDTO:
     """Answer the current node (troubleshooting) or tick a step (procedures).
 
     Raises:
@@ -494,7 +611,9 @@ def advance(*, session: Session, actor: User, session_id: Any, node_id: str, ans
             return _save(session, actor, row, history=history)
         history.append(rules.history_entry(node, str(node_id), answer or "done", notes, now))
         ticked.add(str(node_id))
-        return _save(session, actor, row, history=history, current_node_id=rules.first_unticked(row.tree_snapshot, ticked))
+        return _save(
+            session, actor, row, history=history, current_node_id=rules.first_unticked(row.tree_snapshot, ticked)
+        )
     label, nxt = rules.next_troubleshooting_node(row.tree_snapshot, row.current_node_id, str(node_id), answer)
     history.append(rules.history_entry(nodes.get(str(node_id)), str(node_id), label, notes, now))
     return _save(session, actor, row, history=history, current_node_id=nxt)
@@ -506,7 +625,13 @@ def back(*, session: Session, actor: User, session_id: Any, to_node_id: str | No
     history, _ = _pop_pending(list(row.history or []))
     shortened, target = rules.back_target(history, to_node_id)
     if rules.is_procedural(row.tree_type):
-        return _save(session, actor, row, history=shortened, current_node_id=rules.first_unticked(row.tree_snapshot, rules.ticked_ids(shortened)))
+        return _save(
+            session,
+            actor,
+            row,
+            history=shortened,
+            current_node_id=rules.first_unticked(row.tree_snapshot, rules.ticked_ids(shortened)),
+        )
     return _save(session, actor, row, history=shortened, current_node_id=target)
 
 
@@ -528,7 +653,18 @@ def set_notes(*, session: Session, actor: User, session_id: Any, node_id: str, n
     raise InvalidInput("Notes can only be added to the current step or a step already on the path.")
 
 
-def add_custom_step(*, session: Session, actor: User, session_id: Any, type: str, content: str | None = None, notes: str | None = None, source: str = "ad-hoc", source_step_id: Any = None, inserted_after_node_id: str | None = None) -> SessionDTO:  # noqa: A002
+def add_custom_step(
+    *,
+    session: Session,
+    actor: User,
+    session_id: Any,
+    type: str,  # noqa: A002
+    content: str | None = None,
+    notes: str | None = None,
+    source: str = "ad-hoc",
+    source_step_id: Any = None,
+    inserted_after_node_id: str | None = None,
+) -> SessionDTO:
     """Insert an ad-hoc or library step mid-session (seed Part 2 enhanced structure).
 
     A library step also writes a `step_usage_log` row and bumps `usage_count` with an atomic
@@ -555,7 +691,12 @@ def add_custom_step(*, session: Session, actor: User, session_id: Any, type: str
         if not source_step_id:
             raise InvalidInput("source_step_id is required for a library step.")
         lib = session.get(LibraryStep, parse_id(source_step_id, "Library step not found."))
-        if lib is None or not can_see_step(viewer_of(actor), visibility=lib.visibility, account_id=str(lib.account_id), created_by=str(lib.created_by) if lib.created_by else None):
+        if lib is None or not can_see_step(
+            viewer_of(actor),
+            visibility=lib.visibility,
+            account_id=str(lib.account_id),
+            created_by=str(lib.created_by) if lib.created_by else None,
+        ):
             raise NotFound("Library step not found.")
         if not lib.is_active:
             raise Conflict("This library step is no longer available.")
@@ -594,7 +735,9 @@ def add_custom_step(*, session: Session, actor: User, session_id: Any, type: str
     return _save(session, actor, row, custom_steps=steps)
 
 
-def complete_session(*, session: Session, actor: User, session_id: Any, outcome: str, summary: str | None = None) -> SessionDTO:
+def complete_session(
+    *, session: Session, actor: User, session_id: Any, outcome: str, summary: str | None = None
+) -> SessionDTO:
     """Finish with an outcome (resolved / escalated / abandoned) and an optional summary."""
     if outcome not in OUTCOMES:
         raise InvalidInput(f"outcome must be one of: {', '.join(OUTCOMES)}.")
@@ -602,7 +745,16 @@ def complete_session(*, session: Session, actor: User, session_id: Any, outcome:
         raise InvalidInput("Summary must be at most 20,000 characters.")
     row = _writable(session, actor, session_id)
     history, _ = _pop_pending(list(row.history or []))
-    return _save(session, actor, row, status="completed", outcome=outcome, summary=(summary or "").strip() or None, completed_at=utcnow(), history=history)
+    return _save(
+        session,
+        actor,
+        row,
+        status="completed",
+        outcome=outcome,
+        summary=(summary or "").strip() or None,
+        completed_at=utcnow(),
+        history=history,
+    )
 
 
 def save_as_flow(*, session: Session, actor: User, session_id: Any) -> Any:
@@ -618,14 +770,31 @@ def save_as_flow(*, session: Session, actor: User, session_id: Any) -> Any:
     if row.user_id != actor.id:
         raise Forbidden(NOT_YOURS)
     # API.md sets no precondition: an unfinished session saves the path so far (ending at its current node).
-    structure = rules.build_flow_from_session(row.tree_type, row.tree_snapshot or {}, list(row.history or []), row.current_node_id, list(row.custom_steps or []))
-    from resolutionflow_app.services import (
+    structure = rules.build_flow_from_session(
+        row.tree_type,
+        row.tree_snapshot or {},
+        list(row.history or []),
+        row.current_node_id,
+        list(row.custom_steps or []),
+    )
+    from resolutionflow_app.services import (  # noqa: PLC0415
         trees as trees_service,  # built by the flows area
     )
 
     when = (row.completed_at or row.started_at).strftime("%Y-%m-%d")
-    description = f"Saved from a session on {when}" + (f" ({row.outcome})" if row.outcome else "") + (f": {row.summary}" if row.summary else ".")
-    return trees_service.create_tree(session=session, actor=actor, name=f"{row.tree_name} (from session {when})"[:200], tree_type=row.tree_type, tree_structure=structure, description=description)
+    description = (
+        f"Saved from a session on {when}"
+        + (f" ({row.outcome})" if row.outcome else "")
+        + (f": {row.summary}" if row.summary else ".")
+    )
+    return trees_service.create_tree(
+        session=session,
+        actor=actor,
+        name=f"{row.tree_name} (from session {when})"[:200],
+        tree_type=row.tree_type,
+        tree_structure=structure,
+        description=description,
+    )
 
 
 def delete_session(*, session: Session, actor: User, session_id: Any) -> None:

@@ -9,7 +9,7 @@ import re
 import secrets
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, update
@@ -136,12 +136,16 @@ def public_links_paused(account: Account | None) -> bool:
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _to_dto(share: SessionShare, session_name: str = "", now: datetime | None = None, *, public_paused: bool = False) -> ShareDTO:
+def _to_dto(
+    share: SessionShare, session_name: str = "", now: datetime | None = None, *, public_paused: bool = False
+) -> ShareDTO:
     data = share.model_dump()
-    return ShareDTO(**data, session_name=session_name or "", status=share_status(share, now, public_paused=public_paused))
+    return ShareDTO(
+        **data, session_name=session_name or "", status=share_status(share, now, public_paused=public_paused)
+    )
 
 
 def create_share(
@@ -193,7 +197,14 @@ def create_share(
             raise Forbidden(PUBLIC_FORBIDDEN)
     for attempt in range(MAX_RETRIES):
         token = new_token()
-        share = SessionShare(session_id=row.id, share_token=hash_token(token), share_name=name, visibility=visibility, created_by=actor.id, expires_at=expires_at)
+        share = SessionShare(
+            session_id=row.id,
+            share_token=hash_token(token),
+            share_name=name,
+            visibility=visibility,
+            created_by=actor.id,
+            expires_at=expires_at,
+        )
         try:
             with session.begin_nested():
                 session.add(share)
@@ -243,7 +254,9 @@ def get_share(*, session: Session, actor: User, share_id: uuid.UUID) -> ShareDTO
     """
     share = _own_share(session, actor, share_id)
     row = session.get(SupportSession, share.session_id)
-    return _to_dto(share, row.tree_name if row else "", public_paused=public_links_paused(session.get(Account, actor.account_id)))
+    return _to_dto(
+        share, row.tree_name if row else "", public_paused=public_links_paused(session.get(Account, actor.account_id))
+    )
 
 
 def list_my_shares(
@@ -278,14 +291,18 @@ def list_my_shares(
     return [_to_dto(share, name, now, public_paused=paused) for share, name in rows], int(total)
 
 
-def list_views(*, session: Session, actor: User, share_id: uuid.UUID, limit: int = 50, offset: int = 0) -> tuple[list[ShareViewDTO], int]:
+def list_views(
+    *, session: Session, actor: User, share_id: uuid.UUID, limit: int = 50, offset: int = 0
+) -> tuple[list[ShareViewDTO], int]:
     """The view log of one of the actor's links, newest first.
 
     Raises:
         NotFound: no such link, or someone else created it.
     """
     share = _own_share(session, actor, share_id)
-    total = session.exec(select(func.count()).select_from(SessionShareView).where(SessionShareView.share_id == share.id)).one()
+    total = session.exec(
+        select(func.count()).select_from(SessionShareView).where(SessionShareView.share_id == share.id)
+    ).one()
     rows = session.exec(
         select(SessionShareView, User.name)
         .join(User, col(User.id) == col(SessionShareView.viewer_id), isouter=True)
@@ -294,7 +311,17 @@ def list_views(*, session: Session, actor: User, share_id: uuid.UUID, limit: int
         .limit(limit)
         .offset(offset)
     ).all()
-    items = [ShareViewDTO(id=v.id, viewed_at=v.viewed_at, viewer_id=v.viewer_id, viewer_name=name, viewer_ip=v.viewer_ip, viewer_user_agent=v.viewer_user_agent) for v, name in rows]
+    items = [
+        ShareViewDTO(
+            id=v.id,
+            viewed_at=v.viewed_at,
+            viewer_id=v.viewer_id,
+            viewer_name=name,
+            viewer_ip=v.viewer_ip,
+            viewer_user_agent=v.viewer_user_agent,
+        )
+        for v, name in rows
+    ]
     return items, int(total)
 
 
@@ -307,10 +334,17 @@ def views_per_day(*, session: Session, actor: User, share_id: uuid.UUID, days: i
     share = _own_share(session, actor, share_id)
     today = utcnow().date()
     start = today - timedelta(days=days - 1)
-    since = datetime(start.year, start.month, start.day, tzinfo=timezone.utc)
-    stamps = session.exec(select(SessionShareView.viewed_at).where(SessionShareView.share_id == share.id, SessionShareView.viewed_at >= since)).all()
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    stamps = session.exec(
+        select(SessionShareView.viewed_at).where(
+            SessionShareView.share_id == share.id, SessionShareView.viewed_at >= since
+        )
+    ).all()
     counts = Counter(when.date() for when in map(_as_utc, stamps) if when is not None)
-    return [{"day": (start + timedelta(days=i)).isoformat(), "views": counts.get(start + timedelta(days=i), 0)} for i in range(days)]
+    return [
+        {"day": (start + timedelta(days=i)).isoformat(), "views": counts.get(start + timedelta(days=i), 0)}
+        for i in range(days)
+    ]
 
 
 def session_view(row: SupportSession, engineer_name: str = "", *, session: Session | None = None) -> dict[str, Any]:
@@ -330,7 +364,9 @@ def session_view(row: SupportSession, engineer_name: str = "", *, session: Sessi
 def _find_by_token(session: Session, token: str) -> SessionShare | None:
     well_formed = isinstance(token, str) and bool(_TOKEN_RE.match(token))
     digest = hash_token(token) if well_formed else _DUMMY_DIGEST
-    share = session.exec(select(SessionShare).where(SessionShare.share_token == digest)).first() if well_formed else None
+    share = (
+        session.exec(select(SessionShare).where(SessionShare.share_token == digest)).first() if well_formed else None
+    )
     # The lookup is by a hash (an attacker controls no prefix of it); compare again in constant time.
     stored = share.share_token if share is not None else _DUMMY_DIGEST
     if not hmac.compare_digest(stored, digest) or share is None:
@@ -338,7 +374,9 @@ def _find_by_token(session: Session, token: str) -> SessionShare | None:
     return share
 
 
-def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: str | None = None, user_agent: str | None = None) -> SharedSessionDTO:
+def resolve_by_token(
+    *, session: Session, token: str, viewer: User | None, ip: str | None = None, user_agent: str | None = None
+) -> SharedSessionDTO:
     """Open a link: check it, check the viewer, record the view, return the read-only session.
 
     The view row and the share's `view_count` / `last_viewed_at` are written in the caller's
@@ -377,12 +415,28 @@ def resolve_by_token(*, session: Session, token: str, viewer: User | None, ip: s
             raise Unauthorized(LOGIN_REQUIRED)
         if viewer.account_id != row.account_id:
             raise Forbidden(NO_ACCESS)
-    session.add(SessionShareView(share_id=share.id, viewer_id=viewer.id if viewer else None, viewed_at=now, viewer_ip=(ip or None) and ip[:45], viewer_user_agent=(user_agent or None) and user_agent[:500]))
-    session.execute(update(SessionShare).where(col(SessionShare.id) == share.id).values(view_count=col(SessionShare.view_count) + 1, last_viewed_at=now))
+    session.add(
+        SessionShareView(
+            share_id=share.id,
+            viewer_id=viewer.id if viewer else None,
+            viewed_at=now,
+            viewer_ip=(ip or None) and ip[:45],
+            viewer_user_agent=(user_agent or None) and user_agent[:500],
+        )
+    )
+    session.execute(
+        update(SessionShare)
+        .where(col(SessionShare.id) == share.id)
+        .values(view_count=col(SessionShare.view_count) + 1, last_viewed_at=now)
+    )
     session.flush()
     engineer = session.get(User, row.user_id)
     return SharedSessionDTO(
-        share={"share_name": share.share_name, "visibility": share.visibility, "expires_at": share.expires_at.isoformat() if share.expires_at else None},
+        share={
+            "share_name": share.share_name,
+            "visibility": share.visibility,
+            "expires_at": share.expires_at.isoformat() if share.expires_at else None,
+        },
         session=read_only_view(row, session=session, engineer_name=engineer.name if engineer else ""),
     )
 
@@ -406,16 +460,17 @@ def cleanup_shares(*, session: Session, retention_days: int | None = None, now: 
         or_(
             col(SessionShare.expires_at) < cutoff,
             (col(SessionShare.is_active) == False) & (col(SessionShare.revoked_at) < cutoff),  # noqa: E712
-            (col(SessionShare.is_active) == False) & col(SessionShare.revoked_at).is_(None) & (col(SessionShare.updated_at) < cutoff),  # noqa: E712
+            (col(SessionShare.is_active) == False)  # noqa: E712
+            & col(SessionShare.revoked_at).is_(None)
+            & (col(SessionShare.updated_at) < cutoff),
         )
     )
     ids = list(session.exec(doomed).all())
     if not ids:
         return 0
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         session.exec(delete(SessionShareView).where(col(SessionShareView.share_id).in_(chunk)))
         session.exec(delete(SessionShare).where(col(SessionShare.id).in_(chunk)))
     log.info("cleaned up %d share links", len(ids))
     return len(ids)
-

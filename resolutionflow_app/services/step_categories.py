@@ -25,7 +25,9 @@ def _own_category(session: Session, actor: User, category_id: Any) -> StepCatego
     return row
 
 
-def rename_category(*, session: Session, actor: User, category_id: Any, name: str, description: str | None = None) -> CategoryDTO:
+def rename_category(
+    *, session: Session, actor: User, category_id: Any, name: str, description: str | None = None
+) -> CategoryDTO:
     """Rename a category of the actor's account (owners).
 
     Raises:
@@ -37,7 +39,13 @@ def rename_category(*, session: Session, actor: User, category_id: Any, name: st
     clean = str(name or "").strip()
     if not clean or len(clean) > 100:
         raise InvalidInput("Category name is required (at most 100 characters).")
-    clash = session.exec(select(StepCategory.id).where(StepCategory.account_id == actor.account_id, sa.func.lower(StepCategory.name) == clean.lower(), StepCategory.id != row.id)).first()
+    clash = session.exec(
+        select(StepCategory.id).where(
+            StepCategory.account_id == actor.account_id,
+            sa.func.lower(StepCategory.name) == clean.lower(),
+            StepCategory.id != row.id,
+        )
+    ).first()
     if clash is not None:
         raise Conflict("A category with this name already exists.")
     row.name = clean

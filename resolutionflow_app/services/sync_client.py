@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -39,8 +39,8 @@ class ConflictDTO(DTO):
     title: str
     reason: str = ""
     message: str = ""
-    pulled_version: Optional[int] = None
-    server_version: Optional[int] = None
+    pulled_version: int | None = None
+    server_version: int | None = None
     changes: dict[str, int] = {}
     differences: list[dict[str, Any]] = []
     updated_at: datetime
@@ -50,11 +50,11 @@ class SyncStatusDTO(DTO):
     """The sync page's summary of the connection."""
 
     server_url: str = ""
-    remote_email: Optional[str] = None
+    remote_email: str | None = None
     signed_in: bool = False
     has_bundle_key: bool = False
-    last_pull_at: Optional[datetime] = None
-    last_push_at: Optional[datetime] = None
+    last_pull_at: datetime | None = None
+    last_push_at: datetime | None = None
     flows: int = 0
     steps: int = 0
     sessions_pushed: int = 0
@@ -73,6 +73,7 @@ class SyncRunDTO(DTO):
 
 
 # --- the connection ---------------------------------------------------------------------------
+
 
 def _connection(session: Session, actor: User) -> SyncConnection | None:
     return session.exec(select(SyncConnection).where(SyncConnection.user_id == actor.id)).first()
@@ -101,7 +102,9 @@ def _remote(call: Any, *args: Any) -> Any:
         raise InvalidInput(f"The server answered: {exc.message}") from None
 
 
-def sign_in(*, session: Session, actor: User, server_url: str, email: str, password: str, server: Any = None) -> SyncStatusDTO:
+def sign_in(
+    *, session: Session, actor: User, server_url: str, email: str, password: str, server: Any = None
+) -> SyncStatusDTO:
     """Sign in to a team server once: keeps its URL, the token and the bundle key (encrypted at rest).
 
     Args:
@@ -174,6 +177,7 @@ def set_bundle_key(*, session: Session, actor: User, bundle_key: str) -> SyncSta
 
 # --- status -----------------------------------------------------------------------------------
 
+
 def _items(session: Session, conn: SyncConnection, kind: str | None = None) -> list[SyncItem]:
     conds = [SyncItem.connection_id == conn.id]
     if kind:
@@ -193,9 +197,19 @@ def _title(session: Session, item: SyncItem) -> str:
 
 def _conflict_dto(session: Session, item: SyncItem) -> ConflictDTO:
     d = item.details or {}
-    return ConflictDTO(id=item.id, kind=item.kind, item_id=item.item_id, title=_title(session, item), reason=str(d.get("reason") or ""),
-                       message=item.message or "", pulled_version=d.get("pulled_version"), server_version=d.get("server_version"),
-                       changes=d.get("changes") or {}, differences=d.get("differences") or [], updated_at=item.updated_at)
+    return ConflictDTO(
+        id=item.id,
+        kind=item.kind,
+        item_id=item.item_id,
+        title=_title(session, item),
+        reason=str(d.get("reason") or ""),
+        message=item.message or "",
+        pulled_version=d.get("pulled_version"),
+        server_version=d.get("server_version"),
+        changes=d.get("changes") or {},
+        differences=d.get("differences") or [],
+        updated_at=item.updated_at,
+    )
 
 
 def status(*, session: Session, actor: User) -> SyncStatusDTO:
@@ -206,10 +220,16 @@ def status(*, session: Session, actor: User) -> SyncStatusDTO:
     items = _items(session, conn)
     pending = _pending(session, actor, conn, resend_all=False)
     return SyncStatusDTO(
-        server_url=conn.server_url, remote_email=conn.remote_email, signed_in=bool(conn.token_encrypted),
-        has_bundle_key=bool(conn.bundle_key_encrypted), last_pull_at=conn.last_pull_at, last_push_at=conn.last_push_at,
-        flows=sum(1 for i in items if i.kind == "flow" and i.status != "rejected"), steps=sum(1 for i in items if i.kind == "step"),
-        sessions_pushed=sum(1 for i in items if i.kind == "session" and i.status == "pushed"), sessions_pending=len(pending),
+        server_url=conn.server_url,
+        remote_email=conn.remote_email,
+        signed_in=bool(conn.token_encrypted),
+        has_bundle_key=bool(conn.bundle_key_encrypted),
+        last_pull_at=conn.last_pull_at,
+        last_push_at=conn.last_push_at,
+        flows=sum(1 for i in items if i.kind == "flow" and i.status != "rejected"),
+        steps=sum(1 for i in items if i.kind == "step"),
+        sessions_pushed=sum(1 for i in items if i.kind == "session" and i.status == "pushed"),
+        sessions_pending=len(pending),
         conflicts=[_conflict_dto(session, i) for i in items if i.status == "conflict"],
         rejected=[_conflict_dto(session, i) for i in items if i.status == "rejected"],
     )
@@ -217,12 +237,23 @@ def status(*, session: Session, actor: User) -> SyncStatusDTO:
 
 # --- pull -------------------------------------------------------------------------------------
 
+
 def _item(session: Session, conn: SyncConnection, kind: str, item_id: uuid.UUID) -> SyncItem:
-    found = session.exec(select(SyncItem).where(SyncItem.connection_id == conn.id, SyncItem.kind == kind, SyncItem.item_id == item_id)).first()
+    found = session.exec(
+        select(SyncItem).where(SyncItem.connection_id == conn.id, SyncItem.kind == kind, SyncItem.item_id == item_id)
+    ).first()
     return found or SyncItem(connection_id=conn.id, kind=kind, item_id=item_id, status="pulled")
 
 
-def _mark(session: Session, item: SyncItem, status_: str, *, message: str | None = None, details: dict[str, Any] | None = None, **values: Any) -> None:
+def _mark(
+    session: Session,
+    item: SyncItem,
+    status_: str,
+    *,
+    message: str | None = None,
+    details: dict[str, Any] | None = None,
+    **values: Any,
+) -> None:
     item.status, item.message, item.details, item.updated_at = status_, message, details, utcnow()
     for key, value in values.items():
         setattr(item, key, value)
@@ -242,50 +273,108 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 def _pull_flow(session: Session, actor: User, conn: SyncConnection, f: dict[str, Any], counts: dict[str, int]) -> None:
     fid, version = _uuid(f.get("id")), f.get("version")
-    if fid is None or not isinstance(version, int) or f.get("tree_type") not in ("troubleshooting", "procedural", "maintenance"):
+    if (
+        fid is None
+        or not isinstance(version, int)
+        or f.get("tree_type") not in ("troubleshooting", "procedural", "maintenance")
+    ):
         counts["skipped"] = counts.get("skipped", 0) + 1
         return
-    name, description, structure = str(f.get("name") or "Flow")[:200], f.get("description"), f.get("tree_structure") or {}
+    name, description, structure = (
+        str(f.get("name") or "Flow")[:200],
+        f.get("description"),
+        f.get("tree_structure") or {},
+    )
     tree, item = session.get(Tree, fid), _item(session, conn, "flow", fid)
     if tree is not None and tree.account_id != actor.account_id:
-        _mark(session, item, "rejected", message="This flow's id is used by another account on this desktop; it was not pulled.")
+        _mark(
+            session,
+            item,
+            "rejected",
+            message="This flow's id is used by another account on this desktop; it was not pulled.",
+        )
         counts["skipped"] = counts.get("skipped", 0) + 1
         return
     if tree is not None:
-        decision = rules.flow_pull_decision(local_fingerprint=_flow_fp(tree.name, tree.description, tree.tree_structure),
-                                            pulled_fingerprint=item.fingerprint, server_fingerprint=_flow_fp(name, description, structure),
-                                            pulled_version=item.remote_version, server_version=version)
+        decision = rules.flow_pull_decision(
+            local_fingerprint=_flow_fp(tree.name, tree.description, tree.tree_structure),
+            pulled_fingerprint=item.fingerprint,
+            server_fingerprint=_flow_fp(name, description, structure),
+            pulled_version=item.remote_version,
+            server_version=version,
+        )
         if decision == "keep":
             if item.status == "conflict":
                 counts["conflicts"] = counts.get("conflicts", 0) + 1
             return
         if decision == "conflict":
             rows = flow_diff.diff_structures(tree.tree_type, structure, tree.tree_structure)
-            details = {"reason": rules.FLOW_EDITED_ON_BOTH_SIDES, "pulled_version": item.remote_version, "server_version": version,
-                       "changes": flow_diff.summarise(rows), "differences": [{"title": r["title"], "status": r["status"], "fields": r.get("fields", [])} for r in rows if r["status"] != "same"][:50]}
-            _mark(session, item, "conflict", message=f"The flow was edited here and on the server (server version {version}); the desktop's copy was kept, nothing was overwritten.", details=details)
+            details = {
+                "reason": rules.FLOW_EDITED_ON_BOTH_SIDES,
+                "pulled_version": item.remote_version,
+                "server_version": version,
+                "changes": flow_diff.summarise(rows),
+                "differences": [
+                    {"title": r["title"], "status": r["status"], "fields": r.get("fields", [])}
+                    for r in rows
+                    if r["status"] != "same"
+                ][:50],
+            }
+            _mark(
+                session,
+                item,
+                "conflict",
+                message=(
+                    f"The flow was edited here and on the server (server version {version}); the desktop's copy was "
+                    "kept, nothing was overwritten."
+                ),
+                details=details,
+            )
             counts["conflicts"] = counts.get("conflicts", 0) + 1
             return
     now = utcnow()
     if tree is None:
-        tree = Tree(id=fid, account_id=actor.account_id, author_id=None, name=name, tree_type=str(f["tree_type"]), created_at=now)
+        tree = Tree(
+            id=fid,
+            account_id=actor.account_id,
+            author_id=None,
+            name=name,
+            tree_type=str(f["tree_type"]),
+            created_at=now,
+        )
         counts["flows_new"] = counts.get("flows_new", 0) + 1
     else:
         counts["flows_updated"] = counts.get("flows_updated", 0) + 1
     tree.name, tree.description, tree.tree_structure, tree.tree_type = name, description, structure, str(f["tree_type"])
-    tree.status, tree.is_active, tree.version, tree.published_at, tree.updated_at = "published", True, version, tree.published_at or now, now
+    tree.status, tree.is_active, tree.version, tree.published_at, tree.updated_at = (
+        "published",
+        True,
+        version,
+        tree.published_at or now,
+        now,
+    )
     session.add(tree)
     session.flush()
     snap = session.exec(select(TreeVersion).where(TreeVersion.tree_id == fid, TreeVersion.version == version)).first()
     snap = snap or TreeVersion(tree_id=fid, version=version, name=name)
-    snap.name, snap.description, snap.tree_structure, snap.published, snap.label = name, description, structure, True, "Pulled from the server"
+    snap.name, snap.description, snap.tree_structure, snap.published, snap.label = (
+        name,
+        description,
+        structure,
+        True,
+        "Pulled from the server",
+    )
     session.add(snap)
     _mark(session, item, "pulled", remote_version=version, fingerprint=_flow_fp(name, description, structure))
 
 
 def _pull_step(session: Session, actor: User, conn: SyncConnection, s: dict[str, Any], counts: dict[str, int]) -> None:
     sid = _uuid(s.get("id"))
-    if sid is None or s.get("step_type") not in ("action", "solution", "decision") or s.get("visibility") not in ("private", "team", "public"):
+    if (
+        sid is None
+        or s.get("step_type") not in ("action", "solution", "decision")
+        or s.get("visibility") not in ("private", "team", "public")
+    ):
         counts["skipped"] = counts.get("skipped", 0) + 1
         return
     row, item = session.get(LibraryStep, sid), _item(session, conn, "step", sid)
@@ -299,7 +388,14 @@ def _pull_step(session: Session, actor: User, conn: SyncConnection, s: dict[str,
     if source_tree is None or source_tree.account_id != actor.account_id:
         tree_id = None
     node_id = s.get("source_node_id") if tree_id else None
-    if tree_id and session.exec(select(LibraryStep.id).where(LibraryStep.source_tree_id == tree_id, LibraryStep.source_node_id == node_id, LibraryStep.id != sid)).first():
+    if (
+        tree_id
+        and session.exec(
+            select(LibraryStep.id).where(
+                LibraryStep.source_tree_id == tree_id, LibraryStep.source_node_id == node_id, LibraryStep.id != sid
+            )
+        ).first()
+    ):
         tree_id = node_id = None  # the desktop published its own copy of that node: keep both, unlinked
     now = utcnow()
     if row is None:
@@ -307,15 +403,26 @@ def _pull_step(session: Session, actor: User, conn: SyncConnection, s: dict[str,
         counts["steps_new"] = counts.get("steps_new", 0) + 1
     else:
         counts["steps_updated"] = counts.get("steps_updated", 0) + 1
-    row.created_by, row.title, row.step_type, row.content = actor.id, str(s.get("title") or "Step")[:255], s["step_type"], s.get("content") or {}
-    row.visibility, row.is_flow_synced, row.source_tree_id, row.source_node_id = s["visibility"], bool(s.get("is_flow_synced")) and tree_id is not None, tree_id, node_id
+    row.created_by, row.title, row.step_type, row.content = (
+        actor.id,
+        str(s.get("title") or "Step")[:255],
+        s["step_type"],
+        s.get("content") or {},
+    )
+    row.visibility, row.is_flow_synced, row.source_tree_id, row.source_node_id = (
+        s["visibility"],
+        bool(s.get("is_flow_synced")) and tree_id is not None,
+        tree_id,
+        node_id,
+    )
     row.is_active, row.last_synced_at, row.updated_at = True, now, now
     session.add(row)
     _mark(session, item, "pulled", fingerprint=str(s.get("version") or "")[:64] or None)
 
 
 def _retire_missing(session: Session, conn: SyncConnection, payload: dict[str, Any], counts: dict[str, int]) -> None:
-    """Flows no longer published on the server stop accepting new sessions here; steps it no longer offers leave the library."""
+    """Flows no longer published on the server stop accepting new sessions here; steps it no longer offers leave the
+    library."""
     seen_flows = {_uuid(f.get("id")) for f in payload["flows"] if isinstance(f, dict)}
     seen_steps = {_uuid(s.get("id")) for s in payload["steps"] if isinstance(s, dict)}
     for item in _items(session, conn):
@@ -325,7 +432,14 @@ def _retire_missing(session: Session, conn: SyncConnection, payload: dict[str, A
                 tree.is_active, tree.updated_at = False, utcnow()
                 session.add(tree)
                 counts["flows_retired"] = counts.get("flows_retired", 0) + 1
-            _mark(session, item, "pulled", message="No longer published on the server: new sessions cannot start on it here.", remote_version=None, fingerprint=item.fingerprint)
+            _mark(
+                session,
+                item,
+                "pulled",
+                message="No longer published on the server: new sessions cannot start on it here.",
+                remote_version=None,
+                fingerprint=item.fingerprint,
+            )
         elif item.kind == "step" and item.item_id not in seen_steps and not payload.get("steps_truncated"):
             row = session.get(LibraryStep, item.item_id)
             if row is not None and row.is_active:
@@ -359,14 +473,26 @@ def apply_pull(*, session: Session, actor: User, payload: dict[str, Any]) -> Syn
         rid = _uuid((r or {}).get("id")) if isinstance(r, dict) else None
         row = session.get(SupportSession, rid) if rid else None
         if rid is not None and row is not None and row.user_id == actor.id:
-            _mark(session, _item(session, conn, "session", rid), "pushed", message="Stored on the server.", fingerprint=str(r.get("fingerprint"))[:64])
+            _mark(
+                session,
+                _item(session, conn, "session", rid),
+                "pushed",
+                message="Stored on the server.",
+                fingerprint=str(r.get("fingerprint"))[:64],
+            )
     conn.last_pull_at = conn.updated_at = utcnow()
     session.add(conn)
     session.flush()
-    new, updated = counts.get("flows_new", 0) + counts.get("flows_updated", 0), counts.get("steps_new", 0) + counts.get("steps_updated", 0)
+    new, updated = (
+        counts.get("flows_new", 0) + counts.get("flows_updated", 0),
+        counts.get("steps_new", 0) + counts.get("steps_updated", 0),
+    )
     message = f"Pulled {new} flow(s) and {updated} library step(s)."
     if counts.get("flows_retired") or counts.get("steps_retired"):
-        message += f" {counts.get('flows_retired', 0)} flow(s) and {counts.get('steps_retired', 0)} step(s) are no longer on the server and were retired here."
+        message += (
+            f" {counts.get('flows_retired', 0)} flow(s) and {counts.get('steps_retired', 0)} step(s) are no longer on "
+            "the server and were retired here."
+        )
     if counts.get("conflicts"):
         message += f" {counts['conflicts']} conflict(s): see the list."
     return SyncRunDTO(action="pull", counts=counts, message=message)
@@ -381,25 +507,44 @@ def pull_now(*, session: Session, actor: User, server: Any = None) -> SyncRunDTO
 
 # --- push -------------------------------------------------------------------------------------
 
+
 def session_item(row: SupportSession, *, accept_flow_change: bool = False) -> server_side.SessionItem:
     """A local session as the push carries it (its id stays the same on the server)."""
-    return server_side.SessionItem.model_validate({
-        "id": row.id, "flow_id": row.tree_id, "flow_version": row.tree_version, "tree_name": row.tree_name, "tree_type": row.tree_type,
-        "tree_snapshot": row.tree_snapshot or {}, "status": row.status, "current_node_id": row.current_node_id,
-        "history": [h for h in row.history or [] if isinstance(h, dict)], "custom_steps": [c for c in row.custom_steps or [] if isinstance(c, dict)],
-        "outcome": row.outcome, "summary": row.summary, "started_at": row.started_at, "completed_at": row.completed_at,
-        "accept_flow_change": accept_flow_change,
-    })
+    return server_side.SessionItem.model_validate(
+        {
+            "id": row.id,
+            "flow_id": row.tree_id,
+            "flow_version": row.tree_version,
+            "tree_name": row.tree_name,
+            "tree_type": row.tree_type,
+            "tree_snapshot": row.tree_snapshot or {},
+            "status": row.status,
+            "current_node_id": row.current_node_id,
+            "history": [h for h in row.history or [] if isinstance(h, dict)],
+            "custom_steps": [c for c in row.custom_steps or [] if isinstance(c, dict)],
+            "outcome": row.outcome,
+            "summary": row.summary,
+            "started_at": row.started_at,
+            "completed_at": row.completed_at,
+            "accept_flow_change": accept_flow_change,
+        }
+    )
 
 
-def _pending(session: Session, actor: User, conn: SyncConnection, *, resend_all: bool) -> list[tuple[SupportSession, server_side.SessionItem, SyncItem]]:
+def _pending(
+    session: Session, actor: User, conn: SyncConnection, *, resend_all: bool
+) -> list[tuple[SupportSession, server_side.SessionItem, SyncItem]]:
     """The actor's sessions on pulled flows that the server does not have in their current state."""
     flows = {i.item_id for i in _items(session, conn, "flow")}
     if not flows:
         return []
     known = {i.item_id: i for i in _items(session, conn, "session")}
     out = []
-    rows = session.exec(select(SupportSession).where(col(SupportSession.user_id) == actor.id, col(SupportSession.tree_id).in_(flows)).order_by(col(SupportSession.started_at), col(SupportSession.id))).all()
+    rows = session.exec(
+        select(SupportSession)
+        .where(col(SupportSession.user_id) == actor.id, col(SupportSession.tree_id).in_(flows))
+        .order_by(col(SupportSession.started_at), col(SupportSession.id))
+    ).all()
     for row in rows:
         item = session_item(row)
         link = known.get(row.id) or SyncItem(connection_id=conn.id, kind="session", item_id=row.id, status="pulled")
@@ -411,7 +556,9 @@ def _pending(session: Session, actor: User, conn: SyncConnection, *, resend_all:
     return out
 
 
-def _record_results(session: Session, links: dict[uuid.UUID, SyncItem], results: list[dict[str, Any]], counts: dict[str, int]) -> None:
+def _record_results(
+    session: Session, links: dict[uuid.UUID, SyncItem], results: list[dict[str, Any]], counts: dict[str, int]
+) -> None:
     for r in results:
         rid = _uuid(r.get("id"))
         link = links.get(rid) if rid is not None else None
@@ -423,7 +570,14 @@ def _record_results(session: Session, links: dict[uuid.UUID, SyncItem], results:
             _mark(session, link, "pushed", message=str(r.get("message") or ""), fingerprint=r.get("fingerprint"))
         elif st == "conflict":
             details = {k: r.get(k) for k in ("reason", "pulled_version", "server_version", "changes", "differences")}
-            _mark(session, link, "conflict", message=str(r.get("message") or ""), details=details, fingerprint=r.get("fingerprint"))
+            _mark(
+                session,
+                link,
+                "conflict",
+                message=str(r.get("message") or ""),
+                details=details,
+                fingerprint=r.get("fingerprint"),
+            )
         else:
             _mark(session, link, "rejected", message=str(r.get("message") or "The server did not store it."))
 
@@ -441,7 +595,7 @@ def push_now(*, session: Session, actor: User, server: Any = None, resend_all: b
     counts: dict[str, int] = {}
     results: list[dict[str, Any]] = []
     for start in range(0, len(pending), server_side.MAX_PUSH_SESSIONS):
-        batch = pending[start:start + server_side.MAX_PUSH_SESSIONS]
+        batch = pending[start : start + server_side.MAX_PUSH_SESSIONS]
         answer = _remote(remote.push, token, [item.model_dump(mode="json") for _, item, _ in batch])
         results += answer.get("items") or []
         _record_results(session, {row.id: link for row, _, link in batch}, answer.get("items") or [], counts)
@@ -449,7 +603,12 @@ def push_now(*, session: Session, actor: User, server: Any = None, resend_all: b
     session.add(conn)
     session.flush()
     stored = counts.get("created", 0) + counts.get("updated", 0)
-    message = f"Pushed {len(pending)} session(s): {stored} stored, {counts.get('unchanged', 0)} already there, {counts.get('conflict', 0)} conflict(s), {counts.get('rejected', 0)} refused." if pending else "Nothing to push: the server has every session."
+    message = (
+        f"Pushed {len(pending)} session(s): {stored} stored, {counts.get('unchanged', 0)} already there, "
+        f"{counts.get('conflict', 0)} conflict(s), {counts.get('rejected', 0)} refused."
+        if pending
+        else "Nothing to push: the server has every session."
+    )
     return SyncRunDTO(action="push", counts=counts, message=message, items=results)
 
 
@@ -462,16 +621,21 @@ def push_anyway(*, session: Session, actor: User, conflict_id: Any, server: Any 
     row = session.get(SupportSession, link.item_id)
     if row is None or row.user_id != actor.id:
         raise NotFound("The session of this conflict no longer exists here.")
-    answer = _remote(_server(conn, server).push, token, [session_item(row, accept_flow_change=True).model_dump(mode="json")])
+    answer = _remote(
+        _server(conn, server).push, token, [session_item(row, accept_flow_change=True).model_dump(mode="json")]
+    )
     counts: dict[str, int] = {}
     _record_results(session, {row.id: link}, answer.get("items") or [], counts)
     session.flush()
     first = (answer.get("items") or [{}])[0]
-    return SyncRunDTO(action="push", counts=counts, message=str(first.get("message") or "Pushed."), items=answer.get("items") or [])
+    return SyncRunDTO(
+        action="push", counts=counts, message=str(first.get("message") or "Pushed."), items=answer.get("items") or []
+    )
 
 
 def dismiss(*, session: Session, actor: User, conflict_id: Any) -> SyncStatusDTO:
-    """Drop a conflict or refusal from the list (a flow conflict keeps the desktop's copy; a session is sent again on the next push)."""
+    """Drop a conflict or refusal from the list (a flow conflict keeps the desktop's copy; a session is sent again on
+    the next push)."""
     conn = _connection(session, actor)
     link = session.get(SyncItem, _uuid(conflict_id)) if conn is not None and _uuid(conflict_id) else None
     if conn is None or link is None or link.connection_id != conn.id or link.status not in ("conflict", "rejected"):
@@ -479,8 +643,13 @@ def dismiss(*, session: Session, actor: User, conflict_id: Any) -> SyncStatusDTO
     if link.kind == "flow":
         tree = session.get(Tree, link.item_id)
         # Keep the desktop's copy as the new base: a later server change is a fresh question.
-        _mark(session, link, "pulled", fingerprint=_flow_fp(tree.name, tree.description, tree.tree_structure) if tree else link.fingerprint,
-              remote_version=(link.details or {}).get("server_version") or link.remote_version)
+        _mark(
+            session,
+            link,
+            "pulled",
+            fingerprint=_flow_fp(tree.name, tree.description, tree.tree_structure) if tree else link.fingerprint,
+            remote_version=(link.details or {}).get("server_version") or link.remote_version,
+        )
     else:
         session.delete(link)
     session.flush()
@@ -488,6 +657,7 @@ def dismiss(*, session: Session, actor: User, conflict_id: Any) -> SyncStatusDTO
 
 
 # --- bundles ---------------------------------------------------------------------------------
+
 
 def _with_bundle_key(conn: SyncConnection | None) -> tuple[SyncConnection, str]:
     """The connection and its decrypted bundle key, or Conflict when there is no key yet."""
@@ -500,7 +670,9 @@ def export_bundle(*, session: Session, actor: User) -> bytes:
     """A signed push bundle of the sessions the server does not have yet, for carrying by hand."""
     conn, key = _with_bundle_key(_connection(session, actor))
     sessions = [item.model_dump(mode="json") for _, item, _ in _pending(session, actor, conn, resend_all=False)]
-    return rules.sign_bundle("push", {"sessions": sessions, "user_email": conn.remote_email}, key=key, created_at=utcnow().isoformat())
+    return rules.sign_bundle(
+        "push", {"sessions": sessions, "user_email": conn.remote_email}, key=key, created_at=utcnow().isoformat()
+    )
 
 
 def import_bundle(*, session: Session, actor: User, data: bytes) -> SyncRunDTO:
@@ -515,7 +687,10 @@ def import_bundle(*, session: Session, actor: User, data: bytes) -> SyncRunDTO:
     if rules.bundle_kind(data) == "push":
         result = server_side.import_push_bundle(session=session, actor=actor, data=data)
         c = result["counts"]
-        message = f"Imported {len(result['items'])} session(s): {c.get('created', 0) + c.get('updated', 0)} stored, {c.get('unchanged', 0)} already here, {c.get('conflict', 0)} conflict(s), {c.get('rejected', 0)} refused."
+        message = (
+            f"Imported {len(result['items'])} session(s): {c.get('created', 0) + c.get('updated', 0)} stored, "
+            f"{c.get('unchanged', 0)} already here, {c.get('conflict', 0)} conflict(s), {c.get('rejected', 0)} refused."
+        )
         return SyncRunDTO(action="import", counts=c, message=message, items=result["items"])
     _, payload = rules.open_bundle(data, key=_with_bundle_key(_connection(session, actor))[1])
     run = apply_pull(session=session, actor=actor, payload=payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement
@@ -47,7 +47,7 @@ MAX_VERSION = 2**31 - 1
 class ProblemDTO(DTO):
     """One validation problem of a flow."""
 
-    node_id: Optional[str] = None
+    node_id: str | None = None
     message: str
 
 
@@ -56,23 +56,23 @@ class TreeDTO(DTO):
 
     id: uuid.UUID
     name: str
-    description: Optional[str] = None
+    description: str | None = None
     tree_type: str
     tree_structure: dict[str, Any]
     status: str
     version: int
     is_public: bool
     is_active: bool
-    author_id: Optional[uuid.UUID] = None
-    author_name: Optional[str] = None
+    author_id: uuid.UUID | None = None
+    author_name: str | None = None
     account_id: uuid.UUID
-    parent_tree_id: Optional[uuid.UUID] = None
-    parent_name: Optional[str] = None
-    fork_reason: Optional[str] = None
-    parent_updated_at: Optional[datetime] = None
+    parent_tree_id: uuid.UUID | None = None
+    parent_name: str | None = None
+    fork_reason: str | None = None
+    parent_updated_at: datetime | None = None
     has_parent_updates: bool = False
     forks_count: int = 0
-    published_at: Optional[datetime] = None
+    published_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
     validation: list[ProblemDTO] = []
@@ -84,11 +84,11 @@ class VersionDTO(DTO):
 
     version: int
     created_at: datetime
-    created_by: Optional[uuid.UUID] = None
-    created_by_name: Optional[str] = None
+    created_by: uuid.UUID | None = None
+    created_by_name: str | None = None
     kind: str = "save"
-    label: Optional[str] = None
-    summary: Optional[dict[str, int]] = None
+    label: str | None = None
+    summary: dict[str, int] | None = None
     summary_text: str = ""
     published: bool = False
 
@@ -107,20 +107,21 @@ class VersionDetailDTO(DTO):
 
     version: int
     name: str
-    description: Optional[str] = None
+    description: str | None = None
     tree_structure: dict[str, Any]
     created_at: datetime
-    created_by: Optional[uuid.UUID] = None
+    created_by: uuid.UUID | None = None
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _copy(data: Any) -> Any:
     """A deep copy of JSON data (much faster than copy.deepcopy for large structures)."""
     return json.loads(json.dumps(data))
 
 
-def _uuid(value: Any) -> Optional[uuid.UUID]:
+def _uuid(value: Any) -> uuid.UUID | None:
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -136,7 +137,9 @@ def _visible(actor: User, tree: Tree) -> bool:
 
 
 def _can_edit(actor: User, tree: Tree) -> bool:
-    return can_edit_tree(viewer_of(actor), account_id=str(tree.account_id), author_id=str(tree.author_id) if tree.author_id else None)
+    return can_edit_tree(
+        viewer_of(actor), account_id=str(tree.account_id), author_id=str(tree.author_id) if tree.author_id else None
+    )
 
 
 def _load(session: Session, actor: User, tree_id: Any) -> Tree:
@@ -173,7 +176,7 @@ def _clean_name(name: Any) -> str:
     return cleaned
 
 
-def _clean_description(description: Any) -> Optional[str]:
+def _clean_description(description: Any) -> str | None:
     if description is None:
         return None
     if not isinstance(description, str):
@@ -200,7 +203,9 @@ def _parse_structure(tree_type: str, structure: Any) -> FlowStructure:
         raise InvalidInput("The flow structure must contain only JSON values.") from None
 
 
-def _automation_links(session: Session, account_id: uuid.UUID, structure: FlowStructure, *, strict: bool = True) -> dict[str, Any]:
+def _automation_links(
+    session: Session, account_id: uuid.UUID, structure: FlowStructure, *, strict: bool = True
+) -> dict[str, Any]:
     """Check the automations nodes link to are this account's; `strict=False` (forks) drops foreign links instead.
 
     Returns:
@@ -219,7 +224,9 @@ def _automation_links(session: Session, account_id: uuid.UUID, structure: FlowSt
             row = None
         if row is None or row.account_id != account_id:
             if strict:
-                raise InvalidInput(f"Step “{node.title or node.id}”: the linked automation was not found in this account.")
+                raise InvalidInput(
+                    f"Step “{node.title or node.id}”: the linked automation was not found in this account."
+                )
             node.unset("automation_id")
     stored: dict[str, Any] = _copy(structure.to_json())
     return stored
@@ -237,14 +244,37 @@ def _touch(tree: Tree) -> None:
     tree.updated_at = now
 
 
-def _add_version(session: Session, tree: Tree, actor: User, *, kind: str = "save", label: str | None = None, previous: dict[str, Any] | None = None) -> None:
-    summary = summarise(diff_structures(tree.tree_type, previous, tree.tree_structure)) if previous is not None else None
-    session.add(TreeVersion(tree_id=tree.id, version=tree.version, name=tree.name, description=tree.description,
-                            tree_structure=_copy(tree.tree_structure), created_by=actor.id, kind=kind, label=label, summary=summary))
+def _add_version(
+    session: Session,
+    tree: Tree,
+    actor: User,
+    *,
+    kind: str = "save",
+    label: str | None = None,
+    previous: dict[str, Any] | None = None,
+) -> None:
+    summary = (
+        summarise(diff_structures(tree.tree_type, previous, tree.tree_structure)) if previous is not None else None
+    )
+    session.add(
+        TreeVersion(
+            tree_id=tree.id,
+            version=tree.version,
+            name=tree.name,
+            description=tree.description,
+            tree_structure=_copy(tree.tree_structure),
+            created_by=actor.id,
+            kind=kind,
+            label=label,
+            summary=summary,
+        )
+    )
 
 
 def _latest_version(session: Session, tree: Tree) -> TreeVersion | None:
-    return session.exec(select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version)).first()
+    return session.exec(
+        select(TreeVersion).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version)
+    ).first()
 
 
 def _coalesce(session: Session, tree: Tree, actor: User) -> bool:
@@ -252,16 +282,26 @@ def _coalesce(session: Session, tree: Tree, actor: User) -> bool:
     latest = _latest_version(session, tree)
     if latest is None or latest.kind != "autosave" or latest.created_by != actor.id or latest.published:
         return False
-    before = session.exec(select(col(TreeVersion.tree_structure)).where(TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version - 1)).first()
+    before = session.exec(
+        select(col(TreeVersion.tree_structure)).where(
+            TreeVersion.tree_id == tree.id, TreeVersion.version == tree.version - 1
+        )
+    ).first()
     latest.tree_structure, latest.name, latest.description = _copy(tree.tree_structure), tree.name, tree.description
-    latest.summary = summarise(diff_structures(tree.tree_type, before, tree.tree_structure)) if before is not None else None
+    latest.summary = (
+        summarise(diff_structures(tree.tree_type, before, tree.tree_structure)) if before is not None else None
+    )
     latest.created_at = utcnow()
     session.add(latest)
     return True
 
 
 def _mark_version_published(session: Session, tree: Tree) -> None:
-    session.execute(sa.update(TreeVersion).where(col(TreeVersion.tree_id) == tree.id, col(TreeVersion.version) == tree.version).values(published=True))
+    session.execute(
+        sa.update(TreeVersion)
+        .where(col(TreeVersion.tree_id) == tree.id, col(TreeVersion.version) == tree.version)
+        .values(published=True)
+    )
 
 
 def _version_filter(actor: User, tree: Tree) -> list[ColumnElement[bool]]:
@@ -277,7 +317,9 @@ def _user_names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID 
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {row[0]: row[1] for row in session.execute(sa.select(col(User.id), col(User.name)).where(col(User.id).in_(ids)))}
+    return {
+        row[0]: row[1] for row in session.execute(sa.select(col(User.id), col(User.name)).where(col(User.id).in_(ids)))
+    }
 
 
 def _to_dtos(session: Session, actor: User, trees: list[Tree]) -> list[TreeDTO]:
@@ -297,25 +339,38 @@ def _to_dtos(session: Session, actor: User, trees: list[Tree]) -> list[TreeDTO]:
     out = []
     for tree in trees:
         parent = parents.get(tree.parent_tree_id) if tree.parent_tree_id else None
-        out.append(TreeDTO(
-            id=tree.id, name=tree.name, description=tree.description, tree_type=tree.tree_type,
-            tree_structure=tree.tree_structure, status=tree.status, version=tree.version,
-            is_public=tree.is_public, is_active=tree.is_active, author_id=tree.author_id,
-            author_name=names.get(tree.author_id), account_id=tree.account_id,
-            parent_tree_id=tree.parent_tree_id,
-            parent_name=parent.name if parent is not None and _visible(actor, parent) else None,
-            fork_reason=tree.fork_reason, parent_updated_at=tree.parent_updated_at,
-            has_parent_updates=has_parent_updates(
-                parent_tree_id=str(tree.parent_tree_id) if tree.parent_tree_id else None,
+        out.append(
+            TreeDTO(
+                id=tree.id,
+                name=tree.name,
+                description=tree.description,
+                tree_type=tree.tree_type,
+                tree_structure=tree.tree_structure,
+                status=tree.status,
+                version=tree.version,
+                is_public=tree.is_public,
+                is_active=tree.is_active,
+                author_id=tree.author_id,
+                author_name=names.get(tree.author_id),
+                account_id=tree.account_id,
+                parent_tree_id=tree.parent_tree_id,
+                parent_name=parent.name if parent is not None and _visible(actor, parent) else None,
+                fork_reason=tree.fork_reason,
                 parent_updated_at=tree.parent_updated_at,
-                parent_current_updated_at=parent.updated_at if parent is not None else None,
-                parent_is_active=bool(parent is not None and parent.is_active),
-            ),
-            forks_count=int(forks.get(tree.id, 0)), published_at=tree.published_at,
-            created_at=tree.created_at, updated_at=tree.updated_at,
-            validation=[ProblemDTO(**p.model_dump()) for p in _problems(tree)],
-            can_edit=_can_edit(actor, tree),
-        ))
+                has_parent_updates=has_parent_updates(
+                    parent_tree_id=str(tree.parent_tree_id) if tree.parent_tree_id else None,
+                    parent_updated_at=tree.parent_updated_at,
+                    parent_current_updated_at=parent.updated_at if parent is not None else None,
+                    parent_is_active=bool(parent is not None and parent.is_active),
+                ),
+                forks_count=int(forks.get(tree.id, 0)),
+                published_at=tree.published_at,
+                created_at=tree.created_at,
+                updated_at=tree.updated_at,
+                validation=[ProblemDTO(**p.model_dump()) for p in _problems(tree)],
+                can_edit=_can_edit(actor, tree),
+            )
+        )
     return out
 
 
@@ -325,8 +380,17 @@ def _dto(session: Session, actor: User, tree: Tree) -> TreeDTO:
 
 # ---------------------------------------------------------------- use cases
 
-def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tree_structure: Optional[dict[str, Any]] = None,
-                description: Optional[str] = None, is_public: bool = False) -> TreeDTO:
+
+def create_tree(
+    *,
+    session: Session,
+    actor: User,
+    name: Any,
+    tree_type: Any,
+    tree_structure: dict[str, Any] | None = None,
+    description: str | None = None,
+    is_public: bool = False,
+) -> TreeDTO:
     """Create a draft flow (version 1, with its first TreeVersion).
 
     Args:
@@ -348,9 +412,22 @@ def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tre
     _require_author(actor)
     name = _clean_name(name)
     tree_type = _check_type(tree_type)
-    structure = default_structure(tree_type) if tree_structure is None else _automation_links(session, actor.account_id, _parse_structure(tree_type, tree_structure))
-    tree = Tree(account_id=actor.account_id, author_id=actor.id, name=name, description=_clean_description(description),
-                tree_type=tree_type, tree_structure=structure, status="draft", version=1, is_public=bool(is_public))
+    structure = (
+        default_structure(tree_type)
+        if tree_structure is None
+        else _automation_links(session, actor.account_id, _parse_structure(tree_type, tree_structure))
+    )
+    tree = Tree(
+        account_id=actor.account_id,
+        author_id=actor.id,
+        name=name,
+        description=_clean_description(description),
+        tree_type=tree_type,
+        tree_structure=structure,
+        status="draft",
+        version=1,
+        is_public=bool(is_public),
+    )
     session.add(tree)
     session.flush()
     _add_version(session, tree, actor, kind="create")
@@ -358,9 +435,18 @@ def create_tree(*, session: Session, actor: User, name: Any, tree_type: Any, tre
     return _dto(session, actor, tree)
 
 
-def list_trees(*, session: Session, actor: User, q: Optional[str] = None, tree_type: Optional[str] = None,
-               status: Optional[str] = None, author_id: Any = None, include_inactive: bool = False,
-               limit: int = 50, offset: int = 0) -> tuple[list[TreeDTO], int]:
+def list_trees(
+    *,
+    session: Session,
+    actor: User,
+    q: str | None = None,
+    tree_type: str | None = None,
+    status: str | None = None,
+    author_id: Any = None,
+    include_inactive: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[TreeDTO], int]:
     """Flows the actor may see, newest change first.
 
     Args:
@@ -397,7 +483,13 @@ def list_trees(*, session: Session, actor: User, q: Optional[str] = None, tree_t
             raise InvalidInput("author_id must be a user id.")
         conds.append(col(Tree.author_id) == aid)
     total = session.execute(sa.select(sa.func.count()).select_from(Tree).where(*conds)).scalar_one()
-    rows = session.exec(select(Tree).where(*conds).order_by(col(Tree.updated_at).desc(), col(Tree.id)).offset(max(offset, 0)).limit(max(limit, 0))).all()
+    rows = session.exec(
+        select(Tree)
+        .where(*conds)
+        .order_by(col(Tree.updated_at).desc(), col(Tree.id))
+        .offset(max(offset, 0))
+        .limit(max(limit, 0))
+    ).all()
     return _to_dtos(session, actor, list(rows)), int(total)
 
 
@@ -406,7 +498,15 @@ def get_tree(*, session: Session, actor: User, tree_id: Any) -> TreeDTO:
     return _dto(session, actor, _load(session, actor, tree_id))
 
 
-def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *, force_version: bool = False, kind: str = "save") -> TreeDTO:
+def _apply(
+    session: Session,
+    actor: User,
+    tree: Tree,
+    changes: dict[str, Any],
+    *,
+    force_version: bool = False,
+    kind: str = "save",
+) -> TreeDTO:
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise InvalidInput(f"These fields cannot be changed: {', '.join(sorted(unknown))}.")
@@ -416,7 +516,9 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     if "description" in changes:
         new["description"] = _clean_description(changes["description"])
     if "tree_structure" in changes and changes["tree_structure"] is not None:
-        new["tree_structure"] = _automation_links(session, actor.account_id, _parse_structure(tree.tree_type, changes["tree_structure"]))
+        new["tree_structure"] = _automation_links(
+            session, actor.account_id, _parse_structure(tree.tree_type, changes["tree_structure"])
+        )
     for flag in ("is_public", "is_active"):
         if flag in changes and changes[flag] is not None:
             if not isinstance(changes[flag], bool):
@@ -443,7 +545,11 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
             )
 
     # The library mirrors the current structure while the flow stays published, active and equally visible.
-    mirrored = tree.tree_structure if (was_published and was_active and not publishing and final_active and final_public == was_public) else None
+    mirrored = (
+        tree.tree_structure
+        if (was_published and was_active and not publishing and final_active and final_public == was_public)
+        else None
+    )
     changed = structure_changed or any(getattr(tree, k) != v for k, v in new.items() if k != "tree_structure")
     previous = tree.tree_structure
     for key, value in new.items():
@@ -459,8 +565,10 @@ def _apply(session: Session, actor: User, tree: Tree, changes: dict[str, Any], *
     session.flush()
     if final_status == "published":
         _mark_version_published(session, tree)
-    if final_status == "published" and final_active and (
-        publishing or structure_changed or final_public != was_public or (final_active and not was_active)
+    if (
+        final_status == "published"
+        and final_active
+        and (publishing or structure_changed or final_public != was_public or (final_active and not was_active))
     ):
         library_sync.sync_tree(session=session, tree=tree, previous_structure=mirrored)
     if was_active and not final_active:
@@ -534,11 +642,22 @@ def save_version(*, session: Session, actor: User, tree_id: Any, label: str | No
     row = _latest_version(session, tree)
     if row is None:  # written just above; only a concurrent delete of the flow gets here
         raise NotFound(NOT_FOUND)
-    return VersionDTO(version=row.version, created_at=row.created_at, created_by=row.created_by, created_by_name=actor.name, kind=row.kind, label=row.label,
-                      summary=row.summary, summary_text=describe(row.summary), published=row.published)
+    return VersionDTO(
+        version=row.version,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        created_by_name=actor.name,
+        kind=row.kind,
+        label=row.label,
+        summary=row.summary,
+        summary_text=describe(row.summary),
+        published=row.published,
+    )
 
 
-def compare_versions(*, session: Session, actor: User, tree_id: Any, older: Any, newer: Any | None = None) -> list[VersionDiffRow]:
+def compare_versions(
+    *, session: Session, actor: User, tree_id: Any, older: Any, newer: Any | None = None
+) -> list[VersionDiffRow]:
     """Step by step, what differs between version `older` and `newer` (default: the current structure)."""
     tree = _load(session, actor, tree_id)
     before = _version_row(session, tree, older, actor).tree_structure
@@ -561,7 +680,7 @@ def delete_tree(*, session: Session, actor: User, tree_id: Any) -> None:
     session.expire_all()
 
 
-def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optional[str] = None) -> TreeDTO:
+def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: str | None = None) -> TreeDTO:
     """Copy a visible flow into a private draft of the actor's account (seed Part 1, 8 steps).
 
     Args:
@@ -584,7 +703,9 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
         raise InvalidInput(str(exc)) from None
     suffix = " (fork)"
     fork = Tree(
-        tree_structure=_automation_links(session, actor.account_id, _parse_structure(parent.tree_type, parent.tree_structure), strict=False),
+        tree_structure=_automation_links(
+            session, actor.account_id, _parse_structure(parent.tree_type, parent.tree_structure), strict=False
+        ),
         parent_tree_id=parent.id,
         fork_reason=reason,
         parent_updated_at=parent.updated_at,
@@ -604,24 +725,44 @@ def fork_tree(*, session: Session, actor: User, tree_id: Any, fork_reason: Optio
     return _dto(session, actor, fork)
 
 
-def list_forks(*, session: Session, actor: User, tree_id: Any, limit: int = 50, offset: int = 0) -> tuple[list[TreeDTO], int]:
+def list_forks(
+    *, session: Session, actor: User, tree_id: Any, limit: int = 50, offset: int = 0
+) -> tuple[list[TreeDTO], int]:
     """The visible, active forks of a visible flow, newest first."""
     parent = _load(session, actor, tree_id)
     conds = [col(Tree.parent_tree_id) == parent.id, col(Tree.is_active).is_(True), visible_trees(actor)]
     total = session.execute(sa.select(sa.func.count()).select_from(Tree).where(*conds)).scalar_one()
-    rows = session.exec(select(Tree).where(*conds).order_by(col(Tree.created_at).desc(), col(Tree.id)).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        select(Tree).where(*conds).order_by(col(Tree.created_at).desc(), col(Tree.id)).offset(offset).limit(limit)
+    ).all()
     return _to_dtos(session, actor, list(rows)), int(total)
 
 
-def list_versions(*, session: Session, actor: User, tree_id: Any, limit: int = 50, offset: int = 0) -> tuple[list[VersionDTO], int]:
+def list_versions(
+    *, session: Session, actor: User, tree_id: Any, limit: int = 50, offset: int = 0
+) -> tuple[list[VersionDTO], int]:
     """A visible flow's saved versions, newest first."""
     tree = _load(session, actor, tree_id)
     conds = _version_filter(actor, tree)
     total = session.execute(sa.select(sa.func.count()).select_from(TreeVersion).where(*conds)).scalar_one()
-    rows = session.exec(select(TreeVersion).where(*conds).order_by(col(TreeVersion.version).desc()).offset(offset).limit(limit)).all()
+    rows = session.exec(
+        select(TreeVersion).where(*conds).order_by(col(TreeVersion.version).desc()).offset(offset).limit(limit)
+    ).all()
     names = _user_names(session, {r.created_by for r in rows})
-    items = [VersionDTO(version=r.version, created_at=r.created_at, created_by=r.created_by, created_by_name=names.get(r.created_by), kind=r.kind, label=r.label,
-                        summary=r.summary, summary_text=describe(r.summary), published=r.published) for r in rows]
+    items = [
+        VersionDTO(
+            version=r.version,
+            created_at=r.created_at,
+            created_by=r.created_by,
+            created_by_name=names.get(r.created_by),
+            kind=r.kind,
+            label=r.label,
+            summary=r.summary,
+            summary_text=describe(r.summary),
+            published=r.published,
+        )
+        for r in rows
+    ]
     return items, int(total)
 
 
@@ -643,8 +784,14 @@ def get_version(*, session: Session, actor: User, tree_id: Any, version: Any) ->
     """One saved version of a visible flow (another account sees published versions only)."""
     tree = _load(session, actor, tree_id)
     row = _version_row(session, tree, version, actor)
-    return VersionDetailDTO(version=row.version, name=row.name, description=row.description,
-                            tree_structure=row.tree_structure, created_at=row.created_at, created_by=row.created_by)
+    return VersionDetailDTO(
+        version=row.version,
+        name=row.name,
+        description=row.description,
+        tree_structure=row.tree_structure,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
 
 
 def restore_version(*, session: Session, actor: User, tree_id: Any, version: Any) -> TreeDTO:
@@ -656,7 +803,9 @@ def restore_version(*, session: Session, actor: User, tree_id: Any, version: Any
     """
     tree = _load_editable(session, actor, tree_id)
     row = _version_row(session, tree, version)
-    return _apply(session, actor, tree, {"tree_structure": _copy(row.tree_structure)}, force_version=True, kind="restore")
+    return _apply(
+        session, actor, tree, {"tree_structure": _copy(row.tree_structure)}, force_version=True, kind="restore"
+    )
 
 
 def export_tree(*, session: Session, actor: User, tree_id: Any) -> dict[str, Any]:
@@ -665,8 +814,12 @@ def export_tree(*, session: Session, actor: User, tree_id: Any) -> dict[str, Any
     return {
         "format": EXPORT_FORMAT,
         "format_version": EXPORT_FORMAT_VERSION,
-        "tree": {"name": tree.name, "description": tree.description, "tree_type": tree.tree_type,
-                 "tree_structure": _copy(tree.tree_structure)},
+        "tree": {
+            "name": tree.name,
+            "description": tree.description,
+            "tree_type": tree.tree_type,
+            "tree_structure": _copy(tree.tree_structure),
+        },
     }
 
 
@@ -682,11 +835,20 @@ def import_tree(*, session: Session, actor: User, data: Any) -> TreeDTO:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise BadRequest("This file is not a ResolutionFlow flow export (format 'resolutionflow.tree').")
     if data.get("format_version") != EXPORT_FORMAT_VERSION:
-        raise BadRequest(f"Unsupported export format version {data.get('format_version')!r}; this server reads version 1.")
+        raise BadRequest(
+            f"Unsupported export format version {data.get('format_version')!r}; this server reads version 1."
+        )
     body = data.get("tree")
     if not isinstance(body, dict):
         raise InvalidInput("The export has no 'tree' object.")
     if body.get("tree_structure") is None:
         raise InvalidInput("The exported flow has no tree_structure.")
-    return create_tree(session=session, actor=actor, name=body.get("name"), tree_type=body.get("tree_type"),
-                       tree_structure=body.get("tree_structure"), description=body.get("description"), is_public=False)
+    return create_tree(
+        session=session,
+        actor=actor,
+        name=body.get("name"),
+        tree_type=body.get("tree_type"),
+        tree_structure=body.get("tree_structure"),
+        description=body.get("description"),
+        is_public=False,
+    )

@@ -18,7 +18,9 @@ def viewer_of(user: User) -> Viewer:
 
 def visible_trees(user: User) -> ColumnElement[bool]:
     """Flows `user` may see: own account's, or public and published (matches can_see_tree)."""
-    return or_(col(Tree.account_id) == user.account_id, and_(col(Tree.is_public).is_(True), col(Tree.status) == "published"))
+    return or_(
+        col(Tree.account_id) == user.account_id, and_(col(Tree.is_public).is_(True), col(Tree.status) == "published")
+    )
 
 
 class UserIds(Protocol):

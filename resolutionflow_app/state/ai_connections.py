@@ -90,17 +90,36 @@ class AIConnectionsState(AuthState):
         servers = self.try_call(servers_service.list_servers, limit=200) if models.ok else models
         if not servers.ok:
             return self.refused(servers)
-        self.models = [ModelRow(id=str(m.id), name=m.name, provider=m.provider, model=m.model, base_url=m.base_url or "", security_level=m.security_level,
-                                token_limit="" if m.token_limit is None else str(m.token_limit), supports_vision=m.supports_vision,
-                                supports_audio=m.supports_audio, has_api_key=m.has_api_key) for m in models.value[0]]
+        self.models = [
+            ModelRow(
+                id=str(m.id),
+                name=m.name,
+                provider=m.provider,
+                model=m.model,
+                base_url=m.base_url or "",
+                security_level=m.security_level,
+                token_limit="" if m.token_limit is None else str(m.token_limit),
+                supports_vision=m.supports_vision,
+                supports_audio=m.supports_audio,
+                has_api_key=m.has_api_key,
+            )
+            for m in models.value[0]
+        ]
         self.servers = [self._server_row(s) for s in servers.value[0]]
         self.loaded = True
         return None
 
     @staticmethod
     def _server_row(s: servers_service.MCPServerDTO) -> ServerRow:
-        return ServerRow(id=str(s.id), name=s.name, url=s.url, description=s.description or "", headers_text="\n".join(f"{k}: {v}" for k, v in s.headers.items()),
-                         tools=[t.name for t in s.tools], refreshed=s.tools_refreshed_at.strftime("%Y-%m-%d %H:%M UTC") if s.tools_refreshed_at else "")
+        return ServerRow(
+            id=str(s.id),
+            name=s.name,
+            url=s.url,
+            description=s.description or "",
+            headers_text="\n".join(f"{k}: {v}" for k, v in s.headers.items()),
+            tools=[t.name for t in s.tools],
+            refreshed=s.tools_refreshed_at.strftime("%Y-%m-%d %H:%M UTC") if s.tools_refreshed_at else "",
+        )
 
     # ------------------------------------------------------------ models
 
@@ -121,10 +140,16 @@ class AIConnectionsState(AuthState):
     def save_model(self, form: dict):
         """Create or change a model; an empty API key field keeps the stored key."""
         try:
-            data = {"name": form.get("name", ""), "provider": form.get("provider") or "offline", "model": form.get("model") or ("offline" if form.get("provider") == "offline" else ""),
-                    "base_url": form.get("base_url") or None, "security_level": _int_or_none(form.get("security_level"), "Security level") or 0,
-                    "token_limit": _int_or_none(form.get("token_limit"), "Token limit"),
-                    "supports_vision": form.get("supports_vision") == "on", "supports_audio": form.get("supports_audio") == "on"}
+            data = {
+                "name": form.get("name", ""),
+                "provider": form.get("provider") or "offline",
+                "model": form.get("model") or ("offline" if form.get("provider") == "offline" else ""),
+                "base_url": form.get("base_url") or None,
+                "security_level": _int_or_none(form.get("security_level"), "Security level") or 0,
+                "token_limit": _int_or_none(form.get("token_limit"), "Token limit"),
+                "supports_vision": form.get("supports_vision") == "on",
+                "supports_audio": form.get("supports_audio") == "on",
+            }
         except ValueError as exc:
             self.model_error = str(exc)
             return None
@@ -172,7 +197,12 @@ class AIConnectionsState(AuthState):
         except ValueError as exc:
             self.server_error = str(exc)
             return None
-        data = {"name": form.get("name", ""), "url": form.get("url", ""), "description": form.get("description") or None, "headers": headers}
+        data = {
+            "name": form.get("name", ""),
+            "url": form.get("url", ""),
+            "description": form.get("description") or None,
+            "headers": headers,
+        }
         if self.editing_server.id:
             out = self.try_call(servers_service.update_server, server_id=self.editing_server.id, data=data)
         else:
@@ -181,7 +211,9 @@ class AIConnectionsState(AuthState):
             self.server_error = out.error
             return None
         self.server_dialog_open = False
-        return self._reload() or rx.toast.success(f"Saved “{out.value.name}”. Use “Refresh tools” to list what it offers.")
+        return self._reload() or rx.toast.success(
+            f"Saved “{out.value.name}”. Use “Refresh tools” to list what it offers."
+        )
 
     @rx.event
     def delete_server(self, server_id: str):

@@ -71,7 +71,8 @@ class ServiceCalls:
         return [rx.toast.error(outcome.error)]
 
     def _route_part(self, from_end: int = 1) -> str:
-        """The URL path's segment `from_end` places from its end ("" when the path is shorter): the id a page's load reads."""
+        """The URL path's segment `from_end` places from its end ("" when the path is shorter): the id a page's load
+        reads."""
         parts = (self.router.url.path or "").rstrip("/").split("/")
         return parts[-from_end] if len(parts) >= from_end else ""
 

@@ -120,7 +120,10 @@ def _swap(items: list, index: int, delta: int) -> bool:
 
 
 def _header_rows(config: dict | None) -> list[HeaderRow]:
-    return [HeaderRow(row=i, name=str(k), value=str(v)) for i, (k, v) in enumerate(((config or {}).get("headers") or {}).items())]
+    return [
+        HeaderRow(row=i, name=str(k), value=str(v))
+        for i, (k, v) in enumerate(((config or {}).get("headers") or {}).items())
+    ]
 
 
 class BuilderState(AuthState):
@@ -166,9 +169,16 @@ class BuilderState(AuthState):
             return
         view = out.value
         self.load_error, self.save_status, self.save_error = "", "saved", ""
-        self.published, self.published_version, self.has_unpublished_changes, self.can_edit = view.published, view.published_version, view.has_unpublished_changes, view.can_edit
+        self.published, self.published_version, self.has_unpublished_changes, self.can_edit = (
+            view.published,
+            view.published_version,
+            view.has_unpublished_changes,
+            view.can_edit,
+        )
         self.models = [Choice(id=m.id, label=f"{m.name} · security level {m.security_level}") for m in view.models]
-        self._model_caps = {m.id: {"vision": m.supports_vision, "audio": m.supports_audio, "name": m.name} for m in view.models}
+        self._model_caps = {
+            m.id: {"vision": m.supports_vision, "audio": m.supports_audio, "name": m.name} for m in view.models
+        }
         self._assistant_rows = {a.id: a.model_dump() for a in view.assistants}
         self.assistants = [Choice(id=a.id, label=f"{a.name} · {a.model_name or 'no model'}") for a in view.assistants]
         self._servers = [s.model_dump() for s in view.mcp_servers]
@@ -182,33 +192,68 @@ class BuilderState(AuthState):
         self._definition = definition.model_dump_json()
         self.name, self.description = definition.name, definition.description
         problem_step = int(m.group(1)) if (m := _STEP_REF.match(problem or "")) else 0
-        self.steps = [self._card(definition, i, problem if problem_step == i + 1 else "") for i in range(len(definition.steps))]
-        self.fields = [FieldRow(index=i, id=f.id, label=f.label, type=f.type, required=f.required, options=", ".join(f.options)) for i, f in enumerate(definition.form_schema)]
+        self.steps = [
+            self._card(definition, i, problem if problem_step == i + 1 else "") for i in range(len(definition.steps))
+        ]
+        self.fields = [
+            FieldRow(index=i, id=f.id, label=f.label, type=f.type, required=f.required, options=", ".join(f.options))
+            for i, f in enumerate(definition.form_schema)
+        ]
         self.has_webhook = any(s.output_mode == "http_post" for s in definition.steps)
 
     def _card(self, definition: AutomationDefinition, i: int, problem: str) -> StepCard:
         s = definition.steps[i]
         cfg_in, cfg_out = s.input_config or {}, s.output_config or {}
         body = cfg_in.get("body")
-        servers = [ServerCheck(id=srv["id"], name=srv["name"], checked=srv["id"] in s.mcp_server_ids,
-                               tools=[ToolCheck(id=t["id"], name=t["name"], description=t["description"], checked=t["id"] in s.mcp_tool_ids) for t in srv["tools"]])
-                   for srv in self._servers]
+        servers = [
+            ServerCheck(
+                id=srv["id"],
+                name=srv["name"],
+                checked=srv["id"] in s.mcp_server_ids,
+                tools=[
+                    ToolCheck(
+                        id=t["id"], name=t["name"], description=t["description"], checked=t["id"] in s.mcp_tool_ids
+                    )
+                    for t in srv["tools"]
+                ],
+            )
+            for srv in self._servers
+        ]
         return StepCard(
-            index=i, order=i + 1, name=s.user_description, prompt=s.prompt, model_id=s.model_id or "",
-            assistant_mode="existing" if s.assistant_shared else "new", assistant_id=s.assistant_id or "", assistant_name=s.assistant_name,
-            input_source=s.input_source, input_type=s.input_type, output_mode=s.output_mode, output_type=s.output_type,
-            http_url=str(cfg_in.get("url") or ""), http_body=body if isinstance(body, str) else (json.dumps(body) if body is not None else ""),
-            http_headers=_header_rows(cfg_in), webhook_url=str(cfg_out.get("url") or ""), webhook_headers=_header_rows(cfg_out),
+            index=i,
+            order=i + 1,
+            name=s.user_description,
+            prompt=s.prompt,
+            model_id=s.model_id or "",
+            assistant_mode="existing" if s.assistant_shared else "new",
+            assistant_id=s.assistant_id or "",
+            assistant_name=s.assistant_name,
+            input_source=s.input_source,
+            input_type=s.input_type,
+            output_mode=s.output_mode,
+            output_type=s.output_type,
+            http_url=str(cfg_in.get("url") or ""),
+            http_body=body if isinstance(body, str) else (json.dumps(body) if body is not None else ""),
+            http_headers=_header_rows(cfg_in),
+            webhook_url=str(cfg_out.get("url") or ""),
+            webhook_headers=_header_rows(cfg_out),
             classification="" if s.output_classification_override is None else str(s.output_classification_override),
-            mcp_policy=s.mcp_policy, servers=servers, problem=problem, warning=self._capability_warning(definition, i),
+            mcp_policy=s.mcp_policy,
+            servers=servers,
+            problem=problem,
+            warning=self._capability_warning(definition, i),
         )
 
     def _capability_warning(self, definition: AutomationDefinition, index: int) -> str:
         step = definition.steps[index]
         caps = self._model_caps.get(step.model_id or "", {})
         produced = definition.steps[index - 1].output_type if index > 0 and step.input_source == "previous_step" else ""
-        wants_image = step.input_type == "image" or (step.input_source == "flow_input" and any(f.type == "image" for f in definition.form_schema))
-        wants_audio = step.input_type == "audio" or (step.input_source == "flow_input" and any(f.type == "audio" for f in definition.form_schema))
+        wants_image = step.input_type == "image" or (
+            step.input_source == "flow_input" and any(f.type == "image" for f in definition.form_schema)
+        )
+        wants_audio = step.input_type == "audio" or (
+            step.input_source == "flow_input" and any(f.type == "audio" for f in definition.form_schema)
+        )
         if (wants_image or produced == "image") and caps and not caps.get("vision"):
             return f"This step receives images, but “{caps['name']}” cannot see images. Pick a model with vision."
         if wants_audio and caps and not caps.get("audio"):
@@ -280,14 +325,16 @@ class BuilderState(AuthState):
         if key == "webhook_url":
             return self._edit_step(index, output_config={**(step.output_config or {}), "url": value})
         if key == "classification":
-            return self._edit_step(index, output_classification_override=int(value) if value.strip().isdigit() else None)
+            return self._edit_step(
+                index, output_classification_override=int(value) if value.strip().isdigit() else None
+            )
         return None
 
     # ------------------------------------------------------------ assistants and MCP tools
 
     @rx.event
     def set_assistant_mode(self, index: int, mode: str):
-        """"Create new" (the step's own prompt) or "Use existing assistant" (the first shared one, changeable)."""
+        """ "Create new" (the step's own prompt) or "Use existing assistant" (the first shared one, changeable)."""
         step = self._step(index)
         if step is None:
             return None
@@ -304,8 +351,15 @@ class BuilderState(AuthState):
         row = self._assistant_rows.get(assistant_id)
         if row is None:
             return rx.toast.error("That assistant no longer exists; reload the page.")
-        return self._edit_step(index, assistant_id=assistant_id, assistant_shared=True, assistant_name=row["name"], prompt=row["prompt"],
-                               model_id=row["model_id"] or None, mcp_server_ids=list(row["mcp_server_ids"]))
+        return self._edit_step(
+            index,
+            assistant_id=assistant_id,
+            assistant_shared=True,
+            assistant_name=row["name"],
+            prompt=row["prompt"],
+            model_id=row["model_id"] or None,
+            mcp_server_ids=list(row["mcp_server_ids"]),
+        )
 
     @rx.event
     def open_share_assistant(self, index: int):
@@ -327,13 +381,21 @@ class BuilderState(AuthState):
     def share_assistant(self, form: dict):
         """Make the step's own assistant a shared one under the given name."""
         order = self.share_step
-        out = self.try_call(builder_service.share_step_assistant, automation_id=self.automation_id, step_order=order, name=str(form.get("name") or ""))
+        out = self.try_call(
+            builder_service.share_step_assistant,
+            automation_id=self.automation_id,
+            step_order=order,
+            name=str(form.get("name") or ""),
+        )
         if out.error:
             return self.refused(out)
         self.share_step = 0
         row = out.value
         self._assistant_rows[row.id] = row.model_dump()
-        self.assistants = [*[a for a in self.assistants if a.id != row.id], Choice(id=row.id, label=f"{row.name} · {row.model_name or 'no model'}")]
+        self.assistants = [
+            *[a for a in self.assistants if a.id != row.id],
+            Choice(id=row.id, label=f"{row.name} · {row.model_name or 'no model'}"),
+        ]
         self._edit_step(order - 1, assistant_id=row.id, assistant_shared=True, assistant_name=row.name)
         return rx.toast.success(f"“{row.name}” is now a shared assistant; other steps can use it.")
 
@@ -366,7 +428,7 @@ class BuilderState(AuthState):
 
     def _store_headers(self, step: StepDefinition, index: int, key: str, pairs: list[list[str]]):
         cfg = dict(getattr(step, key) or {})
-        cfg["headers"] = {k: v for k, v in pairs}
+        cfg["headers"] = dict(pairs)
         return self._edit_step(index, **{key: cfg})
 
     @rx.event
@@ -378,7 +440,11 @@ class BuilderState(AuthState):
         if len(pairs) >= MAX_HEADERS:
             return rx.toast.error(f"A step can send at most {MAX_HEADERS} headers.")
         taken = {k.lower() for k, _ in pairs}
-        name = next(n for n in ["Authorization", "X-Api-Key", *[f"X-Header-{i}" for i in range(2, MAX_HEADERS + 2)]] if n.lower() not in taken)
+        name = next(
+            n
+            for n in ["Authorization", "X-Api-Key", *[f"X-Header-{i}" for i in range(2, MAX_HEADERS + 2)]]
+            if n.lower() not in taken
+        )
         return self._store_headers(step, index, key, [*pairs, [name, ""]])
 
     @rx.event
@@ -415,8 +481,15 @@ class BuilderState(AuthState):
         """Append a step reading the previous step's output, on the last step's model."""
         doc = self._doc()
         model = doc.steps[-1].model_id if doc.steps else (self.models[0].id if self.models else None)
-        doc.steps.append(StepDefinition(step_order=len(doc.steps) + 1, user_description=f"Step {len(doc.steps) + 1}", prompt="", model_id=model,
-                                        input_source="previous_step" if doc.steps else "flow_input"))
+        doc.steps.append(
+            StepDefinition(
+                step_order=len(doc.steps) + 1,
+                user_description=f"Step {len(doc.steps) + 1}",
+                prompt="",
+                model_id=model,
+                input_source="previous_step" if doc.steps else "flow_input",
+            )
+        )
         return self._save(doc)
 
     @rx.event
@@ -438,10 +511,13 @@ class BuilderState(AuthState):
 
     @rx.event
     def load_variables(self, index: int, is_open: bool):
-        """Fill the "Insert variable" menu of step `index` as it opens (form fields, earlier outputs, JSON sub-fields)."""
+        """Fill the "Insert variable" menu of step `index` as it opens (form fields, earlier outputs, JSON
+        sub-fields)."""
         doc = self._doc()
         if is_open and 0 <= index < len(doc.steps):
-            self.menu_variables = [VariableTag(tag=t, description=d) for t, d in variables_for_step(doc, index, self._samples)]
+            self.menu_variables = [
+                VariableTag(tag=t, description=d) for t, d in variables_for_step(doc, index, self._samples)
+            ]
 
     @rx.event
     def insert_variable(self, element_id: str, tag: str):
@@ -450,9 +526,11 @@ class BuilderState(AuthState):
         text = json.dumps(tag)
         return rx.call_script(
             f"(function(){{const el=document.getElementById({element}); if(!el) return;"
-            f"const s=el.selectionStart ?? el.value.length, e=el.selectionEnd ?? s; const v=el.value.slice(0,s)+{text}+el.value.slice(e);"
+            "const s=el.selectionStart ?? el.value.length, e=el.selectionEnd ?? s; const "
+            f"v=el.value.slice(0,s)+{text}+el.value.slice(e);"
             "const set=Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el),'value').set; set.call(el,v);"
-            f"el.dispatchEvent(new Event('input',{{bubbles:true}})); el.focus(); el.selectionStart=el.selectionEnd=s+{text}.length;}})()"
+            f"el.dispatchEvent(new Event('input',{{bubbles:true}})); el.focus(); "
+            f"el.selectionStart=el.selectionEnd=s+{text}.length;}})()"
         )
 
     # ------------------------------------------------------------ form builder
@@ -479,9 +557,13 @@ class BuilderState(AuthState):
         elif key == "id":
             doc.form_schema[index] = f.model_copy(update={"id": value})
         elif key == "type" and value in FORM_FIELD_TYPES:
-            doc.form_schema[index] = f.model_copy(update={"type": value, "options": f.options or (["Option A", "Option B"] if value == "select" else [])})
+            doc.form_schema[index] = f.model_copy(
+                update={"type": value, "options": f.options or (["Option A", "Option B"] if value == "select" else [])}
+            )
         elif key == "options":
-            doc.form_schema[index] = f.model_copy(update={"options": [o.strip() for o in value.split(",") if o.strip()]})
+            doc.form_schema[index] = f.model_copy(
+                update={"options": [o.strip() for o in value.split(",") if o.strip()]}
+            )
         return self._save(doc)
 
     @rx.event

@@ -57,7 +57,10 @@ class OverviewState(AuthState):
 
     def _apply(self, view: overview_service.OverviewDTO) -> None:
         self.name, self.graph, self.run_id, self.run_status = view.name, view.graph, view.run_id, view.run_status
-        self.runs = [RunOption(id=r.id, label=f"{r.created_at:%Y-%m-%d %H:%M} · {r.status}" if r.created_at else r.status) for r in view.runs]
+        self.runs = [
+            RunOption(id=r.id, label=f"{r.created_at:%Y-%m-%d %H:%M} · {r.status}" if r.created_at else r.status)
+            for r in view.runs
+        ]
 
     @rx.event
     def load(self):
@@ -102,7 +105,14 @@ class OverviewState(AuthState):
                 await asyncio.sleep(POLL_SECONDS)
                 try:
                     # I/O in a thread, outside the state lock: the page stays responsive.
-                    view = await asyncio.to_thread(entry.call, overview_service.overview, token=token or None, client=client, automation_id=automation_id, run_id=run_id)
+                    view = await asyncio.to_thread(
+                        entry.call,
+                        overview_service.overview,
+                        token=token or None,
+                        client=client,
+                        automation_id=automation_id,
+                        run_id=run_id,
+                    )
                 except ServiceError as exc:
                     # The overlay would silently freeze: say why it stopped following the run.
                     yield rx.toast.error(f"Live updates stopped: {exc.message}")
@@ -126,7 +136,9 @@ class OverviewState(AuthState):
     @rx.event
     def download_audit(self):
         """The audit report (PDF, A4): the definition and diagram, and the overlaid run's record when one is shown."""
-        out = self.try_call(audit_service.audit_report_download, automation_id=self.automation_id, run_id=self.run_id or None)
+        out = self.try_call(
+            audit_service.audit_report_download, automation_id=self.automation_id, run_id=self.run_id or None
+        )
         if out.error:
             return self.refused(out)
         filename, pdf = out.value
@@ -145,7 +157,9 @@ class OverviewState(AuthState):
             token, client, automation_id = self.token, self.client_ip(), self.automation_id
         try:
             # Probes run in a thread, outside the state lock: the page stays responsive meanwhile.
-            report = await asyncio.to_thread(entry.call, dry_run_service.dry_run, token=token or None, client=client, automation_id=automation_id)
+            report = await asyncio.to_thread(
+                entry.call, dry_run_service.dry_run, token=token or None, client=client, automation_id=automation_id
+            )
         except ServiceError as exc:
             async with self:
                 self.checking = False
@@ -154,5 +168,16 @@ class OverviewState(AuthState):
         async with self:
             self.checking = False
             self.checks_status = report.status
-            self.checks_summary = f"{report.counts.get('green', 0)} fine, {report.counts.get('amber', 0)} to look at, {report.counts.get('red', 0)} blocking"
-            self.checks = [CheckLine(step=f"Step {line.step_order}" if line.step_order else "Automation", check=line.check, status=line.status, message=line.message) for line in report.lines]
+            self.checks_summary = (
+                f"{report.counts.get('green', 0)} fine, {report.counts.get('amber', 0)} to look at, "
+                f"{report.counts.get('red', 0)} blocking"
+            )
+            self.checks = [
+                CheckLine(
+                    step=f"Step {line.step_order}" if line.step_order else "Automation",
+                    check=line.check,
+                    status=line.status,
+                    message=line.message,
+                )
+                for line in report.lines
+            ]

@@ -78,9 +78,18 @@ def _tokens(step: runs_service.StepProgressDTO) -> str:
 def step_view(step: runs_service.StepProgressDTO) -> StepView:
     """The display form of one step's progress."""
     return StepView(
-        order=step.step_order, name=step.name, status=step.status, timing=_timing(step), started_at=_iso(step.started_at), tokens=_tokens(step), error=step.error,
-        input_text=step.input_text, output_text=step.output_text, output_json=step.output_json,
-        truncated=step.output_truncated or step.input_truncated, files=[FileView(id=f.id, name=f.name) for f in step.files],
+        order=step.step_order,
+        name=step.name,
+        status=step.status,
+        timing=_timing(step),
+        started_at=_iso(step.started_at),
+        tokens=_tokens(step),
+        error=step.error,
+        input_text=step.input_text,
+        output_text=step.output_text,
+        output_json=step.output_json,
+        truncated=step.output_truncated or step.input_truncated,
+        files=[FileView(id=f.id, name=f.name) for f in step.files],
     )
 
 
@@ -147,15 +156,24 @@ class RunProgressState(AuthState):
     @staticmethod
     def _view_of(run: runs_service.RunProgressDTO) -> dict:
         return {
-            "watched_run_id": str(run.id), "run_status": run.status, "run_error": run.error_message,
-            "run_automation_id": str(run.automation_id), "run_automation_name": run.automation_name,
-            "run_created_at": _iso(run.created_at), "run_finished_at": _iso(run.finished_at), "run_version": run.definition_version,
-            "cancel_requested": run.cancel_requested, "run_input_text": run.input_text, "run_input_fields": run.input_fields,
+            "watched_run_id": str(run.id),
+            "run_status": run.status,
+            "run_error": run.error_message,
+            "run_automation_id": str(run.automation_id),
+            "run_automation_name": run.automation_name,
+            "run_created_at": _iso(run.created_at),
+            "run_finished_at": _iso(run.finished_at),
+            "run_version": run.definition_version,
+            "cancel_requested": run.cancel_requested,
+            "run_input_text": run.input_text,
+            "run_input_fields": run.input_fields,
             "run_input_files": [FileView(id=f.id, name=f.name) for f in run.input_files],
             "run_steps": [step_view(s) for s in run.steps],
-            "run_output_text": run.output_text, "run_output_json": run.output_json,
+            "run_output_text": run.output_text,
+            "run_output_json": run.output_json,
             "run_files": [FileView(id=f.id, name=f.name) for f in run.files],
-            "completed_steps": run.completed_steps, "total_steps": run.total_steps,
+            "completed_steps": run.completed_steps,
+            "total_steps": run.total_steps,
         }
 
     def clear_run(self) -> None:
@@ -191,7 +209,9 @@ class RunProgressState(AuthState):
             async with self:
                 self.watching = False
                 # A run started between the loop's last look and here would otherwise go unwatched.
-                switched = bool(self.watched_run_id) and self.watched_run_id != last_id and self.run_status not in TERMINAL
+                switched = (
+                    bool(self.watched_run_id) and self.watched_run_id != last_id and self.run_status not in TERMINAL
+                )
         return RunProgressState.watch if switched else None
 
     async def _follow(self, token: str, client: str) -> str:
@@ -212,7 +232,9 @@ class RunProgressState(AuthState):
                 return run_id
             except Exception:  # noqa: BLE001 - a dropped DB connection must not leave the page silently stale
                 async with self:
-                    self.watch_problem = "Live updates stopped because the server could not read the run. Reload the page to try again."
+                    self.watch_problem = (
+                        "Live updates stopped because the server could not read the run. Reload the page to try again."
+                    )
                 return run_id
             async with self:
                 if self.watched_run_id == run_id:

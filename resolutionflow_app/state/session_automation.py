@@ -57,7 +57,10 @@ class SessionAutomationState(SessionRunState):
         if not offer.available:
             return rx.toast.error(offer.reason)
         self.name, self.error = offer.name, ""
-        self.fields = [FieldValue(id=f.id, label=f.label, type=f.type, required=f.required, options=f.options, value=f.value) for f in offer.fields]
+        self.fields = [
+            FieldValue(id=f.id, label=f.label, type=f.type, required=f.required, options=f.options, value=f.value)
+            for f in offer.fields
+        ]
         self.dialog_open = True
         return None
 
@@ -71,8 +74,13 @@ class SessionAutomationState(SessionRunState):
         """Start the run; its custom step is on the session at once, its result follows."""
         data = {f.id: str(form.get(f"field_{i}") or "").strip() for i, f in enumerate(self.fields)}
         self.starting = True
-        out = self.try_call(service.run_from_session, session_id=self.sid, node_id=self.node.get("id", ""),
-                            form_data={k: v for k, v in data.items() if v}, text=str(form.get("text") or "").strip() or None)
+        out = self.try_call(
+            service.run_from_session,
+            session_id=self.sid,
+            node_id=self.node.get("id", ""),
+            form_data={k: v for k, v in data.items() if v},
+            text=str(form.get("text") or "").strip() or None,
+        )
         self.starting = False
         if out.error:
             if out.status == 401:
@@ -81,8 +89,18 @@ class SessionAutomationState(SessionRunState):
             return None
         dto, run_id = out.value
         self._apply(dto)
-        self.dialog_open, self.run_id, self.run_status, self.run_done, self.run_total, self.run_step = False, run_id, "queued", 0, 0, ""
-        return [rx.toast.info(f"“{self.name}” started; its result will be added to this session."), SessionAutomationState.watch]
+        self.dialog_open, self.run_id, self.run_status, self.run_done, self.run_total, self.run_step = (
+            False,
+            run_id,
+            "queued",
+            0,
+            0,
+            "",
+        )
+        return [
+            rx.toast.info(f"“{self.name}” started; its result will be added to this session."),
+            SessionAutomationState.watch,
+        ]
 
     @rx.event(background=True)
     async def watch(self):
@@ -100,7 +118,9 @@ class SessionAutomationState(SessionRunState):
                     return
                 await asyncio.sleep(POLL_SECONDS)
                 try:
-                    run = await asyncio.to_thread(entry.call, runs_service.run_progress, token=token or None, client=client, run_id=run_id)
+                    run = await asyncio.to_thread(
+                        entry.call, runs_service.run_progress, token=token or None, client=client, run_id=run_id
+                    )
                 except ServiceError as exc:
                     async with self:
                         self.run_status, self.run_step = "failed", f"Progress could not be read: {exc.message}"
@@ -111,7 +131,14 @@ class SessionAutomationState(SessionRunState):
                     self.run_step = running.name if running else ""
                 if run.status in TERMINAL:
                     try:
-                        dto = await asyncio.to_thread(entry.call, service.attach_result, token=token or None, client=client, session_id=sid, run_id=run_id)
+                        dto = await asyncio.to_thread(
+                            entry.call,
+                            service.attach_result,
+                            token=token or None,
+                            client=client,
+                            session_id=sid,
+                            run_id=run_id,
+                        )
                     except ServiceError as exc:
                         async with self:
                             self.run_step = f"The result could not be added to the session: {exc.message}"

@@ -33,9 +33,14 @@ def _custom(step: dict, titles: dict[str, str]) -> dict[str, str]:
     title, body = (title, content if content != title else "") if title else (content, "")
     after = step.get("inserted_after_node_id") or ""
     return {
-        "type": step.get("type") or "action", "title": title, "body": body, "notes": step.get("notes") or "",
-        "source": step.get("source") or "ad-hoc", "source_available": "" if step.get("source_available") is False else "1",
-        "after_title": titles.get(after, after or "start"), "at": step.get("inserted_at") or "",
+        "type": step.get("type") or "action",
+        "title": title,
+        "body": body,
+        "notes": step.get("notes") or "",
+        "source": step.get("source") or "ad-hoc",
+        "source_available": "" if step.get("source_available") is False else "1",
+        "after_title": titles.get(after, after or "start"),
+        "at": step.get("inserted_at") or "",
         "run_status": str(step.get("run_status") or ""),
     }
 
@@ -67,25 +72,74 @@ class SessionRunState(AuthState):
     def _apply(self, dto) -> None:
         d = dto.model_dump(mode="json")
         node = d.get("current_node") or {}
-        self.info = {k: str(d.get(k) or "") for k in ("id", "tree_id", "tree_name", "tree_type", "user_name", "status", "outcome", "summary", "started_at", "completed_at", "current_node_id")}
+        self.info = {
+            k: str(d.get(k) or "")
+            for k in (
+                "id",
+                "tree_id",
+                "tree_name",
+                "tree_type",
+                "user_name",
+                "status",
+                "outcome",
+                "summary",
+                "started_at",
+                "completed_at",
+                "current_node_id",
+            )
+        }
         self.info["can_edit"] = "1" if d.get("can_edit") else ""
-        self.node = {"id": str(node.get("id") or ""), "type": str(node.get("type") or ""), "title": _text(node, "title"), "description": _text(node, "description"), "help_text": _text(node, "help_text"), "expected_outcome": _text(node, "expected_outcome")}
+        self.node = {
+            "id": str(node.get("id") or ""),
+            "type": str(node.get("type") or ""),
+            "title": _text(node, "title"),
+            "description": _text(node, "description"),
+            "help_text": _text(node, "help_text"),
+            "expected_outcome": _text(node, "expected_outcome"),
+        }
         self.node_commands = _commands(node.get("commands"))
-        self.options = [{"label": str(o.get("label") or ""), "key": str(i + 1) if i < 9 else ""} for i, o in enumerate(node.get("options") or []) if isinstance(o, dict)]
+        self.options = [
+            {"label": str(o.get("label") or ""), "key": str(i + 1) if i < 9 else ""}
+            for i, o in enumerate(node.get("options") or [])
+            if isinstance(o, dict)
+        ]
         history = d.get("history") or []
         titles = {h.get("node_id"): h.get("title") or h.get("node_id") for h in history}
         titles[self.node["id"]] = self.node["title"]
-        self.history = [{"node_id": str(h.get("node_id") or ""), "title": str(h.get("title") or h.get("node_id") or ""), "answer": str(h.get("answer") or ""), "notes": str(h.get("notes") or ""), "at": str(h.get("at") or "")} for h in history]
+        self.history = [
+            {
+                "node_id": str(h.get("node_id") or ""),
+                "title": str(h.get("title") or h.get("node_id") or ""),
+                "answer": str(h.get("answer") or ""),
+                "notes": str(h.get("notes") or ""),
+                "at": str(h.get("at") or ""),
+            }
+            for h in history
+        ]
         self.custom_steps = [_custom(c, titles) for c in d.get("custom_steps") or [] if isinstance(c, dict)]
         steps = d.get("steps") or []
-        self.proc_steps = [{"id": str(s.get("id") or ""), "type": str(s.get("type") or "procedure_step"), "title": _text(s, "title"), "description": _text(s, "description"), "expected_outcome": _text(s, "expected_outcome"), "done": "1" if s.get("done") else ""} for s in steps]
+        self.proc_steps = [
+            {
+                "id": str(s.get("id") or ""),
+                "type": str(s.get("type") or "procedure_step"),
+                "title": _text(s, "title"),
+                "description": _text(s, "description"),
+                "expected_outcome": _text(s, "expected_outcome"),
+                "done": "1" if s.get("done") else "",
+            }
+            for s in steps
+        ]
         self.proc_commands = [c for s in steps for c in _commands(s.get("commands"), str(s.get("id") or ""))]
         progress = d.get("progress") or {}
         self.progress_done, self.progress_total = int(progress.get("done") or 0), int(progress.get("total") or 0)
         self.note_draft = str(d.get("current_notes") or "")
         linked = d.get("current_automation") or {}
-        self.automation = {"id": str(linked.get("automation_id") or ""), "name": str(linked.get("name") or ""),
-                           "available": "1" if linked.get("available") else "", "reason": str(linked.get("reason") or "")}
+        self.automation = {
+            "id": str(linked.get("automation_id") or ""),
+            "name": str(linked.get("name") or ""),
+            "available": "1" if linked.get("available") else "",
+            "reason": str(linked.get("reason") or ""),
+        }
         self.busy = False
 
     def _call(self, fn, **kwargs):
@@ -114,7 +168,9 @@ class SessionRunState(AuthState):
     @rx.event
     def answer(self, label: str):
         """Answer the current decision with an option label."""
-        return self._call(sessions_service.advance, node_id=self.node["id"], answer=label, notes=self.note_draft or None)
+        return self._call(
+            sessions_service.advance, node_id=self.node["id"], answer=label, notes=self.note_draft or None
+        )
 
     @rx.event
     def done_continue(self):
@@ -144,7 +200,9 @@ class SessionRunState(AuthState):
     @rx.event
     def save_note(self):
         """Save the note on the current node."""
-        return self._call(sessions_service.set_notes, node_id=self.node["id"], notes=self.note_draft) or rx.toast.success("Note saved.")
+        return self._call(
+            sessions_service.set_notes, node_id=self.node["id"], notes=self.note_draft
+        ) or rx.toast.success("Note saved.")
 
     @rx.event
     def set_insert_open(self, value: bool):
@@ -158,7 +216,14 @@ class SessionRunState(AuthState):
         """Insert a typed step after the current node."""
         if not (form.get("content") or "").strip():
             return rx.toast.error("Type what you did first.")
-        error = self._call(sessions_service.add_custom_step, type=form.get("type") or "action", content=form["content"].strip(), notes=form.get("notes") or None, source="ad-hoc", inserted_after_node_id=self.node["id"] or None)
+        error = self._call(
+            sessions_service.add_custom_step,
+            type=form.get("type") or "action",
+            content=form["content"].strip(),
+            notes=form.get("notes") or None,
+            source="ad-hoc",
+            inserted_after_node_id=self.node["id"] or None,
+        )
         if error:
             return error
         self.insert_open = False
@@ -168,16 +233,36 @@ class SessionRunState(AuthState):
     def search_library(self, form: dict):
         """Search the library inside the insert dialog."""
         self.lib_q = form.get("q", "")
-        got = self.try_call(library_service.search_steps, q=self.lib_q.strip() or None, sort="relevance" if self.lib_q.strip() else "usage", limit=8)
+        got = self.try_call(
+            library_service.search_steps,
+            q=self.lib_q.strip() or None,
+            sort="relevance" if self.lib_q.strip() else "usage",
+            limit=8,
+        )
         if not got.ok:
             return self.refused(got)
         items = got.value.items
-        self.lib_results = [{"id": str(s.id), "title": s.title, "step_type": s.step_type, "instructions": (s.content or {}).get("instructions") or "", "source": s.source_tree_name or ""} for s in items]
+        self.lib_results = [
+            {
+                "id": str(s.id),
+                "title": s.title,
+                "step_type": s.step_type,
+                "instructions": (s.content or {}).get("instructions") or "",
+                "source": s.source_tree_name or "",
+            }
+            for s in items
+        ]
 
     @rx.event
     def insert_library(self, step_id: str, step_type: str):
         """Insert a library step after the current node (logs usage)."""
-        error = self._call(sessions_service.add_custom_step, type=step_type or "action", source="step-library", source_step_id=step_id, inserted_after_node_id=self.node["id"] or None)
+        error = self._call(
+            sessions_service.add_custom_step,
+            type=step_type or "action",
+            source="step-library",
+            source_step_id=step_id,
+            inserted_after_node_id=self.node["id"] or None,
+        )
         if error:
             return error
         self.insert_open = False
@@ -201,7 +286,11 @@ class SessionRunState(AuthState):
     @rx.event
     def complete(self, form: dict):
         """Complete the session with the outcome and summary."""
-        error = self._call(sessions_service.complete_session, outcome=self.complete_outcome, summary=(form.get("summary") or "").strip() or None)
+        error = self._call(
+            sessions_service.complete_session,
+            outcome=self.complete_outcome,
+            summary=(form.get("summary") or "").strip() or None,
+        )
         if error:
             return error
         self.complete_open = False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import reflex as rx
 
@@ -17,14 +17,14 @@ EXPIRY_CHOICES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": ti
 
 def expiry_from_choice(choice: str, custom_date: str, now: datetime | None = None) -> datetime | None:
     """The expiry for a dialog choice: 24h / 7d / 30d from now, the end of a custom day (UTC), or None."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if choice in EXPIRY_CHOICES:
         return now + EXPIRY_CHOICES[choice]
     if choice == "custom":
         day = datetime.fromisoformat(custom_date).date() if custom_date else None
         if day is None:
             raise ValueError("Pick a date for the link to expire.")
-        return datetime.combine(day, time(23, 59, 59), tzinfo=timezone.utc)
+        return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
     return None
 
 
@@ -68,8 +68,14 @@ class ShareDialogState(AuthState):
             return self.refused(got)
         items, _ = got.value
         self.session_links = [
-            SessionLink(id=str(i.id), name=i.share_name or "Untitled link", visibility=i.visibility, status=i.status,
-                        expires=i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never", views=i.view_count or 0)
+            SessionLink(
+                id=str(i.id),
+                name=i.share_name or "Untitled link",
+                visibility=i.visibility,
+                status=i.status,
+                expires=i.expires_at.strftime("%Y-%m-%d %H:%M UTC") if i.expires_at else "Never",
+                views=i.view_count or 0,
+            )
             for i in items
         ]
         return None
@@ -131,7 +137,13 @@ class ShareDialogState(AuthState):
         if self._session_uuid() is None:
             self.share_error = "This session cannot be shared: its address is not valid."
             return
-        got = self.try_call(shares_service.create_share, session_id=self._session_uuid(), visibility=self.share_visibility, share_name=self.share_name, expires_at=expires_at)
+        got = self.try_call(
+            shares_service.create_share,
+            session_id=self._session_uuid(),
+            visibility=self.share_visibility,
+            share_name=self.share_name,
+            expires_at=expires_at,
+        )
         self.share_busy = False
         if not got.ok:
             self.share_error = got.error

@@ -22,15 +22,34 @@ def _when(value: datetime | None) -> str:
 def _toast(run: sync_client.SyncRunDTO) -> Any:
     """A warning when the run found conflicts or refusals, else a success toast."""
     c = run.counts
-    return (rx.toast.warning if c.get("conflict") or c.get("conflicts") or c.get("rejected") else rx.toast.success)(run.message)
+    return (rx.toast.warning if c.get("conflict") or c.get("conflicts") or c.get("rejected") else rx.toast.success)(
+        run.message
+    )
 
 
 def _conflict_row(c: sync_client.ConflictDTO) -> dict[str, str]:
     changes = ", ".join(f"{n} {k}" for k, n in c.changes.items() if n)
-    diffs = "; ".join(f"{d.get('title')}: {d.get('status')}" + (f" ({', '.join(d.get('fields') or [])})" if d.get("fields") else "") for d in c.differences[:8])
+    diffs = "; ".join(
+        f"{d.get('title')}: {d.get('status')}" + (f" ({', '.join(d.get('fields') or [])})" if d.get("fields") else "")
+        for d in c.differences[:8]
+    )
     # The versions line only where the message does not already say them.
-    versions = f"pulled version {c.pulled_version}, server version {c.server_version}" if c.server_version is not None and "version" not in c.message else ""
-    return {"id": str(c.id), "item_id": str(c.item_id), "kind": c.kind, "reason": c.reason, "title": c.title, "message": c.message, "versions": versions, "changes": changes, "differences": diffs}
+    versions = (
+        f"pulled version {c.pulled_version}, server version {c.server_version}"
+        if c.server_version is not None and "version" not in c.message
+        else ""
+    )
+    return {
+        "id": str(c.id),
+        "item_id": str(c.item_id),
+        "kind": c.kind,
+        "reason": c.reason,
+        "title": c.title,
+        "message": c.message,
+        "versions": versions,
+        "changes": changes,
+        "differences": diffs,
+    }
 
 
 class SyncState(AuthState):
@@ -99,7 +118,13 @@ class SyncState(AuthState):
     @rx.event(background=True)
     async def sign_in(self, form: dict):
         """Sign in to the server once (the password is not kept)."""
-        value = await self._remote("sign_in", sync_client.sign_in, server_url=form.get("server_url", ""), email=form.get("email", ""), password=form.get("password", ""))
+        value = await self._remote(
+            "sign_in",
+            sync_client.sign_in,
+            server_url=form.get("server_url", ""),
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+        )
         if value is not None:
             yield rx.toast.success("Signed in to the server.")
 
@@ -166,7 +191,11 @@ class SyncState(AuthState):
         if not out.ok:
             self.import_error = out.error
             return
-        return rx.download(data=out.value, filename=f"resolutionflow-sessions-{datetime.now():%Y%m%d-%H%M}.rfsync.json", mime_type="application/json")
+        return rx.download(
+            data=out.value,
+            filename=f"resolutionflow-sessions-{datetime.now():%Y%m%d-%H%M}.rfsync.json",
+            mime_type="application/json",
+        )
 
     @rx.event
     def export_pull_bundle(self):
@@ -174,7 +203,11 @@ class SyncState(AuthState):
         out = self.try_call(sync_service.export_pull_bundle)
         if not out.ok:
             return self.refused(out)
-        return rx.download(data=out.value, filename=f"resolutionflow-flows-{datetime.now():%Y%m%d-%H%M}.rfsync.json", mime_type="application/json")
+        return rx.download(
+            data=out.value,
+            filename=f"resolutionflow-flows-{datetime.now():%Y%m%d-%H%M}.rfsync.json",
+            mime_type="application/json",
+        )
 
     @rx.event
     async def import_bundle(self, files: list[rx.UploadFile]):

@@ -37,21 +37,29 @@ def test_login_is_case_insensitive_and_generic_on_failure(api) -> None:
 def test_duplicate_email_conflicts_and_changes_nothing(api, engine) -> None:
     register(api, email="dup@example.com")
     before = (_count(engine, User), _count(engine, Account))
-    resp = api.post("/api/v1/auth/register", json={"email": "DUP@example.com", "password": PASSWORD, "name": "X", "account_name": "Y"})
+    resp = api.post(
+        "/api/v1/auth/register",
+        json={"email": "DUP@example.com", "password": PASSWORD, "name": "X", "account_name": "Y"},
+    )
     assert resp.status_code == 409 and "already exists" in resp.json()["detail"]
     assert (_count(engine, User), _count(engine, Account)) == before
 
 
 @pytest.mark.parametrize("password", ["", "short", "123456789"])
 def test_weak_password_is_rejected(api, engine, password: str) -> None:
-    resp = api.post("/api/v1/auth/register", json={"email": "weak@example.com", "password": password, "name": "W", "account_name": "W"})
+    resp = api.post(
+        "/api/v1/auth/register",
+        json={"email": "weak@example.com", "password": password, "name": "W", "account_name": "W"},
+    )
     assert resp.status_code == 422 and "10 characters" in resp.json()["detail"]
     assert _count(engine, User) == 0
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "", "a@b"])
 def test_bad_email_is_rejected(api, email: str) -> None:
-    resp = api.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "W", "account_name": "W"})
+    resp = api.post(
+        "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "W", "account_name": "W"}
+    )
     assert resp.status_code == 422 and isinstance(resp.json()["detail"], str)
 
 
@@ -80,14 +88,27 @@ def test_logout_revokes_the_token(api) -> None:
 
 def test_change_password(api) -> None:
     owner = register(api, email="pw@example.com")
-    bad = api.post("/api/v1/auth/password", headers=owner["headers"], json={"current_password": "wrong-password", "new_password": "a-new-password-1"})
+    bad = api.post(
+        "/api/v1/auth/password",
+        headers=owner["headers"],
+        json={"current_password": "wrong-password", "new_password": "a-new-password-1"},
+    )
     assert bad.status_code == 422
-    weak = api.post("/api/v1/auth/password", headers=owner["headers"], json={"current_password": PASSWORD, "new_password": "short"})
+    weak = api.post(
+        "/api/v1/auth/password", headers=owner["headers"], json={"current_password": PASSWORD, "new_password": "short"}
+    )
     assert weak.status_code == 422
-    ok = api.post("/api/v1/auth/password", headers=owner["headers"], json={"current_password": PASSWORD, "new_password": "a-new-password-1"})
+    ok = api.post(
+        "/api/v1/auth/password",
+        headers=owner["headers"],
+        json={"current_password": PASSWORD, "new_password": "a-new-password-1"},
+    )
     assert ok.status_code == 200
     assert api.post("/api/v1/auth/login", json={"email": "pw@example.com", "password": PASSWORD}).status_code == 401
-    assert api.post("/api/v1/auth/login", json={"email": "pw@example.com", "password": "a-new-password-1"}).status_code == 200
+    assert (
+        api.post("/api/v1/auth/login", json={"email": "pw@example.com", "password": "a-new-password-1"}).status_code
+        == 200
+    )
     assert api.get("/api/v1/auth/me", headers=owner["headers"]).status_code == 200  # the current login survives
 
 
@@ -97,11 +118,23 @@ def test_owner_manages_members_and_others_cannot(api) -> None:
     author = add_member(api, owner, role="author")
     listing = api.get("/api/v1/account/members", headers=author["headers"]).json()
     assert listing["total"] == 3 and {m["role"] for m in listing["items"]} == {"owner", "engineer", "author"}
-    denied = api.post("/api/v1/account/members", headers=engineer["headers"], json={"email": "z@example.com", "name": "Z", "role": "engineer", "password": PASSWORD})
+    denied = api.post(
+        "/api/v1/account/members",
+        headers=engineer["headers"],
+        json={"email": "z@example.com", "name": "Z", "role": "engineer", "password": PASSWORD},
+    )
     assert denied.status_code == 403
-    bad_role = api.post("/api/v1/account/members", headers=owner["headers"], json={"email": "z@example.com", "name": "Z", "role": "admin", "password": PASSWORD})
+    bad_role = api.post(
+        "/api/v1/account/members",
+        headers=owner["headers"],
+        json={"email": "z@example.com", "name": "Z", "role": "admin", "password": PASSWORD},
+    )
     assert bad_role.status_code == 422
-    dup = api.post("/api/v1/account/members", headers=owner["headers"], json={"email": engineer["email"].upper(), "name": "Z", "role": "engineer", "password": PASSWORD})
+    dup = api.post(
+        "/api/v1/account/members",
+        headers=owner["headers"],
+        json={"email": engineer["email"].upper(), "name": "Z", "role": "engineer", "password": PASSWORD},
+    )
     assert dup.status_code == 409
 
 
@@ -117,7 +150,12 @@ def test_members_are_paginated(api) -> None:
 def test_account_settings_owner_only(api) -> None:
     owner = register(api)
     engineer = add_member(api, owner, role="engineer")
-    assert api.put("/api/v1/account/settings", headers=engineer["headers"], json={"allow_public_shares": False}).status_code == 403
+    assert (
+        api.put(
+            "/api/v1/account/settings", headers=engineer["headers"], json={"allow_public_shares": False}
+        ).status_code
+        == 403
+    )
     resp = api.put("/api/v1/account/settings", headers=owner["headers"], json={"allow_public_shares": False})
     assert resp.status_code == 200 and resp.json()["allow_public_shares"] is False
 
@@ -134,7 +172,10 @@ def test_login_is_rate_limited(api, monkeypatch) -> None:
     monkeypatch.setenv("RF_AUTH_RATE_LIMIT", "3/minute")
     get_settings.cache_clear()
     try:
-        codes = [api.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 10}).status_code for _ in range(4)]
+        codes = [
+            api.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 10}).status_code
+            for _ in range(4)
+        ]
     finally:
         monkeypatch.delenv("RF_AUTH_RATE_LIMIT")
         get_settings.cache_clear()

@@ -31,17 +31,46 @@ def team(api):
 
 def test_dry_run_for_every_role_with_sample_overrides_and_no_model_call(api, team, loopback) -> None:
     with fake_llm_server() as llm:
-        model = api.post(f"{API}/models", json={"name": "Local LLM", "provider": "openai_compatible", "base_url": llm.base_url, "model": "fake-model", "security_level": 0}, headers=team["owner"])
+        model = api.post(
+            f"{API}/models",
+            json={
+                "name": "Local LLM",
+                "provider": "openai_compatible",
+                "base_url": llm.base_url,
+                "model": "fake-model",
+                "security_level": 0,
+            },
+            headers=team["owner"],
+        )
         assert model.status_code == 201, model.text
-        created = api.post(f"{API}/automations", json={
-            "name": "Triage", "form_schema": [{"id": "namn", "label": "Namn", "type": "text", "required": True}],
-            "steps": [{"step_order": 1, "assistant": {"prompt": "Hello {{flow_input.namn}}, {{flow_input.nope}}", "model_id": model.json()["id"]}}],
-        }, headers=team["author"])
+        created = api.post(
+            f"{API}/automations",
+            json={
+                "name": "Triage",
+                "form_schema": [{"id": "namn", "label": "Namn", "type": "text", "required": True}],
+                "steps": [
+                    {
+                        "step_order": 1,
+                        "assistant": {
+                            "prompt": "Hello {{flow_input.namn}}, {{flow_input.nope}}",
+                            "model_id": model.json()["id"],
+                        },
+                    }
+                ],
+            },
+            headers=team["author"],
+        )
         assert created.status_code == 201, created.text
         auto = created.json()
 
-        answers = {role: api.post(f"{API}/automations/{auto['id']}/dry-run", headers=headers) for role, headers in team.items()}
-        custom = api.post(f"{API}/automations/{auto['id']}/dry-run", json={"form_data": {"namn": "Anna"}, "text": "printer jams"}, headers=team["engineer"])
+        answers = {
+            role: api.post(f"{API}/automations/{auto['id']}/dry-run", headers=headers) for role, headers in team.items()
+        }
+        custom = api.post(
+            f"{API}/automations/{auto['id']}/dry-run",
+            json={"form_data": {"namn": "Anna"}, "text": "printer jams"},
+            headers=team["engineer"],
+        )
         assert llm.call_count == 0
 
     assert {role: r.status_code for role, r in answers.items()} == {"owner": 200, "author": 200, "engineer": 200}
@@ -58,7 +87,10 @@ def test_dry_run_for_every_role_with_sample_overrides_and_no_model_call(api, tea
     assert custom.status_code == 200
     body = custom.json()
     assert body["sample"] == {"text": "printer jams", "form_data": {"namn": "Anna"}}
-    assert any(ln["message"] == "In the prompt, {{flow_input.namn}} becomes “Anna” with the sample input." for ln in body["lines"])
+    assert any(
+        ln["message"] == "In the prompt, {{flow_input.namn}} becomes “Anna” with the sample input."
+        for ln in body["lines"]
+    )
 
     # Nothing was queued or stored by the dry runs.
     runs = api.get(f"{API}/automation-runs", params={"automation_id": auto["id"]}, headers=team["author"])
@@ -66,8 +98,16 @@ def test_dry_run_for_every_role_with_sample_overrides_and_no_model_call(api, tea
 
 
 def test_dry_run_not_found_and_bad_bodies(api, team) -> None:
-    model = api.post(f"{API}/models", json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}, headers=team["owner"]).json()
-    auto = api.post(f"{API}/automations", json={"name": "A", "steps": [{"step_order": 1, "assistant": {"prompt": "Hi", "model_id": model["id"]}}]}, headers=team["author"]).json()
+    model = api.post(
+        f"{API}/models",
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0},
+        headers=team["owner"],
+    ).json()
+    auto = api.post(
+        f"{API}/automations",
+        json={"name": "A", "steps": [{"step_order": 1, "assistant": {"prompt": "Hi", "model_id": model["id"]}}]},
+        headers=team["author"],
+    ).json()
     ok = api.post(f"{API}/automations/{auto['id']}/dry-run", json={}, headers=team["author"])
     assert ok.status_code == 200 and ok.json()["status"] == "green", ok.text
 

@@ -15,21 +15,50 @@ from tests.factories import add_member, register
 from tests.tree_helpers import procedure, troubleshooting
 
 B = "/api/v1"
-STEP_FIELDS = {"id", "title", "step_type", "content", "visibility", "is_flow_synced", "source_tree_id", "source_node_id",
-               "source_tree_name", "usage_count", "rating_avg", "rating_count", "created_by", "is_active", "last_synced_at"}
+STEP_FIELDS = {
+    "id",
+    "title",
+    "step_type",
+    "content",
+    "visibility",
+    "is_flow_synced",
+    "source_tree_id",
+    "source_node_id",
+    "source_tree_name",
+    "usage_count",
+    "rating_avg",
+    "rating_count",
+    "created_by",
+    "is_active",
+    "last_synced_at",
+}
 CONTENT_FIELDS = {"instructions", "help_text", "commands", "group_label"}
-SESSION_FIELDS = {"id", "tree_id", "user_id", "status", "current_node_id", "history", "custom_steps", "outcome", "summary"}
+SESSION_FIELDS = {
+    "id",
+    "tree_id",
+    "user_id",
+    "status",
+    "current_node_id",
+    "history",
+    "custom_steps",
+    "outcome",
+    "summary",
+}
 BAD_IDS = [str(uuid.uuid4()), "not-a-uuid", "123", "%00", "' OR 1=1 --", "x" * 300, str(uuid.uuid4()).upper()]
 
 
 # ---------------------------------------------------------------- helpers
 
 
-
-
 def _flow(api, who, *, tree_type="troubleshooting", structure=None, publish=True, **kw) -> dict:
-    body = {"name": f"Flow {uuid.uuid4().hex[:6]}", "tree_type": tree_type,
-            "tree_structure": structure if structure is not None else (troubleshooting() if tree_type == "troubleshooting" else procedure()), **kw}
+    body = {
+        "name": f"Flow {uuid.uuid4().hex[:6]}",
+        "tree_type": tree_type,
+        "tree_structure": structure
+        if structure is not None
+        else (troubleshooting() if tree_type == "troubleshooting" else procedure()),
+        **kw,
+    }
     resp = api.post(f"{B}/trees", headers=who["headers"], json=body)
     assert resp.status_code == 201, resp.text
     tree = resp.json()
@@ -41,9 +70,18 @@ def _flow(api, who, *, tree_type="troubleshooting", structure=None, publish=True
 
 
 def _step(api, who, **kw) -> dict:
-    body = {"title": "Check DNS", "step_type": "action",
-            "content": {"instructions": "Run nslookup", "help_text": "Compare with DHCP", "commands": [{"label": "Lookup", "command": "nslookup example.com", "command_type": "bash"}], "group_label": "Network"},
-            "visibility": "team", **kw}
+    body = {
+        "title": "Check DNS",
+        "step_type": "action",
+        "content": {
+            "instructions": "Run nslookup",
+            "help_text": "Compare with DHCP",
+            "commands": [{"label": "Lookup", "command": "nslookup example.com", "command_type": "bash"}],
+            "group_label": "Network",
+        },
+        "visibility": "team",
+        **kw,
+    }
     resp = api.post(f"{B}/steps", headers=who["headers"], json=body)
     assert resp.status_code == 201, resp.text
     return resp.json()
@@ -70,9 +108,9 @@ def _post(api, who, path: str, body=None, expect: int = 200) -> dict:
 
 
 def _check_step_shape(step: dict) -> None:
-    assert STEP_FIELDS <= set(step), STEP_FIELDS - set(step)
+    assert set(step) >= STEP_FIELDS, STEP_FIELDS - set(step)
     _uuid(step["id"])
-    assert CONTENT_FIELDS <= set(step["content"])
+    assert set(step["content"]) >= CONTENT_FIELDS
     assert isinstance(step["content"]["commands"], list)
     for cmd in step["content"]["commands"]:
         assert {"label", "command", "command_type"} <= set(cmd)
@@ -86,7 +124,7 @@ def _check_step_shape(step: dict) -> None:
 
 
 def _check_session_shape(s: dict) -> None:
-    assert SESSION_FIELDS <= set(s), SESSION_FIELDS - set(s)
+    assert set(s) >= SESSION_FIELDS, SESSION_FIELDS - set(s)
     _uuid(s["id"])
     _uuid(s["user_id"])
     for h in s["history"]:
@@ -108,6 +146,7 @@ def other(api):
 
 
 # ---------------------------------------------------------------- step library: list + filters
+
 
 def test_synced_steps_listed_with_every_field(api, owner) -> None:
     tree = _flow(api, owner, tree_type="procedural")
@@ -134,24 +173,41 @@ def test_synced_steps_listed_with_every_field(api, owner) -> None:
     assert backup["visibility"] == "public"
     assert by_node["st_notify"]["visibility"] == "team"
     up = by_node["st_upgrade"]["content"]
-    assert up["group_label"] == "Upgrade" and up["commands"] == [{"label": "Install", "command": "install add file flash:img.bin", "command_type": "cisco"}]
+    assert up["group_label"] == "Upgrade" and up["commands"] == [
+        {"label": "Install", "command": "install add file flash:img.bin", "command_type": "cisco"}
+    ]
 
 
 def test_troubleshooting_sync_action_and_solution(api, owner) -> None:
     tree = _flow(api, owner)
     items = _steps(api, owner, source_tree_id=tree["id"])["items"]
-    assert {(s["source_node_id"], s["step_type"]) for s in items} == {("a_reboot", "action"), ("s_power", "solution"), ("s_done", "solution")}
-    assert {s["source_node_id"] for s in _steps(api, owner, source_tree_id=tree["id"], step_type="solution")["items"]} == {"s_power", "s_done"}
+    assert {(s["source_node_id"], s["step_type"]) for s in items} == {
+        ("a_reboot", "action"),
+        ("s_power", "solution"),
+        ("s_done", "solution"),
+    }
+    assert {
+        s["source_node_id"] for s in _steps(api, owner, source_tree_id=tree["id"], step_type="solution")["items"]
+    } == {"s_power", "s_done"}
 
 
 def test_list_filters(api, owner) -> None:
     tree = _flow(api, owner, tree_type="procedural")
     cat = api.post(f"{B}/step-categories", headers=owner["headers"], json={"name": "Wireless"}).json()
     manual = _step(api, owner, title="Zebra manual step", category_id=cat["id"], visibility="private")
-    sol = _step(api, owner, title="Solution manual", step_type="solution", content={"instructions": "x", "group_label": "Closing"})
+    sol = _step(
+        api,
+        owner,
+        title="Solution manual",
+        step_type="solution",
+        content={"instructions": "x", "group_label": "Closing"},
+    )
     assert [s["id"] for s in _steps(api, owner, category_id=cat["id"])["items"]] == [manual["id"]]
     assert {s["id"] for s in _steps(api, owner, step_type="solution")["items"]} == {sol["id"]}
-    assert {s["source_node_id"] for s in _steps(api, owner, group_label="Preparation")["items"]} == {"st_backup", "st_notify"}
+    assert {s["source_node_id"] for s in _steps(api, owner, group_label="Preparation")["items"]} == {
+        "st_backup",
+        "st_notify",
+    }
     assert [s["id"] for s in _steps(api, owner, group_label="Closing")["items"]] == [sol["id"]]
     assert [s["id"] for s in _steps(api, owner, visibility="private")["items"]] == [manual["id"]]
     assert {s["source_node_id"] for s in _steps(api, owner, visibility="public")["items"]} == {"st_backup"}
@@ -184,7 +240,12 @@ def test_list_sorts(api, owner) -> None:
     tree = _flow(api, owner)
     sess = _start(api, owner, tree["id"])
     for _ in range(2):
-        _post(api, owner, f"/sessions/{sess['id']}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": c["id"]})
+        _post(
+            api,
+            owner,
+            f"/sessions/{sess['id']}/custom-steps",
+            {"type": "action", "source": "step-library", "source_step_id": c["id"]},
+        )
     ids = lambda sort: [s["id"] for s in _steps(api, owner, sort=sort, is_flow_synced="false")["items"]]  # noqa: E731
     assert ids("usage")[0] == c["id"]
     assert ids("rating")[:2] == [b["id"], a["id"]]
@@ -212,8 +273,15 @@ def test_list_paging(api, owner) -> None:
 
 
 def test_list_bad_filters_are_4xx(api, owner) -> None:
-    for params in ({"step_type": "bogus"}, {"visibility": "everyone"}, {"is_flow_synced": "maybe"}, {"source_tree_id": "nope"},
-                   {"category_id": "nope"}, {"sort": ""}, {"q": "x" * 5000}):
+    for params in (
+        {"step_type": "bogus"},
+        {"visibility": "everyone"},
+        {"is_flow_synced": "maybe"},
+        {"source_tree_id": "nope"},
+        {"category_id": "nope"},
+        {"sort": ""},
+        {"q": "x" * 5000},
+    ):
         _err(api.get(f"{B}/steps", headers=owner["headers"], params=params), 400, 422)
 
 
@@ -227,23 +295,34 @@ def test_list_requires_login(api) -> None:
 
 # ---------------------------------------------------------------- step library: single steps
 
+
 def test_create_get_put_delete(api, owner) -> None:
     step = _step(api, owner)
     _check_step_shape(step)
     assert step["is_flow_synced"] is False
     assert step["source_tree_id"] is None
     assert step["created_by"] == owner["user"]["id"]
-    assert step["content"]["commands"] == [{"label": "Lookup", "command": "nslookup example.com", "command_type": "bash"}]
+    assert step["content"]["commands"] == [
+        {"label": "Lookup", "command": "nslookup example.com", "command_type": "bash"}
+    ]
     assert step["rating_avg"] is None
     assert step["rating_count"] == 0
     assert step["usage_count"] == 0
     got = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"])
     assert got.status_code == 200 and got.json()["title"] == "Check DNS"
-    put = api.put(f"{B}/steps/{step['id']}", headers=owner["headers"], json={"title": "Check DNS servers", "visibility": "private"})
+    put = api.put(
+        f"{B}/steps/{step['id']}",
+        headers=owner["headers"],
+        json={"title": "Check DNS servers", "visibility": "private"},
+    )
     assert put.status_code == 200
     assert put.json()["title"] == "Check DNS servers"
     assert put.json()["visibility"] == "private"
-    put = api.put(f"{B}/steps/{step['id']}", headers=owner["headers"], json={"content": {"instructions": "dig example.com", "commands": []}})
+    put = api.put(
+        f"{B}/steps/{step['id']}",
+        headers=owner["headers"],
+        json={"content": {"instructions": "dig example.com", "commands": []}},
+    )
     assert put.status_code == 200 and put.json()["content"]["instructions"] == "dig example.com"
     deleted = api.delete(f"{B}/steps/{step['id']}", headers=owner["headers"])
     assert deleted.status_code == 204 and deleted.content == b""
@@ -254,7 +333,11 @@ def test_create_get_put_delete(api, owner) -> None:
 
 
 def test_create_minimal_and_category(api, owner) -> None:
-    resp = api.post(f"{B}/steps", headers=owner["headers"], json={"title": "Minimal", "step_type": "action", "content": {"instructions": "Do it"}, "visibility": "team"})
+    resp = api.post(
+        f"{B}/steps",
+        headers=owner["headers"],
+        json={"title": "Minimal", "step_type": "action", "content": {"instructions": "Do it"}, "visibility": "team"},
+    )
     assert resp.status_code == 201
     c = resp.json()["content"]
     assert c["instructions"] == "Do it"
@@ -262,26 +345,44 @@ def test_create_minimal_and_category(api, owner) -> None:
     assert c["help_text"] is None
     assert c["group_label"] is None
     cat = api.post(f"{B}/step-categories", headers=owner["headers"], json={"name": "Cat A"}).json()
-    resp = api.post(f"{B}/steps", headers=owner["headers"], json={"title": "With cat", "step_type": "action", "content": {"instructions": "x"}, "visibility": "team", "category_id": cat["id"]})
+    resp = api.post(
+        f"{B}/steps",
+        headers=owner["headers"],
+        json={
+            "title": "With cat",
+            "step_type": "action",
+            "content": {"instructions": "x"},
+            "visibility": "team",
+            "category_id": cat["id"],
+        },
+    )
     assert resp.status_code == 201 and resp.json()["category_id"] == cat["id"]
 
 
-@pytest.mark.parametrize("body", [
-    {},
-    {"title": "", "step_type": "action", "content": {}, "visibility": "team"},
-    {"title": "   ", "step_type": "action", "content": {}, "visibility": "team"},
-    {"title": "x" * 300, "step_type": "action", "content": {}, "visibility": "team"},
-    {"title": "ok", "step_type": "bogus", "content": {}, "visibility": "team"},
-    {"title": "ok", "step_type": "action", "content": {}, "visibility": "everyone"},
-    {"title": "ok", "step_type": "action", "content": [1, 2], "visibility": "team"},
-    {"title": "ok", "step_type": "action", "content": {"instructions": 5}, "visibility": "team"},
-    {"title": "ok", "step_type": "action", "content": {"commands": [{"label": "no command"}]}, "visibility": "team"},
-    {"title": "ok", "step_type": "action", "content": {"commands": 7}, "visibility": "team"},
-    {"title": "ok", "step_type": "action", "content": {}, "visibility": "team", "category_id": str(uuid.uuid4())},
-    {"title": "ok", "step_type": "action", "content": {}, "visibility": "team", "category_id": "junk"},
-    {"title": 5, "step_type": "action", "content": {}, "visibility": "team"},
-    {"title": "ok", "step_type": ["action"], "content": {}, "visibility": "team"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"title": "", "step_type": "action", "content": {}, "visibility": "team"},
+        {"title": "   ", "step_type": "action", "content": {}, "visibility": "team"},
+        {"title": "x" * 300, "step_type": "action", "content": {}, "visibility": "team"},
+        {"title": "ok", "step_type": "bogus", "content": {}, "visibility": "team"},
+        {"title": "ok", "step_type": "action", "content": {}, "visibility": "everyone"},
+        {"title": "ok", "step_type": "action", "content": [1, 2], "visibility": "team"},
+        {"title": "ok", "step_type": "action", "content": {"instructions": 5}, "visibility": "team"},
+        {
+            "title": "ok",
+            "step_type": "action",
+            "content": {"commands": [{"label": "no command"}]},
+            "visibility": "team",
+        },
+        {"title": "ok", "step_type": "action", "content": {"commands": 7}, "visibility": "team"},
+        {"title": "ok", "step_type": "action", "content": {}, "visibility": "team", "category_id": str(uuid.uuid4())},
+        {"title": "ok", "step_type": "action", "content": {}, "visibility": "team", "category_id": "junk"},
+        {"title": 5, "step_type": "action", "content": {}, "visibility": "team"},
+        {"title": "ok", "step_type": ["action"], "content": {}, "visibility": "team"},
+    ],
+)
 def test_create_bad_input_422(api, owner, body) -> None:
     _err(api.post(f"{B}/steps", headers=owner["headers"], json=body), 422)
     assert _steps(api, owner)["total"] == 0
@@ -293,9 +394,16 @@ def test_malformed_bodies_are_4xx(api, owner, raw) -> None:
     step = _step(api, owner)
     tree = _flow(api, owner)
     sess = _start(api, owner, tree["id"])
-    for method, path in [("post", "/steps"), ("put", f"/steps/{step['id']}"), ("put", f"/steps/{step['id']}/rating"),
-                         ("post", "/sessions"), ("post", f"/sessions/{sess['id']}/advance"), ("post", f"/sessions/{sess['id']}/custom-steps"),
-                         ("post", f"/sessions/{sess['id']}/complete"), ("post", "/analytics/ad-hoc-steps/promote")]:
+    for method, path in [
+        ("post", "/steps"),
+        ("put", f"/steps/{step['id']}"),
+        ("put", f"/steps/{step['id']}/rating"),
+        ("post", "/sessions"),
+        ("post", f"/sessions/{sess['id']}/advance"),
+        ("post", f"/sessions/{sess['id']}/custom-steps"),
+        ("post", f"/sessions/{sess['id']}/complete"),
+        ("post", "/analytics/ad-hoc-steps/promote"),
+    ]:
         resp = getattr(api, method)(f"{B}{path}", headers=headers, content=raw)
         _err(resp, 400, 422)
     assert _steps(api, owner, is_flow_synced="false")["total"] == 1
@@ -304,8 +412,17 @@ def test_malformed_bodies_are_4xx(api, owner, raw) -> None:
 
 def test_put_bad_input_422_and_nothing_saved(api, owner) -> None:
     step = _step(api, owner)
-    for body in ({"title": ""}, {"title": None}, {"step_type": "bogus"}, {"visibility": "all"}, {"content": {"commands": [{"x": 1}]}},
-                 {"content": 5}, {"title": "fine", "visibility": "bad"}, {"category_id": "junk"}, {"title": 12}):
+    for body in (
+        {"title": ""},
+        {"title": None},
+        {"step_type": "bogus"},
+        {"visibility": "all"},
+        {"content": {"commands": [{"x": 1}]}},
+        {"content": 5},
+        {"title": "fine", "visibility": "bad"},
+        {"category_id": "junk"},
+        {"title": 12},
+    ):
         _err(api.put(f"{B}/steps/{step['id']}", headers=owner["headers"], json=body), 422)
     got = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"]).json()
     assert got["title"] == "Check DNS" and got["visibility"] == "team"
@@ -363,9 +480,13 @@ def test_other_account_404_everywhere(api, owner, other) -> None:
 @pytest.mark.parametrize("bad", BAD_IDS)
 def test_bad_step_ids_404_or_422(api, owner, bad) -> None:
     h = owner["headers"]
-    for resp in (api.get(f"{B}/steps/{bad}", headers=h), api.put(f"{B}/steps/{bad}", headers=h, json={"title": "x"}),
-                 api.delete(f"{B}/steps/{bad}", headers=h), api.post(f"{B}/steps/{bad}/fork", headers=h),
-                 api.put(f"{B}/steps/{bad}/rating", headers=h, json={"rating": 3})):
+    for resp in (
+        api.get(f"{B}/steps/{bad}", headers=h),
+        api.put(f"{B}/steps/{bad}", headers=h, json={"title": "x"}),
+        api.delete(f"{B}/steps/{bad}", headers=h),
+        api.post(f"{B}/steps/{bad}/fork", headers=h),
+        api.put(f"{B}/steps/{bad}/rating", headers=h, json={"rating": 3}),
+    ):
         _err(resp, 404, 422)
 
 
@@ -389,7 +510,10 @@ def test_rating(api, owner) -> None:
     # Synced (read-only) steps can still be rated.
     tree = _flow(api, owner)
     synced = _steps(api, owner, source_tree_id=tree["id"])["items"][0]
-    assert api.put(f"{B}/steps/{synced['id']}/rating", headers=owner["headers"], json={"rating": 3}).json()["rating_count"] == 1
+    assert (
+        api.put(f"{B}/steps/{synced['id']}/rating", headers=owner["headers"], json={"rating": 3}).json()["rating_count"]
+        == 1
+    )
 
 
 def test_flow_deactivation_soft_deletes_synced(api, owner) -> None:
@@ -401,6 +525,7 @@ def test_flow_deactivation_soft_deletes_synced(api, owner) -> None:
 
 
 # ---------------------------------------------------------------- sessions: start + read
+
 
 def test_start_session_answer_shape(api, owner) -> None:
     tree = _flow(api, owner)
@@ -446,6 +571,7 @@ def test_sessions_list_paging(api, owner) -> None:
 
 # ---------------------------------------------------------------- sessions: walking
 
+
 def test_advance_back_troubleshooting(api, owner) -> None:
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
@@ -454,13 +580,36 @@ def test_advance_back_troubleshooting(api, owner) -> None:
     assert s["current_node_id"] == "a_reboot"
     assert [(h["node_id"], h["answer"], h["notes"]) for h in s["history"]] == [("q_power", "Yes", "LED green")]
     # Wrong node, wrong label, missing answer on a decision: 4xx, never 500, nothing changes.
-    _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Yes"}), 400, 409, 422)
-    _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "nope", "answer": "Yes"}), 400, 409, 422)
+    _err(
+        api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Yes"}),
+        400,
+        409,
+        422,
+    )
+    _err(
+        api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "nope", "answer": "Yes"}),
+        400,
+        409,
+        422,
+    )
     s = _post(api, owner, f"/sessions/{sid}/back")
     assert s["current_node_id"] == "q_power" and s["history"] == []
-    _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Maybe"}), 400, 409, 422)
+    _err(
+        api.post(
+            f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Maybe"}
+        ),
+        400,
+        409,
+        422,
+    )
     _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power"}), 400, 409, 422)
-    for bad in ({}, {"node_id": None}, {"node_id": 5}, {"node_id": "q_power", "answer": 5}, {"node_id": "q_power", "answer": "Yes", "notes": ["x"]}):
+    for bad in (
+        {},
+        {"node_id": None},
+        {"node_id": 5},
+        {"node_id": "q_power", "answer": 5},
+        {"node_id": "q_power", "answer": "Yes", "notes": ["x"]},
+    ):
         _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json=bad), 422)
     assert api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()["current_node_id"] == "q_power"
     # Back with nothing to go back to: 4xx.
@@ -468,7 +617,12 @@ def test_advance_back_troubleshooting(api, owner) -> None:
     s = _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "No"})
     assert s["current_node_id"] == "s_power"
     # A solution is not advanced past.
-    _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "s_power", "answer": "x"}), 400, 409, 422)
+    _err(
+        api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "s_power", "answer": "x"}),
+        400,
+        409,
+        422,
+    )
     # Labels are matched as written.
     s = _post(api, owner, f"/sessions/{sid}/back")
     s = _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
@@ -485,7 +639,9 @@ def test_procedure_ticks(api, owner) -> None:
     s = _post(api, owner, f"/sessions/{s['id']}/advance", {"node_id": "st_backup", "notes": "saved"})
     assert s["current_node_id"] == "st_upgrade"
     for bad in ("sec_prep", "end", "nope"):
-        _err(api.post(f"{B}/sessions/{s['id']}/advance", headers=owner["headers"], json={"node_id": bad}), 400, 409, 422)
+        _err(
+            api.post(f"{B}/sessions/{s['id']}/advance", headers=owner["headers"], json={"node_id": bad}), 400, 409, 422
+        )
     s = _post(api, owner, f"/sessions/{s['id']}/advance", {"node_id": "st_upgrade"})
     assert s["current_node_id"] is None and s["status"] == "in_progress"
     assert {h["node_id"] for h in s["history"]} == {"st_backup", "st_notify", "st_upgrade"}
@@ -509,17 +665,37 @@ def test_complete(api, owner) -> None:
         s = _post(api, owner, f"/sessions/{other_sid}/complete", {"outcome": outcome})
         assert s["status"] == "completed" and s["outcome"] == outcome
     # A completed session no longer changes.
-    _err(api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Yes"}), 400, 409, 422)
-    _err(api.post(f"{B}/sessions/{sid}/custom-steps", headers=owner["headers"], json={"type": "action", "content": "x", "source": "ad-hoc"}), 400, 409, 422)
+    _err(
+        api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Yes"}),
+        400,
+        409,
+        422,
+    )
+    _err(
+        api.post(
+            f"{B}/sessions/{sid}/custom-steps",
+            headers=owner["headers"],
+            json={"type": "action", "content": "x", "source": "ad-hoc"},
+        ),
+        400,
+        409,
+        422,
+    )
 
 
 # ---------------------------------------------------------------- sessions: custom steps (seed Part 2)
+
 
 def test_custom_steps_ad_hoc_and_library(api, owner, engine) -> None:
     tree = _flow(api, owner)
     lib = _step(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
-    s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline", "source": "ad-hoc"})
+    s = _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline", "source": "ad-hoc"},
+    )
     adhoc = s["custom_steps"][0]
     assert adhoc["source"] == "ad-hoc"
     assert adhoc["source_step_id"] is None
@@ -529,18 +705,30 @@ def test_custom_steps_ad_hoc_and_library(api, owner, engine) -> None:
     assert adhoc["inserted_after_node_id"] == "q_power"
     _iso_tz(adhoc["inserted_at"])
     _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
-    s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"]})
+    s = _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "source": "step-library", "source_step_id": lib["id"]},
+    )
     entry = s["custom_steps"][1]
     assert entry["source"] == "step-library" and entry["source_step_id"] == lib["id"]
     assert entry["inserted_after_node_id"] == "a_reboot" and entry["content"]
     _iso_tz(entry["inserted_at"])
     assert api.get(f"{B}/steps/{lib['id']}", headers=owner["headers"]).json()["usage_count"] == 1
-    s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"], "inserted_after_node_id": "q_power"})
+    s = _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "source": "step-library", "source_step_id": lib["id"], "inserted_after_node_id": "q_power"},
+    )
     assert s["custom_steps"][2]["inserted_after_node_id"] == "q_power" and len(s["custom_steps"]) == 3
     assert api.get(f"{B}/steps/{lib['id']}", headers=owner["headers"]).json()["usage_count"] == 2
     with Session(engine) as db:
         logs = db.exec(select(StepUsageLog).where(StepUsageLog.step_id == uuid.UUID(lib["id"]))).all()
-        assert len(logs) == 2 and all(str(log.session_id) == sid and str(log.user_id) == owner["user"]["id"] for log in logs)
+        assert len(logs) == 2 and all(
+            str(log.session_id) == sid and str(log.user_id) == owner["user"]["id"] for log in logs
+        )
     # Deleting the library step keeps the orphaned reference in the session.
     assert api.delete(f"{B}/steps/{lib['id']}", headers=owner["headers"]).status_code == 204
     s = api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()
@@ -552,27 +740,51 @@ def test_custom_steps_bad_input(api, owner, other) -> None:
     sid = _start(api, owner, tree["id"])["id"]
     foreign = _step(api, other)
     h = owner["headers"]
-    for body in ({"type": "action", "source": "ad-hoc"}, {"type": "action", "content": "  ", "source": "ad-hoc"},
-                 {"type": "bogus", "content": "x", "source": "ad-hoc"}, {"type": "action", "content": "x", "source": "elsewhere"},
-                 {"type": "action", "source": "step-library"}, {"type": "action", "content": 5, "source": "ad-hoc"},
-                 {"type": "action", "content": "x", "source": "ad-hoc", "inserted_after_node_id": "no_such_node"}):
+    for body in (
+        {"type": "action", "source": "ad-hoc"},
+        {"type": "action", "content": "  ", "source": "ad-hoc"},
+        {"type": "bogus", "content": "x", "source": "ad-hoc"},
+        {"type": "action", "content": "x", "source": "elsewhere"},
+        {"type": "action", "source": "step-library"},
+        {"type": "action", "content": 5, "source": "ad-hoc"},
+        {"type": "action", "content": "x", "source": "ad-hoc", "inserted_after_node_id": "no_such_node"},
+    ):
         _err(api.post(f"{B}/sessions/{sid}/custom-steps", headers=h, json=body), 400, 422)
     for bad in (str(uuid.uuid4()), "junk", foreign["id"]):
-        _err(api.post(f"{B}/sessions/{sid}/custom-steps", headers=h, json={"type": "action", "source": "step-library", "source_step_id": bad}), 404, 422)
+        _err(
+            api.post(
+                f"{B}/sessions/{sid}/custom-steps",
+                headers=h,
+                json={"type": "action", "source": "step-library", "source_step_id": bad},
+            ),
+            404,
+            422,
+        )
     assert api.get(f"{B}/sessions/{sid}", headers=h).json()["custom_steps"] == []
     assert api.get(f"{B}/steps/{foreign['id']}", headers=other["headers"]).json()["usage_count"] == 0
 
 
 def test_custom_step_from_synced_library_step(api, owner, engine) -> None:
     tree = _flow(api, owner, tree_type="procedural")
-    synced = [s for s in _steps(api, owner, source_tree_id=tree["id"])["items"] if s["source_node_id"] == "st_backup"][0]
+    synced = [s for s in _steps(api, owner, source_tree_id=tree["id"])["items"] if s["source_node_id"] == "st_backup"][
+        0
+    ]
     sid = _start(api, owner, tree["id"])["id"]
-    s = _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": synced["id"]})
-    assert s["custom_steps"][0]["inserted_after_node_id"] == "st_backup" and s["custom_steps"][0]["source_step_id"] == synced["id"]
+    s = _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "source": "step-library", "source_step_id": synced["id"]},
+    )
+    assert (
+        s["custom_steps"][0]["inserted_after_node_id"] == "st_backup"
+        and s["custom_steps"][0]["source_step_id"] == synced["id"]
+    )
     assert api.get(f"{B}/steps/{synced['id']}", headers=owner["headers"]).json()["usage_count"] == 1
 
 
 # ---------------------------------------------------------------- sessions: permissions, delete, save as flow
+
 
 def test_members_read_only_starter_changes(api, owner, other) -> None:
     eng = add_member(api, owner, role="engineer")
@@ -580,11 +792,13 @@ def test_members_read_only_starter_changes(api, owner, other) -> None:
     sid = _start(api, owner, tree["id"])["id"]
     got = api.get(f"{B}/sessions/{sid}", headers=eng["headers"])
     assert got.status_code == 200 and got.json()["id"] == sid
-    for method, path, body in [("post", f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"}),
-                               ("post", f"/sessions/{sid}/back", None),
-                               ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "content": "x", "source": "ad-hoc"}),
-                               ("post", f"/sessions/{sid}/complete", {"outcome": "resolved"}),
-                               ("delete", f"/sessions/{sid}", None)]:
+    for method, path, body in [
+        ("post", f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"}),
+        ("post", f"/sessions/{sid}/back", None),
+        ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "content": "x", "source": "ad-hoc"}),
+        ("post", f"/sessions/{sid}/complete", {"outcome": "resolved"}),
+        ("delete", f"/sessions/{sid}", None),
+    ]:
         kwargs = {"headers": eng["headers"]} | ({"json": body} if body is not None else {})
         _err(getattr(api, method)(f"{B}{path}", **kwargs), 403, 404)
         kwargs["headers"] = other["headers"]
@@ -601,13 +815,17 @@ def test_members_read_only_starter_changes(api, owner, other) -> None:
 @pytest.mark.parametrize("bad", BAD_IDS)
 def test_bad_session_ids_404_or_422(api, owner, bad) -> None:
     h = owner["headers"]
-    for resp in (api.get(f"{B}/sessions/{bad}", headers=h),
-                 api.post(f"{B}/sessions/{bad}/advance", headers=h, json={"node_id": "q_power", "answer": "Yes"}),
-                 api.post(f"{B}/sessions/{bad}/back", headers=h),
-                 api.post(f"{B}/sessions/{bad}/custom-steps", headers=h, json={"type": "action", "content": "x", "source": "ad-hoc"}),
-                 api.post(f"{B}/sessions/{bad}/complete", headers=h, json={"outcome": "resolved"}),
-                 api.post(f"{B}/sessions/{bad}/save-as-flow", headers=h),
-                 api.delete(f"{B}/sessions/{bad}", headers=h)):
+    for resp in (
+        api.get(f"{B}/sessions/{bad}", headers=h),
+        api.post(f"{B}/sessions/{bad}/advance", headers=h, json={"node_id": "q_power", "answer": "Yes"}),
+        api.post(f"{B}/sessions/{bad}/back", headers=h),
+        api.post(
+            f"{B}/sessions/{bad}/custom-steps", headers=h, json={"type": "action", "content": "x", "source": "ad-hoc"}
+        ),
+        api.post(f"{B}/sessions/{bad}/complete", headers=h, json={"outcome": "resolved"}),
+        api.post(f"{B}/sessions/{bad}/save-as-flow", headers=h),
+        api.delete(f"{B}/sessions/{bad}", headers=h),
+    ):
         _err(resp, 404, 422)
 
 
@@ -630,7 +848,12 @@ def test_save_as_flow(api, owner) -> None:
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
     _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
-    _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Check the switch port", "source": "ad-hoc"})
+    _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "content": "Check the switch port", "source": "ad-hoc"},
+    )
     _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "a_reboot"})
     _post(api, owner, f"/sessions/{sid}/complete", {"outcome": "resolved"})
     resp = api.post(f"{B}/sessions/{sid}/save-as-flow", headers=owner["headers"])
@@ -653,7 +876,12 @@ def test_save_as_flow(api, owner) -> None:
 def test_save_as_flow_procedure(api, owner) -> None:
     tree = _flow(api, owner, tree_type="maintenance")
     sid = _start(api, owner, tree["id"])["id"]
-    _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Photograph the rack", "source": "ad-hoc"})
+    _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "content": "Photograph the rack", "source": "ad-hoc"},
+    )
     _post(api, owner, f"/sessions/{sid}/complete", {"outcome": "abandoned"})
     resp = api.post(f"{B}/sessions/{sid}/save-as-flow", headers=owner["headers"])
     assert resp.status_code == 201, resp.text
@@ -666,11 +894,17 @@ def test_save_as_flow_procedure(api, owner) -> None:
 
 # ---------------------------------------------------------------- analytics
 
+
 def test_ad_hoc_analytics_and_promote(api, owner, other) -> None:
     tree = _flow(api, owner)
     for _ in range(2):
         sid = _start(api, owner, tree["id"])["id"]
-        _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Check Meraki dashboard", "source": "ad-hoc"})
+        _post(
+            api,
+            owner,
+            f"/sessions/{sid}/custom-steps",
+            {"type": "action", "content": "Check Meraki dashboard", "source": "ad-hoc"},
+        )
     resp = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"])
     assert resp.status_code == 200
     body = resp.json()
@@ -680,22 +914,39 @@ def test_ad_hoc_analytics_and_promote(api, owner, other) -> None:
     assert item["content"] == "Check Meraki dashboard" and item["sessions_count"] == 2
     _iso_tz(item["last_used_at"])
     paged = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
-    assert paged["total"] == body["total"] and len(paged["items"]) == max(0, body["total"] - 1) if body["total"] <= 2 else True
+    assert (
+        paged["total"] == body["total"] and len(paged["items"]) == max(0, body["total"] - 1)
+        if body["total"] <= 2
+        else True
+    )
     _err(api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"limit": 0}), 422)
     assert api.get(f"{B}/analytics/ad-hoc-steps", headers=other["headers"]).json()["total"] == 0
-    resp = api.post(f"{B}/analytics/ad-hoc-steps/promote", headers=owner["headers"], json={"content": "Check Meraki dashboard"})
+    resp = api.post(
+        f"{B}/analytics/ad-hoc-steps/promote", headers=owner["headers"], json={"content": "Check Meraki dashboard"}
+    )
     assert resp.status_code == 201, resp.text
     step = resp.json()
     _check_step_shape(step)
     assert step["content"]["instructions"] == "Check Meraki dashboard"
     assert step["title"]
     assert step["is_flow_synced"] is False
-    resp = api.post(f"{B}/analytics/ad-hoc-steps/promote", headers=owner["headers"], json={"content": "Reseat cable", "title": "Reseat", "visibility": "private"})
+    resp = api.post(
+        f"{B}/analytics/ad-hoc-steps/promote",
+        headers=owner["headers"],
+        json={"content": "Reseat cable", "title": "Reseat", "visibility": "private"},
+    )
     assert resp.status_code == 201
     assert resp.json()["title"] == "Reseat"
     assert resp.json()["visibility"] == "private"
     assert api.get(f"{B}/steps/{step['id']}", headers=owner["headers"]).status_code == 200
-    for bad in ({}, {"content": ""}, {"content": "   "}, {"content": 5}, {"content": "x", "visibility": "everyone"}, {"content": "x", "title": 3}):
+    for bad in (
+        {},
+        {"content": ""},
+        {"content": "   "},
+        {"content": 5},
+        {"content": "x", "visibility": "everyone"},
+        {"content": "x", "title": 3},
+    ):
         _err(api.post(f"{B}/analytics/ad-hoc-steps/promote", headers=owner["headers"], json=bad), 422)
 
 
@@ -704,7 +955,12 @@ def test_ad_hoc_analytics_single_session(api, owner) -> None:
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
     for _ in range(2):
-        _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Ping the gateway", "source": "ad-hoc"})
+        _post(
+            api,
+            owner,
+            f"/sessions/{sid}/custom-steps",
+            {"type": "action", "content": "Ping the gateway", "source": "ad-hoc"},
+        )
     items = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"]).json()["items"]
     for item in items:
         if item["content"] == "Ping the gateway":
@@ -713,10 +969,18 @@ def test_ad_hoc_analytics_single_session(api, owner) -> None:
 
 # ---------------------------------------------------------------- bugs found by the contract tester (regressions)
 
-@pytest.mark.parametrize("params", [
-    {"date_from": "9999-12-31T23:59:59-14:00"}, {"date_from": "0001-01-01T00:00:00+14:00"}, {"date_to": "9999-12-31"},
-    {"date_to": "0001-01-01T00:00:00+01:00"}, {"date_from": "junk"}, {"date_to": "2026-13-45"},
-])
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"date_from": "9999-12-31T23:59:59-14:00"},
+        {"date_from": "0001-01-01T00:00:00+14:00"},
+        {"date_to": "9999-12-31"},
+        {"date_to": "0001-01-01T00:00:00+01:00"},
+        {"date_from": "junk"},
+        {"date_to": "2026-13-45"},
+    ],
+)
 def test_sessions_list_extreme_dates_never_500(api, owner, params) -> None:
     """Fixed: an out-of-range date filter used to overflow in the UTC conversion (500)."""
     resp = api.get(f"{B}/sessions", headers=owner["headers"], params=params)
@@ -741,17 +1005,27 @@ def test_ad_hoc_analytics_lists_single_session_texts(api, owner) -> None:
     """API.md lists ad-hoc steps with their sessions_count; min_sessions filters (seed: "across multiple sessions")."""
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
-    _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Ping the gateway", "source": "ad-hoc"})
+    _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "content": "Ping the gateway", "source": "ad-hoc"},
+    )
     body = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"]).json()
     assert body["total"] == 1
     assert body["items"][0]["content"] == "Ping the gateway"
     assert body["items"][0]["sessions_count"] == 1
-    assert api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"min_sessions": 2}).json()["total"] == 0
+    assert (
+        api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"min_sessions": 2}).json()["total"]
+        == 0
+    )
     _err(api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"min_sessions": 0}), 422)
 
 
 def test_command_label_null_is_no_label(api, owner) -> None:
-    step = _step(api, owner, content={"instructions": "x", "commands": [{"label": None, "command": "ls", "command_type": None}]})
+    step = _step(
+        api, owner, content={"instructions": "x", "commands": [{"label": None, "command": "ls", "command_type": None}]}
+    )
     assert step["content"]["commands"] == [{"label": "", "command": "ls", "command_type": None}]
 
 
@@ -762,10 +1036,12 @@ def test_unicode_and_nul_inputs_never_500(api, owner) -> None:
     assert _steps(api, owner, q="prüfe")["total"] == 1
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
-    for method, path, body in [("post", "/steps", {"title": "a\u0000b", "step_type": "action", "content": {}, "visibility": "team"}),
-                               ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "content": "a\u0000b", "source": "ad-hoc"}),
-                               ("post", f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes", "notes": "a\u0000b"}),
-                               ("post", f"/sessions/{sid}/complete", {"outcome": "resolved", "summary": "a\u0000b"})]:
+    for method, path, body in [
+        ("post", "/steps", {"title": "a\u0000b", "step_type": "action", "content": {}, "visibility": "team"}),
+        ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "content": "a\u0000b", "source": "ad-hoc"}),
+        ("post", f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes", "notes": "a\u0000b"}),
+        ("post", f"/sessions/{sid}/complete", {"outcome": "resolved", "summary": "a\u0000b"}),
+    ]:
         _err(getattr(api, method)(f"{B}{path}", headers=owner["headers"], json=body), 400, 422)
     _err(api.get(f"{B}/steps", headers=owner["headers"], params={"group_label": "a\u0000b"}), 400, 422)
     assert api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()["status"] == "in_progress"
@@ -779,7 +1055,9 @@ def test_old_session_custom_steps_load(api, owner, engine) -> None:
     sid = _start(api, owner, tree["id"])["id"]
     with Session(engine) as db:
         row = db.get(SupportSession, uuid.UUID(sid))
-        row.custom_steps = [{"type": "action", "content": "Check Meraki dashboard for AP status", "notes": "Found AP offline"}]
+        row.custom_steps = [
+            {"type": "action", "content": "Check Meraki dashboard for AP status", "notes": "Found AP offline"}
+        ]
         db.add(row)
         db.commit()
     resp = api.get(f"{B}/sessions/{sid}", headers=owner["headers"])
@@ -798,7 +1076,12 @@ def test_session_survives_flow_delete_and_session_delete_keeps_usage(api, owner)
     tree = _flow(api, owner)
     lib = _step(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
-    _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"]})
+    _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "source": "step-library", "source_step_id": lib["id"]},
+    )
     assert api.delete(f"{B}/trees/{tree['id']}", headers=owner["headers"]).status_code == 204
     got = api.get(f"{B}/sessions/{sid}", headers=owner["headers"])
     assert got.status_code == 200
@@ -834,7 +1117,12 @@ def test_side_lists_take_limit_and_offset(api, owner) -> None:
     a, b = _step(api, owner, title="Used once"), _step(api, owner, title="Used twice")
     sid = _start(api, owner, _flow(api, owner)["id"])["id"]
     for step_id in (a["id"], b["id"], b["id"]):
-        _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": step_id})
+        _post(
+            api,
+            owner,
+            f"/sessions/{sid}/custom-steps",
+            {"type": "action", "source": "step-library", "source_step_id": step_id},
+        )
     used = api.get(f"{B}/analytics/most-used-steps", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
     assert used["total"] == 2 and [s["id"] for s in used["items"]] == [a["id"]]
     for path in ("/step-categories", "/step-group-labels", "/analytics/most-used-steps"):
@@ -858,9 +1146,17 @@ def test_public_step_of_other_account_visible_not_editable(api, owner, other) ->
 def test_long_node_ids_and_titles_never_500(api, owner) -> None:
     """Library columns are String(255): publishing a flow with longer node ids/titles must not 500 (PostgreSQL)."""
     long_id, long_title = "n" * 300, "T" * 400
-    structure = {"steps": [{"id": long_id, "type": "procedure_step", "title": long_title, "description": "d"},
-                           {"id": "end", "type": "procedure_end", "title": "Done"}]}
-    resp = api.post(f"{B}/trees", headers=owner["headers"], json={"name": "Long", "tree_type": "procedural", "tree_structure": structure})
+    structure = {
+        "steps": [
+            {"id": long_id, "type": "procedure_step", "title": long_title, "description": "d"},
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
+    resp = api.post(
+        f"{B}/trees",
+        headers=owner["headers"],
+        json={"name": "Long", "tree_type": "procedural", "tree_structure": structure},
+    )
     if resp.status_code == 201:
         pub = api.put(f"{B}/trees/{resp.json()['id']}", headers=owner["headers"], json={"status": "published"})
         assert pub.status_code in (200, 422), pub.text
@@ -879,7 +1175,12 @@ def test_save_as_flow_unfinished_session(api, owner) -> None:
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
     _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
-    _post(api, owner, f"/sessions/{sid}/custom-steps", {"type": "action", "content": "Check the cabling", "source": "ad-hoc"})
+    _post(
+        api,
+        owner,
+        f"/sessions/{sid}/custom-steps",
+        {"type": "action", "content": "Check the cabling", "source": "ad-hoc"},
+    )
     resp = api.post(f"{B}/sessions/{sid}/save-as-flow", headers=owner["headers"])
     assert resp.status_code == 201, resp.text
     new = resp.json()
@@ -911,14 +1212,48 @@ def test_type_fuzz_never_500(api, owner) -> None:
     lib = _step(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
     bodies = [
-        ("post", "/steps", {"title": "t", "step_type": "action", "content": {"instructions": "i"}, "visibility": "team", "category_id": None}),
-        ("put", f"/steps/{lib['id']}", {"title": "t", "step_type": "action", "content": {"instructions": "i", "commands": [], "help_text": None, "group_label": None}, "visibility": "team"}),
+        (
+            "post",
+            "/steps",
+            {
+                "title": "t",
+                "step_type": "action",
+                "content": {"instructions": "i"},
+                "visibility": "team",
+                "category_id": None,
+            },
+        ),
+        (
+            "put",
+            f"/steps/{lib['id']}",
+            {
+                "title": "t",
+                "step_type": "action",
+                "content": {"instructions": "i", "commands": [], "help_text": None, "group_label": None},
+                "visibility": "team",
+            },
+        ),
         ("put", f"/steps/{lib['id']}/rating", {"rating": 3}),
         ("post", "/sessions", {"tree_id": tree["id"]}),
         ("post", f"/sessions/{sid}/advance", {"node_id": "st_backup", "answer": "done", "notes": "n"}),
         ("post", f"/sessions/{sid}/back", {"to_node_id": "st_backup"}),
-        ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "content": "c", "notes": "n", "source": "ad-hoc", "source_step_id": None, "inserted_after_node_id": "st_backup"}),
-        ("post", f"/sessions/{sid}/custom-steps", {"type": "action", "source": "step-library", "source_step_id": lib["id"]}),
+        (
+            "post",
+            f"/sessions/{sid}/custom-steps",
+            {
+                "type": "action",
+                "content": "c",
+                "notes": "n",
+                "source": "ad-hoc",
+                "source_step_id": None,
+                "inserted_after_node_id": "st_backup",
+            },
+        ),
+        (
+            "post",
+            f"/sessions/{sid}/custom-steps",
+            {"type": "action", "source": "step-library", "source_step_id": lib["id"]},
+        ),
         ("post", "/analytics/ad-hoc-steps/promote", {"content": "c", "title": "t", "visibility": "team"}),
     ]
     for method, path, good in bodies:
@@ -933,14 +1268,31 @@ def test_type_fuzz_never_500(api, owner) -> None:
             if key in good and isinstance(good[key], dict):
                 for sub in good[key]:
                     for junk in JUNK:
-                        resp = getattr(api, method)(f"{B}{path}", headers=h, json={**good, key: {**good[key], sub: junk}})
+                        resp = getattr(api, method)(
+                            f"{B}{path}", headers=h, json={**good, key: {**good[key], sub: junk}}
+                        )
                         assert resp.status_code < 500, (path, key, sub, junk, resp.text)
     # complete last (it ends the session)
     for junk in JUNK:
         resp = api.post(f"{B}/sessions/{sid}/complete", headers=h, json={"outcome": "resolved", "summary": junk})
         assert resp.status_code < 500, (junk, resp.text)
-    for params in ({"q": "x" * 200}, {"group_label": "x" * 5000}, {"step_type": "x" * 5000}, {"source_tree_id": "x" * 5000},
-                   {"sort": "x" * 5000}, {"is_flow_synced": "x" * 5000}, {"offset": 2**63}, {"offset": 10**40}, {"limit": 10**40}):
+    for params in (
+        {"q": "x" * 200},
+        {"group_label": "x" * 5000},
+        {"step_type": "x" * 5000},
+        {"source_tree_id": "x" * 5000},
+        {"sort": "x" * 5000},
+        {"is_flow_synced": "x" * 5000},
+        {"offset": 2**63},
+        {"offset": 10**40},
+        {"limit": 10**40},
+    ):
         assert api.get(f"{B}/steps", headers=h, params=params).status_code < 500, params
-    for params in ({"scope": "x" * 5000}, {"tree_id": "x" * 5000}, {"outcome": "x"}, {"status": "x"}, {"offset": 10**40}):
+    for params in (
+        {"scope": "x" * 5000},
+        {"tree_id": "x" * 5000},
+        {"outcome": "x"},
+        {"status": "x"},
+        {"offset": 10**40},
+    ):
         assert api.get(f"{B}/sessions", headers=h, params=params).status_code < 500, params

@@ -1,10 +1,11 @@
-"""Black-box contract tests: API.md "Share links" table + general rules, seed Part 3 "Session Sharing Tests", DESIGN.md §6."""
+"""Black-box contract tests: API.md "Share links" table + general rules, seed Part 3 "Session Sharing Tests", DESIGN.md
+§6."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -16,16 +17,40 @@ from tests.tree_helpers import procedure, troubleshooting
 
 B = "/api/v1"
 CREATE_FIELDS = {"id", "share_token", "url", "visibility", "share_name", "expires_at", "is_active"}
-MINE_FIELDS = {"id", "session_id", "share_name", "visibility", "expires_at", "is_active", "view_count", "last_viewed_at"}
+MINE_FIELDS = {
+    "id",
+    "session_id",
+    "share_name",
+    "visibility",
+    "expires_at",
+    "is_active",
+    "view_count",
+    "last_viewed_at",
+}
 VIEW_FIELDS = {"viewed_at", "viewer_id", "viewer_ip", "viewer_user_agent"}
 POLICY_MSG = "Your organization does not allow public session sharing. Use account-only visibility."
-SESSION_FIELDS = {"id", "tree_id", "user_id", "status", "current_node_id", "history", "custom_steps", "outcome", "summary"}
+SESSION_FIELDS = {
+    "id",
+    "tree_id",
+    "user_id",
+    "status",
+    "current_node_id",
+    "history",
+    "custom_steps",
+    "outcome",
+    "summary",
+}
 # The seed's access-flow messages, word for word.
-SEED_404, SEED_410, SEED_401, SEED_403 = ("Share not found or has been revoked", "Share link has expired",
-                                          "This share requires authentication", "You don't have access to this session")
+SEED_404, SEED_410, SEED_401, SEED_403 = (
+    "Share not found or has been revoked",
+    "Share link has expired",
+    "This share requires authentication",
+    "You don't have access to this session",
+)
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _iso_tz(value: str) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -46,8 +71,11 @@ def _share_headers(resp) -> None:
 
 
 def _flow(api, who, *, tree_type: str = "troubleshooting") -> dict:
-    body = {"name": f"Flow {uuid.uuid4().hex[:6]}", "tree_type": tree_type,
-            "tree_structure": troubleshooting() if tree_type == "troubleshooting" else procedure()}
+    body = {
+        "name": f"Flow {uuid.uuid4().hex[:6]}",
+        "tree_type": tree_type,
+        "tree_structure": troubleshooting() if tree_type == "troubleshooting" else procedure(),
+    }
     resp = api.post(f"{B}/trees", headers=who["headers"], json=body)
     assert resp.status_code == 201, resp.text
     resp = api.put(f"{B}/trees/{resp.json()['id']}", headers=who["headers"], json={"status": "published"})
@@ -92,11 +120,15 @@ def _views(api, who, share_id: str, **params) -> dict:
 
 def _expire(engine: sa.Engine, share_id: str) -> None:
     """Move a link's expiry into the past (the API refuses past expiries, so only the DB can)."""
-    past = datetime.now(timezone.utc) - timedelta(minutes=5)
+    past = datetime.now(UTC) - timedelta(minutes=5)
     with Session(engine) as s:
-        s.execute(sa.text("UPDATE session_shares SET expires_at = :t WHERE id = :i"),
-                  {"t": past.replace(tzinfo=None) if engine.dialect.name == "sqlite" else past,
-                   "i": uuid.UUID(share_id).hex if engine.dialect.name == "sqlite" else share_id})
+        s.execute(
+            sa.text("UPDATE session_shares SET expires_at = :t WHERE id = :i"),
+            {
+                "t": past.replace(tzinfo=None) if engine.dialect.name == "sqlite" else past,
+                "i": uuid.UUID(share_id).hex if engine.dialect.name == "sqlite" else share_id,
+            },
+        )
         s.commit()
 
 
@@ -113,9 +145,17 @@ def w(api):
 
 # ---------------------------------------------------------------- POST /sessions/{id}/shares
 
+
 def test_create_answers_201_with_contract_fields(api, w):
-    expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
-    body = _create(api, w["owner"], w["sid"], visibility="account", share_name="Customer escalation #1234", expires_at=expires.isoformat())
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    body = _create(
+        api,
+        w["owner"],
+        w["sid"],
+        visibility="account",
+        share_name="Customer escalation #1234",
+        expires_at=expires.isoformat(),
+    )
     assert set(body) >= CREATE_FIELDS
     uuid.UUID(body["id"])
     assert body["visibility"] == "account"
@@ -139,7 +179,9 @@ def test_create_minimal_body_and_offset_expiry(api, w):
     local = datetime.now(timezone(timedelta(hours=-5))).replace(microsecond=0) + timedelta(days=1)
     body = _create(api, w["owner"], w["sid"], expires_at=local.isoformat())
     assert _iso_tz(body["expires_at"]) == local
-    body = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    body = _create(
+        api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     _iso_tz(body["expires_at"])
     body = _create(api, w["owner"], w["sid"], share_name="n" * 100)
     assert body["share_name"] == "n" * 100
@@ -150,20 +192,23 @@ def test_each_create_makes_a_new_unique_token(api, w):
     assert len(tokens) == 5
 
 
-@pytest.mark.parametrize("bad", [
-    {"visibility": "team"},
-    {"visibility": "PUBLIC"},
-    {"visibility": None},
-    {"visibility": 1},
-    {"visibility": ""},
-    {"visibility": "public", "share_name": "x" * 101},
-    {"visibility": "public", "share_name": 42},
-    {"visibility": "public", "expires_at": "soon"},
-    {"visibility": "public", "expires_at": "2000-01-01T00:00:00+00:00"},   # past
-    {"visibility": "public", "expires_at": "2099-01-01T00:00:00"},         # naive: times carry a zone
-    {"visibility": "public", "expires_at": "2099-01-01"},                  # a date, no time / zone
-    {"visibility": "account", "expires_at": "2099-13-45T00:00:00Z"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"visibility": "team"},
+        {"visibility": "PUBLIC"},
+        {"visibility": None},
+        {"visibility": 1},
+        {"visibility": ""},
+        {"visibility": "public", "share_name": "x" * 101},
+        {"visibility": "public", "share_name": 42},
+        {"visibility": "public", "expires_at": "soon"},
+        {"visibility": "public", "expires_at": "2000-01-01T00:00:00+00:00"},  # past
+        {"visibility": "public", "expires_at": "2099-01-01T00:00:00"},  # naive: times carry a zone
+        {"visibility": "public", "expires_at": "2099-01-01"},  # a date, no time / zone
+        {"visibility": "account", "expires_at": "2099-13-45T00:00:00Z"},
+    ],
+)
 def test_create_bad_input_is_422_and_saves_nothing(api, w, bad):
     resp = api.post(f"{B}/sessions/{w['sid']}/shares", headers=w["owner"]["headers"], json=bad)
     _err(resp, 422)
@@ -171,8 +216,17 @@ def test_create_bad_input_is_422_and_saves_nothing(api, w, bad):
 
 
 def test_create_extreme_expiry_dates_never_500(api, w):
-    for value in ("9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59.999999+14:00"):
-        resp = api.post(f"{B}/sessions/{w['sid']}/shares", headers=w["owner"]["headers"], json={"visibility": "public", "expires_at": value})
+    for value in (
+        "9999-12-31T23:59:59-05:00",
+        "9999-12-31T23:59:59+00:00",
+        "0001-01-01T00:00:00+05:00",
+        "9999-12-31T23:59:59.999999+14:00",
+    ):
+        resp = api.post(
+            f"{B}/sessions/{w['sid']}/shares",
+            headers=w["owner"]["headers"],
+            json={"visibility": "public", "expires_at": value},
+        )
         assert resp.status_code in (201, 422), (value, resp.status_code, resp.text)
         assert "detail" in resp.json() or resp.status_code == 201
 
@@ -193,16 +247,28 @@ def test_create_permissions(api, w):
     _err(api.post(url, json={"visibility": "account"}, headers=w["member"]["headers"]), 403)
     # Another account: 404, as if it did not exist.
     other = _err(api.post(url, json={"visibility": "public"}, headers=w["outsider"]["headers"]), 404)
-    unknown = _err(api.post(f"{B}/sessions/{uuid.uuid4()}/shares", json={"visibility": "public"}, headers=w["outsider"]["headers"]), 404)
+    unknown = _err(
+        api.post(
+            f"{B}/sessions/{uuid.uuid4()}/shares", json={"visibility": "public"}, headers=w["outsider"]["headers"]
+        ),
+        404,
+    )
     assert other == unknown
     for bad in ("not-a-uuid", "123", "x" * 300):
-        _err(api.post(f"{B}/sessions/{bad}/shares", json={"visibility": "public"}, headers=w["owner"]["headers"]), 404, 422)
+        _err(
+            api.post(f"{B}/sessions/{bad}/shares", json={"visibility": "public"}, headers=w["owner"]["headers"]),
+            404,
+            422,
+        )
     assert _mine(api, w["member"])["total"] == 0 and _mine(api, w["outsider"])["total"] == 0
 
 
 def test_account_owner_who_did_not_start_the_session_cannot_share(api, w):
     sess = _start(api, w["member"], w["tree"]["id"])
-    _err(api.post(f"{B}/sessions/{sess['id']}/shares", json={"visibility": "account"}, headers=w["owner"]["headers"]), 403)
+    _err(
+        api.post(f"{B}/sessions/{sess['id']}/shares", json={"visibility": "account"}, headers=w["owner"]["headers"]),
+        403,
+    )
     assert _create(api, w["member"], sess["id"], visibility="account")["visibility"] == "account"
 
 
@@ -221,7 +287,10 @@ def test_policy_forbids_public_with_the_seed_message_and_grandfathers(api, w):
     other_sess = _start(api, w["outsider"], _flow(api, w["outsider"])["id"])
     assert _create(api, w["outsider"], other_sess["id"])["visibility"] == "public"
     # Switched back on: public links can be created again.
-    assert api.put(f"{B}/account/settings", headers=w["owner"]["headers"], json={"allow_public_shares": True}).status_code == 200
+    assert (
+        api.put(f"{B}/account/settings", headers=w["owner"]["headers"], json={"allow_public_shares": True}).status_code
+        == 200
+    )
     assert _create(api, w["owner"], w["sid"])["visibility"] == "public"
 
 
@@ -231,6 +300,7 @@ def test_policy_checked_even_when_other_input_is_fine_but_bad_input_still_422(ap
 
 
 # ---------------------------------------------------------------- GET /shares/by-token/{token}
+
 
 def test_public_link_opens_anonymously_with_the_read_only_session(api, w):
     created = _create(api, w["owner"], w["sid"], share_name="Training link")
@@ -252,7 +322,7 @@ def test_public_link_opens_anonymously_with_the_read_only_session(api, w):
 
 
 def test_by_token_share_expires_at_has_a_time_zone(api, w):
-    expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     created = _create(api, w["owner"], w["sid"], expires_at=expires.isoformat())
     got = _open(api, created["share_token"]).json()
     assert _iso_tz(got["share"]["expires_at"]) == expires
@@ -290,7 +360,9 @@ def test_matrix_revoked_expired_unknown(api, w, engine, visibility, viewer):
     assert api.delete(f"{B}/shares/{revoked['id']}", headers=w["owner"]["headers"]).status_code == 204
     r = _open(api, revoked["share_token"], who)
     assert r.status_code == 404 and r.json() == unknown.json()
-    expired = _create(api, w["owner"], w["sid"], visibility=visibility, expires_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    expired = _create(
+        api, w["owner"], w["sid"], visibility=visibility, expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat()
+    )
     _expire(engine, expired["id"])
     _err(_open(api, expired["share_token"], who), 410)
     # Revoked and expired: revoked wins (404 like unknown).
@@ -302,7 +374,7 @@ def test_matrix_revoked_expired_unknown(api, w, engine, visibility, viewer):
 def test_short_expiry_really_expires(api, w):
     import time
 
-    created = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat())
+    created = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(seconds=1.5)).isoformat())
     assert _open(api, created["share_token"]).status_code == 200
     time.sleep(2)
     _err(_open(api, created["share_token"]), 410)
@@ -319,10 +391,14 @@ def test_failed_lookups_do_not_count_as_views(api, w, engine):
 
 # ---------------------------------------------------------------- view logging
 
+
 def test_views_are_logged_with_viewer_for_account_links(api, w):
     created = _create(api, w["owner"], w["sid"], visibility="account")
     for _ in range(2):
-        assert _open(api, created["share_token"], w["member"], headers={"User-Agent": "ContractBot/1.0"}).status_code == 200
+        assert (
+            _open(api, created["share_token"], w["member"], headers={"User-Agent": "ContractBot/1.0"}).status_code
+            == 200
+        )
     item = next(i for i in _mine(api, w["owner"])["items"] if i["id"] == created["id"])
     assert item["view_count"] == 2
     _iso_tz(item["last_viewed_at"])
@@ -357,6 +433,7 @@ def test_views_endpoint_is_creator_only(api, w):
 
 # ---------------------------------------------------------------- DELETE /shares/{id}
 
+
 def test_delete_is_creator_only_then_link_is_404_like_unknown(api, w):
     created = _create(api, w["owner"], w["sid"])
     unknown = _open(api, "B" * 43).json()
@@ -383,8 +460,11 @@ def test_account_owner_cannot_delete_a_members_link(api, w):
 
 # ---------------------------------------------------------------- GET /shares/my-shares
 
+
 def test_my_shares_lists_only_mine_with_contract_fields(api, w):
-    a = _create(api, w["owner"], w["sid"], share_name="A", expires_at=(datetime.now(timezone.utc) + timedelta(days=3)).isoformat())
+    a = _create(
+        api, w["owner"], w["sid"], share_name="A", expires_at=(datetime.now(UTC) + timedelta(days=3)).isoformat()
+    )
     b = _create(api, w["owner"], w["sid"], visibility="account")
     msess = _start(api, w["member"], w["tree"]["id"])
     _create(api, w["member"], msess["id"])
@@ -411,6 +491,7 @@ def test_my_shares_lists_only_mine_with_contract_fields(api, w):
 
 
 # ---------------------------------------------------------------- seed list extras
+
 
 def test_multiple_links_per_session_are_independent(api, w):
     pub = _create(api, w["owner"], w["sid"], share_name="one")
@@ -454,9 +535,15 @@ def test_tokens_are_only_stored_hashed(api, w, engine):
 
 def test_completed_session_is_shown_read_only(api, w):
     h = w["owner"]["headers"]
-    resp = api.post(f"{B}/sessions/{w['sid']}/advance", headers=h, json={"node_id": "q_power", "answer": "No", "notes": "PoE port dead"})
+    resp = api.post(
+        f"{B}/sessions/{w['sid']}/advance",
+        headers=h,
+        json={"node_id": "q_power", "answer": "No", "notes": "PoE port dead"},
+    )
     assert resp.status_code == 200, resp.text
-    resp = api.post(f"{B}/sessions/{w['sid']}/complete", headers=h, json={"outcome": "resolved", "summary": "Moved to another port"})
+    resp = api.post(
+        f"{B}/sessions/{w['sid']}/complete", headers=h, json={"outcome": "resolved", "summary": "Moved to another port"}
+    )
     assert resp.status_code == 200, resp.text
     tok = _create(api, w["owner"], w["sid"])["share_token"]
     s = _open(api, tok).json()["session"]
@@ -510,7 +597,7 @@ def test_odd_tokens_never_500_and_look_like_unknown(api, w):
 def test_headers_on_every_by_token_status(api, w, engine):
     pub = _create(api, w["owner"], w["sid"])
     acc = _create(api, w["owner"], w["sid"], visibility="account")
-    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
     _expire(engine, exp["id"])
     assert _open(api, pub["share_token"]).status_code == 200
     assert _open(api, "E" * 43).status_code == 404
@@ -545,7 +632,7 @@ def test_lookup_rate_limit_429(api, w, low_share_limit):
 
 def test_access_errors_use_the_seed_messages(api, w, engine):
     acc = _create(api, w["owner"], w["sid"], visibility="account")
-    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+    exp = _create(api, w["owner"], w["sid"], expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
     _expire(engine, exp["id"])
     assert _open(api, "H" * 43).json() == {"detail": SEED_404}
     assert _open(api, exp["share_token"]).json() == {"detail": SEED_410}
@@ -562,5 +649,7 @@ def test_login_redirect_token_is_redacted_from_logs(caplog):
 
     token = secrets.token_urlsafe(32)
     with caplog.at_level(logging.INFO):
-        logging.getLogger("uvicorn.access").info('%s - "GET %s HTTP/1.1" 200', "127.0.0.1", login_url(f"/share/{token}"))
+        logging.getLogger("uvicorn.access").info(
+            '%s - "GET %s HTTP/1.1" 200', "127.0.0.1", login_url(f"/share/{token}")
+        )
     assert token not in caplog.text and "%2Fshare%2F***" in caplog.text

@@ -16,13 +16,30 @@ import pytest
 from tests.factories import PASSWORD
 from tests.live_api import LiveApi
 
-TREE = {"start_node_id": "q", "nodes": [
-    {"id": "q", "type": "decision", "title": "Powered?", "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}]},
-    {"id": "s1", "type": "solution", "title": "Done"}, {"id": "s2", "type": "solution", "title": "Plug it in"}]}
+TREE = {
+    "start_node_id": "q",
+    "nodes": [
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Powered?",
+            "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}],
+        },
+        {"id": "s1", "type": "solution", "title": "Done"},
+        {"id": "s2", "type": "solution", "title": "Plug it in"},
+    ],
+}
 
 
 def _big_tree(n: int) -> dict:
-    nodes = [{"id": "q", "type": "decision", "title": "Start", "options": [{"label": f"Option {i}", "next": f"s{i}"} for i in range(n)]}]
+    nodes = [
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Start",
+            "options": [{"label": f"Option {i}", "next": f"s{i}"} for i in range(n)],
+        }
+    ]
     nodes += [{"id": f"s{i}", "type": "solution", "title": f"Solution {i}", "description": "x" * 200} for i in range(n)]
     return {"start_node_id": "q", "nodes": nodes}
 
@@ -40,7 +57,18 @@ def _ok(resp: httpx.Response, code: int) -> dict:
 
 
 def _login(live: LiveApi) -> dict:
-    body = _ok(httpx.post(f"{live.url}/auth/register", json={"email": f"{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Kim", "account_name": "Acme"}), 201)
+    body = _ok(
+        httpx.post(
+            f"{live.url}/auth/register",
+            json={
+                "email": f"{uuid.uuid4().hex[:10]}@example.com",
+                "password": PASSWORD,
+                "name": "Kim",
+                "account_name": "Acme",
+            },
+        ),
+        201,
+    )
     return {"Authorization": f"Bearer {body['access_token']}"}
 
 
@@ -53,14 +81,28 @@ def test_every_acknowledged_write_survives_sigkill(live) -> None:
         live.restart()  # SIGKILL the moment the answer arrived, then start again
         return body
 
-    tree = acked_then_killed("POST", "/trees", 201, json={"name": "Survives", "tree_type": "troubleshooting", "tree_structure": TREE})
+    tree = acked_then_killed(
+        "POST", "/trees", 201, json={"name": "Survives", "tree_type": "troubleshooting", "tree_structure": TREE}
+    )
     assert _ok(c.get(f"/trees/{tree['id']}"), 200)["name"] == "Survives"
-    updated = acked_then_killed("PUT", f"/trees/{tree['id']}", 200, json={"tree_structure": _big_tree(400), "status": "published"})
+    updated = acked_then_killed(
+        "PUT", f"/trees/{tree['id']}", 200, json={"tree_structure": _big_tree(400), "status": "published"}
+    )
     assert updated["version"] == 2
     got = _ok(c.get(f"/trees/{tree['id']}"), 200)
     assert (got["version"], got["status"], len(got["tree_structure"]["nodes"])) == (2, "published", 401)
 
-    step = acked_then_killed("POST", "/steps", 201, json={"title": "Flush DNS", "step_type": "action", "content": {"instructions": "ipconfig /flushdns"}, "visibility": "team"})
+    step = acked_then_killed(
+        "POST",
+        "/steps",
+        201,
+        json={
+            "title": "Flush DNS",
+            "step_type": "action",
+            "content": {"instructions": "ipconfig /flushdns"},
+            "visibility": "team",
+        },
+    )
     assert _ok(c.get(f"/steps/{step['id']}"), 200)["title"] == "Flush DNS"
     acked_then_killed("PUT", f"/steps/{step['id']}/rating", 200, json={"rating": 4})
     assert _ok(c.get(f"/steps/{step['id']}"), 200)["rating_count"] == 1
@@ -72,8 +114,24 @@ def test_every_acknowledged_write_survives_sigkill(live) -> None:
     share = acked_then_killed("POST", f"/sessions/{session['id']}/shares", 201, json={"visibility": "account"})
     assert _ok(c.get(f"/shares/by-token/{share['share_token']}"), 200)["share"]["visibility"] == "account"
 
-    model = acked_then_killed("POST", "/models", 201, json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0})
-    auto = acked_then_killed("POST", "/automations", 201, json={"name": "Triage", "steps": [{"step_order": 1, "assistant": {"prompt": "Sort it", "model_id": model["id"]}, "input_source": "flow_input"}]})
+    model = acked_then_killed(
+        "POST", "/models", 201, json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}
+    )
+    auto = acked_then_killed(
+        "POST",
+        "/automations",
+        201,
+        json={
+            "name": "Triage",
+            "steps": [
+                {
+                    "step_order": 1,
+                    "assistant": {"prompt": "Sort it", "model_id": model["id"]},
+                    "input_source": "flow_input",
+                }
+            ],
+        },
+    )
     assert _ok(c.get(f"/automations/{auto['id']}"), 200)["name"] == "Triage"
     run = acked_then_killed("POST", f"/automations/{auto['id']}/runs", 202, json={"text": "printer on fire"})
     assert _ok(c.get(f"/automation-runs/{run['id']}"), 200)["status"] == "queued"
@@ -92,11 +150,28 @@ def test_every_acknowledged_write_survives_sigkill(live) -> None:
 
 def test_concurrent_re_ratings_never_lose_or_invent_a_vote(live) -> None:
     h = _login(live)
-    step = _ok(httpx.post(f"{live.url}/steps", headers=h, json={"title": "Reboot", "step_type": "action", "content": {"instructions": "reboot"}, "visibility": "team"}), 201)
+    step = _ok(
+        httpx.post(
+            f"{live.url}/steps",
+            headers=h,
+            json={
+                "title": "Reboot",
+                "step_type": "action",
+                "content": {"instructions": "reboot"},
+                "visibility": "team",
+            },
+        ),
+        201,
+    )
     url = f"{live.url}/steps/{step['id']}/rating"
     # One user, 30 parallel re-ratings alternating 5 and 1: one vote, worth whichever landed last.
     with cf.ThreadPoolExecutor(max_workers=30) as pool:
-        codes = list(pool.map(lambda i: httpx.put(url, headers=h, json={"rating": 5 if i % 2 else 1}, timeout=60).status_code, range(30)))
+        codes = list(
+            pool.map(
+                lambda i: httpx.put(url, headers=h, json={"rating": 5 if i % 2 else 1}, timeout=60).status_code,
+                range(30),
+            )
+        )
     assert codes == [200] * 30
     got = _ok(httpx.get(f"{live.url}/steps/{step['id']}", headers=h), 200)
     assert got["rating_count"] == 1 and got["rating_avg"] in (1.0, 5.0)
@@ -104,11 +179,22 @@ def test_concurrent_re_ratings_never_lose_or_invent_a_vote(live) -> None:
     members = []
     for i in range(12):
         email = f"m{i}-{uuid.uuid4().hex[:6]}@example.com"
-        _ok(httpx.post(f"{live.url}/account/members", headers=h, json={"email": email, "name": f"M{i}", "role": "engineer", "password": PASSWORD}), 201)
-        token = _ok(httpx.post(f"{live.url}/auth/login", json={"email": email, "password": PASSWORD}), 200)["access_token"]
+        _ok(
+            httpx.post(
+                f"{live.url}/account/members",
+                headers=h,
+                json={"email": email, "name": f"M{i}", "role": "engineer", "password": PASSWORD},
+            ),
+            201,
+        )
+        token = _ok(httpx.post(f"{live.url}/auth/login", json={"email": email, "password": PASSWORD}), 200)[
+            "access_token"
+        ]
         members.append(({"Authorization": f"Bearer {token}"}, 1 + i % 5))
     with cf.ThreadPoolExecutor(max_workers=12) as pool:
-        codes = list(pool.map(lambda m: httpx.put(url, headers=m[0], json={"rating": m[1]}, timeout=60).status_code, members))
+        codes = list(
+            pool.map(lambda m: httpx.put(url, headers=m[0], json={"rating": m[1]}, timeout=60).status_code, members)
+        )
     assert codes == [200] * 12
     got = _ok(httpx.get(f"{live.url}/steps/{step['id']}", headers=h), 200)
     others = sum(r for _, r in members)

@@ -1,4 +1,5 @@
-"""Issue 16: commit errors are not 2xx, drafts stay in their account, password changes are limited, answers are consistent."""
+"""Issue 16: commit errors are not 2xx, drafts stay in their account, password changes are limited, answers are
+consistent."""
 
 from __future__ import annotations
 
@@ -15,13 +16,27 @@ from resolutionflow_app.api.app import create_api
 from tests.factories import PASSWORD, add_member, register
 
 API = "/api/v1"
-TREE = {"start_node_id": "q", "nodes": [
-    {"id": "q", "type": "decision", "title": "Powered?", "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}]},
-    {"id": "s1", "type": "solution", "title": "Done"}, {"id": "s2", "type": "solution", "title": "Plug it in"}]}
+TREE = {
+    "start_node_id": "q",
+    "nodes": [
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Powered?",
+            "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}],
+        },
+        {"id": "s1", "type": "solution", "title": "Done"},
+        {"id": "s2", "type": "solution", "title": "Plug it in"},
+    ],
+}
 
 
 def _tree(api, headers, **kw) -> dict:
-    resp = api.post(f"{API}/trees", json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE, **kw}, headers=headers)
+    resp = api.post(
+        f"{API}/trees",
+        json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE, **kw},
+        headers=headers,
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -34,7 +49,11 @@ def test_a_failed_commit_answers_503_and_stores_nothing(api, monkeypatch) -> Non
         raise OperationalError("COMMIT", {}, Exception("database is locked"))
 
     monkeypatch.setattr(Session, "commit", failing_commit)
-    resp = api.post(f"{API}/trees", json={"name": "Never stored", "tree_type": "troubleshooting", "tree_structure": TREE}, headers=owner["headers"])
+    resp = api.post(
+        f"{API}/trees",
+        json={"name": "Never stored", "tree_type": "troubleshooting", "tree_structure": TREE},
+        headers=owner["headers"],
+    )
     monkeypatch.setattr(Session, "commit", real_commit)
     assert resp.status_code == 503, resp.text
     assert "retry" in resp.json()["detail"].lower()
@@ -47,16 +66,37 @@ def test_read_your_writes_for_create_update_delete(api) -> None:
     for _ in range(5):
         tree = _tree(api, h)
         assert api.get(f"{API}/trees/{tree['id']}", headers=h).status_code == 200
-        changed = api.put(f"{API}/trees/{tree['id']}", json={"name": "Renamed", "tree_structure": {**TREE, "nodes": TREE["nodes"][:1] + [{**TREE["nodes"][1], "title": "Fixed"}] + TREE["nodes"][2:]}}, headers=h)
+        changed = api.put(
+            f"{API}/trees/{tree['id']}",
+            json={
+                "name": "Renamed",
+                "tree_structure": {
+                    **TREE,
+                    "nodes": TREE["nodes"][:1] + [{**TREE["nodes"][1], "title": "Fixed"}] + TREE["nodes"][2:],
+                },
+            },
+            headers=h,
+        )
         assert changed.status_code == 200 and changed.json()["version"] == 2
         got = api.get(f"{API}/trees/{tree['id']}", headers=h).json()
         assert (got["name"], got["version"]) == ("Renamed", 2)
         assert api.delete(f"{API}/trees/{tree['id']}", headers=h).status_code == 204
         assert api.get(f"{API}/trees/{tree['id']}", headers=h).status_code == 404
-    step = api.post(f"{API}/steps", json={"title": "Flush DNS", "step_type": "action", "content": {"instructions": "ipconfig /flushdns"}, "visibility": "team"}, headers=h)
+    step = api.post(
+        f"{API}/steps",
+        json={
+            "title": "Flush DNS",
+            "step_type": "action",
+            "content": {"instructions": "ipconfig /flushdns"},
+            "visibility": "team",
+        },
+        headers=h,
+    )
     assert step.status_code == 201
     assert api.get(f"{API}/steps/{step.json()['id']}", headers=h).json()["title"] == "Flush DNS"
-    assert api.put(f"{API}/steps/{step.json()['id']}", json={"title": "Flush the DNS cache"}, headers=h).status_code == 200
+    assert (
+        api.put(f"{API}/steps/{step.json()['id']}", json={"title": "Flush the DNS cache"}, headers=h).status_code == 200
+    )
     assert api.get(f"{API}/steps/{step.json()['id']}", headers=h).json()["title"] == "Flush the DNS cache"
     assert api.delete(f"{API}/steps/{step.json()['id']}", headers=h).status_code == 204
     assert api.get(f"{API}/steps/{step.json()['id']}", headers=h).json()["is_active"] is False
@@ -64,12 +104,20 @@ def test_read_your_writes_for_create_update_delete(api) -> None:
 
 def test_other_accounts_see_published_versions_only(api) -> None:
     owner, stranger = register(api), register(api)
-    secret = {**TREE, "nodes": TREE["nodes"][:2] + [{**TREE["nodes"][2], "description": "INTERNAL NOTE: admin pw is hunter2"}]}
+    secret = {
+        **TREE,
+        "nodes": TREE["nodes"][:2] + [{**TREE["nodes"][2], "description": "INTERNAL NOTE: admin pw is hunter2"}],
+    }
     tid = _tree(api, owner["headers"], is_public=True, tree_structure=secret)["id"]  # v1: a draft with a secret
-    published = api.put(f"{API}/trees/{tid}", json={"status": "published", "tree_structure": TREE}, headers=owner["headers"])
+    published = api.put(
+        f"{API}/trees/{tid}", json={"status": "published", "tree_structure": TREE}, headers=owner["headers"]
+    )
     assert published.json()["version"] == 2
     # The owner's account sees both versions, the draft included.
-    assert [v["version"] for v in api.get(f"{API}/trees/{tid}/versions", headers=owner["headers"]).json()["items"]] == [2, 1]
+    assert [v["version"] for v in api.get(f"{API}/trees/{tid}/versions", headers=owner["headers"]).json()["items"]] == [
+        2,
+        1,
+    ]
     assert "hunter2" in api.get(f"{API}/trees/{tid}/versions/1", headers=owner["headers"]).text
     # Another account reads the public flow, but the never-published draft does not exist for it.
     listed = api.get(f"{API}/trees/{tid}/versions", headers=stranger["headers"]).json()
@@ -78,9 +126,21 @@ def test_other_accounts_see_published_versions_only(api) -> None:
     assert leak.status_code == 404 and "hunter2" not in leak.text
     assert api.get(f"{API}/trees/{tid}/versions/2", headers=stranger["headers"]).status_code == 200
     # A later published edit shows; the draft in between stays hidden.
-    assert api.put(f"{API}/trees/{tid}", json={"status": "draft", "tree_structure": secret}, headers=owner["headers"]).json()["version"] == 3
-    assert api.put(f"{API}/trees/{tid}", json={"status": "published", "tree_structure": TREE}, headers=owner["headers"]).json()["version"] == 4
-    assert [v["version"] for v in api.get(f"{API}/trees/{tid}/versions", headers=stranger["headers"]).json()["items"]] == [4, 2]
+    assert (
+        api.put(
+            f"{API}/trees/{tid}", json={"status": "draft", "tree_structure": secret}, headers=owner["headers"]
+        ).json()["version"]
+        == 3
+    )
+    assert (
+        api.put(
+            f"{API}/trees/{tid}", json={"status": "published", "tree_structure": TREE}, headers=owner["headers"]
+        ).json()["version"]
+        == 4
+    )
+    assert [
+        v["version"] for v in api.get(f"{API}/trees/{tid}/versions", headers=stranger["headers"]).json()["items"]
+    ] == [4, 2]
 
 
 def test_password_change_is_rate_limited(api, monkeypatch) -> None:
@@ -90,7 +150,14 @@ def test_password_change_is_rate_limited(api, monkeypatch) -> None:
     monkeypatch.setenv("RF_AUTH_RATE_LIMIT", "5/minute")
     get_settings.cache_clear()
     try:
-        codes = [api.post(f"{API}/auth/password", json={"current_password": "wrong-password-x", "new_password": "another-good-one-7"}, headers=owner["headers"]).status_code for _ in range(7)]
+        codes = [
+            api.post(
+                f"{API}/auth/password",
+                json={"current_password": "wrong-password-x", "new_password": "another-good-one-7"},
+                headers=owner["headers"],
+            ).status_code
+            for _ in range(7)
+        ]
     finally:
         monkeypatch.delenv("RF_AUTH_RATE_LIMIT")
         get_settings.cache_clear()
@@ -99,17 +166,38 @@ def test_password_change_is_rate_limited(api, monkeypatch) -> None:
 
 @pytest.mark.parametrize("weak", ["password12", "1234567890", "aaaaaaaaaa", "QWERTYUIOP", "Password123"])
 def test_weak_passwords_are_refused_everywhere(api, weak) -> None:
-    resp = api.post(f"{API}/auth/register", json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": weak, "name": "W", "account_name": "W"})
+    resp = api.post(
+        f"{API}/auth/register",
+        json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": weak, "name": "W", "account_name": "W"},
+    )
     assert resp.status_code == 422 and "password" in resp.json()["detail"].lower()
     owner = register(api)
-    member = api.post(f"{API}/account/members", json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "name": "M", "role": "engineer", "password": weak}, headers=owner["headers"])
+    member = api.post(
+        f"{API}/account/members",
+        json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "name": "M", "role": "engineer", "password": weak},
+        headers=owner["headers"],
+    )
     assert member.status_code == 422
-    change = api.post(f"{API}/auth/password", json={"current_password": PASSWORD, "new_password": weak}, headers=owner["headers"])
+    change = api.post(
+        f"{API}/auth/password", json={"current_password": PASSWORD, "new_password": weak}, headers=owner["headers"]
+    )
     assert change.status_code == 422 and "password" in change.json()["detail"].lower()
 
 
-MALFORMED = ["/trees/x", "/trees/x/versions", "/steps/not-an-id", "/sessions/1", "/shares/zz/views", "/automations/not-a-uuid",
-             "/automations/not-a-uuid/graph", "/automation-runs/xyz", "/models/1", "/assistants/x", "/mcp-servers/x", "/files/x"]
+MALFORMED = [
+    "/trees/x",
+    "/trees/x/versions",
+    "/steps/not-an-id",
+    "/sessions/1",
+    "/shares/zz/views",
+    "/automations/not-a-uuid",
+    "/automations/not-a-uuid/graph",
+    "/automation-runs/xyz",
+    "/models/1",
+    "/assistants/x",
+    "/mcp-servers/x",
+    "/files/x",
+]
 
 
 @pytest.mark.parametrize("path", MALFORMED)
@@ -129,8 +217,18 @@ def test_unknown_api_paths_answer_json_even_behind_the_web_app() -> None:
         assert client.get("/elsewhere").text == "Not Found"  # pages keep the web app's answer
 
 
-@pytest.mark.parametrize("query", ["/automation-runs?status=zzz", "/trees?status=zzz", "/trees?tree_type=zz", "/steps?sort=zz",
-                                   "/steps?visibility=zz", "/sessions?status=zz", "/sessions?outcome=zz"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/automation-runs?status=zzz",
+        "/trees?status=zzz",
+        "/trees?tree_type=zz",
+        "/steps?sort=zz",
+        "/steps?visibility=zz",
+        "/sessions?status=zz",
+        "/sessions?outcome=zz",
+    ],
+)
 def test_unknown_filter_values_are_422(api, query) -> None:
     owner = register(api)
     assert api.get(f"{API}{query}", headers=owner["headers"]).status_code == 422
@@ -140,8 +238,21 @@ def test_only_the_starter_authors_and_owners_cancel_a_run(api) -> None:
     owner = register(api)
     author = add_member(api, owner, role="author")
     eng1, eng2 = add_member(api, owner, role="engineer"), add_member(api, owner, role="engineer")
-    model = api.post(f"{API}/models", json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}, headers=owner["headers"]).json()
-    auto = api.post(f"{API}/automations", json={"name": "A", "steps": [{"step_order": 1, "assistant": {"prompt": "p", "model_id": model["id"]}, "input_source": "flow_input"}]}, headers=author["headers"]).json()
+    model = api.post(
+        f"{API}/models",
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0},
+        headers=owner["headers"],
+    ).json()
+    auto = api.post(
+        f"{API}/automations",
+        json={
+            "name": "A",
+            "steps": [
+                {"step_order": 1, "assistant": {"prompt": "p", "model_id": model["id"]}, "input_source": "flow_input"}
+            ],
+        },
+        headers=author["headers"],
+    ).json()
     assert api.post(f"{API}/automations/{auto['id']}/publish", headers=author["headers"]).status_code == 200
 
     def start(headers) -> str:
@@ -155,7 +266,10 @@ def test_only_the_starter_authors_and_owners_cancel_a_run(api) -> None:
     assert api.get(f"{API}/automation-runs/{run}", headers=eng1["headers"]).json()["status"] == "queued"
     assert api.delete(f"{API}/automation-runs/{run}", headers=eng1["headers"]).json()["status"] == "cancelled"
     for who in (author, owner):
-        assert api.delete(f"{API}/automation-runs/{start(eng1['headers'])}", headers=who["headers"]).json()["status"] == "cancelled"
+        assert (
+            api.delete(f"{API}/automation-runs/{start(eng1['headers'])}", headers=who["headers"]).json()["status"]
+            == "cancelled"
+        )
 
 
 def test_cancel_marks_the_in_flight_step_cancelled(api) -> None:
@@ -166,12 +280,25 @@ def test_cancel_marks_the_in_flight_step_cancelled(api) -> None:
     from tests.automation_helpers import ScriptedProvider, deps_for
 
     owner = register(api)
-    model = api.post(f"{API}/models", json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}, headers=owner["headers"]).json()
-    steps = [{"step_order": i, "assistant": {"prompt": "p", "model_id": model["id"]}, "input_source": "flow_input" if i == 1 else "previous_step"} for i in (1, 2)]
+    model = api.post(
+        f"{API}/models",
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0},
+        headers=owner["headers"],
+    ).json()
+    steps = [
+        {
+            "step_order": i,
+            "assistant": {"prompt": "p", "model_id": model["id"]},
+            "input_source": "flow_input" if i == 1 else "previous_step",
+        }
+        for i in (1, 2)
+    ]
     auto = api.post(f"{API}/automations", json={"name": "Slow", "steps": steps}, headers=owner["headers"]).json()
     run = api.post(f"{API}/automations/{auto['id']}/runs", json={"text": "x"}, headers=owner["headers"]).json()
     provider = ScriptedProvider(answer="slow", delay=5.0)
-    worker = threading.Thread(target=lambda: asyncio.run(worker_loop(worker_id="t", poll_seconds=0.01, deps=deps_for(provider), max_runs=1)))
+    worker = threading.Thread(
+        target=lambda: asyncio.run(worker_loop(worker_id="t", poll_seconds=0.01, deps=deps_for(provider), max_runs=1))
+    )
     worker.start()
     try:
         deadline = time.monotonic() + 10

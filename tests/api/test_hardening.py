@@ -14,9 +14,19 @@ from resolutionflow_app.settings import Settings, get_settings
 from tests.factories import register
 
 API = "/api/v1"
-TREE = {"start_node_id": "q", "nodes": [
-    {"id": "q", "type": "decision", "title": "Powered?", "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}]},
-    {"id": "s1", "type": "solution", "title": "Done"}, {"id": "s2", "type": "solution", "title": "Plug it in"}]}
+TREE = {
+    "start_node_id": "q",
+    "nodes": [
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Powered?",
+            "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}],
+        },
+        {"id": "s1", "type": "solution", "title": "Done"},
+        {"id": "s2", "type": "solution", "title": "Plug it in"},
+    ],
+}
 
 
 @pytest.fixture
@@ -25,38 +35,78 @@ def owner(api):
 
 
 def _model(api, owner, **kw):
-    return api.post(f"{API}/models", json={"name": "M", "provider": "openai_compatible", "model": "gpt", "security_level": 0, **kw}, headers=owner["headers"])
+    return api.post(
+        f"{API}/models",
+        json={"name": "M", "provider": "openai_compatible", "model": "gpt", "security_level": 0, **kw},
+        headers=owner["headers"],
+    )
 
 
-@pytest.mark.parametrize("url", ["http://no-such-host.invalid/v1", "https://api.openai.com/v1", "https://llm.example.com:8443/v1"])
+@pytest.mark.parametrize(
+    "url", ["http://no-such-host.invalid/v1", "https://api.openai.com/v1", "https://llm.example.com:8443/v1"]
+)
 def test_saving_a_model_or_mcp_server_never_needs_dns(api, owner, url) -> None:
     created = _model(api, owner, base_url=url)
     assert created.status_code == 201, created.text
-    assert api.put(f"{API}/models/{created.json()['id']}", json={"base_url": url}, headers=owner["headers"]).status_code == 200
+    assert (
+        api.put(f"{API}/models/{created.json()['id']}", json={"base_url": url}, headers=owner["headers"]).status_code
+        == 200
+    )
     mcp = api.post(f"{API}/mcp-servers", json={"name": "Tools", "url": url}, headers=owner["headers"])
     assert mcp.status_code in (201, 200), mcp.text
 
 
-@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data", "http://10.0.0.5/", "http://0x0a000005/", "http://2130706433/",
-                                 "http://user:pw@example.com/", "ftp://example.com/", "http://[::ffff:10.0.0.5]/", "http://100.64.0.1/", "http://localhost:8080/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.5/",
+        "http://0x0a000005/",
+        "http://2130706433/",
+        "http://user:pw@example.com/",
+        "ftp://example.com/",
+        "http://[::ffff:10.0.0.5]/",
+        "http://100.64.0.1/",
+        "http://localhost:8080/",
+    ],
+)
 def test_private_or_malformed_urls_are_refused_at_save_with_422(api, owner, url) -> None:
     resp = _model(api, owner, base_url=url)
     assert resp.status_code == 422 and isinstance(resp.json()["detail"], str)
     mcp = api.post(f"{API}/mcp-servers", json={"name": "Tools", "url": url}, headers=owner["headers"])
     assert mcp.status_code == 422
-    offline = api.post(f"{API}/models", json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}, headers=owner["headers"]).json()
+    offline = api.post(
+        f"{API}/models",
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0},
+        headers=owner["headers"],
+    ).json()
     for key, mode in (("input_config", {"input_source": "http_get"}), ("output_config", {"output_mode": "http_post"})):
-        step = {"step_order": 1, "assistant": {"prompt": "p", "model_id": offline["id"]}, "input_source": "flow_input", **mode, key: {"url": url}}
+        step = {
+            "step_order": 1,
+            "assistant": {"prompt": "p", "model_id": offline["id"]},
+            "input_source": "flow_input",
+            **mode,
+            key: {"url": url},
+        }
         resp = api.post(f"{API}/automations", json={"name": "A", "steps": [step]}, headers=owner["headers"])
         assert resp.status_code == 422, resp.text
         assert "Step 1" in resp.json()["detail"] and "URL" in resp.json()["detail"]
 
 
 def test_templated_automation_urls_are_checked_where_fixed(api, owner) -> None:
-    offline = api.post(f"{API}/models", json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}, headers=owner["headers"]).json()
+    offline = api.post(
+        f"{API}/models",
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0},
+        headers=owner["headers"],
+    ).json()
 
     def save(url):
-        step = {"step_order": 1, "assistant": {"prompt": "p", "model_id": offline["id"]}, "input_source": "http_get", "input_config": {"url": url}}
+        step = {
+            "step_order": 1,
+            "assistant": {"prompt": "p", "model_id": offline["id"]},
+            "input_source": "http_get",
+            "input_config": {"url": url},
+        }
         return api.post(f"{API}/automations", json={"name": "A", "steps": [step]}, headers=owner["headers"]).status_code
 
     assert save("https://tickets.example.com/api/{{flow_input.id}}") == 201
@@ -66,26 +116,52 @@ def test_templated_automation_urls_are_checked_where_fixed(api, owner) -> None:
 
 def test_bodies_over_the_limit_are_refused_before_parsing(api, owner) -> None:
     limit = get_settings().max_body_bytes
-    big = json.dumps({"name": "Big", "tree_type": "troubleshooting", "tree_structure": {"start_node_id": "q", "nodes": [], "pad": "x" * (limit + 10)}})
+    big = json.dumps(
+        {
+            "name": "Big",
+            "tree_type": "troubleshooting",
+            "tree_structure": {"start_node_id": "q", "nodes": [], "pad": "x" * (limit + 10)},
+        }
+    )
     resp = api.post(f"{API}/trees", content=big, headers={**owner["headers"], "content-type": "application/json"})
     assert resp.status_code == 413 and "too large" in resp.json()["detail"]
     # Anonymous, before authentication and rate limiting; chunked (no Content-Length) too.
-    assert api.post(f"{API}/auth/login", content=b"{" + b" " * (limit + 10) + b"}", headers={"content-type": "application/json"}).status_code == 413
+    assert (
+        api.post(
+            f"{API}/auth/login", content=b"{" + b" " * (limit + 10) + b"}", headers={"content-type": "application/json"}
+        ).status_code
+        == 413
+    )
 
     def chunks():
         for _ in range((limit // 65536) + 2):
             yield b" " * 65536
 
-    assert api.post(f"{API}/auth/login", content=chunks(), headers={"content-type": "application/json"}).status_code == 413
-    assert api.post(f"{API}/trees", json={"name": "Small", "tree_type": "troubleshooting", "tree_structure": TREE}, headers=owner["headers"]).status_code == 201
+    assert (
+        api.post(f"{API}/auth/login", content=chunks(), headers={"content-type": "application/json"}).status_code == 413
+    )
+    assert (
+        api.post(
+            f"{API}/trees",
+            json={"name": "Small", "tree_type": "troubleshooting", "tree_structure": TREE},
+            headers=owner["headers"],
+        ).status_code
+        == 201
+    )
 
 
 def test_tree_lists_carry_summaries(api, owner) -> None:
-    tree = api.post(f"{API}/trees", json={"name": "Listed", "tree_type": "troubleshooting", "tree_structure": TREE}, headers=owner["headers"]).json()
+    tree = api.post(
+        f"{API}/trees",
+        json={"name": "Listed", "tree_type": "troubleshooting", "tree_structure": TREE},
+        headers=owner["headers"],
+    ).json()
     items = api.get(f"{API}/trees", headers=owner["headers"]).json()["items"]
     assert items and all("tree_structure" not in i for i in items)
     assert items[0]["node_count"] == 3 and items[0]["id"] == tree["id"]
-    assert api.get(f"{API}/trees/{tree['id']}", headers=owner["headers"]).json()["tree_structure"]["start_node_id"] == "q"
+    assert (
+        api.get(f"{API}/trees/{tree['id']}", headers=owner["headers"]).json()["tree_structure"]["start_node_id"] == "q"
+    )
 
 
 def test_cors_allows_only_configured_origins() -> None:
@@ -94,7 +170,9 @@ def test_cors_allows_only_configured_origins() -> None:
     assert "https://rf.example.com" in origins and "https://tools.example.com" in origins
     assert "*" not in origins and "null" not in origins
     app = create_api()
-    app.add_middleware(CORSMiddleware, allow_credentials=True, allow_methods=["*"], allow_headers=["*"], allow_origins=origins)  # as Reflex adds it
+    app.add_middleware(
+        CORSMiddleware, allow_credentials=True, allow_methods=["*"], allow_headers=["*"], allow_origins=origins
+    )  # as Reflex adds it
     with TestClient(app) as client:
         for evil in ("https://evil.example", "null"):
             resp = client.get(f"{API}/health", headers={"Origin": evil})
@@ -107,33 +185,63 @@ def test_cors_allows_only_configured_origins() -> None:
 
 
 def test_form_field_ids_are_human_labels(api, owner) -> None:
-    offline = api.post(f"{API}/models", json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0}, headers=owner["headers"]).json()
-    step = {"step_order": 1, "assistant": {"prompt": "Hej {{flow_input.Namn på brukare}} / {{Personnummer}}", "model_id": offline["id"]}, "input_source": "flow_input"}
-    form = [{"id": " Namn på brukare ", "label": "Namn på brukare", "type": "text", "required": True}, {"id": "Personnummer", "label": "Personnummer", "type": "text"}]
-    created = api.post(f"{API}/automations", json={"name": "Svenska", "form_schema": form, "steps": [step]}, headers=owner["headers"])
+    offline = api.post(
+        f"{API}/models",
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 0},
+        headers=owner["headers"],
+    ).json()
+    step = {
+        "step_order": 1,
+        "assistant": {"prompt": "Hej {{flow_input.Namn på brukare}} / {{Personnummer}}", "model_id": offline["id"]},
+        "input_source": "flow_input",
+    }
+    form = [
+        {"id": " Namn på brukare ", "label": "Namn på brukare", "type": "text", "required": True},
+        {"id": "Personnummer", "label": "Personnummer", "type": "text"},
+    ]
+    created = api.post(
+        f"{API}/automations", json={"name": "Svenska", "form_schema": form, "steps": [step]}, headers=owner["headers"]
+    )
     assert created.status_code == 201, created.text
     assert [f["id"] for f in created.json()["form_schema"]] == ["Namn på brukare", "Personnummer"]
     for bad in ("a.b", "{{x}}", "", "x" * 101):
-        resp = api.post(f"{API}/automations", json={"name": "Bad", "form_schema": [{"id": bad, "label": "L", "type": "text"}], "steps": [step]}, headers=owner["headers"])
+        resp = api.post(
+            f"{API}/automations",
+            json={"name": "Bad", "form_schema": [{"id": bad, "label": "L", "type": "text"}], "steps": [step]},
+            headers=owner["headers"],
+        )
         assert resp.status_code == 422, bad
 
 
 def test_variables_resolve_labels_with_spaces_and_top_level_aliases() -> None:
-    ctx = build_context("free text", {"Namn på brukare": "Åsa", "Personnummer": "19121212-1212", "flow_input": "shadow"}, [{"step_order": 1, "output_payload_json": {"text": "one"}}])
-    assert interpolate("{{flow_input.Namn på brukare}}|{{ Namn på brukare }}|{{Personnummer}}", ctx) == "Åsa|Åsa|19121212-1212"
-    assert interpolate("{{step_1.output}}|{{flow_input.text}}|{{unknown thing}}", ctx) == "one|free text|{{unknown thing}}"
+    ctx = build_context(
+        "free text",
+        {"Namn på brukare": "Åsa", "Personnummer": "19121212-1212", "flow_input": "shadow"},
+        [{"step_order": 1, "output_payload_json": {"text": "one"}}],
+    )
+    assert (
+        interpolate("{{flow_input.Namn på brukare}}|{{ Namn på brukare }}|{{Personnummer}}", ctx)
+        == "Åsa|Åsa|19121212-1212"
+    )
+    assert (
+        interpolate("{{step_1.output}}|{{flow_input.text}}|{{unknown thing}}", ctx) == "one|free text|{{unknown thing}}"
+    )
     assert interpolate("{{flow_input.flow_input}}", ctx) == "shadow"  # reserved names keep priority at the top level
 
 
 def test_guard_errors_are_never_500(api, owner, monkeypatch) -> None:
     created = _model(api, owner, base_url="http://no-such-host.invalid/v1").json()
-    mcp = api.post(f"{API}/mcp-servers", json={"name": "Tools", "url": "http://no-such-host.invalid/mcp"}, headers=owner["headers"]).json()
+    mcp = api.post(
+        f"{API}/mcp-servers", json={"name": "Tools", "url": "http://no-such-host.invalid/mcp"}, headers=owner["headers"]
+    ).json()
     resp = api.post(f"{API}/mcp-servers/{mcp['id']}/refresh-tools", headers=owner["headers"])
     assert 400 <= resp.status_code < 500, resp.text
     assert created["base_url"] == "http://no-such-host.invalid/v1"
 
 
-def test_secret_key_is_generated_once_for_the_embedded_default_and_required_in_production(tmp_path, monkeypatch) -> None:
+def test_secret_key_is_generated_once_for_the_embedded_default_and_required_in_production(
+    tmp_path, monkeypatch
+) -> None:
     from resolutionflow_app.settings import DEV_SECRET_KEY
 
     monkeypatch.delenv("RF_SECRET_KEY", raising=False)
@@ -152,27 +260,67 @@ def test_secret_key_is_generated_once_for_the_embedded_default_and_required_in_p
 
 
 def test_unknown_keys_in_a_structure_are_dropped_not_stored(api, owner) -> None:
-    structure = {"start_node_id": "q", "junk": "x" * 100, "nodes": [
-        {"id": "q", "type": "decision", "title": "Powered?", "evil": {"deep": [1, 2, 3]}, "position": {"x": 10, "y": 20, "z": 5},
-         "options": [{"label": "Yes", "next": "s1", "color": "red"}, {"label": "No", "next": "s2"}]},
-        {"id": "s1", "type": "solution", "title": "Done", "commands": [{"language": "bash", "code": "reboot", "label": "Reboot", "extra": 1}]},
-        {"id": "s2", "type": "solution", "title": "Plug it in", "automation_id": None}]}
-    tree = api.post(f"{API}/trees", json={"name": "Keys", "tree_type": "troubleshooting", "tree_structure": structure}, headers=owner["headers"]).json()
+    structure = {
+        "start_node_id": "q",
+        "junk": "x" * 100,
+        "nodes": [
+            {
+                "id": "q",
+                "type": "decision",
+                "title": "Powered?",
+                "evil": {"deep": [1, 2, 3]},
+                "position": {"x": 10, "y": 20, "z": 5},
+                "options": [{"label": "Yes", "next": "s1", "color": "red"}, {"label": "No", "next": "s2"}],
+            },
+            {
+                "id": "s1",
+                "type": "solution",
+                "title": "Done",
+                "commands": [{"language": "bash", "code": "reboot", "label": "Reboot", "extra": 1}],
+            },
+            {"id": "s2", "type": "solution", "title": "Plug it in", "automation_id": None},
+        ],
+    }
+    tree = api.post(
+        f"{API}/trees",
+        json={"name": "Keys", "tree_type": "troubleshooting", "tree_structure": structure},
+        headers=owner["headers"],
+    ).json()
     stored = api.get(f"{API}/trees/{tree['id']}", headers=owner["headers"]).json()["tree_structure"]
     assert "junk" not in stored
     assert "evil" not in stored["nodes"][0]
     assert "z" not in stored["nodes"][0]["position"]
     assert stored["nodes"][0]["options"][0] == {"label": "Yes", "next": "s1"}
     assert stored["nodes"][1]["commands"] == [{"language": "bash", "code": "reboot", "label": "Reboot"}]
-    assert stored["nodes"][2] == {"id": "s2", "type": "solution", "title": "Plug it in"}  # a null automation link is no link
-    procedure = {"steps": [{"id": "a", "type": "procedure_step", "title": "Back up", "expected_outcome": "File exists", "commands": "copy run tftp:", "library_visibility": "public", "x": 1},
-                           {"id": "end", "type": "procedure_end", "title": "Done"}]}
-    proc = api.post(f"{API}/trees", json={"name": "Proc", "tree_type": "procedural", "tree_structure": procedure}, headers=owner["headers"]).json()
+    assert stored["nodes"][2] == {
+        "id": "s2",
+        "type": "solution",
+        "title": "Plug it in",
+    }  # a null automation link is no link
+    procedure = {
+        "steps": [
+            {
+                "id": "a",
+                "type": "procedure_step",
+                "title": "Back up",
+                "expected_outcome": "File exists",
+                "commands": "copy run tftp:",
+                "library_visibility": "public",
+                "x": 1,
+            },
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
+    proc = api.post(
+        f"{API}/trees",
+        json={"name": "Proc", "tree_type": "procedural", "tree_structure": procedure},
+        headers=owner["headers"],
+    ).json()
     assert proc["tree_structure"]["steps"][0] == {k: v for k, v in procedure["steps"][0].items() if k != "x"}
 
 
 def test_secrets_stored_under_the_old_built_in_key_stay_readable_on_sqlite(database_url) -> None:
-    from cryptography.fernet import Fernet
+    from cryptography.fernet import Fernet, InvalidToken
 
     from resolutionflow_app.integrations import crypto
     from resolutionflow_app.settings import DEV_SECRET_KEY
@@ -184,5 +332,5 @@ def test_secrets_stored_under_the_old_built_in_key_stay_readable_on_sqlite(datab
         with pytest.raises(crypto.DecryptionError):
             crypto.decrypt_str(old)
     fresh = crypto.encrypt_str("sk-new")
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidToken):
         Fernet(crypto.derive_key(DEV_SECRET_KEY)).decrypt(fresh.encode())  # new secrets use the install's own key

@@ -18,10 +18,31 @@ def test_health_reports_queue_and_redis(api, session, monkeypatch) -> None:
     assert {"queued", "running", "stale_running", "oldest_queued_seconds", "mode"} <= set(body["queue"])
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "flow_input"}])
+    auto = make_automation(
+        session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "flow_input"}]
+    )
     old = utcnow() - timedelta(minutes=10)
-    session.add(AutomationRun(automation_id=auto.id, account_id=team.account_id, status="queued", created_at=old, input_payload_json={}, definition={}))
-    session.add(AutomationRun(automation_id=auto.id, account_id=team.account_id, status="running", created_at=old, heartbeat_at=old, input_payload_json={}, definition={}))
+    session.add(
+        AutomationRun(
+            automation_id=auto.id,
+            account_id=team.account_id,
+            status="queued",
+            created_at=old,
+            input_payload_json={},
+            definition={},
+        )
+    )
+    session.add(
+        AutomationRun(
+            automation_id=auto.id,
+            account_id=team.account_id,
+            status="running",
+            created_at=old,
+            heartbeat_at=old,
+            input_payload_json={},
+            definition={},
+        )
+    )
     session.commit()
     body = api.get("/api/v1/health").json()
     assert body["status"] == "ok"

@@ -23,9 +23,13 @@ def _service_calls_on_the_loop(path: Path) -> list[str]:
         if not isinstance(fn, ast.AsyncFunctionDef):
             continue
         for call in ast.walk(fn):
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and isinstance(call.func.value, ast.Name)
+            ):
                 owner = call.func.value.id
-                if (owner == "service" or owner.endswith("_service")):
+                if owner == "service" or owner.endswith("_service"):
                     problems.append(f"{path.name}:{call.lineno} {owner}.{call.func.attr}() in async {fn.name}")
     return problems
 

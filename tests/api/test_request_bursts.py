@@ -33,19 +33,28 @@ async def _burst(urls: list[str], headers: dict[str, str]) -> Counter:
     limits = httpx.Limits(max_connections=1)
     clients = [httpx.AsyncClient(timeout=120, limits=limits, headers=headers) for _ in urls]
     try:
+
         async def one(client: httpx.AsyncClient, url: str) -> int | str:
             try:
                 return (await client.get(url)).status_code
             except httpx.HTTPError as exc:
                 return type(exc).__name__
 
-        return Counter(await asyncio.gather(*(one(c, u) for c, u in zip(clients, urls))))
+        return Counter(await asyncio.gather(*(one(c, u) for c, u in zip(clients, urls, strict=False))))
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
 
 def test_a_burst_of_session_holding_requests_all_succeed(live) -> None:
-    reg = httpx.post(f"{live.url}/auth/register", json={"email": f"{uuid.uuid4().hex[:10]}@example.com", "password": PASSWORD, "name": "Kim", "account_name": "Acme"})
+    reg = httpx.post(
+        f"{live.url}/auth/register",
+        json={
+            "email": f"{uuid.uuid4().hex[:10]}@example.com",
+            "password": PASSWORD,
+            "name": "Kim",
+            "account_name": "Acme",
+        },
+    )
     assert reg.status_code == 201, reg.text
     headers = {"Authorization": f"Bearer {reg.json()['access_token']}"}
     # /health uses SessionDep directly; /trees and /auth/me through CurrentUser.

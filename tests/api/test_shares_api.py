@@ -25,7 +25,9 @@ def world(api, session):
     owner = register(api, account_name="Acme", name="Erin Engineer")
     member = add_member(api, owner, role="engineer")
     outsider = register(api, account_name="Globex")
-    row = make_support_session(session, user_id=uuid.UUID(owner["user"]["id"]), account_id=uuid.UUID(owner["account"]["id"]), commit=True)
+    row = make_support_session(
+        session, user_id=uuid.UUID(owner["user"]["id"]), account_id=uuid.UUID(owner["account"]["id"]), commit=True
+    )
     return {"owner": owner, "member": member, "outsider": outsider, "session_id": str(row.id)}
 
 
@@ -57,11 +59,26 @@ def test_create_permissions_and_validation(api, world):
     assert api.post(url, json={"visibility": "public"}).status_code == 401
     assert api.post(url, json={"visibility": "public"}, headers=world["member"]["headers"]).status_code == 403
     assert api.post(url, json={"visibility": "public"}, headers=world["outsider"]["headers"]).status_code == 404
-    assert api.post(f"{API}/sessions/{uuid.uuid4()}/shares", json={"visibility": "public"}, headers=world["owner"]["headers"]).status_code == 404
-    assert api.post(f"{API}/sessions/not-a-uuid/shares", json={"visibility": "public"}, headers=world["owner"]["headers"]).status_code == 404
+    assert (
+        api.post(
+            f"{API}/sessions/{uuid.uuid4()}/shares", json={"visibility": "public"}, headers=world["owner"]["headers"]
+        ).status_code
+        == 404
+    )
+    assert (
+        api.post(
+            f"{API}/sessions/not-a-uuid/shares", json={"visibility": "public"}, headers=world["owner"]["headers"]
+        ).status_code
+        == 404
+    )
     h = world["owner"]["headers"]
     past = (utcnow() - timedelta(hours=1)).isoformat()
-    for bad in ({"visibility": "public", "expires_at": past}, {"visibility": "public", "share_name": "x" * 101}, {"visibility": "team"}, {"visibility": "public", "expires_at": "soon"}):
+    for bad in (
+        {"visibility": "public", "expires_at": past},
+        {"visibility": "public", "share_name": "x" * 101},
+        {"visibility": "team"},
+        {"visibility": "public", "expires_at": "soon"},
+    ):
         resp = api.post(url, json=bad, headers=h)
         assert resp.status_code == 422, (bad, resp.text)
         assert "detail" in resp.json()
@@ -72,9 +89,13 @@ def test_policy_forbids_public_but_grandfathers_existing(api, world):
     old = _create(api, world)
     resp = api.put(f"{API}/account/settings", json={"allow_public_shares": False}, headers=world["owner"]["headers"])
     assert resp.status_code == 200, resp.text
-    resp = api.post(f"{API}/sessions/{world['session_id']}/shares", json={"visibility": "public"}, headers=world["owner"]["headers"])
+    resp = api.post(
+        f"{API}/sessions/{world['session_id']}/shares", json={"visibility": "public"}, headers=world["owner"]["headers"]
+    )
     assert resp.status_code == 403
-    assert resp.json() == {"detail": "Your organization does not allow public session sharing. Use account-only visibility."}
+    assert resp.json() == {
+        "detail": "Your organization does not allow public session sharing. Use account-only visibility."
+    }
     assert _create(api, world, visibility="account")["visibility"] == "account"
     assert api.get(f"{API}/shares/by-token/{old['share_token']}").status_code == 200
 
@@ -85,7 +106,11 @@ def test_owner_can_pause_existing_public_links_while_sharing_is_off(api, world):
     owner = world["owner"]["headers"]
     public, account_only = _create(api, world), _create(api, world, visibility="account")
     member = world["member"]["headers"]
-    resp = api.put(f"{API}/account/settings", json={"allow_public_shares": False, "pause_public_links_when_off": True}, headers=owner)
+    resp = api.put(
+        f"{API}/account/settings",
+        json={"allow_public_shares": False, "pause_public_links_when_off": True},
+        headers=owner,
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["pause_public_links_when_off"] is True
     paused = api.get(f"{API}/shares/by-token/{public['share_token']}")
@@ -106,7 +131,9 @@ def test_owner_can_pause_existing_public_links_while_sharing_is_off(api, world):
 
 
 def test_only_owners_choose_to_pause_public_links(api, world):
-    resp = api.put(f"{API}/account/settings", json={"pause_public_links_when_off": True}, headers=world["member"]["headers"])
+    resp = api.put(
+        f"{API}/account/settings", json={"pause_public_links_when_off": True}, headers=world["member"]["headers"]
+    )
     assert resp.status_code == 403
 
 
@@ -165,7 +192,9 @@ def test_unknown_and_revoked_answer_identically(api, world):
     unknown = api.get(f"{API}/shares/by-token/{secrets.token_urlsafe(32)}")
     assert (revoked.status_code, revoked.content) == (unknown.status_code, unknown.content) == (404, unknown.content)
     skip = {"date", "content-length"}
-    assert {k: v for k, v in revoked.headers.items() if k not in skip} == {k: v for k, v in unknown.headers.items() if k not in skip}
+    assert {k: v for k, v in revoked.headers.items() if k not in skip} == {
+        k: v for k, v in unknown.headers.items() if k not in skip
+    }
 
 
 def test_revoke_is_creator_only_and_soft(api, world, session):
@@ -193,7 +222,17 @@ def test_my_shares_and_views(api, world):
     mine = api.get(f"{API}/shares/my-shares", headers=world["owner"]["headers"]).json()
     assert mine["total"] == 2
     by_name = {i["share_name"]: i for i in mine["items"]}
-    for key in ("id", "session_id", "share_name", "visibility", "expires_at", "is_active", "view_count", "last_viewed_at", "status"):
+    for key in (
+        "id",
+        "session_id",
+        "share_name",
+        "visibility",
+        "expires_at",
+        "is_active",
+        "view_count",
+        "last_viewed_at",
+        "status",
+    ):
         assert key in by_name["A"]
     assert by_name["A"]["view_count"] == 2
     assert by_name["B"]["view_count"] == 1
@@ -264,7 +303,9 @@ def test_tokens_are_redacted_from_logs(caplog):
 
     token = secrets.token_urlsafe(32)
     with caplog.at_level(logging.INFO):
-        logging.getLogger("uvicorn.access").info('%s - "GET %s HTTP/1.1" 200', "127.0.0.1", f"/api/v1/shares/by-token/{token}")
+        logging.getLogger("uvicorn.access").info(
+            '%s - "GET %s HTTP/1.1" 200', "127.0.0.1", f"/api/v1/shares/by-token/{token}"
+        )
         logging.getLogger("granian.access").info("GET /share/%s?x=1 200", token)
     assert token not in caplog.text
     assert "/shares/by-token/***" in caplog.text

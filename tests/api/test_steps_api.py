@@ -27,11 +27,35 @@ def _synced_step(engine, owner: dict) -> str:
 
 def test_create_list_get_update_delete(api, engine) -> None:
     owner = register(api)
-    body = {"title": "Flush DNS", "step_type": "action", "content": {"instructions": "ipconfig /flushdns", "commands": [{"label": "Flush", "command": "ipconfig /flushdns", "command_type": "cmd"}]}, "visibility": "team"}
+    body = {
+        "title": "Flush DNS",
+        "step_type": "action",
+        "content": {
+            "instructions": "ipconfig /flushdns",
+            "commands": [{"label": "Flush", "command": "ipconfig /flushdns", "command_type": "cmd"}],
+        },
+        "visibility": "team",
+    }
     resp = api.post("/api/v1/steps", json=body, headers=owner["headers"])
     assert resp.status_code == 201, resp.text
     step = resp.json()
-    for key in ("id", "title", "step_type", "content", "visibility", "is_flow_synced", "source_tree_id", "source_node_id", "source_tree_name", "usage_count", "rating_avg", "rating_count", "created_by", "is_active", "last_synced_at"):
+    for key in (
+        "id",
+        "title",
+        "step_type",
+        "content",
+        "visibility",
+        "is_flow_synced",
+        "source_tree_id",
+        "source_node_id",
+        "source_tree_name",
+        "usage_count",
+        "rating_avg",
+        "rating_count",
+        "created_by",
+        "is_active",
+        "last_synced_at",
+    ):
         assert key in step
     assert step["content"]["commands"][0]["command"] == "ipconfig /flushdns" and step["is_flow_synced"] is False
     listed = api.get("/api/v1/steps", params={"q": "flushdns"}, headers=owner["headers"]).json()
@@ -47,9 +71,19 @@ def test_create_list_get_update_delete(api, engine) -> None:
 def test_bad_input_is_422_never_500(api, engine) -> None:
     owner = register(api)
     h = owner["headers"]
-    assert api.post("/api/v1/steps", json={"title": "", "step_type": "action", "content": {}}, headers=h).status_code == 422
-    assert api.post("/api/v1/steps", json={"title": "x", "step_type": "nope", "content": {}}, headers=h).status_code == 422
-    assert api.post("/api/v1/steps", json={"title": "x", "step_type": "action", "content": {"commands": 5}}, headers=h).status_code == 422
+    assert (
+        api.post("/api/v1/steps", json={"title": "", "step_type": "action", "content": {}}, headers=h).status_code
+        == 422
+    )
+    assert (
+        api.post("/api/v1/steps", json={"title": "x", "step_type": "nope", "content": {}}, headers=h).status_code == 422
+    )
+    assert (
+        api.post(
+            "/api/v1/steps", json={"title": "x", "step_type": "action", "content": {"commands": 5}}, headers=h
+        ).status_code
+        == 422
+    )
     assert api.get("/api/v1/steps", params={"sort": "weird"}, headers=h).status_code == 422
     assert api.get("/api/v1/steps/not-a-uuid", headers=h).status_code == 404
     assert api.get(f"/api/v1/steps/{uuid.uuid4()}", headers=h).status_code == 404
@@ -68,15 +102,32 @@ def test_synced_entries_409_and_fork(api, engine) -> None:
     fork = api.post(f"/api/v1/steps/{step_id}/fork", headers=engineer["headers"])
     assert fork.status_code == 201
     f = fork.json()
-    assert (f["is_flow_synced"], f["source_tree_id"], f["created_by"], f["visibility"]) == (False, None, engineer["user"]["id"], "private")
-    assert api.get("/api/v1/steps", params={"is_flow_synced": "false"}, headers=owner["headers"]).json()["total"] == 0  # private to the engineer
-    assert api.get("/api/v1/steps", params={"is_flow_synced": "false"}, headers=engineer["headers"]).json()["total"] == 1
+    assert (f["is_flow_synced"], f["source_tree_id"], f["created_by"], f["visibility"]) == (
+        False,
+        None,
+        engineer["user"]["id"],
+        "private",
+    )
+    assert (
+        api.get("/api/v1/steps", params={"is_flow_synced": "false"}, headers=owner["headers"]).json()["total"] == 0
+    )  # private to the engineer
+    assert (
+        api.get("/api/v1/steps", params={"is_flow_synced": "false"}, headers=engineer["headers"]).json()["total"] == 1
+    )
 
 
 def test_visibility_across_accounts(api, engine) -> None:
     a, b = register(api), register(api, account_name="Other")
-    team = api.post("/api/v1/steps", json={"title": "Team", "step_type": "action", "content": {}, "visibility": "team"}, headers=a["headers"]).json()
-    pub = api.post("/api/v1/steps", json={"title": "Pub", "step_type": "solution", "content": {}, "visibility": "public"}, headers=a["headers"]).json()
+    team = api.post(
+        "/api/v1/steps",
+        json={"title": "Team", "step_type": "action", "content": {}, "visibility": "team"},
+        headers=a["headers"],
+    ).json()
+    pub = api.post(
+        "/api/v1/steps",
+        json={"title": "Pub", "step_type": "solution", "content": {}, "visibility": "public"},
+        headers=a["headers"],
+    ).json()
     assert api.get(f"/api/v1/steps/{team['id']}", headers=b["headers"]).status_code == 404
     assert api.put(f"/api/v1/steps/{team['id']}", json={"title": "x"}, headers=b["headers"]).status_code == 404
     assert api.get(f"/api/v1/steps/{pub['id']}", headers=b["headers"]).status_code == 200
@@ -87,7 +138,9 @@ def test_visibility_across_accounts(api, engine) -> None:
 def test_rating_replace(api, engine) -> None:
     owner = register(api)
     engineer = add_member(api, owner, role="engineer")
-    step = api.post("/api/v1/steps", json={"title": "R", "step_type": "action", "content": {}}, headers=owner["headers"]).json()
+    step = api.post(
+        "/api/v1/steps", json={"title": "R", "step_type": "action", "content": {}}, headers=owner["headers"]
+    ).json()
     url = f"/api/v1/steps/{step['id']}/rating"
     assert api.put(url, json={"rating": 1}, headers=engineer["headers"]).json()["rating_avg"] == 1
     r = api.put(url, json={"rating": 3}, headers=engineer["headers"]).json()
@@ -103,7 +156,16 @@ def test_categories_and_group_labels(api, engine) -> None:
     cat = api.post("/api/v1/step-categories", json={"name": "Network"}, headers=owner["headers"])
     assert cat.status_code == 201
     assert api.post("/api/v1/step-categories", json={"name": "network"}, headers=owner["headers"]).status_code == 409
-    api.post("/api/v1/steps", json={"title": "In cat", "step_type": "action", "content": {"group_label": "Prep"}, "category_id": cat.json()["id"]}, headers=owner["headers"])
+    api.post(
+        "/api/v1/steps",
+        json={
+            "title": "In cat",
+            "step_type": "action",
+            "content": {"group_label": "Prep"},
+            "category_id": cat.json()["id"],
+        },
+        headers=owner["headers"],
+    )
     listed = api.get("/api/v1/steps", params={"category_id": cat.json()["id"]}, headers=owner["headers"]).json()
     assert listed["total"] == 1 and listed["items"][0]["category_name"] == "Network"
     assert api.get("/api/v1/step-group-labels", headers=owner["headers"]).json()["items"] == ["Prep"]
@@ -123,7 +185,9 @@ def test_capped_count_for_type_ahead(api, engine, monkeypatch) -> None:
     monkeypatch.setattr(library_service, "TOTAL_CAP", 3)
     exact = api.get("/api/v1/steps", params={"q": "che", "limit": 2}, headers=owner["headers"]).json()
     assert (exact["total"], exact["total_capped"], len(exact["items"])) == (7, False, 2)
-    capped = api.get("/api/v1/steps", params={"q": "che", "limit": 2, "count": "capped"}, headers=owner["headers"]).json()
+    capped = api.get(
+        "/api/v1/steps", params={"q": "che", "limit": 2, "count": "capped"}, headers=owner["headers"]
+    ).json()
     assert (capped["total"], capped["total_capped"]) == (3, True)
     assert [i["id"] for i in capped["items"]] == [i["id"] for i in exact["items"]]
     assert api.get("/api/v1/steps", params={"count": "some"}, headers=owner["headers"]).status_code == 422

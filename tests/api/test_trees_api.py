@@ -17,8 +17,21 @@ def test_create_get_list(api):
     owner = register(api)
     t = _create(api, owner, description="AP down")
     assert (t["status"], t["version"], t["is_public"], t["validation"]) == ("draft", 1, False, [])
-    for key in ("id", "name", "description", "tree_type", "tree_structure", "is_active", "author_id", "account_id", "parent_tree_id",
-                "fork_reason", "parent_updated_at", "has_parent_updates", "updated_at"):
+    for key in (
+        "id",
+        "name",
+        "description",
+        "tree_type",
+        "tree_structure",
+        "is_active",
+        "author_id",
+        "account_id",
+        "parent_tree_id",
+        "fork_reason",
+        "parent_updated_at",
+        "has_parent_updates",
+        "updated_at",
+    ):
         assert key in t
     got = api.get(f"{B}/trees/{t['id']}", headers=owner["headers"]).json()
     assert got["tree_structure"] == troubleshooting()
@@ -37,10 +50,19 @@ def test_create_get_list(api):
 def test_bad_input(api):
     owner = register(api)
     h = owner["headers"]
-    assert api.post(f"{B}/trees", headers=h, json={"name": "x", "tree_type": "bogus", "tree_structure": {}}).status_code == 422
-    r = api.post(f"{B}/trees", headers=h, json={"name": "x", "tree_type": "troubleshooting", "tree_structure": {"nodes": 5}})
+    assert (
+        api.post(f"{B}/trees", headers=h, json={"name": "x", "tree_type": "bogus", "tree_structure": {}}).status_code
+        == 422
+    )
+    r = api.post(
+        f"{B}/trees", headers=h, json={"name": "x", "tree_type": "troubleshooting", "tree_structure": {"nodes": 5}}
+    )
     assert r.status_code == 422 and isinstance(r.json()["detail"], str)
-    assert api.post(f"{B}/trees", headers=h, content=b"{nope", ).status_code in (400, 422)
+    assert api.post(
+        f"{B}/trees",
+        headers=h,
+        content=b"{nope",
+    ).status_code in (400, 422)
     assert api.get(f"{B}/trees/not-a-uuid", headers=h).status_code == 404
     t = _create(api, owner)
     assert api.put(f"{B}/trees/{t['id']}", headers=h, json={"status": "archived"}).status_code == 422
@@ -92,13 +114,18 @@ def test_visibility_and_roles(api):
     tid = t["id"]
     assert api.get(f"{B}/trees/{tid}", headers=engineer["headers"]).status_code == 200
     assert api.put(f"{B}/trees/{tid}", headers=engineer["headers"], json={"name": "x"}).status_code == 403
-    assert api.post(f"{B}/trees", headers=engineer["headers"], json={"name": "x", "tree_type": "procedural"}).status_code == 403
-    for call in (api.get(f"{B}/trees/{tid}", headers=stranger["headers"]),
-                 api.put(f"{B}/trees/{tid}", headers=stranger["headers"], json={"name": "x"}),
-                 api.delete(f"{B}/trees/{tid}", headers=stranger["headers"]),
-                 api.post(f"{B}/trees/{tid}/fork", headers=stranger["headers"], json={}),
-                 api.get(f"{B}/trees/{tid}/versions", headers=stranger["headers"]),
-                 api.get(f"{B}/trees/{tid}/export", headers=stranger["headers"])):
+    assert (
+        api.post(f"{B}/trees", headers=engineer["headers"], json={"name": "x", "tree_type": "procedural"}).status_code
+        == 403
+    )
+    for call in (
+        api.get(f"{B}/trees/{tid}", headers=stranger["headers"]),
+        api.put(f"{B}/trees/{tid}", headers=stranger["headers"], json={"name": "x"}),
+        api.delete(f"{B}/trees/{tid}", headers=stranger["headers"]),
+        api.post(f"{B}/trees/{tid}/fork", headers=stranger["headers"], json={}),
+        api.get(f"{B}/trees/{tid}/versions", headers=stranger["headers"]),
+        api.get(f"{B}/trees/{tid}/export", headers=stranger["headers"]),
+    ):
         assert call.status_code == 404
     assert api.get(f"{B}/trees", headers=stranger["headers"]).json()["total"] == 0
     api.put(f"{B}/trees/{tid}", headers=owner["headers"], json={"is_public": True, "status": "published"})
@@ -112,11 +139,20 @@ def test_fork_flow(api):
     stranger = register(api, account_name="Other MSP")
     t = _create(api, owner, is_public=True)
     api.put(f"{B}/trees/{t['id']}", headers=owner["headers"], json={"status": "published"})
-    assert api.post(f"{B}/trees/{t['id']}/fork", headers=stranger["headers"], json={"fork_reason": "x" * 256}).status_code == 422
+    assert (
+        api.post(f"{B}/trees/{t['id']}/fork", headers=stranger["headers"], json={"fork_reason": "x" * 256}).status_code
+        == 422
+    )
     r = api.post(f"{B}/trees/{t['id']}/fork", headers=stranger["headers"], json={"fork_reason": "Meraki steps"})
     assert r.status_code == 201
     fork = r.json()
-    assert (fork["parent_tree_id"], fork["fork_reason"], fork["status"], fork["version"], fork["is_public"]) == (t["id"], "Meraki steps", "draft", 1, False)
+    assert (fork["parent_tree_id"], fork["fork_reason"], fork["status"], fork["version"], fork["is_public"]) == (
+        t["id"],
+        "Meraki steps",
+        "draft",
+        1,
+        False,
+    )
     assert fork["account_id"] == stranger["account"]["id"] and fork["has_parent_updates"] is False
     no_body = api.post(f"{B}/trees/{t['id']}/fork", headers=owner["headers"])
     assert no_body.status_code == 201 and no_body.json()["fork_reason"] is None
@@ -135,18 +171,44 @@ def test_export_import(api):
     other = register(api, account_name="Other MSP")
     t = _create(api, owner, description="desc")
     exp = api.get(f"{B}/trees/{t['id']}/export", headers=owner["headers"]).json()
-    assert exp == {"format": "resolutionflow.tree", "format_version": 1,
-                   "tree": {"name": "Wi-Fi AP offline", "description": "desc", "tree_type": "troubleshooting", "tree_structure": troubleshooting()}}
+    assert exp == {
+        "format": "resolutionflow.tree",
+        "format_version": 1,
+        "tree": {
+            "name": "Wi-Fi AP offline",
+            "description": "desc",
+            "tree_type": "troubleshooting",
+            "tree_structure": troubleshooting(),
+        },
+    }
     r = api.post(f"{B}/trees/import", headers=other["headers"], json=exp)
     assert r.status_code == 201
     imp = r.json()
     assert imp["status"] == "draft"
     assert imp["author_id"] == other["user"]["id"]
     assert imp["account_id"] == other["account"]["id"]
-    for junk, code in ((["x"], 400), ({"format": "zip"}, 400), ({"format": "resolutionflow.tree", "format_version": 1, "tree": {"name": "x", "tree_type": "procedural", "tree_structure": {"steps": "no"}}}, 422)):
+    for junk, code in (
+        (["x"], 400),
+        ({"format": "zip"}, 400),
+        (
+            {
+                "format": "resolutionflow.tree",
+                "format_version": 1,
+                "tree": {"name": "x", "tree_type": "procedural", "tree_structure": {"steps": "no"}},
+            },
+            422,
+        ),
+    ):
         r = api.post(f"{B}/trees/import", headers=other["headers"], json=junk)
         assert r.status_code == code and isinstance(r.json()["detail"], str)
-    assert api.post(f"{B}/trees/import", headers=other["headers"], content=b"not json", ).status_code == 400
+    assert (
+        api.post(
+            f"{B}/trees/import",
+            headers=other["headers"],
+            content=b"not json",
+        ).status_code
+        == 400
+    )
     assert api.get(f"{B}/trees", headers=other["headers"]).json()["total"] == 1
 
 
@@ -158,5 +220,8 @@ def test_deactivate_and_unpublish(api):
     assert r.status_code == 200 and r.json()["is_active"] is False
     assert api.get(f"{B}/trees", headers=h).json()["total"] == 0
     assert api.get(f"{B}/trees?include_inactive=true", headers=h).json()["total"] == 1
-    assert api.put(f"{B}/trees/{t['id']}", headers=h, json={"is_active": True, "status": "published"}).json()["status"] == "published"
+    assert (
+        api.put(f"{B}/trees/{t['id']}", headers=h, json={"is_active": True, "status": "published"}).json()["status"]
+        == "published"
+    )
     assert api.put(f"{B}/trees/{t['id']}", headers=h, json={"status": "draft"}).json()["status"] == "draft"

@@ -29,8 +29,12 @@ def display() -> Iterator[str]:
     if not shutil.which("Xvfb"):
         pytest.fail("Xvfb is missing: `make setup-test` installs the Debian package xvfb")
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1440x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write_fd)
     with os.fdopen(read_fd) as fh:
         number = fh.readline().strip()
@@ -63,8 +67,14 @@ def launch(env: dict[str, str], log_name: str, *args: str) -> subprocess.Popen:
     """Start `resolutionflow desktop` (its output goes to test-artifacts/<log_name>.log)."""
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"{log_name}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen([str(BIN / "resolutionflow"), "desktop", *args], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        [str(BIN / "resolutionflow"), "desktop", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str, proc: subprocess.Popen | None = None) -> Any:
@@ -111,13 +121,15 @@ def accepts(port: int) -> bool:
 
 def xdotool(display: str, *args: str) -> str:
     """Run xdotool on the virtual screen; its output."""
-    out = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=20)
+    out = subprocess.run(
+        ["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=20
+    )
     return out.stdout.strip()
 
 
 def screenshot(display: str, name: str) -> Path:
     """A PNG of the whole virtual screen in test-artifacts/."""
-    import mss  # noqa: PLC0415
+    import mss
 
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

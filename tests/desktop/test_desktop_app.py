@@ -1,4 +1,5 @@
-"""`resolutionflow desktop` for real: a Qt window on Xvfb showing the app, its menu, single instance, geometry and clean exit.
+"""`resolutionflow desktop` for real: a Qt window on Xvfb showing the app, its menu, single instance, geometry and clean
+exit.
 
 The tests share one running instance (a start builds the production frontend, 10-30 s) and run in file order.
 """
@@ -75,16 +76,24 @@ def test_first_start_opens_the_app_signed_in_as_the_local_owner(run: Run, displa
     assert run.server_port not in (3000, 8000)
     assert any("reflex" in _cmdline(p) for p in process_tree(run.proc.pid))
     # The server listens on loopback only.
-    listening = {c.laddr.ip for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN and c.laddr.port == run.server_port}
+    listening = {
+        c.laddr.ip
+        for c in psutil.net_connections("tcp")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == run.server_port
+    }
     assert listening == {"127.0.0.1"}
     # The local owner lives in the user's data directory ($XDG_DATA_HOME/ResolutionFlow).
     with sqlite3.connect(run.data / "resolutionflow.db") as db:
-        rows = db.execute("select u.email, u.role, a.name from users u join accounts a on a.id = u.account_id").fetchall()
+        rows = db.execute(
+            "select u.email, u.role, a.name from users u join accounts a on a.id = u.account_id"
+        ).fetchall()
     assert rows == [(LOCAL_EMAIL, "owner", "My workspace")]
     assert not (run.data / "login-code.json").exists()  # the one-time code was used up
 
     window = _window(display)  # titled "ResolutionFlow"
-    icon = subprocess.run(["xprop", "-id", window, "_NET_WM_ICON"], env=run.env, capture_output=True, text=True, timeout=20).stdout
+    icon = subprocess.run(
+        ["xprop", "-id", window, "_NET_WM_ICON"], env=run.env, capture_output=True, text=True, timeout=20
+    ).stdout
     assert "_NET_WM_ICON(CARDINAL) = " in icon  # the app icon from assets/desktop-icon.png
 
     time.sleep(2)  # let the page settle before the picture
@@ -104,7 +113,11 @@ def test_the_menu_opens_pages(run: Run, display: str) -> None:
     xdotool(display, "key", "--delay", "150", "alt+g", "f")
     wait_for(lambda: page_is(instance, "/flows", "Flows"), 60, "the Flows page")
     xdotool(display, "key", "--delay", "150", "alt+f", "n")
-    wait_for(lambda: page_is(instance, "/sessions", "Pick a published flow to work through live."), 60, "the flow picker of a new session")
+    wait_for(
+        lambda: page_is(instance, "/sessions", "Pick a published flow to work through live."),
+        60,
+        "the flow picker of a new session",
+    )
     screenshot(display, "desktop-new-session")
 
 
@@ -112,18 +125,27 @@ def test_a_second_launch_focuses_the_first_and_exits(run: Run, display: str) -> 
     window = _window(display)
     other = subprocess.Popen(["xmessage", "-name", "other-app", "another application"], env=run.env)
     try:
-        other_id = wait_for(lambda: xdotool(display, "search", "--onlyvisible", "--name", "^other-app$"), 30, "another window")
+        other_id = wait_for(
+            lambda: xdotool(display, "search", "--onlyvisible", "--name", "^other-app$"), 30, "another window"
+        )
         xdotool(display, "windowfocus", "--sync", other_id.split()[0])
         assert xdotool(display, "getwindowfocus") != window
-        second = subprocess.run([str(BIN / "resolutionflow"), "desktop", "--page", "/library"], env=run.env,
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            [str(BIN / "resolutionflow"), "desktop", "--page", "/library"],
+            env=run.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == 0, second.stdout + second.stderr
         assert "already running" in second.stdout
         wait_for(lambda: xdotool(display, "getwindowfocus") == window, 15, "the first window to take the focus")
     finally:
         other.terminate()
         other.wait(timeout=10)
-    wait_for(lambda: page_is(run.data / "instance.json", "/library", "Library"), 60, "the page the second launch asked for")
+    wait_for(
+        lambda: page_is(run.data / "instance.json", "/library", "Library"), 60, "the page the second launch asked for"
+    )
     assert run.proc.poll() is None and _window(display) == window  # still the one first instance and window
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from resolutionflow_app.desktop.single_instance import ControlServer, InstanceLock, send_command
 
-HOLD_LOCK = "import sys, time; from pathlib import Path; from resolutionflow_app.desktop.single_instance import InstanceLock; " \
-            "l = InstanceLock(Path(sys.argv[1])); print(l.acquire(), flush=True); time.sleep(60)"
+HOLD_LOCK = (
+    "import sys, time; from pathlib import Path; from resolutionflow_app.desktop.single_instance import InstanceLock; "
+    "l = InstanceLock(Path(sys.argv[1])); print(l.acquire(), flush=True); time.sleep(60)"
+)
 
 
 def test_the_lock_is_exclusive_between_processes_and_freed_when_its_holder_dies(tmp_path: Path) -> None:

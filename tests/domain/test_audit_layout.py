@@ -10,31 +10,43 @@ from resolutionflow_app.domain.automation_graph import build_graph
 
 def _inside(layout, width, rooms) -> None:
     for box in layout.boxes:
-        assert 0 <= box.x and box.x + box.w <= width + 1e-9
-        assert 0 <= box.y and box.y + box.h <= rooms[box.page] + 1e-9
+        assert box.x >= 0 and box.x + box.w <= width + 1e-9
+        assert box.y >= 0 and box.y + box.h <= rooms[box.page] + 1e-9
     for seg in layout.segments:
         for x, y in ((seg.x1, seg.y1), (seg.x2, seg.y2)):
             assert 0 <= x <= width + 1e-9 and 0 <= y <= rooms[seg.page] + 1e-9, seg
 
 
 def test_chain_is_a_centred_column_with_straight_arrows() -> None:
-    layout = layout_diagram([20, 18, 18, 11], [(0, 1, False), (1, 2, False), (2, 3, False)], width=178, first_page_height=200, page_height=250)
+    layout = layout_diagram(
+        [20, 18, 18, 11],
+        [(0, 1, False), (1, 2, False), (2, 3, False)],
+        width=178,
+        first_page_height=200,
+        page_height=250,
+    )
     assert layout.pages == 1 and not layout.dots
     xs = {b.x for b in layout.boxes}
     assert len(xs) == 1 and abs(layout.column_x * 2 + layout.column_w - 178) < 1e-9  # centred
     ys = [b.y for b in layout.boxes]
-    assert ys == sorted(ys) and all(b.y - (a.y + a.h) == pytest.approx(9.0) for a, b in zip(layout.boxes, layout.boxes[1:]))
+    assert ys == sorted(ys) and all(
+        b.y - (a.y + a.h) == pytest.approx(9.0) for a, b in zip(layout.boxes, layout.boxes[1:], strict=False)
+    )
     assert len(layout.segments) == 3 and all(s.arrow and not s.dashed and s.x1 == s.x2 for s in layout.segments)
     first = layout.segments[0]
     assert first.y1 == pytest.approx(20) and first.y2 == pytest.approx(29)  # bottom of input -> top of step 1
 
 
 def test_aggregated_step_gets_a_dashed_left_lane_into_its_left_side() -> None:
-    definition = {"name": "A", "form_schema": [{"id": "x", "type": "text"}], "steps": [
-        {"step_order": 1, "input_source": "flow_input", "assistant": {}},
-        {"step_order": 2, "input_source": "previous_step", "assistant": {}},
-        {"step_order": 3, "input_source": "all_previous_steps", "assistant": {}},
-    ]}
+    definition = {
+        "name": "A",
+        "form_schema": [{"id": "x", "type": "text"}],
+        "steps": [
+            {"step_order": 1, "input_source": "flow_input", "assistant": {}},
+            {"step_order": 2, "input_source": "previous_step", "assistant": {}},
+            {"step_order": 3, "input_source": "all_previous_steps", "assistant": {}},
+        ],
+    }
     graph = build_graph(definition)
     ids = [n["id"] for n in graph["nodes"]]
     edges = [(ids.index(e["source"]), ids.index(e["target"]), e.get("style") == "dashed") for e in graph["edges"]]
@@ -82,13 +94,17 @@ def test_a_long_column_breaks_pages_and_cut_lines_continue() -> None:
     assert cut
     assert any(s.y2 == pytest.approx(rooms[s.page]) for s in cut)
     assert any(s.y1 == 0 for s in cut)
-    assert all(used <= room + 1e-9 for used, room in zip(layout.used_height, rooms))
+    assert all(used <= room + 1e-9 for used, room in zip(layout.used_height, rooms, strict=False))
 
 
 def test_many_lanes_shrink_to_fit_the_width() -> None:
     n = 50
     heights = [20] + [18] * n + [11]
-    edges = [(0, 1, False)] + [(i, i + 1, True) for i in range(1, n + 1)] + [(s, t, True) for t in range(2, n + 1) for s in range(0, t - 1)]
+    edges = (
+        [(0, 1, False)]
+        + [(i, i + 1, True) for i in range(1, n + 1)]
+        + [(s, t, True) for t in range(2, n + 1) for s in range(0, t - 1)]
+    )
     layout = layout_diagram(heights, edges, width=178, first_page_height=200, page_height=250)
     rooms = [200] + [250] * (layout.pages - 1)
     _inside(layout, 178, rooms)

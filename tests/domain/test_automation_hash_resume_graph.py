@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from resolutionflow_app.domain.automation_graph import build_graph
 from resolutionflow_app.domain.execution_hash import (
@@ -13,9 +13,21 @@ from resolutionflow_app.domain.execution_hash import (
 )
 from resolutionflow_app.domain.resume import plan_resume
 
-STEP = {"step_order": 1, "user_description": "Analyse", "assistant_id": "a1", "assistant": {"prompt": "Summarise", "model_id": "m1"},
-        "input_source": "flow_input", "input_type": "any", "output_mode": "pass_through", "output_type": "text",
-        "input_config": None, "output_config": None, "output_classification_override": None, "mcp_policy": "inherit", "mcp_tool_ids": []}
+STEP = {
+    "step_order": 1,
+    "user_description": "Analyse",
+    "assistant_id": "a1",
+    "assistant": {"prompt": "Summarise", "model_id": "m1"},
+    "input_source": "flow_input",
+    "input_type": "any",
+    "output_mode": "pass_through",
+    "output_type": "text",
+    "input_config": None,
+    "output_config": None,
+    "output_classification_override": None,
+    "mcp_policy": "inherit",
+    "mcp_tool_ids": [],
+}
 
 
 def changed(**kw) -> dict:
@@ -30,13 +42,23 @@ def changed(**kw) -> dict:
 
 def test_cosmetic_edits_keep_the_hash() -> None:
     assert step_execution_hash(changed(user_description="Analyse (fixed typo)")) == step_execution_hash(STEP)
-    assert step_execution_hash(changed(input_config={"headers_encrypted": "random-ciphertext"})) == step_execution_hash(changed(input_config={"headers_encrypted": "other"}))
+    assert step_execution_hash(changed(input_config={"headers_encrypted": "random-ciphertext"})) == step_execution_hash(
+        changed(input_config={"headers_encrypted": "other"})
+    )
 
 
 def test_execution_changes_change_the_hash() -> None:
     base = step_execution_hash(STEP)
-    for kw in ({"prompt": "Other"}, {"model_id": "m2"}, {"input_config": {"url": "https://x"}}, {"output_mode": "http_post"},
-               {"output_type": "json"}, {"output_classification_override": 1}, {"assistant_id": "a2"}, {"input_source": "http_get"}):
+    for kw in (
+        {"prompt": "Other"},
+        {"model_id": "m2"},
+        {"input_config": {"url": "https://x"}},
+        {"output_mode": "http_post"},
+        {"output_type": "json"},
+        {"output_classification_override": 1},
+        {"assistant_id": "a2"},
+        {"input_source": "http_get"},
+    ):
         assert step_execution_hash(changed(**kw)) != base, kw
 
 
@@ -83,13 +105,33 @@ def test_topology_change_restarts_from_step_one() -> None:
 
 
 def test_graph_nodes_edges_and_run_enrichment() -> None:
-    d = {"name": "Intake", "form_schema": [{"id": "namn", "type": "text"}], "steps": [
-        changed(step_order=1), changed(step_order=2, input_source="previous_step", output_mode="http_post", user_description="Send"),
-        changed(step_order=3, input_source="all_previous_steps", model_id="m2")]}
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    g = build_graph(d, model_names={"m1": "GPT", "m2": "Local"}, model_levels={"m1": 1, "m2": 2},
-                    results={1: {"status": "completed", "started_at": t0, "finished_at": t0 + timedelta(milliseconds=2300), "num_tokens_input": 10, "num_tokens_output": 5, "error_message": None},
-                             2: {"status": "failed", "started_at": t0, "finished_at": t0, "error_message": "boom"}}, run_status="failed")
+    d = {
+        "name": "Intake",
+        "form_schema": [{"id": "namn", "type": "text"}],
+        "steps": [
+            changed(step_order=1),
+            changed(step_order=2, input_source="previous_step", output_mode="http_post", user_description="Send"),
+            changed(step_order=3, input_source="all_previous_steps", model_id="m2"),
+        ],
+    }
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    g = build_graph(
+        d,
+        model_names={"m1": "GPT", "m2": "Local"},
+        model_levels={"m1": 1, "m2": 2},
+        results={
+            1: {
+                "status": "completed",
+                "started_at": t0,
+                "finished_at": t0 + timedelta(milliseconds=2300),
+                "num_tokens_input": 10,
+                "num_tokens_output": 5,
+                "error_message": None,
+            },
+            2: {"status": "failed", "started_at": t0, "finished_at": t0, "error_message": "boom"},
+        },
+        run_status="failed",
+    )
     nodes = {n["id"]: n for n in g["nodes"]}
     assert list(nodes) == ["input", "step_1", "step_2", "step_3", "output"]
     assert nodes["input"]["fields"] == ["namn"]

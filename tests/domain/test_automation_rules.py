@@ -16,7 +16,12 @@ LEVELS = {"m0": 0, "m1": 1, "m2": 2, "m3": 3}
 
 
 def step(order: int, model: str = "m0", **kw) -> dict:
-    return {"step_order": order, "assistant": {"prompt": "p", "model_id": model}, "input_source": kw.pop("input_source", "flow_input" if order == 1 else "previous_step"), **kw}
+    return {
+        "step_order": order,
+        "assistant": {"prompt": "p", "model_id": model},
+        "input_source": kw.pop("input_source", "flow_input" if order == 1 else "previous_step"),
+        **kw,
+    }
 
 
 def problems(steps, form=None) -> list[str]:
@@ -26,7 +31,11 @@ def problems(steps, form=None) -> list[str]:
 
 
 def test_a_valid_definition_passes() -> None:
-    validate_definition(steps=[step(1), step(2, "m1"), step(3, "m1", input_source="all_previous_steps")], form_schema=[{"id": "namn", "label": "Namn", "type": "text", "required": True}], model_levels=LEVELS)
+    validate_definition(
+        steps=[step(1), step(2, "m1"), step(3, "m1", input_source="all_previous_steps")],
+        form_schema=[{"id": "namn", "label": "Namn", "type": "text", "required": True}],
+        model_levels=LEVELS,
+    )
 
 
 @pytest.mark.parametrize("source", ["previous_step", "all_previous_steps"])
@@ -54,11 +63,17 @@ def test_no_webhook_output_above_level_one() -> None:
     hook = {"output_mode": "http_post", "output_config": {"url": "https://example.com/h"}}
     assert any(p.startswith("Step 1:") and "level 2" in p for p in problems([step(1, "m2", **hook)]))
     validate_definition(steps=[step(1, "m1", **hook)], form_schema=None, model_levels=LEVELS)
-    validate_definition(steps=[step(1, "m3", output_classification_override=1, **hook)], form_schema=None, model_levels=LEVELS)
+    validate_definition(
+        steps=[step(1, "m3", output_classification_override=1, **hook)], form_schema=None, model_levels=LEVELS
+    )
 
 
 def test_all_previous_steps_must_handle_the_max_level() -> None:
-    steps = [step(1, "m0", output_classification_override=3), step(2, "m3", output_classification_override=0), step(3, "m0", input_source="all_previous_steps")]
+    steps = [
+        step(1, "m0", output_classification_override=3),
+        step(2, "m3", output_classification_override=0),
+        step(3, "m0", input_source="all_previous_steps"),
+    ]
     assert any(p.startswith("Step 3:") and "level 3" in p for p in classification_problems(steps, LEVELS))
 
 
@@ -74,7 +89,10 @@ def test_http_input_and_webhook_need_urls() -> None:
 
 
 def test_form_schema_types_options_and_required() -> None:
-    good = [{"id": t, "label": t, "type": t, "required": False} for t in ("text", "number", "image", "audio", "document", "file")]
+    good = [
+        {"id": t, "label": t, "type": t, "required": False}
+        for t in ("text", "number", "image", "audio", "document", "file")
+    ]
     good.append({"id": "choice", "label": "C", "type": "select", "options": ["A", "B"], "required": True})
     assert form_schema_problems(good) == []
     assert form_schema_problems([{"id": "x", "type": "video"}])
@@ -85,6 +103,10 @@ def test_form_schema_types_options_and_required() -> None:
 
 
 def test_form_data_is_checked_against_the_schema() -> None:
-    schema = [{"id": "namn", "type": "text", "required": True}, {"id": "n", "type": "number"}, {"id": "c", "type": "select", "options": ["A"]}]
+    schema = [
+        {"id": "namn", "type": "text", "required": True},
+        {"id": "n", "type": "number"},
+        {"id": "c", "type": "select", "options": ["A"]},
+    ]
     assert form_data_problems(schema, {"namn": "Anna", "n": "4.5", "c": "A"}) == []
     assert len(form_data_problems(schema, {"n": "four", "c": "Z"})) == 3

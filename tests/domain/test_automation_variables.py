@@ -17,7 +17,10 @@ from resolutionflow_app.domain.automation_variables import (
 
 
 def _ctx(*outputs: str, text: str = "hello", form: dict | None = None) -> dict:
-    results = [{"step_order": i + 1, "output_payload_json": {"text": out, "file_ids": ["f1", "f2"]}} for i, out in enumerate(outputs)]
+    results = [
+        {"step_order": i + 1, "output_payload_json": {"text": out, "file_ids": ["f1", "f2"]}}
+        for i, out in enumerate(outputs)
+    ]
     return build_context(text, form if form is not None else {"namn": "Anna"}, results)
 
 

@@ -16,11 +16,13 @@ def tree() -> dict:
 
 
 def procedure() -> dict:
-    return {"steps": [
-        {"id": "sec_1", "type": "section_header", "title": "Prep"},
-        {"id": "step_1", "type": "procedure_step", "title": "Back up", "library_visibility": "public"},
-        {"id": "end", "type": "procedure_end", "title": "Done"},
-    ]}
+    return {
+        "steps": [
+            {"id": "sec_1", "type": "section_header", "title": "Prep"},
+            {"id": "step_1", "type": "procedure_step", "title": "Back up", "library_visibility": "public"},
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
 
 
 def test_operations_never_mutate_their_input() -> None:
@@ -34,7 +36,9 @@ def test_operations_never_mutate_their_input() -> None:
 
 
 def test_add_node_gets_fresh_id_position_and_freezes_auto_placed_positions() -> None:
-    s, first = ops.add_node(tree(), "action", {"x": 10, "y": 20}, positions={"start": {"x": 5, "y": 6}, "solved": {"x": 7, "y": 8}})
+    s, first = ops.add_node(
+        tree(), "action", {"x": 10, "y": 20}, positions={"start": {"x": 5, "y": 6}, "solved": {"x": 7, "y": 8}}
+    )
     s, second = ops.add_node(s, "action", {"x": 300, "y": 20})
     assert (first, second) == ("a_1", "a_2")
     assert ops.find(s, "a_1")["position"] == {"x": 10.0, "y": 20.0}
@@ -102,7 +106,9 @@ def test_set_field_kind_start_next() -> None:
     assert node["next"] == "solved"
     assert "options" not in node
     s = ops.set_kind(s, "start", "decision")
-    assert ops.find(s, "start")["options"] == [{"label": "Yes", "next": "solved"}] and "next" not in ops.find(s, "start")
+    assert ops.find(s, "start")["options"] == [{"label": "Yes", "next": "solved"}] and "next" not in ops.find(
+        s, "start"
+    )
     s, a = ops.add_node(s, "action")
     s = ops.set_start(s, a)
     assert s["start_node_id"] == a

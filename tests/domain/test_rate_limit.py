@@ -7,7 +7,16 @@ import pytest
 from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
 
 
-@pytest.mark.parametrize(("spec", "expected"), [("30/minute", (30, 60)), ("120/minutes", (120, 60)), ("5/second", (5, 1)), ("1000/day", (1000, 86400)), ("10/hour", (10, 3600))])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("30/minute", (30, 60)),
+        ("120/minutes", (120, 60)),
+        ("5/second", (5, 1)),
+        ("1000/day", (1000, 86400)),
+        ("10/hour", (10, 3600)),
+    ],
+)
 def test_parse_rate(spec: str, expected: tuple[int, int]) -> None:
     assert parse_rate(spec) == expected
 

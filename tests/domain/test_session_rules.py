@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,18 +10,36 @@ from resolutionflow_app.domain import session_rules as rules
 from resolutionflow_app.domain.errors import Conflict, InvalidInput
 from tests.library_helpers import PROC_STRUCTURE, TS_STRUCTURE
 
-NOW = datetime(2026, 2, 7, 15, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 2, 7, 15, 30, tzinfo=UTC)
 
 
 def test_old_custom_steps_get_seed_defaults() -> None:
-    steps = rules.load_custom_steps([{"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline"}, "typed text", 42, None])
-    assert steps[0] == {"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline", "source": "ad-hoc", "source_step_id": None, "inserted_at": None, "inserted_after_node_id": None}
+    steps = rules.load_custom_steps(
+        [{"type": "action", "content": "Check Meraki dashboard", "notes": "AP offline"}, "typed text", 42, None]
+    )
+    assert steps[0] == {
+        "type": "action",
+        "content": "Check Meraki dashboard",
+        "notes": "AP offline",
+        "source": "ad-hoc",
+        "source_step_id": None,
+        "inserted_at": None,
+        "inserted_after_node_id": None,
+    }
     assert steps[1]["content"] == "typed text" and steps[1]["source"] == "ad-hoc"
     assert len(steps) == 2
 
 
 def test_custom_step_keeps_new_fields_and_extras() -> None:
-    raw = {"type": "action", "content": {"instructions": "Verify DNS"}, "source": "step-library", "source_step_id": "123e4567-e89b-12d3-a456-426614174000", "inserted_at": NOW, "inserted_after_node_id": "n1", "title": "DNS"}
+    raw = {
+        "type": "action",
+        "content": {"instructions": "Verify DNS"},
+        "source": "step-library",
+        "source_step_id": "123e4567-e89b-12d3-a456-426614174000",
+        "inserted_at": NOW,
+        "inserted_after_node_id": "n1",
+        "title": "DNS",
+    }
     step = rules.load_custom_steps([raw])[0]
     assert step["content"] == "Verify DNS"
     assert step["inserted_at"] == NOW.isoformat()
@@ -85,7 +103,15 @@ def test_save_as_flow_places_custom_steps_after_anchor() -> None:
     nodes = {n["id"]: n for n in flow["nodes"]}
     order = _ids(flow)
     assert order[0] == "q_power" and flow["start_node_id"] == "q_power"
-    assert [nodes[i]["title"] for i in order] == ["Is the AP powered?", "Check Meraki dashboard", "Ping gateway", "Reboot the AP", "Tell user", "Old step without anchor", "AP back online"]
+    assert [nodes[i]["title"] for i in order] == [
+        "Is the AP powered?",
+        "Check Meraki dashboard",
+        "Ping gateway",
+        "Reboot the AP",
+        "Tell user",
+        "Old step without anchor",
+        "AP back online",
+    ]
     assert nodes["q_power"]["options"] == [{"label": "Yes", "next": order[1]}]
     assert nodes[order[1]]["next"] == order[2] and nodes[order[2]]["next"] == "a_reboot"
     assert "Notes: ok" in nodes[order[2]]["description"]
@@ -96,7 +122,9 @@ def test_save_as_flow_places_custom_steps_after_anchor() -> None:
 
 
 def test_save_as_flow_unfinished_path_gets_an_end() -> None:
-    flow = rules.build_flow_from_session("troubleshooting", TS_STRUCTURE, [{"node_id": "q_power", "answer": "Yes"}], "a_reboot", [])
+    flow = rules.build_flow_from_session(
+        "troubleshooting", TS_STRUCTURE, [{"node_id": "q_power", "answer": "Yes"}], "a_reboot", []
+    )
     assert [n["type"] for n in flow["nodes"]] == ["decision", "action", "solution"]
 
 
@@ -108,7 +136,10 @@ def test_save_as_flow_repeated_visit_gets_unique_ids() -> None:
 
 
 def test_save_as_flow_procedure() -> None:
-    customs = [{"type": "action", "content": "Check UPS", "inserted_after_node_id": "st_backup"}, {"type": "action", "content": "Loose"}]
+    customs = [
+        {"type": "action", "content": "Check UPS", "inserted_after_node_id": "st_backup"},
+        {"type": "action", "content": "Loose"},
+    ]
     flow = rules.build_flow_from_session("procedural", PROC_STRUCTURE, [], None, customs)
     titles = [s["title"] for s in flow["steps"]]
     assert titles.index("Check UPS") == titles.index("Back up the config") + 1

@@ -41,14 +41,21 @@ def _env(db_url: str) -> dict[str, str]:
 
 def _production_topology() -> Iterator[str]:
     """`scripts/prod_demo.py` on a free port in a temp dir (PostgreSQL, Redis, 2 app + 2 automation workers)."""
-    import signal  # noqa: PLC0415 - only this mode sends signals
+    import signal
 
     port = _free_port()
     base = Path(tempfile.mkdtemp(prefix="rf-e2e-prod-"))
     env = {**os.environ, "RF_PROD_DEMO_PORT": str(port), "RF_PROD_DEMO_DIR": str(base)}
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / "e2e-prod-topology.log", "w+")  # noqa: SIM115 - read back on failure
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "prod_demo.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "prod_demo.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 600
         while True:
@@ -92,10 +99,24 @@ def app_url() -> Iterator[str]:
     # The app only accepts its own origin (CORS and the websocket): tell it where it is served.
     env["RF_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "e2e-server.log", "w")
+    log = open(ARTIFACTS / "e2e-server.log", "w")  # noqa: SIM115 - the server writes to it until teardown
     proc = subprocess.Popen(
-        [str(bin_dir / "reflex"), "run", "--env", "prod", "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(bin_dir / "reflex"),
+            "run",
+            "--env",
+            "prod",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+            "--loglevel",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 300
@@ -103,7 +124,10 @@ def app_url() -> Iterator[str]:
         if proc.poll() is not None:
             raise RuntimeError(f"app exited early; see {ARTIFACTS / 'e2e-server.log'}")
         try:
-            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(f"{url}/login", timeout=5, follow_redirects=True).status_code == 200:
+            if (
+                httpx.get(f"{url}/ping", timeout=2).status_code == 200
+                and httpx.get(f"{url}/login", timeout=5, follow_redirects=True).status_code == 200
+            ):
                 break
         except httpx.HTTPError:
             pass
@@ -160,7 +184,9 @@ CONSOLE = ConsoleLog()
 
 
 def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "console_allowed(*patterns): browser console messages this test expects (regexes)")
+    config.addinivalue_line(
+        "markers", "console_allowed(*patterns): browser console messages this test expects (regexes)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +195,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"])
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-dev-shm-usage"],
+        )
         new_context, new_page = b.new_context, b.new_page
 
         def _new_context(*args, **kwargs):
@@ -231,7 +260,8 @@ def login(page, app_url: str, email: str, password: str) -> None:
 
 
 def menu_item(page, trigger, item: str):
-    """Open a dropdown menu (`trigger`: test id or locator) until `item` shows: a click during the last menu's close animation is lost."""
+    """Open a dropdown menu (`trigger`: test id or locator) until `item` shows: a click during the last menu's close
+    animation is lost."""
     opener = page.get_by_test_id(trigger).first if isinstance(trigger, str) else trigger
     for _ in range(5):
         page.keyboard.press("Escape")
@@ -247,5 +277,7 @@ def menu_item(page, trigger, item: str):
 
 def api_client(app_url: str, email: str, password: str = "demo-password-123") -> httpx.Client:
     """An API client logged in as `email` on the app under test."""
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": email, "password": password}).json()["access_token"]
+    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": email, "password": password}).json()[
+        "access_token"
+    ]
     return httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)

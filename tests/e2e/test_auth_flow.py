@@ -45,7 +45,11 @@ def test_31st_wrong_password_is_rate_limited_on_the_page_and_the_api(page, app_u
         shot(page, "auth-login-rate-limited-1280")
         page.set_viewport_size({"width": 390, "height": 800})
         shot(page, "auth-login-rate-limited-390")
-        resp = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "engineer@example.com", "password": "demo-password-123"}, timeout=20)
+        resp = httpx.post(
+            f"{app_url}/api/v1/auth/login",
+            json={"email": "engineer@example.com", "password": "demo-password-123"},
+            timeout=20,
+        )
         assert resp.status_code == 429, resp.text
         assert resp.json()["detail"].startswith("Too many attempts, try again in ")
         assert abs(int(resp.headers["Retry-After"]) - int(limited.group(1))) <= 2

@@ -1,4 +1,5 @@
-"""Browser: build a 3-step automation with a two-field form and a picked variable, autosave, a problem on its card, publish, run it."""
+"""Browser: build a 3-step automation with a two-field form and a picked variable, autosave, a problem on its card,
+publish, run it."""
 
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ def test_build_publish_and_run_an_automation(page, app_url) -> None:
     page.get_by_test_id("add-step").click()
     page.get_by_test_id("step-card").nth(2).wait_for()
     _saved(page)
-    page.get_by_test_id("step-card").nth(2).get_by_test_id("step-prompt").fill("Reply to {{flow_input.Namn på brukare}}: {{step_2.output}}")
+    page.get_by_test_id("step-card").nth(2).get_by_test_id("step-prompt").fill(
+        "Reply to {{flow_input.Namn på brukare}}: {{step_2.output}}"
+    )
     _saved(page)
 
     # A problem shows on the card it concerns, in words, and the edit is kept.
@@ -80,7 +83,10 @@ def test_build_publish_and_run_an_automation(page, app_url) -> None:
     page.get_by_test_id("pinned-version").wait_for()
     page.reload()
     page.get_by_test_id("step-card").nth(2).wait_for()
-    assert "{{flow_input.Namn på brukare}}" in page.get_by_test_id("step-card").first.get_by_test_id("step-prompt").input_value()
+    assert (
+        "{{flow_input.Namn på brukare}}"
+        in page.get_by_test_id("step-card").first.get_by_test_id("step-prompt").input_value()
+    )
     assert page.get_by_test_id("form-field").count() == 2
     page.set_viewport_size({"width": 1280, "height": 900})
     shot(page, "builder-1280")
@@ -98,7 +104,9 @@ def test_build_publish_and_run_an_automation(page, app_url) -> None:
     assert page.get_by_text("Åsa Öberg").first.is_visible()
 
     # The list shows it; a hostile long name keeps the columns in place.
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(
+        f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}
+    ).json()["access_token"]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     body = api.get(f"/automations/{auto_id}").json()
     assert [f["id"] for f in body["form_schema"]] == ["Namn på brukare", "Priority"]
@@ -235,11 +243,20 @@ def test_http_input_headers_webhook_secret_shared_assistant_and_unpublish(page, 
 
 
 def test_a_fifty_step_automation_stays_editable(page, app_url) -> None:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(
+        f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}
+    ).json()["access_token"]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
     model_id = api.get("/models").json()["items"][0]["id"]
-    steps = [{"step_order": i, "user_description": f"Step number {i}", "input_source": "flow_input" if i == 1 else "previous_step",
-              "assistant": {"prompt": f"Prompt {i} {{{{flow_input.text}}}}", "model_id": model_id}} for i in range(1, 51)]
+    steps = [
+        {
+            "step_order": i,
+            "user_description": f"Step number {i}",
+            "input_source": "flow_input" if i == 1 else "previous_step",
+            "assistant": {"prompt": f"Prompt {i} {{{{flow_input.text}}}}", "model_id": model_id},
+        }
+        for i in range(1, 51)
+    ]
     created = api.post("/automations", json={"name": "Fifty steps", "steps": steps})
     assert created.status_code == 201, created.text
     login(page, app_url, "author@example.com", PASSWORD)
@@ -251,4 +268,6 @@ def test_a_fifty_step_automation_stays_editable(page, app_url) -> None:
     last.get_by_test_id("insert-variable").first.click()
     assert page.get_by_test_id("variable-option").filter(has_text="{{step_49.output}}").count() == 1
     page.keyboard.press("Escape")
-    assert api.get(f"/automations/{created.json()['id']}").json()["steps"][49]["user_description"] == "The fiftieth step"
+    assert (
+        api.get(f"/automations/{created.json()['id']}").json()["steps"][49]["user_description"] == "The fiftieth step"
+    )

@@ -1,4 +1,5 @@
-"""Browser: the overview tab draws an automation (all nodes, both edge kinds), overlays a failed run, exports PNG/SVG/JSON."""
+"""Browser: the overview tab draws an automation (all nodes, both edge kinds), overlays a failed run, exports
+PNG/SVG/JSON."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ import pypdfium2
 
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")  # the failing HTTP input listens on loopback
 
-from tests.e2e.conftest import login, menu_item, shot  # noqa: E402
+from tests.e2e.conftest import login, menu_item, shot
 
 PASSWORD = "demo-password-123"
 
 
 class _Down(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.send_response(503)
         self.send_header("Content-Length", "4")
         self.end_headers()
@@ -37,34 +38,60 @@ def _png_has_content(path: Path) -> bool:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat = 8, b""
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
+            idat += data[pos + 8 : pos + 8 + length]
         pos += 12 + length
     raw = zlib.decompress(idat)
     return len(set(raw)) > 16
 
 
 def _failed_run(app_url: str) -> tuple[str, str]:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(
+        f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}
+    ).json()["access_token"]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     model_id = api.get("/models").json()["items"][0]["id"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Down)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    created = api.post("/automations", json={
-        "name": "Overview ‹three steps›",
-        "form_schema": [{"id": "Namn på brukare", "label": "Namn på brukare", "type": "text"}, {"id": "Ticket", "label": "Ticket", "type": "text"}],
-        "steps": [
-            {"step_order": 1, "user_description": "Summarise", "input_source": "flow_input", "assistant": {"prompt": "Sum {{flow_input.text}}", "model_id": model_id}},
-            {"step_order": 2, "user_description": "Fetch the ticket", "input_source": "http_get", "input_config": {"url": f"http://127.0.0.1:{server.server_address[1]}/t"},
-             "assistant": {"prompt": "Read", "model_id": model_id}},
-            {"step_order": 3, "user_description": "Reply", "input_source": "all_previous_steps", "output_mode": "http_post",
-             "output_config": {"url": "https://93.184.216.34/hook"}, "assistant": {"prompt": "Reply", "model_id": model_id}},
-        ],
-    })
+    created = api.post(
+        "/automations",
+        json={
+            "name": "Overview ‹three steps›",
+            "form_schema": [
+                {"id": "Namn på brukare", "label": "Namn på brukare", "type": "text"},
+                {"id": "Ticket", "label": "Ticket", "type": "text"},
+            ],
+            "steps": [
+                {
+                    "step_order": 1,
+                    "user_description": "Summarise",
+                    "input_source": "flow_input",
+                    "assistant": {"prompt": "Sum {{flow_input.text}}", "model_id": model_id},
+                },
+                {
+                    "step_order": 2,
+                    "user_description": "Fetch the ticket",
+                    "input_source": "http_get",
+                    "input_config": {"url": f"http://127.0.0.1:{server.server_address[1]}/t"},
+                    "assistant": {"prompt": "Read", "model_id": model_id},
+                },
+                {
+                    "step_order": 3,
+                    "user_description": "Reply",
+                    "input_source": "all_previous_steps",
+                    "output_mode": "http_post",
+                    "output_config": {"url": "https://93.184.216.34/hook"},
+                    "assistant": {"prompt": "Reply", "model_id": model_id},
+                },
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     auto_id = created.json()["id"]
-    run = api.post(f"/automations/{auto_id}/runs", json={"text": "printer", "form_data": {"Namn på brukare": "Åsa"}}).json()
+    run = api.post(
+        f"/automations/{auto_id}/runs", json={"text": "printer", "form_data": {"Namn på brukare": "Åsa"}}
+    ).json()
     deadline = time.time() + 90
     while api.get(f"/automation-runs/{run['id']}").json()["status"] != "failed":
         assert time.time() < deadline, "the run did not fail in time"
@@ -84,20 +111,29 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     assert page.locator('[data-kind="input"]').get_by_text("Namn på brukare").is_visible()
     assert page.locator(".rf-edge-aggregated").count() >= 2 and page.locator(".rf-edge-direct").count() >= 2
     assert page.get_by_test_id("edge-label").filter(has_text="aggregated").count() >= 1
-    assert page.locator('[data-testid="badge-http"]').count() == 1 and page.locator('[data-testid="badge-webhook"]').count() == 1
+    assert (
+        page.locator('[data-testid="badge-http"]').count() == 1
+        and page.locator('[data-testid="badge-webhook"]').count() == 1
+    )
     page.wait_for_timeout(500)  # fit-view settles
     # No text below 12 px at the default zoom, and the minimap covers no node.
     smallest = page.evaluate("""() => {
-        const zoom = (() => { const m = getComputedStyle(document.querySelector('.react-flow__viewport')).transform.match(/matrix\\(([^,]+)/); return m ? parseFloat(m[1]) : 1; })();
+        const zoom = (() => {
+          const m = getComputedStyle(document.querySelector('.react-flow__viewport'))
+            .transform.match(/matrix\\(([^,]+)/);
+          return m ? parseFloat(m[1]) : 1;
+        })();
         let min = 99;
         document.querySelectorAll('[data-testid=graph-node] *').forEach(el => {
-          if (el.childNodes.length && [...el.childNodes].some(c => c.nodeType === 3 && c.textContent.trim())) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize) * zoom);
+          if (el.childNodes.length && [...el.childNodes].some(c => c.nodeType === 3 &&
+            c.textContent.trim())) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize) * zoom);
         });
         return min; }""")
     assert smallest >= 12, smallest
     overlap = page.evaluate("""() => {
         const m = document.querySelector('.react-flow__minimap').getBoundingClientRect();
-        return [...document.querySelectorAll('[data-testid=graph-node]')].some(n => { const r = n.getBoundingClientRect();
+        return [...document.querySelectorAll('[data-testid=graph-node]')].some(n => {
+          const r = n.getBoundingClientRect();
           return r.left < m.right && r.right > m.left && r.top < m.bottom && r.bottom > m.top; }); }""")
     assert not overlap
     shot(page, "overview-1280")
@@ -135,7 +171,9 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
         item.click()
     pdf = pypdfium2.PdfDocument(audit.value.path())
     first = pdf[0]
-    assert "Overview ‹three steps›" in first.get_textpage().get_text_range() and "failed" in "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "Overview ‹three steps›" in first.get_textpage().get_text_range() and "failed" in "".join(
+        pdf[i].get_textpage().get_text_range() for i in range(len(pdf))
+    )
     bitmap = first.render(scale=1)
     pixels = bytes(bitmap.buffer)
     assert len(set(pixels[:: max(1, len(pixels) // 20000)])) > 8  # not a blank page

@@ -15,7 +15,7 @@ import pytest
 # copies this environment) may reach loopback only with this setting.
 os.environ.setdefault("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
 
-from tests.e2e.conftest import ARTIFACTS, api_client, login, shot  # noqa: E402
+from tests.e2e.conftest import ARTIFACTS, api_client, login, shot
 
 PASSWORD = "demo-password-123"
 HOSTILE = "Åsa <script>alert('x')</script> " + "Ω" * 30 + " " + "x" * 400
@@ -63,14 +63,19 @@ def test_run_the_demo_form_watch_progress_reuse_last_data_and_open_the_run(page,
     shot(page, "run-page-completed-390")
     page.get_by_test_id("step-output").first.scroll_into_view_if_needed()
     page.get_by_test_id("step-output").first.screenshot(path=str(ARTIFACTS / "run-page-step-output-390.png"))
-    assert page.evaluate("() => document.querySelector('[data-testid=live-run]').scrollWidth <= document.querySelector('[data-testid=live-run]').clientWidth + 1")
+    assert page.evaluate(
+        "() => document.querySelector('[data-testid=live-run]').scrollWidth <= "
+        "document.querySelector('[data-testid=live-run]').clientWidth + 1"
+    )
     page.set_viewport_size({"width": 1280, "height": 860})
 
     # A fresh page: "Reuse last test data" fills the form from my latest run.
     page.reload()
     page.get_by_test_id("reuse-last").click()
     page.get_by_label("Requester").wait_for()
-    page.wait_for_function("() => document.querySelector('#run-field-0') && document.querySelector('#run-field-0').value.startsWith('Åsa')")
+    page.wait_for_function(
+        "() => document.querySelector('#run-field-0') && document.querySelector('#run-field-0').value.startsWith('Åsa')"
+    )
     assert page.get_by_label("Requester").input_value() == HOSTILE
     assert "high" in page.get_by_label("Priority").inner_text()
     assert page.get_by_test_id("run-text").input_value().startswith("The printer on floor 3")
@@ -101,7 +106,7 @@ class _Flaky(BaseHTTPRequestHandler):
     fail = True
     delay = 0.0
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         time.sleep(_Flaky.delay)
         body = b"upstream exploded" if _Flaky.fail else b"Ticket 4711: VPN drops every 10 minutes."
         self.send_response(500 if _Flaky.fail else 200)
@@ -127,15 +132,37 @@ def flaky_server():
 def test_a_failing_http_input_step_turns_red_and_resume_completes_it(page, app_url, flaky_server) -> None:
     owner = api_client(app_url, "owner@example.com")
     model_id = next(m["id"] for m in owner.get("/models").json()["items"] if m["provider"] == "offline")
-    created = owner.post("/automations", json={
-        "name": "Fetch ticket ‹HTTP›",
-        "form_schema": [{"id": "customer", "label": "Customer", "type": "text", "required": True}, {"id": "count", "label": "Seats", "type": "number"}],
-        "steps": [
-            {"step_order": 1, "user_description": "Greet", "input_source": "flow_input", "assistant": {"prompt": "Hello {{flow_input.customer}}", "model_id": model_id}},
-            {"step_order": 2, "user_description": "Fetch the ticket", "input_source": "http_get", "input_config": {"url": flaky_server}, "assistant": {"prompt": "Summarise", "model_id": model_id}},
-            {"step_order": 3, "user_description": "Reply", "input_source": "previous_step", "assistant": {"prompt": "Reply politely", "model_id": model_id}},
-        ],
-    })
+    created = owner.post(
+        "/automations",
+        json={
+            "name": "Fetch ticket ‹HTTP›",
+            "form_schema": [
+                {"id": "customer", "label": "Customer", "type": "text", "required": True},
+                {"id": "count", "label": "Seats", "type": "number"},
+            ],
+            "steps": [
+                {
+                    "step_order": 1,
+                    "user_description": "Greet",
+                    "input_source": "flow_input",
+                    "assistant": {"prompt": "Hello {{flow_input.customer}}", "model_id": model_id},
+                },
+                {
+                    "step_order": 2,
+                    "user_description": "Fetch the ticket",
+                    "input_source": "http_get",
+                    "input_config": {"url": flaky_server},
+                    "assistant": {"prompt": "Summarise", "model_id": model_id},
+                },
+                {
+                    "step_order": 3,
+                    "user_description": "Reply",
+                    "input_source": "previous_step",
+                    "assistant": {"prompt": "Reply politely", "model_id": model_id},
+                },
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     login(page, app_url, "owner@example.com", PASSWORD)
     page.goto(f"{app_url}/automations/{created.json()['id']}/run")
@@ -156,7 +183,10 @@ def test_a_failing_http_input_step_turns_red_and_resume_completes_it(page, app_u
     running = page.locator('[data-testid="step-card"][data-status="running"]')
     running.wait_for(timeout=30_000)
     assert "Fetch the ticket" in running.inner_text()
-    page.wait_for_function("() => /running for [1-9][0-9]* s/.test(document.querySelector('[data-testid=step-card][data-status=running]')?.innerText || '')")
+    page.wait_for_function(
+        "() => /running for [1-9][0-9]* "
+        "s/.test(document.querySelector('[data-testid=step-card][data-status=running]')?.innerText || '')"
+    )
     shot(page, "run-page-step-running")
     _wait_status(page, "completed")
     assert page.locator('[data-testid="step-card"][data-status="completed"]').count() == 3
@@ -178,14 +208,25 @@ def test_unknown_run_and_automation_show_a_message(page, app_url) -> None:
 def test_file_fields_upload_through_dropzones_and_are_reused(page, app_url) -> None:
     owner = api_client(app_url, "owner@example.com")
     model_id = next(m["id"] for m in owner.get("/models").json()["items"] if m["provider"] == "offline")
-    created = owner.post("/automations", json={
-        "name": "Read the attachments",
-        "form_schema": [
-            {"id": "ritning", "label": "Ritning", "type": "image", "required": True},
-            {"id": "notes", "label": "Notes document", "type": "document"},
-        ],
-        "steps": [{"step_order": 1, "user_description": "Read", "input_source": "flow_input", "input_type": "document", "assistant": {"prompt": "Read the notes", "model_id": model_id}}],
-    })
+    created = owner.post(
+        "/automations",
+        json={
+            "name": "Read the attachments",
+            "form_schema": [
+                {"id": "ritning", "label": "Ritning", "type": "image", "required": True},
+                {"id": "notes", "label": "Notes document", "type": "document"},
+            ],
+            "steps": [
+                {
+                    "step_order": 1,
+                    "user_description": "Read",
+                    "input_source": "flow_input",
+                    "input_type": "document",
+                    "assistant": {"prompt": "Read the notes", "model_id": model_id},
+                }
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     login(page, app_url, "owner@example.com", PASSWORD)
     page.goto(f"{app_url}/automations/{created.json()['id']}/run")
@@ -194,11 +235,17 @@ def test_file_fields_upload_through_dropzones_and_are_reused(page, app_url) -> N
     assert zones.count() == 2
     assert zones.first.get_attribute("tabindex") == "0"  # reachable by keyboard (Enter/Space opens the picker)
     # A text file is refused by the image field, with a message.
-    zones.nth(0).locator("input[type=file]").set_input_files(files=[{"name": "not-an-image.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+    zones.nth(0).locator("input[type=file]").set_input_files(
+        files=[{"name": "not-an-image.txt", "mimeType": "text/plain", "buffer": b"hello"}]
+    )
     page.get_by_text("needs a file of type image").wait_for()
-    zones.nth(0).locator("input[type=file]").set_input_files(files=[{"name": "ritning ä.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\nfake"}])
+    zones.nth(0).locator("input[type=file]").set_input_files(
+        files=[{"name": "ritning ä.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\nfake"}]
+    )
     page.get_by_test_id("attached-file").filter(has_text="ritning ä.png").wait_for()
-    page.get_by_test_id("run-dropzone").locator("input[type=file]").set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": "Serial number 12345-Ω".encode()}])
+    page.get_by_test_id("run-dropzone").locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": "Serial number 12345-Ω".encode()}]
+    )
     page.get_by_test_id("attached-file").filter(has_text="notes.txt").wait_for()
     shot(page, "run-page-uploads")
     page.get_by_test_id("start-run").click()
@@ -220,13 +267,27 @@ def _offline_model(api: httpx.Client) -> str:
 def test_cancel_a_running_run_then_resume_it(page, app_url, flaky_server) -> None:
     owner = api_client(app_url, "owner@example.com")
     model_id = _offline_model(owner)
-    created = owner.post("/automations", json={
-        "name": "Slow fetch",
-        "steps": [
-            {"step_order": 1, "user_description": "Fetch slowly", "input_source": "http_get", "input_config": {"url": flaky_server}, "assistant": {"prompt": "Summarise", "model_id": model_id}},
-            {"step_order": 2, "user_description": "Reply", "input_source": "previous_step", "assistant": {"prompt": "Reply", "model_id": model_id}},
-        ],
-    })
+    created = owner.post(
+        "/automations",
+        json={
+            "name": "Slow fetch",
+            "steps": [
+                {
+                    "step_order": 1,
+                    "user_description": "Fetch slowly",
+                    "input_source": "http_get",
+                    "input_config": {"url": flaky_server},
+                    "assistant": {"prompt": "Summarise", "model_id": model_id},
+                },
+                {
+                    "step_order": 2,
+                    "user_description": "Reply",
+                    "input_source": "previous_step",
+                    "assistant": {"prompt": "Reply", "model_id": model_id},
+                },
+            ],
+        },
+    )
     assert created.status_code == 201, created.text
     _Flaky.fail, _Flaky.delay = False, 6.0
     login(page, app_url, "owner@example.com", PASSWORD)
@@ -248,8 +309,23 @@ def test_cancel_a_running_run_then_resume_it(page, app_url, flaky_server) -> Non
 def test_fifty_steps_render_and_complete(page, app_url) -> None:
     owner = api_client(app_url, "owner@example.com")
     model_id = _offline_model(owner)
-    steps = [{"step_order": 1, "user_description": "Step one", "input_source": "flow_input", "assistant": {"prompt": "Start", "model_id": model_id}}]
-    steps += [{"step_order": n, "user_description": f"Step {n} " + "långt namn " * 5, "input_source": "previous_step", "assistant": {"prompt": f"Step {n}", "model_id": model_id}} for n in range(2, 51)]
+    steps = [
+        {
+            "step_order": 1,
+            "user_description": "Step one",
+            "input_source": "flow_input",
+            "assistant": {"prompt": "Start", "model_id": model_id},
+        }
+    ]
+    steps += [
+        {
+            "step_order": n,
+            "user_description": f"Step {n} " + "långt namn " * 5,
+            "input_source": "previous_step",
+            "assistant": {"prompt": f"Step {n}", "model_id": model_id},
+        }
+        for n in range(2, 51)
+    ]
     created = owner.post("/automations", json={"name": "Fifty steps", "steps": steps})
     assert created.status_code == 201, created.text
     login(page, app_url, "owner@example.com", PASSWORD)

@@ -23,17 +23,37 @@ AUTHOR = ("author@example.com", "demo-password-123")
 LONG = {
     "start_node_id": "q_start",
     "nodes": [
-        {"id": "q_start", "type": "decision", "title": "What does the VPN client report when the user tries to connect?", "options": [
-            {"label": "Credentials rejected by the RADIUS server", "next": "a_creds"},
-            {"label": "Cannot reach the VPN concentrator at all", "next": "a_net"},
-            {"label": "MFA push notification never arrives on the phone", "next": "q_mfa"},
-        ]},
-        {"id": "a_creds", "type": "action", "title": "Check the account in AD: locked out, password expired, or not in VPN-Users", "next": "s_reset"},
-        {"id": "a_net", "type": "action", "title": "Resolve the VPN hostname and test port 443 from the user's machine", "next": "s_net"},
-        {"id": "q_mfa", "type": "decision", "title": "Is the authenticator app registered to the phone the user has now?", "options": [
-            {"label": "Yes, registered on this phone", "next": "s_resync"},
-            {"label": "No, the phone was replaced last week", "next": "s_reregister"},
-        ]},
+        {
+            "id": "q_start",
+            "type": "decision",
+            "title": "What does the VPN client report when the user tries to connect?",
+            "options": [
+                {"label": "Credentials rejected by the RADIUS server", "next": "a_creds"},
+                {"label": "Cannot reach the VPN concentrator at all", "next": "a_net"},
+                {"label": "MFA push notification never arrives on the phone", "next": "q_mfa"},
+            ],
+        },
+        {
+            "id": "a_creds",
+            "type": "action",
+            "title": "Check the account in AD: locked out, password expired, or not in VPN-Users",
+            "next": "s_reset",
+        },
+        {
+            "id": "a_net",
+            "type": "action",
+            "title": "Resolve the VPN hostname and test port 443 from the user's machine",
+            "next": "s_net",
+        },
+        {
+            "id": "q_mfa",
+            "type": "decision",
+            "title": "Is the authenticator app registered to the phone the user has now?",
+            "options": [
+                {"label": "Yes, registered on this phone", "next": "s_resync"},
+                {"label": "No, the phone was replaced last week", "next": "s_reregister"},
+            ],
+        },
         {"id": "s_reset", "type": "solution", "title": "Unlock the account or reset the password with the user"},
         {"id": "s_net", "type": "solution", "title": "Fix the local network or the captive portal"},
         {"id": "s_resync", "type": "solution", "title": "Re-sync the authenticator's clock and retry"},
@@ -49,7 +69,8 @@ METRICS = """() => {
   const rect = (el) => { const r = el.getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; };
   const hit = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
   const nodes = [...root.querySelectorAll('.react-flow__node')].map((el) => ({id: el.dataset.id, ...rect(el)}));
-  const labels = [...root.querySelectorAll('[data-testid=edge-label]')].map((el) => ({edge: el.dataset.edge, text: el.textContent, ...rect(el)}));
+  const labels = [...root.querySelectorAll('[data-testid=edge-label]')].map((el) => ({edge: el.dataset.edge,
+    text: el.textContent, ...rect(el)}));
   // Texts: every element with its own text inside nodes and edge labels.
   const small = [];
   root.querySelectorAll('.react-flow__node *, .react-flow__edgelabel-renderer *').forEach((el) => {
@@ -67,7 +88,8 @@ METRICS = """() => {
     range.selectNodeContents(text);
     const t = range.getBoundingClientRect(), b = el.getBoundingClientRect();
     const cs = getComputedStyle(el);
-    if (el.scrollWidth > el.clientWidth || t.left < b.left - 0.5 || t.right > b.right + 0.5 || t.bottom > b.bottom + 0.5 || cs.textOverflow === 'ellipsis')
+    if (el.scrollWidth > el.clientWidth || t.left < b.left - 0.5 || t.right > b.right + 0.5 ||
+      t.bottom > b.bottom + 0.5 || cs.textOverflow === 'ellipsis')
       cut.push(el.textContent);
   });
   const labelOverlaps = [];
@@ -96,7 +118,8 @@ METRICS = """() => {
     const len = path.getTotalLength();
     for (let s = 0; s <= len; s += 4) {
       const p = path.getPointAtLength(s).matrixTransform(m);
-      const l = labels.find((l) => l.edge !== g.dataset.id && p.x > l.x + 1 && p.x < l.x + l.w - 1 && p.y > l.y + 1 && p.y < l.y + l.h - 1);
+      const l = labels.find((l) => l.edge !== g.dataset.id && p.x > l.x + 1 && p.x < l.x + l.w - 1 && p.y > l.y + 1 &&
+        p.y < l.y + l.h - 1);
       if (l) { crossed.push([g.dataset.id, l.text]); break; }
     }
   });
@@ -104,15 +127,20 @@ METRICS = """() => {
   const minimap = mm ? rect(mm) : null;
   const canvas = rect(root);
   // The toolbar, the zoom controls and the minimap: apart from each other and from every node.
-  const panels = [...root.querySelectorAll('.react-flow__panel')].filter((p) => p.getBoundingClientRect().width > 0).map(rect);
+  const panels = [...root.querySelectorAll('.react-flow__panel')].filter((p) => p.getBoundingClientRect().width > 0)
+    .map(rect);
   const panelClash = [];
-  panels.forEach((a, i) => { panels.forEach((b, j) => { if (j > i && hit(a, b)) panelClash.push([i, j]); }); nodes.forEach((n) => { if (hit(a, n)) panelClash.push([i, n.id]); }); });
+  panels.forEach((a, i) => { panels.forEach((b, j) => { if (j > i && hit(a, b)) panelClash.push([i, j]); });
+    nodes.forEach((n) => { if (hit(a, n)) panelClash.push([i, n.id]); }); });
   return {
-    zoom, panelClash, nodes: nodes.length, labels: labels.length, small, cut, labelOverlaps, labelOnNode, behind, crossed,
+    zoom, panelClash, nodes: nodes.length, labels: labels.length, small, cut, labelOverlaps, labelOnNode, behind,
+      crossed,
     minimapCovers: minimap ? nodes.filter((n) => hit(n, minimap)).map((n) => n.id) : null,
-    minimapInside: minimap ? minimap.x >= canvas.x && minimap.y >= canvas.y && minimap.x + minimap.w <= canvas.x + canvas.w + 1 : false,
+    minimapInside: minimap ? minimap.x >= canvas.x && minimap.y >= canvas.y &&
+      minimap.x + minimap.w <= canvas.x + canvas.w + 1 : false,
     edges: root.querySelectorAll('.react-flow__edge').length,
-    answerEdges: [...root.querySelectorAll('.react-flow__edge')].filter((g) => (g.dataset.id || '').includes('|opt-')).length,
+    answerEdges: [...root.querySelectorAll('.react-flow__edge')].filter((g) => (g.dataset.id ||
+      '').includes('|opt-')).length,
     routed: root.querySelectorAll('.react-flow__edge.rf-routed').length,
     fallback: root.querySelectorAll('.react-flow__edge.rf-fallback').length,
   };
@@ -120,7 +148,9 @@ METRICS = """() => {
 
 
 def _api(app_url: str) -> httpx.Client:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": AUTHOR[0], "password": AUTHOR[1]}).json()["access_token"]
+    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": AUTHOR[0], "password": AUTHOR[1]}).json()[
+        "access_token"
+    ]
     return httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
@@ -144,7 +174,7 @@ def _open(page, app_url: str, tree_id: str, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     login(page, app_url, *AUTHOR)
     page.goto(f"{app_url}/flows/{tree_id}")
-    page.locator('[data-testid=flow-canvas] .react-flow__node').first.wait_for()
+    page.locator("[data-testid=flow-canvas] .react-flow__node").first.wait_for()
     _settle(page)
 
 
@@ -191,13 +221,14 @@ def test_exported_png_is_not_blank(page, app_url, flows) -> None:
     _open(page, app_url, flows["long"], 1440)
     with page.expect_download() as info:
         menu_item(page, "flow-menu", "export-png").click()
-    data = open(info.value.path(), "rb").read()
+    with open(info.value.path(), "rb") as fh:
+        data = fh.read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     img = Image.open(io.BytesIO(data)).convert("RGB")
     small = img.resize((max(1, img.width // 4), max(1, img.height // 4)))
     pixels = list(small.getdata())
     background = max(set(pixels), key=pixels.count)
-    share = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background)) > 60) / len(pixels)
+    share = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background, strict=True)) > 60) / len(pixels)
     assert img.width >= 640 and share > 0.03, (img.size, share)
     ARTIFACTS.mkdir(exist_ok=True)
     img.save(ARTIFACTS / "canvas-readability-export.png")
@@ -254,6 +285,6 @@ def test_dragged_node_falls_back_and_auto_layout_routes_again(page, app_url) -> 
     assert page.get_by_test_id("auto-layout").get_attribute("data-untidy") == "0"
     _assert_readable(laid, "after auto layout")
     page.reload()
-    page.locator('[data-testid=flow-canvas] .react-flow__node').first.wait_for()
+    page.locator("[data-testid=flow-canvas] .react-flow__node").first.wait_for()
     reloaded = _settle(page)
     assert reloaded["routed"] == reloaded["edges"], reloaded

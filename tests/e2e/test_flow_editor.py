@@ -205,7 +205,9 @@ def test_procedure_steps_and_library_visibility(page, app_url) -> None:
     page.get_by_test_id("step-list").wait_for()
     rows = page.get_by_test_id("step-row")
     order = [rows.nth(i).inner_text() for i in range(rows.count())]
-    assert order.index(next(t for t in order if "Create the AD account" in t)) < order.index(next(t for t in order if "Accounts" in t))
+    assert order.index(next(t for t in order if "Create the AD account" in t)) < order.index(
+        next(t for t in order if "Accounts" in t)
+    )
     assert any("team" in t for t in order)
     # Inherit from flow removes the override.
     rows.filter(has_text="Create the AD account").click()
@@ -233,7 +235,6 @@ def test_engineer_sees_flows_read_only(page, app_url) -> None:
     expect(page.get_by_test_id("node-panel")).to_contain_text("How many access points are offline?")
     expect(page.get_by_test_id("node-title")).to_have_count(0)
     shot(page, "flow-editor-read-only")
-
 
 
 def test_history_restore_export_json_and_delete(page, app_url) -> None:
@@ -291,9 +292,25 @@ def test_import_json_with_clear_errors(page, app_url, tmp_path) -> None:
     shot(page, "flow-import-error")
     name = f"Imported {uuid.uuid4().hex[:6]}"
     good = tmp_path / "good.json"
-    good.write_text(json.dumps({"format": "resolutionflow.tree", "format_version": 1, "tree": {
-        "name": name, "description": "", "tree_type": "procedural",
-        "tree_structure": {"steps": [{"id": "s1", "type": "procedure_step", "title": "Plug it in"}, {"id": "end", "type": "procedure_end", "title": "Done"}]}}}))
+    good.write_text(
+        json.dumps(
+            {
+                "format": "resolutionflow.tree",
+                "format_version": 1,
+                "tree": {
+                    "name": name,
+                    "description": "",
+                    "tree_type": "procedural",
+                    "tree_structure": {
+                        "steps": [
+                            {"id": "s1", "type": "procedure_step", "title": "Plug it in"},
+                            {"id": "end", "type": "procedure_end", "title": "Done"},
+                        ]
+                    },
+                },
+            }
+        )
+    )
     page.locator('[data-testid="import-drop"] input[type=file]').set_input_files(str(good))
     page.get_by_test_id("import-submit").click()
     page.wait_for_url(re.compile(r".*/flows/[0-9a-f-]{36}$"))

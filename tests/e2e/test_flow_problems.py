@@ -1,4 +1,5 @@
-"""Browser: the problems list follows the current structure, names nodes by their titles, and selects a node on click."""
+"""Browser: the problems list follows the current structure, names nodes by their titles, and selects a node on
+click."""
 
 from __future__ import annotations
 
@@ -44,7 +45,11 @@ def test_problems_follow_edits_and_name_nodes_by_title(page, app_url) -> None:
     page.get_by_role("option").filter(has_not_text="nowhere").last.click()
     _wait_saved(page)
     _show_flow_details(page)
-    expect(page.get_by_test_id("flow-problems").filter(has_text="Restart the print spooler").filter(has_text="does not lead")).to_have_count(0)
+    expect(
+        page.get_by_test_id("flow-problems")
+        .filter(has_text="Restart the print spooler")
+        .filter(has_text="does not lead")
+    ).to_have_count(0)
     # What is left is the true remaining problem: nothing leads to the action yet.
     expect(page.get_by_test_id("flow-problems")).to_contain_text("Node 'Restart the print spooler' cannot be reached")
     shot(page, "flow-problems-after-fix")

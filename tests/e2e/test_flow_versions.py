@@ -11,7 +11,12 @@ PASSWORD = "demo-password-123"
 TREE = {
     "start_node_id": "q",
     "nodes": [
-        {"id": "q", "type": "decision", "title": "Is the printer on?", "options": [{"label": "Yes", "next": "a"}, {"label": "No", "next": "s"}]},
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Is the printer on?",
+            "options": [{"label": "Yes", "next": "a"}, {"label": "No", "next": "s"}],
+        },
         {"id": "a", "type": "action", "title": "Print a test page", "next": "s"},
         {"id": "s", "type": "solution", "title": "Printing works"},
     ],
@@ -24,9 +29,13 @@ def _saved(page) -> None:
 
 
 def test_versions_coalesce_name_compare_and_undo_redo(page, app_url) -> None:
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(
+        f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}
+    ).json()["access_token"]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    tree = api.post("/trees", json={"name": "Printer check", "tree_type": "troubleshooting", "tree_structure": TREE}).json()
+    tree = api.post(
+        "/trees", json={"name": "Printer check", "tree_type": "troubleshooting", "tree_structure": TREE}
+    ).json()
     login(page, app_url, "author@example.com", PASSWORD)
     page.goto(f"{app_url}/flows/{tree['id']}")
     page.get_by_test_id("flow-node-a").click()
@@ -55,7 +64,10 @@ def test_versions_coalesce_name_compare_and_undo_redo(page, app_url) -> None:
     page.get_by_test_id("redo").click()
     expect(page.get_by_test_id("flow-node-a")).to_contain_text("Print a config page")
     _saved(page)
-    assert next(n for n in api.get(f"/trees/{tree['id']}").json()["tree_structure"]["nodes"] if n["id"] == "a")["title"] == "Print a config page"
+    assert (
+        next(n for n in api.get(f"/trees/{tree['id']}").json()["tree_structure"]["nodes"] if n["id"] == "a")["title"]
+        == "Print a config page"
+    )
 
     # Name a version; the history shows who, name, kind and what changed; compare v1 with now.
     page.get_by_test_id("flow-menu").click()

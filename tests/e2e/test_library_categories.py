@@ -13,14 +13,26 @@ PASSWORD = "demo-password-123"
 
 def test_fork_without_duplicates_and_categories(page, app_url) -> None:
     word = f"zeb{uuid.uuid4().hex[:6]}"
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(
+        f"{app_url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}
+    ).json()["access_token"]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    tree = {"start_node_id": "q", "nodes": [
-        {"id": "q", "type": "decision", "title": f"Is the {word} lit?", "options": [{"label": "Yes", "next": "a"}, {"label": "No", "next": "s"}]},
-        {"id": "a", "type": "action", "title": f"Restart the {word} service", "next": "s"},
-        {"id": "s", "type": "solution", "title": f"The {word} works"},
-    ]}
-    parent = api.post("/trees", json={"name": f"Parent {word}", "tree_type": "troubleshooting", "tree_structure": tree}).json()
+    tree = {
+        "start_node_id": "q",
+        "nodes": [
+            {
+                "id": "q",
+                "type": "decision",
+                "title": f"Is the {word} lit?",
+                "options": [{"label": "Yes", "next": "a"}, {"label": "No", "next": "s"}],
+            },
+            {"id": "a", "type": "action", "title": f"Restart the {word} service", "next": "s"},
+            {"id": "s", "type": "solution", "title": f"The {word} works"},
+        ],
+    }
+    parent = api.post(
+        "/trees", json={"name": f"Parent {word}", "tree_type": "troubleshooting", "tree_structure": tree}
+    ).json()
     assert api.put(f"/trees/{parent['id']}", json={"status": "published"}).status_code == 200
     fork = api.post(f"/trees/{parent['id']}/fork", json={"fork_reason": "our site"}).json()
     assert api.put(f"/trees/{fork['id']}", json={"status": "published"}).status_code == 200

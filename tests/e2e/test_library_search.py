@@ -20,7 +20,9 @@ def test_typing_a_prefix_finds_and_highlights_without_enter(page, app_url) -> No
     hit = item.get_by_test_id("library-item-title").locator("mark")
     assert hit.first.inner_text() == "Rebo"
     assert "Reboot the AP from the controller" in item.get_by_test_id("library-item-title").inner_text()
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=library-item]')].every(e => /rebo/i.test(e.innerText))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=library-item]')].every(e => /rebo/i.test(e.innerText))"
+    )
     total = page.get_by_test_id("library-total").inner_text()
     count = page.get_by_test_id("library-item").count()
     assert re.fullmatch(r"\d+ steps?", total) and int(total.split()[0]) == count, (total, count)

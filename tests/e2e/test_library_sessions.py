@@ -85,7 +85,9 @@ def test_library_browse_search_and_synced_lock(page, app_url) -> None:
     shot(page, "library-list")
     page.get_by_test_id("library-search").fill("PoE")
     page.get_by_test_id("library-search").press("Enter")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=library-item]')].every(e => /poe/i.test(e.innerText))")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=library-item]')].every(e => /poe/i.test(e.innerText))"
+    )
     page.get_by_test_id("library-item").first.click()
     page.get_by_test_id("step-detail").wait_for()
     page.get_by_test_id("synced-lock").wait_for()

@@ -27,7 +27,8 @@ FLOW, STEP, AUTOMATION = _long("Flow"), _long("Step"), _long("Auto")
 # Measured in the page: document overflow, the right edge of the visible header cells and body cells,
 # and any <b> element made from a name (text, never markup).
 METRICS = """() => {
-  const shown = els => [...els].filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
+  const shown = els => [...els].filter(e => {
+    const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; });
   const right = els => els.length ? Math.max(...els.map(e => e.getBoundingClientRect().right)) : 0;
   return {
     inner: window.innerWidth,
@@ -35,7 +36,8 @@ METRICS = """() => {
     headers: shown(document.querySelectorAll('thead th')).length,
     header_right: right(shown(document.querySelectorAll('thead th'))),
     cell_right: right(shown(document.querySelectorAll('tbody td'))),
-    card_right: right(shown(document.querySelectorAll('[data-testid=library-item], [data-testid=library-item-stats], [data-testid=step-detail]'))),
+    card_right: right(shown(document.querySelectorAll(
+      '[data-testid=library-item], [data-testid=library-item-stats], [data-testid=step-detail]'))),
     bold: [...document.querySelectorAll('b')].filter(b => b.textContent.includes('bold')).length,
   };
 }"""
@@ -44,25 +46,61 @@ METRICS = """() => {
 @pytest.fixture(scope="module")
 def seeded(app_url) -> dict[str, str]:
     """A published procedure, a library step, a session on the procedure and an automation, all with long names."""
-    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": AUTHOR[0], "password": AUTHOR[1]}).json()["access_token"]
+    token = httpx.post(f"{app_url}/api/v1/auth/login", json={"email": AUTHOR[0], "password": AUTHOR[1]}).json()[
+        "access_token"
+    ]
     api = httpx.Client(base_url=f"{app_url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    structure = {"steps": [
-        {"id": "st_one", "type": "procedure_step", "title": _long("Synced"), "description": "Check it.", "library_visibility": "team"},
-        {"id": "end", "type": "procedure_end", "title": "Done"},
-    ]}
-    tree = api.post("/trees", json={"name": FLOW, "description": "Long-name test " + "y" * 300, "tree_type": "procedural", "tree_structure": structure})
+    structure = {
+        "steps": [
+            {
+                "id": "st_one",
+                "type": "procedure_step",
+                "title": _long("Synced"),
+                "description": "Check it.",
+                "library_visibility": "team",
+            },
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
+    tree = api.post(
+        "/trees",
+        json={
+            "name": FLOW,
+            "description": "Long-name test " + "y" * 300,
+            "tree_type": "procedural",
+            "tree_structure": structure,
+        },
+    )
     assert tree.status_code == 201, tree.text
     tree_id = tree.json()["id"]
     published = api.put(f"/trees/{tree_id}", json={"status": "published"})
     assert published.status_code == 200, published.text
-    step = api.post("/steps", json={"title": STEP, "step_type": "action", "visibility": "team",
-                                    "content": {"instructions": "Do " + "z" * 400, "help_text": "", "commands": [], "group_label": "G" * 120}})
+    step = api.post(
+        "/steps",
+        json={
+            "title": STEP,
+            "step_type": "action",
+            "visibility": "team",
+            "content": {"instructions": "Do " + "z" * 400, "help_text": "", "commands": [], "group_label": "G" * 120},
+        },
+    )
     assert step.status_code == 201, step.text
     session = api.post("/sessions", json={"tree_id": tree_id})
     assert session.status_code == 201, session.text
     model_id = api.get("/models").json()["items"][0]["id"]
-    automation = api.post("/automations", json={"name": AUTOMATION, "steps": [
-        {"step_order": 1, "input_source": "flow_input", "assistant": {"prompt": "Summarise {{flow_input.text}}", "model_id": model_id}}]})
+    automation = api.post(
+        "/automations",
+        json={
+            "name": AUTOMATION,
+            "steps": [
+                {
+                    "step_order": 1,
+                    "input_source": "flow_input",
+                    "assistant": {"prompt": "Summarise {{flow_input.text}}", "model_id": model_id},
+                }
+            ],
+        },
+    )
     assert automation.status_code == 201, automation.text
     return {"tree_id": tree_id}
 
@@ -153,8 +191,18 @@ def test_version_drawer_logs_no_nesting_error(page, app_url, seeded) -> None:
     page.wait_for_timeout(500)
     shot(page, "long-names-version-drawer")
     assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1"), "the editor scrolls sideways"
-    bad = [e for e in errors if "cannot be a child of" in e or "cannot be a descendant of" in e or "hydration" in e.lower() or "React error #418" in e]
+    bad = [
+        e
+        for e in errors
+        if "cannot be a child of" in e
+        or "cannot be a descendant of" in e
+        or "hydration" in e.lower()
+        or "React error #418" in e
+    ]
     assert not bad, bad
     # Production React does not print nesting warnings: check the rendered tree itself.
-    nested = page.evaluate("() => [...document.querySelectorAll(':is(h1,h2,h3,h4,h5,h6) :is(h1,h2,h3,h4,h5,h6)')].map(h => h.parentElement.closest('h1,h2,h3,h4,h5,h6').tagName + '>' + h.tagName + ': ' + h.textContent)")
+    nested = page.evaluate(
+        "() => [...document.querySelectorAll(':is(h1,h2,h3,h4,h5,h6) :is(h1,h2,h3,h4,h5,h6)')].map(h => "
+        "h.parentElement.closest('h1,h2,h3,h4,h5,h6').tagName + '>' + h.tagName + ': ' + h.textContent)"
+    )
     assert not nested, nested

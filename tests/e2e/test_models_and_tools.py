@@ -103,5 +103,8 @@ def test_mcp_server_tools_reach_the_builders_checklist(page, app_url, fake_mcp) 
     card.get_by_test_id("mcp-tool").first.wait_for()
     checked = card.locator("label").filter(has_text="lookup_ticket").get_by_test_id("mcp-tool")
     assert checked.get_attribute("data-state") == "checked"
-    assert card.locator("label").filter(has_text="echo").get_by_test_id("mcp-tool").get_attribute("data-state") == "unchecked"
+    assert (
+        card.locator("label").filter(has_text="echo").get_by_test_id("mcp-tool").get_attribute("data-state")
+        == "unchecked"
+    )
     shot(page, "builder-mcp-tools")

@@ -1,4 +1,5 @@
-"""Browser: an author links an automation to an action node; the engineer runs it in a session; the result is on the share page."""
+"""Browser: an author links an automation to an action node; the engineer runs it in a session; the result is on the
+share page."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ PASSWORD = "demo-password-123"
 TREE = {
     "start_node_id": "q_power",
     "nodes": [
-        {"id": "q_power", "type": "decision", "title": "Is the AP powered?", "options": [{"label": "Yes", "next": "a_ticket"}, {"label": "No", "next": "s_power"}]},
+        {
+            "id": "q_power",
+            "type": "decision",
+            "title": "Is the AP powered?",
+            "options": [{"label": "Yes", "next": "a_ticket"}, {"label": "No", "next": "s_power"}],
+        },
         {"id": "a_ticket", "type": "action", "title": "Open a vendor ticket", "next": "s_done"},
         {"id": "s_power", "type": "solution", "title": "Restore PoE power"},
         {"id": "s_done", "type": "solution", "title": "Vendor ticket opened"},
@@ -24,14 +30,30 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
     author = api_client(app_url, "author@example.com")
     model_id = author.get("/models").json()["items"][0]["id"]
     name = f"Vendor ticket {uuid.uuid4().hex[:6]}"
-    auto = author.post("/automations", json={
-        "name": name,
-        "form_schema": [{"id": "Flow name", "label": "Flow name", "type": "text"}, {"id": "Is the AP powered?", "label": "Is the AP powered?", "type": "select", "options": ["Yes", "No"]},
-                        {"id": "Serial", "label": "Serial", "type": "text", "required": True}],
-        "steps": [{"step_order": 1, "user_description": "Draft", "input_source": "flow_input", "assistant": {"prompt": "PRIVATE PROMPT {{flow_input.Serial}}", "model_id": model_id}}],
-    }).json()
+    auto = author.post(
+        "/automations",
+        json={
+            "name": name,
+            "form_schema": [
+                {"id": "Flow name", "label": "Flow name", "type": "text"},
+                {"id": "Is the AP powered?", "label": "Is the AP powered?", "type": "select", "options": ["Yes", "No"]},
+                {"id": "Serial", "label": "Serial", "type": "text", "required": True},
+            ],
+            "steps": [
+                {
+                    "step_order": 1,
+                    "user_description": "Draft",
+                    "input_source": "flow_input",
+                    "assistant": {"prompt": "PRIVATE PROMPT {{flow_input.Serial}}", "model_id": model_id},
+                }
+            ],
+        },
+    ).json()
     assert author.post(f"/automations/{auto['id']}/publish").status_code == 200
-    tree = author.post("/trees", json={"name": f"AP down {uuid.uuid4().hex[:6]}", "tree_type": "troubleshooting", "tree_structure": TREE}).json()
+    tree = author.post(
+        "/trees",
+        json={"name": f"AP down {uuid.uuid4().hex[:6]}", "tree_type": "troubleshooting", "tree_structure": TREE},
+    ).json()
 
     # The author links it in the flow editor's side panel.
     login(page, app_url, "author@example.com", PASSWORD)
@@ -40,7 +62,9 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
     page.get_by_test_id("node-automation").click()
     page.get_by_role("option", name=name).click()
     for _ in range(40):
-        node = next(n for n in author.get(f"/trees/{tree['id']}").json()["tree_structure"]["nodes"] if n["id"] == "a_ticket")
+        node = next(
+            n for n in author.get(f"/trees/{tree['id']}").json()["tree_structure"]["nodes"] if n["id"] == "a_ticket"
+        )
         if node.get("automation_id") == auto["id"]:
             break
         page.wait_for_timeout(250)
@@ -85,7 +109,12 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
     # Outputs only: the shared session carries the run's result, never the automation's definition.
     shared = httpx.get(f"{app_url}/api/v1/shares/by-token/{token}").json()["session"]
     step = next(c for c in shared["custom_steps"] if c["source"] == "automation")
-    assert set(step) >= {"content", "automation_run_id"} and not {"prompt", "assistant", "definition", "input_config"} & set(step)
+    assert set(step) >= {"content", "automation_run_id"} and not {
+        "prompt",
+        "assistant",
+        "definition",
+        "input_config",
+    } & set(step)
     assert '"prompt"' not in str(shared) and "webhook_secret" not in str(shared)
     shot(viewer, "share-automation-result")
     viewer.close()
@@ -94,10 +123,20 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
 def test_an_unpublished_automation_is_said_on_the_step(page, app_url) -> None:
     author = api_client(app_url, "author@example.com")
     model_id = author.get("/models").json()["items"][0]["id"]
-    auto = author.post("/automations", json={"name": "Draft only", "steps": [{"step_order": 1, "input_source": "flow_input", "assistant": {"prompt": "x", "model_id": model_id}}]}).json()
+    auto = author.post(
+        "/automations",
+        json={
+            "name": "Draft only",
+            "steps": [
+                {"step_order": 1, "input_source": "flow_input", "assistant": {"prompt": "x", "model_id": model_id}}
+            ],
+        },
+    ).json()
     structure = {**TREE, "nodes": [dict(n) for n in TREE["nodes"]]}
     structure["nodes"][1]["automation_id"] = auto["id"]
-    tree = author.post("/trees", json={"name": "Linked to a draft", "tree_type": "troubleshooting", "tree_structure": structure}).json()
+    tree = author.post(
+        "/trees", json={"name": "Linked to a draft", "tree_type": "troubleshooting", "tree_structure": structure}
+    ).json()
     assert author.put(f"/trees/{tree['id']}", json={"status": "published"}).status_code == 200
     engineer = api_client(app_url, "engineer@example.com")
     sid = engineer.post("/sessions", json={"tree_id": tree["id"]}).json()["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 
@@ -12,26 +12,59 @@ from resolutionflow_app.domain import sync_rules
 from tests.e2e.conftest import login, menu_item, shot
 
 PASSWORD = "a-long-password-1"
-TREE = {"start_node_id": "q", "nodes": [
-    {"id": "q", "type": "decision", "title": "Is the AP powered?", "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}]},
-    {"id": "s1", "type": "solution", "title": "AP back online"}, {"id": "s2", "type": "solution", "title": "Restore PoE power"}]}
+TREE = {
+    "start_node_id": "q",
+    "nodes": [
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Is the AP powered?",
+            "options": [{"label": "Yes", "next": "s1"}, {"label": "No", "next": "s2"}],
+        },
+        {"id": "s1", "type": "solution", "title": "AP back online"},
+        {"id": "s2", "type": "solution", "title": "Restore PoE power"},
+    ],
+}
 
 
 def _world(app_url: str) -> dict:
     api = httpx.Client(base_url=f"{app_url}/api/v1", timeout=30)
     email = f"sync-{uuid.uuid4().hex[:8]}@example.com"
-    reg = api.post("/auth/register", json={"email": email, "password": PASSWORD, "name": "Dana Desk", "account_name": "Sync IT"})
+    reg = api.post(
+        "/auth/register", json={"email": email, "password": PASSWORD, "name": "Dana Desk", "account_name": "Sync IT"}
+    )
     assert reg.status_code == 201, reg.text
     api.headers["Authorization"] = f"Bearer {reg.json()['access_token']}"
-    tree = api.post("/trees", json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}).json()
+    tree = api.post(
+        "/trees", json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}
+    ).json()
     tree = api.put(f"/trees/{tree['id']}", json={"status": "published"}).json()
     key = api.get("/sync/bundle-key").json()["bundle_key"]
-    now = datetime.now(timezone.utc).isoformat()
-    item = {"id": str(uuid.uuid4()), "flow_id": tree["id"], "flow_version": tree["version"], "tree_name": "AP offline", "tree_type": "troubleshooting",
-            "tree_snapshot": TREE, "status": "completed", "current_node_id": None,
-            "history": [{"node_id": "q", "title": "Is the AP powered?", "answer": "Yes", "notes": "LED green", "at": now}],
-            "custom_steps": [{"type": "action", "content": "Reseat the uplink", "source": "ad-hoc", "inserted_at": now, "inserted_after_node_id": "q"}],
-            "outcome": "resolved", "summary": "Done offline", "started_at": now, "completed_at": now}
+    now = datetime.now(UTC).isoformat()
+    item = {
+        "id": str(uuid.uuid4()),
+        "flow_id": tree["id"],
+        "flow_version": tree["version"],
+        "tree_name": "AP offline",
+        "tree_type": "troubleshooting",
+        "tree_snapshot": TREE,
+        "status": "completed",
+        "current_node_id": None,
+        "history": [{"node_id": "q", "title": "Is the AP powered?", "answer": "Yes", "notes": "LED green", "at": now}],
+        "custom_steps": [
+            {
+                "type": "action",
+                "content": "Reseat the uplink",
+                "source": "ad-hoc",
+                "inserted_at": now,
+                "inserted_after_node_id": "q",
+            }
+        ],
+        "outcome": "resolved",
+        "summary": "Done offline",
+        "started_at": now,
+        "completed_at": now,
+    }
     good = sync_rules.sign_bundle("push", {"sessions": [item]}, key=key, created_at=now)
     bad = json.loads(good)
     bad["payload"]["sessions"][0]["summary"] = "changed in transit"
@@ -78,7 +111,8 @@ def test_sync_page(page, app_url, tmp_path) -> None:
 
 
 def test_sync_page_shows_a_flow_edited_on_both_sides(page, app_url, tmp_path) -> None:
-    """No network between the two: pull bundles from a second backend; a flow edited on both sides shows as a conflict."""
+    """No network between the two: pull bundles from a second backend; a flow edited on both sides shows as a
+    conflict."""
     from resolutionflow_app.cli import migrate
     from tests.live_api import LiveApi
 
@@ -106,7 +140,10 @@ def test_sync_page_shows_a_flow_edited_on_both_sides(page, app_url, tmp_path) ->
         # Edited on the desktop and on the server; the next pull bundle must not overwrite the desktop's copy.
         mine = {**TREE, "nodes": [*TREE["nodes"][:2], {**TREE["nodes"][2], "title": "Replace the PoE injector"}]}
         assert desktop["api"].put(f"/trees/{flow['id']}", json={"tree_structure": mine}).status_code == 200
-        theirs = {**TREE, "nodes": [TREE["nodes"][0], {**TREE["nodes"][1], "title": "AP online again"}, TREE["nodes"][2]]}
+        theirs = {
+            **TREE,
+            "nodes": [TREE["nodes"][0], {**TREE["nodes"][1], "title": "AP online again"}, TREE["nodes"][2]],
+        }
         assert remote.put(f"/trees/{flow['id']}", json={"tree_structure": theirs}).status_code == 200
         second = tmp_path / "flows-2.rfsync.json"
         second.write_bytes(remote.get("/sync/bundle").content)
@@ -116,7 +153,10 @@ def test_sync_page_shows_a_flow_edited_on_both_sides(page, app_url, tmp_path) ->
         conflict = page.get_by_test_id("sync-conflict")
         conflict.get_by_text("edited here and on the server").wait_for()
         assert "changed" in conflict.inner_text()
-        assert desktop["api"].get(f"/trees/{flow['id']}").json()["tree_structure"]["nodes"][2]["title"] == "Replace the PoE injector"
+        assert (
+            desktop["api"].get(f"/trees/{flow['id']}").json()["tree_structure"]["nodes"][2]["title"]
+            == "Replace the PoE injector"
+        )
         shot(page, "sync-page-conflict-1280")
         page.set_viewport_size({"width": 390, "height": 844})
         conflict.scroll_into_view_if_needed()

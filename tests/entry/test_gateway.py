@@ -54,7 +54,10 @@ def test_login_required_by_default(engine) -> None:
 
 @pytest.mark.parametrize(
     ("raised", "expected", "status"),
-    [(IntegrityError("INSERT", {}, Exception("duplicate key")), Conflict, 409), (OperationalError("SELECT", {}, Exception("database is locked")), Unavailable, 503)],
+    [
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), Conflict, 409),
+        (OperationalError("SELECT", {}, Exception("database is locked")), Unavailable, 503),
+    ],
 )
 def test_database_failures_become_sentences(engine, raised, expected, status) -> None:
     def fails(*, session) -> None:
@@ -72,9 +75,13 @@ def test_rate_limited_carries_the_wait(engine, monkeypatch) -> None:
     try:
         calls = []
         for _ in range(2):
-            entry.call(lambda *, session: calls.append(1), token=None, client="1.2.3.4", budget=entry.AUTH, actor_arg="")
+            entry.call(
+                lambda *, session: calls.append(1), token=None, client="1.2.3.4", budget=entry.AUTH, actor_arg=""
+            )
         with pytest.raises(RateLimited) as info:
-            entry.call(lambda *, session: calls.append(1), token=None, client="1.2.3.4", budget=entry.AUTH, actor_arg="")
+            entry.call(
+                lambda *, session: calls.append(1), token=None, client="1.2.3.4", budget=entry.AUTH, actor_arg=""
+            )
         assert len(calls) == 2  # the refused call never ran
         assert 1 <= info.value.retry_after <= 60
         assert info.value.message == f"Too many attempts, try again in {info.value.retry_after} s."

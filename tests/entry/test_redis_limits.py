@@ -1,4 +1,5 @@
-"""With RF_REDIS_URL, rate-limit budgets live in Redis: every replica draws from one budget (real redis-server on loopback)."""
+"""With RF_REDIS_URL, rate-limit budgets live in Redis: every replica draws from one budget (real redis-server on
+loopback)."""
 
 from __future__ import annotations
 
@@ -25,15 +26,18 @@ def redis_url():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     workdir = tempfile.mkdtemp(prefix="rf-redis-")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     deadline = time.monotonic() + 10
     while True:
         try:
             if redis_limiter.connect(url).ping():
                 break
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             if time.monotonic() > deadline:
                 proc.kill()
                 raise
@@ -45,7 +49,9 @@ def redis_url():
 
 def test_two_replicas_share_one_budget_under_a_real_race(redis_url) -> None:
     # Two limiters with their own connections stand for two app processes.
-    replicas = [redis_limiter.RedisSlidingWindowLimiter(redis_limiter.connect(redis_url), "auth-race", 50, 60) for _ in range(2)]
+    replicas = [
+        redis_limiter.RedisSlidingWindowLimiter(redis_limiter.connect(redis_url), "auth-race", 50, 60) for _ in range(2)
+    ]
     replicas[0].reset()
     with cf.ThreadPoolExecutor(max_workers=16) as pool:
         waits = list(pool.map(lambda i: replicas[i % 2].acquire("10.1.2.3"), range(120)))

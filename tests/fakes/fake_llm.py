@@ -18,9 +18,9 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -49,8 +49,14 @@ def default_reply(body: dict[str, Any]) -> str:
 class FakeLLM:
     """The server state: scripted replies, recorded requests, latency, injected failures."""
 
-    def __init__(self, *, latency: float = 0.0, replies: list[Reply] | None = None,
-                 default: Callable[[dict[str, Any]], Any] = default_reply, model_ids: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        latency: float = 0.0,
+        replies: list[Reply] | None = None,
+        default: Callable[[dict[str, Any]], Any] = default_reply,
+        model_ids: list[str] | None = None,
+    ) -> None:
         self.latency = latency
         self.default = default
         self.model_ids = model_ids or ["fake-model"]
@@ -87,7 +93,10 @@ class FakeLLM:
     def _handle(self, req: Request) -> tuple[int, dict[str, str], bytes]:
         path = req.path.split("?", 1)[0].rstrip("/")
         if req.method == "GET" and path.endswith("/models"):
-            return json_response(200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "fake"} for m in self.model_ids]})
+            return json_response(
+                200,
+                {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "fake"} for m in self.model_ids]},
+            )
         if req.method != "POST" or not path.endswith("/chat/completions"):
             return json_response(404, {"error": {"message": f"No route {req.method} {path}", "type": "not_found"}})
         started = time.perf_counter()
@@ -106,11 +115,21 @@ class FakeLLM:
         if isinstance(reply, str):
             reply = {"content": reply}
         if reply.get("status"):
-            return json_response(int(reply["status"]), {"error": {"message": reply.get("content") or "scripted error", "type": "error"}})
+            return json_response(
+                int(reply["status"]), {"error": {"message": reply.get("content") or "scripted error", "type": "error"}}
+            )
         content = reply.get("content")
         tool_calls = [
-            {"id": f"call_{next(self._ids)}", "type": "function",
-             "function": {"name": c["name"], "arguments": c["arguments"] if isinstance(c.get("arguments"), str) else json.dumps(c.get("arguments", {}))}}
+            {
+                "id": f"call_{next(self._ids)}",
+                "type": "function",
+                "function": {
+                    "name": c["name"],
+                    "arguments": c["arguments"]
+                    if isinstance(c.get("arguments"), str)
+                    else json.dumps(c.get("arguments", {})),
+                },
+            }
             for c in reply.get("tool_calls") or []
         ]
         message: dict[str, Any] = {"role": "assistant", "content": content}
@@ -122,7 +141,9 @@ class FakeLLM:
         }
         usage.setdefault("total_tokens", usage["prompt_tokens"] + usage["completion_tokens"])
         result = {
-            "id": f"chatcmpl-{next(self._ids)}", "object": "chat.completion", "created": int(time.time()),
+            "id": f"chatcmpl-{next(self._ids)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
             "model": body.get("model", "fake-model"),
             "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}],
             "usage": usage,

@@ -103,7 +103,11 @@ def test_docx_opens_and_contains_the_text() -> None:
     bold_runs = [r.text for p in document.paragraphs for r in p.runs if r.bold]
     assert "printer" in bold_runs
     [table] = document.tables
-    assert [[c.text for c in row.cells] for row in table.rows] == [["Step", "Result"], ["Tray", "OK"], ["Driver", "Updated"]]
+    assert [[c.text for c in row.cells] for row in table.rows] == [
+        ["Step", "Result"],
+        ["Tray", "OK"],
+        ["Driver", "Updated"],
+    ]
 
 
 def test_docx_strips_characters_xml_cannot_hold() -> None:

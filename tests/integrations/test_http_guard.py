@@ -62,14 +62,14 @@ HOSTILE_URLS = [
     "http://172.16.0.1/",
     "http://172.31.255.255/",
     "http://192.168.0.1/",
-    "http://100.64.0.1/",            # carrier-grade NAT
-    "http://169.254.1.1/",           # link-local
+    "http://100.64.0.1/",  # carrier-grade NAT
+    "http://169.254.1.1/",  # link-local
     "http://0.0.0.0/",
-    "http://198.18.0.1/",            # benchmarking
+    "http://198.18.0.1/",  # benchmarking
     "http://192.0.0.1/",
-    "http://192.0.2.10/",            # documentation
-    "http://224.0.0.1/",             # multicast
-    "http://240.0.0.1/",             # reserved
+    "http://192.0.2.10/",  # documentation
+    "http://224.0.0.1/",  # multicast
+    "http://240.0.0.1/",  # reserved
     "http://255.255.255.255/",
     # metadata endpoints
     "http://169.254.169.254/latest/meta-data/",
@@ -83,25 +83,25 @@ HOSTILE_URLS = [
     "http://[fd12:3456::1]/",
     "http://[ff02::1]/",
     "http://[2001:db8::1]/",
-    "http://[::ffff:127.0.0.1]/",    # IPv4-mapped
+    "http://[::ffff:127.0.0.1]/",  # IPv4-mapped
     "http://[::ffff:169.254.169.254]/",
     "http://[::ffff:7f00:1]/",
-    "http://[::127.0.0.1]/",         # IPv4-compatible
-    "http://[64:ff9b::7f00:1]/",     # NAT64 of 127.0.0.1
+    "http://[::127.0.0.1]/",  # IPv4-compatible
+    "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
     "http://[64:ff9b::a9fe:a9fe]/",  # NAT64 of 169.254.169.254
-    "http://[2002:7f00:1::]/",       # 6to4 of 127.0.0.1
-    "http://[fe80::1%25eth0]/",      # zone id
+    "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "http://[fe80::1%25eth0]/",  # zone id
     # odd IPv4 notations
-    "http://2130706433/",            # decimal
-    "http://0x7f000001/",            # hex
+    "http://2130706433/",  # decimal
+    "http://0x7f000001/",  # hex
     "http://0x7f.0x0.0x0.0x1/",
-    "http://0177.0.0.1/",            # octal
+    "http://0177.0.0.1/",  # octal
     "http://017700000001/",
-    "http://127.1/",                 # short form
+    "http://127.1/",  # short form
     "http://127.0.1/",
     "http://10.1/",
     "http://127.0.0.1./",
-    "http://8.8.8.08/",              # leading zero: ambiguous even when public
+    "http://8.8.8.08/",  # leading zero: ambiguous even when public
     # localhost names
     "http://localhost/",
     "http://LOCALHOST:8000/",
@@ -163,7 +163,9 @@ async def test_hostile_url_is_blocked_on_every_outbound_path(url: str) -> None:
     with pytest.raises(BlockedURLError):
         await fetch("GET", url, resolver=fake_resolver, retries=0)
     with pytest.raises(BlockedURLError):
-        await webhooks.deliver(url, "{}", secret="whsec_c2VjcmV0", idempotency_key="k", resolver=fake_resolver, retries=0)
+        await webhooks.deliver(
+            url, "{}", secret="whsec_c2VjcmV0", idempotency_key="k", resolver=fake_resolver, retries=0
+        )
     with pytest.raises(BlockedURLError):
         async with llm.OpenAICompatibleProvider(url, "key", resolver=fake_resolver, max_retries=0) as provider:
             await provider.complete(system_prompt="s", user_input="u", model="m")
@@ -241,7 +243,7 @@ class Scripted:
         route = self.routes.get(req.path.split("?")[0], (404, {"Content-Type": "text/plain"}, b"not found"))
         return route(req) if callable(route) else route
 
-    def __enter__(self) -> "Scripted":
+    def __enter__(self) -> Scripted:
         self.server.start()
         self.origin = self.server.origin
         return self
@@ -290,7 +292,7 @@ async def test_connection_goes_to_the_pinned_ip_with_the_original_host_header(sr
         "http://[::1]/",
         "http://internal.example/",
         "http://2130706433/",
-        "http://127.0.0.2/",   # loopback, but outside the 127.0.0.1/32 the first hop was allowed
+        "http://127.0.0.2/",  # loopback, but outside the 127.0.0.1/32 the first hop was allowed
         "file:///etc/passwd",
         "gopher://127.0.0.1:6379/_x",
     ],
@@ -330,8 +332,15 @@ async def test_body_cap_by_content_length(srv: Scripted) -> None:
 
 async def test_body_cap_without_content_length_in_the_transport(srv: Scripted) -> None:
     data = b"y" * 5000
-    chunked = b"".join(b"%x\r\n%s\r\n" % (len(data[i:i + 1000]), data[i:i + 1000]) for i in range(0, 5000, 1000)) + b"0\r\n\r\n"
-    srv.routes["/chunked"] = (200, {"Content-Type": "text/plain", "Transfer-Encoding": "chunked", "Content-Length": ""}, chunked)
+    chunked = (
+        b"".join(b"%x\r\n%s\r\n" % (len(data[i : i + 1000]), data[i : i + 1000]) for i in range(0, 5000, 1000))
+        + b"0\r\n\r\n"
+    )
+    srv.routes["/chunked"] = (
+        200,
+        {"Content-Type": "text/plain", "Transfer-Encoding": "chunked", "Content-Length": ""},
+        chunked,
+    )
     async with make_client(allowed_cidrs=LOOPBACK, max_body_bytes=2500) as client:
         with pytest.raises(ResponseTooLargeError):
             await client.get(f"{srv.origin}/chunked")
@@ -373,7 +382,11 @@ async def test_timeout_gives_a_clear_error(srv: Scripted) -> None:
 
 
 async def test_retries_on_5xx_then_succeeds(srv: Scripted) -> None:
-    answers = [(503, {}, b"busy"), (502, {}, b"bad gateway"), (200, {"Content-Type": "application/json"}, b'{"ok": true}')]
+    answers = [
+        (503, {}, b"busy"),
+        (502, {}, b"bad gateway"),
+        (200, {"Content-Type": "application/json"}, b'{"ok": true}'),
+    ]
     srv.routes["/flaky"] = lambda req: answers.pop(0)
     result = await fetch("POST", f"{srv.origin}/flaky", json_body={"a": 1}, allowed_cidrs=LOOPBACK, backoff=(0, 0, 0))
     assert result.status_code == 200 and result.text == '{"ok": true}'
@@ -431,7 +444,11 @@ async def test_header_injection_is_rejected(srv: Scripted, headers: dict[str, st
 
 
 async def test_allowed_headers_are_sent(srv: Scripted) -> None:
-    srv.routes["/h"] = lambda req: (200, {"Content-Type": "application/json"}, req.headers.get("authorization", "").encode())
+    srv.routes["/h"] = lambda req: (
+        200,
+        {"Content-Type": "application/json"},
+        req.headers.get("authorization", "").encode(),
+    )
     result = await fetch("GET", f"{srv.origin}/h", headers={"Authorization": "Bearer t0ken"}, allowed_cidrs=LOOPBACK)
     assert result.text == "Bearer t0ken"
 
@@ -455,15 +472,17 @@ def test_safe_url_hides_query_and_credentials() -> None:
 # ---------------------------------------------------------------- robustness
 
 from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st
+from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(
-    st.text(max_size=60),
-    st.builds(lambda host, path: f"http://{host}/{path}", st.text(max_size=30), st.text(max_size=10)),
-    st.builds(lambda host: f"https://[{host}]:443/", st.text(alphabet="0123456789abcdef:.%", max_size=30)),
-))
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.builds(lambda host, path: f"http://{host}/{path}", st.text(max_size=30), st.text(max_size=10)),
+        st.builds(lambda host: f"https://[{host}]:443/", st.text(alphabet="0123456789abcdef:.%", max_size=30)),
+    )
+)
 def test_any_input_is_either_checked_or_rejected_cleanly(url: str) -> None:
     def resolver(host: str) -> list[str]:
         return ["10.0.0.1"]  # every name is internal: nothing arbitrary may pass

@@ -20,8 +20,12 @@ def provider(server: FakeLLM, **kwargs) -> llm.OpenAICompatibleProvider:
 async def test_completion_with_usage_tokens(fake_llm: FakeLLM) -> None:
     fake_llm.script({"content": "The answer.", "usage": {"prompt_tokens": 42, "completion_tokens": 7}})
     async with provider(fake_llm) as p:
-        result = await p.complete(system_prompt="Be brief.", user_input="Question?", model="fake-model",
-                                  file_texts=["file one text", "file two text"])
+        result = await p.complete(
+            system_prompt="Be brief.",
+            user_input="Question?",
+            model="fake-model",
+            file_texts=["file one text", "file two text"],
+        )
     assert result.text == "The answer."
     assert (result.prompt_tokens, result.completion_tokens, result.total_tokens) == (42, 7, 49)
     assert result.tool_calls == []
@@ -46,7 +50,9 @@ async def test_tool_call_loop_records_calls(fake_llm: FakeLLM) -> None:
         raise RuntimeError("tool exploded")
 
     tools = [
-        llm.ToolSpec("lookup", "Look something up", {"type": "object", "properties": {"q": {"type": "string"}}}, lookup),
+        llm.ToolSpec(
+            "lookup", "Look something up", {"type": "object", "properties": {"q": {"type": "string"}}}, lookup
+        ),
         llm.ToolSpec("broken", "Always fails", {"type": "object", "properties": {}}, broken),
     ]
     fake_llm.script(
@@ -79,8 +85,9 @@ async def test_tool_loop_stops_after_max_rounds(fake_llm: FakeLLM) -> None:
     forever = {"tool_calls": [{"name": "echo", "arguments": {}}]}
     fake_llm.script(*([forever] * (llm.MAX_TOOL_ROUNDS + 3)))
     async with provider(fake_llm) as p:
-        result = await p.complete(system_prompt="s", user_input="u", model="m",
-                                  tools=[llm.ToolSpec("echo", "", {"type": "object"}, echo)])
+        result = await p.complete(
+            system_prompt="s", user_input="u", model="m", tools=[llm.ToolSpec("echo", "", {"type": "object"}, echo)]
+        )
     assert len(result.tool_calls) == llm.MAX_TOOL_ROUNDS
     assert len(fake_llm.requests) == llm.MAX_TOOL_ROUNDS + 1
     assert fake_llm.requests[-1]["tool_choice"] == "none"
@@ -115,8 +122,12 @@ async def test_shared_guarded_client_and_default_block(fake_llm: FakeLLM) -> Non
 
 async def test_offline_provider_is_deterministic() -> None:
     offline = llm.provider_for("offline", None, None)
-    kwargs = dict(system_prompt="Summarise the ticket.", user_input="Printer on floor 3 jams", model="offline",
-                  file_texts=["log line"])
+    kwargs = {
+        "system_prompt": "Summarise the ticket.",
+        "user_input": "Printer on floor 3 jams",
+        "model": "offline",
+        "file_texts": ["log line"],
+    }
     a = await offline.complete(**kwargs)
     b = await offline.complete(**kwargs)
     assert a == b
@@ -124,7 +135,9 @@ async def test_offline_provider_is_deterministic() -> None:
     assert "Summarise the ticket." in a.text
     assert "Printer on floor 3 jams" in a.text
     assert "log line" in a.text
-    assert a.prompt_tokens == len("Summarise the ticket.".split()) + len(llm.build_user_message("Printer on floor 3 jams", ["log line"]).split())
+    assert a.prompt_tokens == len(["Summarise", "the", "ticket."]) + len(
+        llm.build_user_message("Printer on floor 3 jams", ["log line"]).split()
+    )
     assert a.completion_tokens == len(a.text.split())
     other = await offline.complete(**{**kwargs, "user_input": "Different"})
     assert other.text != a.text
@@ -167,7 +180,12 @@ def test_shared_provider_reuses_one_client_per_endpoint_key_and_loop(fake_llm: F
     a, b, other_key = asyncio.run(calls())
     assert a is b and other_key is not a
     assert len(made) == 2  # one guarded client per key, not one per call (4 calls)
-    assert [h["authorization"] for h in fake_llm.headers] == ["Bearer sk-1", "Bearer sk-1", "Bearer sk-1", "Bearer sk-2"]
+    assert [h["authorization"] for h in fake_llm.headers] == [
+        "Bearer sk-1",
+        "Bearer sk-1",
+        "Bearer sk-1",
+        "Bearer sk-2",
+    ]
     # A new event loop (a new worker process or test) gets its own client: connections belong to a loop.
     c, _, _ = asyncio.run(calls())
     assert c is not a and len(made) == 4
@@ -177,7 +195,9 @@ def test_shared_provider_still_guards_every_call(fake_llm: FakeLLM) -> None:
     import asyncio
 
     async def call() -> None:
-        await llm.shared_provider(fake_llm.base_url, "sk-1").complete(system_prompt="s", user_input="hi", model="fake-model")
+        await llm.shared_provider(fake_llm.base_url, "sk-1").complete(
+            system_prompt="s", user_input="hi", model="fake-model"
+        )
 
     with pytest.raises(BlockedURLError):  # loopback not allowed without RF_ALLOWED_INTERNAL_CIDRS
         asyncio.run(call())

@@ -27,9 +27,9 @@ async def test_list_tools(fake_mcp: FakeMCP) -> None:
 
 async def test_call_tools(fake_mcp: FakeMCP) -> None:
     assert await mcp_client.call_tool(fake_mcp.url, None, "add", {"a": 2, "b": 40}, allowed_cidrs=LOOPBACK) == "42"
-    assert await mcp_client.call_tool(fake_mcp.url, {}, "lookup_ticket", {"ticket_id": "T-1"}, allowed_cidrs=LOOPBACK) == (
-        "T-1 is open: printer jams on floor 3"
-    )
+    assert await mcp_client.call_tool(
+        fake_mcp.url, {}, "lookup_ticket", {"ticket_id": "T-1"}, allowed_cidrs=LOOPBACK
+    ) == ("T-1 is open: printer jams on floor 3")
     assert fake_mcp.calls == [("add", {"a": 2, "b": 40}), ("lookup_ticket", {"ticket_id": "T-1"})]
 
 
@@ -69,12 +69,22 @@ async def test_model_calls_mcp_tools_through_tool_specs(fake_mcp: FakeMCP) -> No
     allowed = [t for t in tools if t["name"] == "lookup_ticket"]  # a restricted step's allowlist
     specs = [mcp_client.tool_spec(fake_mcp.url, None, t, allowed_cidrs=LOOPBACK) for t in allowed]
     with fake_llm_server() as model:
-        model.script({"tool_calls": [{"name": "lookup_ticket", "arguments": {"ticket_id": "T-2"}},
-                                     {"name": "add", "arguments": {"a": 1, "b": 2}}]}, "Ticket T-2 is closed.")
+        model.script(
+            {
+                "tool_calls": [
+                    {"name": "lookup_ticket", "arguments": {"ticket_id": "T-2"}},
+                    {"name": "add", "arguments": {"a": 1, "b": 2}},
+                ]
+            },
+            "Ticket T-2 is closed.",
+        )
         async with llm.OpenAICompatibleProvider(model.base_url, "k", allowed_cidrs=LOOPBACK) as provider:
             result = await provider.complete(system_prompt="s", user_input="status of T-2?", model="m", tools=specs)
     assert result.text == "Ticket T-2 is closed."
-    assert result.tool_calls[0] == {"name": "lookup_ticket", "arguments": {"ticket_id": "T-2"},
-                                    "result": "T-2 is closed: VPN certificate renewed"}
+    assert result.tool_calls[0] == {
+        "name": "lookup_ticket",
+        "arguments": {"ticket_id": "T-2"},
+        "result": "T-2 is closed: VPN certificate renewed",
+    }
     assert "error" in result.tool_calls[1]  # not on the allowlist: never reached the server
     assert fake_mcp.calls == [("lookup_ticket", {"ticket_id": "T-2"})]

@@ -24,24 +24,47 @@ from tests.fakes.fake_llm import fake_llm_server
 from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.integrations.test_worker_faults import Scenario
 
-pytestmark = pytest.mark.skipif(os.environ.get("RF_TEST_DB", "sqlite") != "postgresql", reason="procrastinate is the PostgreSQL queue (run with RF_TEST_DB=postgresql)")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("RF_TEST_DB", "sqlite") != "postgresql",
+    reason="procrastinate is the PostgreSQL queue (run with RF_TEST_DB=postgresql)",
+)
 
 
 def _jobs(engine, run_id) -> list[tuple[str, str, str]]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT task_name, status, queue_name FROM procrastinate_jobs WHERE queueing_lock = :lock ORDER BY id"), {"lock": str(run_id)}).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT task_name, status, queue_name FROM procrastinate_jobs WHERE queueing_lock = :lock ORDER BY id"
+            ),
+            {"lock": str(run_id)},
+        ).all()
     return [tuple(r) for r in rows]
 
 
 def _env(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"RF_DATABASE_URL": database_url, "RF_ALLOWED_INTERNAL_CIDRS": "127.0.0.0/8", "RF_WORKER_POLL_SECONDS": "0.1",
-                "RF_WORKER_MODE": "external", "RF_QUEUE": "procrastinate", "RF_LOG_LEVEL": "WARNING", **extra})
+    env.update(
+        {
+            "RF_DATABASE_URL": database_url,
+            "RF_ALLOWED_INTERNAL_CIDRS": "127.0.0.0/8",
+            "RF_WORKER_POLL_SECONDS": "0.1",
+            "RF_WORKER_MODE": "external",
+            "RF_QUEUE": "procrastinate",
+            "RF_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
     return env
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "resolutionflow_app.cli", "worker"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "resolutionflow_app.cli", "worker"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -71,7 +94,9 @@ def loopback(monkeypatch):
 def _offline_automation(session: Session):
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": {"prompt": "p", "model_id": str(model.id)}}])
+    auto = make_automation(
+        session, team.author, [{"step_order": 1, "assistant": {"prompt": "p", "model_id": str(model.id)}}]
+    )
     return team, auto
 
 
@@ -109,10 +134,19 @@ def test_worker_runs_jobs_and_a_cancel_aborts_the_running_job(engine, database_u
     worker = None
     with fake_llm_server(latency=30) as llm:  # a model call that would take 30 s: only an abort ends it early
         team = make_team(session)
-        model = CompletionModel(account_id=team.account_id, name="Slow", provider="openai_compatible", base_url=llm.base_url, model="fake-model", security_level=1)
+        model = CompletionModel(
+            account_id=team.account_id,
+            name="Slow",
+            provider="openai_compatible",
+            base_url=llm.base_url,
+            model="fake-model",
+            security_level=1,
+        )
         session.add(model)
         session.flush()
-        auto = make_automation(session, team.author, [{"step_order": 1, "assistant": {"prompt": "p", "model_id": str(model.id)}}])
+        auto = make_automation(
+            session, team.author, [{"step_order": 1, "assistant": {"prompt": "p", "model_id": str(model.id)}}]
+        )
         run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="slow")
         session.commit()
         try:
@@ -130,7 +164,11 @@ def test_worker_runs_jobs_and_a_cancel_aborts_the_running_job(engine, database_u
             _wait(ended, 20, "the run to end cancelled")
             assert time.monotonic() - started < 20
             # The job ends aborted (not retried: a user's cancel is final).
-            _wait(lambda: _jobs(engine, run.id)[0][1] in ("aborted", "cancelled"), 20, f"the job to end aborted: {_jobs(engine, run.id)}")
+            _wait(
+                lambda: _jobs(engine, run.id)[0][1] in ("aborted", "cancelled"),
+                20,
+                f"the job to end aborted: {_jobs(engine, run.id)}",
+            )
             time.sleep(1.0)
             assert [j[1] for j in _jobs(engine, run.id)] in (["aborted"], ["cancelled"])
             assert len(llm.requests) == 1
@@ -139,7 +177,9 @@ def test_worker_runs_jobs_and_a_cancel_aborts_the_running_job(engine, database_u
                 _stop([worker])
 
 
-def test_a_run_whose_worker_died_is_queued_again_by_the_periodic_task_and_completed(engine, database_url, session, loopback) -> None:
+def test_a_run_whose_worker_died_is_queued_again_by_the_periodic_task_and_completed(
+    engine, database_url, session, loopback
+) -> None:
     """A run left `running` by a dead worker on another host (so only its heartbeat tells) and whose
     job is gone: the periodic `cleanup-zombie-runs` task of a procrastinate worker requeues it with a
     new job, and the worker completes it from its persisted state."""
@@ -149,9 +189,20 @@ def test_a_run_whose_worker_died_is_queued_again_by_the_periodic_task_and_comple
     with engine.begin() as conn:  # the dead worker's claim, its heartbeat 10 minutes old; its job gone
         conn.execute(sa.text("DELETE FROM procrastinate_jobs WHERE queueing_lock = :lock"), {"lock": str(run.id)})
         stale = utcnow() - timedelta(minutes=10)
-        conn.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", worker_id="elsewhere:1:job999", lease_token="dead", heartbeat_at=stale, started_at=stale))
+        conn.execute(
+            sa.update(AutomationRun)
+            .where(AutomationRun.id == run.id)
+            .values(
+                status="running",
+                worker_id="elsewhere:1:job999",
+                lease_token="dead",
+                heartbeat_at=stale,
+                started_at=stale,
+            )
+        )
     worker = _worker(_env(database_url, RF_RUN_HEARTBEAT_TIMEOUT_SECONDS="2"))
     try:
+
         def completed() -> bool:
             session.expire_all()
             return session.get(AutomationRun, run.id).status == "completed"
@@ -159,7 +210,11 @@ def test_a_run_whose_worker_died_is_queued_again_by_the_periodic_task_and_comple
         _wait(completed, 45, "the orphaned run to be recovered and completed")  # the task fires every 15 s
         session.expire_all()
         done = session.get(AutomationRun, run.id)
-        assert done.definition["_recovery"]["count"] == 1 and ":job" in done.worker_id and done.worker_id != "elsewhere:1:job999"
+        assert (
+            done.definition["_recovery"]["count"] == 1
+            and ":job" in done.worker_id
+            and done.worker_id != "elsewhere:1:job999"
+        )
     finally:
         _stop([worker])
 
@@ -184,9 +239,29 @@ def test_postgres_restart_while_runs_are_queued_loses_none(loopback) -> None:
             env = _env(cluster.url, RF_RUN_HEARTBEAT_TIMEOUT_SECONDS="3", RF_WORKER_CONCURRENCY="3")
             workers = [_worker(env) for _ in range(2)]
             _wait(lambda: scenario.statuses().get("completed", 0) >= 2, 90, "the first runs to complete")
-            assert scenario.statuses().get("queued", 0) > 0, "every run had started: the restart would prove nothing about queued runs"
-            opts = f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {cluster.data_dir} -c fsync=off -c max_connections=200"
-            _run(["pg_ctl", "-D", cluster.data_dir, "-l", os.path.join(cluster.data_dir, "log"), "-m", "fast", "-w", "-o", opts, "restart"], cluster._as_postgres)
+            assert scenario.statuses().get("queued", 0) > 0, (
+                "every run had started: the restart would prove nothing about queued runs"
+            )
+            opts = (
+                f"-c listen_addresses=127.0.0.1 -p {cluster.port} -k {cluster.data_dir} -c fsync=off -c "
+                "max_connections=200"
+            )
+            _run(
+                [
+                    "pg_ctl",
+                    "-D",
+                    cluster.data_dir,
+                    "-l",
+                    os.path.join(cluster.data_dir, "log"),
+                    "-m",
+                    "fast",
+                    "-w",
+                    "-o",
+                    opts,
+                    "restart",
+                ],
+                cluster._as_postgres,
+            )
             engine.dispose()  # the test's own pooled connections died with the server
 
             def statuses() -> dict[str, int]:

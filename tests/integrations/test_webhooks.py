@@ -71,8 +71,14 @@ async def test_deliver_sends_signed_idempotent_request() -> None:
     key = webhooks.idempotency_key(uuid.uuid4(), 1)
     body = json.dumps({"summary": "done"})
     with webhook_receiver(secret=secret) as hook:
-        result = await webhooks.deliver(hook.url, body, secret=secret, idempotency_key=key,
-                                        headers={"Authorization": "Bearer t"}, allowed_cidrs=LOOPBACK)
+        result = await webhooks.deliver(
+            hook.url,
+            body,
+            secret=secret,
+            idempotency_key=key,
+            headers={"Authorization": "Bearer t"},
+            allowed_cidrs=LOOPBACK,
+        )
         assert result.status_code == 200
         assert hook.rejected == []
         [req] = hook.requests
@@ -89,7 +95,9 @@ async def test_deliver_retries_and_receiver_deduplicates() -> None:
     key = webhooks.idempotency_key(uuid.uuid4(), 2)
     with webhook_receiver(secret=secret) as hook:
         hook.fail_first(2, status=503)
-        await webhooks.deliver(hook.url, "plain text", secret=secret, idempotency_key=key, backoff=(0, 0, 0), allowed_cidrs=LOOPBACK)
+        await webhooks.deliver(
+            hook.url, "plain text", secret=secret, idempotency_key=key, backoff=(0, 0, 0), allowed_cidrs=LOOPBACK
+        )
         assert hook.keys == [key, key, key]
         assert hook.unique_keys == [key] and hook.bodies == ["plain text"]
         assert hook.requests[-1].headers["content-type"].startswith("text/plain")
@@ -102,18 +110,33 @@ async def test_deliver_gives_up_with_clear_error() -> None:
     with webhook_receiver() as hook:
         hook.fail_first(10, status=500)
         with pytest.raises(OutboundHTTPError, match="after 4 attempt"):
-            await webhooks.deliver(hook.url, "x", secret="whsec_c2VjcmV0", idempotency_key="k", backoff=(0, 0, 0), allowed_cidrs=LOOPBACK)
+            await webhooks.deliver(
+                hook.url, "x", secret="whsec_c2VjcmV0", idempotency_key="k", backoff=(0, 0, 0), allowed_cidrs=LOOPBACK
+            )
         assert len(hook.requests) == 4 and hook.delivered == []
 
 
 async def test_user_headers_cannot_replace_signature_or_inject() -> None:
     secret = webhooks.new_webhook_secret()
     with webhook_receiver(secret=secret) as hook:
-        await webhooks.deliver(hook.url, "x", secret=secret, idempotency_key="real",
-                               headers={"Idempotency-Key": "fake", "webhook-signature": "v1,forged"}, allowed_cidrs=LOOPBACK)
+        await webhooks.deliver(
+            hook.url,
+            "x",
+            secret=secret,
+            idempotency_key="real",
+            headers={"Idempotency-Key": "fake", "webhook-signature": "v1,forged"},
+            allowed_cidrs=LOOPBACK,
+        )
         assert hook.keys == ["real"] and hook.rejected == []
         with pytest.raises(InvalidHeaderError):
-            await webhooks.deliver(hook.url, "x", secret=secret, idempotency_key="k", headers={"X-A": "1\r\nHost: evil"}, allowed_cidrs=LOOPBACK)
+            await webhooks.deliver(
+                hook.url,
+                "x",
+                secret=secret,
+                idempotency_key="k",
+                headers={"X-A": "1\r\nHost: evil"},
+                allowed_cidrs=LOOPBACK,
+            )
         assert len(hook.requests) == 1
 
 

@@ -52,13 +52,26 @@ class StallingReceiver(WebhookReceiver):
 
 def _env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(RF_DATABASE_URL=database_url, RF_ALLOWED_INTERNAL_CIDRS="127.0.0.0/8", RF_WORKER_POLL_SECONDS="0.1",
-               RF_ZOMBIE_RUN_HOURS=str(ZOMBIE_HOURS), RF_SCHEDULER_ENABLED="false", RF_WORKER_MODE="external", RF_LOG_LEVEL="WARNING")
+    env.update(
+        RF_DATABASE_URL=database_url,
+        RF_ALLOWED_INTERNAL_CIDRS="127.0.0.0/8",
+        RF_WORKER_POLL_SECONDS="0.1",
+        RF_ZOMBIE_RUN_HOURS=str(ZOMBIE_HOURS),
+        RF_SCHEDULER_ENABLED="false",
+        RF_WORKER_MODE="external",
+        RF_LOG_LEVEL="WARNING",
+    )
     return env
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "resolutionflow_app.cli", *args], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "resolutionflow_app.cli", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _wait(predicate, timeout: float = 60.0, what: str = "") -> None:
@@ -85,13 +98,29 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
     try:
         with fake_llm_server(latency=0.2) as llm, Session(engine, expire_on_commit=False) as session:
             team = make_team(session)
-            model = CompletionModel(account_id=team.account_id, name="Fake", provider="openai_compatible", base_url=llm.base_url, model="fake-model", security_level=1)
+            model = CompletionModel(
+                account_id=team.account_id,
+                name="Fake",
+                provider="openai_compatible",
+                base_url=llm.base_url,
+                model="fake-model",
+                security_level=1,
+            )
             session.add(model)
             session.flush()
-            steps = [{"step_order": i, "assistant": {"prompt": f"prompt-{i}", "model_id": str(model.id)},
-                      "output_mode": "http_post", "output_config": {"url": receiver.url}} for i in range(1, STEPS + 1)]
+            steps = [
+                {
+                    "step_order": i,
+                    "assistant": {"prompt": f"prompt-{i}", "model_id": str(model.id)},
+                    "output_mode": "http_post",
+                    "output_config": {"url": receiver.url},
+                }
+                for i in range(1, STEPS + 1)
+            ]
             auto = make_automation(session, team.author, steps)
-            run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="the printer is on fire")
+            run = runs_service.start_run(
+                session=session, actor=team.author, automation_id=auto.id, text="the printer is on fire"
+            )
             session.commit()
             receiver.stall_key = idempotency_key(run.id, 2)
 
@@ -102,7 +131,12 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
 
             def results() -> dict[int, AutomationStepResult]:
                 session.expire_all()
-                return {r.step_order: r for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()}
+                return {
+                    r.step_order: r
+                    for r in session.exec(
+                        select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)
+                    ).all()
+                }
 
             before = results()
             assert set(before) == {1, 2} and before[2].status == "completed"
@@ -118,7 +152,10 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
             assert session.get(AutomationRun, run.id).status == "queued"
 
             worker = _cli("worker", env=env)
-            _wait(lambda: (session.expire_all(), session.get(AutomationRun, run.id).status)[1] == "completed", what="the resumed run")
+            _wait(
+                lambda: (session.expire_all(), session.get(AutomationRun, run.id).status)[1] == "completed",
+                what="the resumed run",
+            )
             worker.terminate()
             worker.wait(10)
             worker = None
@@ -131,12 +168,17 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
             assert all(r.output_payload_json["webhook_delivered"] for r in results().values())
 
             # An uninterrupted run of the same input gives the same final output.
-            calm = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="the printer is on fire")
+            calm = runs_service.start_run(
+                session=session, actor=team.author, automation_id=auto.id, text="the printer is on fire"
+            )
             session.commit()
             status = asyncio.run(execute_run(calm.id, deps=RunnerDeps(http_backoff=(0, 0, 0))))
             assert status == "completed"
             session.expire_all()
-            assert session.get(AutomationRun, calm.id).output_payload_json["text"] == session.get(AutomationRun, run.id).output_payload_json["text"]
+            assert (
+                session.get(AutomationRun, calm.id).output_payload_json["text"]
+                == session.get(AutomationRun, run.id).output_payload_json["text"]
+            )
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()

@@ -38,13 +38,24 @@ MARK = re.compile(r"run-(\d+)")
 
 def _env(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"RF_DATABASE_URL": database_url, "RF_ALLOWED_INTERNAL_CIDRS": "127.0.0.0/8", "RF_WORKER_POLL_SECONDS": "0.1",
-                "RF_SCHEDULER_ENABLED": "false", "RF_WORKER_MODE": "external", "RF_LOG_LEVEL": "WARNING", **extra})
+    env.update(
+        {
+            "RF_DATABASE_URL": database_url,
+            "RF_ALLOWED_INTERNAL_CIDRS": "127.0.0.0/8",
+            "RF_WORKER_POLL_SECONDS": "0.1",
+            "RF_SCHEDULER_ENABLED": "false",
+            "RF_WORKER_MODE": "external",
+            "RF_LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
     return env
 
 
 def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, *args], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def _kill_all(procs: list[subprocess.Popen]) -> None:
@@ -72,13 +83,29 @@ class Scenario:
         self.calls: dict[tuple[int, int], int] = defaultdict(int)
         self._lock = threading.Lock()
         team = make_team(session)
-        model = CompletionModel(account_id=team.account_id, name="Fake", provider="openai_compatible", base_url=llm.base_url, model="fake-model", security_level=1)
+        model = CompletionModel(
+            account_id=team.account_id,
+            name="Fake",
+            provider="openai_compatible",
+            base_url=llm.base_url,
+            model="fake-model",
+            security_level=1,
+        )
         session.add(model)
         session.flush()
-        steps = [{"step_order": i, "assistant": {"prompt": f"step-{i}", "model_id": str(model.id)},
-                  **({"output_mode": "http_post", "output_config": {"url": receiver.url}} if i in (1, STEPS) else {})} for i in range(1, STEPS + 1)]
+        steps = [
+            {
+                "step_order": i,
+                "assistant": {"prompt": f"step-{i}", "model_id": str(model.id)},
+                **({"output_mode": "http_post", "output_config": {"url": receiver.url}} if i in (1, STEPS) else {}),
+            }
+            for i in range(1, STEPS + 1)
+        ]
         auto = make_automation(session, team.author, steps)
-        self.runs = [runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text=f"ticket run-{k}") for k in range(n_runs)]
+        self.runs = [
+            runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text=f"ticket run-{k}")
+            for k in range(n_runs)
+        ]
         session.commit()
         self.run_ids = [r.id for r in self.runs]
         llm.default = self.reply
@@ -100,7 +127,12 @@ class Scenario:
         while True:
             try:
                 with Session(self.engine) as s:
-                    return s.execute(sa_select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == self.run_ids[k], AutomationStepResult.step_order == order)).scalar()
+                    return s.execute(
+                        sa_select(AutomationStepResult.status).where(
+                            AutomationStepResult.automation_run_id == self.run_ids[k],
+                            AutomationStepResult.step_order == order,
+                        )
+                    ).scalar()
             except OperationalError:
                 if time.monotonic() > deadline:
                     raise
@@ -128,7 +160,11 @@ class Scenario:
             assert run.status == "completed", (k, run.status, run.error_message)
             # What an uninterrupted run gives: each step echoes its input.
             assert run.output_payload_json["text"] == "echo: " * STEPS + f"ticket run-{k}", (k, run.output_payload_json)
-            results = self.session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id).order_by(AutomationStepResult.step_order)).all()
+            results = self.session.exec(
+                select(AutomationStepResult)
+                .where(AutomationStepResult.automation_run_id == run_id)
+                .order_by(AutomationStepResult.step_order)
+            ).all()
             assert [r.status for r in results] == ["completed"] * STEPS
             assert all(r.output_payload_json["webhook_delivered"] for r in results if r.step_order in (1, STEPS))
         assert self.reexecuted == [], f"completed steps reached the model again: {self.reexecuted}"
@@ -188,10 +224,14 @@ def assert_queue_carried_runs(rows: list[AutomationRun], database_url: str) -> N
         assert not any(":job" in (r.worker_id or "") for r in rows)
 
 
-EMBEDDED_APP = "import asyncio; from resolutionflow_app.background import background_lifespan; asyncio.run(background_lifespan())"
+EMBEDDED_APP = (
+    "import asyncio; from resolutionflow_app.background import background_lifespan; asyncio.run(background_lifespan())"
+)
 
 
-def test_embedded_app_sigkilled_mid_run_completes_its_runs_after_restart(engine, database_url, session, loopback) -> None:
+def test_embedded_app_sigkilled_mid_run_completes_its_runs_after_restart(
+    engine, database_url, session, loopback
+) -> None:
     """The embedded default (in-process worker, default heartbeat timeout): after a SIGKILL and a
     restart the interrupted runs complete within a minute (the dead process is recognised on this
     host; elsewhere the heartbeat timeout, 30 s by default, applies)."""
@@ -214,7 +254,9 @@ def test_embedded_app_sigkilled_mid_run_completes_its_runs_after_restart(engine,
             scenario.wait_all_completed(timeout=60)
             scenario.check_outcome()
             session.expire_all()
-            assert_queue_carried_runs(session.exec(select(AutomationRun).where(AutomationRun.id.in_(scenario.run_ids))).all(), database_url)
+            assert_queue_carried_runs(
+                session.exec(select(AutomationRun).where(AutomationRun.id.in_(scenario.run_ids))).all(), database_url
+            )
     finally:
         if app is not None:
             _kill_all([app])

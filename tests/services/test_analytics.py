@@ -38,11 +38,15 @@ def test_popular_ad_hoc_steps_group_normalised_text_across_sessions(session, tea
     step = make_step(session, author)
     for _ in range(2):
         s = _start(session, author, tree)
-        svc.add_custom_step(session=session, actor=author, session_id=s.id, type="action", source="step-library", source_step_id=step.id)
+        svc.add_custom_step(
+            session=session, actor=author, session_id=s.id, type="action", source="step-library", source_step_id=step.id
+        )
     other_tree = make_tree(session, outsider)
     for _ in range(3):
         s = _start(session, outsider, other_tree)
-        svc.add_custom_step(session=session, actor=outsider, session_id=s.id, type="action", content="Check Meraki dashboard")
+        svc.add_custom_step(
+            session=session, actor=outsider, session_id=s.id, type="action", content="Check Meraki dashboard"
+        )
     items, total = analytics.popular_ad_hoc_steps(session=session, actor=engineer)
     assert total == 1
     assert items[0]["sessions_count"] == 3
@@ -53,13 +57,17 @@ def test_popular_ad_hoc_steps_group_normalised_text_across_sessions(session, tea
 
 def test_promote_creates_manual_step(session, team) -> None:
     author, engineer, _, _ = team
-    dto = analytics.promote_ad_hoc_step(session=session, actor=engineer, content="Check Meraki dashboard\nLook at the AP list")
+    dto = analytics.promote_ad_hoc_step(
+        session=session, actor=engineer, content="Check Meraki dashboard\nLook at the AP list"
+    )
     assert dto.title == "Check Meraki dashboard"
     assert dto.is_flow_synced is False
     assert dto.created_by == engineer.id
     assert dto.visibility == "team" and dto.content["instructions"].endswith("AP list")
     assert lib.list_steps(session=session, actor=author, q="meraki")[1] == 1
-    titled = analytics.promote_ad_hoc_step(session=session, actor=engineer, content="x", title="Named", visibility="private")
+    titled = analytics.promote_ad_hoc_step(
+        session=session, actor=engineer, content="x", title="Named", visibility="private"
+    )
     assert titled.title == "Named" and titled.visibility == "private"
     with pytest.raises(InvalidInput):
         analytics.promote_ad_hoc_step(session=session, actor=engineer, content="   ")
@@ -74,6 +82,13 @@ def test_most_used_steps(session, team) -> None:
     s = _start(session, engineer, tree)
     for step, n in ((a, 1), (b, 2)):
         for _ in range(n):
-            svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=step.id)
+            svc.add_custom_step(
+                session=session,
+                actor=engineer,
+                session_id=s.id,
+                type="action",
+                source="step-library",
+                source_step_id=step.id,
+            )
     assert [d.title for d in analytics.most_used_steps(session=session, actor=engineer)] == ["B", "A"]
     assert analytics.most_used_steps(session=session, actor=outsider) == []

@@ -27,8 +27,10 @@ from tests.automation_helpers import (
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECRET_HEADER = "Bearer sk-super-secret-header-7781"
 SECRET_HOOK_HEADER = "hook-secret-value-99"
-LONG_PROMPT = ("Du är en handläggare. Sammanfatta ärendet för {{flow_input.Namn på brukare}} på svenska, "
-               "med fokus på Ω-värdet och åtgärder. ") * 12
+LONG_PROMPT = (
+    "Du är en handläggare. Sammanfatta ärendet för {{flow_input.Namn på brukare}} på svenska, "
+    "med fokus på Ω-värdet och åtgärder. "
+) * 12
 
 
 def pages_text(pdf: bytes) -> list[str]:
@@ -43,16 +45,48 @@ def _automation(session, team, *, name="Åtgärdsplan för brukare – Ω-gransk
     low = make_model(session, team.account_id, level=1, name="Öppen modell K1")
     model = make_model(session, team.account_id, level=2, name="Lokal modell K2")
     high = make_model(session, team.account_id, level=3, name="Skyddad modell K3")
-    return make_automation(session, team.author, [
-        {"step_order": 1, "user_description": "Hämta ärende", "assistant": inline(low, "Extract the case for {{flow_input.Namn på brukare}}"),
-         "input_source": "http_get", "input_config": {"url": "https://example.com/case?token=abc123secret&id=7", "headers": {"Authorization": SECRET_HEADER}}, "output_type": "json",
-         "output_mode": "http_post", "output_config": {"url": "https://example.com/hook", "headers": {"X-Api-Key": SECRET_HOOK_HEADER}}},
-        {"step_order": 2, "user_description": "Sammanfatta", "assistant": inline(model, LONG_PROMPT), "input_source": "previous_step", "output_classification_override": 3},
-        {"step_order": 3, "user_description": "Sammanställ beslutsunderlag", "assistant": inline(high, "Merge everything into one JSON document."), "input_source": "all_previous_steps", "output_type": "pdf"},
-    ], name=name, description="Granskas av dataskyddsombudet. Samlar in uppgifter om brukaren och skickar en sammanfattning vidare.",
-        form_schema=[{"id": "Namn på brukare", "label": "Namn på brukare", "type": "text", "required": True},
-                     {"id": "Ärendetyp", "label": "Ärendetyp", "type": "select", "options": ["Hemtjänst", "Särskilt boende"]},
-                     {"id": "Underlag", "label": "Underlag (PDF)", "type": "document"}])
+    return make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "user_description": "Hämta ärende",
+                "assistant": inline(low, "Extract the case for {{flow_input.Namn på brukare}}"),
+                "input_source": "http_get",
+                "input_config": {
+                    "url": "https://example.com/case?token=abc123secret&id=7",
+                    "headers": {"Authorization": SECRET_HEADER},
+                },
+                "output_type": "json",
+                "output_mode": "http_post",
+                "output_config": {"url": "https://example.com/hook", "headers": {"X-Api-Key": SECRET_HOOK_HEADER}},
+            },
+            {
+                "step_order": 2,
+                "user_description": "Sammanfatta",
+                "assistant": inline(model, LONG_PROMPT),
+                "input_source": "previous_step",
+                "output_classification_override": 3,
+            },
+            {
+                "step_order": 3,
+                "user_description": "Sammanställ beslutsunderlag",
+                "assistant": inline(high, "Merge everything into one JSON document."),
+                "input_source": "all_previous_steps",
+                "output_type": "pdf",
+            },
+        ],
+        name=name,
+        description=(
+            "Granskas av dataskyddsombudet. Samlar in uppgifter om brukaren och skickar en sammanfattning vidare."
+        ),
+        form_schema=[
+            {"id": "Namn på brukare", "label": "Namn på brukare", "type": "text", "required": True},
+            {"id": "Ärendetyp", "label": "Ärendetyp", "type": "select", "options": ["Hemtjänst", "Särskilt boende"]},
+            {"id": "Underlag", "label": "Underlag (PDF)", "type": "document"},
+        ],
+    )
 
 
 def test_report_has_name_swedish_labels_diagram_steps_and_no_secrets(session) -> None:
@@ -70,12 +104,27 @@ def test_report_has_name_swedish_labels_diagram_steps_and_no_secrets(session) ->
     assert "Åtgärdsplan för brukare – Ω-granskning" in texts[0]
     assert "Namn på brukare" in texts[0] and team.author.name in texts[0]
     everything = "\n".join(texts)
-    for expected in ("Form schema", "Särskilt boende", "Hämta ärende", "Sammanfatta", "Sammanställ beslutsunderlag", "Lokal modell K2",
-                     "K3: set on this step", "all previous steps (aggregated)", "posted to a webhook", "Authorization (values withheld)", "X-Api-Key (values withheld)",
-                     "restricted" if False else "inherit", "published, version 1", f"Page 1 of {len(texts)}"):
+    for expected in (
+        "Form schema",
+        "Särskilt boende",
+        "Hämta ärende",
+        "Sammanfatta",
+        "Sammanställ beslutsunderlag",
+        "Lokal modell K2",
+        "K3: set on this step",
+        "all previous steps (aggregated)",
+        "posted to a webhook",
+        "Authorization (values withheld)",
+        "X-Api-Key (values withheld)",
+        "restricted" if False else "inherit",
+        "published, version 1",
+        f"Page 1 of {len(texts)}",
+    ):
         assert expected in everything, expected
     flat = " ".join(everything.split())
-    assert flat.count("Du är en handläggare.") == 12 and flat.count("Ω-värdet och åtgärder.") >= 11  # the long prompt in full (it may cross a page)
+    assert (
+        flat.count("Du är en handläggare.") == 12 and flat.count("Ω-värdet och åtgärder.") >= 11
+    )  # the long prompt in full (it may cross a page)
     for secret in (SECRET_HEADER, "sk-super-secret", SECRET_HOOK_HEADER, hook_secret, "abc123secret"):
         assert secret not in everything and secret.encode() not in pdf
     assert "token=•••" in everything
@@ -83,8 +132,21 @@ def test_report_has_name_swedish_labels_diagram_steps_and_no_secrets(session) ->
 
 def test_model_api_key_never_appears(session) -> None:
     team = make_team(session)
-    model = models_service.create_model(session=session, actor=team.owner, data={"name": "Moln", "provider": "openai_compatible", "base_url": "https://93.184.216.34/v1", "model": "gpt-x", "api_key": "sk-model-key-123456", "security_level": 1})
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": {"prompt": "p", "model_id": str(model.id)}}])
+    model = models_service.create_model(
+        session=session,
+        actor=team.owner,
+        data={
+            "name": "Moln",
+            "provider": "openai_compatible",
+            "base_url": "https://93.184.216.34/v1",
+            "model": "gpt-x",
+            "api_key": "sk-model-key-123456",
+            "security_level": 1,
+        },
+    )
+    auto = make_automation(
+        session, team.author, [{"step_order": 1, "assistant": {"prompt": "p", "model_id": str(model.id)}}]
+    )
     pdf = audit.audit_report(session=session, actor=team.author, automation_id=auto.id)
     text = "\n".join(pages_text(pdf))
     assert "Moln" in text
@@ -95,12 +157,24 @@ def test_model_api_key_never_appears(session) -> None:
 def test_run_report_has_status_times_tokens_and_per_step_pass_fail_skipped(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id, level=1)
-    auto = make_automation(session, team.author, [
-        {"step_order": 1, "user_description": "Läs in", "assistant": inline(model, "Read {{flow_input.Namn på brukare}}")},
-        {"step_order": 2, "user_description": "Bedöm", "assistant": inline(model, "BOOM")},
-        {"step_order": 3, "user_description": "Avsluta", "assistant": inline(model, "Close")},
-    ], name="Körning Ω", form_schema=[{"id": "Namn på brukare", "label": "Namn på brukare", "type": "text"}])
-    run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="hej", form_data={"Namn på brukare": "Åsa"})
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "user_description": "Läs in",
+                "assistant": inline(model, "Read {{flow_input.Namn på brukare}}"),
+            },
+            {"step_order": 2, "user_description": "Bedöm", "assistant": inline(model, "BOOM")},
+            {"step_order": 3, "user_description": "Avsluta", "assistant": inline(model, "Close")},
+        ],
+        name="Körning Ω",
+        form_schema=[{"id": "Namn på brukare", "label": "Namn på brukare", "type": "text"}],
+    )
+    run = runs_service.start_run(
+        session=session, actor=team.author, automation_id=auto.id, text="hej", form_data={"Namn på brukare": "Åsa"}
+    )
     session.commit()
 
     def answer(call):
@@ -115,7 +189,17 @@ def test_run_report_has_status_times_tokens_and_per_step_pass_fail_skipped(sessi
     assert str(run.id) in text
     assert "Total tokens" in text
     assert "Started by" in text
-    for expected in ("✓ passed", "✗ failed", "– skipped", "Läs in", "Bedöm", "Avsluta", "Tokens in", "Duration", "Errors"):
+    for expected in (
+        "✓ passed",
+        "✗ failed",
+        "– skipped",
+        "Läs in",
+        "Bedöm",
+        "Avsluta",
+        "Tokens in",
+        "Duration",
+        "Errors",
+    ):
         assert expected in text, expected
     assert text.count("UTC") >= 3
 
@@ -140,7 +224,9 @@ def test_access_rules_other_account_and_foreign_run_are_not_found(session) -> No
 def test_safe_names_and_urls() -> None:
     assert audit.safe_filename("Namn på brukare / Ω!") == "Namn-pa-brukare"
     assert audit.safe_filename("ΩΩΩ") == "automation"
-    assert audit.safe_url("https://user:pw@example.com:8443/a?key=s3cret&x=") == "https://example.com:8443/a?key=•••&x=•••"
+    assert (
+        audit.safe_url("https://user:pw@example.com:8443/a?key=s3cret&x=") == "https://example.com:8443/a?key=•••&x=•••"
+    )
 
 
 def test_page_one_renders_and_is_not_blank(session) -> None:
@@ -156,7 +242,9 @@ def test_page_one_renders_and_is_not_blank(session) -> None:
     image.save(ARTIFACTS / "audit-page1.png")
     colours = image.getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 50  # text, fills and lines, not one flat colour
-    assert (255, 224, 130) in {c for _, c in colours} or any(abs(c[0] - 255) < 3 and abs(c[1] - 204) < 3 and abs(c[2] - 128) < 3 for _, c in colours)
+    assert (255, 224, 130) in {c for _, c in colours} or any(
+        abs(c[0] - 255) < 3 and abs(c[1] - 204) < 3 and abs(c[2] - 128) < 3 for _, c in colours
+    )
     buf = io.BytesIO()
     image.save(buf, format="PNG")
     assert buf.tell() > 10_000

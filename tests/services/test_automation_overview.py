@@ -16,10 +16,19 @@ from tests.automation_helpers import inline, make_automation, make_model, make_t
 def test_overview_with_and_without_a_run(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id, name="Offline")
-    auto = make_automation(session, team.author, [
-        {"step_order": 1, "assistant": inline(model), "input_source": "flow_input", "user_description": "Summarise"},
-        {"step_order": 2, "assistant": inline(model), "input_source": "all_previous_steps"},
-    ])
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "assistant": inline(model),
+                "input_source": "flow_input",
+                "user_description": "Summarise",
+            },
+            {"step_order": 2, "assistant": inline(model), "input_source": "all_previous_steps"},
+        ],
+    )
     view = overview_service.overview(session=session, actor=team.engineer, automation_id=auto.id)
     assert [n["type"] for n in view.graph["nodes"]] == ["input", "llm", "llm", "output"]
     assert any(e.get("style") == "dashed" for e in view.graph["edges"])
@@ -40,7 +49,12 @@ def test_overview_with_and_without_a_run(session) -> None:
 def test_definition_file_is_named_after_the_automation_and_reimports(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "flow_input"}], name="Nätverk / triage <x>")
+    auto = make_automation(
+        session,
+        team.author,
+        [{"step_order": 1, "assistant": inline(model), "input_source": "flow_input"}],
+        name="Nätverk / triage <x>",
+    )
     filename, text = overview_service.definition_file(session=session, actor=team.author, automation_id=auto.id)
     assert filename == "Nätverk-triage-x.automation.json"
     copy = builder.import_automation(session=session, actor=team.author, document=json.loads(text))

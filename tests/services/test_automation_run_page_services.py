@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -33,10 +33,21 @@ FORM = [
 
 def _auto(session, team, **kw):
     model = make_model(session, team.account_id)
-    return make_automation(session, team.author, [
-        {"step_order": 1, "user_description": "Extract", "assistant": inline(model, "Extract {{flow_input.requester}}"), "output_type": "json"},
-        {"step_order": 2, "user_description": "", "assistant": inline(model, "Reply")},
-    ], form_schema=FORM, **kw)
+    return make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "user_description": "Extract",
+                "assistant": inline(model, "Extract {{flow_input.requester}}"),
+                "output_type": "json",
+            },
+            {"step_order": 2, "user_description": "", "assistant": inline(model, "Reply")},
+        ],
+        form_schema=FORM,
+        **kw,
+    )
 
 
 def _start(session, actor, auto, **kw):
@@ -68,9 +79,17 @@ def test_last_inputs_are_my_latest_run_with_its_files_and_name_deleted_files(ses
     team = make_team(session)
     auto = _auto(session, team)
     assert runs_service.last_inputs(session=session, actor=team.author, automation_id=auto.id) is None
-    pic = files_service.upload(session=session, actor=team.author, name="ritning.png", content_type="image/png", data=b"\x89PNG....")
+    pic = files_service.upload(
+        session=session, actor=team.author, name="ritning.png", content_type="image/png", data=b"\x89PNG...."
+    )
     _start(session, team.author, auto, text="old", form_data={"requester": "Old"})
-    _start(session, team.author, auto, text="Skrivaren är trasig", form_data={"requester": "Åsa", "priority": "high", "drawing": str(pic.id)})
+    _start(
+        session,
+        team.author,
+        auto,
+        text="Skrivaren är trasig",
+        form_data={"requester": "Åsa", "priority": "high", "drawing": str(pic.id)},
+    )
     # Someone else's later run is not "my" test data.
     _start(session, team.owner, auto, text="owner's", form_data={"requester": "Owner"})
     last = runs_service.last_inputs(session=session, actor=team.author, automation_id=auto.id)
@@ -87,34 +106,59 @@ def test_last_inputs_are_my_latest_run_with_its_files_and_name_deleted_files(ses
 def test_history_pages_500_runs_and_filters_by_status_and_day(session) -> None:
     team = make_team(session)
     auto = _auto(session, team)
-    base = datetime(2026, 3, 10, 12, tzinfo=timezone.utc)
+    base = datetime(2026, 3, 10, 12, tzinfo=UTC)
     statuses = ["completed", "failed", "cancelled", "queued", "running"]
-    session.add_all([
-        AutomationRun(automation_id=auto.id, account_id=team.account_id, user_id=team.author.id, status=statuses[i % 5],
-                      created_at=base - timedelta(hours=i), started_at=base - timedelta(hours=i), finished_at=base - timedelta(hours=i) + timedelta(seconds=3),
-                      input_payload_json={"text": str(i)}, definition={})
-        for i in range(500)
-    ])
+    session.add_all(
+        [
+            AutomationRun(
+                automation_id=auto.id,
+                account_id=team.account_id,
+                user_id=team.author.id,
+                status=statuses[i % 5],
+                created_at=base - timedelta(hours=i),
+                started_at=base - timedelta(hours=i),
+                finished_at=base - timedelta(hours=i) + timedelta(seconds=3),
+                input_payload_json={"text": str(i)},
+                definition={},
+            )
+            for i in range(500)
+        ]
+    )
     session.commit()
-    page, total = runs_service.run_history(session=session, actor=team.engineer, automation_id=auto.id, page_size=20, offset=40)
+    page, total = runs_service.run_history(
+        session=session, actor=team.engineer, automation_id=auto.id, page_size=20, offset=40
+    )
     assert total == 500 and len(page) == 20
     assert page[0].created_at > page[-1].created_at
     assert page[0].duration_ms == 3000
     assert page[0].user_name == team.author.name
-    failed, n_failed = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, status="failed", page_size=100)
+    failed, n_failed = runs_service.run_history(
+        session=session, actor=team.author, automation_id=auto.id, status="failed", page_size=100
+    )
     assert n_failed == 100 and {r.status for r in failed} == {"failed"}
     # 2026-03-10 holds the runs 0..12 (12:00 back to 00:00); the 'to' day is inclusive.
-    _, n_day = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, date_from="2026-03-10", date_to="2026-03-10")
+    _, n_day = runs_service.run_history(
+        session=session, actor=team.author, automation_id=auto.id, date_from="2026-03-10", date_to="2026-03-10"
+    )
     assert n_day == 13
-    _, n_before = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, date_to="2026-03-09")
+    _, n_before = runs_service.run_history(
+        session=session, actor=team.author, automation_id=auto.id, date_to="2026-03-09"
+    )
     assert n_before == 500 - 13
-    assert runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, page_size=10_000)[0].__len__() == 100
+    assert (
+        runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, page_size=10_000)[
+            0
+        ].__len__()
+        == 100
+    )
     with pytest.raises(InvalidInput, match="Status must be one of"):
         runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, status="done")
     with pytest.raises(InvalidInput, match="2026-01-31"):
         runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, date_from="10/03/2026")
     with pytest.raises(InvalidInput, match="before"):
-        runs_service.run_history(session=session, actor=team.author, automation_id=auto.id, date_from="2026-03-10", date_to="2026-03-01")
+        runs_service.run_history(
+            session=session, actor=team.author, automation_id=auto.id, date_from="2026-03-10", date_to="2026-03-01"
+        )
     with pytest.raises(NotFound):
         runs_service.run_history(session=session, actor=make_user(session), automation_id=auto.id)
 
@@ -177,7 +221,11 @@ def test_progress_shows_a_failed_step_with_its_error_and_resume_can_follow(sessi
 def test_generated_documents_are_listed_and_download_only_in_the_account(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "user_description": "Note", "assistant": inline(model), "output_type": "pdf"}])
+    auto = make_automation(
+        session,
+        team.author,
+        [{"step_order": 1, "user_description": "Note", "assistant": inline(model), "output_type": "pdf"}],
+    )
     run = _start(session, team.author, auto, text="hello")
     assert run_now(run.id, deps_for(ScriptedProvider(answer="# Note\nDone."))) == "completed"
     session.expire_all()

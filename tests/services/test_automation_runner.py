@@ -55,7 +55,13 @@ def _start(session, actor, auto, **kw):
 
 def _results(session, run_id) -> list[AutomationStepResult]:
     session.expire_all()
-    return list(session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run_id).order_by(AutomationStepResult.step_order)).all())
+    return list(
+        session.exec(
+            select(AutomationStepResult)
+            .where(AutomationStepResult.automation_run_id == run_id)
+            .order_by(AutomationStepResult.step_order)
+        ).all()
+    )
 
 
 def _run(session, run_id) -> AutomationRun:
@@ -66,11 +72,16 @@ def _run(session, run_id) -> AutomationRun:
 def test_three_steps_flow_data_resolve_variables_and_record_tokens_and_hashes(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [
-        {"step_order": 1, "assistant": inline(model, "Extract for {{flow_input.namn}}"), "output_type": "json"},
-        {"step_order": 2, "assistant": inline(model, "Town is {{step_1.output.town}}")},
-        {"step_order": 3, "assistant": inline(model, "Merge"), "input_source": "all_previous_steps"},
-    ], form_schema=[{"id": "namn", "label": "Namn", "type": "text"}])
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {"step_order": 1, "assistant": inline(model, "Extract for {{flow_input.namn}}"), "output_type": "json"},
+            {"step_order": 2, "assistant": inline(model, "Town is {{step_1.output.town}}")},
+            {"step_order": 3, "assistant": inline(model, "Merge"), "input_source": "all_previous_steps"},
+        ],
+        form_schema=[{"id": "namn", "label": "Namn", "type": "text"}],
+    )
     run = _start(session, team.author, auto, text="input text", form_data={"namn": "Anna"})
 
     def answer(call):
@@ -100,7 +111,14 @@ def test_three_steps_flow_data_resolve_variables_and_record_tokens_and_hashes(se
 def test_invalid_json_output_fails_the_step_with_a_clear_error(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_type": "json"}, {"step_order": 2, "assistant": inline(model)}])
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {"step_order": 1, "assistant": inline(model), "output_type": "json"},
+            {"step_order": 2, "assistant": inline(model)},
+        ],
+    )
     run = _start(session, team.author, auto, text="x")
     provider = ScriptedProvider(answer="Sure! Here you go: {broken")
     assert run_now(run.id, deps_for(provider)) == "failed"
@@ -138,12 +156,29 @@ def test_token_limit_pre_check_fails_before_calling_the_model(session) -> None:
 def test_completed_steps_are_not_executed_again(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in (1, 2, 3)])
+    auto = make_automation(
+        session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in (1, 2, 3)]
+    )
     run = _start(session, team.author, auto, text="x")
     defn = _run(session, run.id).definition
     # A previous worker finished step 1 and died during step 2.
-    session.add(AutomationStepResult(automation_run_id=run.id, step_order=1, status="completed", execution_hash=step_execution_hash(defn["steps"][0]), output_payload_json={"text": "from before", "file_ids": []}))
-    session.add(AutomationStepResult(automation_run_id=run.id, step_order=2, status="running", execution_hash=step_execution_hash(defn["steps"][1])))
+    session.add(
+        AutomationStepResult(
+            automation_run_id=run.id,
+            step_order=1,
+            status="completed",
+            execution_hash=step_execution_hash(defn["steps"][0]),
+            output_payload_json={"text": "from before", "file_ids": []},
+        )
+    )
+    session.add(
+        AutomationStepResult(
+            automation_run_id=run.id,
+            step_order=2,
+            status="running",
+            execution_hash=step_execution_hash(defn["steps"][1]),
+        )
+    )
     session.commit()
     provider = ScriptedProvider()
     assert run_now(run.id, deps_for(provider)) == "completed"
@@ -156,7 +191,9 @@ def test_completed_steps_are_not_executed_again(session) -> None:
 def test_resume_from_failed_step_when_upstream_unchanged_else_from_step_one(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in (1, 2, 3)])
+    auto = make_automation(
+        session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in (1, 2, 3)]
+    )
     run = _start(session, team.author, auto, text="x")
     fail_once = {"p2": 1}
 
@@ -171,8 +208,13 @@ def test_resume_from_failed_step_when_upstream_unchanged_else_from_step_one(sess
     assert _run(session, run.id).error_message == "Step 2: model unavailable"
     # Cosmetic edit only: resume from step 2.
     current = automations_service.get_automation(session=session, actor=team.author, automation_id=auto.id)
-    steps = [{"step_order": s.step_order, "assistant_id": str(s.assistant_id), "user_description": f"renamed {s.step_order}"} for s in current.steps]
-    automations_service.update_automation(session=session, actor=team.author, automation_id=auto.id, data={"steps": steps})
+    steps = [
+        {"step_order": s.step_order, "assistant_id": str(s.assistant_id), "user_description": f"renamed {s.step_order}"}
+        for s in current.steps
+    ]
+    automations_service.update_automation(
+        session=session, actor=team.author, automation_id=auto.id, data={"steps": steps}
+    )
     resumed = runs_service.resume_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
     assert resumed.status == "queued" and [r.step_order for r in resumed.step_results] == [1]
@@ -184,7 +226,9 @@ def test_resume_from_failed_step_when_upstream_unchanged_else_from_step_one(sess
         s2.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="failed"))
         s2.commit()
     steps[0] = {"step_order": 1, "assistant_id": steps[0]["assistant_id"], "assistant": inline(model, "p1 changed")}
-    automations_service.update_automation(session=session, actor=team.author, automation_id=auto.id, data={"steps": steps})
+    automations_service.update_automation(
+        session=session, actor=team.author, automation_id=auto.id, data={"steps": steps}
+    )
     resumed = runs_service.resume_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
     assert resumed.step_results == []
@@ -212,7 +256,11 @@ def test_resume_and_cancel_refuse_wrong_states(session) -> None:
 def test_cancel_aborts_the_in_flight_call_and_stops_the_run(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model)}, {"step_order": 2, "assistant": inline(model)}])
+    auto = make_automation(
+        session,
+        team.author,
+        [{"step_order": 1, "assistant": inline(model)}, {"step_order": 2, "assistant": inline(model)}],
+    )
     run = _start(session, team.author, auto, text="x")
     provider = ScriptedProvider(delay=30)
     engine = session.get_bind()
@@ -239,7 +287,19 @@ def test_webhook_output_is_signed_idempotent_and_retried_after_failure(session, 
     team = make_team(session)
     model = make_model(session, team.account_id, level=1)
     with webhook_receiver() as hook:
-        auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": hook.url, "headers": {"X-Tenant": "acme"}}}, {"step_order": 2, "assistant": inline(model)}])
+        auto = make_automation(
+            session,
+            team.author,
+            [
+                {
+                    "step_order": 1,
+                    "assistant": inline(model),
+                    "output_mode": "http_post",
+                    "output_config": {"url": hook.url, "headers": {"X-Tenant": "acme"}},
+                },
+                {"step_order": 2, "assistant": inline(model)},
+            ],
+        )
         secret = automations_service.webhook_secret(session=session, actor=team.author, automation_id=auto.id)
         run = _start(session, team.author, auto, text="x")
         hook.fail_first(10)
@@ -267,10 +327,30 @@ def test_http_inputs_fetch_text_and_post_json_safe_bodies(session, loopback) -> 
     team = make_team(session)
     model = make_model(session, team.account_id)
     with webhook_receiver(path="/api") as api:
-        auto = make_automation(session, team.author, [
-            {"step_order": 1, "assistant": inline(model), "input_source": "http_get", "input_config": {"url": api.origin + "/api?q={{flow_input.q}}", "headers": {"Authorization": "Bearer t0ken"}}},
-            {"step_order": 2, "assistant": inline(model), "input_source": "http_post", "input_config": {"url": api.url, "body": '{"prev": "{{step_1.output}}", "who": "{{flow_input.text}}"}'}},
-        ])
+        auto = make_automation(
+            session,
+            team.author,
+            [
+                {
+                    "step_order": 1,
+                    "assistant": inline(model),
+                    "input_source": "http_get",
+                    "input_config": {
+                        "url": api.origin + "/api?q={{flow_input.q}}",
+                        "headers": {"Authorization": "Bearer t0ken"},
+                    },
+                },
+                {
+                    "step_order": 2,
+                    "assistant": inline(model),
+                    "input_source": "http_post",
+                    "input_config": {
+                        "url": api.url,
+                        "body": '{"prev": "{{step_1.output}}", "who": "{{flow_input.text}}"}',
+                    },
+                },
+            ],
+        )
         run = _start(session, team.author, auto, text='quote"and\nnewline', form_data={"q": "abc"})
         provider = ScriptedProvider(answer=lambda call: 'got "' + call["user_input"] + '"\n\x01')
         assert run_now(run.id, deps_for(provider)) == "completed", _run(session, run.id).error_message
@@ -287,7 +367,18 @@ def test_http_input_to_a_private_address_is_blocked(session) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
     # A literal private URL is refused when saved; one that arrives through a variable is stopped by the run-time guard.
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "input_source": "http_get", "input_config": {"url": "{{flow_input.text}}"}}])
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "assistant": inline(model),
+                "input_source": "http_get",
+                "input_config": {"url": "{{flow_input.text}}"},
+            }
+        ],
+    )
     run = _start(session, team.author, auto, text="http://169.254.169.254/latest/meta-data")
     provider = ScriptedProvider()
     assert run_now(run.id, deps_for(provider)) == "failed"
@@ -305,11 +396,24 @@ def test_restricted_mcp_policy_exposes_only_allowed_tools(session) -> None:
     session.flush()
     from resolutionflow_app.services import assistants as assistants_service
 
-    helper = assistants_service.create_assistant(session=session, actor=team.author, data={"name": "Helper", "prompt": "Use tools", "model_id": model.id, "mcp_server_ids": [server.id]})
-    auto = make_automation(session, team.author, [
-        {"step_order": 1, "assistant_id": str(helper.id), "mcp_policy": "restricted", "mcp_tool_ids": [str(tools["lookup"].id)]},
-        {"step_order": 2, "assistant_id": str(helper.id)},
-    ])
+    helper = assistants_service.create_assistant(
+        session=session,
+        actor=team.author,
+        data={"name": "Helper", "prompt": "Use tools", "model_id": model.id, "mcp_server_ids": [server.id]},
+    )
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "assistant_id": str(helper.id),
+                "mcp_policy": "restricted",
+                "mcp_tool_ids": [str(tools["lookup"].id)],
+            },
+            {"step_order": 2, "assistant_id": str(helper.id)},
+        ],
+    )
     run = _start(session, team.author, auto, text="x")
     mcp_calls = []
 
@@ -319,7 +423,13 @@ def test_restricted_mcp_policy_exposes_only_allowed_tools(session) -> None:
 
     async def answer(call):
         results = [await t.call({"q": 1}) for t in call["tools"]]
-        return Completion(text=",".join(results), tool_calls=[{"name": t.name, "arguments": {"q": 1}, "result": r} for t, r in zip(call["tools"], results)])
+        return Completion(
+            text=",".join(results),
+            tool_calls=[
+                {"name": t.name, "arguments": {"q": 1}, "result": r}
+                for t, r in zip(call["tools"], results, strict=True)
+            ],
+        )
 
     provider = ScriptedProvider(answer=answer)
     assert run_now(run.id, deps_for(provider, call_mcp_tool=call_tool)) == "completed"
@@ -341,7 +451,11 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
     model = make_model(session, team.account_id)
     auto = make_automation(session, team.author, [{"step_order": i, "assistant": inline(model)} for i in (1, 2, 3)])
     runs = [_start(session, team.author, auto, text=f"r{i}") for i in range(3)]
-    engine = make_engine(database_url, pool_size=1) if not database_url.startswith("sqlite") else sa.create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    engine = (
+        make_engine(database_url, pool_size=1)
+        if not database_url.startswith("sqlite")
+        else sa.create_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    )
     engine.pool._max_overflow = 0  # one connection for everything
     checkout_threads: list[int] = []
     sa.event.listen(engine, "checkout", lambda *_a: checkout_threads.append(threading.get_ident()))
@@ -367,7 +481,9 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
 
     async def all_runs():
         loop_thread.append(threading.get_ident())
-        return await asyncio.gather(*(execute_run(r.id, deps=deps_for(provider), session_factory=factory) for r in runs))
+        return await asyncio.gather(
+            *(execute_run(r.id, deps=deps_for(provider), session_factory=factory) for r in runs)
+        )
 
     assert asyncio.run(all_runs()) == ["completed"] * 3
     assert len(provider.calls) == 9 and met["max"] == 3
@@ -375,16 +491,33 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
     engine.dispose()
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.7/hook", "http://[::ffff:169.254.169.254]/", "http://100.64.0.1/", "http://0177.0.0.1/"])
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.7/hook", "http://[::ffff:169.254.169.254]/", "http://100.64.0.1/", "http://0177.0.0.1/"]
+)
 def test_webhook_to_a_private_address_is_blocked(session, url) -> None:
     team = make_team(session)
     model = make_model(session, team.account_id)
     savepoint = session.begin_nested()
     with pytest.raises(InvalidInput, match="webhook URL is not allowed"):  # refused where it is saved ...
-        make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": url}}])
+        make_automation(
+            session,
+            team.author,
+            [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": url}}],
+        )
     savepoint.rollback()
     # ... and, arriving through a variable, refused by the run-time guard.
-    auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model), "output_mode": "http_post", "output_config": {"url": "{{flow_input.hook}}"}}])
+    auto = make_automation(
+        session,
+        team.author,
+        [
+            {
+                "step_order": 1,
+                "assistant": inline(model),
+                "output_mode": "http_post",
+                "output_config": {"url": "{{flow_input.hook}}"},
+            }
+        ],
+    )
     run = _start(session, team.author, auto, text="x", form_data={"hook": url})
     assert run_now(run.id, deps_for(ScriptedProvider())) == "failed"
     final = _run(session, run.id)
@@ -396,7 +529,9 @@ def test_model_base_url_is_guarded_at_call_time(session) -> None:
     from resolutionflow_app.services.automation_runner import RunnerDeps
 
     team = make_team(session)
-    model = make_model(session, team.account_id, provider="openai_compatible", base_url="http://127.0.0.1:9/v1")  # bypasses the API check
+    model = make_model(
+        session, team.account_id, provider="openai_compatible", base_url="http://127.0.0.1:9/v1"
+    )  # bypasses the API check
     auto = make_automation(session, team.author, [{"step_order": 1, "assistant": inline(model)}])
     run = _start(session, team.author, auto, text="x")
     assert run_now(run.id, RunnerDeps(http_backoff=(0, 0, 0), cancel_poll_seconds=0.05)) == "failed"

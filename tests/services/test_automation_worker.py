@@ -28,8 +28,16 @@ from tests.automation_helpers import (
 def _setup(session, n_runs=1, steps=2):
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in range(1, steps + 1)], data_retention_days=7)
-    runs = [runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text=f"t{i}") for i in range(n_runs)]
+    auto = make_automation(
+        session,
+        team.author,
+        [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in range(1, steps + 1)],
+        data_retention_days=7,
+    )
+    runs = [
+        runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text=f"t{i}")
+        for i in range(n_runs)
+    ]
     session.commit()
     return team, auto, runs
 
@@ -75,14 +83,19 @@ def test_racing_workers_claim_each_queued_run_exactly_once(session, engine) -> N
     claimed = [rid for _, rid in claims]
     assert sorted(map(str, claimed)) == sorted(str(r.id) for r in runs) and len(set(claimed)) == len(claimed) == 12
     session.expire_all()
-    owners = {str(r.id): r.worker_id for r in session.exec(select(AutomationRun).where(AutomationRun.id.in_([r.id for r in runs]))).all()}
+    owners = {
+        str(r.id): r.worker_id
+        for r in session.exec(select(AutomationRun).where(AutomationRun.id.in_([r.id for r in runs]))).all()
+    }
     assert all(owners[str(rid)] == name for name, rid in claims)
 
 
 def test_worker_loop_executes_queued_runs(session) -> None:
     _, _, runs = _setup(session, n_runs=3)
     provider = ScriptedProvider()
-    count = asyncio.run(worker.worker_loop(worker_id="w", concurrency=2, poll_seconds=0.01, deps=deps_for(provider), max_runs=3))
+    count = asyncio.run(
+        worker.worker_loop(worker_id="w", concurrency=2, poll_seconds=0.01, deps=deps_for(provider), max_runs=3)
+    )
     assert count == 3 and len(provider.calls) == 6
     session.expire_all()
     assert {session.get(AutomationRun, r.id).status for r in runs} == {"completed"}
@@ -91,11 +104,17 @@ def test_worker_loop_executes_queued_runs(session) -> None:
 def test_zombie_runs_are_requeued_then_failed(session, monkeypatch) -> None:
     _, _, (run,) = _setup(session)
     old = utcnow() - timedelta(hours=3)
-    session.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", heartbeat_at=old, worker_id="dead"))
+    session.execute(
+        sa.update(AutomationRun)
+        .where(AutomationRun.id == run.id)
+        .values(status="running", heartbeat_at=old, worker_id="dead")
+    )
     session.add(AutomationStepResult(automation_run_id=run.id, step_order=1, status="running"))
     session.commit()
     fresh_team, _, (fresh,) = _setup(session)
-    session.execute(sa.update(AutomationRun).where(AutomationRun.id == fresh.id).values(status="running", heartbeat_at=utcnow()))
+    session.execute(
+        sa.update(AutomationRun).where(AutomationRun.id == fresh.id).values(status="running", heartbeat_at=utcnow())
+    )
     session.commit()
     assert worker.cleanup_zombie_runs(session=session) == 1
     session.commit()
@@ -106,22 +125,42 @@ def test_zombie_runs_are_requeued_then_failed(session, monkeypatch) -> None:
     assert row.definition["_recovery"]["count"] == 1
     assert session.get(AutomationRun, fresh.id).status == "running"
     for _ in range(worker.MAX_RECOVERIES):
-        session.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", heartbeat_at=old))
+        session.execute(
+            sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", heartbeat_at=old)
+        )
         session.commit()
         worker.cleanup_zombie_runs(session=session)
         session.commit()
     session.expire_all()
     row = session.get(AutomationRun, run.id)
     assert row.status == "failed" and "stopped responding" in row.error_message
-    assert session.exec(select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == run.id)).all() == ["failed"]
+    assert session.exec(
+        select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == run.id)
+    ).all() == ["failed"]
 
 
 def test_retention_deletes_old_runs_and_their_generated_files(session) -> None:
     team, auto, (old_run, new_run) = _setup(session, n_runs=2)
-    f_old = store_file(session=session, account_id=team.account_id, name="a.pdf", content_type="application/pdf", data=b"%PDF", automation_run_id=old_run.id)
-    f_new = store_file(session=session, account_id=team.account_id, name="b.pdf", content_type="application/pdf", data=b"%PDF", automation_run_id=new_run.id)
+    f_old = store_file(
+        session=session,
+        account_id=team.account_id,
+        name="a.pdf",
+        content_type="application/pdf",
+        data=b"%PDF",
+        automation_run_id=old_run.id,
+    )
+    f_new = store_file(
+        session=session,
+        account_id=team.account_id,
+        name="b.pdf",
+        content_type="application/pdf",
+        data=b"%PDF",
+        automation_run_id=new_run.id,
+    )
     session.execute(sa.update(AutomationRun).values(status="completed"))
-    session.execute(sa.update(AutomationRun).where(AutomationRun.id == old_run.id).values(created_at=utcnow() - timedelta(days=8)))
+    session.execute(
+        sa.update(AutomationRun).where(AutomationRun.id == old_run.id).values(created_at=utcnow() - timedelta(days=8))
+    )
     session.add(AutomationStepResult(automation_run_id=old_run.id, step_order=1, status="completed"))
     session.commit()
     assert worker.cleanup_retention(session=session) == 1
@@ -133,7 +172,14 @@ def test_retention_deletes_old_runs_and_their_generated_files(session) -> None:
 
 def test_deleting_an_automation_removes_runs_and_files(session) -> None:
     team, auto, (run,) = _setup(session)
-    f = store_file(session=session, account_id=team.account_id, name="a.pdf", content_type="application/pdf", data=b"%PDF", automation_run_id=run.id)
+    f = store_file(
+        session=session,
+        account_id=team.account_id,
+        name="a.pdf",
+        content_type="application/pdf",
+        data=b"%PDF",
+        automation_run_id=run.id,
+    )
     automations_service.delete_automation(session=session, actor=team.author, automation_id=auto.id)
     session.commit()
     session.expire_all()

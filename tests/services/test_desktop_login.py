@@ -76,6 +76,6 @@ def test_web_mode_and_remote_callers_get_404(session, tmp_path: Path) -> None:
 
 
 def _row(session, user_id):
-    from resolutionflow_app.db.models import User  # noqa: PLC0415
+    from resolutionflow_app.db.models import User
 
     return session.get(User, user_id)

@@ -56,7 +56,9 @@ def test_search_title_and_instructions_with_relevance(session, team) -> None:
     items, total = lib.list_steps(session=session, actor=engineer, q="dns")
     assert total == 2
     assert items[0].title == "DNS DNS resolution on the firewall"  # more hits rank first
-    assert _titles(lib.list_steps(session=session, actor=engineer, q="spool")[0]) == ["Restart the print spooler"]  # prefix
+    assert _titles(lib.list_steps(session=session, actor=engineer, q="spool")[0]) == [
+        "Restart the print spooler"
+    ]  # prefix
     assert _titles(lib.list_steps(session=session, actor=engineer, q="nslookup flush")[0]) == ["Check DNS"]  # all words
     assert lib.list_steps(session=session, actor=engineer, q="dns printer")[1] == 0
     assert lib.list_steps(session=session, actor=engineer, q='"*)(-') == ([], 0)  # operators never break the query
@@ -64,9 +66,16 @@ def test_search_title_and_instructions_with_relevance(session, team) -> None:
 
 def test_search_index_follows_updates_and_deletes(session, team) -> None:
     owner, author, engineer, _ = team
-    step = lib.create_step(session=session, actor=author, title="Old title", step_type="action", content={"instructions": "zebra"})
+    step = lib.create_step(
+        session=session, actor=author, title="Old title", step_type="action", content={"instructions": "zebra"}
+    )
     assert lib.list_steps(session=session, actor=author, q="zebra")[1] == 1
-    lib.update_step(session=session, actor=author, step_id=step.id, changes={"title": "New title", "content": {"instructions": "giraffe"}})
+    lib.update_step(
+        session=session,
+        actor=author,
+        step_id=step.id,
+        changes={"title": "New title", "content": {"instructions": "giraffe"}},
+    )
     assert lib.list_steps(session=session, actor=author, q="zebra")[1] == 0
     assert lib.list_steps(session=session, actor=author, q="giraffe")[1] == 1
     assert lib.list_steps(session=session, actor=author, q="new")[1] == 1
@@ -81,7 +90,16 @@ def test_filters_combine_and_paging_totals(session, team) -> None:
     tree = make_tree(session, author, name="Wifi flow")
     cat = lib.create_category(session=session, actor=author, name="Network")
     for i in range(7):
-        make_step(session, author, title=f"Wifi step {i}", step_type="action" if i % 2 == 0 else "solution", is_flow_synced=True, source_tree=tree, source_node_id=f"n{i}", group_label="Prep" if i < 3 else None)
+        make_step(
+            session,
+            author,
+            title=f"Wifi step {i}",
+            step_type="action" if i % 2 == 0 else "solution",
+            is_flow_synced=True,
+            source_tree=tree,
+            source_node_id=f"n{i}",
+            group_label="Prep" if i < 3 else None,
+        )
     for i in range(3):
         make_step(session, author, title=f"Manual wifi {i}", category_id=cat.id, visibility="public")
     items, total = lib.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=0)
@@ -116,14 +134,22 @@ def test_sorts(session, team) -> None:
 def test_synced_steps_are_read_only_but_forkable(session, team) -> None:
     owner, author, engineer, _ = team
     tree = make_tree(session, author)
-    synced = make_step(session, author, title="Reboot the AP", is_flow_synced=True, source_tree=tree, source_node_id="a_reboot")
+    synced = make_step(
+        session, author, title="Reboot the AP", is_flow_synced=True, source_tree=tree, source_node_id="a_reboot"
+    )
     for actor in (owner, author):
         with pytest.raises(Conflict, match="managed by its source flow — fork it to customise"):
             lib.update_step(session=session, actor=actor, step_id=synced.id, changes={"title": "x"})
         with pytest.raises(Conflict):
             lib.delete_step(session=session, actor=actor, step_id=synced.id)
     fork = lib.fork_step(session=session, actor=engineer, step_id=synced.id)
-    assert (fork.is_flow_synced, fork.source_tree_id, fork.source_node_id, fork.created_by, fork.visibility) == (False, None, None, engineer.id, "private")
+    assert (fork.is_flow_synced, fork.source_tree_id, fork.source_node_id, fork.created_by, fork.visibility) == (
+        False,
+        None,
+        None,
+        engineer.id,
+        "private",
+    )
     assert fork.can_edit
     assert fork.usage_count == 0
     assert fork.title == "Reboot the AP"
@@ -134,11 +160,20 @@ def test_synced_steps_are_read_only_but_forkable(session, team) -> None:
 
 def test_manual_edit_permissions(session, team) -> None:
     owner, author, engineer, outsider = team
-    step = lib.create_step(session=session, actor=engineer, title="Mine", step_type="action", content={"instructions": "do", "commands": "ipconfig /all"})
+    step = lib.create_step(
+        session=session,
+        actor=engineer,
+        title="Mine",
+        step_type="action",
+        content={"instructions": "do", "commands": "ipconfig /all"},
+    )
     assert step.content["commands"] == [{"label": "", "command": "ipconfig /all", "command_type": None}]
     with pytest.raises(Forbidden):
         lib.update_step(session=session, actor=author, step_id=step.id, changes={"title": "theirs"})
-    assert lib.update_step(session=session, actor=owner, step_id=step.id, changes={"visibility": "public"}).visibility == "public"
+    assert (
+        lib.update_step(session=session, actor=owner, step_id=step.id, changes={"visibility": "public"}).visibility
+        == "public"
+    )
     with pytest.raises(NotFound):
         lib.delete_step(session=session, actor=outsider, step_id=step.id)
     with pytest.raises(InvalidInput):
@@ -152,7 +187,9 @@ def test_manual_edit_permissions(session, team) -> None:
 
 def test_soft_deleted_leaves_lists(session, team) -> None:
     _, author, engineer, _ = team
-    step = lib.create_step(session=session, actor=author, title="Gone soon", step_type="action", content={"instructions": "x"})
+    step = lib.create_step(
+        session=session, actor=author, title="Gone soon", step_type="action", content={"instructions": "x"}
+    )
     lib.delete_step(session=session, actor=author, step_id=step.id)
     assert lib.list_steps(session=session, actor=author)[1] == 0
     assert lib.get_step(session=session, actor=engineer, step_id=step.id).is_active is False

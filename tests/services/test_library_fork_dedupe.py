@@ -1,4 +1,5 @@
-"""The Library shows each distinct step once: a fork's unchanged copies fold into the parent's entry ("used in N flows")."""
+"""The Library shows each distinct step once: a fork's unchanged copies fold into the parent's entry ("used in N
+flows")."""
 
 from __future__ import annotations
 
@@ -13,14 +14,20 @@ from tests.tree_helpers import troubleshooting
 def test_fork_copies_fold_into_the_parent_and_changed_steps_stay(session) -> None:
     account = make_account(session)
     author = make_user(session, account, role="author")
-    parent = trees_service.create_tree(session=session, actor=author, name="Wi-Fi", tree_type="troubleshooting", tree_structure=troubleshooting())
+    parent = trees_service.create_tree(
+        session=session, actor=author, name="Wi-Fi", tree_type="troubleshooting", tree_structure=troubleshooting()
+    )
     trees_service.update_tree(session=session, actor=author, tree_id=parent.id, changes={"status": "published"})
     fork = trees_service.fork_tree(session=session, actor=author, tree_id=parent.id)
     trees_service.update_tree(session=session, actor=author, tree_id=fork.id, changes={"status": "published"})
     every = library_service.search_steps(session=session, actor=author, limit=100, total_cap=None)
     distinct = library_service.search_steps(session=session, actor=author, limit=100, total_cap=None, distinct=True)
-    assert every.total == 2 * distinct.total == 6  # the API keeps both flows' entries (sync seed); the page shows one each
-    assert {s.source_tree_id for s in distinct.items} == {parent.id} and {s.used_in_flows for s in distinct.items} == {2}
+    assert (
+        every.total == 2 * distinct.total == 6
+    )  # the API keeps both flows' entries (sync seed); the page shows one each
+    assert {s.source_tree_id for s in distinct.items} == {parent.id} and {s.used_in_flows for s in distinct.items} == {
+        2
+    }
     # A step the fork changed is its own entry; the others still fold.
     changed = copy.deepcopy(fork.tree_structure)
     changed["nodes"][1]["title"] = "Reboot the AP twice"

@@ -29,7 +29,9 @@ def _publish(session, actor, tree_id, **changes):
 
 
 def _proc(session, author, **kw):
-    return ts.create_tree(session=session, actor=author, name="Switch upgrade", tree_type="procedural", tree_structure=procedure(), **kw)
+    return ts.create_tree(
+        session=session, actor=author, name="Switch upgrade", tree_type="procedural", tree_structure=procedure(), **kw
+    )
 
 
 def test_draft_has_no_library_entries(session, author):
@@ -43,21 +45,41 @@ def test_first_publish_procedure(session, author):
     rows = _rows(session, t.id)
     assert set(rows) == {"st_backup", "st_notify", "st_upgrade"}
     r = rows["st_backup"]
-    assert (r.title, r.step_type, r.visibility, r.is_flow_synced, r.is_active) == ("Back up the config", "action", "public", True, True)
+    assert (r.title, r.step_type, r.visibility, r.is_flow_synced, r.is_active) == (
+        "Back up the config",
+        "action",
+        "public",
+        True,
+        True,
+    )
     assert r.created_by == author.id
     assert r.account_id == author.account_id
     assert r.last_synced_at is not None
-    assert r.content == {"instructions": "Copy the running config", "help_text": "Backup file exists",
-                         "commands": [{"label": "", "command": "copy run tftp:", "command_type": None}], "group_label": "Preparation"}
+    assert r.content == {
+        "instructions": "Copy the running config",
+        "help_text": "Backup file exists",
+        "commands": [{"label": "", "command": "copy run tftp:", "command_type": None}],
+        "group_label": "Preparation",
+    }
     assert rows["st_notify"].visibility == "team" and rows["st_upgrade"].content["group_label"] == "Upgrade"
 
 
 def test_first_publish_troubleshooting(session, author):
-    t = ts.create_tree(session=session, actor=author, name="AP", tree_type="troubleshooting", tree_structure=troubleshooting(), is_public=True)
+    t = ts.create_tree(
+        session=session,
+        actor=author,
+        name="AP",
+        tree_type="troubleshooting",
+        tree_structure=troubleshooting(),
+        is_public=True,
+    )
     _publish(session, author, t.id)
     rows = _rows(session, t.id)
     assert {k: (v.step_type, v.visibility) for k, v in rows.items()} == {
-        "a_reboot": ("action", "public"), "s_power": ("solution", "public"), "s_done": ("solution", "public")}
+        "a_reboot": ("action", "public"),
+        "s_power": ("solution", "public"),
+        "s_done": ("solution", "public"),
+    }
 
 
 def test_publish_with_problems_writes_nothing(session, author):
@@ -126,10 +148,16 @@ def test_node_removed_is_soft_deleted_and_reactivated_when_back(session, author)
 def test_visibility_override(session, author):
     s = procedure()
     s["steps"][2]["library_visibility"] = "team"
-    t = ts.create_tree(session=session, actor=author, name="Pub", tree_type="maintenance", tree_structure=s, is_public=True)
+    t = ts.create_tree(
+        session=session, actor=author, name="Pub", tree_type="maintenance", tree_structure=s, is_public=True
+    )
     _publish(session, author, t.id)
     rows = _rows(session, t.id)
-    assert {k: v.visibility for k, v in rows.items()} == {"st_backup": "public", "st_notify": "team", "st_upgrade": "public"}
+    assert {k: v.visibility for k, v in rows.items()} == {
+        "st_backup": "public",
+        "st_notify": "team",
+        "st_upgrade": "public",
+    }
     s["steps"][2].pop("library_visibility")  # back to "Inherit from flow"
     ts.update_tree(session=session, actor=author, tree_id=t.id, changes={"tree_structure": s})
     assert _rows(session, t.id)["st_notify"].visibility == "public"
@@ -138,7 +166,9 @@ def test_visibility_override(session, author):
 def test_deactivate_and_reactivate(session, author):
     t = _proc(session, author)
     _publish(session, author, t.id)
-    manual = LibraryStep(account_id=author.account_id, created_by=author.id, title="Forked copy", content={}, is_flow_synced=False)
+    manual = LibraryStep(
+        account_id=author.account_id, created_by=author.id, title="Forked copy", content={}, is_flow_synced=False
+    )
     session.add(manual)
     session.flush()
     ts.update_tree(session=session, actor=author, tree_id=t.id, changes={"is_active": False})
@@ -159,7 +189,9 @@ def test_delete_soft_deletes_entries(session, author):
 
 
 def test_republish_writes_only_changed_rows(session, author):
-    t = ts.create_tree(session=session, actor=author, name="Big", tree_type="procedural", tree_structure=big_procedure(200))
+    t = ts.create_tree(
+        session=session, actor=author, name="Big", tree_type="procedural", tree_structure=big_procedure(200)
+    )
     tree = session.get(Tree, t.id)
     tree.status = "published"
     first = library_sync.sync_tree(session=session, tree=tree)
@@ -200,14 +232,16 @@ def test_republish_edit_touches_only_changed_nodes_and_keeps_the_library_exact(s
     from tests.factories import make_user
 
     author = make_user(session, role="author")
-    structure = {"steps": [
-        {"id": "h1", "type": "section_header", "title": "Prep"},
-        {"id": "a", "type": "procedure_step", "title": "A", "description": "do a"},
-        {"id": "b", "type": "procedure_step", "title": "B", "description": "do b"},
-        {"id": "h2", "type": "section_header", "title": "Work"},
-        {"id": "c", "type": "procedure_step", "title": "C", "description": "do c"},
-        {"id": "end", "type": "procedure_end", "title": "Done"},
-    ]}
+    structure = {
+        "steps": [
+            {"id": "h1", "type": "section_header", "title": "Prep"},
+            {"id": "a", "type": "procedure_step", "title": "A", "description": "do a"},
+            {"id": "b", "type": "procedure_step", "title": "B", "description": "do b"},
+            {"id": "h2", "type": "section_header", "title": "Work"},
+            {"id": "c", "type": "procedure_step", "title": "C", "description": "do c"},
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
     tree = ts.create_tree(session=session, actor=author, name="P", tree_type="procedural", tree_structure=structure)
     ts.update_tree(session=session, actor=author, tree_id=tree.id, changes={"status": "published"})
     edited = {"steps": [dict(n) for n in structure["steps"] if n["id"] != "b"]}
@@ -223,5 +257,7 @@ def test_republish_edit_touches_only_changed_nodes_and_keeps_the_library_exact(s
     fast = snapshot()
     assert fast["a"][1]["instructions"] == "do a better" and fast["c"][1]["group_label"] == "Doing"
     assert fast["b"][3] is False and fast["d"][3] is True
-    result = library_sync.sync_tree(session=session, tree=session.get(Tree, tree.id))  # a full sync changes nothing more
+    result = library_sync.sync_tree(
+        session=session, tree=session.get(Tree, tree.id)
+    )  # a full sync changes nothing more
     assert result.written == 0 and snapshot() == fast

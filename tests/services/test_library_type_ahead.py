@@ -22,7 +22,10 @@ def test_short_prefixes_match_word_starts(session, author) -> None:
         page = lib.search_steps(session=session, actor=author, q=q)
         assert [s.title for s in page.items] == ["Reboot the AP from the controller"], q
         assert (page.total, page.total_capped) == (1, False)
-    assert {s.title for s in lib.search_steps(session=session, actor=author, q="r").items} == {"Reboot the AP from the controller", "Restore PoE power"}
+    assert {s.title for s in lib.search_steps(session=session, actor=author, q="r").items} == {
+        "Reboot the AP from the controller",
+        "Restore PoE power",
+    }
     assert lib.search_steps(session=session, actor=author, q="re po").total == 1  # every word, each a prefix
     assert lib.search_steps(session=session, actor=author, q="*").total == 0
 
@@ -35,7 +38,9 @@ def test_total_is_capped_for_the_page_and_exact_for_the_api(session, author, mon
     monkeypatch.setattr(lib, "RANK_WINDOW", 2)
     page = lib.search_steps(session=session, actor=author, q="check", limit=3, total_cap=5)
     assert (len(page.items), page.total, page.total_capped) == (3, 5, True)
-    assert lib.search_steps(session=session, actor=author, q="check", limit=3, total_cap=50).model_dump(include={"total", "total_capped"}) == {"total": 12, "total_capped": False}
+    assert lib.search_steps(session=session, actor=author, q="check", limit=3, total_cap=50).model_dump(
+        include={"total", "total_capped"}
+    ) == {"total": 12, "total_capped": False}
     assert lib.list_steps(session=session, actor=author, q="check", limit=3)[1] == 12
     # every sort and the no-query list use the same cap
     for sort in ("usage", "rating", "newest"):
@@ -61,7 +66,11 @@ def test_bounded_ranking_pages_without_gaps_or_repeats(session, author, monkeypa
         assert total == 11
         seen += [s.title for s in items]
     assert sorted(seen) == sorted(titles)
-    capped = [s.title for offset in range(0, 12, 3) for s in lib.search_steps(session=session, actor=author, q="cable", limit=3, offset=offset, total_cap=2).items]
+    capped = [
+        s.title
+        for offset in range(0, 12, 3)
+        for s in lib.search_steps(session=session, actor=author, q="cable", limit=3, offset=offset, total_cap=2).items
+    ]
     assert capped == seen  # the page and the API order alike
     assert lib.list_steps(session=session, actor=author, q="cable", limit=3, offset=30) == ([], 11)
 

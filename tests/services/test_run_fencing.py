@@ -26,7 +26,9 @@ from tests.automation_helpers import (
 def _setup(session, steps=2):
     team = make_team(session)
     model = make_model(session, team.account_id)
-    auto = make_automation(session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in range(1, steps + 1)])
+    auto = make_automation(
+        session, team.author, [{"step_order": i, "assistant": inline(model, f"p{i}")} for i in range(1, steps + 1)]
+    )
     run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="t")
     session.commit()
     return team, run
@@ -49,15 +51,28 @@ def test_a_stale_worker_cannot_write_after_its_run_was_taken_over(session, engin
     session.expire_all()
     row = session.get(AutomationRun, run.id)
     assert row.status == "running" and row.lease_token == "other-lease"
-    assert [r.status for r in session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()] == ["running"]
+    assert [
+        r.status
+        for r in session.exec(
+            select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)
+        ).all()
+    ] == ["running"]
 
 
 def test_an_orphan_is_taken_over_once_and_a_live_run_is_not(session, engine) -> None:
     _, run = _setup(session)
     _, live = _setup(session)
     old = utcnow() - timedelta(minutes=5)
-    session.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", heartbeat_at=old, lease_token="dead", worker_id="elsewhere:1:x"))
-    session.execute(sa.update(AutomationRun).where(AutomationRun.id == live.id).values(status="running", heartbeat_at=utcnow(), lease_token="alive", worker_id="elsewhere:2:y"))
+    session.execute(
+        sa.update(AutomationRun)
+        .where(AutomationRun.id == run.id)
+        .values(status="running", heartbeat_at=old, lease_token="dead", worker_id="elsewhere:1:x")
+    )
+    session.execute(
+        sa.update(AutomationRun)
+        .where(AutomationRun.id == live.id)
+        .values(status="running", heartbeat_at=utcnow(), lease_token="alive", worker_id="elsewhere:2:y")
+    )
     session.commit()
     with Session(engine) as a, Session(engine) as b:
         first = worker.claim_run(session=a, worker_id="w1")
@@ -76,10 +91,16 @@ def test_an_orphan_is_taken_over_once_and_a_live_run_is_not(session, engine) -> 
 def test_cancel_of_an_orphaned_run_takes_effect_at_once(session) -> None:
     team, run = _setup(session)
     old = utcnow() - timedelta(minutes=5)
-    session.execute(sa.update(AutomationRun).where(AutomationRun.id == run.id).values(status="running", heartbeat_at=old, lease_token="dead", worker_id="elsewhere:1:x"))
+    session.execute(
+        sa.update(AutomationRun)
+        .where(AutomationRun.id == run.id)
+        .values(status="running", heartbeat_at=old, lease_token="dead", worker_id="elsewhere:1:x")
+    )
     session.add(AutomationStepResult(automation_run_id=run.id, step_order=1, status="running"))
     session.commit()
     dto = runs_service.cancel_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
     assert dto.status == "cancelled"
-    assert session.exec(select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == run.id)).all() == ["cancelled"]
+    assert session.exec(
+        select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == run.id)
+    ).all() == ["cancelled"]

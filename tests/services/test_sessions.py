@@ -1,4 +1,5 @@
-"""Sessions service: starting, walking, ticking, notes, custom steps (seed "Custom Steps Tests"), completion, permissions."""
+"""Sessions service: starting, walking, ticking, notes, custom steps (seed "Custom Steps Tests"), completion,
+permissions."""
 
 from __future__ import annotations
 
@@ -35,7 +36,13 @@ def team(session):
 def test_start_only_published_visible_active(session, team) -> None:
     author, engineer, _, outsider, tree = team
     started = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
-    assert (started.status, started.current_node_id, started.history, started.custom_steps, started.outcome) == ("in_progress", "q_power", [], [], None)
+    assert (started.status, started.current_node_id, started.history, started.custom_steps, started.outcome) == (
+        "in_progress",
+        "q_power",
+        [],
+        [],
+        None,
+    )
     assert started.current_node["title"] == "Is the AP powered?" and started.can_edit
     draft = make_tree(session, author, status="draft")
     with pytest.raises(Conflict):
@@ -74,7 +81,9 @@ def test_walk_to_solution_with_notes_back_and_complete(session, team) -> None:
     assert s.current_node_id == "s_power"
     with pytest.raises(Conflict):
         svc.advance(session=session, actor=engineer, session_id=s.id, node_id="s_power")
-    s = svc.complete_session(session=session, actor=engineer, session_id=s.id, outcome="resolved", summary="PoE injector replaced")
+    s = svc.complete_session(
+        session=session, actor=engineer, session_id=s.id, outcome="resolved", summary="PoE injector replaced"
+    )
     assert (s.status, s.outcome, s.summary) == ("completed", "resolved", "PoE injector replaced") and s.completed_at
     with pytest.raises(Conflict):
         svc.back(session=session, actor=engineer, session_id=s.id)
@@ -95,7 +104,11 @@ def test_procedure_ticking(session, team) -> None:
     proc = make_tree(session, author, tree_type="procedural", name="Firmware upgrade")
     s = svc.start_session(session=session, actor=engineer, tree_id=proc.id)
     assert s.current_node_id == "st_backup" and s.progress == {"done": 0, "total": 3}
-    assert [st["section"] for st in s.steps if st["type"] == "procedure_step"] == ["Preparation", "Preparation", "Upgrade"]
+    assert [st["section"] for st in s.steps if st["type"] == "procedure_step"] == [
+        "Preparation",
+        "Preparation",
+        "Upgrade",
+    ]
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="st_notify")
     assert s.current_node_id == "st_backup" and s.progress["done"] == 1
     with pytest.raises(InvalidInput):
@@ -143,7 +156,12 @@ def test_list_sessions_filters(session, team) -> None:
     assert svc.list_sessions(session=session, actor=engineer, scope="account", outcome="escalated")[1] == 1
     assert svc.list_sessions(session=session, actor=engineer, scope="account", status="in_progress")[1] == 1
     assert svc.list_sessions(session=session, actor=engineer, scope="account", tree_id=str(tree.id))[1] == 2
-    assert svc.list_sessions(session=session, actor=engineer, scope="account", date_from="2000-01-01", date_to="2000-01-02")[1] == 0
+    assert (
+        svc.list_sessions(
+            session=session, actor=engineer, scope="account", date_from="2000-01-01", date_to="2000-01-02"
+        )[1]
+        == 0
+    )
     assert svc.list_sessions(session=session, actor=engineer, scope="account", date_from="2000-01-01")[1] == 2
     with pytest.raises(InvalidInput):
         svc.list_sessions(session=session, actor=engineer, date_from="yesterday")
@@ -151,9 +169,15 @@ def test_list_sessions_filters(session, team) -> None:
 
 # --- seed "Custom Steps Tests" ------------------------------------------------------------
 
+
 def test_old_session_loads_without_error(session, team) -> None:
     _, engineer, colleague, _, tree = team
-    row = old_style_session(session, engineer, tree, [{"type": "action", "content": "Check Meraki dashboard for AP status", "notes": "Found AP offline"}])
+    row = old_style_session(
+        session,
+        engineer,
+        tree,
+        [{"type": "action", "content": "Check Meraki dashboard for AP status", "notes": "Found AP offline"}],
+    )
     got = svc.get_session(session=session, actor=colleague, session_id=row.id)
     step = got.custom_steps[0]
     assert step["content"] == "Check Meraki dashboard for AP status" and step["source"] == "ad-hoc"
@@ -168,7 +192,15 @@ def test_library_insert_populates_source_logs_and_counts(session, team) -> None:
     author, engineer, _, _, tree = team
     step = make_step(session, author, title="Verify DNS configuration", instructions="nslookup dc01")
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
-    s = svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=str(step.id), notes="DNS ok")
+    s = svc.add_custom_step(
+        session=session,
+        actor=engineer,
+        session_id=s.id,
+        type="action",
+        source="step-library",
+        source_step_id=str(step.id),
+        notes="DNS ok",
+    )
     custom = s.custom_steps[0]
     assert custom["source"] == "step-library" and custom["source_step_id"] == str(step.id)
     assert custom["content"] == "nslookup dc01"
@@ -190,7 +222,15 @@ def test_same_step_twice_two_logs_count_plus_two(session, team) -> None:
     step = make_step(session, author, usage_count=3)
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
     for _ in range(2):
-        s = svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=step.id, inserted_after_node_id="a_reboot")
+        s = svc.add_custom_step(
+            session=session,
+            actor=engineer,
+            session_id=s.id,
+            type="action",
+            source="step-library",
+            source_step_id=step.id,
+            inserted_after_node_id="a_reboot",
+        )
     assert len(s.custom_steps) == 2 and all(c["inserted_after_node_id"] == "a_reboot" for c in s.custom_steps)
     assert len(session.exec(select(StepUsageLog).where(StepUsageLog.step_id == step.id)).all()) == 2
     session.refresh(step)
@@ -199,15 +239,31 @@ def test_same_step_twice_two_logs_count_plus_two(session, team) -> None:
 
 def test_deleted_step_reference_stays_orphaned(session, team) -> None:
     author, engineer, colleague, _, tree = team
-    step = lib.create_step(session=session, actor=author, title="Temp", step_type="action", content={"instructions": "temp"})
+    step = lib.create_step(
+        session=session, actor=author, title="Temp", step_type="action", content={"instructions": "temp"}
+    )
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
-    svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=str(step.id))
+    svc.add_custom_step(
+        session=session,
+        actor=engineer,
+        session_id=s.id,
+        type="action",
+        source="step-library",
+        source_step_id=str(step.id),
+    )
     lib.delete_step(session=session, actor=author, step_id=step.id)
     got = svc.get_session(session=session, actor=colleague, session_id=s.id)
     assert got.custom_steps[0]["source_step_id"] == str(step.id)
     assert got.custom_steps[0]["source_available"] is False
     with pytest.raises(Conflict):
-        svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=str(step.id))
+        svc.add_custom_step(
+            session=session,
+            actor=engineer,
+            session_id=s.id,
+            type="action",
+            source="step-library",
+            source_step_id=str(step.id),
+        )
     # Even a hard delete keeps the orphaned id in the session JSON.
     session.delete(session.get(LibraryStep, step.id))
     session.flush()
@@ -218,16 +274,40 @@ def test_deleted_step_reference_stays_orphaned(session, team) -> None:
 def test_ad_hoc_step_source_and_validation(session, team) -> None:
     author, engineer, _, outsider, tree = team
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
-    s = svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", content="Check Meraki dashboard", notes="AP offline")
+    s = svc.add_custom_step(
+        session=session,
+        actor=engineer,
+        session_id=s.id,
+        type="action",
+        content="Check Meraki dashboard",
+        notes="AP offline",
+    )
     c = s.custom_steps[0]
-    assert (c["source"], c["source_step_id"], c["inserted_after_node_id"], c["content"]) == ("ad-hoc", None, "q_power", "Check Meraki dashboard")
-    for kwargs in (dict(type="banana", content="x"), dict(type="action", content="  "), dict(type="action", content="x", source="elsewhere"),
-                   dict(type="action", content="x", inserted_after_node_id="no_such_node"), dict(type="action", source="step-library")):
+    assert (c["source"], c["source_step_id"], c["inserted_after_node_id"], c["content"]) == (
+        "ad-hoc",
+        None,
+        "q_power",
+        "Check Meraki dashboard",
+    )
+    for kwargs in (
+        {"type": "banana", "content": "x"},
+        {"type": "action", "content": "  "},
+        {"type": "action", "content": "x", "source": "elsewhere"},
+        {"type": "action", "content": "x", "inserted_after_node_id": "no_such_node"},
+        {"type": "action", "source": "step-library"},
+    ):
         with pytest.raises(InvalidInput):
             svc.add_custom_step(session=session, actor=engineer, session_id=s.id, **kwargs)
     private = make_step(session, outsider, visibility="private")
     with pytest.raises(NotFound):
-        svc.add_custom_step(session=session, actor=engineer, session_id=s.id, type="action", source="step-library", source_step_id=private.id)
+        svc.add_custom_step(
+            session=session,
+            actor=engineer,
+            session_id=s.id,
+            type="action",
+            source="step-library",
+            source_step_id=private.id,
+        )
     session.refresh(private)
     assert private.usage_count == 0
     assert len(svc.get_session(session=session, actor=engineer, session_id=s.id).custom_steps) == 1
@@ -270,9 +350,16 @@ def test_concurrent_library_inserts_count_every_one(session, team, engine) -> No
         try:
             for _ in range(per_thread):
                 with Session(engine, expire_on_commit=False) as db:
-                    svc.add_custom_step(session=db, actor=engineer, session_id=target_id, type="action", source="step-library", source_step_id=step.id)
+                    svc.add_custom_step(
+                        session=db,
+                        actor=engineer,
+                        session_id=target_id,
+                        type="action",
+                        source="step-library",
+                        source_step_id=step.id,
+                    )
                     db.commit()
-        except Exception as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported below
             errors.append(exc)
 
     # Two threads per session: the session row and the counter are both contended.

@@ -20,7 +20,9 @@ def test_completed_troubleshooting_session_becomes_draft_flow(session) -> None:
     s = svc.start_session(session=session, actor=author, tree_id=tree.id)
     svc.add_custom_step(session=session, actor=author, session_id=s.id, type="action", content="Check Meraki dashboard")
     s = svc.advance(session=session, actor=author, session_id=s.id, node_id="q_power", answer="Yes")
-    svc.add_custom_step(session=session, actor=author, session_id=s.id, type="action", source="step-library", source_step_id=step.id)
+    svc.add_custom_step(
+        session=session, actor=author, session_id=s.id, type="action", source="step-library", source_step_id=step.id
+    )
     s = svc.advance(session=session, actor=author, session_id=s.id, node_id="a_reboot")
     # Contract tester: API.md sets no "completed" precondition; an unfinished session saves the path so far.
     unfinished = svc.save_as_flow(session=session, actor=author, session_id=s.id)
@@ -33,7 +35,13 @@ def test_completed_troubleshooting_session_becomes_draft_flow(session) -> None:
     assert flow.id != tree.id
     assert flow.tree_type == "troubleshooting"
     nodes = flow.tree_structure["nodes"]
-    assert [n["title"] for n in nodes] == ["Is the AP powered?", "Check Meraki dashboard", "Reboot the AP", "Verify DNS", "AP back online"]
+    assert [n["title"] for n in nodes] == [
+        "Is the AP powered?",
+        "Check Meraki dashboard",
+        "Reboot the AP",
+        "Verify DNS",
+        "AP back online",
+    ]
     by_id = {n["id"]: n for n in nodes}
     assert by_id["q_power"]["options"][0]["next"] == nodes[1]["id"]
     assert by_id[nodes[1]["id"]]["next"] == "a_reboot" and by_id["a_reboot"]["next"] == nodes[3]["id"]

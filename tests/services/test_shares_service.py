@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -71,7 +71,9 @@ def test_raw_token_is_nowhere_in_the_database(session, world):
 
 def test_public_share_works_without_auth(session, world):
     created = _create(session, world)
-    got = svc.resolve_by_token(session=session, token=created.share_token, viewer=None, ip="1.2.3.4", user_agent="pytest")
+    got = svc.resolve_by_token(
+        session=session, token=created.share_token, viewer=None, ip="1.2.3.4", user_agent="pytest"
+    )
     assert got.share["visibility"] == "public"
     s = got.session
     assert s.tree_name == "Wi-Fi AP offline"
@@ -100,7 +102,9 @@ def test_account_only_share_outsider_forbidden(session, world):
 
 def test_account_only_share_member_works_and_view_logged(session, world):
     created = _create(session, world, visibility="account")
-    svc.resolve_by_token(session=session, token=created.share_token, viewer=world["member"], ip="10.1.1.1", user_agent="Firefox")
+    svc.resolve_by_token(
+        session=session, token=created.share_token, viewer=world["member"], ip="10.1.1.1", user_agent="Firefox"
+    )
     views = session.exec(select(SessionShareView)).all()
     assert len(views) == 1
     assert views[0].viewer_id == world["member"].id
@@ -175,7 +179,9 @@ def test_multiple_shares_work_independently(session, world):
 def test_view_tracking_rows_and_counters(session, world):
     created = _create(session, world)
     for i in range(3):
-        svc.resolve_by_token(session=session, token=created.share_token, viewer=None, ip=f"10.0.0.{i}", user_agent="x" * 900)
+        svc.resolve_by_token(
+            session=session, token=created.share_token, viewer=None, ip=f"10.0.0.{i}", user_agent="x" * 900
+        )
     session.expire_all()
     share = session.get(SessionShare, created.id)
     assert share.view_count == 3 and share.last_viewed_at is not None
@@ -274,7 +280,12 @@ def test_thousand_random_tokens_are_all_rejected(session, world):
 def test_cleanup_filter(session, world):
     names = {}
     for name in ("fresh", "expired_old", "expired_recent", "revoked_old", "revoked_recent", "never_expires"):
-        names[name] = _create(session, world, share_name=name, expires_at=None if name == "never_expires" else utcnow() + timedelta(days=1))
+        names[name] = _create(
+            session,
+            world,
+            share_name=name,
+            expires_at=None if name == "never_expires" else utcnow() + timedelta(days=1),
+        )
     age_share(session, names["expired_old"].id, expired_days_ago=31, commit=False)
     age_share(session, names["expired_recent"].id, expired_days_ago=5, commit=False)
     age_share(session, names["revoked_old"].id, revoked_days_ago=31, commit=False)
@@ -303,13 +314,18 @@ def test_cleanup_job_is_registered_daily(session, world):
 def test_procedure_share_shows_checklist_and_skips_pending(session, world):
     row = world["row"]
     row.tree_type = "procedural"
-    row.tree_snapshot = {"steps": [
-        {"id": "sec", "type": "section_header", "title": "Prep"},
-        {"id": "st1", "type": "procedure_step", "title": "Back up the config"},
-        {"id": "st2", "type": "procedure_step", "title": "Upgrade firmware"},
-        {"id": "end", "type": "procedure_end", "title": "Done"},
-    ]}
-    row.history = [{"node_id": "st1", "notes": "saved", "at": utcnow().isoformat()}, {"node_id": "st2", "notes": "draft note", "pending": True}]
+    row.tree_snapshot = {
+        "steps": [
+            {"id": "sec", "type": "section_header", "title": "Prep"},
+            {"id": "st1", "type": "procedure_step", "title": "Back up the config"},
+            {"id": "st2", "type": "procedure_step", "title": "Upgrade firmware"},
+            {"id": "end", "type": "procedure_end", "title": "Done"},
+        ]
+    }
+    row.history = [
+        {"node_id": "st1", "notes": "saved", "at": utcnow().isoformat()},
+        {"node_id": "st2", "notes": "draft note", "pending": True},
+    ]
     session.add(row)
     session.flush()
     created = _create(session, world)
@@ -320,16 +336,16 @@ def test_procedure_share_shows_checklist_and_skips_pending(session, world):
 
 
 def test_dialog_expiry_choices():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from resolutionflow_app.state.share_dialog import expiry_from_choice
 
-    now = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
     assert expiry_from_choice("24h", "", now) == now + timedelta(hours=24)
     assert expiry_from_choice("7d", "", now) == now + timedelta(days=7)
     assert expiry_from_choice("30d", "", now) == now + timedelta(days=30)
     assert expiry_from_choice("never", "", now) is None
-    assert expiry_from_choice("custom", "2030-02-03", now) == datetime(2030, 2, 3, 23, 59, 59, tzinfo=timezone.utc)
+    assert expiry_from_choice("custom", "2030-02-03", now) == datetime(2030, 2, 3, 23, 59, 59, tzinfo=UTC)
     with pytest.raises(ValueError):
         expiry_from_choice("custom", "", now)
 

@@ -21,10 +21,20 @@ from resolutionflow_app.settings import get_settings
 from tests.factories import PASSWORD, make_user
 from tests.live_api import LiveApi
 
-TREE = {"start_node_id": "q", "nodes": [
-    {"id": "q", "type": "decision", "title": "Is the AP powered?", "options": [{"label": "Yes", "next": "a"}, {"label": "No", "next": "s2"}]},
-    {"id": "a", "type": "action", "title": "Reboot the AP", "next": "s1"},
-    {"id": "s1", "type": "solution", "title": "AP back online"}, {"id": "s2", "type": "solution", "title": "Restore PoE power"}]}
+TREE = {
+    "start_node_id": "q",
+    "nodes": [
+        {
+            "id": "q",
+            "type": "decision",
+            "title": "Is the AP powered?",
+            "options": [{"label": "Yes", "next": "a"}, {"label": "No", "next": "s2"}],
+        },
+        {"id": "a", "type": "action", "title": "Reboot the AP", "next": "s1"},
+        {"id": "s1", "type": "solution", "title": "AP back online"},
+        {"id": "s2", "type": "solution", "title": "Restore PoE power"},
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +64,33 @@ class Server:
 
     def __init__(self, live: LiveApi) -> None:
         self.email = f"sync-{uuid.uuid4().hex[:8]}@example.com"
-        body = httpx.post(f"{live.url}/auth/register", json={"email": self.email, "password": PASSWORD, "name": "Sam", "account_name": "Team"}).json()
-        self.http = httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {body['access_token']}"}, timeout=30)
+        body = httpx.post(
+            f"{live.url}/auth/register",
+            json={"email": self.email, "password": PASSWORD, "name": "Sam", "account_name": "Team"},
+        ).json()
+        self.http = httpx.Client(
+            base_url=live.url, headers={"Authorization": f"Bearer {body['access_token']}"}, timeout=30
+        )
         self.base = live.url.removesuffix("/api/v1")
-        tree = self.ok(self.http.post("/trees", json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}), 201)
+        tree = self.ok(
+            self.http.post(
+                "/trees", json={"name": "AP offline", "tree_type": "troubleshooting", "tree_structure": TREE}
+            ),
+            201,
+        )
         self.tree = self.ok(self.http.put(f"/trees/{tree['id']}", json={"status": "published"}), 200)
-        self.step = self.ok(self.http.post("/steps", json={"title": "Check the switch port", "step_type": "action", "visibility": "team",
-                                                           "content": {"instructions": "Look at the port LEDs"}}), 201)
+        self.step = self.ok(
+            self.http.post(
+                "/steps",
+                json={
+                    "title": "Check the switch port",
+                    "step_type": "action",
+                    "visibility": "team",
+                    "content": {"instructions": "Look at the port LEDs"},
+                },
+            ),
+            201,
+        )
 
     @staticmethod
     def ok(resp: httpx.Response, code: int) -> dict:
@@ -87,12 +117,30 @@ def desktop(session, server):
 
 def _offline_session(session, user, tree_id, *, library_step_id=None, complete=True):
     s = sessions_service.start_session(session=session, actor=user, tree_id=tree_id)
-    sessions_service.advance(session=session, actor=user, session_id=s.id, node_id="q", answer="Yes", notes="LEDs are green")
-    sessions_service.add_custom_step(session=session, actor=user, session_id=s.id, type="action", content="Reseat the uplink cable", notes="cable was loose")
+    sessions_service.advance(
+        session=session, actor=user, session_id=s.id, node_id="q", answer="Yes", notes="LEDs are green"
+    )
+    sessions_service.add_custom_step(
+        session=session,
+        actor=user,
+        session_id=s.id,
+        type="action",
+        content="Reseat the uplink cable",
+        notes="cable was loose",
+    )
     if library_step_id:
-        sessions_service.add_custom_step(session=session, actor=user, session_id=s.id, type="action", source="step-library", source_step_id=library_step_id)
+        sessions_service.add_custom_step(
+            session=session,
+            actor=user,
+            session_id=s.id,
+            type="action",
+            source="step-library",
+            source_step_id=library_step_id,
+        )
     if complete:
-        sessions_service.complete_session(session=session, actor=user, session_id=s.id, outcome="resolved", summary="Uplink reseated")
+        sessions_service.complete_session(
+            session=session, actor=user, session_id=s.id, outcome="resolved", summary="Uplink reseated"
+        )
     session.commit()
     return s.id
 
@@ -108,7 +156,10 @@ def test_sign_in_stores_the_token_and_bundle_key_encrypted(session, server, desk
     from resolutionflow_app.services import secrets_box
 
     token = secrets_box.decrypt_str(conn.token_encrypted)
-    assert server.ok(server.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"}), 200)["email"] == server.email
+    assert (
+        server.ok(server.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"}), 200)["email"]
+        == server.email
+    )
     sync_client.sign_out(session=session, actor=desktop)
     session.commit()
     assert server.http.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
@@ -120,7 +171,9 @@ def test_sign_in_stores_the_token_and_bundle_key_encrypted(session, server, desk
 def test_wrong_password_is_a_clear_refusal(session, server) -> None:
     user = make_user(session)
     with pytest.raises(InvalidInput, match="refused the sign-in"):
-        sync_client.sign_in(session=session, actor=user, server_url=server.base, email=server.email, password="not-the-password")
+        sync_client.sign_in(
+            session=session, actor=user, server_url=server.base, email=server.email, password="not-the-password"
+        )
 
 
 def test_pull_offline_session_push_round_trip_is_idempotent(session, server, desktop) -> None:
@@ -140,9 +193,15 @@ def test_pull_offline_session_push_round_trip_is_idempotent(session, server, des
     assert first.counts == {"created": 1}, first.items
     assert first.items[0]["usage_recorded"] == 1
     stored = server.ok(server.http.get(f"/sessions/{sid}"), 200)
-    assert stored["status"] == "completed" and stored["outcome"] == "resolved" and stored["summary"] == "Uplink reseated"
+    assert (
+        stored["status"] == "completed" and stored["outcome"] == "resolved" and stored["summary"] == "Uplink reseated"
+    )
     assert [h["notes"] for h in stored["history"]] == ["LEDs are green"]
-    assert [(c["content"], c["source"], c["notes"]) for c in stored["custom_steps"]][0] == ("Reseat the uplink cable", "ad-hoc", "cable was loose")
+    assert [(c["content"], c["source"], c["notes"]) for c in stored["custom_steps"]][0] == (
+        "Reseat the uplink cable",
+        "ad-hoc",
+        "cable was loose",
+    )
     assert stored["custom_steps"][1]["source_step_id"] == server.step["id"]
     assert server.ok(server.http.get(f"/steps/{server.step['id']}"), 200)["usage_count"] == 1
 
@@ -192,7 +251,9 @@ def test_a_session_continued_on_the_server_is_not_overwritten(session, server, d
     stored = server.ok(server.http.get(f"/sessions/{sid}"), 200)
     assert stored["status"] == "in_progress" and stored["history"][0]["notes"] == "Noted on the server"
     # "Push anyway" (accept a changed flow) does not override it either.
-    again = sync_client.push_anyway(session=session, actor=desktop, conflict_id=sync_client.status(session=session, actor=desktop).conflicts[0].id)
+    again = sync_client.push_anyway(
+        session=session, actor=desktop, conflict_id=sync_client.status(session=session, actor=desktop).conflicts[0].id
+    )
     assert again.counts == {"conflict": 1}
     assert server.ok(server.http.get(f"/sessions/{sid}"), 200)["status"] == "in_progress"
 
@@ -201,7 +262,10 @@ def test_flow_changed_on_server_is_a_conflict_never_stored_silently(session, ser
     sync_client.pull_now(session=session, actor=desktop)
     session.commit()
     sid = _offline_session(session, desktop, uuid.UUID(server.tree["id"]))
-    edited = {**TREE, "nodes": [*TREE["nodes"][:1], {**TREE["nodes"][1], "title": "Power-cycle the AP"}, *TREE["nodes"][2:]]}
+    edited = {
+        **TREE,
+        "nodes": [*TREE["nodes"][:1], {**TREE["nodes"][1], "title": "Power-cycle the AP"}, *TREE["nodes"][2:]],
+    }
     changed = server.ok(server.http.put(f"/trees/{server.tree['id']}", json={"tree_structure": edited}), 200)
     assert changed["version"] > server.tree["version"]
 
@@ -212,7 +276,13 @@ def test_flow_changed_on_server_is_a_conflict_never_stored_silently(session, ser
     conflicts = sync_client.status(session=session, actor=desktop).conflicts
     assert len(conflicts) == 1
     c = conflicts[0]
-    assert (c.kind, c.item_id, c.reason, c.pulled_version, c.server_version) == ("session", sid, sync_rules.FLOW_CHANGED_ON_SERVER, server.tree["version"], changed["version"])
+    assert (c.kind, c.item_id, c.reason, c.pulled_version, c.server_version) == (
+        "session",
+        sid,
+        sync_rules.FLOW_CHANGED_ON_SERVER,
+        server.tree["version"],
+        changed["version"],
+    )
     assert c.changes["changed"] == 1 and c.differences[0]["title"] in ("Reboot the AP", "Power-cycle the AP")
     # Pushing again without a choice changes nothing (still a conflict, still not stored).
     assert sync_client.push_now(session=session, actor=desktop, resend_all=True).counts == {"conflict": 1}
@@ -230,7 +300,9 @@ def test_flow_edited_on_both_sides_is_reported_on_pull(session, server, desktop)
     sync_client.pull_now(session=session, actor=desktop)
     session.commit()
     mine = {**TREE, "nodes": [*TREE["nodes"][:3], {**TREE["nodes"][3], "title": "Replace the PoE injector"}]}
-    trees_service.update_tree(session=session, actor=desktop, tree_id=server.tree["id"], changes={"tree_structure": mine})
+    trees_service.update_tree(
+        session=session, actor=desktop, tree_id=server.tree["id"], changes={"tree_structure": mine}
+    )
     session.commit()
     theirs = {**TREE, "nodes": [*TREE["nodes"][:2], {**TREE["nodes"][2], "title": "AP online again"}, TREE["nodes"][3]]}
     server.ok(server.http.put(f"/trees/{server.tree['id']}", json={"tree_structure": theirs}), 200)
@@ -252,7 +324,9 @@ def test_bundles_carry_a_push_and_a_pull_without_network_and_tampering_is_refuse
 
     tampered = json.loads(data)
     tampered["payload"]["sessions"][0]["summary"] = "Something else"
-    refused = server.http.post("/sync/bundle", files={"file": ("b.json", json.dumps(tampered).encode(), "application/json")})
+    refused = server.http.post(
+        "/sync/bundle", files={"file": ("b.json", json.dumps(tampered).encode(), "application/json")}
+    )
     assert refused.status_code == 422 and "signature does not match" in refused.json()["detail"]
     assert server.sessions() == []
 
@@ -267,7 +341,9 @@ def test_bundles_carry_a_push_and_a_pull_without_network_and_tampering_is_refuse
     bundle = server.http.get("/sync/bundle")
     assert bundle.status_code == 200 and "attachment" in bundle.headers["content-disposition"]
     with pytest.raises(InvalidInput, match="signature does not match"):
-        sync_client.import_bundle(session=session, actor=desktop, data=bundle.content.replace(b"Updated on the server", b"Changed in transit"))
+        sync_client.import_bundle(
+            session=session, actor=desktop, data=bundle.content.replace(b"Updated on the server", b"Changed in transit")
+        )
     run = sync_client.import_bundle(session=session, actor=desktop, data=bundle.content)
     session.commit()
     assert run.action == "import" and run.counts.get("flows_updated") == 1
@@ -296,7 +372,9 @@ def test_cli_sync_export_and_import(session, server, desktop, tmp_path, capsys) 
     sid = _offline_session(session, desktop, uuid.UUID(server.tree["id"]))
     out = tmp_path / "sessions.rfsync.json"
     assert main(["sync-export", str(out), "--email", desktop.email]) == 0
-    answer = server.ok(server.http.post("/sync/bundle", files={"file": ("s.json", out.read_bytes(), "application/json")}), 200)
+    answer = server.ok(
+        server.http.post("/sync/bundle", files={"file": ("s.json", out.read_bytes(), "application/json")}), 200
+    )
     assert [(i["id"], i["status"]) for i in answer["items"]] == [(str(sid), "created")]
 
     pulled = tmp_path / "flows.rfsync.json"

@@ -29,7 +29,13 @@ def _tree(session, actor, **kw):
 
 def test_create_is_draft_v1_with_version_row(session, author):
     t = _tree(session, author)
-    assert (t.status, t.version, t.is_public, t.author_id, t.account_id) == ("draft", 1, False, author.id, author.account_id)
+    assert (t.status, t.version, t.is_public, t.author_id, t.account_id) == (
+        "draft",
+        1,
+        False,
+        author.id,
+        author.account_id,
+    )
     assert t.validation == []
     assert t.can_edit
     assert t.author_name == author.name
@@ -45,7 +51,9 @@ def test_create_skeleton_and_bad_input(session, author):
     with pytest.raises(InvalidInput):
         ts.create_tree(session=session, actor=author, name="x", tree_type="flowchart")
     with pytest.raises(InvalidInput):
-        ts.create_tree(session=session, actor=author, name="x", tree_type="troubleshooting", tree_structure={"nodes": "junk"})
+        ts.create_tree(
+            session=session, actor=author, name="x", tree_type="troubleshooting", tree_structure={"nodes": "junk"}
+        )
 
 
 def test_engineer_cannot_create(session, author):
@@ -105,8 +113,12 @@ def test_visibility_and_edit_rules(session, author):
     assert ts.get_tree(session=session, actor=colleague_eng, tree_id=own.id).can_edit is False
     with pytest.raises(Forbidden):
         ts.update_tree(session=session, actor=colleague_eng, tree_id=own.id, changes={"name": "x"})
-    assert ts.update_tree(session=session, actor=colleague_author, tree_id=own.id, changes={"name": "by colleague"}).name == "by colleague"
-    # Another account: invisible (404) until public and published; then readable, but changes answer 404 (API.md: other accounts' things).
+    assert (
+        ts.update_tree(session=session, actor=colleague_author, tree_id=own.id, changes={"name": "by colleague"}).name
+        == "by colleague"
+    )
+    # Another account: invisible (404) until public and published; then readable, but changes answer 404 (API.md: other
+    # accounts' things).
     for actor in (outsider, eng):
         with pytest.raises(NotFound):
             ts.get_tree(session=session, actor=actor, tree_id=own.id)
@@ -172,22 +184,66 @@ def test_export_import_round_trip(session, author):
     t = _tree(session, author, description="desc", is_public=True)
     data = ts.export_tree(session=session, actor=author, tree_id=t.id)
     assert data["format"] == "resolutionflow.tree" and data["format_version"] == 1
-    assert data["tree"] == {"name": t.name, "description": "desc", "tree_type": "troubleshooting", "tree_structure": troubleshooting()}
+    assert data["tree"] == {
+        "name": t.name,
+        "description": "desc",
+        "tree_type": "troubleshooting",
+        "tree_structure": troubleshooting(),
+    }
     other = make_user(session, make_account(session, "Other"), role="author")
     imp = ts.import_tree(session=session, actor=other, data=data)
-    assert (imp.status, imp.version, imp.is_public, imp.author_id, imp.account_id) == ("draft", 1, False, other.id, other.account_id)
+    assert (imp.status, imp.version, imp.is_public, imp.author_id, imp.account_id) == (
+        "draft",
+        1,
+        False,
+        other.id,
+        other.account_id,
+    )
     assert imp.tree_structure == troubleshooting() and imp.id != t.id
 
 
-@pytest.mark.parametrize("data,exc", [
-    ("junk", BadRequest), ([], BadRequest), ({"format": "other"}, BadRequest),
-    ({"format": "resolutionflow.tree", "format_version": 2, "tree": {}}, BadRequest),
-    ({"format": "resolutionflow.tree", "format_version": 1}, InvalidInput),
-    ({"format": "resolutionflow.tree", "format_version": 1, "tree": {"name": "x", "tree_type": "troubleshooting"}}, InvalidInput),
-    ({"format": "resolutionflow.tree", "format_version": 1, "tree": {"name": "x", "tree_type": "bogus", "tree_structure": {"nodes": []}}}, InvalidInput),
-    ({"format": "resolutionflow.tree", "format_version": 1, "tree": {"name": "x", "tree_type": "procedural", "tree_structure": {"steps": 3}}}, InvalidInput),
-    ({"format": "resolutionflow.tree", "format_version": 1, "tree": {"name": "", "tree_type": "procedural", "tree_structure": {"steps": []}}}, InvalidInput),
-])
+@pytest.mark.parametrize(
+    "data,exc",
+    [
+        ("junk", BadRequest),
+        ([], BadRequest),
+        ({"format": "other"}, BadRequest),
+        ({"format": "resolutionflow.tree", "format_version": 2, "tree": {}}, BadRequest),
+        ({"format": "resolutionflow.tree", "format_version": 1}, InvalidInput),
+        (
+            {
+                "format": "resolutionflow.tree",
+                "format_version": 1,
+                "tree": {"name": "x", "tree_type": "troubleshooting"},
+            },
+            InvalidInput,
+        ),
+        (
+            {
+                "format": "resolutionflow.tree",
+                "format_version": 1,
+                "tree": {"name": "x", "tree_type": "bogus", "tree_structure": {"nodes": []}},
+            },
+            InvalidInput,
+        ),
+        (
+            {
+                "format": "resolutionflow.tree",
+                "format_version": 1,
+                "tree": {"name": "x", "tree_type": "procedural", "tree_structure": {"steps": 3}},
+            },
+            InvalidInput,
+        ),
+        (
+            {
+                "format": "resolutionflow.tree",
+                "format_version": 1,
+                "tree": {"name": "", "tree_type": "procedural", "tree_structure": {"steps": []}},
+            },
+            InvalidInput,
+        ),
+    ],
+)
 def test_import_rejects_junk(session, author, data, exc):
     with pytest.raises(exc):
         ts.import_tree(session=session, actor=author, data=data)

@@ -13,7 +13,14 @@ from tests.tree_helpers import procedure, troubleshooting
 @pytest.fixture
 def parent_setup(session):
     author = make_user(session, role="author")
-    parent = ts.create_tree(session=session, actor=author, name="VPN", tree_type="troubleshooting", tree_structure=troubleshooting(), is_public=True)
+    parent = ts.create_tree(
+        session=session,
+        actor=author,
+        name="VPN",
+        tree_type="troubleshooting",
+        tree_structure=troubleshooting(),
+        is_public=True,
+    )
     parent = ts.update_tree(session=session, actor=author, tree_id=parent.id, changes={"status": "published"})
     forker = make_user(session, make_account(session, "MSP Two"), role="author")
     return author, parent, forker
@@ -26,7 +33,9 @@ def test_fork_sets_parent_and_the_eight_steps(session, parent_setup):
     s["nodes"][2]["title"] = "Restore power"
     parent = ts.update_tree(session=session, actor=author, tree_id=parent.id, changes={"tree_structure": s})
     assert parent.version == 2
-    fork = ts.fork_tree(session=session, actor=forker, tree_id=parent.id, fork_reason="Added Cisco Meraki steps for our network")
+    fork = ts.fork_tree(
+        session=session, actor=forker, tree_id=parent.id, fork_reason="Added Cisco Meraki steps for our network"
+    )
     assert fork.tree_structure == parent.tree_structure
     assert fork.parent_tree_id == parent.id
     assert fork.fork_reason == "Added Cisco Meraki steps for our network"
@@ -37,7 +46,9 @@ def test_fork_sets_parent_and_the_eight_steps(session, parent_setup):
     assert fork.status == "draft"
     assert fork.parent_name == "VPN" and fork.has_parent_updates is False
     # the copy is deep: editing the fork leaves the parent alone
-    assert ts.get_tree(session=session, actor=author, tree_id=parent.id).forks_count == 0  # other account's fork is private
+    assert (
+        ts.get_tree(session=session, actor=author, tree_id=parent.id).forks_count == 0
+    )  # other account's fork is private
     assert ts.get_tree(session=session, actor=forker, tree_id=parent.id).forks_count == 1
 
 
@@ -131,7 +142,9 @@ def test_fork_permissions(session, parent_setup):
     engineer = make_user(session, session.get(Account, forker.account_id), role="engineer")
     with pytest.raises(Forbidden):
         ts.fork_tree(session=session, actor=engineer, tree_id=parent.id)
-    draft = ts.create_tree(session=session, actor=author, name="Private", tree_type="procedural", tree_structure=procedure())
+    draft = ts.create_tree(
+        session=session, actor=author, name="Private", tree_type="procedural", tree_structure=procedure()
+    )
     with pytest.raises(NotFound):
         ts.fork_tree(session=session, actor=forker, tree_id=draft.id)
 

@@ -41,10 +41,13 @@ def test_a_logged_out_caller_is_sent_to_the_login_page_and_an_expired_login_is_t
     assert got.status == 401 and "login" in shown and got.error in shown
 
 
-@pytest.mark.parametrize(("cls", "module", "service", "handler"), [
-    (LibraryState, library_page, "_filter_options", "load"),
-    (FlowsState, flows_page.auth_service, "list_members", "load_authors"),
-])
+@pytest.mark.parametrize(
+    ("cls", "module", "service", "handler"),
+    [
+        (LibraryState, library_page, "_filter_options", "load"),
+        (FlowsState, flows_page.auth_service, "list_members", "load_authors"),
+    ],
+)
 def test_page_loads_that_used_to_fail_silently_now_say_so(api, monkeypatch, cls, module, service, handler) -> None:
     owner = register(api)
 

@@ -1,4 +1,5 @@
-"""The builder's state as a browser drives it: autosave adopts stored ids, secrets never stay in the page, problems land on cards."""
+"""The builder's state as a browser drives it: autosave adopts stored ids, secrets never stay in the page, problems land
+on cards."""
 
 from __future__ import annotations
 
@@ -14,9 +15,25 @@ B = "/api/v1"
 
 def _setup(api) -> tuple[dict, str, BuilderState]:
     owner = register(api)
-    model = api.post(f"{B}/models", headers=owner["headers"], json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 1}).json()
-    auto = api.post(f"{B}/automations", headers=owner["headers"], json={"name": "Triage", "steps": [
-        {"step_order": 1, "assistant": {"prompt": "Summarise", "model_id": model["id"]}, "input_source": "flow_input"}]}).json()
+    model = api.post(
+        f"{B}/models",
+        headers=owner["headers"],
+        json={"name": "Offline", "provider": "offline", "model": "offline", "security_level": 1},
+    ).json()
+    auto = api.post(
+        f"{B}/automations",
+        headers=owner["headers"],
+        json={
+            "name": "Triage",
+            "steps": [
+                {
+                    "step_order": 1,
+                    "assistant": {"prompt": "Summarise", "model_id": model["id"]},
+                    "input_source": "flow_input",
+                }
+            ],
+        },
+    ).json()
     state = make_state(BuilderState, path=f"/automations/{auto['id']}", token=owner["access_token"])
     state.load()
     assert state.load_error == ""
@@ -90,7 +107,11 @@ def test_webhook_secret_is_shown_once_then_forgotten(api) -> None:
     owner, auto_id, state = _setup(api)
     state.new_webhook_secret()
     secret = state.shown_secret
-    assert secret and api.get(f"{B}/automations/{auto_id}/webhook-secret", headers=owner["headers"]).json()["webhook_secret"] == secret
+    assert (
+        secret
+        and api.get(f"{B}/automations/{auto_id}/webhook-secret", headers=owner["headers"]).json()["webhook_secret"]
+        == secret
+    )
     state.close_secret(False)
     assert state.shown_secret == ""
 

@@ -15,22 +15,72 @@ B = "/api/v1"
 SUBSTATES = (EditorState, CanvasState, PanelState, HistoryState, PublishState)
 # Handlers that change nothing of the flow (selection, opening/closing dialogs, lists a viewer may read,
 # exports, loading and the autosave task): the only ones allowed without the editable guard.
-UNGUARDED = {"load", "autosave", "save_now", "select_node", "reset_view", "dismiss_publish_errors", "set_history_open", "compare_version",
-             "set_diff_open", "view_version", "set_version_view_open", "set_delete_open", "set_fork_open", "fork", "set_forks_open", "export_json",
-             "setvar"}  # Reflex's setvar only calls an existing `set_<name>` handler, each checked here itself
-ARGS = {"payload": {"kind": "decision", "x": 1, "y": 2, "source": "start", "sourceHandle": "next", "target": "fix"}, "positions": {"start": {"x": 9, "y": 9}},
-        "edges": [{"source": "ask", "sourceHandle": "opt-0"}], "node_ids": ["fix"], "kind": "decision", "field": "title", "value": "changed",
-        "index": 0, "label": "changed", "target": "start", "step_id": "fix", "delta": -1, "form": {"label": "v"}, "version": 1}
-STRUCTURE = {"start_node_id": "start", "nodes": [
-    {"id": "start", "type": "action", "title": "Restart the router", "description": "Unplug it.", "next": "ask", "position": {"x": 0, "y": 0}},
-    {"id": "ask", "type": "decision", "title": "Does it work?", "options": [{"label": "Yes", "next": "fix"}, {"label": "No", "next": "call"}], "position": {"x": 0, "y": 100}},
-    {"id": "fix", "type": "solution", "title": "Done", "position": {"x": 0, "y": 200}},
-    {"id": "call", "type": "solution", "title": "Call the provider", "position": {"x": 200, "y": 200}}]}
+UNGUARDED = {
+    "load",
+    "autosave",
+    "save_now",
+    "select_node",
+    "reset_view",
+    "dismiss_publish_errors",
+    "set_history_open",
+    "compare_version",
+    "set_diff_open",
+    "view_version",
+    "set_version_view_open",
+    "set_delete_open",
+    "set_fork_open",
+    "fork",
+    "set_forks_open",
+    "export_json",
+    "setvar",
+}  # Reflex's setvar only calls an existing `set_<name>` handler, each checked here itself
+ARGS = {
+    "payload": {"kind": "decision", "x": 1, "y": 2, "source": "start", "sourceHandle": "next", "target": "fix"},
+    "positions": {"start": {"x": 9, "y": 9}},
+    "edges": [{"source": "ask", "sourceHandle": "opt-0"}],
+    "node_ids": ["fix"],
+    "kind": "decision",
+    "field": "title",
+    "value": "changed",
+    "index": 0,
+    "label": "changed",
+    "target": "start",
+    "step_id": "fix",
+    "delta": -1,
+    "form": {"label": "v"},
+    "version": 1,
+}
+STRUCTURE = {
+    "start_node_id": "start",
+    "nodes": [
+        {
+            "id": "start",
+            "type": "action",
+            "title": "Restart the router",
+            "description": "Unplug it.",
+            "next": "ask",
+            "position": {"x": 0, "y": 0},
+        },
+        {
+            "id": "ask",
+            "type": "decision",
+            "title": "Does it work?",
+            "options": [{"label": "Yes", "next": "fix"}, {"label": "No", "next": "call"}],
+            "position": {"x": 0, "y": 100},
+        },
+        {"id": "fix", "type": "solution", "title": "Done", "position": {"x": 0, "y": 200}},
+        {"id": "call", "type": "solution", "title": "Call the provider", "position": {"x": 200, "y": 200}},
+    ],
+}
 
 
 def _handlers(cls) -> dict[str, object]:
     """The handlers a substate declares itself (inherited ones belong to the base)."""
-    return {name: h for name, h in cls.event_handlers.items() if name in vars(cls) or getattr(h.fn, "__qualname__", "").startswith(cls.__name__ + ".")}
+    return {
+        name: h
+        for name, h in cls.event_handlers.items()
+        if name in vars(cls) or getattr(h.fn, "__qualname__", "").startswith(cls.__name__ + ".")
+    }
 
 
 def _editor(api, who: dict, tree_id: str, cls=PanelState):
@@ -40,7 +90,11 @@ def _editor(api, who: dict, tree_id: str, cls=PanelState):
 
 
 def _flow(api, owner: dict) -> str:
-    resp = api.post(f"{B}/trees", headers=owner["headers"], json={"name": "Router", "tree_type": "troubleshooting", "tree_structure": STRUCTURE})
+    resp = api.post(
+        f"{B}/trees",
+        headers=owner["headers"],
+        json={"name": "Router", "tree_type": "troubleshooting", "tree_structure": STRUCTURE},
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()["id"]
 
@@ -69,11 +123,17 @@ def test_a_read_only_viewer_cannot_change_the_flow_through_any_substate_handler(
             result = getattr(state, name)(*[ARGS[p] for p in params])
             tried += 1
             assert result is None, f"{cls.__name__}.{name} answered {result!r} to a viewer"
-            assert state._structure == STRUCTURE and state._dirty == [] and state.save_state == "saved", f"{cls.__name__}.{name} changed the flow"
+            assert state._structure == STRUCTURE and state._dirty == [] and state.save_state == "saved", (
+                f"{cls.__name__}.{name} changed the flow"
+            )
             assert state.meta.name == "Router" and not state.can_undo and state.edit_seq == 0
     assert tried >= 25
     after = api.get(f"{B}/trees/{tree_id}", headers=owner["headers"]).json()
-    assert (after["version"], after["tree_structure"], after["status"]) == (before["version"], before["tree_structure"], before["status"])
+    assert (after["version"], after["tree_structure"], after["status"]) == (
+        before["version"],
+        before["tree_structure"],
+        before["status"],
+    )
 
 
 def test_an_author_edits_through_the_substates_and_validation_runs_once_per_change(api, monkeypatch) -> None:
@@ -95,7 +155,12 @@ def test_an_author_edits_through_the_substates_and_validation_runs_once_per_chan
     assert panel.canvas == canvas_before and "description" not in repr(panel.canvas)
     assert not {"canvas", "problems"} & panel.parent_state.dirty_vars
     panel.set_node_field("title", "")
-    assert len(runs) == 2 and [p.node_id for p in panel.problems] == ["start"] and panel.sel_problems and panel.canvas != canvas_before
+    assert (
+        len(runs) == 2
+        and [p.node_id for p in panel.problems] == ["start"]
+        and panel.sel_problems
+        and panel.canvas != canvas_before
+    )
     history = panel.parent_state.substates[HistoryState.get_name()]
     history.undo()
     assert panel.problems == [] and panel.sel.title == "Restart the router" and history.can_redo
@@ -111,4 +176,8 @@ def test_substates_share_the_open_flow(api, cls) -> None:
     owner = register(api)
     tree_id = _flow(api, owner)
     state = _editor(api, owner, tree_id, cls)
-    assert state.meta.id == tree_id and state._structure == STRUCTURE and state.canvas["nodes"][1]["options"][0] == {"label": "Yes", "next": "fix"}
+    assert (
+        state.meta.id == tree_id
+        and state._structure == STRUCTURE
+        and state.canvas["nodes"][1]["options"][0] == {"label": "Yes", "next": "fix"}
+    )

@@ -47,7 +47,10 @@ def test_login_page_and_api_login_share_the_auth_budget(api, limits) -> None:
         error = _page_login(f"wrong-password-{i}").error
         assert error and "Too many" not in error
     for _ in range(2):
-        assert api.post(f"{B}/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"}).status_code == 401
+        assert (
+            api.post(f"{B}/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"}).status_code
+            == 401
+        )
     # Budget of 4 spent half on the page, half on the API: both paths are refused now.
     page = _page_login("wrong-password-5")
     wait = WAIT.search(page.error)
@@ -84,14 +87,26 @@ def test_password_change_on_the_account_page_charges_the_auth_budget(api, limits
     owner = register(api, email="pw@example.com")
     limits(RF_AUTH_RATE_LIMIT="2/minute")
     state = make_state(AccountState, path="/account", token=owner["access_token"])
-    form = {"current_password": "not-my-password", "new_password": "another-password-123", "confirm_password": "another-password-123"}
+    form = {
+        "current_password": "not-my-password",
+        "new_password": "another-password-123",
+        "confirm_password": "another-password-123",
+    }
     state.change_password(form)
     assert state.password_error and "Too many" not in state.password_error
-    resp = api.post(f"{B}/auth/password", headers={"Authorization": f"Bearer {owner['access_token']}"}, json={"current_password": "not-my-password", "new_password": "another-password-123"})
+    resp = api.post(
+        f"{B}/auth/password",
+        headers={"Authorization": f"Bearer {owner['access_token']}"},
+        json={"current_password": "not-my-password", "new_password": "another-password-123"},
+    )
     assert resp.status_code != 429
     state.change_password(form)
     assert WAIT.search(state.password_error), state.password_error
-    resp = api.post(f"{B}/auth/password", headers={"Authorization": f"Bearer {owner['access_token']}"}, json={"current_password": PASSWORD, "new_password": "another-password-123"})
+    resp = api.post(
+        f"{B}/auth/password",
+        headers={"Authorization": f"Bearer {owner['access_token']}"},
+        json={"current_password": PASSWORD, "new_password": "another-password-123"},
+    )
     assert resp.status_code == 429 and resp.headers["Retry-After"].isdigit()
 
 

@@ -10,7 +10,23 @@ from resolutionflow_app.state.paging import MAX_FILTER_LENGTH
 from tests.state.helpers import make_state
 
 
-@pytest.mark.parametrize("name", ["token", "user_id", "user_role", "account_id", "offset", "items", "total", "starting", "__class__", "router", "PAGE_SIZE", "FILTERS"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "token",
+        "user_id",
+        "user_role",
+        "account_id",
+        "offset",
+        "items",
+        "total",
+        "starting",
+        "__class__",
+        "router",
+        "PAGE_SIZE",
+        "FILTERS",
+    ],
+)
 def test_set_filter_refuses_names_outside_the_whitelist(name: str) -> None:
     state = make_state(SessionsState, path="/sessions", token="my-token")
     state.user_role = "engineer"

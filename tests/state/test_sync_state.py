@@ -15,7 +15,8 @@ from tests.state.helpers import make_state
 
 
 class Proxy:
-    """Stands in for Reflex's StateProxy in a background task: `async with self` is a no-op, methods bind to the proxy."""
+    """Stands in for Reflex's StateProxy in a background task: `async with self` is a no-op, methods bind to the
+    proxy."""
 
     def __init__(self, state) -> None:
         object.__setattr__(self, "_state", state)
@@ -39,6 +40,7 @@ class Proxy:
 def _run(handler, state, *args) -> list:
     async def go():
         return [e async for e in handler.fn(Proxy(state), *args)]
+
     return asyncio.run(go())
 
 
@@ -55,7 +57,12 @@ def test_sync_page_state_round_trip(api, session, remote) -> None:  # noqa: F811
     assert state.signed_in and state.has_bundle_key and state.error == ""
 
     _run(SyncState.pull_now, state)
-    assert state.flows == 1 and state.steps >= 1 and state.last_pull != "never" and state.result.startswith("Pulled 1 flow(s)")
+    assert (
+        state.flows == 1
+        and state.steps >= 1
+        and state.last_pull != "never"
+        and state.result.startswith("Pulled 1 flow(s)")
+    )
 
     user = user_for_token(session=session, token=local["access_token"])
     for _ in range(2):
@@ -64,13 +71,25 @@ def test_sync_page_state_round_trip(api, session, remote) -> None:  # noqa: F811
     session.commit()
     state.load()
     assert state.pending == 2
-    server.ok(server.http.put(f"/trees/{server.tree['id']}", json={"tree_structure": {**TREE, "nodes": [{**TREE["nodes"][0], "title": "Powered on?"}, *TREE["nodes"][1:]]}}), 200)
+    server.ok(
+        server.http.put(
+            f"/trees/{server.tree['id']}",
+            json={
+                "tree_structure": {**TREE, "nodes": [{**TREE["nodes"][0], "title": "Powered on?"}, *TREE["nodes"][1:]]}
+            },
+        ),
+        200,
+    )
 
     events = _run(SyncState.push_now, state)
     assert events and state.busy == ""
     assert len(state.conflicts) == 2 and state.pushed == 0
     row = state.conflicts[0]
-    assert row["kind"] == "session" and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row["message"] and row["changes"] == "1 changed"
+    assert (
+        row["kind"] == "session"
+        and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row["message"]
+        and row["changes"] == "1 changed"
+    )
     assert "Powered" in row["differences"]
 
     _run(SyncState.push_anyway, state, row["id"])

@@ -34,7 +34,14 @@ def topology():
     base = tempfile.mkdtemp(prefix="rf-prod-demo-")
     env = {**os.environ, "RF_PROD_DEMO_PORT": str(port), "RF_PROD_DEMO_DIR": base}
     log = open(Path(base) / "prod-demo.out", "w+")  # noqa: SIM115 - read back on failure
-    proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "prod_demo.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "prod_demo.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.time() + 600
     while time.time() < deadline:
         log.seek(0)
@@ -60,11 +67,25 @@ def test_health_runs_on_external_workers_and_the_browser_works(topology, browser
     assert health["redis"] == "ok"
     assert health["queue"]["mode"] == "external"
     assert health["degraded"] == []
-    token = httpx.post(f"{url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()["access_token"]
+    token = httpx.post(f"{url}/api/v1/auth/login", json={"email": "author@example.com", "password": PASSWORD}).json()[
+        "access_token"
+    ]
     api = httpx.Client(base_url=f"{url}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     model_id = api.get("/models").json()["items"][0]["id"]
-    auto = api.post("/automations", json={"name": "Topology check", "steps": [
-        {"step_order": i, "input_source": "flow_input" if i == 1 else "previous_step", "assistant": {"prompt": f"Step {i}", "model_id": model_id}} for i in (1, 2, 3)]}).json()
+    auto = api.post(
+        "/automations",
+        json={
+            "name": "Topology check",
+            "steps": [
+                {
+                    "step_order": i,
+                    "input_source": "flow_input" if i == 1 else "previous_step",
+                    "assistant": {"prompt": f"Step {i}", "model_id": model_id},
+                }
+                for i in (1, 2, 3)
+            ],
+        },
+    ).json()
     assert api.post(f"/automations/{auto['id']}/publish").status_code == 200
     started = [api.post(f"/automations/{auto['id']}/runs", json={"text": f"ticket {i}"}) for i in range(4)]
     assert all(r.status_code == 202 for r in started), [r.text for r in started]
@@ -84,9 +105,13 @@ def test_health_runs_on_external_workers_and_the_browser_works(topology, browser
     page.get_by_test_id("user-menu").wait_for(timeout=60_000)
     for path in ("/flows", "/automations", "/library", "/sessions"):
         page.goto(f"{url}{path}")
-        page.get_by_test_id("user-menu").wait_for(timeout=60_000)  # still logged in: the state is in Redis, whichever worker answers
+        page.get_by_test_id("user-menu").wait_for(
+            timeout=60_000
+        )  # still logged in: the state is in Redis, whichever worker answers
     page.close()
-    logs = (topology["base"] / "logs" / "worker-1.log").read_text() + (topology["base"] / "logs" / "worker-2.log").read_text()
+    logs = (topology["base"] / "logs" / "worker-1.log").read_text() + (
+        topology["base"] / "logs" / "worker-2.log"
+    ).read_text()
     assert '"level"' in logs
     assert token not in logs
     assert PASSWORD not in logs  # JSON lines, no secrets

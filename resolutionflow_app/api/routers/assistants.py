@@ -39,9 +39,13 @@ def get_assistant(assistant_id: uuid.UUID, user: CurrentUser, session: SessionDe
 
 
 @router.put("/assistants/{assistant_id}")
-def update_assistant(assistant_id: uuid.UUID, body: AssistantBody, user: CurrentUser, session: SessionDep) -> service.AssistantDTO:
+def update_assistant(
+    assistant_id: uuid.UUID, body: AssistantBody, user: CurrentUser, session: SessionDep
+) -> service.AssistantDTO:
     """Change an assistant."""
-    return service.update_assistant(session=session, actor=user, assistant_id=assistant_id, data=body.model_dump(exclude_unset=True))
+    return service.update_assistant(
+        session=session, actor=user, assistant_id=assistant_id, data=body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/assistants/{assistant_id}", status_code=204)

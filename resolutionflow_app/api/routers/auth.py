@@ -54,13 +54,26 @@ class SettingsBody(BaseModel):
 @router.post("/auth/register", status_code=201)
 def register(body: RegisterBody, caller: CallerDep) -> auth_service.Registration:
     """Create an account and its owner; answers with a bearer token."""
-    return caller.call(auth_service.register, budget=entry.AUTH, actor_arg="", ttl_hours=get_settings().token_ttl_hours, **body.model_dump())
+    return caller.call(
+        auth_service.register,
+        budget=entry.AUTH,
+        actor_arg="",
+        ttl_hours=get_settings().token_ttl_hours,
+        **body.model_dump(),
+    )
 
 
 @router.post("/auth/login")
 def login(body: LoginBody, caller: CallerDep) -> dict:
     """Exchange email + password for a bearer token."""
-    token = caller.call(auth_service.login, budget=entry.AUTH, actor_arg="", email=body.email, password=body.password, ttl_hours=get_settings().token_ttl_hours)
+    token = caller.call(
+        auth_service.login,
+        budget=entry.AUTH,
+        actor_arg="",
+        email=body.email,
+        password=body.password,
+        ttl_hours=get_settings().token_ttl_hours,
+    )
     return {"access_token": token, "token_type": "bearer", "expires_in": get_settings().token_ttl_hours * 3600}
 
 
@@ -80,7 +93,14 @@ def logout(request: Request, user: CurrentUser, session: SessionDep) -> Response
 @router.post("/auth/password")
 def change_password(body: PasswordBody, caller: CallerDep) -> dict:
     """Change the caller's password (other logins are signed out)."""
-    caller.call(auth_service.change_password, budget=entry.AUTH, actor_arg="user", current_password=body.current_password, new_password=body.new_password, keep_token=caller.token)
+    caller.call(
+        auth_service.change_password,
+        budget=entry.AUTH,
+        actor_arg="user",
+        current_password=body.current_password,
+        new_password=body.new_password,
+        keep_token=caller.token,
+    )
     return {"detail": "Password changed."}
 
 

@@ -13,9 +13,26 @@ router = APIRouter(tags=["automations"])
 
 
 @router.get("/automation-runs")
-def list_runs(*, automation_id: uuid.UUID | None = None, status: str | None = Query(None, max_length=20), limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0), user: CurrentUser, session: SessionDep) -> dict:
+def list_runs(
+    *,
+    automation_id: uuid.UUID | None = None,
+    status: str | None = Query(None, max_length=20),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    user: CurrentUser,
+    session: SessionDep,
+) -> dict:
     """Runs of the account, newest first."""
-    return page(*service.list_runs(session=session, actor=user, automation_id=automation_id, status=status, limit=limit, offset=min(offset, 2**62)))  # huge offsets: an empty page, not a DB overflow
+    return page(
+        *service.list_runs(
+            session=session,
+            actor=user,
+            automation_id=automation_id,
+            status=status,
+            limit=limit,
+            offset=min(offset, 2**62),
+        )
+    )  # huge offsets: an empty page, not a DB overflow
 
 
 @router.get("/automation-runs/{run_id}")

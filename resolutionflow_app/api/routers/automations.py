@@ -41,7 +41,9 @@ def create_automation(body: AutomationBody, user: CurrentUser, session: SessionD
 
 
 @router.get("/automations")
-def list_automations(*, q: str | None = Query(None, max_length=200), paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
+def list_automations(
+    *, q: str | None = Query(None, max_length=200), paging: Paging = Depends(), user: CurrentUser, session: SessionDep
+) -> dict:
     """Automations of the account."""
     return page(*service.list_automations(session=session, actor=user, q=q, limit=paging.limit, offset=paging.offset))
 
@@ -53,9 +55,13 @@ def get_automation(automation_id: uuid.UUID, user: CurrentUser, session: Session
 
 
 @router.put("/automations/{automation_id}")
-def update_automation(automation_id: uuid.UUID, body: AutomationBody, user: CurrentUser, session: SessionDep) -> service.AutomationDTO:
+def update_automation(
+    automation_id: uuid.UUID, body: AutomationBody, user: CurrentUser, session: SessionDep
+) -> service.AutomationDTO:
     """Replace the definition (the published version stays until the next publish)."""
-    return service.update_automation(session=session, actor=user, automation_id=automation_id, data=body.model_dump(exclude_unset=True))
+    return service.update_automation(
+        session=session, actor=user, automation_id=automation_id, data=body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/automations/{automation_id}", status_code=204)
@@ -83,15 +89,27 @@ def export_automation(automation_id: uuid.UUID, user: CurrentUser, session: Sess
     return service.export_automation(session=session, actor=user, automation_id=automation_id)
 
 
-@router.get("/automations/{automation_id}/audit-report", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-def automation_audit_report(*, automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep) -> Response:
+@router.get(
+    "/automations/{automation_id}/audit-report",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def automation_audit_report(
+    *, automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep
+) -> Response:
     """The compliance audit report as an A4 PDF (with `run_id`: that run's record too); no secrets."""
-    filename, pdf = audit_service.audit_report_download(session=session, actor=user, automation_id=automation_id, run_id=run_id)
-    return Response(content=pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    filename, pdf = audit_service.audit_report_download(
+        session=session, actor=user, automation_id=automation_id, run_id=run_id
+    )
+    return Response(
+        content=pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.get("/automations/{automation_id}/graph")
-def automation_graph(*, automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep) -> dict:
+def automation_graph(
+    *, automation_id: uuid.UUID, run_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep
+) -> dict:
     """Nodes and edges; with `run_id` each step node carries status, duration_ms, tokens and error."""
     return service.graph(session=session, actor=user, automation_id=automation_id, run_id=run_id)
 
@@ -114,14 +132,26 @@ class DryRunBody(BaseModel):
 
 
 @router.post("/automations/{automation_id}/dry-run")
-def dry_run(*, automation_id: uuid.UUID, body: DryRunBody | None = None, user: CurrentUser, session: SessionDep) -> dry_run_service.DryRunReport:
-    """The "Test automation" checklist of the draft: what a run would do, without calling any model or writing anything."""
+def dry_run(
+    *, automation_id: uuid.UUID, body: DryRunBody | None = None, user: CurrentUser, session: SessionDep
+) -> dry_run_service.DryRunReport:
+    """The "Test automation" checklist of the draft: what a run would do, without calling any model or writing
+    anything."""
     sample = body.model_dump(exclude_none=True) if body is not None else None
     return dry_run_service.dry_run(session=session, actor=user, automation_id=automation_id, sample=sample)
 
 
 @router.post("/automations/{automation_id}/runs", status_code=202)
-def start_run(*, automation_id: uuid.UUID, body: RunBody | None = None, user: CurrentUser, session: SessionDep) -> runs_service.RunDTO:
+def start_run(
+    *, automation_id: uuid.UUID, body: RunBody | None = None, user: CurrentUser, session: SessionDep
+) -> runs_service.RunDTO:
     """Queue a run (authors may run drafts, engineers only published automations)."""
     body = body or RunBody()
-    return runs_service.start_run(session=session, actor=user, automation_id=automation_id, text=body.text, form_data=body.form_data, file_ids=body.file_ids)
+    return runs_service.start_run(
+        session=session,
+        actor=user,
+        automation_id=automation_id,
+        text=body.text,
+        form_data=body.form_data,
+        file_ids=body.file_ids,
+    )

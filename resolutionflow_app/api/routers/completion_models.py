@@ -46,7 +46,9 @@ def get_model(model_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> se
 @router.put("/models/{model_id}")
 def update_model(model_id: uuid.UUID, body: ModelBody, user: CurrentUser, session: SessionDep) -> service.ModelDTO:
     """Change a model (owner); omit api_key to keep the stored one."""
-    return service.update_model(session=session, actor=user, model_id=model_id, data=body.model_dump(exclude_unset=True))
+    return service.update_model(
+        session=session, actor=user, model_id=model_id, data=body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/models/{model_id}", status_code=204)

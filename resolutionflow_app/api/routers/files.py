@@ -23,7 +23,14 @@ async def upload_file(*, file: UploadFile = File(...), user: CurrentUser, sessio
     if len(data) > service.MAX_UPLOAD_BYTES:
         raise InvalidInput(f"Files may be at most {service.MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
     # An async route (it awaits the upload's body): the database write goes to a thread, never the event loop.
-    return await run_in_threadpool(service.upload, session=session, actor=user, name=file.filename or "file", content_type=file.content_type, data=data)
+    return await run_in_threadpool(
+        service.upload,
+        session=session,
+        actor=user,
+        name=file.filename or "file",
+        content_type=file.content_type,
+        data=data,
+    )
 
 
 @router.get("/files/{file_id}")
@@ -31,4 +38,8 @@ def download_file(file_id: uuid.UUID, user: CurrentUser, session: SessionDep) ->
     """The file's bytes, as an attachment."""
     row = service.get_file(session=session, actor=user, file_id=file_id)
     disposition = f"attachment; filename*=UTF-8''{quote(row.name)}"
-    return Response(content=row.data, media_type=row.content_type, headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content=row.data,
+        media_type=row.content_type,
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
+    )

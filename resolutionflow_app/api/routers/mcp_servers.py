@@ -41,9 +41,13 @@ def get_server(server_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> 
 
 
 @router.put("/mcp-servers/{server_id}")
-def update_server(server_id: uuid.UUID, body: ServerBody, user: CurrentUser, session: SessionDep) -> service.MCPServerDTO:
+def update_server(
+    server_id: uuid.UUID, body: ServerBody, user: CurrentUser, session: SessionDep
+) -> service.MCPServerDTO:
     """Change a server."""
-    return service.update_server(session=session, actor=user, server_id=server_id, data=body.model_dump(exclude_unset=True))
+    return service.update_server(
+        session=session, actor=user, server_id=server_id, data=body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/mcp-servers/{server_id}", status_code=204)

@@ -42,7 +42,9 @@ def _uuid(value: str) -> uuid.UUID:
 
 
 @router.post("/sessions/{session_id}/shares", status_code=201)
-def create_share(session_id: str, body: ShareBody, user: CurrentUser, session: SessionDep) -> shares_service.CreatedShareDTO:
+def create_share(
+    session_id: str, body: ShareBody, user: CurrentUser, session: SessionDep
+) -> shares_service.CreatedShareDTO:
     """Create a read-only link (the engineer who started the session only); the raw token appears only here."""
     try:
         sid = uuid.UUID(session_id)
@@ -52,9 +54,13 @@ def create_share(session_id: str, body: ShareBody, user: CurrentUser, session: S
 
 
 @router.get("/shares/my-shares")
-def my_shares(*, paging: Paging = Depends(), session_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep) -> dict:
+def my_shares(
+    *, paging: Paging = Depends(), session_id: uuid.UUID | None = None, user: CurrentUser, session: SessionDep
+) -> dict:
     """Links I created, with status (active / expired / revoked), view count and last view."""
-    items, total = shares_service.list_my_shares(session=session, actor=user, session_id=session_id, limit=paging.limit, offset=paging.offset)
+    items, total = shares_service.list_my_shares(
+        session=session, actor=user, session_id=session_id, limit=paging.limit, offset=paging.offset
+    )
     return page([i.model_dump(mode="json") for i in items], total)
 
 
@@ -66,8 +72,12 @@ def by_token(*, token: str, request: Request, caller: CallerDep) -> shares_servi
     """
     # `partial` binds the share token: `token=` of `call` is the caller's login token.
     return caller.call(
-        partial(shares_service.resolve_by_token, token=token), budget=entry.SHARE, login=False, actor_arg="viewer",
-        ip=caller.client, user_agent=request.headers.get("user-agent"),
+        partial(shares_service.resolve_by_token, token=token),
+        budget=entry.SHARE,
+        login=False,
+        actor_arg="viewer",
+        ip=caller.client,
+        user_agent=request.headers.get("user-agent"),
     )
 
 
@@ -86,7 +96,9 @@ def get_share(share_id: str, user: CurrentUser, session: SessionDep) -> shares_s
 @router.get("/shares/{share_id}/views")
 def share_views(*, share_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The view log of one of my links (newest first)."""
-    items, total = shares_service.list_views(session=session, actor=user, share_id=_uuid(share_id), limit=paging.limit, offset=paging.offset)
+    items, total = shares_service.list_views(
+        session=session, actor=user, share_id=_uuid(share_id), limit=paging.limit, offset=paging.offset
+    )
     return page([i.model_dump(mode="json") for i in items], total)
 
 

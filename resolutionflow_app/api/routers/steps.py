@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -19,15 +19,15 @@ class StepBody(BaseModel):
     step_type: str = "action"
     content: Any = None
     visibility: str = "team"
-    category_id: Optional[str] = None
+    category_id: str | None = None
 
 
 class StepUpdateBody(BaseModel):
-    title: Optional[str] = Field(default=None, max_length=255)
-    step_type: Optional[str] = None
+    title: str | None = Field(default=None, max_length=255)
+    step_type: str | None = None
     content: Any = None
-    visibility: Optional[str] = None
-    category_id: Optional[str] = None
+    visibility: str | None = None
+    category_id: str | None = None
 
 
 class RatingBody(BaseModel):
@@ -36,18 +36,19 @@ class RatingBody(BaseModel):
 
 class CategoryBody(BaseModel):
     name: str = Field(max_length=100)
-    description: Optional[str] = Field(default=None, max_length=2000)
+    description: str | None = Field(default=None, max_length=2000)
 
 
 @router.get("/steps")
-def list_steps(*, 
-    q: Optional[str] = Query(None, max_length=200),
-    step_type: Optional[str] = None,
-    category_id: Optional[str] = None,
-    group_label: Optional[str] = None,
-    visibility: Optional[str] = None,
-    is_flow_synced: Optional[bool] = None,
-    source_tree_id: Optional[str] = None,
+def list_steps(
+    *,
+    q: str | None = Query(None, max_length=200),
+    step_type: str | None = None,
+    category_id: str | None = None,
+    group_label: str | None = None,
+    visibility: str | None = None,
+    is_flow_synced: bool | None = None,
+    source_tree_id: str | None = None,
     sort: str = "relevance",
     count: Literal["exact", "capped"] = "exact",
     paging: Paging = Depends(),
@@ -60,9 +61,19 @@ def list_steps(*,
     1,000 (or the end of the requested page) and `total_capped: true` says there are more.
     """
     found = library_service.search_steps(
-        session=session, actor=user, q=q, step_type=step_type, category_id=category_id, group_label=group_label,
-        visibility=visibility, is_flow_synced=is_flow_synced, source_tree_id=source_tree_id, sort=sort,
-        limit=paging.limit, offset=paging.offset, total_cap=library_service.TOTAL_CAP if count == "capped" else None,
+        session=session,
+        actor=user,
+        q=q,
+        step_type=step_type,
+        category_id=category_id,
+        group_label=group_label,
+        visibility=visibility,
+        is_flow_synced=is_flow_synced,
+        source_tree_id=source_tree_id,
+        sort=sort,
+        limit=paging.limit,
+        offset=paging.offset,
+        total_cap=library_service.TOTAL_CAP if count == "capped" else None,
     )
     return {**page(found.items, found.total), "total_capped": found.total_capped}
 
@@ -77,7 +88,7 @@ def create_step(body: StepBody, user: CurrentUser, session: SessionDep) -> libra
 def list_categories(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The caller's account's step categories."""
     items = library_service.list_categories(session=session, actor=user)
-    return page(items[paging.offset:paging.offset + paging.limit], len(items))
+    return page(items[paging.offset : paging.offset + paging.limit], len(items))
 
 
 @router.post("/step-categories", status_code=201)
@@ -90,7 +101,7 @@ def create_category(body: CategoryBody, user: CurrentUser, session: SessionDep) 
 def list_group_labels(*, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Distinct group labels (procedure sections) of visible steps."""
     items = library_service.list_group_labels(session=session, actor=user)
-    return page(items[paging.offset:paging.offset + paging.limit], len(items))
+    return page(items[paging.offset : paging.offset + paging.limit], len(items))
 
 
 @router.get("/steps/{step_id}")
@@ -100,9 +111,13 @@ def get_step(step_id: str, user: CurrentUser, session: SessionDep) -> library_se
 
 
 @router.put("/steps/{step_id}")
-def update_step(step_id: str, body: StepUpdateBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
+def update_step(
+    step_id: str, body: StepUpdateBody, user: CurrentUser, session: SessionDep
+) -> library_service.LibraryStepDTO:
     """Change a manual step (409 for flow-synced steps)."""
-    return library_service.update_step(session=session, actor=user, step_id=step_id, changes=body.model_dump(exclude_unset=True))
+    return library_service.update_step(
+        session=session, actor=user, step_id=step_id, changes=body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/steps/{step_id}", status_code=204)
@@ -125,13 +140,17 @@ def rate_step(step_id: str, body: RatingBody, user: CurrentUser, session: Sessio
 
 
 class StepCategoryBody(BaseModel):
-    category_id: Optional[str] = None
+    category_id: str | None = None
 
 
 @router.put("/step-categories/{category_id}")
-def rename_category(category_id: str, body: CategoryBody, user: CurrentUser, session: SessionDep) -> library_service.CategoryDTO:
+def rename_category(
+    category_id: str, body: CategoryBody, user: CurrentUser, session: SessionDep
+) -> library_service.CategoryDTO:
     """Rename a category (owners)."""
-    return step_categories.rename_category(session=session, actor=user, category_id=category_id, name=body.name, description=body.description)
+    return step_categories.rename_category(
+        session=session, actor=user, category_id=category_id, name=body.name, description=body.description
+    )
 
 
 @router.delete("/step-categories/{category_id}", status_code=204)
@@ -142,7 +161,9 @@ def delete_category(category_id: str, user: CurrentUser, session: SessionDep) ->
 
 
 @router.put("/steps/{step_id}/category")
-def assign_category(step_id: str, body: StepCategoryBody, user: CurrentUser, session: SessionDep) -> library_service.LibraryStepDTO:
+def assign_category(
+    step_id: str, body: StepCategoryBody, user: CurrentUser, session: SessionDep
+) -> library_service.LibraryStepDTO:
     """File any step of the account (flow-synced too) into a category, or `null` for none (owners and authors)."""
     step_categories.assign_category(session=session, actor=user, step_id=step_id, category_id=body.category_id)
     return library_service.get_step(session=session, actor=user, step_id=step_id)

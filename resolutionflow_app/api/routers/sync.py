@@ -47,7 +47,11 @@ def bundle_key(user: CurrentUser, session: SessionDep) -> dict:
 def download_bundle(user: CurrentUser, session: SessionDep) -> Response:
     """A signed pull bundle (what /sync/pull answers) as a file for a desktop."""
     data = service.export_pull_bundle(session=session, actor=user)
-    return Response(content=data, media_type="application/json", headers={"Content-Disposition": 'attachment; filename="resolutionflow-pull.rfsync.json"'})
+    return Response(
+        content=data,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="resolutionflow-pull.rfsync.json"'},
+    )
 
 
 @router.post("/sync/bundle")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, Field
@@ -15,23 +15,23 @@ router = APIRouter(tags=["flows"])
 
 class CreateBody(BaseModel):
     name: str = Field(max_length=200)
-    description: Optional[str] = Field(default=None, max_length=20000)
+    description: str | None = Field(default=None, max_length=20000)
     tree_type: str
-    tree_structure: Optional[dict[str, Any]] = None
+    tree_structure: dict[str, Any] | None = None
     is_public: bool = False
 
 
 class UpdateBody(BaseModel):
-    name: Optional[str] = Field(default=None, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=20000)
-    tree_structure: Optional[dict[str, Any]] = None
-    status: Optional[str] = None
-    is_public: Optional[bool] = None
-    is_active: Optional[bool] = None
+    name: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=20000)
+    tree_structure: dict[str, Any] | None = None
+    status: str | None = None
+    is_public: bool | None = None
+    is_active: bool | None = None
 
 
 class ForkBody(BaseModel):
-    fork_reason: Optional[str] = None
+    fork_reason: str | None = None
 
 
 @router.post("/trees", status_code=201)
@@ -41,25 +41,41 @@ def create_tree(body: CreateBody, user: CurrentUser, session: SessionDep) -> tre
 
 
 @router.get("/trees")
-def list_trees(*, 
-    q: Optional[str] = Query(None, max_length=200),
-    tree_type: Optional[str] = None,
-    status: Optional[str] = None,
-    author_id: Optional[str] = None,
+def list_trees(
+    *,
+    q: str | None = Query(None, max_length=200),
+    tree_type: str | None = None,
+    status: str | None = None,
+    author_id: str | None = None,
     include_inactive: bool = False,
     paging: Paging = Depends(),
     user: CurrentUser,
     session: SessionDep,
 ) -> dict:
     """Visible flows, filtered and paginated."""
-    items, total = trees_service.list_trees(session=session, actor=user, q=q, tree_type=tree_type, status=status, author_id=author_id,
-                                            include_inactive=include_inactive, limit=paging.limit, offset=paging.offset)
+    items, total = trees_service.list_trees(
+        session=session,
+        actor=user,
+        q=q,
+        tree_type=tree_type,
+        status=status,
+        author_id=author_id,
+        include_inactive=include_inactive,
+        limit=paging.limit,
+        offset=paging.offset,
+    )
     return page(_summaries(items), total)
 
 
 def _summaries(items: list) -> list[dict]:
     # List answers carry summaries (API.md): a flow's structure is fetched one flow at a time.
-    return [{**i.model_dump(mode="json", exclude={"tree_structure", "validation"}), "node_count": _node_count(i.tree_structure)} for i in items]
+    return [
+        {
+            **i.model_dump(mode="json", exclude={"tree_structure", "validation"}),
+            "node_count": _node_count(i.tree_structure),
+        }
+        for i in items
+    ]
 
 
 def _node_count(structure: dict) -> int:
@@ -81,7 +97,9 @@ def get_tree(tree_id: str, user: CurrentUser, session: SessionDep) -> trees_serv
 @router.put("/trees/{tree_id}")
 def update_tree(tree_id: str, body: UpdateBody, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
     """Partial update; publishing validates (422 with problems) and syncs the step library."""
-    return trees_service.update_tree(session=session, actor=user, tree_id=tree_id, changes=body.model_dump(exclude_unset=True))
+    return trees_service.update_tree(
+        session=session, actor=user, tree_id=tree_id, changes=body.model_dump(exclude_unset=True)
+    )
 
 
 @router.delete("/trees/{tree_id}", status_code=204)
@@ -92,7 +110,9 @@ def delete_tree(tree_id: str, user: CurrentUser, session: SessionDep) -> Respons
 
 
 @router.post("/trees/{tree_id}/fork", status_code=201)
-def fork_tree(*, tree_id: str, body: Optional[ForkBody] = None, user: CurrentUser, session: SessionDep) -> trees_service.TreeDTO:
+def fork_tree(
+    *, tree_id: str, body: ForkBody | None = None, user: CurrentUser, session: SessionDep
+) -> trees_service.TreeDTO:
     """Fork a visible flow into a private draft."""
     reason = body.fork_reason if body is not None else None
     return trees_service.fork_tree(session=session, actor=user, tree_id=tree_id, fork_reason=reason)
@@ -101,14 +121,18 @@ def fork_tree(*, tree_id: str, body: Optional[ForkBody] = None, user: CurrentUse
 @router.get("/trees/{tree_id}/forks")
 def list_forks(*, tree_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """The flow's visible forks."""
-    items, total = trees_service.list_forks(session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset)
+    items, total = trees_service.list_forks(
+        session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset
+    )
     return page(_summaries(items), total)
 
 
 @router.get("/trees/{tree_id}/versions")
 def list_versions(*, tree_id: str, paging: Paging = Depends(), user: CurrentUser, session: SessionDep) -> dict:
     """Saved versions, newest first."""
-    items, total = trees_service.list_versions(session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset)
+    items, total = trees_service.list_versions(
+        session=session, actor=user, tree_id=tree_id, limit=paging.limit, offset=paging.offset
+    )
     return page(items, total)
 
 
@@ -117,13 +141,19 @@ class SaveVersionBody(BaseModel):
 
 
 @router.post("/trees/{tree_id}/versions", status_code=201)
-def save_version(*, tree_id: str, body: SaveVersionBody | None = None, user: CurrentUser, session: SessionDep) -> trees_service.VersionDTO:
+def save_version(
+    *, tree_id: str, body: SaveVersionBody | None = None, user: CurrentUser, session: SessionDep
+) -> trees_service.VersionDTO:
     """Keep the current structure as a (named) version; the editor's working draft stops coalescing."""
-    return trees_service.save_version(session=session, actor=user, tree_id=tree_id, label=(body or SaveVersionBody()).name)
+    return trees_service.save_version(
+        session=session, actor=user, tree_id=tree_id, label=(body or SaveVersionBody()).name
+    )
 
 
 @router.get("/trees/{tree_id}/versions/{older}/diff")
-def diff_versions(*, tree_id: str, older: int, newer: int | None = None, user: CurrentUser, session: SessionDep) -> list[trees_service.VersionDiffRow]:
+def diff_versions(
+    *, tree_id: str, older: int, newer: int | None = None, user: CurrentUser, session: SessionDep
+) -> list[trees_service.VersionDiffRow]:
     """What differs between version `older` and `newer` (default: the current structure), step by step."""
     return trees_service.compare_versions(session=session, actor=user, tree_id=tree_id, older=older, newer=newer)
 

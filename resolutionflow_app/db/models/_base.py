@@ -21,9 +21,7 @@ def fk_field(target: str, ondelete: str, *, nullable: bool = False, index: bool 
     """A UUID foreign key with an explicit ON DELETE rule."""
     return Field(
         default=None,
-        sa_column=sa.Column(
-            sa.Uuid(), sa.ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index
-        ),
+        sa_column=sa.Column(sa.Uuid(), sa.ForeignKey(target, ondelete=ondelete), nullable=nullable, index=index),
     )
 
 

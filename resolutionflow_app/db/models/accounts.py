@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -67,4 +66,4 @@ class AuthToken(SQLModel, table=True):
     token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True, index=True))
     created_at: datetime = time_field()
     expires_at: datetime = time_field(index=True)
-    revoked_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    revoked_at: datetime | None = time_field(nullable=True, default_now=False)

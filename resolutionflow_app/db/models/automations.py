@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -44,13 +44,17 @@ class CompletionModel(SQLModel, table=True):
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     provider: str = Field(default="openai_compatible", sa_column=sa.Column(sa.String(40), nullable=False))
-    base_url: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(2000), nullable=True))
+    base_url: str | None = Field(default=None, sa_column=sa.Column(sa.String(2000), nullable=True))
     model: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
-    api_key_encrypted: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    api_key_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     security_level: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
-    token_limit: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
-    supports_vision: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    supports_audio: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
+    token_limit: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    supports_vision: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    supports_audio: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -65,9 +69,9 @@ class MCPServer(SQLModel, table=True):
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     url: str = Field(sa_column=sa.Column(sa.String(2000), nullable=False))
-    headers_encrypted: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    description: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    tools_refreshed_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    headers_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    tools_refreshed_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -84,9 +88,11 @@ class MCPServerTool(SQLModel, table=True):
     id: uuid.UUID = id_field()
     mcp_server_id: uuid.UUID = fk_field("mcp_servers.id", "CASCADE")
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
-    description: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    input_schema: Optional[dict[str, Any]] = json_field()
-    is_enabled_by_default: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true()))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    input_schema: dict[str, Any] | None = json_field()
+    is_enabled_by_default: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true())
+    )
 
 
 class Assistant(SQLModel, table=True):
@@ -97,11 +103,13 @@ class Assistant(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
-    created_by: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
-    completion_model_id: Optional[uuid.UUID] = fk_field("completion_models.id", "SET NULL", nullable=True)
+    created_by: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
+    completion_model_id: uuid.UUID | None = fk_field("completion_models.id", "SET NULL", nullable=True)
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     prompt: str = Field(default="", sa_column=sa.Column(sa.Text(), nullable=False, server_default=""))
-    hidden: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True))
+    hidden: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True)
+    )
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -128,20 +136,22 @@ class Automation(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
-    user_id: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
+    user_id: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
     name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
-    description: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     published: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    insight_enabled: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    data_retention_days: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    insight_enabled: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    data_retention_days: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
     # {"form_schema": [...], "widget_config": {...}}
-    metadata_json: Optional[dict[str, Any]] = json_field()
-    webhook_secret_encrypted: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    metadata_json: dict[str, Any] | None = json_field()
+    webhook_secret_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     # The immutable published definition that runs are pinned to.
     published_version: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
-    published_checksum: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
-    published_definition: Optional[dict[str, Any]] = json_field()
-    published_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    published_checksum: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    published_definition: dict[str, Any] | None = json_field()
+    published_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -165,16 +175,16 @@ class AutomationStep(SQLModel, table=True):
     automation_id: uuid.UUID = fk_field("automations.id", "CASCADE")
     assistant_id: uuid.UUID = fk_field("assistants.id", "CASCADE")
     step_order: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
-    user_description: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))
+    user_description: str | None = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))
     input_source: str = Field(default="previous_step", sa_column=sa.Column(sa.String(30), nullable=False))
     input_type: str = Field(default="any", sa_column=sa.Column(sa.String(20), nullable=False))
     output_mode: str = Field(default="pass_through", sa_column=sa.Column(sa.String(20), nullable=False))
     output_type: str = Field(default="text", sa_column=sa.Column(sa.String(20), nullable=False))
-    output_classification_override: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    output_classification_override: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
     mcp_policy: str = Field(default="inherit", sa_column=sa.Column(sa.String(20), nullable=False))
     # Headers inside these configs are stored encrypted (see integrations.crypto).
-    input_config: Optional[dict[str, Any]] = json_field()
-    output_config: Optional[dict[str, Any]] = json_field()
+    input_config: dict[str, Any] | None = json_field()
+    output_config: dict[str, Any] | None = json_field()
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -206,21 +216,23 @@ class AutomationRun(SQLModel, table=True):
     id: uuid.UUID = id_field()
     automation_id: uuid.UUID = fk_field("automations.id", "CASCADE")
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
-    user_id: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
+    user_id: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
     status: str = Field(default="queued", sa_column=sa.Column(sa.String(20), nullable=False, server_default="queued"))
-    input_payload_json: Optional[dict[str, Any]] = json_field()
-    output_payload_json: Optional[dict[str, Any]] = json_field()
-    error_message: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    input_payload_json: dict[str, Any] | None = json_field()
+    output_payload_json: dict[str, Any] | None = json_field()
+    error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     definition: dict[str, Any] = json_field(nullable=False, default=dict)
     definition_version: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
-    cancel_requested: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false()))
-    worker_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
+    cancel_requested: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    worker_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
     # Fencing token: a fresh value per claim; every runner write is conditional on it, so a worker
     # whose run was taken over (it stopped heartbeating) cannot write to it any more.
-    lease_token: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
-    heartbeat_at: Optional[datetime] = time_field(nullable=True, default_now=False)
-    started_at: Optional[datetime] = time_field(nullable=True, default_now=False)
-    finished_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    lease_token: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    heartbeat_at: datetime | None = time_field(nullable=True, default_now=False)
+    started_at: datetime | None = time_field(nullable=True, default_now=False)
+    finished_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field(index=True)
     updated_at: datetime = time_field()
 
@@ -238,17 +250,17 @@ class AutomationStepResult(SQLModel, table=True):
     id: uuid.UUID = id_field()
     automation_run_id: uuid.UUID = fk_field("automation_runs.id", "CASCADE")
     step_order: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
-    assistant_id: Optional[uuid.UUID] = fk_field("assistants.id", "SET NULL", nullable=True)
-    input_payload_json: Optional[dict[str, Any]] = json_field()
-    output_payload_json: Optional[dict[str, Any]] = json_field()
-    num_tokens_input: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
-    num_tokens_output: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    assistant_id: uuid.UUID | None = fk_field("assistants.id", "SET NULL", nullable=True)
+    input_payload_json: dict[str, Any] | None = json_field()
+    output_payload_json: dict[str, Any] | None = json_field()
+    num_tokens_input: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    num_tokens_output: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
     status: str = Field(default="pending", sa_column=sa.Column(sa.String(20), nullable=False, server_default="pending"))
-    error_message: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    execution_hash: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
-    tool_calls_metadata: Optional[list[Any]] = json_field()
-    started_at: Optional[datetime] = time_field(nullable=True, default_now=False)
-    finished_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    execution_hash: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    tool_calls_metadata: list[Any] | None = json_field()
+    started_at: datetime | None = time_field(nullable=True, default_now=False)
+    finished_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -261,8 +273,8 @@ class StoredFile(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
-    user_id: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
-    automation_run_id: Optional[uuid.UUID] = fk_field("automation_runs.id", "SET NULL", nullable=True)
+    user_id: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
+    automation_run_id: uuid.UUID | None = fk_field("automation_runs.id", "SET NULL", nullable=True)
     name: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     content_type: str = Field(default="application/octet-stream", sa_column=sa.Column(sa.String(200), nullable=False))
     size: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -19,6 +18,6 @@ class PeriodicJobRun(SQLModel, table=True):
 
     name: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
     last_started_at: datetime = time_field()
-    last_finished_at: Optional[datetime] = time_field(nullable=True, default_now=False)
-    last_count: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
-    claimed_by: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
+    last_finished_at: datetime | None = time_field(nullable=True, default_now=False)
+    last_count: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    claimed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -32,7 +32,7 @@ class StepCategory(SQLModel, table=True):
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
     name: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
-    description: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
     created_at: datetime = time_field()
 
 
@@ -50,8 +50,8 @@ class LibraryStep(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
-    created_by: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
-    category_id: Optional[uuid.UUID] = fk_field("step_categories.id", "SET NULL", nullable=True)
+    created_by: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
+    category_id: uuid.UUID | None = fk_field("step_categories.id", "SET NULL", nullable=True)
     title: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     step_type: str = Field(default="action", sa_column=sa.Column(sa.String(20), nullable=False, index=True))
     # {instructions, help_text, commands: [{label, command, command_type}], group_label}
@@ -60,12 +60,16 @@ class LibraryStep(SQLModel, table=True):
     usage_count: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     rating_sum: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
     rating_count: int = Field(default=0, sa_column=sa.Column(sa.Integer(), nullable=False, server_default="0"))
-    is_active: bool = Field(default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True))
+    is_active: bool = Field(
+        default=True, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.true(), index=True)
+    )
     # Flow sync (flow-to-library-step-sync.md, Section 1).
-    source_tree_id: Optional[uuid.UUID] = fk_field("trees.id", "SET NULL", nullable=True)
-    source_node_id: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
-    is_flow_synced: bool = Field(default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True))
-    last_synced_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    source_tree_id: uuid.UUID | None = fk_field("trees.id", "SET NULL", nullable=True)
+    source_node_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(255), nullable=True))
+    is_flow_synced: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean(), nullable=False, server_default=sa.false(), index=True)
+    )
+    last_synced_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -96,6 +100,6 @@ class StepUsageLog(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     step_id: uuid.UUID = fk_field("step_library.id", "CASCADE")
-    user_id: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
-    session_id: Optional[uuid.UUID] = fk_field("sessions.id", "SET NULL", nullable=True)
+    user_id: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
+    session_id: uuid.UUID | None = fk_field("sessions.id", "SET NULL", nullable=True)
     used_at: datetime = time_field(index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -33,12 +33,12 @@ class SyncConnection(SQLModel, table=True):
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
     user_id: uuid.UUID = fk_field("users.id", "CASCADE", index=False)
     server_url: str = Field(default="", sa_column=sa.Column(sa.String(500), nullable=False, server_default=""))
-    remote_email: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(320), nullable=True))
+    remote_email: str | None = Field(default=None, sa_column=sa.Column(sa.String(320), nullable=True))
     # Fernet tokens (integrations.crypto): the server's bearer token and the shared bundle key.
-    token_encrypted: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    bundle_key_encrypted: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    last_pull_at: Optional[datetime] = time_field(nullable=True, default_now=False)
-    last_push_at: Optional[datetime] = time_field(nullable=True, default_now=False)
+    token_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    bundle_key_encrypted: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    last_pull_at: datetime | None = time_field(nullable=True, default_now=False)
+    last_push_at: datetime | None = time_field(nullable=True, default_now=False)
     created_at: datetime = time_field()
     updated_at: datetime = time_field()
 
@@ -59,11 +59,11 @@ class SyncItem(SQLModel, table=True):
     kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     # The same id on both sides: pulled rows keep the server's id, sessions keep the desktop's.
     item_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
-    remote_version: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
-    fingerprint: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
+    remote_version: int | None = Field(default=None, sa_column=sa.Column(sa.Integer(), nullable=True))
+    fingerprint: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
     status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
-    message: Optional[str] = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
-    details: Optional[dict[str, Any]] = json_field(nullable=True)
+    message: str | None = Field(default=None, sa_column=sa.Column(sa.Text(), nullable=True))
+    details: dict[str, Any] | None = json_field(nullable=True)
     updated_at: datetime = time_field()
 
 
@@ -78,7 +78,7 @@ class SyncReceipt(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     account_id: uuid.UUID = fk_field("accounts.id", "CASCADE")
-    user_id: Optional[uuid.UUID] = fk_field("users.id", "SET NULL", nullable=True)
+    user_id: uuid.UUID | None = fk_field("users.id", "SET NULL", nullable=True)
     kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     item_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
     fingerprint: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))

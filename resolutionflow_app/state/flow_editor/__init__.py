@@ -25,4 +25,13 @@ class Editor:
 
 EDITOR = Editor()
 
-__all__ = ["EDITOR", "CanvasState", "Editor", "EditorKeysState", "EditorState", "HistoryState", "PanelState", "PublishState"]
+__all__ = [
+    "EDITOR",
+    "CanvasState",
+    "Editor",
+    "EditorKeysState",
+    "EditorState",
+    "HistoryState",
+    "PanelState",
+    "PublishState",
+]

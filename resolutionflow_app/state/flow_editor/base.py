@@ -22,8 +22,14 @@ from resolutionflow_app.state.flow_editor.models import FlowMeta, Problem
 
 AUTOSAVE_SECONDS = 1.0
 UNDO_LIMIT = 50
-KIND_LABELS = {"decision": "Decision", "action": "Action", "solution": "Solution", "section_header": "Section",
-               "procedure_step": "Step", "procedure_end": "End"}
+KIND_LABELS = {
+    "decision": "Decision",
+    "action": "Action",
+    "solution": "Solution",
+    "section_header": "Section",
+    "procedure_step": "Step",
+    "procedure_end": "End",
+}
 # What the canvas draws of a node (assets/flow_canvas.jsx); descriptions, help and commands stay on the server.
 CANVAS_NODE_FIELDS = ("id", "type", "title", "position", "next")
 
@@ -68,7 +74,9 @@ def canvas_view(structure: dict[str, Any]) -> dict[str, Any]:
     for node in ops.items(structure):
         slim = {k: node[k] for k in CANVAS_NODE_FIELDS if k in node}
         if isinstance(node.get("options"), list):
-            slim["options"] = [{"label": o.get("label"), "next": o.get("next")} if isinstance(o, dict) else o for o in node["options"]]
+            slim["options"] = [
+                {"label": o.get("label"), "next": o.get("next")} if isinstance(o, dict) else o for o in node["options"]
+            ]
         nodes.append(slim)
     return {"start_node_id": structure.get("start_node_id"), "nodes": nodes}
 
@@ -129,7 +137,9 @@ class EditorState(AuthState):
     @rx.var
     def save_label(self) -> str:
         """What the save indicator says."""
-        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved — retry"}.get(self.save_state, "Saved")
+        return {"saved": "Saved", "saving": "Saving…", "dirty": "Not saved", "error": "Not saved — retry"}.get(
+            self.save_state, "Saved"
+        )
 
     @rx.var
     def file_base(self) -> str:
@@ -146,8 +156,14 @@ class EditorState(AuthState):
         """Adopt `structure`: validate it once, and send the browser only what changed of problems and canvas."""
         self._structure = structure
         found = validate_structure(self.tree_type, structure) if self.tree_type and structure else []
-        problems = [Problem(node_id=p.node_id or "", message=p.message,
-                            title=((ops.find(structure, p.node_id) or {}).get("title") or p.node_id) if p.node_id else "Flow") for p in found]
+        problems = [
+            Problem(
+                node_id=p.node_id or "",
+                message=p.message,
+                title=((ops.find(structure, p.node_id) or {}).get("title") or p.node_id) if p.node_id else "Flow",
+            )
+            for p in found
+        ]
         if problems != self.problems:
             self.problems = problems
         if not problems and self.publish_errors:
@@ -160,7 +176,7 @@ class EditorState(AuthState):
         """Apply an edit (recorded for undo unless `record` is False) and start the autosave."""
         if record and structure != self._structure:
             # Undo history of structure edits in this editor (text typed into fields included, once saved).
-            self._undo = [*self._undo[-(UNDO_LIMIT - 1):], plain(self._structure)]
+            self._undo = [*self._undo[-(UNDO_LIMIT - 1) :], plain(self._structure)]
             self._redo = []
         self.can_undo, self.can_redo = bool(self._undo), bool(self._redo)
         self._set_structure(structure)
@@ -173,14 +189,36 @@ class EditorState(AuthState):
 
     def _set_tree(self, dto) -> None:
         """Copy a TreeDTO's metadata; only changed vars are assigned, so nothing re-renders needlessly."""
-        meta = FlowMeta(**{k: str(getattr(dto, k) or "") for k in ("id", "name", "description", "tree_type", "status", "author_name",
-                                                                   "parent_tree_id", "parent_name", "fork_reason", "account_id")},
-                        updated_at=dto.updated_at.isoformat())
+        meta = FlowMeta(
+            **{
+                k: str(getattr(dto, k) or "")
+                for k in (
+                    "id",
+                    "name",
+                    "description",
+                    "tree_type",
+                    "status",
+                    "author_name",
+                    "parent_tree_id",
+                    "parent_name",
+                    "fork_reason",
+                    "account_id",
+                )
+            },
+            updated_at=dto.updated_at.isoformat(),
+        )
         for key in set(self._dirty) & {"name", "description"}:  # typed while the save was on its way
             setattr(meta, key, getattr(self.meta, key))
-        values = {"meta": meta, "tree_type": dto.tree_type, "version": dto.version,
-                  "is_public": dto.is_public, "is_active": dto.is_active, "can_edit": dto.can_edit,
-                  "has_parent_updates": dto.has_parent_updates, "forks_count": dto.forks_count}
+        values = {
+            "meta": meta,
+            "tree_type": dto.tree_type,
+            "version": dto.version,
+            "is_public": dto.is_public,
+            "is_active": dto.is_active,
+            "can_edit": dto.can_edit,
+            "has_parent_updates": dto.has_parent_updates,
+            "forks_count": dto.forks_count,
+        }
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
@@ -208,14 +246,28 @@ class EditorState(AuthState):
         if previous and previous != self._route_part():
             failed = self._flush()
             if failed:  # keep the unsaved edits on screen: go back to them instead of dropping them
-                return [rx.toast.error(f"Your last edits were not saved: {failed} Retry before leaving."), rx.redirect(routes.flow_url(previous))]
+                return [
+                    rx.toast.error(f"Your last edits were not saved: {failed} Retry before leaving."),
+                    rx.redirect(routes.flow_url(previous)),
+                ]
         elif previous == self._route_part() and self._dirty:
             self.loaded = True
             return None
-        self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = False, "", "", [], "saved", ""
+        self.loaded, self.load_error, self.selected_id, self.publish_errors, self.save_state, self.save_error = (
+            False,
+            "",
+            "",
+            [],
+            "saved",
+            "",
+        )
         self._forget_history()
         # Each substate closes its dialogs and drops what it listed for the previous flow.
-        resets = [getattr(sub, "reset_view") for sub in sorted(type(self).get_substates(), key=lambda s: s.get_name()) if "reset_view" in sub.event_handlers]
+        resets = [
+            sub.reset_view
+            for sub in sorted(type(self).get_substates(), key=lambda s: s.get_name())
+            if "reset_view" in sub.event_handlers
+        ]
         try:
             dto = self.call(trees_service.get_tree, tree_id=self._route_part())
         except Unauthorized:
@@ -231,7 +283,11 @@ class EditorState(AuthState):
     # ------------------------------------------------------------------ autosave
 
     def _pending(self) -> dict[str, Any]:
-        values = {"tree_structure": self._structure, "name": self.meta.name, "description": self.meta.description or None}
+        values = {
+            "tree_structure": self._structure,
+            "name": self.meta.name,
+            "description": self.meta.description or None,
+        }
         return {k: values[k] for k in self._dirty}
 
     def _changed(self, *keys: str):

@@ -19,9 +19,19 @@ class CanvasState(EditorState):
         bad = {p.node_id for p in self.problems if p.node_id}
         for i, s in enumerate(items):
             number += s.get("type") == "procedure_step"
-            rows.append(StepRow(id=str(s.get("id") or ""), type=str(s.get("type") or ""), title=str(s.get("title") or ""),
-                                number=str(number) if s.get("type") == "procedure_step" else "", visibility=str(s.get("library_visibility") or ""),
-                                bad=s.get("id") in bad, first=i == 0, last=i == len(items) - 1, commands=len(ops.command_list(s))))
+            rows.append(
+                StepRow(
+                    id=str(s.get("id") or ""),
+                    type=str(s.get("type") or ""),
+                    title=str(s.get("title") or ""),
+                    number=str(number) if s.get("type") == "procedure_step" else "",
+                    visibility=str(s.get("library_visibility") or ""),
+                    bad=s.get("id") in bad,
+                    first=i == 0,
+                    last=i == len(items) - 1,
+                    commands=len(ops.command_list(s)),
+                )
+            )
         return rows
 
     @rx.event
@@ -33,7 +43,12 @@ class CanvasState(EditorState):
     @editing
     def add_node(self, payload: dict):
         """Canvas toolbar: add a node at the given position and select it."""
-        structure, self.selected_id = ops.add_node(self._structure, payload.get("kind", "action"), {"x": payload.get("x"), "y": payload.get("y")}, payload.get("positions"))
+        structure, self.selected_id = ops.add_node(
+            self._structure,
+            payload.get("kind", "action"),
+            {"x": payload.get("x"), "y": payload.get("y")},
+            payload.get("positions"),
+        )
         return self._edit(structure)
 
     @rx.event
@@ -50,7 +65,11 @@ class CanvasState(EditorState):
     @editing
     def connect_nodes(self, payload: dict):
         """Canvas: a handle was connected to a node."""
-        return self._edit(ops.connect(self._structure, payload.get("source", ""), payload.get("sourceHandle", ""), payload.get("target", "")))
+        return self._edit(
+            ops.connect(
+                self._structure, payload.get("source", ""), payload.get("sourceHandle", ""), payload.get("target", "")
+            )
+        )
 
     @rx.event
     @editing

@@ -11,15 +11,28 @@ from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.flow_editor.base import EditorState, canvas_view, editing, plain
 from resolutionflow_app.state.flow_editor.models import DiffRow, KindTitle, VersionRow, VersionView
 
-FIELD_LABELS = {"title": "title", "description": "description", "help_text": "help text", "options": "answers", "next": "next step", "commands": "commands",
-                "type": "kind", "expected_outcome": "expected outcome", "automation_id": "automation", "library_visibility": "library visibility", "start_node_id": "start"}
+FIELD_LABELS = {
+    "title": "title",
+    "description": "description",
+    "help_text": "help text",
+    "options": "answers",
+    "next": "next step",
+    "commands": "commands",
+    "type": "kind",
+    "expected_outcome": "expected outcome",
+    "automation_id": "automation",
+    "library_visibility": "library visibility",
+    "start_node_id": "start",
+}
 
 
 def _version_kind(v: Any) -> str:
     """How the history names a version's origin."""
     if v.published:
         return "Published"
-    return {"autosave": "Working draft (autosaved)", "restore": "Restored", "create": "Created", "save": "Saved"}.get(v.kind, "Saved")
+    return {"autosave": "Working draft (autosaved)", "restore": "Restored", "create": "Created", "save": "Saved"}.get(
+        v.kind, "Saved"
+    )
 
 
 class HistoryState(EditorState):
@@ -38,7 +51,10 @@ class HistoryState(EditorState):
     @rx.var
     def version_view_steps(self) -> list[KindTitle]:
         """Rows of the version being viewed (procedures)."""
-        return [KindTitle(type=str(s.get("type") or ""), title=str(s.get("title") or "")) for s in ops.items(self.version_view.structure or {})]
+        return [
+            KindTitle(type=str(s.get("type") or ""), title=str(s.get("title") or ""))
+            for s in ops.items(self.version_view.structure or {})
+        ]
 
     @rx.event
     def reset_view(self):
@@ -85,8 +101,17 @@ class HistoryState(EditorState):
             self.history_open = False
             return self.refused(got)
         items, self.versions_total = got.value
-        self.versions = [VersionRow(version=v.version, created_at=v.created_at.isoformat(), by=v.created_by_name or "—", label=v.label or "",
-                                    kind=_version_kind(v), summary=v.summary_text) for v in items]
+        self.versions = [
+            VersionRow(
+                version=v.version,
+                created_at=v.created_at.isoformat(),
+                by=v.created_by_name or "—",
+                label=v.label or "",
+                kind=_version_kind(v),
+                summary=v.summary_text,
+            )
+            for v in items
+        ]
         return None
 
     @rx.event
@@ -112,7 +137,11 @@ class HistoryState(EditorState):
         got = self.try_call(trees_service.compare_versions, tree_id=self.meta.id, older=version)
         if not got.ok:
             return self.refused(got)
-        self.diff_rows = [DiffRow(title=r.title, status=r.status, fields=", ".join(FIELD_LABELS.get(f, f) for f in r.fields)) for r in got.value if r.status != "same"]
+        self.diff_rows = [
+            DiffRow(title=r.title, status=r.status, fields=", ".join(FIELD_LABELS.get(f, f) for f in r.fields))
+            for r in got.value
+            if r.status != "same"
+        ]
         self.diff_version, self.diff_open, self.history_open = str(version), True, False
         return None
 
@@ -128,7 +157,12 @@ class HistoryState(EditorState):
         if not got.ok:
             return self.refused(got)
         v = got.value
-        self.version_view = VersionView(version=v.version, name=v.name, created_at=v.created_at.isoformat(), structure=canvas_view(v.tree_structure or {}))
+        self.version_view = VersionView(
+            version=v.version,
+            name=v.name,
+            created_at=v.created_at.isoformat(),
+            structure=canvas_view(v.tree_structure or {}),
+        )
         self.version_view_open, self.history_open = True, False
         return None
 

@@ -31,16 +31,27 @@ class PanelState(EditorState):
         if node is None:
             return NodeForm()
         kind = str(node.get("type") or "")
-        return NodeForm(**{k: str(node.get(k) or "") for k in ("id", "title", "description", "help_text", "expected_outcome", "next")}, type=kind,
-                        kind_label=KIND_LABELS.get(kind, kind or "Node"), library_visibility=node.get("library_visibility") or "inherit",
-                        automation_id=str(node.get("automation_id") or "") or NO_AUTOMATION,
-                        is_start=self._structure.get("start_node_id") == node.get("id"))
+        return NodeForm(
+            **{
+                k: str(node.get(k) or "")
+                for k in ("id", "title", "description", "help_text", "expected_outcome", "next")
+            },
+            type=kind,
+            kind_label=KIND_LABELS.get(kind, kind or "Node"),
+            library_visibility=node.get("library_visibility") or "inherit",
+            automation_id=str(node.get("automation_id") or "") or NO_AUTOMATION,
+            is_start=self._structure.get("start_node_id") == node.get("id"),
+        )
 
     @rx.var
     def sel_options(self) -> list[OptionRow]:
         """Answer options of the selected decision."""
         options = (self._node() or {}).get("options") or []
-        return [OptionRow(index=i, label=str(o.get("label") or ""), next=str(o.get("next") or "") or NONE) for i, o in enumerate(options) if isinstance(o, dict)]
+        return [
+            OptionRow(index=i, label=str(o.get("label") or ""), next=str(o.get("next") or "") or NONE)
+            for i, o in enumerate(options)
+            if isinstance(o, dict)
+        ]
 
     @rx.var
     def sel_commands(self) -> list[CommandRow]:
@@ -55,8 +66,11 @@ class PanelState(EditorState):
     @rx.var
     def node_choices(self) -> list[Choice]:
         """Nodes a link can point to (excluding the selected one)."""
-        return [Choice(id=n["id"], label=f"{KIND_LABELS.get(n.get('type'), '?')}: {n.get('title') or n['id']}")
-                for n in ops.items(self._structure) if isinstance(n.get("id"), str) and n["id"] and n["id"] != self.selected_id]
+        return [
+            Choice(id=n["id"], label=f"{KIND_LABELS.get(n.get('type'), '?')}: {n.get('title') or n['id']}")
+            for n in ops.items(self._structure)
+            if isinstance(n.get("id"), str) and n["id"] and n["id"] != self.selected_id
+        ]
 
     @rx.event
     def reset_view(self):
@@ -68,7 +82,9 @@ class PanelState(EditorState):
         if not linked.ok:
             # The picker stays empty, and says so: links already made still show by id.
             return rx.toast.error(f"Automations could not be listed: {linked.error}")
-        self.automation_choices = [Choice(id=str(a.id), label=a.name if a.published else f"{a.name} (not published)") for a in linked.value[0]]
+        self.automation_choices = [
+            Choice(id=str(a.id), label=a.name if a.published else f"{a.name} (not published)") for a in linked.value[0]
+        ]
         return None
 
     @rx.event
@@ -117,7 +133,9 @@ class PanelState(EditorState):
     @editing
     def set_option_target(self, index: int, target: str):
         """Point an answer at a node ("__none__" clears it)."""
-        return self._edit(ops.set_option(self._structure, self.selected_id, int(index), target="" if target == NONE else target))
+        return self._edit(
+            ops.set_option(self._structure, self.selected_id, int(index), target="" if target == NONE else target)
+        )
 
     @rx.event
     @editing
@@ -147,7 +165,9 @@ class PanelState(EditorState):
     @editing
     def set_node_automation(self, value: str):
         """Link the selected action node / procedure step to an automation (or none)."""
-        return self._edit(ops.set_automation(self._structure, self.selected_id, "" if value == NO_AUTOMATION else value))
+        return self._edit(
+            ops.set_automation(self._structure, self.selected_id, "" if value == NO_AUTOMATION else value)
+        )
 
     @rx.event
     @editing

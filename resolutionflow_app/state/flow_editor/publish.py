@@ -32,7 +32,9 @@ class PublishState(EditorState):
     def publish(self):
         """Publish (syncs the step library); problems are listed when refused."""
         self.publish_errors = []
-        return self._commit({"status": "published"}, "Published. Engineers can now run it and its steps are in the library.")
+        return self._commit(
+            {"status": "published"}, "Published. Engineers can now run it and its steps are in the library."
+        )
 
     @rx.event
     def dismiss_publish_errors(self):
@@ -49,13 +51,17 @@ class PublishState(EditorState):
     @editing
     def set_active(self, value: bool):
         """Deactivate or reactivate the flow."""
-        return self._commit({"is_active": value}, "Flow reactivated." if value else "Flow deactivated; its library steps are hidden.")
+        return self._commit(
+            {"is_active": value}, "Flow reactivated." if value else "Flow deactivated; its library steps are hidden."
+        )
 
     @rx.event
     @editing
     def set_public(self, value: bool):
         """Share with every account (once published) or keep it to the team."""
-        return self._commit({"is_public": value}, "Visible to every account once published." if value else "Visible to your team only.")
+        return self._commit(
+            {"is_public": value}, "Visible to every account once published." if value else "Visible to your team only."
+        )
 
     @rx.event
     def set_delete_open(self, value: bool):
@@ -84,7 +90,9 @@ class PublishState(EditorState):
         if failed:
             self.fork_error = f"Your last edits were not saved: {failed}"
             return None
-        got = self.try_call(trees_service.fork_tree, tree_id=self.meta.id, fork_reason=(form.get("fork_reason") or "").strip() or None)
+        got = self.try_call(
+            trees_service.fork_tree, tree_id=self.meta.id, fork_reason=(form.get("fork_reason") or "").strip() or None
+        )
         if not got.ok:
             self.fork_error = got.error
             return None
@@ -102,8 +110,17 @@ class PublishState(EditorState):
             self.forks_open = False
             return self.refused(got)
         items, _ = got.value
-        self.forks = [ForkRow(id=str(t.id), name=t.name, author_name=t.author_name or "—", status=t.status, reason=t.fork_reason or "",
-                              created_at=t.created_at.isoformat()) for t in items]
+        self.forks = [
+            ForkRow(
+                id=str(t.id),
+                name=t.name,
+                author_name=t.author_name or "—",
+                status=t.status,
+                reason=t.fork_reason or "",
+                created_at=t.created_at.isoformat(),
+            )
+            for t in items
+        ]
         return None
 
     @rx.event
@@ -112,4 +129,8 @@ class PublishState(EditorState):
         got = self.try_call(trees_service.export_tree, tree_id=self.meta.id)
         if not got.ok:
             return self.refused(got)
-        return rx.download(data=json.dumps(got.value, indent=2, ensure_ascii=False), filename=f"{self.file_base}.json", mime_type="application/json")
+        return rx.download(
+            data=json.dumps(got.value, indent=2, ensure_ascii=False),
+            filename=f"{self.file_base}.json",
+            mime_type="application/json",
+        )
