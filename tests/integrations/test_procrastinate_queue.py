@@ -22,6 +22,7 @@ from resolutionflow_app.settings import PROJECT_ROOT, get_settings
 from tests.automation_helpers import make_automation, make_model, make_team
 from tests.fakes.fake_llm import fake_llm_server
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.integrations.conftest import wait_until
 from tests.integrations.test_worker_faults import Scenario
 
 pytestmark = pytest.mark.skipif(
@@ -72,23 +73,6 @@ def _stop(procs: list[subprocess.Popen]) -> None:
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
-
-
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-@pytest.fixture
-def loopback(monkeypatch):
-    monkeypatch.setenv("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def _offline_automation(session: Session):
@@ -151,7 +135,7 @@ def test_worker_runs_jobs_and_a_cancel_aborts_the_running_job(engine, database_u
         session.commit()
         try:
             worker = _worker(_env(database_url))
-            _wait(lambda: len(llm.requests) == 1, 60, "the model call to start")
+            wait_until(lambda: len(llm.requests) == 1, 60, "the model call to start")
             assert _jobs(engine, run.id)[0][1] == "doing"
             started = time.monotonic()
             runs_service.cancel_run(session=session, actor=team.author, run_id=run.id)
@@ -161,10 +145,10 @@ def test_worker_runs_jobs_and_a_cancel_aborts_the_running_job(engine, database_u
                 session.expire_all()
                 return session.get(AutomationRun, run.id).status == "cancelled"
 
-            _wait(ended, 20, "the run to end cancelled")
+            wait_until(ended, 20, "the run to end cancelled")
             assert time.monotonic() - started < 20
             # The job ends aborted (not retried: a user's cancel is final).
-            _wait(
+            wait_until(
                 lambda: _jobs(engine, run.id)[0][1] in ("aborted", "cancelled"),
                 20,
                 f"the job to end aborted: {_jobs(engine, run.id)}",
@@ -207,7 +191,7 @@ def test_a_run_whose_worker_died_is_queued_again_by_the_periodic_task_and_comple
             session.expire_all()
             return session.get(AutomationRun, run.id).status == "completed"
 
-        _wait(completed, 45, "the orphaned run to be recovered and completed")  # the task fires every 15 s
+        wait_until(completed, 45, "the orphaned run to be recovered and completed")  # the task fires every 15 s
         session.expire_all()
         done = session.get(AutomationRun, run.id)
         assert (
@@ -238,7 +222,7 @@ def test_postgres_restart_while_runs_are_queued_loses_none(loopback) -> None:
             scenario = Scenario(engine, session, llm, receiver, n_runs=20)
             env = _env(cluster.url, RF_RUN_HEARTBEAT_TIMEOUT_SECONDS="3", RF_WORKER_CONCURRENCY="3")
             workers = [_worker(env) for _ in range(2)]
-            _wait(lambda: scenario.statuses().get("completed", 0) >= 2, 90, "the first runs to complete")
+            wait_until(lambda: scenario.statuses().get("completed", 0) >= 2, 90, "the first runs to complete")
             assert scenario.statuses().get("queued", 0) > 0, (
                 "every run had started: the restart would prove nothing about queued runs"
             )

@@ -13,7 +13,6 @@ import threading
 import time
 from collections import Counter
 
-import pytest
 from sqlmodel import Session, select
 
 from resolutionflow_app.db.models import (
@@ -24,10 +23,11 @@ from resolutionflow_app.db.models import (
 from resolutionflow_app.integrations.webhooks import idempotency_key
 from resolutionflow_app.services import automation_runs as runs_service
 from resolutionflow_app.services.automation_runner import RunnerDeps, execute_run
-from resolutionflow_app.settings import PROJECT_ROOT, get_settings
+from resolutionflow_app.settings import PROJECT_ROOT
 from tests.automation_helpers import make_automation, make_team
 from tests.fakes.fake_llm import fake_llm_server
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.integrations.conftest import wait_until
 
 STEPS = 4
 ZOMBIE_HOURS = 0.0005  # 1.8 s without a heartbeat
@@ -72,23 +72,6 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-
-
-def _wait(predicate, timeout: float = 60.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def loopback(monkeypatch):
-    monkeypatch.setenv("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, database_url, loopback) -> None:
@@ -152,7 +135,7 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
             assert session.get(AutomationRun, run.id).status == "queued"
 
             worker = _cli("worker", env=env)
-            _wait(
+            wait_until(
                 lambda: (session.expire_all(), session.get(AutomationRun, run.id).status)[1] == "completed",
                 what="the resumed run",
             )

@@ -15,7 +15,6 @@ import threading
 import time
 from collections import defaultdict
 
-import pytest
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -27,7 +26,7 @@ from resolutionflow_app.db.models import (
 )
 from resolutionflow_app.integrations.webhooks import idempotency_key
 from resolutionflow_app.services import automation_runs as runs_service
-from resolutionflow_app.settings import PROJECT_ROOT, get_settings
+from resolutionflow_app.settings import PROJECT_ROOT
 from tests.automation_helpers import make_automation, make_team
 from tests.fakes.fake_llm import default_reply, fake_llm_server
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -63,14 +62,6 @@ def _kill_all(procs: list[subprocess.Popen]) -> None:
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
-
-
-@pytest.fixture
-def loopback(monkeypatch):
-    monkeypatch.setenv("RF_ALLOWED_INTERNAL_CIDRS", "127.0.0.0/8")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 class Scenario:
