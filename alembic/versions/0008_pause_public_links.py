@@ -21,13 +21,13 @@ depends_on = None
 
 def upgrade() -> None:
     """Add the column (false: the seed's grandfathering stays the default)."""
-    with op.batch_alter_table("accounts") as batch:
-        batch.add_column(
-            sa.Column("pause_public_links_when_off", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # A plain ADD COLUMN (SQLite supports it with a constant default): a batch copy of `accounts` would have
+    # to drop the table every other table references, which SQLite refuses once rows exist.
+    op.add_column(
+        "accounts", sa.Column("pause_public_links_when_off", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
     """Drop the column."""
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("pause_public_links_when_off")
+    op.drop_column("accounts", "pause_public_links_when_off")  # SQLite >= 3.35 drops a column in place

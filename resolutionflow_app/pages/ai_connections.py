@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from resolutionflow_app import routes
@@ -17,6 +19,26 @@ from resolutionflow_app.state.auth import AuthState
 
 S = AIConnectionsState
 _CELL_TEXT = {"overflow_wrap": "anywhere", "word_break": "break-word"}
+
+
+def _edit_and_delete(
+    kind: str, on_edit: Any, on_delete: Any, title: str, why: str
+) -> tuple[rx.Component, rx.Component]:
+    """A row's Edit button, and its Delete button behind a confirmation (ids edit-/delete-/confirm-delete-<kind>)."""
+    edit = rx.button(
+        rx.icon("pencil", size=14), "Edit", size="1", variant="soft", on_click=on_edit, data_testid=f"edit-{kind}"
+    )
+    delete = rx.button(
+        rx.icon("trash-2", size=14),
+        "Delete",
+        size="1",
+        variant="soft",
+        color_scheme="red",
+        data_testid=f"delete-{kind}",
+    )
+    return edit, confirm_action(
+        delete, title, why, f"Delete {kind}", on_delete, confirm_testid=f"confirm-delete-{kind}"
+    )
 
 
 def _model_row(m: ModelRow) -> rx.Component:
@@ -44,28 +66,12 @@ def _model_row(m: ModelRow) -> rx.Component:
             rx.cond(
                 AuthState.is_owner,
                 rx.hstack(
-                    rx.button(
-                        rx.icon("pencil", size=14),
-                        "Edit",
-                        size="1",
-                        variant="soft",
-                        on_click=S.open_model(m.id),
-                        data_testid="edit-model",
-                    ),
-                    confirm_action(
-                        rx.button(
-                            rx.icon("trash-2", size=14),
-                            "Delete",
-                            size="1",
-                            variant="soft",
-                            color_scheme="red",
-                            data_testid="delete-model",
-                        ),
+                    *_edit_and_delete(
+                        "model",
+                        S.open_model(m.id),
+                        S.delete_model(m.id),
                         "Delete this model?",
                         "Automations and assistants that use it must be switched to another model first.",
-                        "Delete model",
-                        S.delete_model(m.id),
-                        confirm_testid="confirm-delete-model",
                     ),
                     spacing="2",
                 ),
@@ -109,28 +115,12 @@ def _server_row(s: ServerRow) -> rx.Component:
                             loading=S.refreshing_id == s.id,
                             data_testid="refresh-tools",
                         ),
-                        rx.button(
-                            rx.icon("pencil", size=14),
-                            "Edit",
-                            size="1",
-                            variant="soft",
-                            on_click=S.open_server(s.id),
-                            data_testid="edit-server",
-                        ),
-                        confirm_action(
-                            rx.button(
-                                rx.icon("trash-2", size=14),
-                                "Delete",
-                                size="1",
-                                variant="soft",
-                                color_scheme="red",
-                                data_testid="delete-server",
-                            ),
+                        *_edit_and_delete(
+                            "server",
+                            S.open_server(s.id),
+                            S.delete_server(s.id),
                             "Delete this MCP server?",
                             "Steps that call its tools lose them.",
-                            "Delete server",
-                            S.delete_server(s.id),
-                            confirm_testid="confirm-delete-server",
                         ),
                         spacing="2",
                         wrap="wrap",
