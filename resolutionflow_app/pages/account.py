@@ -270,7 +270,7 @@ def account_page() -> rx.Component:
                     reset_on_submit=True,
                 ),
             ),
-            columns="2",
+            columns=rx.breakpoints(initial="1", md="2"),  # one column on a phone
             spacing="4",
             padding_top="1.5rem",
             width="100%",
