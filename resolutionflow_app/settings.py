@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field(default="http://localhost:3000", description="Base URL used to build share links")
     token_ttl_hours: int = Field(default=12, ge=1, description="Lifetime of a login token")
+    # argon2id cost: the library's recommended defaults (RFC 9106 second choice). Tune to the hardware; a
+    # stored hash keeps the parameters it was made with, and a login re-hashes it with the current ones.
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20, description="argon2id passes over memory")
+    password_hash_memory_kib: int = Field(
+        default=65536, ge=1024, le=4_194_304, description="argon2id memory per hash, in KiB"
+    )
+    password_hash_parallelism: int = Field(default=4, ge=1, le=16, description="argon2id lanes")
     auth_rate_limit: str = Field(default="30/minute", description="Login/register attempts per client IP")
     share_lookup_rate_limit: str = Field(default="120/minute", description="Share-link lookups per client IP")
     share_retention_days: int = Field(

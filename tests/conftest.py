@@ -14,6 +14,11 @@ import pytest
 os.environ.setdefault("RF_SCHEDULER_ENABLED", "false")
 os.environ.setdefault("RF_WORKER_MODE", "external")
 os.environ.setdefault("RF_SECRET_KEY", "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# The cheapest argon2id cost: thousands of test logins would otherwise spend minutes hashing. Servers the tests
+# start inherit it; tests/services/test_auth_service.py checks the production default is the library's.
+os.environ.setdefault("RF_PASSWORD_HASH_TIME_COST", "1")
+os.environ.setdefault("RF_PASSWORD_HASH_MEMORY_KIB", "1024")
+os.environ.setdefault("RF_PASSWORD_HASH_PARALLELISM", "1")
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
@@ -89,12 +94,25 @@ def _reset_rate_limits() -> None:
     reset_limiters()
 
 
+# Building the FastAPI app costs about a second (FastAPI analyses every route's dependencies): one app serves every
+# test while the settings stay the same object. A test that changes settings clears `get_settings` and gets a new app,
+# since middleware reads some settings when the app starts (the CSP's allowed origins).
+_APP_FOR_SETTINGS: list[tuple[object, object]] = []
+
+
+def _api_app():
+    from resolutionflow_app.api.app import create_api
+
+    settings = get_settings()
+    if not _APP_FOR_SETTINGS or _APP_FOR_SETTINGS[0][0] is not settings:
+        _APP_FOR_SETTINGS[:] = [(settings, create_api())]
+    return _APP_FOR_SETTINGS[0][1]
+
+
 @pytest.fixture
 def api(engine: sa.Engine):
     """A TestClient over the /api/v1 FastAPI app (no Reflex, same database)."""
     from fastapi.testclient import TestClient
 
-    from resolutionflow_app.api.app import create_api
-
-    with TestClient(create_api(), raise_server_exceptions=False) as client:
+    with TestClient(_api_app(), raise_server_exceptions=False) as client:
         yield client

@@ -41,9 +41,9 @@ class _Proxy:
     def __setattr__(self, name, value):
         setattr(self._state, name, value)
 
-    def apply_run(self, run):
+    def _apply_run(self, run):
         self.seen.append(run.status)
-        self._state.apply_run(run)
+        self._state._apply_run(run)
 
     async def __aenter__(self):
         return self
@@ -193,11 +193,11 @@ def test_an_unchanged_run_is_not_sent_to_the_browser_again(session, team_setup) 
     state.show_run(str(run.id))
     view = runs_service.run_progress(session=session, actor=team.author, run_id=run.id)
     state.dirty_vars.clear()
-    state.apply_run(view)
+    state._apply_run(view)
     assert not {"run_steps", "run_status", "run_input_fields"} & state.dirty_vars
     runs_service.cancel_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
-    state.apply_run(runs_service.run_progress(session=session, actor=team.author, run_id=run.id))
+    state._apply_run(runs_service.run_progress(session=session, actor=team.author, run_id=run.id))
     assert "run_status" in state.dirty_vars
     assert state.run_status == "cancelled"
     assert state.can_resume

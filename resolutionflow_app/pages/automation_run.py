@@ -110,7 +110,7 @@ class RunFormState(PagedListMixin, RunProgressState):
     @rx.event
     def load(self):
         """on_load: the automation's form (as this user would run it), then its history."""
-        self.clear_run()
+        self._clear_run()
         self.form_automation_id, self.form_error, self.offset = self._route_part(2), "", 0
         outcome = self.try_call(runs_service.run_form, automation_id=self.form_automation_id)
         if outcome.error:

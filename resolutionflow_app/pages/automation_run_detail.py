@@ -24,7 +24,7 @@ class RunDetailState(RunProgressState):
     @rx.event
     def load(self):
         """on_load: the run in the URL (kept fresh while it runs)."""
-        self.clear_run()
+        self._clear_run()
         return RunProgressState.show_run(self._route_part())
 
 

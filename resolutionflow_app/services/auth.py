@@ -24,6 +24,7 @@ from resolutionflow_app.domain.roles import ROLES, is_owner
 from resolutionflow_app.services.dto import DTO
 from resolutionflow_app.services.passwords import (
     hash_password,
+    needs_rehash,
     password_problem,
     verify_password,
 )
@@ -152,6 +153,9 @@ def login(*, session: Session, email: str, password: str, ttl_hours: int) -> str
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         raise Unauthorized(LOGIN_FAILED)
+    if user.password_hash and needs_rehash(user.password_hash):  # the cost settings changed since it was made
+        user.password_hash = hash_password(password)
+        session.add(user)
     return issue_token(session=session, user=user, ttl_hours=ttl_hours)
 
 

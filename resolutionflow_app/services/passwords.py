@@ -2,25 +2,52 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+from resolutionflow_app.settings import get_settings
+
 MIN_PASSWORD_LENGTH = 10
-# Verifying against this keeps login timing the same whether or not the email exists.
-_DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
+
+@functools.cache
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """The argon2id hasher for these costs, and a dummy hash made with it (verified for unknown emails)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher, hasher.hash("dummy-password-for-timing")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    settings = get_settings()
+    return _hasher_for(
+        settings.password_hash_time_cost, settings.password_hash_memory_kib, settings.password_hash_parallelism
+    )
 
 
 def hash_password(password: str) -> str:
-    """Hash `password` with argon2id."""
-    return _hasher.hash(password)
+    """Hash `password` with argon2id at the configured cost (RF_PASSWORD_HASH_*)."""
+    return _hasher()[0].hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when `password` matches; always spends the same work, even for unknown users."""
+    """True when `password` matches; always spends the same work, even for unknown users.
+
+    A stored hash is verified with the parameters written in it, so changing the cost settings locks nobody out.
+    """
+    hasher, dummy = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when `password_hash` was made with other cost settings than the current ones (re-hash it at login)."""
+    try:
+        return _hasher()[0].check_needs_rehash(password_hash)
+    except InvalidHashError:
         return False
 
 

@@ -8,10 +8,13 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 import reflex as rx
+from reflex.state import _override_base_method
+from reflex_base.event import EventHandler
 
 from resolutionflow_app import entry, routes
 from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
+from resolutionflow_app.state.off_the_loop import ThreadedEventHandler, off_the_loop, runs_inline
 
 T = TypeVar("T")
 
@@ -38,6 +41,15 @@ class ServiceCalls:
     """
 
     # `token` and `router` come from the Reflex state this is mixed into (AuthState).
+
+    # Reflex refuses a plain base that redefines a State method unless the method says it means to.
+    @classmethod
+    @_override_base_method
+    def _create_event_handler(cls, fn: Any, event_handler_cls: type[EventHandler] = EventHandler) -> EventHandler:
+        """Reflex makes every handler here: a sync one is run in a worker thread (see `off_the_loop`)."""
+        if event_handler_cls is EventHandler and runs_inline(fn):
+            fn, event_handler_cls = off_the_loop(fn), ThreadedEventHandler
+        return super()._create_event_handler(fn, event_handler_cls)  # type: ignore[misc]
 
     def client_ip(self) -> str:
         """The browser's IP address: the same rate-limit key the API uses."""

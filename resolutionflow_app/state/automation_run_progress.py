@@ -139,7 +139,7 @@ class RunProgressState(AuthState):
         """Failed and cancelled runs can be resumed."""
         return self.run_status in ("failed", "cancelled")
 
-    def apply_run(self, run: runs_service.RunProgressDTO) -> None:
+    def _apply_run(self, run: runs_service.RunProgressDTO) -> None:
         """Show a run's progress (called under the state lock in the watcher).
 
         Only vars whose value changed are assigned: an assignment re-sends the whole var to the
@@ -176,7 +176,7 @@ class RunProgressState(AuthState):
             "total_steps": run.total_steps,
         }
 
-    def clear_run(self) -> None:
+    def _clear_run(self) -> None:
         """Forget the watched run (a new page, or a new run about to start)."""
         self.watched_run_id = self.run_status = self.run_error = ""
         self.run_steps, self.run_files, self.run_input_fields, self.run_input_files = [], [], [], []
@@ -188,10 +188,10 @@ class RunProgressState(AuthState):
         """Load one run and, while it is unfinished, keep it fresh."""
         outcome = self.try_call(runs_service.run_progress, run_id=run_id)
         if outcome.error:
-            self.clear_run()
+            self._clear_run()
             self.run_not_found = outcome.error
             return None
-        self.apply_run(outcome.value)
+        self._apply_run(outcome.value)
         return None if self.run_status in TERMINAL else RunProgressState.watch
 
     @rx.event(background=True)
@@ -238,7 +238,7 @@ class RunProgressState(AuthState):
                 return run_id
             async with self:
                 if self.watched_run_id == run_id:
-                    self.apply_run(run)
+                    self._apply_run(run)
         async with self:
             self.watch_problem = "Live updates stopped after 35 minutes. Reload the page to see the latest state."
         return run_id

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 # The HTTP-input test calls a server on 127.0.0.1: the app (started by the session fixture, which
 # copies this environment) may reach loopback only with this setting.
@@ -336,7 +337,7 @@ def test_fifty_steps_render_and_complete(page, app_url) -> None:
     assert page.locator('[data-testid="step-card"][data-status="completed"]').count() == 50
     assert page.get_by_test_id("run-progress-label").inner_text().startswith("50 of 50")
     page.get_by_test_id("open-run").click()
-    page.get_by_test_id("run-inputs-card").wait_for()
+    # The detail page loads the run after it opens (its on_load): wait for the cards, then read them.
+    expect(page.get_by_test_id("step-card")).to_have_count(50)
     assert "go" in page.get_by_test_id("run-inputs-card").inner_text()
-    assert page.get_by_test_id("step-card").count() == 50
     shot(page, "run-detail-fifty-steps")

@@ -23,6 +23,38 @@ def test_passwords_are_argon2id(session) -> None:
     assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
 
 
+def test_production_cost_is_the_library_default_and_a_changed_cost_rehashes_at_login(session, monkeypatch) -> None:
+    from argon2 import PasswordHasher
+
+    from resolutionflow_app.db.models import User
+    from resolutionflow_app.settings import Settings, get_settings
+
+    defaults, library = Settings.model_fields, PasswordHasher()
+    assert (
+        defaults["password_hash_time_cost"].default,
+        defaults["password_hash_memory_kib"].default,
+        defaults["password_hash_parallelism"].default,
+    ) == (library.time_cost, library.memory_cost, library.parallelism)
+
+    result = auth.register(
+        session=session, email="b@example.com", password=PASSWORD, name="B", account_name="Acme", ttl_hours=1
+    )
+    session.commit()
+    user = session.get(User, result.user.id)
+    made_with = user.password_hash
+    monkeypatch.setenv("RF_PASSWORD_HASH_TIME_COST", "2")  # the operator raises the cost
+    get_settings.cache_clear()
+    try:
+        assert auth.login(session=session, email="b@example.com", password=PASSWORD, ttl_hours=1)
+        assert user.password_hash != made_with and "t=2," in user.password_hash  # re-hashed at the new cost
+        with pytest.raises(Unauthorized):
+            auth.login(session=session, email="b@example.com", password="not-the-password", ttl_hours=1)
+        assert "t=2," in user.password_hash
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
 def test_tokens_are_stored_hashed_and_expire(session) -> None:
     result = auth.register(
         session=session, email="b@example.com", password=PASSWORD, name="B", account_name="Acme", ttl_hours=1
