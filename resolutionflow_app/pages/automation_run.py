@@ -197,7 +197,9 @@ class RunFormState(PagedListMixin, RunProgressState):
                     f"{target.label} needs a file of type {target.type}; {upload.name or 'that file'} is {ctype}."
                 ),
             ]
-        outcome = self.try_call(files_service.upload, name=upload.name or "file", content_type=ctype, data=data)
+        outcome = await self.try_call_async(
+            files_service.upload, name=upload.name or "file", content_type=ctype, data=data
+        )
         if outcome.error:
             return [rx.clear_selected_files(f"run-file-{slot}"), *self.refused(outcome)]
         self.file_ids[target.id], self.file_names[target.id] = str(outcome.value.id), outcome.value.name

@@ -12,7 +12,6 @@ from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.components.forms import error_callout, field
 from resolutionflow_app.components.layout import app_layout, empty_state, page_header
 from resolutionflow_app.components.tables import clamped_text, data_table, name_cell
-from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
@@ -234,10 +233,14 @@ class FlowsState(AuthState):
             return
         try:
             data = parse_import(await files[0].read())
-            dto = self.call(trees_service.import_tree, data=data)
-        except (ValueError, ServiceError) as exc:
-            self.import_error = exc.message if isinstance(exc, ServiceError) else str(exc)
+        except ValueError as exc:
+            self.import_error = str(exc)
             return
+        got = await self.try_call_async(trees_service.import_tree, data=data)
+        if not got.ok:
+            self.import_error = got.error
+            return
+        dto = got.value
         self.import_open = False
         return [rx.toast.success(f"Imported “{dto.name}” as a draft."), rx.redirect(routes.flow_url(str(dto.id)))]
 

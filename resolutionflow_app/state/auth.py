@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -69,6 +70,10 @@ class ServiceCalls:
             return Outcome(value=self.call(fn, **kwargs))
         except ServiceError as exc:
             return Outcome(error=exc.message, status=exc.status_code)
+
+    async def try_call_async(self, fn: Callable[..., T], /, **kwargs: Any) -> Outcome[T]:
+        """`try_call` from an async handler (uploads): the service runs in a worker thread, never on the event loop."""
+        return await asyncio.to_thread(self.try_call, fn, **kwargs)
 
     def refused(self, outcome: Outcome) -> list[Any]:
         """The events that tell the user a call was refused: an error toast, or (logged out) the login page.

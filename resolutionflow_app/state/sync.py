@@ -216,10 +216,10 @@ class SyncState(AuthState):
         if not files:
             self.import_error = "Choose a bundle file (.rfsync.json) first."
             return
-        out = self.try_call(sync_client.import_bundle, data=await files[0].read())
+        out = await self.try_call_async(sync_client.import_bundle, data=await files[0].read())
         if not out.ok:
             self.import_error = out.error
             return
         self.import_result = out.value.message
-        self._refresh()
+        await asyncio.to_thread(self._refresh)
         return [rx.clear_selected_files("sync-bundle"), _toast(out.value)]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import inspect
 import threading
+from pathlib import Path
 
 import pytest
 import reflex as rx
 
+import resolutionflow_app
 import resolutionflow_app.resolutionflow_app  # noqa: F401  (imports every page, so every state class exists)
 from resolutionflow_app import entry
 from resolutionflow_app.domain.errors import NotFound
@@ -104,3 +107,42 @@ def test_calling_a_handler_on_a_state_runs_it_here_and_now(cls) -> None:
     name = next(iter(n for n, h in cls.event_handlers.items() if hasattr(h.fn, ORIGINAL)))
     bound = getattr(state, name)
     assert bound.__func__ is getattr(cls.event_handlers[name].fn, ORIGINAL)
+
+
+SERVICE_CALLS = {("self", "call"), ("self", "try_call"), ("self", "actor"), ("entry", "call")}
+
+
+def _blocking_calls(path) -> list[str]:
+    """Service calls made straight from an `async def` (directly, or through a sync method of the same module)."""
+    tree = ast.parse(path.read_text())
+
+    def called(fn) -> set[tuple[str, str]]:
+        return {
+            (node.func.value.id, node.func.attr)
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+        }
+
+    sync_methods = {fn.name: fn for fn in ast.walk(tree) if isinstance(fn, ast.FunctionDef)}
+    calls_services = {name for name, fn in sync_methods.items() if called(fn) & SERVICE_CALLS}
+    return [
+        f"{path.name}:{fn.name} calls {owner}.{attr}"
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.AsyncFunctionDef)
+        for owner, attr in sorted(called(fn))
+        if (owner, attr) in SERVICE_CALLS or (owner == "self" and attr in calls_services)
+    ]
+
+
+def test_no_async_handler_calls_a_service_on_the_loop() -> None:
+    """An async handler (uploads, background tasks) reaches services through `try_call_async` or `asyncio.to_thread`."""
+    root = Path(resolutionflow_app.__file__).parent
+    found = [
+        hit
+        for folder in ("state", "pages", "components")
+        for p in (root / folder).rglob("*.py")
+        for hit in _blocking_calls(p)
+    ]
+    assert found == []
