@@ -52,20 +52,25 @@ RUN_TASK = "rf.run_automation"
 RUN_RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 SHUTDOWN_GRACE_SECONDS = 5.0  # runs in flight at a worker's stop get this long, then go back to the queue
 STALLED_TASK = "rf.end_stalled_jobs"
+# Never call a procrastinate worker dead sooner than this (procrastinate's own heartbeat interval), even
+# with a short RF_RUN_HEARTBEAT_TIMEOUT_SECONDS: a false alarm costs more here than for a run (a live
+# worker's jobs would end `failed` and its row be pruned), and a busy worker's heartbeat was seen
+# arriving 2-3 s late when a run starts on it.
+MIN_STALLED_WORKER_SECONDS = 10.0
 
 
 def stalled_worker_seconds() -> float:
     """How long a procrastinate worker may go without a heartbeat before it counts as dead.
 
-    The same timeout as a run's heartbeat (RF_RUN_HEARTBEAT_TIMEOUT_SECONDS, 30 s by default, which
-    is procrastinate's own default): one notion of "this worker stopped" for runs and jobs.
+    The run heartbeat timeout (RF_RUN_HEARTBEAT_TIMEOUT_SECONDS, 30 s by default, which is also
+    procrastinate's default), at least MIN_STALLED_WORKER_SECONDS.
     """
-    return heartbeat_timeout_seconds()
+    return max(MIN_STALLED_WORKER_SECONDS, heartbeat_timeout_seconds())
 
 
 def worker_heartbeat_seconds() -> float:
-    """How often a procrastinate worker writes its heartbeat: three beats per stall timeout (10 s by default)."""
-    return max(0.2, min(10.0, stalled_worker_seconds() / 3))
+    """How often a procrastinate worker writes its heartbeat: three beats per stall timeout, at most every 10 s."""
+    return min(10.0, stalled_worker_seconds() / 3)
 
 
 def _driver_connection(session: Session) -> Any:

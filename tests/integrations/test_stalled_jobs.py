@@ -69,8 +69,8 @@ def _log_events(path: Path, action: str) -> list[dict]:
 def test_a_sigkilled_workers_job_is_ended_and_the_worker_pruned_while_its_run_completes_elsewhere(
     engine, database_url, session, loopback, tmp_path
 ) -> None:
-    # A 2 s heartbeat timeout (runs and procrastinate workers alike: beats every 0.67 s, the sweep
-    # fires every 2 s) keeps recovery to seconds; `cleanup-zombie-runs` still fires every 15 s.
+    # A 2 s run heartbeat timeout: the run is taken over at the next `cleanup-zombie-runs` (every 15 s).
+    # procrastinate workers count as dead after the 10 s floor (they beat every 3.3 s), swept every 10 s.
     env = _env(database_url, RF_RUN_HEARTBEAT_TIMEOUT_SECONDS="2", RF_LOG_FORMAT="json")
     logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
     receiver = WebhookReceiver().start()

@@ -74,15 +74,16 @@ def test_nothing_is_done_while_the_sweeps_own_worker_looks_stalled() -> None:
     assert sweep.skipped and manager.finished == [] and manager.pruned_with == []
 
 
-def test_worker_heartbeat_and_stall_timeouts_follow_the_run_heartbeat_timeout(monkeypatch) -> None:
+def test_worker_heartbeat_and_stall_timeouts_follow_the_run_heartbeat_timeout_with_a_floor(monkeypatch) -> None:
     from resolutionflow_app.settings import get_settings
 
     monkeypatch.delenv("RF_ZOMBIE_RUN_HOURS", raising=False)
-    for timeout, beat in (("30", 10.0), ("2", 2 / 3), ("300", 10.0)):
+    # procrastinate's defaults (10 s beats, dead after 30 s) by default; never dead sooner than 10 s.
+    for timeout, stalled, beat in (("30", 30.0, 10.0), ("2", 10.0, 10 / 3), ("300", 300.0, 10.0)):
         monkeypatch.setenv("RF_RUN_HEARTBEAT_TIMEOUT_SECONDS", timeout)
         get_settings.cache_clear()
         try:
-            assert automation_queue.stalled_worker_seconds() == float(timeout)
+            assert automation_queue.stalled_worker_seconds() == stalled
             assert automation_queue.worker_heartbeat_seconds() == beat
         finally:
             get_settings.cache_clear()
