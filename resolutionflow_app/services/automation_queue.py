@@ -6,7 +6,9 @@ the task claims the run in the runs table by compare-and-set under a fresh lease
 the shared runner, so a duplicate or late job finds nothing to do. Failures of the database (a
 restart) are retried with exponential backoff; a cancel aborts the job; a shutdown hands the run
 back. Periodic jobs are procrastinate periodic tasks: every worker defers them, procrastinate
-keeps one execution per period across all workers.
+keeps one execution per period across all workers. A killed worker's jobs stay `doing` in
+procrastinate; the periodic `rf.end_stalled_jobs` task ends them `failed` and prunes the dead worker
+(its run is resumed by the orphan logic of the runs table, under a new job).
 """
 
 from __future__ import annotations
@@ -16,17 +18,25 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as pq_exceptions
 from procrastinate.job_context import AbortReason, JobContext
+from procrastinate.jobs import Status
+from procrastinate.manager import JobManager
 from sqlmodel import Session
 
 from resolutionflow_app.db.engine import session_scope
 from resolutionflow_app.db.models import AutomationRun
 from resolutionflow_app.integrations import task_queue
-from resolutionflow_app.services.automation_runner import RunnerDeps, SessionFactory, execute_run
+from resolutionflow_app.services.automation_runner import (
+    RunnerDeps,
+    SessionFactory,
+    execute_run,
+    heartbeat_timeout_seconds,
+)
 from resolutionflow_app.services.automation_worker import (
     Claim,
     claim_run_by_id,
@@ -41,6 +51,26 @@ RUN_TASK = "rf.run_automation"
 # Transient failures (the database restarting, a lost connection) retry the job: 2, 4, 8 ... 64 s.
 RUN_RETRY = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
 SHUTDOWN_GRACE_SECONDS = 5.0  # runs in flight at a worker's stop get this long, then go back to the queue
+STALLED_TASK = "rf.end_stalled_jobs"
+# Never call a procrastinate worker dead sooner than this (procrastinate's own heartbeat interval), even
+# with a short RF_RUN_HEARTBEAT_TIMEOUT_SECONDS: a false alarm costs more here than for a run (a live
+# worker's jobs would end `failed` and its row be pruned), and a busy worker's heartbeat was seen
+# arriving 2-3 s late when a run starts on it.
+MIN_STALLED_WORKER_SECONDS = 10.0
+
+
+def stalled_worker_seconds() -> float:
+    """How long a procrastinate worker may go without a heartbeat before it counts as dead.
+
+    The run heartbeat timeout (RF_RUN_HEARTBEAT_TIMEOUT_SECONDS, 30 s by default, which is also
+    procrastinate's default), at least MIN_STALLED_WORKER_SECONDS.
+    """
+    return max(MIN_STALLED_WORKER_SECONDS, heartbeat_timeout_seconds())
+
+
+def worker_heartbeat_seconds() -> float:
+    """How often a procrastinate worker writes its heartbeat: three beats per stall timeout, at most every 10 s."""
+    return min(10.0, stalled_worker_seconds() / 3)
 
 
 def _driver_connection(session: Session) -> Any:
@@ -131,6 +161,79 @@ async def run_automation_job(
     return status
 
 
+@dataclass
+class StalledSweep:
+    """What one pass of `end_stalled_jobs` did (procrastinate ids)."""
+
+    failed_jobs: list[int] = field(default_factory=list)
+    pruned_workers: list[int] = field(default_factory=list)
+    skipped: bool = False
+
+
+async def end_stalled_jobs(
+    job_manager: JobManager, *, stalled_seconds: float, own_job_id: int | None = None
+) -> StalledSweep:
+    """End the jobs left `doing` by dead workers (`failed`, never retried) and prune those workers.
+
+    Nothing is run again here. A run job's run is recovered from the runs table: `cleanup-zombie-runs`
+    requeues it once its heartbeat stops and defers a new job (the queueing lock only covers waiting
+    jobs), which resumes it under a new lease after its completed steps. Retrying the old job instead
+    would add a second job for the same run (or collide with that new one on the queueing lock). A
+    periodic job's next period defers a fresh job anyway.
+
+    Args:
+        job_manager: the worker App's job manager.
+        stalled_seconds: a worker whose last heartbeat is older than this is dead.
+        own_job_id: the job running this sweep; when it is listed as stalled, this very worker's
+            heartbeat is late (a busy event loop), so nothing is done this time.
+
+    Returns:
+        The ids of the jobs ended and of the workers pruned.
+    """
+    stalled = list(await job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_seconds))
+    if own_job_id is not None and any(job.id == own_job_id for job in stalled):
+        # Pruning now would delete this live worker and fail its own jobs.
+        log.warning(
+            "stalled-job sweep skipped: this worker's own heartbeat is older than %.0f s",
+            stalled_seconds,
+            extra={"action": "stalled_sweep_skipped", "procrastinate_job_id": own_job_id},
+        )
+        return StalledSweep(skipped=True)
+    sweep = StalledSweep()
+    for job in stalled:
+        if job.id is None:
+            continue
+        try:
+            await job_manager.finish_job_by_id_async(job.id, status=Status.FAILED, delete_job=False)
+        except pq_exceptions.ConnectorException:
+            # Finished meanwhile (its worker was only late, or another sweep got it first).
+            log.info("stalled job %s was no longer doing", job.id, extra={"procrastinate_job_id": job.id})
+            continue
+        sweep.failed_jobs.append(job.id)
+        log.warning(
+            "procrastinate job %s (%s) ended failed: its worker stopped heartbeating",
+            job.id,
+            job.task_name,
+            extra={
+                "action": "stalled_job_failed",
+                "procrastinate_job_id": job.id,
+                "task_name": job.task_name,
+                "queue": job.queue,
+                "queueing_lock": job.queueing_lock,  # the run id for rf.run_automation
+                "procrastinate_worker_id": job.worker_id,
+                "attempts": job.attempts,
+            },
+        )
+    sweep.pruned_workers = await job_manager.prune_stalled_workers(stalled_seconds)
+    if sweep.pruned_workers:
+        log.info(
+            "pruned %s stalled procrastinate worker(s)",
+            len(sweep.pruned_workers),
+            extra={"action": "stalled_workers_pruned", "procrastinate_worker_ids": sweep.pruned_workers},
+        )
+    return sweep
+
+
 def _periodic_runner(job: PeriodicJob, session_factory: SessionFactory) -> Callable[..., Awaitable[int]]:
     def run_sync() -> int:
         with session_factory() as session:
@@ -153,7 +256,7 @@ def build_app(
     session_factory: SessionFactory = session_scope,
     deps: RunnerDeps | None = None,
 ) -> procrastinate.App:
-    """A procrastinate App with the run task and one periodic task per job.
+    """A procrastinate App with the run task, one periodic task per job and the stalled-job sweep.
 
     Args:
         database_url: RF_DATABASE_URL (PostgreSQL).
@@ -175,6 +278,22 @@ def build_app(
             name=f"rf.job.{job.name}", queue=task_queue.JOBS_QUEUE, queueing_lock=f"rf.job.{job.name}", retry=False
         )(_periodic_runner(job, session_factory))
         app.periodic(cron=task_queue.cron_for(job.interval_seconds), periodic_id=job.name)(task)
+
+    # procrastinate-only housekeeping (the table queue has no job rows), so not a PERIODIC_JOBS entry.
+    # A queueing lock, not a `lock`: a sweep left `doing` by a dead worker would hold a lock forever
+    # and block every later sweep; two sweeps at once are harmless (a job already ended is skipped).
+    stalled_seconds = stalled_worker_seconds()
+
+    async def end_stalled(context: JobContext, timestamp: int) -> int:
+        sweep = await end_stalled_jobs(
+            context.app.job_manager, stalled_seconds=stalled_seconds, own_job_id=context.job.id
+        )
+        return len(sweep.failed_jobs)
+
+    stalled_task = app.task(
+        name=STALLED_TASK, queue=task_queue.JOBS_QUEUE, queueing_lock=STALLED_TASK, pass_context=True, retry=False
+    )(end_stalled)
+    app.periodic(cron=task_queue.cron_for(stalled_seconds), periodic_id="end-stalled-jobs")(stalled_task)
     return app
 
 
@@ -211,6 +330,8 @@ async def run_worker(
                         delete_jobs="successful",
                         install_signal_handlers=False,
                         shutdown_graceful_timeout=SHUTDOWN_GRACE_SECONDS,
+                        update_heartbeat_interval=worker_heartbeat_seconds(),
+                        stalled_worker_timeout=stalled_worker_seconds(),
                     )
                 )
                 stop_task = asyncio.ensure_future(stop.wait())
