@@ -27,18 +27,20 @@ def conninfo(database_url: str) -> str:
     return f"{scheme.split('+', 1)[0]}{sep}{rest}"
 
 
-def worker_app(database_url: str) -> procrastinate.App:
+def worker_app(database_url: str, *, concurrency: int = 4) -> procrastinate.App:
     """The App a worker process runs: async psycopg 3 pool on the app's database.
 
     Args:
         database_url: RF_DATABASE_URL (PostgreSQL).
+        concurrency: how many jobs the worker runs at once (RF_WORKER_CONCURRENCY).
 
     Returns:
         A procrastinate App (tasks are registered on it by the caller; open it with `open_async`).
     """
-    # A small pool: one connection listens for new jobs and aborts, the rest fetch and finish jobs
-    # (the runs themselves use the app's SQLAlchemy engine).
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url), min_size=1, max_size=4)
+    # One connection listens for new jobs and aborts, one keeps the worker's heartbeat, and each job in flight
+    # may be fetching or finishing at once (the runs themselves use the app's SQLAlchemy engine). With fewer,
+    # heartbeats waited behind job bookkeeping and arrived seconds late when runs started.
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url), min_size=1, max_size=concurrency + 2)
     return procrastinate.App(connector=connector)
 
 

@@ -267,7 +267,7 @@ def build_app(
     Returns:
         The App (not opened).
     """
-    app = task_queue.worker_app(database_url)
+    app = task_queue.worker_app(database_url, concurrency=get_settings().worker_concurrency)
 
     async def run_automation(context: JobContext, run_id: str) -> str:
         return await run_automation_job(context, run_id, session_factory=session_factory, deps=deps)
