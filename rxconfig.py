@@ -31,6 +31,8 @@ config = rx.Config(
     disable_plugins=[SitemapPlugin],
     # Only the app's own origin(s) may call the API and the websocket with credentials (not "*").
     cors_allowed_origins=get_settings().cors_allowed_origins(),
+    # The pages' client IP (rate limits) follows the same trusted proxies as the API's (RF_TRUSTED_PROXY_HOPS).
+    trusted_proxy_hops=get_settings().trusted_proxy_hops,
     plugins=[
         RadixThemesPlugin(
             theme=rx.theme(appearance="inherit", accent_color="indigo", gray_color="slate", radius="medium")

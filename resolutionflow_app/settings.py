@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="Largest file upload (POST /files, 413 above it)"
     )
+    trusted_proxy_hops: int = Field(
+        default=0,
+        ge=0,
+        le=10,
+        description="Reverse proxies in front of the app that append to X-Forwarded-For (0: the header is ignored)",
+    )
     redis_url: str = Field(
         default="",
         description="redis://host:port/db: rate limits are shared by every app replica through it (empty: per process)",

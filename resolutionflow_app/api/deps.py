@@ -11,8 +11,10 @@ from sqlmodel import Session
 
 from resolutionflow_app import entry
 from resolutionflow_app.db.models import User
+from resolutionflow_app.domain.rate_limit import client_address
 from resolutionflow_app.entry.limits import AUTH, SHARE, check_rate, reset_limits
 from resolutionflow_app.services import auth as auth_service
+from resolutionflow_app.settings import get_settings
 
 
 def db_session() -> Iterator[Session]:
@@ -64,8 +66,9 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def client_ip(request: Request) -> str:
-    """The caller's IP address (the direct peer; proxies are not trusted by default)."""
-    return request.client.host if request.client else "unknown"
+    """The caller's IP address: the direct peer, or behind RF_TRUSTED_PROXY_HOPS proxies the one they saw."""
+    peer = request.client.host if request.client else "unknown"
+    return client_address(peer, request.headers.get("x-forwarded-for", ""), get_settings().trusted_proxy_hops)
 
 
 T = TypeVar("T")

@@ -57,3 +57,26 @@ class SlidingWindowLimiter:
         """Forget every key."""
         with self._lock:
             self._hits.clear()
+
+
+def client_address(peer: str, forwarded_for: str, trusted_proxy_hops: int) -> str:
+    """The client IP that rate limits are keyed by.
+
+    Behind `trusted_proxy_hops` reverse proxies (each appending the address it saw to X-Forwarded-For),
+    the client is the entry that many places from the end; anything further left was written by the
+    client and is not believed. With 0 trusted hops (the default) the header is ignored: the direct peer
+    counts, so nobody escapes a limit by sending the header. Reflex resolves its pages' client IP the
+    same way from the same setting (rxconfig.py), so the login page and the API share one budget.
+
+    Args:
+        peer: the address of the direct TCP peer.
+        forwarded_for: the X-Forwarded-For header ("" when absent).
+        trusted_proxy_hops: how many proxies in front of the app append to the header (RF_TRUSTED_PROXY_HOPS).
+
+    Returns:
+        The address to charge.
+    """
+    if trusted_proxy_hops <= 0:
+        return peer
+    hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+    return hops[-trusted_proxy_hops] if len(hops) >= trusted_proxy_hops else peer

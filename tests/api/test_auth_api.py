@@ -192,3 +192,44 @@ def test_health_and_docs(api) -> None:
 def test_unknown_route_is_json_404(api) -> None:
     resp = api.get("/api/v1/nope")
     assert resp.status_code == 404 and resp.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_behind_trusted_proxies_each_client_has_its_own_login_budget(api, monkeypatch, hops) -> None:
+    """RF_TRUSTED_PROXY_HOPS=1 (one load balancer): the address it saw is charged, not the balancer's.
+    With 0 (the default) X-Forwarded-For is ignored, so a client cannot dodge the limit by sending one."""
+    from resolutionflow_app.settings import get_settings
+
+    monkeypatch.setenv("RF_AUTH_RATE_LIMIT", "2/minute")
+    monkeypatch.setenv("RF_TRUSTED_PROXY_HOPS", str(hops))
+    get_settings.cache_clear()
+
+    def attempt(forwarded: str) -> int:
+        body = {"email": "a@example.com", "password": "x" * 10}
+        return api.post("/api/v1/auth/login", json=body, headers={"X-Forwarded-For": forwarded}).status_code
+
+    try:
+        # The client wrote the first entry itself; the balancer appended the address it really saw.
+        first = [attempt(f"10.9.9.{n}, 198.51.100.7") for n in range(3)]
+        other = attempt("10.9.9.9, 203.0.113.20")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert first == [401, 401, 429]  # a forged first entry changes nothing
+    assert other == (401 if hops else 429)
+
+
+def test_the_pages_trust_the_same_proxies_as_the_api(monkeypatch) -> None:
+    import importlib
+
+    import rxconfig
+    from resolutionflow_app.settings import get_settings
+
+    monkeypatch.setenv("RF_TRUSTED_PROXY_HOPS", "2")
+    get_settings.cache_clear()
+    try:
+        assert importlib.reload(rxconfig).config.trusted_proxy_hops == 2
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        importlib.reload(rxconfig)

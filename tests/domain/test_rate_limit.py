@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, parse_rate
+from resolutionflow_app.domain.rate_limit import SlidingWindowLimiter, client_address, parse_rate
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,19 @@ def test_window_slides() -> None:
     assert limiter.hit("b")  # keys are independent
     now[0] = 61
     assert limiter.hit("a")
+
+
+@pytest.mark.parametrize(
+    ("peer", "header", "hops", "charged"),
+    [
+        ("10.0.0.5", "198.51.100.7", 0, "10.0.0.5"),  # no trusted proxy: the header is the client's own words
+        ("10.0.0.5", "198.51.100.7", 1, "198.51.100.7"),
+        ("10.0.0.5", "6.6.6.6, 198.51.100.7", 1, "198.51.100.7"),  # a forged entry on the left is skipped
+        ("10.0.0.5", "6.6.6.6, 198.51.100.7, 10.0.0.4", 2, "198.51.100.7"),
+        ("10.0.0.5", "", 1, "10.0.0.5"),  # a request that bypassed the proxy
+        ("10.0.0.5", " , ", 1, "10.0.0.5"),
+        ("10.0.0.5", "198.51.100.7", 2, "10.0.0.5"),  # fewer entries than proxies: not believed
+    ],
+)
+def test_client_address_trusts_only_the_configured_proxies(peer, header, hops, charged) -> None:
+    assert client_address(peer, header, hops) == charged
