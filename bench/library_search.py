@@ -408,7 +408,8 @@ def _summary(kind: str, acc: dict[str, list[float]]) -> None:
     page, api, like = (_pct(acc[k], 0.95) for k in ("page", "api", "like"))
     page_cpu, like_cpu = _mean(acc["page_cpu"]), _mean(acc["like_cpu"])
     print(
-        f"  {kind:<10} page p95 {page:7.2f} ms  api p95 {api:7.2f} ms  like p95 {like:8.2f} ms  "
+        f"  {kind:<10} page p50 {_pct(acc['page'], 0.5):7.2f} ms  p95 {page:7.2f} ms  api p95 {api:7.2f} ms  "
+        f"like p50 {_pct(acc['like'], 0.5):8.2f} ms  p95 {like:8.2f} ms  "
         f"(CPU: page {page_cpu:6.2f} ms, like {like_cpu:7.2f} ms, ratio "
         f"{like_cpu / max(page_cpu, 1e-6):6.1f}x; "
         f"fastest runs, least disturbed by other load: page {min(acc['page']):6.2f} ms, like {min(acc['like']):7.2f} "
