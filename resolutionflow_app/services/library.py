@@ -594,8 +594,8 @@ def _ranked_search(
 def _by_relevance(session: Session, rank_stmt: Any, params: dict[str, Any], window: list[Any]) -> list[Any]:
     """The window's candidates by rank (lower is better), then usage, newest, candidate order.
 
-    SQLite's bm25 needs the MATCH cursor, so `rank_stmt` ranks the window's rowid range (rows of
-    the range that are not candidates are ignored); PostgreSQL's candidates carry their rank_.
+    SQLite's bm25 needs the MATCH cursor, so `rank_stmt` ranks the matches of the window's rowid
+    range that pass the candidates' conditions, i.e. the window; PostgreSQL's candidates carry their rank_.
     """
     rows = [tuple(c) for c in window]  # (key_, usage_, created_, total_, rank_): plain tuples sort fast
     if rank_stmt is not None:
@@ -686,10 +686,13 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any
         order_of = sa.desc
         conds = _conds("plain", filter_names)
         extra = []
+        # The candidates' own conditions: of the range's matches only the window's rows (the visible
+        # ones) come back and get a bm25 (a common word has ~3 invisible matches per visible one).
         rank = (
             sa.select(FTS_TABLE.c.rowid, sa.func.bm25(sa.literal_column("step_library_fts"), 10.0, 1.0))
-            .select_from(FTS_TABLE)
+            .select_from(source)
             .where(
+                *conds,
                 match,
                 FTS_TABLE.c.rowid.between(sa.bindparam("lo", type_=sa.Integer), sa.bindparam("hi", type_=sa.Integer)),
             )
@@ -706,11 +709,10 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> tuple[Any
         .order_by(order_of(key))
         .limit(sa.bindparam("fetch", type_=sa.Integer))
     ).subquery("cand")
-    numbered = sa.select(
-        cand,
-        sa.func.count().over().label("total_"),
-        sa.func.row_number().over(order_by=order_of(cand.c.key_)).label("pos_"),
-    ).subquery("numbered")
+    # Only PostgreSQL needs each candidate's position (it ranks the first `window` ones in SQL);
+    # SQLite would sort the fetched candidates once more for a row_number() nobody reads.
+    position = [sa.func.row_number().over(order_by=order_of(cand.c.key_)).label("pos_")] if rank is None else []
+    numbered = sa.select(cand, sa.func.count().over().label("total_"), *position).subquery("numbered")
     # The count runs over every fetched candidate; only the first `need` rows (the rank window, or
     # up to the end of a deeper page) are sent back, in candidate order. PostgreSQL ranks the
     # window's rows here (one round trip less); SQLite's bm25 needs its own MATCH (`rank`).
