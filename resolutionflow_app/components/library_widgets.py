@@ -37,14 +37,12 @@ def static_select(
 
 
 def command_row(cmd: rx.Var) -> rx.Component:
-    """One command in a code block with a copy button (`cmd` has label and command)."""
+    """One command in a code block with a copy button (`cmd` is a `state.rows.CommandLine`)."""
     return rx.vstack(
-        rx.cond(
-            cmd["label"] != "", rx.text(cmd["label"], size="1", color_scheme="gray", weight="medium"), rx.fragment()
-        ),
+        rx.cond(cmd.label != "", rx.text(cmd.label, size="1", color_scheme="gray", weight="medium"), rx.fragment()),
         rx.hstack(
             rx.code_block(
-                cmd["command"],
+                cmd.command,
                 language="bash",
                 wrap_long_lines=True,
                 width="100%",
@@ -55,7 +53,7 @@ def command_row(cmd: rx.Var) -> rx.Component:
                     rx.icon("copy", size=14),
                     variant="soft",
                     size="1",
-                    on_click=[rx.set_clipboard(cmd["command"]), rx.toast.success("Command copied to the clipboard.")],
+                    on_click=[rx.set_clipboard(cmd.command), rx.toast.success("Command copied to the clipboard.")],
                     data_testid="copy-command",
                     aria_label="Copy command",
                 ),
@@ -176,7 +174,7 @@ def chip(icon: str, text: rx.Var | str, **badge_props) -> rx.Component:
 
 
 def highlighted(segments: rx.Var, **props) -> rx.Component:
-    """Text from `[{text, hit}]` segments (domain.search_text.highlight_segments) with the hits marked.
+    """Text from `state.rows.TextSegment`s (domain.search_text.highlight_segments) with the hits marked.
 
     Every part is rendered as a text node (React escapes it); nothing is ever injected as HTML.
     """
@@ -184,9 +182,9 @@ def highlighted(segments: rx.Var, **props) -> rx.Component:
         rx.foreach(
             segments,
             lambda seg: rx.cond(
-                seg["hit"] == "1",
+                seg.hit,
                 rx.el.mark(
-                    seg["text"],
+                    seg.text,
                     style={
                         "background": rx.color("amber", 5),
                         "color": "inherit",
@@ -195,7 +193,7 @@ def highlighted(segments: rx.Var, **props) -> rx.Component:
                     },
                     data_testid="search-hit",
                 ),
-                rx.text.span(seg["text"]),
+                rx.text.span(seg.text),
             ),
         ),
         **props,

@@ -58,11 +58,11 @@ def node_card(kind: rx.Var, title: rx.Var, *children: rx.Component, testid: str 
 
 
 def source_label(step: rx.Var) -> rx.Component:
-    """Where an inserted step came from, including deleted library steps."""
+    """Where an inserted step (a `state.rows.CustomStep`) came from, including deleted library steps."""
     return rx.cond(
-        step["source"] == "step-library",
+        step.source == "step-library",
         rx.cond(
-            step["source_available"] == "1",
+            step.source_available,
             rx.badge(rx.icon("library", size=12), "From step library", color_scheme="violet", variant="soft"),
             rx.badge(
                 rx.icon("library", size=12),
@@ -73,7 +73,7 @@ def source_label(step: rx.Var) -> rx.Component:
             ),
         ),
         rx.match(
-            step["source"],
+            step.source,
             (
                 "forked-tree",
                 rx.badge(rx.icon("git-fork", size=12), "From a forked flow", color_scheme="gray", variant="soft"),
@@ -98,19 +98,19 @@ def custom_step_card(step: rx.Var) -> rx.Component:
     return rx.box(
         rx.vstack(
             rx.hstack(
-                kind_badge(step["type"]),
+                kind_badge(step.type),
                 source_label(step),
                 rx.spacer(),
-                rx.text("after " + step["after_title"], size="1", color_scheme="gray"),
+                rx.text("after " + step.after_title, size="1", color_scheme="gray"),
                 width="100%",
                 align="center",
                 spacing="2",
             ),
-            rx.text(step["title"], weight="medium", size="2"),
+            rx.text(step.title, weight="medium", size="2"),
             rx.cond(
-                step["body"] != "",
+                step.body != "",
                 rx.text(
-                    step["body"],
+                    step.body,
                     size="2",
                     color_scheme="gray",
                     white_space="pre-wrap",
@@ -118,8 +118,7 @@ def custom_step_card(step: rx.Var) -> rx.Component:
                     data_testid="custom-step-body",
                 ),
                 rx.cond(
-                    (step["source"] == "automation")
-                    & ((step["run_status"] == "queued") | (step["run_status"] == "running")),
+                    (step.source == "automation") & ((step.run_status == "queued") | (step.run_status == "running")),
                     rx.hstack(
                         rx.spinner(size="1"),
                         rx.text("Running… the result appears here when it finishes.", size="1", color_scheme="gray"),
@@ -130,8 +129,8 @@ def custom_step_card(step: rx.Var) -> rx.Component:
                 ),
             ),
             rx.cond(
-                step["notes"] != "",
-                rx.text(rx.icon("notebook-pen", size=12), " " + step["notes"], size="1", color_scheme="gray"),
+                step.notes != "",
+                rx.text(rx.icon("notebook-pen", size=12), " " + step.notes, size="1", color_scheme="gray"),
                 rx.fragment(),
             ),
             spacing="1",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from resolutionflow_app.domain.automation_variables import is_reserved_name
-from resolutionflow_app.domain.execution_hash import step_execution_hash
+from resolutionflow_app.domain.execution_hash import definition_checksum, step_execution_hash
 
 
 class FormField(BaseModel):
@@ -152,8 +154,10 @@ class SnapshotAssistant(BaseModel):
 
     prompt: str = ""
     model_id: str | None = None
+    name: str = ""
+    hidden: bool = False
 
-    @field_validator("prompt", mode="before")
+    @field_validator("prompt", "name", mode="before")
     @classmethod
     def _prompt(cls, value: Any) -> Any:
         return value or ""
@@ -162,6 +166,11 @@ class SnapshotAssistant(BaseModel):
     @classmethod
     def _model_id(cls, value: Any) -> Any:
         return str(value) if value else None
+
+    @field_validator("hidden", mode="before")
+    @classmethod
+    def _hidden(cls, value: Any) -> Any:
+        return bool(value)
 
 
 def _str_list(value: Any) -> Any:
@@ -221,13 +230,24 @@ class SnapshotStep(BaseModel):
 
 
 class DefinitionSnapshot(BaseModel):
-    """A stored, self-contained automation definition (a run's pinned `definition`), parsed once."""
+    """A stored, self-contained automation definition, parsed once at the service boundary.
+
+    The draft (`services.automations.current_definition`), a published version
+    (`automations.published_definition`) and a run's pinned `definition` all have this shape. The
+    JSON it was parsed from is kept as is (`to_json`): it is what gets stored again, and the
+    published checksum and the steps' execution hashes are of it, so they never change with parsing.
+    `form_schema` stays the stored field list: the run-form rules report problems of that shape.
+    """
 
     model_config = ConfigDict(extra="allow")
 
     name: str = ""
+    description: str | None = None
+    data_retention_days: int | None = None
     form_schema: list[dict[str, Any]] = Field(default_factory=list)
     steps: list[SnapshotStep] = Field(default_factory=list)
+    _stored: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _checksum: str = PrivateAttr(default="")
 
     @classmethod
     def parse(cls, data: dict[str, Any] | None) -> DefinitionSnapshot:
@@ -247,7 +267,73 @@ class DefinitionSnapshot(BaseModel):
         for step, source in zip(snapshot.steps, raw_steps, strict=True):
             step._execution_hash = step_execution_hash(source)
         snapshot.steps.sort(key=lambda s: s.step_order)
+        snapshot._stored = copy.deepcopy(dict(data or {}))
+        snapshot._checksum = definition_checksum(snapshot._stored)
         return snapshot
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored JSON this snapshot was parsed from (a copy): what a run pins and a publish freezes.
+
+        Returns:
+            The definition exactly as stored, extra keys included.
+        """
+        return copy.deepcopy(self._stored)
+
+    @property
+    def checksum(self) -> str:
+        """`domain.execution_hash.definition_checksum` of the stored JSON (the published version's checksum)."""
+        return self._checksum
+
+    @property
+    def hashes(self) -> dict[int, str]:
+        """`{step_order: execution hash}` of every step."""
+        return {s.step_order: s.execution_hash for s in self.steps}
+
+    def model_ids(self) -> list[str]:
+        """The completion models the steps use, each once, in step order.
+
+        Returns:
+            Model ids as strings.
+        """
+        return list(dict.fromkeys(s.assistant.model_id for s in self.steps if s.assistant.model_id))
+
+
+RECOVERY_KEY = "_recovery"
+
+
+class RecoveryMark(BaseModel):
+    """How often a run was taken over after its worker stopped, and when last.
+
+    Run bookkeeping, not part of the definition: it rides in the run's `definition` column under
+    `_recovery` (no extra column), and no checksum or execution hash reads it.
+    """
+
+    count: int = 0
+    at: str | None = None
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any] | None) -> RecoveryMark:
+        """The mark kept in a run's stored definition.
+
+        Args:
+            stored: the run's `definition` column (None for none).
+
+        Returns:
+            The mark, count 0 when the run was never taken over.
+        """
+        raw = (stored or {}).get(RECOVERY_KEY)
+        return cls.model_validate(raw) if isinstance(raw, Mapping) else cls()
+
+    def onto(self, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The run's stored definition with this mark in it (the rest unchanged).
+
+        Args:
+            stored: the run's `definition` column.
+
+        Returns:
+            A new dict to write back to the column.
+        """
+        return {**dict(stored or {}), RECOVERY_KEY: self.model_dump()}
 
 
 def field_id_from_label(label: str, taken: set[str]) -> str:

@@ -41,10 +41,10 @@ def _inputs() -> rx.Component:
                     rx.foreach(
                         S.run_input_fields,
                         lambda f: rx.box(
-                            rx.el.dt(rx.text(f["label"], size="1", color_scheme="gray", overflow_wrap="anywhere")),
+                            rx.el.dt(rx.text(f.label, size="1", color_scheme="gray", overflow_wrap="anywhere")),
                             rx.el.dd(
                                 rx.text(
-                                    rx.cond(f["value"] != "", f["value"], "—"),
+                                    rx.cond(f.value != "", f.value, "—"),
                                     size="2",
                                     white_space="pre-wrap",
                                     overflow_wrap="anywhere",

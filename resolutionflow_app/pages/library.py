@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 import reflex as rx
@@ -28,6 +29,7 @@ from resolutionflow_app.services import step_categories
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.paging import MAX_FILTER_LENGTH, PagedListMixin
+from resolutionflow_app.state.rows import Choice, CommandLine, LibraryStep, TextSegment
 
 PAGE_SIZE = 20
 SORTS = [("relevance", "Relevance"), ("usage", "Most used"), ("rating", "Best rated"), ("newest", "Newest")]
@@ -52,41 +54,41 @@ def _add_category(*, session, actor, name: str) -> tuple:
     return cat, library_service.list_categories(session=session, actor=actor)
 
 
-def _flat(step) -> dict[str, str]:
-    """A library step DTO as a flat string dict for the list and the detail panel."""
+def _flat(step) -> LibraryStep:
+    """A library step DTO as a typed row for the list and the detail panel."""
     data = step.model_dump(mode="json")
     content = data.get("content") or {}
     avg = data.get("rating_avg")
-    return {
-        "id": data["id"],
-        "title": data["title"],
-        "step_type": data["step_type"],
-        "visibility": data["visibility"],
-        "instructions": content.get("instructions") or "",
-        "help_text": content.get("help_text") or "",
-        "group_label": content.get("group_label") or "",
-        "category_id": data.get("category_id") or "",
-        "category_name": data.get("category_name") or "",
-        "synced": "1" if data.get("is_flow_synced") else "",
-        "source_tree_id": data.get("source_tree_id") or "",
-        "source_tree_name": data.get("source_tree_name") or "",
-        "usage_count": str(data.get("usage_count") or 0),
-        "rating_avg": f"{avg:.1f}" if avg else "0",
-        "rating_count": str(data.get("rating_count") or 0),
-        "my_rating": str(data.get("my_rating") or 0),
-        "created_by_name": data.get("created_by_name") or "",
-        "can_edit": "1" if data.get("can_edit") else "",
-        "used_in_flows": str(data.get("used_in_flows") or 1),
-        "commands_text": "\n".join(
+    return LibraryStep(
+        id=data["id"],
+        title=data["title"],
+        step_type=data["step_type"],
+        visibility=data["visibility"],
+        instructions=content.get("instructions") or "",
+        help_text=content.get("help_text") or "",
+        group_label=content.get("group_label") or "",
+        category_id=data.get("category_id") or "",
+        category_name=data.get("category_name") or "",
+        synced=bool(data.get("is_flow_synced")),
+        source_tree_id=data.get("source_tree_id") or "",
+        source_tree_name=data.get("source_tree_name") or "",
+        usage_count=int(data.get("usage_count") or 0),
+        rating_avg=f"{avg:.1f}" if avg else "0",
+        rating_count=str(data.get("rating_count") or 0),
+        my_rating=int(data.get("my_rating") or 0),
+        created_by_name=data.get("created_by_name") or "",
+        can_edit=bool(data.get("can_edit")),
+        used_in_flows=int(data.get("used_in_flows") or 1),
+        commands_text="\n".join(
             f"{c.get('label') or ''} | {c.get('command') or ''}" if c.get("label") else (c.get("command") or "")
             for c in content.get("commands") or []
         ),
-    }
+    )
 
 
-def _commands(step) -> list[dict[str, str]]:
+def _commands(step) -> list[CommandLine]:
     return [
-        {"label": str(c["label"]), "command": c["command"] or ""}
+        CommandLine(label=str(c["label"]), command=c["command"] or "")
         for c in normalize_commands((step.content or {}).get("commands"))
     ]
 
@@ -109,9 +111,9 @@ def _parse_commands(text: str) -> list[dict[str, str]]:
 class LibraryState(PagedListMixin, AuthState):
     """One page of library steps, the filters, the selected step and the editor dialog."""
 
-    items: list[dict[str, str]] = []
-    # Per item: its title as [{text, hit: "1" or ""}] segments, matched words marked (rendered as text).
-    title_parts: list[list[dict[str, str]]] = []
+    items: list[LibraryStep] = []
+    # Per item: its title as segments, matched words marked (rendered as text).
+    title_parts: list[list[TextSegment]] = []
     total: int = 0
     total_capped: bool = False
     total_text: str = ""  # "23 steps", "1,000+ steps"
@@ -129,13 +131,13 @@ class LibraryState(PagedListMixin, AuthState):
     origin: str = "all"
     source_tree_id: str = "all"
     sort: str = "relevance"
-    categories: list[dict[str, str]] = []
-    group_labels: list[dict[str, str]] = []
-    flows: list[dict[str, str]] = []
-    selected: dict[str, str] = {}
-    selected_commands: list[dict[str, str]] = []
+    categories: list[Choice] = []
+    group_labels: list[Choice] = []
+    flows: list[Choice] = []
+    selected: LibraryStep = LibraryStep()  # id "" = nothing selected
+    selected_commands: list[CommandLine] = []
     editor_open: bool = False
-    editor: dict[str, str] = {}
+    editor: LibraryStep = LibraryStep()  # category_id "none" = no category
     editor_error: str = ""
     categories_open: bool = False
 
@@ -146,9 +148,9 @@ class LibraryState(PagedListMixin, AuthState):
         if out.error:
             return self.refused(out)
         categories, labels, flows = out.value
-        self.categories = [{"id": str(c.id), "name": c.name} for c in categories]
-        self.group_labels = [{"id": g, "name": g} for g in labels]
-        self.flows = [{"id": str(f.id), "name": f.name} for f in flows]
+        self.categories = [Choice(id=str(c.id), name=c.name) for c in categories]
+        self.group_labels = [Choice(id=g, name=g) for g in labels]
+        self.flows = [Choice(id=str(f.id), name=f.name) for f in flows]
         self.offset = 0
         return LibraryState.fetch
 
@@ -179,8 +181,7 @@ class LibraryState(PagedListMixin, AuthState):
         self.pager_total = f"{found.total:,}" + ("+" if found.total_capped else "")
         self.items = [_flat(s) for s in found.items]
         self.title_parts = [
-            [{"text": part, "hit": "1" if hit else ""} for part, hit in highlight_segments(s.title, tokens)]
-            for s in found.items
+            [TextSegment(text=part, hit=hit) for part, hit in highlight_segments(s.title, tokens)] for s in found.items
         ]
         return None
 
@@ -209,12 +210,12 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def close_detail(self):
         """Close the detail panel."""
-        self.selected, self.selected_commands = {}, []
+        self.selected, self.selected_commands = LibraryStep(), []
 
     @rx.event
     def rate(self, rating: int):
         """Rate the selected step 1–5 (replaces your earlier rating)."""
-        out = self.try_call(library_service.rate_step, step_id=self.selected["id"], rating=rating)
+        out = self.try_call(library_service.rate_step, step_id=self.selected.id, rating=rating)
         if out.error:
             return self.refused(out)
         self.selected = _flat(out.value)
@@ -223,7 +224,7 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def fork(self):
         """Save a personal copy of the selected step."""
-        out = self.try_call(library_service.fork_step, step_id=self.selected["id"])
+        out = self.try_call(library_service.fork_step, step_id=self.selected.id)
         if out.error:
             return self.refused(out)
         self.selected, self.selected_commands = _flat(out.value), _commands(out.value)
@@ -232,29 +233,19 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def delete(self):
         """Delete the selected (own, manual) step."""
-        out = self.try_call(library_service.delete_step, step_id=self.selected["id"])
+        out = self.try_call(library_service.delete_step, step_id=self.selected.id)
         if out.error:
             return self.refused(out)
-        self.selected, self.selected_commands = {}, []
+        self.selected, self.selected_commands = LibraryStep(), []
         return [LibraryState.fetch, rx.toast.success("Step deleted.")]
 
     @rx.event
     def open_editor(self, new: bool):
         """Open the editor for a new step or the selected one."""
         self.editor = (
-            {
-                "id": "",
-                "title": "",
-                "step_type": "action",
-                "instructions": "",
-                "help_text": "",
-                "group_label": "",
-                "category_id": "none",
-                "visibility": "team",
-                "commands_text": "",
-            }
+            LibraryStep(category_id="none")
             if new
-            else {**self.selected, "category_id": self.selected.get("category_id") or "none"}
+            else dataclasses.replace(self.selected, category_id=self.selected.category_id or "none")
         )
         self.editor_error, self.editor_open = "", True
 
@@ -280,8 +271,8 @@ class LibraryState(PagedListMixin, AuthState):
             "visibility": form.get("visibility") or "team",
             "category_id": category,
         }
-        if self.editor.get("id"):
-            out = self.try_call(library_service.update_step, step_id=self.editor["id"], changes=fields)
+        if self.editor.id:
+            out = self.try_call(library_service.update_step, step_id=self.editor.id, changes=fields)
         else:
             out = self.try_call(library_service.create_step, **fields)
         if out.error:
@@ -294,7 +285,7 @@ class LibraryState(PagedListMixin, AuthState):
     @rx.event
     def file_step(self, category_id: str):
         """Put the selected step (flow-synced too) into a category, or none."""
-        step_id = self.selected.get("id", "")
+        step_id = self.selected.id
         out = self.try_call(
             step_categories.assign_category,
             step_id=step_id,
@@ -302,15 +293,11 @@ class LibraryState(PagedListMixin, AuthState):
         )
         if out.error:
             return self.refused(out)
-        name = next((c["name"] for c in self.categories if c["id"] == category_id), "")
-        self.selected = {
-            **self.selected,
-            "category_id": "" if category_id == "none" else category_id,
-            "category_name": name,
-        }
+        name = next((c.name for c in self.categories if c.id == category_id), "")
+        filed = "" if category_id == "none" else category_id
+        self.selected = dataclasses.replace(self.selected, category_id=filed, category_name=name)
         self.items = [
-            {**i, "category_id": self.selected["category_id"], "category_name": name} if i["id"] == step_id else i
-            for i in self.items
+            dataclasses.replace(i, category_id=filed, category_name=name) if i.id == step_id else i for i in self.items
         ]
         return rx.toast.success(f"Filed under “{name}”." if name else "Removed from its category.")
 
@@ -325,7 +312,7 @@ class LibraryState(PagedListMixin, AuthState):
         out = self.try_call(_add_category, name=str(form.get("name") or "").strip())
         if out.error:
             return self.refused(out)
-        self.categories = [{"id": str(c.id), "name": c.name} for c in out.value[1]]
+        self.categories = [Choice(id=str(c.id), name=c.name) for c in out.value[1]]
         return rx.toast.success(f"Category “{out.value[0].name}” added.")
 
     @rx.event
@@ -334,7 +321,9 @@ class LibraryState(PagedListMixin, AuthState):
         out = self.try_call(step_categories.rename_category, category_id=category_id, name=name)
         if out.error:
             return self.refused(out)
-        self.categories = [{**c, "name": out.value.name} if c["id"] == category_id else c for c in self.categories]
+        self.categories = [
+            dataclasses.replace(c, name=out.value.name) if c.id == category_id else c for c in self.categories
+        ]
         return [rx.toast.success("Category renamed."), LibraryState.fetch]
 
     @rx.event
@@ -343,7 +332,7 @@ class LibraryState(PagedListMixin, AuthState):
         out = self.try_call(step_categories.delete_category, category_id=category_id)
         if out.error:
             return self.refused(out)
-        self.categories = [c for c in self.categories if c["id"] != category_id]
+        self.categories = [c for c in self.categories if c.id != category_id]
         if self.category_id == category_id:
             self.category_id = "all"
         kept = out.value
@@ -361,8 +350,8 @@ class LibraryState(PagedListMixin, AuthState):
         if out.error:
             return self.refused(out)
         cat, categories = out.value
-        self.categories = [{"id": str(c.id), "name": c.name} for c in categories]
-        self.editor = {**self.editor, "category_id": str(cat.id)}
+        self.categories = [Choice(id=str(c.id), name=c.name) for c in categories]
+        self.editor = dataclasses.replace(self.editor, category_id=str(cat.id))
         return rx.toast.success(f"Category “{cat.name}” added.")
 
 
@@ -443,12 +432,12 @@ def _filters() -> rx.Component:
     )
 
 
-def _from_flow_chip(item: dict) -> rx.Component:
+def _from_flow_chip(item: rx.Var) -> rx.Component:
     return rx.cond(
-        item["synced"] == "1",
+        item.synced,
         rx.link(
-            chip("git-fork", "From flow: " + item["source_tree_name"], color_scheme="violet", variant="surface"),
-            href=routes.FLOWS + "/" + item["source_tree_id"],
+            chip("git-fork", "From flow: " + item.source_tree_name, color_scheme="violet", variant="surface"),
+            href=routes.FLOWS + "/" + item.source_tree_id,
             underline="none",
             max_width="100%",
             data_testid="from-flow-chip",
@@ -457,50 +446,50 @@ def _from_flow_chip(item: dict) -> rx.Component:
     )
 
 
-def _row(item: dict, index: rx.Var) -> rx.Component:
-    active = LibraryState.selected.get("id", "") == item["id"]
+def _row(item: rx.Var, index: rx.Var) -> rx.Component:
+    active = LibraryState.selected.id == item.id
     return rx.box(
         rx.hstack(
             rx.vstack(
                 rx.hstack(
-                    kind_badge(item["step_type"]),
+                    kind_badge(item.step_type),
                     highlighted(
                         LibraryState.title_parts[index],
                         weight="medium",
                         size="3",
                         style=clamp(2),
-                        title=item["title"],
+                        title=item.title,
                         data_testid="library-item-title",
                     ),
                     align="center",
                     spacing="2",
                     max_width="100%",
                 ),
-                rx.text(item["instructions"], size="2", color_scheme="gray", style=clamp(2)),
+                rx.text(item.instructions, size="2", color_scheme="gray", style=clamp(2)),
                 rx.flex(
                     _from_flow_chip(item),
                     rx.cond(
-                        item["group_label"] != "",
-                        chip("layers", item["group_label"], color_scheme="gray", variant="soft"),
+                        item.group_label != "",
+                        chip("layers", item.group_label, color_scheme="gray", variant="soft"),
                         rx.fragment(),
                     ),
                     rx.cond(
-                        item["category_name"] != "",
-                        chip("tag", item["category_name"], color_scheme="gray", variant="outline"),
+                        item.category_name != "",
+                        chip("tag", item.category_name, color_scheme="gray", variant="outline"),
                         rx.fragment(),
                     ),
                     rx.cond(
-                        item["used_in_flows"] != "1",
+                        item.used_in_flows != 1,
                         rx.badge(
                             rx.icon("git-fork", size=12),
-                            "used in " + item["used_in_flows"] + " flows",
+                            "used in " + item.used_in_flows.to_string() + " flows",
                             color_scheme="violet",
                             variant="soft",
                             data_testid="used-in-flows",
                         ),
                         rx.fragment(),
                     ),
-                    kind_badge(item["visibility"]),
+                    kind_badge(item.visibility),
                     wrap="wrap",
                     spacing="2",
                     width="100%",
@@ -513,11 +502,11 @@ def _row(item: dict, index: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.hstack(
                     rx.icon("activity", size=14, color=rx.color("gray", 9)),
-                    rx.text(item["usage_count"] + rx.cond(item["usage_count"] == "1", " use", " uses"), size="1"),
+                    rx.text(item.usage_count.to_string() + rx.cond(item.usage_count == 1, " use", " uses"), size="1"),
                     spacing="1",
                     align="center",
                 ),
-                rating_text(item["rating_avg"], item["rating_count"]),
+                rating_text(item.rating_avg, item.rating_count),
                 align="end",
                 spacing="1",
                 min_width="90px",
@@ -533,7 +522,7 @@ def _row(item: dict, index: rx.Var) -> rx.Component:
         background=rx.cond(active, rx.color("accent", 2), rx.color("gray", 1)),
         cursor="pointer",
         _hover={"background": rx.color("gray", 3)},
-        on_click=LibraryState.select(item["id"]),
+        on_click=LibraryState.select(item.id),
         width="100%",
         data_testid="library-item",
     )
@@ -576,7 +565,7 @@ def _detail() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                kind_badge(s["step_type"]),
+                kind_badge(s.step_type),
                 rx.spacer(),
                 rx.icon_button(
                     rx.icon("x", size=16),
@@ -587,16 +576,14 @@ def _detail() -> rx.Component:
                 ),
                 width="100%",
             ),
-            rx.heading(
-                s["title"], size="4", overflow_wrap="anywhere", max_width="100%", data_testid="step-detail-title"
-            ),
+            rx.heading(s.title, size="4", overflow_wrap="anywhere", max_width="100%", data_testid="step-detail-title"),
             rx.cond(
-                s["synced"] == "1",
+                s.synced,
                 rx.text(
                     "Sourced from: ",
                     rx.link(
-                        s["source_tree_name"],
-                        href=routes.FLOWS + "/" + s["source_tree_id"],
+                        s.source_tree_name,
+                        href=routes.FLOWS + "/" + s.source_tree_id,
                         data_testid="sourced-from-link",
                     ),
                     size="2",
@@ -604,7 +591,7 @@ def _detail() -> rx.Component:
                     max_width="100%",
                 ),
                 rx.text(
-                    "Written by " + s["created_by_name"],
+                    "Written by " + s.created_by_name,
                     size="2",
                     color_scheme="gray",
                     overflow_wrap="anywhere",
@@ -613,16 +600,16 @@ def _detail() -> rx.Component:
             ),
             rx.flex(
                 rx.cond(
-                    s["group_label"] != "",
-                    chip("layers", "Group: " + s["group_label"], variant="soft", color_scheme="gray"),
+                    s.group_label != "",
+                    chip("layers", "Group: " + s.group_label, variant="soft", color_scheme="gray"),
                     rx.fragment(),
                 ),
                 rx.cond(
-                    s["category_name"] != "",
-                    chip("tag", s["category_name"], variant="outline", color_scheme="gray"),
+                    s.category_name != "",
+                    chip("tag", s.category_name, variant="outline", color_scheme="gray"),
                     rx.fragment(),
                 ),
-                kind_badge(s["visibility"]),
+                kind_badge(s.visibility),
                 wrap="wrap",
                 spacing="2",
                 width="100%",
@@ -635,9 +622,9 @@ def _detail() -> rx.Component:
                         rx.select.trigger(placeholder="No category", width="200px", data_testid="step-category"),
                         rx.select.content(
                             rx.select.item("No category", value="none"),
-                            rx.foreach(LibraryState.categories, lambda c: rx.select.item(c["name"], value=c["id"])),
+                            rx.foreach(LibraryState.categories, lambda c: rx.select.item(c.name, value=c.id)),
                         ),
-                        value=rx.cond(s["category_id"] != "", s["category_id"], "none"),
+                        value=rx.cond(s.category_id != "", s.category_id, "none"),
                         on_change=LibraryState.file_step,
                         size="1",
                     ),
@@ -650,15 +637,15 @@ def _detail() -> rx.Component:
             rx.separator(size="4"),
             rx.text("Instructions", size="1", weight="bold", color_scheme="gray"),
             rx.text(
-                rx.cond(s["instructions"] != "", s["instructions"], "—"),
+                rx.cond(s.instructions != "", s.instructions, "—"),
                 size="2",
                 white_space="pre-wrap",
                 overflow_wrap="anywhere",
                 max_width="100%",
             ),
             rx.cond(
-                s["help_text"] != "",
-                rx.callout(s["help_text"], icon="info", size="1", variant="surface", width="100%"),
+                s.help_text != "",
+                rx.callout(s.help_text, icon="info", size="1", variant="surface", width="100%"),
                 rx.fragment(),
             ),
             rx.cond(
@@ -674,23 +661,26 @@ def _detail() -> rx.Component:
             rx.separator(size="4"),
             rx.hstack(
                 rx.text(
-                    "Used " + s["usage_count"] + rx.cond(s["usage_count"] == "1", " time", " times") + " in sessions",
+                    "Used "
+                    + s.usage_count.to_string()
+                    + rx.cond(s.usage_count == 1, " time", " times")
+                    + " in sessions",
                     size="2",
                     color_scheme="gray",
                 ),
                 rx.spacer(),
-                rating_text(s["rating_avg"], s["rating_count"]),
+                rating_text(s.rating_avg, s.rating_count),
                 width="100%",
             ),
             rx.hstack(
                 rx.text("Your rating", size="2"),
-                star_picker(s["my_rating"].to(int), LibraryState.rate),
+                star_picker(s.my_rating, LibraryState.rate),
                 align="center",
                 spacing="3",
             ),
             rx.separator(size="4"),
             rx.cond(
-                s["synced"] == "1",
+                s.synced,
                 rx.hstack(
                     rx.tooltip(
                         rx.icon("lock", size=16, color=rx.color("gray", 10)),
@@ -716,7 +706,7 @@ def _detail() -> rx.Component:
                     data_testid="step-fork",
                 ),
                 rx.cond(
-                    (s["synced"] != "1") & (s["can_edit"] == "1"),
+                    ~s.synced & s.can_edit,
                     rx.fragment(
                         rx.button(
                             rx.icon("pencil", size=14),
@@ -741,13 +731,13 @@ def _detail() -> rx.Component:
     )
 
 
-def _category_row(c: dict) -> rx.Component:
+def _category_row(c: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.cond(
             AuthState.is_owner,
             rx.input(
-                default_value=c["name"],
-                on_blur=lambda v: LibraryState.rename_category(c["id"], v),
+                default_value=c.name,
+                on_blur=lambda v: LibraryState.rename_category(c.id, v),
                 max_length=100,
                 size="2",
                 flex="1",
@@ -755,7 +745,7 @@ def _category_row(c: dict) -> rx.Component:
                 aria_label="Category name",
                 data_testid="category-name",
             ),
-            rx.text(c["name"], size="2", flex="1", overflow_wrap="anywhere"),
+            rx.text(c.name, size="2", flex="1", overflow_wrap="anywhere"),
         ),
         rx.cond(
             AuthState.is_owner,
@@ -771,7 +761,7 @@ def _category_row(c: dict) -> rx.Component:
                     )
                 ),
                 rx.alert_dialog.content(
-                    rx.alert_dialog.title("Delete “" + c["name"] + "”?"),
+                    rx.alert_dialog.title("Delete “" + c.name + "”?"),
                     rx.alert_dialog.description("Its steps stay in the library, without a category."),
                     rx.hstack(
                         rx.alert_dialog.cancel(rx.button("Keep", variant="soft", color_scheme="gray")),
@@ -779,7 +769,7 @@ def _category_row(c: dict) -> rx.Component:
                             rx.button(
                                 "Delete",
                                 color_scheme="red",
-                                on_click=LibraryState.delete_category(c["id"]),
+                                on_click=LibraryState.delete_category(c.id),
                                 data_testid="category-delete-confirm",
                             )
                         ),
@@ -865,7 +855,7 @@ def _editor() -> rx.Component:
     e = LibraryState.editor
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(rx.cond(e["id"] != "", "Edit step", "New library step")),
+            rx.dialog.title(rx.cond(e.id != "", "Edit step", "New library step")),
             rx.form(
                 rx.vstack(
                     error_callout(LibraryState.editor_error),
@@ -873,7 +863,7 @@ def _editor() -> rx.Component:
                         "Title",
                         rx.input(
                             name="title",
-                            default_value=e["title"],
+                            default_value=e.title,
                             required=True,
                             max_length=255,
                             width="100%",
@@ -882,15 +872,13 @@ def _editor() -> rx.Component:
                         hint="Up to 255 characters.",
                     ),
                     rx.hstack(
-                        field(
-                            "Type", rx.select(["action", "solution"], name="step_type", default_value=e["step_type"])
-                        ),
+                        field("Type", rx.select(["action", "solution"], name="step_type", default_value=e.step_type)),
                         field(
                             "Visibility",
                             rx.select(
                                 ["private", "team", "public"],
                                 name="visibility",
-                                default_value=e["visibility"],
+                                default_value=e.visibility,
                                 data_testid="editor-visibility",
                             ),
                         ),
@@ -900,7 +888,7 @@ def _editor() -> rx.Component:
                         "Instructions",
                         rx.text_area(
                             name="instructions",
-                            default_value=e["instructions"],
+                            default_value=e.instructions,
                             rows="4",
                             width="100%",
                             data_testid="editor-instructions",
@@ -908,13 +896,13 @@ def _editor() -> rx.Component:
                     ),
                     field(
                         "Help text",
-                        rx.text_area(name="help_text", default_value=e["help_text"], rows="2", width="100%"),
+                        rx.text_area(name="help_text", default_value=e.help_text, rows="2", width="100%"),
                     ),
                     field(
                         "Commands",
                         rx.text_area(
                             name="commands_text",
-                            default_value=e["commands_text"],
+                            default_value=e.commands_text,
                             rows="3",
                             width="100%",
                             font_family="monospace",
@@ -922,22 +910,18 @@ def _editor() -> rx.Component:
                         "One per line; write “label | command” to name it.",
                     ),
                     rx.hstack(
-                        field(
-                            "Group label", rx.input(name="group_label", default_value=e["group_label"], width="100%")
-                        ),
+                        field("Group label", rx.input(name="group_label", default_value=e.group_label, width="100%")),
                         field(
                             "Category",
                             rx.select.root(
                                 rx.select.trigger(width="100%"),
                                 rx.select.content(
                                     rx.select.item("No category", value="none"),
-                                    rx.foreach(
-                                        LibraryState.categories, lambda c: rx.select.item(c["name"], value=c["id"])
-                                    ),
+                                    rx.foreach(LibraryState.categories, lambda c: rx.select.item(c.name, value=c.id)),
                                 ),
                                 name="category_id",
-                                default_value=e["category_id"],
-                                key=e["category_id"],
+                                default_value=e.category_id,
+                                key=e.category_id,
                             ),
                         ),
                         width="100%",
@@ -1013,16 +997,14 @@ def library_page() -> rx.Component:
                 spacing="2",
             ),
             rx.cond(
-                LibraryState.selected.get("id", "") != "",
+                LibraryState.selected.id != "",
                 rx.box(_detail(), position="sticky", top="1rem", order=rx.breakpoints(initial="-1", sm="0")),
                 rx.fragment(),
             ),
             # minmax(0, …): a long word in a title cannot widen its column; phones stack the detail above the list.
             grid_template_columns=rx.breakpoints(
                 initial="minmax(0, 1fr)",
-                sm=rx.cond(
-                    LibraryState.selected.get("id", "") != "", "minmax(0, 3fr) minmax(0, 2fr)", "minmax(0, 1fr)"
-                ),
+                sm=rx.cond(LibraryState.selected.id != "", "minmax(0, 3fr) minmax(0, 2fr)", "minmax(0, 1fr)"),
             ),
             spacing="4",
             width="100%",

@@ -20,18 +20,18 @@ from resolutionflow_app.state.session_automation import SessionAutomationState
 from resolutionflow_app.state.session_run import OUTCOMES, SessionRunState
 
 S = SessionRunState
-EDITABLE = (S.info["can_edit"] == "1") & (S.info["status"] == "in_progress")
+EDITABLE = S.info.can_edit & (S.info.status == "in_progress")
 
 
-def _crumb(h: dict, i) -> rx.Component:
+def _crumb(h: rx.Var, i) -> rx.Component:
     return rx.hstack(
         rx.cond(i > 0, rx.icon("chevron-right", size=14, color=rx.color("gray", 8)), rx.fragment()),
         rx.cond(
             EDITABLE,
-            rx.link(h["title"], on_click=S.jump_back(h["node_id"]), size="2", cursor="pointer", data_testid="crumb"),
-            rx.text(h["title"], size="2"),
+            rx.link(h.title, on_click=S.jump_back(h.node_id), size="2", cursor="pointer", data_testid="crumb"),
+            rx.text(h.title, size="2"),
         ),
-        rx.cond(h["answer"] != "", rx.badge(h["answer"], variant="soft", color_scheme="gray", size="1"), rx.fragment()),
+        rx.cond(h.answer != "", rx.badge(h.answer, variant="soft", color_scheme="gray", size="1"), rx.fragment()),
         spacing="1",
         align="center",
     )
@@ -41,10 +41,10 @@ def _breadcrumb() -> rx.Component:
     return rx.flex(
         rx.foreach(S.history, _crumb),
         rx.cond(
-            (S.node["id"] != "") & (S.history.length() > 0),
+            (S.node.id != "") & (S.history.length() > 0),
             rx.hstack(
                 rx.icon("chevron-right", size=14, color=rx.color("gray", 8)),
-                rx.text(S.node["title"], size="2", weight="bold"),
+                rx.text(S.node.title, size="2", weight="bold"),
                 spacing="1",
                 align="center",
             ),
@@ -58,17 +58,17 @@ def _breadcrumb() -> rx.Component:
     )
 
 
-def _answer_button(o: dict) -> rx.Component:
+def _answer_button(o: rx.Var) -> rx.Component:
     return rx.button(
-        rx.cond(o["key"] != "", rx.code(o["key"], size="1", variant="outline"), rx.fragment()),
-        o["label"],
+        rx.cond(o.key != "", rx.code(o.key, size="1", variant="outline"), rx.fragment()),
+        o.label,
         size="3",
         variant="surface",
         color_scheme="blue",
-        on_click=S.answer(o["label"]),
+        on_click=S.answer(o.label),
         loading=S.busy,
-        custom_attrs={"data-answer-key": o["key"]},
-        data_testid="answer-" + o["key"],
+        custom_attrs={"data-answer-key": o.key},
+        data_testid="answer-" + o.key,
     )
 
 
@@ -98,7 +98,7 @@ def _notes() -> rx.Component:
 
 
 def _node_actions() -> rx.Component:
-    kind = S.node["type"]
+    kind = S.node.type
     return rx.match(
         kind,
         (
@@ -237,13 +237,13 @@ def _automation_dialog() -> rx.Component:
 def _automation_panel() -> rx.Component:
     """The current step's automation: run it, watch it, or read why it cannot run."""
     return rx.cond(
-        S.automation["id"] != "",
+        S.automation.id != "",
         rx.box(
             rx.vstack(
                 rx.hstack(
                     rx.icon("bot", size=18, color=rx.color("indigo", 10)),
                     rx.text(
-                        rx.cond(S.automation["name"] != "", S.automation["name"], "Linked automation"),
+                        rx.cond(S.automation.name != "", S.automation.name, "Linked automation"),
                         weight="bold",
                         size="2",
                         overflow_wrap="anywhere",
@@ -251,7 +251,7 @@ def _automation_panel() -> rx.Component:
                     ),
                     rx.spacer(),
                     rx.cond(
-                        (S.automation["available"] == "1") & EDITABLE & (A.run_id == ""),
+                        S.automation.available & EDITABLE & (A.run_id == ""),
                         rx.button(
                             rx.icon("play", size=14),
                             "Run automation",
@@ -268,9 +268,9 @@ def _automation_panel() -> rx.Component:
                     wrap="wrap",
                 ),
                 rx.cond(
-                    S.automation["available"] != "1",
+                    ~S.automation.available,
                     rx.callout(
-                        S.automation["reason"],
+                        S.automation.reason,
                         icon="circle-alert",
                         color_scheme="amber",
                         size="1",
@@ -320,14 +320,12 @@ def _automation_panel() -> rx.Component:
 
 def _current_node() -> rx.Component:
     return node_card(
-        S.node["type"],
-        S.node["title"],
+        S.node.type,
+        S.node.title,
+        rx.cond(S.node.description != "", rx.text(S.node.description, size="3", white_space="pre-wrap"), rx.fragment()),
         rx.cond(
-            S.node["description"] != "", rx.text(S.node["description"], size="3", white_space="pre-wrap"), rx.fragment()
-        ),
-        rx.cond(
-            S.node["help_text"] != "",
-            rx.callout(S.node["help_text"], icon="info", size="1", variant="surface", width="100%"),
+            S.node.help_text != "",
+            rx.callout(S.node.help_text, icon="info", size="1", variant="surface", width="100%"),
             rx.fragment(),
         ),
         rx.cond(
@@ -340,7 +338,7 @@ def _current_node() -> rx.Component:
     )
 
 
-def _history_item(h: dict) -> rx.Component:
+def _history_item(h: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.box(
             width="8px",
@@ -351,16 +349,16 @@ def _history_item(h: dict) -> rx.Component:
             flex_shrink="0",
         ),
         rx.vstack(
-            rx.text(h["title"], size="2", weight="medium"),
-            rx.cond(h["answer"] != "", rx.text("→ " + h["answer"], size="1", color_scheme="blue"), rx.fragment()),
+            rx.text(h.title, size="2", weight="medium"),
+            rx.cond(h.answer != "", rx.text("→ " + h.answer, size="1", color_scheme="blue"), rx.fragment()),
             rx.cond(
-                h["notes"] != "",
-                rx.text(h["notes"], size="1", color_scheme="gray", white_space="pre-wrap"),
+                h.notes != "",
+                rx.text(h.notes, size="1", color_scheme="gray", white_space="pre-wrap"),
                 rx.fragment(),
             ),
             rx.cond(
-                h["at"] != "",
-                rx.moment(h["at"], format="HH:mm", font_size="11px", color=rx.color("gray", 9)),
+                h.at != "",
+                rx.moment(h.at, format="HH:mm", font_size="11px", color=rx.color("gray", 9)),
                 rx.fragment(),
             ),
             spacing="0",
@@ -420,14 +418,14 @@ def _side_panel() -> rx.Component:
     )
 
 
-def _library_result(r: dict) -> rx.Component:
+def _library_result(r: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.vstack(
             rx.hstack(
-                kind_badge(r["step_type"]), rx.text(r["title"], weight="medium", size="2"), spacing="2", align="center"
+                kind_badge(r.step_type), rx.text(r.title, weight="medium", size="2"), spacing="2", align="center"
             ),
             rx.text(
-                r["instructions"],
+                r.instructions,
                 size="1",
                 color_scheme="gray",
                 style={
@@ -437,9 +435,7 @@ def _library_result(r: dict) -> rx.Component:
                     "overflow": "hidden",
                 },
             ),
-            rx.cond(
-                r["source"] != "", rx.text("From flow: " + r["source"], size="1", color_scheme="violet"), rx.fragment()
-            ),
+            rx.cond(r.source != "", rx.text("From flow: " + r.source, size="1", color_scheme="violet"), rx.fragment()),
             spacing="1",
             align="start",
             width="100%",
@@ -448,7 +444,7 @@ def _library_result(r: dict) -> rx.Component:
             rx.icon("plus", size=14),
             "Insert",
             size="1",
-            on_click=S.insert_library(r["id"], r["step_type"]),
+            on_click=S.insert_library(r.id, r.step_type),
             data_testid="insert-library-step",
         ),
         width="100%",
@@ -466,7 +462,7 @@ def _insert_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title("Insert a step"),
             rx.dialog.description(
-                "It is added after “" + S.node["title"] + "” and kept with the session.", size="2", color_scheme="gray"
+                "It is added after “" + S.node.title + "” and kept with the session.", size="2", color_scheme="gray"
             ),
             rx.tabs.root(
                 rx.tabs.list(
@@ -597,49 +593,49 @@ def _complete_dialog() -> rx.Component:
     )
 
 
-def _proc_command(c: dict, step_id) -> rx.Component:
-    return rx.cond(c["owner"] == step_id, command_row(c), rx.fragment())
+def _proc_command(c: rx.Var, step_id) -> rx.Component:
+    return rx.cond(c.owner == step_id, command_row(c), rx.fragment())
 
 
-def _proc_step(s: dict) -> rx.Component:
+def _proc_step(s: rx.Var) -> rx.Component:
     return rx.cond(
-        s["type"] == "section_header",
-        rx.heading(s["title"], size="3", padding_top="1rem", color=rx.color("gray", 11), data_testid="section"),
+        s.type == "section_header",
+        rx.heading(s.title, size="3", padding_top="1rem", color=rx.color("gray", 11), data_testid="section"),
         rx.cond(
-            s["type"] == "procedure_end",
+            s.type == "procedure_end",
             rx.hstack(
                 rx.icon("flag", size=16, color=rx.color("green", 9)),
-                rx.text(s["title"], weight="medium"),
+                rx.text(s.title, weight="medium"),
                 padding_top="0.75rem",
                 align="center",
             ),
             rx.box(
                 rx.hstack(
                     rx.checkbox(
-                        checked=s["done"] == "1",
-                        disabled=(s["done"] == "1") | ~EDITABLE,
-                        on_change=lambda _v: S.tick(s["id"]),
+                        checked=s.done,
+                        disabled=s.done | ~EDITABLE,
+                        on_change=lambda _v: S.tick(s.id),
                         size="3",
                         data_testid="tick",
                     ),
                     rx.vstack(
                         rx.text(
-                            s["title"],
+                            s.title,
                             weight="medium",
-                            text_decoration=rx.cond(s["done"] == "1", "line-through", "none"),
-                            color=rx.cond(s["done"] == "1", rx.color("gray", 10), rx.color("gray", 12)),
+                            text_decoration=rx.cond(s.done, "line-through", "none"),
+                            color=rx.cond(s.done, rx.color("gray", 10), rx.color("gray", 12)),
                         ),
                         rx.cond(
-                            s["description"] != "",
-                            rx.text(s["description"], size="2", color_scheme="gray"),
+                            s.description != "",
+                            rx.text(s.description, size="2", color_scheme="gray"),
                             rx.fragment(),
                         ),
                         rx.cond(
-                            s["expected_outcome"] != "",
-                            rx.text(rx.text.strong("Expected: "), s["expected_outcome"], size="2"),
+                            s.expected_outcome != "",
+                            rx.text(rx.text.strong("Expected: "), s.expected_outcome, size="2"),
                             rx.fragment(),
                         ),
-                        rx.foreach(S.proc_commands, lambda c: _proc_command(c, s["id"])),
+                        rx.foreach(S.proc_commands, lambda c: _proc_command(c, s.id)),
                         spacing="1",
                         width="100%",
                         align="start",
@@ -652,7 +648,7 @@ def _proc_step(s: dict) -> rx.Component:
                 border=f"1px solid {rx.color('gray', 5)}",
                 border_left=f"4px solid {rx.color('orange', 9)}",
                 border_radius="var(--radius-3)",
-                background=rx.cond(s["done"] == "1", rx.color("green", 2), rx.color("gray", 1)),
+                background=rx.cond(s.done, rx.color("green", 2), rx.color("gray", 1)),
                 width="100%",
                 data_testid="proc-step",
             ),
@@ -698,35 +694,33 @@ def _finished() -> rx.Component:
         rx.vstack(
             rx.hstack(
                 rx.text("Session completed", weight="bold"),
-                kind_badge(S.info["outcome"]),
+                kind_badge(S.info.outcome),
                 rx.cond(
-                    S.info["completed_at"] != "",
-                    rx.moment(S.info["completed_at"], from_now=True, font_size="12px"),
+                    S.info.completed_at != "",
+                    rx.moment(S.info.completed_at, from_now=True, font_size="12px"),
                     rx.fragment(),
                 ),
                 spacing="2",
                 align="center",
             ),
-            rx.cond(
-                S.info["summary"] != "", rx.text(S.info["summary"], size="2", white_space="pre-wrap"), rx.fragment()
-            ),
+            rx.cond(S.info.summary != "", rx.text(S.info.summary, size="2", white_space="pre-wrap"), rx.fragment()),
             spacing="1",
         ),
         icon="circle-check",
-        color_scheme=rx.cond(S.info["outcome"] == "resolved", "green", "gray"),
+        color_scheme=rx.cond(S.info.outcome == "resolved", "green", "gray"),
         width="100%",
         data_testid="session-completed",
     )
 
 
 def _header_actions() -> rx.Component:
-    owner = S.info["can_edit"] == "1"
+    owner = S.info.can_edit
     return rx.hstack(
         rx.cond(
             EDITABLE & (S.history.length() > 0),
             rx.button(
                 rx.icon("undo-2", size=14),
-                rx.cond(S.info["tree_type"] == "troubleshooting", "Back", "Undo last tick"),
+                rx.cond(S.info.tree_type == "troubleshooting", "Back", "Undo last tick"),
                 variant="soft",
                 on_click=S.go_back,
                 data_testid="back",
@@ -746,7 +740,7 @@ def _header_actions() -> rx.Component:
             rx.fragment(),
         ),
         rx.cond(
-            owner & (S.info["status"] == "completed") & (S.info["tree_type"] == "troubleshooting"),
+            owner & (S.info.status == "completed") & (S.info.tree_type == "troubleshooting"),
             rx.button(
                 rx.icon("git-branch-plus", size=14),
                 "Save session as flow",
@@ -756,7 +750,7 @@ def _header_actions() -> rx.Component:
             ),
             rx.fragment(),
         ),
-        rx.cond(owner, share_button(S.info["id"]), rx.fragment()),
+        rx.cond(owner, share_button(S.info.id), rx.fragment()),
         spacing="2",
         align="center",
     )
@@ -774,7 +768,7 @@ def session_run_page() -> rx.Component:
             on_mount=rx.call_script(ANSWER_KEYS_JS), display="none"
         ),  # not rx.script: its react-helmet warns in strict mode
         rx.cond(
-            S.info.get("id", "") != "",
+            S.info.id != "",
             rx.fragment(
                 rx.link(
                     rx.hstack(
@@ -783,26 +777,26 @@ def session_run_page() -> rx.Component:
                     href=routes.SESSIONS,
                     underline="none",
                 ),
-                page_header(S.info["tree_name"], _header_actions()),
+                page_header(S.info.tree_name, _header_actions()),
                 rx.hstack(
-                    kind_badge(S.info["tree_type"]),
-                    kind_badge(S.info["status"]),
+                    kind_badge(S.info.tree_type),
+                    kind_badge(S.info.status),
                     rx.text(
-                        rx.cond(S.info["can_edit"] == "1", "Your session", "Started by " + S.info["user_name"]),
+                        rx.cond(S.info.can_edit, "Your session", "Started by " + S.info.user_name),
                         " · started ",
                         size="2",
                         color_scheme="gray",
                     ),
-                    rx.moment(S.info["started_at"], from_now=True, font_size="14px", color=rx.color("gray", 10)),
+                    rx.moment(S.info.started_at, from_now=True, font_size="14px", color=rx.color("gray", 10)),
                     spacing="2",
                     align="center",
                     margin_top="-0.75rem",
                     padding_bottom="1rem",
                 ),
                 rx.cond(
-                    S.info["can_edit"] != "1",
+                    ~S.info.can_edit,
                     rx.callout(
-                        "Read-only: only " + S.info["user_name"] + " can change this session.",
+                        "Read-only: only " + S.info.user_name + " can change this session.",
                         icon="eye",
                         color_scheme="gray",
                         size="1",
@@ -813,17 +807,17 @@ def session_run_page() -> rx.Component:
                     rx.fragment(),
                 ),
                 rx.cond(
-                    S.info["status"] == "completed",
+                    S.info.status == "completed",
                     rx.box(_finished(), padding_bottom="1rem", width="100%"),
                     rx.fragment(),
                 ),
                 rx.cond(
-                    S.info["tree_type"] == "troubleshooting",
+                    S.info.tree_type == "troubleshooting",
                     rx.fragment(
                         _breadcrumb(),
                         rx.grid(
                             rx.vstack(
-                                rx.cond(S.node["id"] != "", _current_node(), rx.fragment()),
+                                rx.cond(S.node.id != "", _current_node(), rx.fragment()),
                                 width="100%",
                             ),
                             _side_panel(),

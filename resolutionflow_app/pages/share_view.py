@@ -11,6 +11,7 @@ from resolutionflow_app import entry, routes
 from resolutionflow_app.components.badges import kind_badge
 from resolutionflow_app.services import shares as shares_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.rows import ChecklistRow, SharedCustomStep, SharedPathStep
 
 ROUTE = "/share/[share_token]"
 # The service's refusals (HTTP-like status) -> which message the page shows.
@@ -49,9 +50,9 @@ class ShareViewState(AuthState):
     status: str = ""
     outcome: str = ""
     summary: str = ""
-    path: list[dict[str, str]] = []
-    custom_steps: list[dict[str, str]] = []
-    checklist: list[dict[str, str]] = []
+    path: list[SharedPathStep] = []
+    custom_steps: list[SharedCustomStep] = []
+    checklist: list[ChecklistRow] = []
     problem: str = ""  # the sentence of a refusal without its own view (rate limit, database busy)
 
     def _token(self) -> str:
@@ -87,30 +88,30 @@ class ShareViewState(AuthState):
         self.started, self.completed = _fmt(s["started_at"]), _fmt(s["completed_at"])
         self.status, self.outcome, self.summary = s["status"], s["outcome"] or "", s["summary"]
         self.path = [
-            {
-                "n": str(i + 1),
-                "title": h["title"],
-                "type": h["node_type"] or "step",
-                "answer": ""
+            SharedPathStep(
+                n=i + 1,
+                title=h["title"],
+                type=h["node_type"] or "step",
+                answer=""
                 if (h["node_type"] != "decision" and (h["answer"] or "").lower() in ("done", ""))
-                else (h["answer"] or ""),
-                "notes": h["notes"] or "",
-                "at": _fmt(h["at"]),
-            }
+                else str(h["answer"] or ""),
+                notes=str(h["notes"] or ""),
+                at=_fmt(h["at"]),
+            )
             for i, h in enumerate(s["history"])
         ]
         self.custom_steps = [
-            {
-                "type": c["type"],
-                "content": c["content"],
-                "notes": c["notes"],
-                "source": SOURCE_LABELS.get(c["source"], "Ad-hoc"),
-                "after": c["inserted_after_title"],
-            }
+            SharedCustomStep(
+                type=str(c["type"] or ""),
+                content=c["content"],
+                notes=str(c["notes"] or ""),
+                source=SOURCE_LABELS.get(c["source"], "Ad-hoc"),
+                after=str(c["inserted_after_title"] or ""),
+            )
             for c in s["custom_steps"]
         ]
         self.checklist = [
-            {"title": st["title"], "type": st["type"], "done": "yes" if st["done"] else ""}
+            ChecklistRow(title=str(st["title"] or ""), type=str(st["type"] or ""), done=bool(st["done"]))
             for st in s["steps"]
             if st["type"] != "section_header"
         ]
@@ -131,10 +132,10 @@ def _meta_line(icon: str, label: str, value: rx.Var) -> rx.Component:
     )
 
 
-def _path_item(item: dict) -> rx.Component:
+def _path_item(item: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.center(
-            rx.text(item["n"], size="1", weight="bold"),
+            rx.text(item.n.to_string(), size="1", weight="bold"),
             width="1.6rem",
             height="1.6rem",
             min_width="1.6rem",
@@ -144,22 +145,22 @@ def _path_item(item: dict) -> rx.Component:
         ),
         rx.vstack(
             rx.hstack(
-                rx.text(item["title"], weight="medium", size="3"),
-                kind_badge(item["type"]),
+                rx.text(item.title, weight="medium", size="3"),
+                kind_badge(item.type),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
-            rx.cond(item["answer"] != "", rx.text(rx.text.strong("Answer: "), item["answer"], size="2"), rx.fragment()),
+            rx.cond(item.answer != "", rx.text(rx.text.strong("Answer: "), item.answer, size="2"), rx.fragment()),
             rx.cond(
-                item["notes"] != "",
-                rx.text(item["notes"], size="2", color_scheme="gray", white_space="pre-wrap", font_style="italic"),
+                item.notes != "",
+                rx.text(item.notes, size="2", color_scheme="gray", white_space="pre-wrap", font_style="italic"),
                 rx.fragment(),
             ),
             spacing="1",
             width="100%",
         ),
-        rx.text(item["at"], size="1", color_scheme="gray", white_space="nowrap"),
+        rx.text(item.at, size="1", color_scheme="gray", white_space="nowrap"),
         spacing="3",
         width="100%",
         padding_y="0.6rem",
@@ -168,29 +169,29 @@ def _path_item(item: dict) -> rx.Component:
     )
 
 
-def _custom_item(item: dict) -> rx.Component:
+def _custom_item(item: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                kind_badge(item["type"]),
+                kind_badge(item.type),
                 rx.badge(
-                    item["source"],
+                    item.source,
                     variant="outline",
-                    color_scheme=rx.cond(item["source"] == "Step library", "violet", "gray"),
+                    color_scheme=rx.cond(item.source == "Step library", "violet", "gray"),
                 ),
                 rx.cond(
-                    item["after"] != "",
-                    rx.text("after “", item["after"], "”", size="1", color_scheme="gray"),
+                    item.after != "",
+                    rx.text("after “", item.after, "”", size="1", color_scheme="gray"),
                     rx.fragment(),
                 ),
                 spacing="2",
                 align="center",
                 wrap="wrap",
             ),
-            rx.text(item["content"], size="2", white_space="pre-wrap"),
+            rx.text(item.content, size="2", white_space="pre-wrap"),
             rx.cond(
-                item["notes"] != "",
-                rx.text(item["notes"], size="2", color_scheme="gray", font_style="italic"),
+                item.notes != "",
+                rx.text(item.notes, size="2", color_scheme="gray", font_style="italic"),
                 rx.fragment(),
             ),
             spacing="2",
@@ -201,14 +202,14 @@ def _custom_item(item: dict) -> rx.Component:
     )
 
 
-def _check_item(item: dict) -> rx.Component:
+def _check_item(item: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.cond(
-            item["done"] != "",
+            item.done,
             rx.icon("square-check", size=16, color=rx.color("green", 9)),
             rx.icon("square", size=16, color=rx.color("gray", 8)),
         ),
-        rx.text(item["title"], size="2"),
+        rx.text(item.title, size="2"),
         spacing="2",
         align="center",
     )

@@ -152,39 +152,37 @@ def _server_card() -> rx.Component:
     )
 
 
-def _conflict(row: dict) -> rx.Component:
+def _conflict(row: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                rx.badge(row["kind"], color_scheme="amber"),
-                rx.text(row["title"], weight="medium", size="2"),
+                rx.badge(row.kind, color_scheme="amber"),
+                rx.text(row.title, weight="medium", size="2"),
                 wrap="wrap",
                 align="center",
             ),
-            rx.text(row["message"], size="2"),
-            rx.cond(row["versions"] != "", rx.text(row["versions"], size="1", color_scheme="gray"), rx.fragment()),
-            rx.cond(row["changes"] != "", rx.text("What differs: " + row["changes"], size="1"), rx.fragment()),
-            rx.cond(
-                row["differences"] != "", rx.text(row["differences"], size="1", color_scheme="gray"), rx.fragment()
-            ),
+            rx.text(row.message, size="2"),
+            rx.cond(row.versions != "", rx.text(row.versions, size="1", color_scheme="gray"), rx.fragment()),
+            rx.cond(row.changes != "", rx.text("What differs: " + row.changes, size="1"), rx.fragment()),
+            rx.cond(row.differences != "", rx.text(row.differences, size="1", color_scheme="gray"), rx.fragment()),
             rx.hstack(
                 rx.cond(
-                    (row["kind"] == "session") & (row["reason"] != "session_changed_on_server"),
+                    (row.kind == "session") & (row.reason != "session_changed_on_server"),
                     rx.button(
                         "Push anyway (keep its copy of the flow)",
                         size="1",
-                        on_click=SyncState.push_anyway(row["id"]),
+                        on_click=SyncState.push_anyway(row.id),
                         loading=SyncState.busy == "push",
                         data_testid="sync-push-anyway",
                     ),
                     rx.fragment(),
                 ),
                 rx.button(
-                    rx.cond(row["kind"] == "flow", "Keep the desktop's copy", "Dismiss"),
+                    rx.cond(row.kind == "flow", "Keep the desktop's copy", "Dismiss"),
                     size="1",
                     variant="soft",
                     color_scheme="gray",
-                    on_click=SyncState.dismiss(row["id"]),
+                    on_click=SyncState.dismiss(row.id),
                 ),
                 spacing="2",
                 wrap="wrap",

@@ -26,8 +26,8 @@ from resolutionflow_app.db.models import (
     User,
 )
 from resolutionflow_app.db.types import utcnow
+from resolutionflow_app.domain.automation_definition import DefinitionSnapshot, SnapshotStep
 from resolutionflow_app.domain.errors import NotFound, Unavailable
-from resolutionflow_app.domain.execution_hash import definition_checksum
 from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.integrations import audit_pdf
 from resolutionflow_app.services import automations as automations_service
@@ -91,10 +91,10 @@ def _header_names(cfg: dict[str, Any]) -> str:
 
 
 def _step_rows(
-    session: Session, step: dict[str, Any], models: dict[str, CompletionModel], *, last: bool
+    session: Session, step: SnapshotStep, models: dict[str, CompletionModel], *, last: bool
 ) -> list[tuple[str, str]]:
-    assistant = step.get("assistant") or {}
-    model = models.get(str(assistant.get("model_id") or ""))
+    assistant = step.assistant
+    model = models.get(assistant.model_id or "")
     rows: list[tuple[str, str]] = []
     rows.append(
         (
@@ -104,9 +104,9 @@ def _step_rows(
             else "unknown (model deleted)",
         )
     )
-    if not assistant.get("hidden") and assistant.get("name"):
-        rows.append(("Assistant", f"{assistant['name']} (shared assistant)"))
-    override = step.get("output_classification_override")
+    if not assistant.hidden and assistant.name:
+        rows.append(("Assistant", f"{assistant.name} (shared assistant)"))
+    override = step.output_classification_override
     if override is not None:
         rows.append(
             (
@@ -119,37 +119,37 @@ def _step_rows(
         rows.append(("Classification", f"K{model.security_level}: the model's security level"))
     else:
         rows.append(("Classification", "not known"))
-    source = step.get("input_source") or ""
-    rows.append(("Input", f"{step.get('input_type') or 'any'}, from {SOURCE_LABELS.get(source, source)}"))
+    source = step.input_source or ""
+    rows.append(("Input", f"{step.input_type or 'any'}, from {SOURCE_LABELS.get(source, source)}"))
     if source in ("http_get", "http_post"):
-        cfg = step.get("input_config") or {}
+        cfg = step.input_config or {}
         rows.append(("HTTP input", f"{'POST' if source == 'http_post' else 'GET'} {safe_url(cfg.get('url'))}"))
         rows.append(("HTTP input headers", _header_names(cfg)))
         if source == "http_post" and cfg.get("body"):
             rows.append(("HTTP input body template", str(cfg["body"])))
-    webhook = step.get("output_mode") == "http_post"
+    webhook = step.output_mode == "http_post"
     if webhook:
         destination = "posted to a webhook" + (" and returned as the run's result" if last else "")
     else:
         destination = "returned as the run's result" if last else "passed on to the next step"
-    rows.append(("Output", f"{step.get('output_type') or 'text'}, {destination}"))
+    rows.append(("Output", f"{step.output_type}, {destination}"))
     if webhook:
-        cfg = step.get("output_config") or {}
+        cfg = step.output_config or {}
         rows.append(("Webhook", f"POST {safe_url(cfg.get('url'))} (signed, Standard Webhooks)"))
         rows.append(("Webhook headers", _header_names(cfg)))
     rows.append(("MCP policy", _mcp_text(session, step)))
     return rows
 
 
-def _mcp_text(session: Session, step: dict[str, Any]) -> str:
-    server_ids = [uuid.UUID(s) for s in step.get("mcp_server_ids") or []]
+def _mcp_text(session: Session, step: SnapshotStep) -> str:
+    server_ids = [uuid.UUID(s) for s in step.mcp_server_ids or []]
     servers = (
         [s.name for s in session.exec(select(MCPServer).where(col(MCPServer.id).in_(server_ids))).all()]
         if server_ids
         else []
     )
-    if step.get("mcp_policy") == "restricted":
-        tool_ids = [uuid.UUID(t) for t in step.get("mcp_tool_ids") or []]
+    if step.mcp_policy == "restricted":
+        tool_ids = [uuid.UUID(t) for t in step.mcp_tool_ids]
         tools = (
             sorted(t.name for t in session.exec(select(MCPServerTool).where(col(MCPServerTool.id).in_(tool_ids))).all())
             if tool_ids
@@ -161,14 +161,12 @@ def _mcp_text(session: Session, step: dict[str, Any]) -> str:
     return "inherit: default tools of " + ", ".join(sorted(servers))
 
 
-def _models(session: Session, definition: dict[str, Any]) -> dict[str, CompletionModel]:
+def _models(session: Session, definition: DefinitionSnapshot) -> dict[str, CompletionModel]:
     out: dict[str, CompletionModel] = {}
-    for step in definition.get("steps") or []:
-        mid = (step.get("assistant") or {}).get("model_id")
-        if mid and mid not in out:
-            row = session.get(CompletionModel, uuid.UUID(str(mid)))
-            if row is not None:
-                out[str(mid)] = row
+    for mid in definition.model_ids():
+        row = session.get(CompletionModel, uuid.UUID(mid))
+        if row is not None:
+            out[mid] = row
     return out
 
 
@@ -177,7 +175,7 @@ def _user_name(session: Session, user_id: uuid.UUID | None) -> str:
     return user.name if user is not None else "(deleted user)"
 
 
-def _run_section(session: Session, run: AutomationRun, definition: dict[str, Any]) -> dict[str, Any]:
+def _run_section(session: Session, run: AutomationRun, definition: DefinitionSnapshot) -> dict[str, Any]:
     results = {
         r.step_order: r
         for r in session.exec(
@@ -187,9 +185,9 @@ def _run_section(session: Session, run: AutomationRun, definition: dict[str, Any
     ended = run.status in TERMINAL
     steps = []
     total_in = total_out = 0
-    for step in sorted(definition.get("steps") or [], key=lambda s: s["step_order"]):
-        order = step["step_order"]
-        name = step.get("user_description") or f"Step {order}"
+    for step in definition.steps:
+        order = step.step_order
+        name = step.user_description or f"Step {order}"
         result = results.get(order)
         if result is None:
             steps.append(
@@ -257,10 +255,10 @@ def _build(
         session=session, actor=actor, automation_id=automation.id, run_id=run.id if run else None
     )
     draft = automations_service.current_definition(session, automation)
-    definition = (run.definition or {}) if run is not None else draft
+    definition = DefinitionSnapshot.parse(run.definition) if run is not None else draft
     models = _models(session, definition)
-    form = [f for f in definition.get("form_schema") or [] if isinstance(f, dict)]
-    steps = sorted(definition.get("steps") or [], key=lambda s: s["step_order"])
+    form = definition.form_schema
+    steps = definition.steps
 
     if automation.published:
         state = f"published, version {automation.published_version}"
@@ -268,7 +266,7 @@ def _build(
         state = f"unpublished (version {automation.published_version} kept)"
     else:
         state = "draft, never published"
-    changes = automation.published_version and definition_checksum(draft) != automation.published_checksum
+    changes = automation.published_version and draft.checksum != automation.published_checksum
     meta = [
         ("Created by", _user_name(session, automation.user_id)),
         ("Created", _when(automation.created_at)),
@@ -315,10 +313,10 @@ def _build(
         ],
         "steps": [
             {
-                "order": s["step_order"],
-                "name": s.get("user_description") or f"Step {s['step_order']}",
+                "order": s.step_order,
+                "name": s.user_description or f"Step {s.step_order}",
                 "rows": _step_rows(session, s, models, last=s is steps[-1]),
-                "prompt": (s.get("assistant") or {}).get("prompt") or "",
+                "prompt": s.assistant.prompt,
             }
             for s in steps
         ],

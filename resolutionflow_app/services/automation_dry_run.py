@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from resolutionflow_app.db.models import CompletionModel, User
 from resolutionflow_app.domain import automation_rules
+from resolutionflow_app.domain.automation_definition import DefinitionSnapshot, SnapshotStep
 from resolutionflow_app.domain.automation_variables import (
     build_context,
     count_tokens,
@@ -107,12 +108,9 @@ class _Outcome:
     reason: str = ""
 
 
-def _load_models(session: Session, account_id: uuid.UUID, definition: Mapping[str, Any]) -> dict[str, _Model]:
+def _load_models(session: Session, account_id: uuid.UUID, definition: DefinitionSnapshot) -> dict[str, _Model]:
     models: dict[str, _Model] = {}
-    for step in definition.get("steps") or []:
-        mid = (step.get("assistant") or {}).get("model_id")
-        if not mid or mid in models:
-            continue
+    for mid in definition.model_ids():
         try:
             row = session.get(CompletionModel, uuid.UUID(str(mid)))
         except ValueError:
@@ -165,14 +163,14 @@ def _url_shown(template: str) -> str:
 # ---------------------------------------------------------------- pure checks
 
 
-def _words_for_input(step: Mapping[str, Any], order: int, form_ids: list[str]) -> str:
-    source = step.get("input_source") or "flow_input"
-    cfg = step.get("input_config") or {}
+def _words_for_input(step: SnapshotStep, order: int, form_ids: list[str]) -> str:
+    source = step.input_source or "flow_input"
+    cfg = step.input_config or {}
     if source == "flow_input":
         text = "Reads the run's input: the free text"
         if form_ids:
             text += " (or the form values as JSON when the text is empty)"
-        if step.get("input_type") in automation_rules.FILE_FIELD_TYPES:
+        if step.input_type in automation_rules.FILE_FIELD_TYPES:
             text += ", plus the uploaded files"
         text += "."
     elif source == "previous_step":
@@ -187,18 +185,18 @@ def _words_for_input(step: Mapping[str, Any], order: int, form_ids: list[str]) -
         )
     else:
         text = f"Reads {source}."
-    if step.get("input_type") not in (None, "any"):
-        text += f" It expects {step.get('input_type')} input."
+    if step.input_type not in (None, "any"):
+        text += f" It expects {step.input_type} input."
     return text
 
 
-def _words_for_output(step: Mapping[str, Any], is_last: bool) -> str:
-    kind = step.get("output_type") or "text"
+def _words_for_output(step: SnapshotStep, is_last: bool) -> str:
+    kind = step.output_type
     what = {"text": "text", "json": "JSON", "pdf": "a PDF document", "docx": "a Word document"}.get(kind, kind)
     text = f"Gives {what}" + (" as the run's result" if is_last else "")
-    if step.get("output_mode") == "http_post":
+    if step.output_mode == "http_post":
         text += (
-            f", and posts it to the webhook {_url_shown(str((step.get('output_config') or {}).get('url') or ''))} "
+            f", and posts it to the webhook {_url_shown(str((step.output_config or {}).get('url') or ''))} "
             "(signed; not sent in this dry run)"
         )
     return text + "."
@@ -597,8 +595,10 @@ def dry_run(
     models = _load_models(session, actor.account_id, definition)
     fetch = fetch or guarded_fetch
 
-    steps: list[dict[str, Any]] = sorted(definition.get("steps") or [], key=lambda s: s["step_order"])
-    form_schema: list[dict[str, Any]] = [f for f in definition.get("form_schema") or [] if isinstance(f, dict)]
+    steps = definition.steps
+    # The classification and structure rules read steps in their stored shape, in the same order.
+    raw_steps: list[dict[str, Any]] = sorted(definition.to_json().get("steps") or [], key=lambda s: s["step_order"])
+    form_schema = definition.form_schema
     form_ids = [f["id"] for f in form_schema if isinstance(f.get("id"), str)]
     lines: list[DryRunLine] = []
 
@@ -642,22 +642,20 @@ def dry_run(
                 message="This automation has no steps yet: add a step before running it.",
             )
         )
-    for problem in automation_rules.form_schema_problems(
-        definition.get("form_schema")
-    ) + automation_rules.structural_problems(steps):
+    for problem in automation_rules.form_schema_problems(form_schema) + automation_rules.structural_problems(raw_steps):
         lines.append(DryRunLine(check="definition", status="red", message=problem))
 
     levels = {mid: m.security_level for mid, m in models.items()}
-    findings = automation_rules.classification_findings(steps, levels)
-    steps_by_order = {int(s["step_order"]): s for s in steps}
+    findings = automation_rules.classification_findings(raw_steps, levels)
+    steps_by_order = {int(s["step_order"]): s for s in raw_steps}
 
     # First pass: what every step needs checked over the network.
     planned: list[tuple[int, str, Any]] = []  # (step_order, kind, details) in report order
     probes: list[_Probe] = []
-    for index, step in enumerate(steps):
-        order = int(step["step_order"])
-        assistant = step.get("assistant") or {}
-        model = models.get(str(assistant.get("model_id")))
+    for index, (step, raw) in enumerate(zip(steps, raw_steps, strict=True)):
+        order = step.step_order
+        assistant = step.assistant
+        model = models.get(assistant.model_id or "")
         if model is None:
             planned.append((order, "model_missing", None))
         else:
@@ -752,15 +750,15 @@ def dry_run(
         )
 
         # Variables in the prompt and the configured URLs / body.
-        places: list[tuple[str, str]] = [("In the prompt", assistant.get("prompt") or "")]
-        source = step.get("input_source")
-        cfg = step.get("input_config") or {}
-        out_cfg = step.get("output_config") or {}
+        places: list[tuple[str, str]] = [("In the prompt", assistant.prompt)]
+        source = step.input_source
+        cfg = step.input_config or {}
+        out_cfg = step.output_config or {}
         if source in ("http_get", "http_post"):
             places.append(("In the HTTP input URL", str(cfg.get("url") or "")))
             if source == "http_post":
                 places.append(("In the HTTP input body", str(cfg.get("body") or "")))
-        if step.get("output_mode") == "http_post":
+        if step.output_mode == "http_post":
             places.append(("In the webhook URL", str(out_cfg.get("url") or "")))
         for where, template in places:
             for path in dict.fromkeys(variables_in(template)):
@@ -799,7 +797,7 @@ def dry_run(
                 probe = _Probe("GET" if source == "http_get" else "HEAD", url, headers)
                 probes.append(probe)
                 planned.append((order, "http_input", probe))
-        if step.get("output_mode") == "http_post" and out_cfg.get("url"):
+        if step.output_mode == "http_post" and out_cfg.get("url"):
             url, why = _probe_url(str(out_cfg["url"]), context, supplied)
             if url is None:
                 planned.append(
@@ -820,9 +818,7 @@ def dry_run(
                 planned.append((order, "webhook", probe))
 
         if model is not None:
-            planned.append(
-                (order, "line", _token_line(order, model, interpolate(assistant.get("prompt") or "", context)))
-            )
+            planned.append((order, "line", _token_line(order, model, interpolate(assistant.prompt, context))))
         step_findings = [message for o, message in findings if o == order]
         if step_findings:
             for message in step_findings:
@@ -839,9 +835,9 @@ def dry_run(
                     )
                 )
         else:
-            level = automation_rules.step_level(step, levels)
-            model_lvl = automation_rules.model_level(step, levels)
-            how = "set on the step" if step.get("output_classification_override") is not None else "its model's level"
+            level = automation_rules.step_level(raw, levels)
+            model_lvl = automation_rules.model_level(raw, levels)
+            how = "set on the step" if step.output_classification_override is not None else "its model's level"
             planned.append(
                 (
                     order,

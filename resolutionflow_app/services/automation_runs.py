@@ -20,11 +20,8 @@ from resolutionflow_app.db.models import (
 from resolutionflow_app.db.sql import rowcount
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import automation_rules
+from resolutionflow_app.domain.automation_definition import DefinitionSnapshot
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolutionflow_app.domain.execution_hash import (
-    definition_checksum,
-    definition_hashes,
-)
 from resolutionflow_app.domain.resume import plan_resume
 from resolutionflow_app.domain.roles import can_author
 from resolutionflow_app.domain.run_status import RUN_STATUSES, TERMINAL
@@ -104,24 +101,33 @@ def get_row(*, session: Session, account_id: uuid.UUID, run_id: uuid.UUID | str)
 
 def definition_for(
     session: Session, actor: User, automation: Automation, *, published_only: bool = False
-) -> tuple[dict[str, Any], int]:
+) -> tuple[DefinitionSnapshot, int]:
     """What `actor` runs: authors the current draft, engineers (and `published_only` callers) the published version.
 
+    Args:
+        session: DB session.
+        actor: who runs it.
+        automation: the automation row.
+        published_only: the published version even for authors.
+
     Returns:
-        The definition snapshot and its version (the published version number when the draft
+        The parsed definition and its version (the published version number when the draft
         equals it, 0 for an unpublished draft).
+
+    Raises:
+        Forbidden: the actor may run only the published version and there is none.
     """
     if can_author(actor.role) and not published_only:
         definition = automations_service.current_definition(session, automation)
-        same = automation.published and definition_checksum(definition) == automation.published_checksum
+        same = automation.published and definition.checksum == automation.published_checksum
         return definition, automation.published_version if same else 0
     if not automation.published or not automation.published_definition:
         raise Forbidden("This automation is not published yet; only owners and authors can run drafts.")
-    return automation.published_definition, automation.published_version
+    return DefinitionSnapshot.parse(automation.published_definition), automation.published_version
 
 
 def _check_input(
-    session: Session, actor: User, definition: dict[str, Any], text: Any, form_data: Any, file_ids: Any
+    session: Session, actor: User, definition: DefinitionSnapshot, text: Any, form_data: Any, file_ids: Any
 ) -> dict[str, Any]:
     if text is not None and not isinstance(text, str):
         raise InvalidInput("text must be a string.")
@@ -132,12 +138,10 @@ def _check_input(
     if file_ids is not None and not isinstance(file_ids, list):
         raise InvalidInput("file_ids must be a list of file ids.")
     form_data = form_data or {}
-    problems = automation_rules.form_data_problems(definition.get("form_schema"), form_data)
+    problems = automation_rules.form_data_problems(definition.form_schema, form_data)
     if problems:
         raise InvalidInput(problems[0], problems=problems)
-    file_fields = [
-        f["id"] for f in definition.get("form_schema") or [] if f.get("type") in automation_rules.FILE_FIELD_TYPES
-    ]
+    file_fields = [f["id"] for f in definition.form_schema if f.get("type") in automation_rules.FILE_FIELD_TYPES]
     files_service.files_of_account(
         session=session, account_id=actor.account_id, file_ids=[form_data[f] for f in file_fields if form_data.get(f)]
     )
@@ -169,7 +173,7 @@ def start_run(
     """
     automation = automations_service.get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     definition, version = definition_for(session, actor, automation, published_only=published_only)
-    if not definition.get("steps"):
+    if not definition.steps:
         raise InvalidInput("This automation has no steps yet.")
     payload = _check_input(session, actor, definition, text, form_data, file_ids)
     run = AutomationRun(
@@ -178,7 +182,7 @@ def start_run(
         user_id=actor.id,
         status="queued",
         input_payload_json=payload,
-        definition=definition,
+        definition=definition.to_json(),
         definition_version=version,
     )
     session.add(run)
@@ -242,19 +246,17 @@ def resume_run(*, session: Session, actor: User, run_id: uuid.UUID) -> RunDTO:
         session=session, account_id=actor.account_id, automation_id=run.automation_id
     )
     definition, version = definition_for(session, actor, automation)
-    if not definition.get("steps"):
+    if not definition.steps:
         raise InvalidInput("This automation has no steps.")
     results = results_of(session, run.id)
-    old_orders = [int(s["step_order"]) for s in (run.definition or {}).get("steps") or []]
-    plan = plan_resume(
-        old_orders, definition_hashes(definition), {r.step_order: (r.status, r.execution_hash) for r in results}
-    )
+    old_orders = [s.step_order for s in DefinitionSnapshot.parse(run.definition).steps]
+    plan = plan_resume(old_orders, definition.hashes, {r.step_order: (r.status, r.execution_hash) for r in results})
     dropped = [r for r in results if r.step_order not in plan.keep]
     files_service.delete_files_system(session=session, account_id=run.account_id, file_ids=_generated_files(dropped))
     if dropped:
         session.exec(delete(AutomationStepResult).where(col(AutomationStepResult.id).in_([r.id for r in dropped])))
     now = utcnow()
-    run.definition, run.definition_version = definition, version
+    run.definition, run.definition_version = definition.to_json(), version
     run.status, run.error_message, run.output_payload_json = "queued", None, None
     run.cancel_requested, run.worker_id, run.finished_at, run.heartbeat_at = False, None, None, None
     run.updated_at = now
@@ -425,15 +427,14 @@ def _ms(start: datetime | None, end: datetime | None) -> int | None:
     return max(0, int((end - start).total_seconds() * 1000))
 
 
-def _step_names(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    steps = sorted(definition.get("steps") or [], key=lambda s: int(s.get("step_order") or 0))
+def _step_names(definition: DefinitionSnapshot) -> list[dict[str, Any]]:
     return [
         {
-            "step_order": int(s["step_order"]),
-            "name": (s.get("user_description") or "").strip() or f"Step {s['step_order']}",
-            "output_type": s.get("output_type") or "text",
+            "step_order": s.step_order,
+            "name": (s.user_description or "").strip() or f"Step {s.step_order}",
+            "output_type": s.output_type,
         }
-        for s in steps
+        for s in definition.steps
     ]
 
 
@@ -464,7 +465,7 @@ def run_form(*, session: Session, actor: User, automation_id: uuid.UUID | str) -
     reason = "" if steps else "This automation has no steps yet; add steps in the builder first."
     return base.model_copy(
         update={
-            "form_schema": list(definition.get("form_schema") or []),
+            "form_schema": list(definition.form_schema),
             "steps": steps,
             "can_run": bool(steps),
             "blocked_reason": reason,
@@ -507,9 +508,9 @@ def last_inputs(*, session: Session, actor: User, automation_id: uuid.UUID | str
         return None
     payload = run.input_payload_json or {}
     form_data = dict(payload.get("form_data") or {})
-    file_fields = {
+    file_fields: set[Any] = {
         f.get("id")
-        for f in (run.definition or {}).get("form_schema") or []
+        for f in DefinitionSnapshot.parse(run.definition).form_schema
         if f.get("type") in automation_rules.FILE_FIELD_TYPES
     }
     refs = _file_refs(
@@ -654,7 +655,7 @@ def run_progress(*, session: Session, actor: User, run_id: uuid.UUID | str) -> R
     """
     run = get_row(session=session, account_id=actor.account_id, run_id=run_id)
     automation = session.get(Automation, run.automation_id)
-    definition = run.definition or {}
+    definition = DefinitionSnapshot.parse(run.definition)
     results = {r.step_order: r for r in results_of(session, run.id)}
     now = utcnow()
     steps = [
@@ -664,7 +665,7 @@ def run_progress(*, session: Session, actor: User, run_id: uuid.UUID | str) -> R
     payload = run.input_payload_json or {}
     form_data = payload.get("form_data") or {}
     fields = []
-    for field in definition.get("form_schema") or []:
+    for field in definition.form_schema:
         value = form_data.get(field.get("id"))
         if field.get("type") in automation_rules.FILE_FIELD_TYPES and value:
             ref = _file_refs(session, run.account_id, [value]).get(str(value))

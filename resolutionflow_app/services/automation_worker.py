@@ -24,6 +24,7 @@ from resolutionflow_app.db.models import (
 )
 from resolutionflow_app.db.sql import rowcount
 from resolutionflow_app.db.types import utcnow
+from resolutionflow_app.domain.automation_definition import RecoveryMark
 from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.services.automation_runner import (
     RunnerDeps,
@@ -110,8 +111,7 @@ def _take_over(session: Session, run: AutomationRun, worker_id: str) -> Claim | 
     A cancel requested on it ends it `cancelled` at once; past MAX_RECOVERIES it is failed.
     """
     now = utcnow()
-    definition = dict(run.definition or {})
-    attempts = int((definition.get("_recovery") or {}).get("count", 0)) + 1
+    attempts = RecoveryMark.of(run.definition).count + 1
     lease = new_lease()
     same = _unchanged(run)
     if run.cancel_requested or attempts > MAX_RECOVERIES:
@@ -129,7 +129,7 @@ def _take_over(session: Session, run: AutomationRun, worker_id: str) -> Claim | 
         ):
             _close_open_steps(session, run.id, "cancelled" if run.cancel_requested else "failed", now)
         return None
-    definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
+    definition = RecoveryMark(count=attempts, at=now.isoformat()).onto(run.definition)
     taken = rowcount(
         session.execute(
             update(AutomationRun)
@@ -473,9 +473,7 @@ def cleanup_zombie_runs(*, session: Session) -> int:
     rows = session.exec(select(AutomationRun).where(AutomationRun.status == "running", last_sign < cutoff)).all()
     count = 0
     for run in rows:
-        definition = dict(run.definition or {})
-        meta = dict(definition.get("_recovery") or {})
-        attempts = int(meta.get("count", 0)) + 1
+        attempts = RecoveryMark.of(run.definition).count + 1
         now = utcnow()
         if attempts > MAX_RECOVERIES:
             values: dict[str, Any] = {
@@ -493,13 +491,12 @@ def cleanup_zombie_runs(*, session: Session) -> int:
                 .values(status="failed", error_message="The worker stopped.", finished_at=now)
             )
         else:
-            definition["_recovery"] = {"count": attempts, "at": now.isoformat()}
             values = {
                 "status": "queued",
                 "worker_id": None,
                 "lease_token": None,
                 "updated_at": now,
-                "definition": definition,
+                "definition": RecoveryMark(count=attempts, at=now.isoformat()).onto(run.definition),
             }
         changed = rowcount(
             session.execute(

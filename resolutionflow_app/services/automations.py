@@ -25,12 +25,9 @@ from resolutionflow_app.db.models import (
 )
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import automation_rules
+from resolutionflow_app.domain.automation_definition import DefinitionSnapshot, SnapshotStep
 from resolutionflow_app.domain.automation_graph import build_graph
 from resolutionflow_app.domain.errors import Forbidden, InvalidInput, NotFound
-from resolutionflow_app.domain.execution_hash import (
-    definition_checksum,
-    definition_hashes,
-)
 from resolutionflow_app.domain.roles import can_author
 from resolutionflow_app.integrations.http_guard import (
     BlockedURLError,
@@ -135,10 +132,17 @@ def step_rows(session: Session, automation_id: uuid.UUID) -> list[AutomationStep
     )
 
 
-def current_definition(session: Session, automation: Automation) -> dict[str, Any]:
-    """The draft definition (what the step tables hold now), as a self-contained snapshot.
+def current_definition(session: Session, automation: Automation) -> DefinitionSnapshot:
+    """The draft definition (what the step tables hold now), as a self-contained, typed snapshot.
 
     Config headers stay encrypted; assistants contribute their prompt, model and MCP servers.
+
+    Args:
+        session: DB session.
+        automation: the automation row.
+
+    Returns:
+        The snapshot; its `to_json()` is what a publish freezes and a run pins.
     """
     steps = []
     for step in step_rows(session, automation.id):
@@ -183,53 +187,54 @@ def current_definition(session: Session, automation: Automation) -> dict[str, An
             }
         )
     meta = automation.metadata_json or {}
-    return {
-        "name": automation.name,
-        "description": automation.description,
-        "form_schema": meta.get("form_schema") or [],
-        "data_retention_days": automation.data_retention_days,
-        "steps": steps,
-    }
+    return DefinitionSnapshot.parse(
+        {
+            "name": automation.name,
+            "description": automation.description,
+            "form_schema": meta.get("form_schema") or [],
+            "data_retention_days": automation.data_retention_days,
+            "steps": steps,
+        }
+    )
 
 
-def _step_dto(step: dict[str, Any], hashes: dict[int, str]) -> StepDTO:
-    assistant = step["assistant"]
+def _step_dto(step: SnapshotStep) -> StepDTO:
+    assistant = step.assistant
     return StepDTO(
-        step_order=step["step_order"],
-        user_description=step.get("user_description"),
-        assistant_id=step["assistant_id"],
+        step_order=step.step_order,
+        user_description=step.user_description,
+        assistant_id=uuid.UUID(str(step.assistant_id)),
         assistant={
-            "prompt": assistant.get("prompt", ""),
-            "model_id": assistant.get("model_id"),
-            "name": assistant.get("name"),
-            "hidden": assistant.get("hidden", False),
-            "mcp_server_ids": [str(x) for x in step.get("mcp_server_ids") or []],
+            "prompt": assistant.prompt,
+            "model_id": assistant.model_id,
+            "name": assistant.name,
+            "hidden": assistant.hidden,
+            "mcp_server_ids": list(step.mcp_server_ids or []),
         },
-        input_source=step["input_source"],
-        input_type=step["input_type"],
-        output_mode=step["output_mode"],
-        output_type=step["output_type"],
-        input_config=secrets_box.public_config(step.get("input_config")),
-        output_config=secrets_box.public_config(step.get("output_config")),
-        output_classification_override=step.get("output_classification_override"),
-        mcp_policy=step["mcp_policy"],
-        mcp_tool_ids=step.get("mcp_tool_ids") or [],
-        execution_hash=hashes.get(step["step_order"]),
+        input_source=step.input_source or "",
+        input_type=step.input_type or "",
+        output_mode=step.output_mode,
+        output_type=step.output_type,
+        input_config=secrets_box.public_config(step.input_config),
+        output_config=secrets_box.public_config(step.output_config),
+        output_classification_override=step.output_classification_override,
+        mcp_policy=step.mcp_policy,
+        mcp_tool_ids=[uuid.UUID(t) for t in step.mcp_tool_ids],
+        execution_hash=step.execution_hash,
     )
 
 
 def to_dto(session: Session, row: Automation) -> AutomationDTO:
     """DTO of an automation with its draft steps."""
     definition = current_definition(session, row)
-    checksum = definition_checksum(definition)
-    hashes = definition_hashes(definition)
+    checksum = definition.checksum
     return AutomationDTO(
         id=row.id,
         account_id=row.account_id,
         user_id=row.user_id,
         name=row.name,
         description=row.description,
-        form_schema=definition["form_schema"],
+        form_schema=definition.form_schema,
         data_retention_days=row.data_retention_days,
         published=row.published,
         published_version=row.published_version,
@@ -237,7 +242,7 @@ def to_dto(session: Session, row: Automation) -> AutomationDTO:
         published_at=row.published_at,
         draft_checksum=checksum,
         has_unpublished_changes=row.published_checksum != checksum,
-        steps=[_step_dto(s, hashes) for s in definition["steps"]],
+        steps=[_step_dto(s) for s in definition.steps],
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -590,17 +595,16 @@ def publish_automation(*, session: Session, actor: User, automation_id: uuid.UUI
     automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     _require_author(actor)
     definition = current_definition(session, automation)
-    if not definition["steps"]:
+    if not definition.steps:
         raise InvalidInput("Add at least one step before publishing.")
     levels = model_levels(session, definition)
-    automation_rules.validate_definition(
-        steps=definition["steps"], form_schema=definition["form_schema"], model_levels=levels
-    )
-    checksum = definition_checksum(definition)
+    stored = definition.to_json()  # the rules check the stored shape
+    automation_rules.validate_definition(steps=stored["steps"], form_schema=definition.form_schema, model_levels=levels)
+    checksum = definition.checksum
     if checksum != automation.published_checksum or not automation.published:
         if checksum != automation.published_checksum:
             automation.published_version += 1
-            automation.published_definition = definition
+            automation.published_definition = stored
             automation.published_checksum = checksum
             automation.published_at = utcnow()
         automation.published = True
@@ -628,28 +632,66 @@ def unpublish_automation(*, session: Session, actor: User, automation_id: uuid.U
     return to_dto(session, automation)
 
 
-def model_levels(session: Session, definition: dict[str, Any]) -> dict[str, int]:
-    """`{model_id: security_level}` for the models a definition uses."""
-    ids = {(s.get("assistant") or {}).get("model_id") for s in definition.get("steps") or []}
+def _models(session: Session, definition: DefinitionSnapshot) -> dict[str, CompletionModel]:
     out = {}
-    for mid in ids:
-        if mid:
-            row = session.get(CompletionModel, uuid.UUID(mid))
-            if row is not None:
-                out[mid] = row.security_level
+    for mid in definition.model_ids():
+        row = session.get(CompletionModel, uuid.UUID(mid))
+        if row is not None:
+            out[mid] = row
     return out
 
 
-def model_names(session: Session, definition: dict[str, Any]) -> dict[str, str]:
-    """`{model_id: name}` for the models a definition uses."""
-    out = {}
-    for s in definition.get("steps") or []:
-        mid = (s.get("assistant") or {}).get("model_id")
-        if mid and mid not in out:
-            row = session.get(CompletionModel, uuid.UUID(mid))
-            if row is not None:
-                out[mid] = row.name
-    return out
+def model_levels(session: Session, definition: DefinitionSnapshot) -> dict[str, int]:
+    """`{model_id: security_level}` for the models a definition uses.
+
+    Args:
+        session: DB session.
+        definition: the parsed definition.
+
+    Returns:
+        One entry per model that still exists.
+    """
+    return {mid: row.security_level for mid, row in _models(session, definition).items()}
+
+
+def model_names(session: Session, definition: DefinitionSnapshot) -> dict[str, str]:
+    """`{model_id: name}` for the models a definition uses.
+
+    Args:
+        session: DB session.
+        definition: the parsed definition.
+
+    Returns:
+        One entry per model that still exists.
+    """
+    return {mid: row.name for mid, row in _models(session, definition).items()}
+
+
+def definition_graph(
+    session: Session,
+    definition: DefinitionSnapshot,
+    results: dict[int, dict[str, Any]] | None = None,
+    run_status: str | None = None,
+) -> dict[str, Any]:
+    """`domain.automation_graph.build_graph` of a parsed definition, with its models' names and levels.
+
+    Args:
+        session: DB session.
+        definition: the parsed definition.
+        results: a run's step results by step order (None for the definition alone).
+        run_status: that run's status.
+
+    Returns:
+        The graph as the API answers it.
+    """
+    models = _models(session, definition)
+    extra: dict[str, Any] = {} if results is None else {"results": results, "run_status": run_status}
+    return build_graph(
+        definition.to_json(),
+        model_names={mid: row.name for mid, row in models.items()},
+        model_levels={mid: row.security_level for mid, row in models.items()},
+        **extra,
+    )
 
 
 def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID) -> dict[str, Any]:
@@ -657,7 +699,7 @@ def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID
     automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     definition = current_definition(session, automation)
     steps = []
-    for step in definition["steps"]:
+    for step in definition.to_json()["steps"]:
         item = dict(step)
         for key in ("input_config", "output_config"):
             cfg = step.get(key)
@@ -671,22 +713,18 @@ def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID
                     clean["header_names"] = cfg["header_names"]
                 item[key] = clean
         steps.append(item)
-    models = []
-    for mid in sorted(
-        {str((s.get("assistant") or {}).get("model_id")) for s in steps if (s.get("assistant") or {}).get("model_id")}
-    ):
-        row = session.get(CompletionModel, uuid.UUID(mid))
-        if row is not None:
-            models.append(
-                {
-                    "id": mid,
-                    "name": row.name,
-                    "provider": row.provider,
-                    "model": row.model,
-                    "security_level": row.security_level,
-                    "token_limit": row.token_limit,
-                }
-            )
+    rows = _models(session, definition)
+    models = [
+        {
+            "id": mid,
+            "name": rows[mid].name,
+            "provider": rows[mid].provider,
+            "model": rows[mid].model,
+            "security_level": rows[mid].security_level,
+            "token_limit": rows[mid].token_limit,
+        }
+        for mid in sorted(rows)
+    ]
     return {
         "format": "resolutionflow.automation",
         "format_version": 1,
@@ -695,7 +733,7 @@ def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID
             "id": str(automation.id),
             "name": automation.name,
             "description": automation.description,
-            "form_schema": definition["form_schema"],
+            "form_schema": definition.form_schema,
             "data_retention_days": automation.data_retention_days,
             "published": automation.published,
             "published_version": automation.published_version,
@@ -703,9 +741,7 @@ def export_automation(*, session: Session, actor: User, automation_id: uuid.UUID
             "steps": steps,
         },
         "models": models,
-        "graph": build_graph(
-            definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition)
-        ),
+        "graph": definition_graph(session, definition),
     }
 
 
@@ -715,14 +751,11 @@ def graph(
     """The seed's graph; with `run_id`, the run's pinned definition enriched with its step results."""
     automation = get_row(session=session, account_id=actor.account_id, automation_id=automation_id)
     if run_id is None:
-        definition = current_definition(session, automation)
-        return build_graph(
-            definition, model_names=model_names(session, definition), model_levels=model_levels(session, definition)
-        )
+        return definition_graph(session, current_definition(session, automation))
     run = session.get(AutomationRun, run_id)
     if run is None or run.automation_id != automation.id:
         raise NotFound("Run not found.")
-    definition = run.definition or {}
+    definition = DefinitionSnapshot.parse(run.definition)
     rows = session.exec(select(AutomationStepResult).where(AutomationStepResult.automation_run_id == run.id)).all()
     results = {
         r.step_order: {
@@ -735,13 +768,7 @@ def graph(
         }
         for r in rows
     }
-    return build_graph(
-        definition,
-        model_names=model_names(session, definition),
-        model_levels=model_levels(session, definition),
-        results=results,
-        run_status=run.status,
-    )
+    return definition_graph(session, definition, results=results, run_status=run.status)
 
 
 def webhook_secret(*, session: Session, actor: User, automation_id: uuid.UUID) -> str:

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from resolutionflow_app.db.models import AutomationRun, User
 from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.domain import session_rules as rules
+from resolutionflow_app.domain.automation_definition import DefinitionSnapshot
 from resolutionflow_app.domain.errors import Conflict, InvalidInput, NotFound
 from resolutionflow_app.domain.run_status import TERMINAL
 from resolutionflow_app.domain.session_automation import (
@@ -88,7 +89,7 @@ def node_automation(
     out = NodeAutomationDTO(node_id=str(node["id"]), **offer)
     if automation is None or not out.available:
         return out
-    form = (automation.published_definition or {}).get("form_schema") or []
+    form = DefinitionSnapshot.parse(automation.published_definition).form_schema
     engineer = session.exec(select(User.name).where(User.id == row.user_id)).first() or ""
     values = prefill_form(form, _context(row, node, engineer))
     out.fields = [

@@ -28,6 +28,14 @@ class FileView:
 
 
 @dataclasses.dataclass
+class InputFieldView:
+    """One form field the run was started with."""
+
+    label: str = ""
+    value: str = ""
+
+
+@dataclasses.dataclass
 class StepView:
     """One step of the watched run, formatted for display."""
 
@@ -110,7 +118,7 @@ class RunProgressState(AuthState):
     run_version: int = 0
     cancel_requested: bool = False
     run_input_text: str = ""
-    run_input_fields: list[dict[str, str]] = []
+    run_input_fields: list[InputFieldView] = []
     run_input_files: list[FileView] = []
     run_steps: list[StepView] = []
     run_output_text: str = ""
@@ -166,7 +174,10 @@ class RunProgressState(AuthState):
             "run_version": run.definition_version,
             "cancel_requested": run.cancel_requested,
             "run_input_text": run.input_text,
-            "run_input_fields": run.input_fields,
+            "run_input_fields": [
+                InputFieldView(label=str(f.get("label") or ""), value=str(f.get("value") or ""))
+                for f in run.input_fields
+            ],
             "run_input_files": [FileView(id=f.id, name=f.name) for f in run.input_files],
             "run_steps": [step_view(s) for s in run.steps],
             "run_output_text": run.output_text,

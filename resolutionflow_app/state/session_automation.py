@@ -77,7 +77,7 @@ class SessionAutomationState(SessionRunState):
         out = self.try_call(
             service.run_from_session,
             session_id=self.sid,
-            node_id=self.node.get("id", ""),
+            node_id=self.node.id,
             form_data={k: v for k, v in data.items() if v},
             text=str(form.get("text") or "").strip() or None,
         )

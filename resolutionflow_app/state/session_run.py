@@ -1,4 +1,4 @@
-"""State of the live session runner: the open session flattened into small vars, and its actions."""
+"""State of the live session runner: the open session as small typed vars (state/rows.py), and its actions."""
 
 from __future__ import annotations
 
@@ -9,13 +9,26 @@ from resolutionflow_app.domain.tree_schema import normalize_commands
 from resolutionflow_app.services import library as library_service
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.rows import (
+    AnswerOption,
+    CommandLine,
+    CustomStep,
+    LibraryHit,
+    LinkedAutomation,
+    NodeView,
+    PathStep,
+    ProcStep,
+    SessionInfo,
+)
 
 OUTCOMES = [("resolved", "Resolved"), ("escalated", "Not resolved / escalated"), ("abandoned", "Abandoned")]
 
 
-def _commands(raw, owner: str = "") -> list[dict[str, str]]:
-    """Node commands in any stored shape as [{label, command, owner}] (domain.tree_schema.normalize_commands)."""
-    return [{"label": str(c["label"]), "command": c["command"] or "", "owner": owner} for c in normalize_commands(raw)]
+def _commands(raw, owner: str = "") -> list[CommandLine]:
+    """Node commands in any stored shape (domain.tree_schema.normalize_commands), tagged with their owner step."""
+    return [
+        CommandLine(label=str(c["label"]), command=c["command"] or "", owner=owner) for c in normalize_commands(raw)
+    ]
 
 
 def _text(node: dict, key: str) -> str:
@@ -23,7 +36,7 @@ def _text(node: dict, key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _custom(step: dict, titles: dict[str, str]) -> dict[str, str]:
+def _custom(step: dict, titles: dict[str, str]) -> CustomStep:
     """A stored custom step (old or enhanced structure) for display."""
     content = step.get("content")
     if isinstance(content, dict):  # tolerate a structured content
@@ -32,101 +45,103 @@ def _custom(step: dict, titles: dict[str, str]) -> dict[str, str]:
     title = str(step.get("title") or "")
     title, body = (title, content if content != title else "") if title else (content, "")
     after = step.get("inserted_after_node_id") or ""
-    return {
-        "type": step.get("type") or "action",
-        "title": title,
-        "body": body,
-        "notes": step.get("notes") or "",
-        "source": step.get("source") or "ad-hoc",
-        "source_available": "" if step.get("source_available") is False else "1",
-        "after_title": titles.get(after, after or "start"),
-        "at": step.get("inserted_at") or "",
-        "run_status": str(step.get("run_status") or ""),
-    }
+    return CustomStep(
+        type=step.get("type") or "action",
+        title=title,
+        body=body,
+        notes=step.get("notes") or "",
+        source=step.get("source") or "ad-hoc",
+        source_available=step.get("source_available") is not False,
+        after_title=titles.get(after, after or "start"),
+        at=step.get("inserted_at") or "",
+        run_status=str(step.get("run_status") or ""),
+    )
 
 
 class SessionRunState(AuthState):
-    """The open session, flattened into small vars for the runner."""
+    """The open session as typed rows for the runner."""
 
     sid: str = ""
     found: bool = True
-    info: dict[str, str] = {}
-    node: dict[str, str] = {}
-    node_commands: list[dict[str, str]] = []
-    options: list[dict[str, str]] = []
-    history: list[dict[str, str]] = []
-    custom_steps: list[dict[str, str]] = []
-    proc_steps: list[dict[str, str]] = []
-    proc_commands: list[dict[str, str]] = []
+    info: SessionInfo = SessionInfo()
+    node: NodeView = NodeView()
+    node_commands: list[CommandLine] = []
+    options: list[AnswerOption] = []
+    history: list[PathStep] = []
+    custom_steps: list[CustomStep] = []
+    proc_steps: list[ProcStep] = []
+    proc_commands: list[CommandLine] = []
     progress_done: int = 0
     progress_total: int = 0
     note_draft: str = ""
     busy: bool = False
     insert_open: bool = False
     lib_q: str = ""
-    lib_results: list[dict[str, str]] = []
+    lib_results: list[LibraryHit] = []
     complete_open: bool = False
     complete_outcome: str = "resolved"
-    automation: dict[str, str] = {}  # the current step's linked automation: id, name, available ("1"/""), reason
+    automation: LinkedAutomation = LinkedAutomation()  # the current step's linked automation
 
     def _apply(self, dto) -> None:
         d = dto.model_dump(mode="json")
         node = d.get("current_node") or {}
-        self.info = {
-            k: str(d.get(k) or "")
-            for k in (
-                "id",
-                "tree_id",
-                "tree_name",
-                "tree_type",
-                "user_name",
-                "status",
-                "outcome",
-                "summary",
-                "started_at",
-                "completed_at",
-                "current_node_id",
-            )
-        }
-        self.info["can_edit"] = "1" if d.get("can_edit") else ""
-        self.node = {
-            "id": str(node.get("id") or ""),
-            "type": str(node.get("type") or ""),
-            "title": _text(node, "title"),
-            "description": _text(node, "description"),
-            "help_text": _text(node, "help_text"),
-            "expected_outcome": _text(node, "expected_outcome"),
-        }
+        self.info = SessionInfo(
+            **{
+                k: str(d.get(k) or "")
+                for k in (
+                    "id",
+                    "tree_id",
+                    "tree_name",
+                    "tree_type",
+                    "user_name",
+                    "status",
+                    "outcome",
+                    "summary",
+                    "started_at",
+                    "completed_at",
+                    "current_node_id",
+                )
+            },
+            can_edit=bool(d.get("can_edit")),
+        )
+        self.node = NodeView(
+            id=str(node.get("id") or ""),
+            type=str(node.get("type") or ""),
+            title=_text(node, "title"),
+            description=_text(node, "description"),
+            help_text=_text(node, "help_text"),
+            expected_outcome=_text(node, "expected_outcome"),
+        )
         self.node_commands = _commands(node.get("commands"))
         self.options = [
-            {"label": str(o.get("label") or ""), "key": str(i + 1) if i < 9 else ""}
+            AnswerOption(label=str(o.get("label") or ""), key=str(i + 1) if i < 9 else "")
             for i, o in enumerate(node.get("options") or [])
             if isinstance(o, dict)
         ]
         history = d.get("history") or []
         titles = {h.get("node_id"): h.get("title") or h.get("node_id") for h in history}
-        titles[self.node["id"]] = self.node["title"]
+        titles[self.node.id] = self.node.title
         self.history = [
-            {
-                "node_id": str(h.get("node_id") or ""),
-                "title": str(h.get("title") or h.get("node_id") or ""),
-                "answer": str(h.get("answer") or ""),
-                "notes": str(h.get("notes") or ""),
-                "at": str(h.get("at") or ""),
-            }
+            PathStep(
+                node_id=str(h.get("node_id") or ""),
+                title=str(h.get("title") or h.get("node_id") or ""),
+                answer=str(h.get("answer") or ""),
+                notes=str(h.get("notes") or ""),
+                at=str(h.get("at") or ""),
+            )
             for h in history
         ]
         self.custom_steps = [_custom(c, titles) for c in d.get("custom_steps") or [] if isinstance(c, dict)]
         steps = d.get("steps") or []
         self.proc_steps = [
-            {
-                "id": str(s.get("id") or ""),
-                "type": str(s.get("type") or "procedure_step"),
-                "title": _text(s, "title"),
-                "description": _text(s, "description"),
-                "expected_outcome": _text(s, "expected_outcome"),
-                "done": "1" if s.get("done") else "",
-            }
+            ProcStep(
+                id=str(s.get("id") or ""),
+                type=str(s.get("type") or "procedure_step"),
+                title=_text(s, "title"),
+                description=_text(s, "description"),
+                expected_outcome=_text(s, "expected_outcome"),
+                done=bool(s.get("done")),
+            )
             for s in steps
         ]
         self.proc_commands = [c for s in steps for c in _commands(s.get("commands"), str(s.get("id") or ""))]
@@ -134,12 +149,12 @@ class SessionRunState(AuthState):
         self.progress_done, self.progress_total = int(progress.get("done") or 0), int(progress.get("total") or 0)
         self.note_draft = str(d.get("current_notes") or "")
         linked = d.get("current_automation") or {}
-        self.automation = {
-            "id": str(linked.get("automation_id") or ""),
-            "name": str(linked.get("name") or ""),
-            "available": "1" if linked.get("available") else "",
-            "reason": str(linked.get("reason") or ""),
-        }
+        self.automation = LinkedAutomation(
+            id=str(linked.get("automation_id") or ""),
+            name=str(linked.get("name") or ""),
+            available=bool(linked.get("available")),
+            reason=str(linked.get("reason") or ""),
+        )
         self.busy = False
 
     def _call(self, fn, **kwargs):
@@ -158,7 +173,7 @@ class SessionRunState(AuthState):
         self.insert_open = self.complete_open = False
         got = self.try_call(sessions_service.get_session, session_id=self.sid)
         if not got.ok:
-            self.found, self.info = False, {}
+            self.found, self.info = False, SessionInfo()
             # A missing or foreign session: the page itself says "Session not found"; anything else
             # (logged out, database busy) is told as well.
             return None if got.status in (400, 403, 404) else self.refused(got)
@@ -168,14 +183,12 @@ class SessionRunState(AuthState):
     @rx.event
     def answer(self, label: str):
         """Answer the current decision with an option label."""
-        return self._call(
-            sessions_service.advance, node_id=self.node["id"], answer=label, notes=self.note_draft or None
-        )
+        return self._call(sessions_service.advance, node_id=self.node.id, answer=label, notes=self.note_draft or None)
 
     @rx.event
     def done_continue(self):
         """Mark the current action done and move on."""
-        return self._call(sessions_service.advance, node_id=self.node["id"], notes=self.note_draft or None)
+        return self._call(sessions_service.advance, node_id=self.node.id, notes=self.note_draft or None)
 
     @rx.event
     def tick(self, step_id: str):
@@ -200,9 +213,9 @@ class SessionRunState(AuthState):
     @rx.event
     def save_note(self):
         """Save the note on the current node."""
-        return self._call(
-            sessions_service.set_notes, node_id=self.node["id"], notes=self.note_draft
-        ) or rx.toast.success("Note saved.")
+        return self._call(sessions_service.set_notes, node_id=self.node.id, notes=self.note_draft) or rx.toast.success(
+            "Note saved."
+        )
 
     @rx.event
     def set_insert_open(self, value: bool):
@@ -222,7 +235,7 @@ class SessionRunState(AuthState):
             content=form["content"].strip(),
             notes=form.get("notes") or None,
             source="ad-hoc",
-            inserted_after_node_id=self.node["id"] or None,
+            inserted_after_node_id=self.node.id or None,
         )
         if error:
             return error
@@ -243,13 +256,13 @@ class SessionRunState(AuthState):
             return self.refused(got)
         items = got.value.items
         self.lib_results = [
-            {
-                "id": str(s.id),
-                "title": s.title,
-                "step_type": s.step_type,
-                "instructions": (s.content or {}).get("instructions") or "",
-                "source": s.source_tree_name or "",
-            }
+            LibraryHit(
+                id=str(s.id),
+                title=s.title,
+                step_type=s.step_type,
+                instructions=(s.content or {}).get("instructions") or "",
+                source=s.source_tree_name or "",
+            )
             for s in items
         ]
 
@@ -261,7 +274,7 @@ class SessionRunState(AuthState):
             type=step_type or "action",
             source="step-library",
             source_step_id=step_id,
-            inserted_after_node_id=self.node["id"] or None,
+            inserted_after_node_id=self.node.id or None,
         )
         if error:
             return error

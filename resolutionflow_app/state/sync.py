@@ -13,6 +13,7 @@ from resolutionflow_app.domain.errors import ServiceError
 from resolutionflow_app.services import sync as sync_service
 from resolutionflow_app.services import sync_client
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.rows import ConflictRow
 
 
 def _when(value: datetime | None) -> str:
@@ -27,7 +28,7 @@ def _toast(run: sync_client.SyncRunDTO) -> Any:
     )
 
 
-def _conflict_row(c: sync_client.ConflictDTO) -> dict[str, str]:
+def _conflict_row(c: sync_client.ConflictDTO) -> ConflictRow:
     changes = ", ".join(f"{n} {k}" for k, n in c.changes.items() if n)
     diffs = "; ".join(
         f"{d.get('title')}: {d.get('status')}" + (f" ({', '.join(d.get('fields') or [])})" if d.get("fields") else "")
@@ -39,17 +40,17 @@ def _conflict_row(c: sync_client.ConflictDTO) -> dict[str, str]:
         if c.server_version is not None and "version" not in c.message
         else ""
     )
-    return {
-        "id": str(c.id),
-        "item_id": str(c.item_id),
-        "kind": c.kind,
-        "reason": c.reason,
-        "title": c.title,
-        "message": c.message,
-        "versions": versions,
-        "changes": changes,
-        "differences": diffs,
-    }
+    return ConflictRow(
+        id=str(c.id),
+        item_id=str(c.item_id),
+        kind=c.kind,
+        reason=c.reason,
+        title=c.title,
+        message=c.message,
+        versions=versions,
+        changes=changes,
+        differences=diffs,
+    )
 
 
 class SyncState(AuthState):
@@ -65,8 +66,8 @@ class SyncState(AuthState):
     steps: int = 0
     pushed: int = 0
     pending: int = 0
-    conflicts: list[dict[str, str]] = []
-    rejected: list[dict[str, str]] = []
+    conflicts: list[ConflictRow] = []
+    rejected: list[ConflictRow] = []
     busy: str = ""
     result: str = ""
     error: str = ""

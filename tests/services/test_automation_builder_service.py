@@ -7,7 +7,6 @@ import pytest
 
 from resolutionflow_app.domain.automation_definition import (
     AutomationDefinition,
-    DefinitionSnapshot,
     FormField,
     field_id_from_label,
     variables_for_step,
@@ -143,10 +142,9 @@ def test_a_step_picks_mcp_servers_and_ticks_tools(session) -> None:
     definition = automations_service.current_definition(
         session, automations_service.get_row(session=session, account_id=team.account_id, automation_id=auto.id)
     )
-    assert [
-        t["name"]
-        for t in AutomationRunner._load_tools(session, team.account_id, DefinitionSnapshot.parse(definition).steps[0])
-    ] == ["lookup"]
+    assert [t["name"] for t in AutomationRunner._load_tools(session, team.account_id, definition.steps[0])] == [
+        "lookup"
+    ]
     other = make_team(session)
     doc.steps[0] = doc.steps[0].model_copy(
         update={"mcp_server_ids": [str(_server_with_tools(session, other.account_id, "x").id)]}

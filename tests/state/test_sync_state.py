@@ -86,14 +86,14 @@ def test_sync_page_state_round_trip(api, session, remote) -> None:  # noqa: F811
     assert len(state.conflicts) == 2 and state.pushed == 0
     row = state.conflicts[0]
     assert (
-        row["kind"] == "session"
-        and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row["message"]
-        and row["changes"] == "1 changed"
+        row.kind == "session"
+        and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row.message
+        and row.changes == "1 changed"
     )
-    assert "Powered" in row["differences"]
+    assert "Powered" in row.differences
 
-    _run(SyncState.push_anyway, state, row["id"])
+    _run(SyncState.push_anyway, state, row.id)
     assert len(state.conflicts) == 1 and state.pushed == 1
-    assert [s["id"] for s in server.sessions()] == [row["item_id"]]
-    state.dismiss(state.conflicts[0]["id"])
+    assert [s["id"] for s in server.sessions()] == [row.item_id]
+    state.dismiss(state.conflicts[0].id)
     assert state.conflicts == [] and state.pending == 1  # sent again (and answered again) on the next push
