@@ -429,7 +429,18 @@ def resolve_by_token(
             raise Unauthorized(LOGIN_REQUIRED)
         if viewer.account_id != row.account_id:
             raise Forbidden(NO_ACCESS)
-    # Plain INSERT and UPDATE statements: the ORM's unit of work (add + flush) cost more than both together.
+    name = engineer.name if engineer else None
+    answer = SharedSessionDTO(
+        share={
+            "share_name": share.share_name,
+            "visibility": share.visibility,
+            "expires_at": share.expires_at.isoformat() if share.expires_at else None,
+        },
+        session=read_only_view(row, session=session, engineer_name=name or "", user_name=name),
+    )
+    # The writes come last, right before the caller commits: every view of a link updates the same row, and its
+    # lock (the database's write lock on SQLite) is held from the UPDATE until the commit, so concurrent views of
+    # one link queue on it. Plain INSERT and UPDATE statements: the ORM's add + flush cost more than both.
     session.execute(
         insert(SessionShareView).values(
             id=new_id(),
@@ -445,15 +456,7 @@ def resolve_by_token(
         .where(col(SessionShare.id) == share.id)
         .values(view_count=col(SessionShare.view_count) + 1, last_viewed_at=now)
     )
-    name = engineer.name if engineer else None
-    return SharedSessionDTO(
-        share={
-            "share_name": share.share_name,
-            "visibility": share.visibility,
-            "expires_at": share.expires_at.isoformat() if share.expires_at else None,
-        },
-        session=read_only_view(row, session=session, engineer_name=name or "", user_name=name),
-    )
+    return answer
 
 
 def cleanup_shares(*, session: Session, retention_days: int | None = None, now: datetime | None = None) -> int:
