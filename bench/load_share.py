@@ -152,6 +152,8 @@ class Server:
             "RF_SHARE_LOOKUP_RATE_LIMIT": SHARE_LIMIT,
             "RF_REDIS_URL": "",
             "RF_LOG_LEVEL": "WARNING",
+            # This checkout's app in every server process, granian's spawned workers included.
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
         }
         self.proc: subprocess.Popen | None = None
 
