@@ -343,8 +343,19 @@ def _custom_view(
     return out
 
 
+class _LookUp:
+    """The default of `read_only_view(user_name=...)`: ask the database (None is a real answer: no such user)."""
+
+
+_LOOK_UP = _LookUp()
+
+
 def read_only_view(
-    row: SupportSession, *, session: Session | None = None, engineer_name: str = ""
+    row: SupportSession,
+    *,
+    session: Session | None = None,
+    engineer_name: str = "",
+    user_name: str | None | _LookUp = _LOOK_UP,
 ) -> ReadOnlySessionDTO:
     """The read-only view of a session that share links and share pages show.
 
@@ -352,6 +363,7 @@ def read_only_view(
         row: the session.
         session: when given, resolves the engineer's user name and unattached automation results.
         engineer_name: the name of the engineer who ran it (shown on share pages).
+        user_name: the name of the user `row.user_id` when the caller has it already; by default looked up.
 
     Returns:
         The typed view: flow name/type, engineer, status, outcome, summary, dates, the path taken
@@ -375,7 +387,10 @@ def read_only_view(
     current = (
         rules.nodes_by_id(row.tree_type, row.tree_snapshot).get(row.current_node_id) if row.current_node_id else None
     )
-    user_name = session.exec(select(User.name).where(User.id == row.user_id)).first() if session is not None else None
+    if isinstance(user_name, _LookUp):
+        user_name = (
+            session.exec(select(User.name).where(User.id == row.user_id)).first() if session is not None else None
+        )
     return ReadOnlySessionDTO(
         id=str(row.id),
         user_id=str(row.user_id),

@@ -41,6 +41,10 @@ class LoopbackServer:
 
         class _RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY: the headers and the body go out in two writes, and with Nagle's algorithm the body
+            # waited for the client's delayed ACK of the headers, adding ~40 ms to every answer (a 20 ms fake
+            # model answered in ~65 ms, which capped bench/throughput_runs.py). Real servers set it too.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 return None
