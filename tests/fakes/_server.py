@@ -52,6 +52,11 @@ class LoopbackServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:
+                    # The client went away mid-request (a SIGKILLed worker): like any HTTP server, nothing was
+                    # received. Recording the stub would count as a delivery with a different (cut) body.
+                    self.close_connection = True
+                    return
                 req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 try:
                     status, headers, payload = outer.handler(req)
