@@ -98,7 +98,8 @@ def test_watcher_shows_progress_made_by_a_separate_worker_process(session, team_
     state.token = token
     follow_up = state.show_run(str(run.id))
     assert follow_up is not None  # unfinished: the watcher is asked for
-    assert state.run_status == "queued" and [s.status for s in state.run_steps] == ["pending", "pending"]
+    assert state.run_status == "queued"
+    assert [s.status for s in state.run_steps] == ["pending", "pending"]
     assert [s.name for s in state.run_steps] == ["Greet", "Reply"]
     env = dict(os.environ, RF_DATABASE_URL=database_url, RF_SCHEDULER_ENABLED="false")
     worker = subprocess.Popen(
@@ -113,7 +114,8 @@ def test_watcher_shows_progress_made_by_a_separate_worker_process(session, team_
     finally:
         worker.terminate()
         worker.wait(timeout=30)
-    assert state.run_status == "completed" and proxy.seen[-1] == "completed"
+    assert state.run_status == "completed"
+    assert proxy.seen[-1] == "completed"
     assert state.completed_steps == 2
     assert state.progress_percent == 100
     assert not state.watching
@@ -135,7 +137,8 @@ def test_watcher_stops_with_a_visible_message_when_the_login_ends(session, team_
     auth_service.logout(session=session, token=token)
     session.commit()
     asyncio.run(asyncio.wait_for(RunProgressState.watch.fn(_Proxy(state)), timeout=30))
-    assert state.watch_problem.startswith("Live updates stopped:") and not state.watching
+    assert state.watch_problem.startswith("Live updates stopped:")
+    assert not state.watching
 
 
 def test_run_form_start_reuse_and_history(session, team_setup) -> None:
@@ -150,13 +153,16 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
     ]
     form.values = {"requester": "", "seats": ""}
     list(form.start())
-    assert form.form_error == "Requester is required." and not form.starting
+    assert form.form_error == "Requester is required."
+    assert not form.starting
     form.values = {"requester": "Namn på brukare", "seats": "12"}
     form.run_text = "free text"
-    assert [e for e in form.start() if e] and form.form_error == ""
+    assert [e for e in form.start() if e]
+    assert form.form_error == ""
     session.expire_all()
     runs, total = runs_service.run_history(session=session, actor=team.author, automation_id=auto.id)
-    assert total == 1 and runs[0].status == "queued"
+    assert total == 1
+    assert runs[0].status == "queued"
     assert runs_service.get_run(session=session, actor=team.author, run_id=runs[0].id).input_payload_json[
         "form_data"
     ] == {"requester": "Namn på brukare", "seats": 12}
@@ -166,7 +172,8 @@ def test_run_form_start_reuse_and_history(session, team_setup) -> None:
     assert form.page_label == "1–1 of 1"
     form.values, form.run_text = {"requester": "", "seats": ""}, ""
     form.reuse_last()
-    assert form.values == {"requester": "Namn på brukare", "seats": "12"} and form.run_text == "free text"
+    assert form.values == {"requester": "Namn på brukare", "seats": "12"}
+    assert form.run_text == "free text"
     form.date_from = "31/12/2026"
     form.fetch()
     assert "2026-01-31" in form.history_error
@@ -213,7 +220,8 @@ def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
     state = _root_substate(RunProgressState)
     state.token = token
     state.show_run(str(run.id))
-    assert state.run_active and not state.can_resume
+    assert state.run_active
+    assert not state.can_resume
     state.cancel_run()
     state.show_run(str(run.id))
     assert state.run_status == "cancelled"
@@ -221,13 +229,15 @@ def test_cancel_and_resume_from_the_page_state(session, team_setup) -> None:
     assert state.can_resume
     state.resume_run()
     state.show_run(str(run.id))
-    assert state.run_status == "queued" and state.run_active
+    assert state.run_status == "queued"
+    assert state.run_active
     # Resuming a run that is not failed/cancelled is refused with the service's sentence (a toast), nothing changes.
     state.resume_run()
     state.show_run(str(run.id))
     assert state.run_status == "queued"
     state.show_run("00000000-0000-0000-0000-000000000000")
-    assert state.run_not_found == "Run not found." and state.watched_run_id == ""
+    assert state.run_not_found == "Run not found."
+    assert state.watched_run_id == ""
 
 
 def test_watcher_picks_up_a_run_started_while_it_was_finishing(session, team_setup) -> None:

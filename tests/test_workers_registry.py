@@ -23,7 +23,8 @@ EXPECTED_JOBS = {
 
 def test_every_periodic_job_is_listed_once_with_its_service_function() -> None:
     names = [job.name for job in workers_registry.PERIODIC_JOBS]
-    assert sorted(names) == sorted(EXPECTED_JOBS) and len(set(names)) == len(names)
+    assert sorted(names) == sorted(EXPECTED_JOBS)
+    assert len(set(names)) == len(names)
     by_name = workers_registry.periodic_jobs()
     assert by_name["cleanup-zombie-runs"].run is automation_worker.cleanup_zombie_runs
     assert by_name["cleanup-retention"].run is automation_worker.cleanup_retention

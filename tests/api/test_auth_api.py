@@ -18,7 +18,8 @@ def test_register_creates_account_and_owner(api) -> None:
     body = register(api, email="Alex@Example.com", account_name="Acme")
     assert body["user"]["role"] == "owner"
     assert body["user"]["email"] == "alex@example.com"
-    assert body["account"]["name"] == "Acme" and body["account"]["allow_public_shares"] is True
+    assert body["account"]["name"] == "Acme"
+    assert body["account"]["allow_public_shares"] is True
     assert body["token_type"] == "bearer"
     me = api.get("/api/v1/auth/me", headers=body["headers"]).json()
     assert me == {**me, "email": "alex@example.com", "role": "owner", "account_id": body["account"]["id"]}
@@ -27,7 +28,8 @@ def test_register_creates_account_and_owner(api) -> None:
 def test_login_is_case_insensitive_and_generic_on_failure(api) -> None:
     register(api, email="sam@example.com")
     ok = api.post("/api/v1/auth/login", json={"email": "SAM@example.com", "password": PASSWORD})
-    assert ok.status_code == 200 and ok.json()["token_type"] == "bearer"
+    assert ok.status_code == 200
+    assert ok.json()["token_type"] == "bearer"
     wrong_pw = api.post("/api/v1/auth/login", json={"email": "sam@example.com", "password": "nope-nope-nope"})
     unknown = api.post("/api/v1/auth/login", json={"email": "ghost@example.com", "password": PASSWORD})
     assert wrong_pw.status_code == unknown.status_code == 401
@@ -41,7 +43,8 @@ def test_duplicate_email_conflicts_and_changes_nothing(api, engine) -> None:
         "/api/v1/auth/register",
         json={"email": "DUP@example.com", "password": PASSWORD, "name": "X", "account_name": "Y"},
     )
-    assert resp.status_code == 409 and "already exists" in resp.json()["detail"]
+    assert resp.status_code == 409
+    assert "already exists" in resp.json()["detail"]
     assert (_count(engine, User), _count(engine, Account)) == before
 
 
@@ -51,7 +54,8 @@ def test_weak_password_is_rejected(api, engine, password: str) -> None:
         "/api/v1/auth/register",
         json={"email": "weak@example.com", "password": password, "name": "W", "account_name": "W"},
     )
-    assert resp.status_code == 422 and "10 characters" in resp.json()["detail"]
+    assert resp.status_code == 422
+    assert "10 characters" in resp.json()["detail"]
     assert _count(engine, User) == 0
 
 
@@ -60,24 +64,28 @@ def test_bad_email_is_rejected(api, email: str) -> None:
     resp = api.post(
         "/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": "W", "account_name": "W"}
     )
-    assert resp.status_code == 422 and isinstance(resp.json()["detail"], str)
+    assert resp.status_code == 422
+    assert isinstance(resp.json()["detail"], str)
 
 
 def test_malformed_json_is_a_clear_400(api) -> None:
     resp = api.post("/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"})
-    assert resp.status_code == 400 and resp.json() == {"detail": "The request body is not valid JSON."}
+    assert resp.status_code == 400
+    assert resp.json() == {"detail": "The request body is not valid JSON."}
 
 
 def test_missing_fields_are_422_with_a_list(api) -> None:
     resp = api.post("/api/v1/auth/register", json={"email": "x@example.com"})
-    assert resp.status_code == 422 and isinstance(resp.json()["detail"], list)
+    assert resp.status_code == 422
+    assert isinstance(resp.json()["detail"], list)
     assert "Traceback" not in resp.text
 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token", "Basic abc", "Bearer "])
 def test_bad_tokens_are_401(api, header) -> None:
     resp = api.get("/api/v1/auth/me", headers={"Authorization": header} if header else {})
-    assert resp.status_code == 401 and "detail" in resp.json()
+    assert resp.status_code == 401
+    assert "detail" in resp.json()
 
 
 def test_logout_revokes_the_token(api) -> None:
@@ -117,7 +125,8 @@ def test_owner_manages_members_and_others_cannot(api) -> None:
     engineer = add_member(api, owner, role="engineer")
     author = add_member(api, owner, role="author")
     listing = api.get("/api/v1/account/members", headers=author["headers"]).json()
-    assert listing["total"] == 3 and {m["role"] for m in listing["items"]} == {"owner", "engineer", "author"}
+    assert listing["total"] == 3
+    assert {m["role"] for m in listing["items"]} == {"owner", "engineer", "author"}
     denied = api.post(
         "/api/v1/account/members",
         headers=engineer["headers"],
@@ -143,7 +152,8 @@ def test_members_are_paginated(api) -> None:
     for _ in range(3):
         add_member(api, owner, role="engineer")
     page = api.get("/api/v1/account/members?limit=2&offset=1", headers=owner["headers"]).json()
-    assert page["total"] == 4 and len(page["items"]) == 2
+    assert page["total"] == 4
+    assert len(page["items"]) == 2
     assert api.get("/api/v1/account/members?limit=0", headers=owner["headers"]).status_code == 422
 
 
@@ -157,7 +167,8 @@ def test_account_settings_owner_only(api) -> None:
         == 403
     )
     resp = api.put("/api/v1/account/settings", headers=owner["headers"], json={"allow_public_shares": False})
-    assert resp.status_code == 200 and resp.json()["allow_public_shares"] is False
+    assert resp.status_code == 200
+    assert resp.json()["allow_public_shares"] is False
 
 
 def test_accounts_are_isolated(api) -> None:
@@ -184,14 +195,16 @@ def test_login_is_rate_limited(api, monkeypatch) -> None:
 
 def test_health_and_docs(api) -> None:
     health = api.get("/api/v1/health").json()
-    assert health["status"] == "ok" and health["database"] == "ok"
+    assert health["status"] == "ok"
+    assert health["database"] == "ok"
     assert api.get("/api/v1/docs").status_code == 200
     assert "/api/v1/auth/login" in api.get("/api/v1/openapi.json").json()["paths"]
 
 
 def test_unknown_route_is_json_404(api) -> None:
     resp = api.get("/api/v1/nope")
-    assert resp.status_code == 404 and resp.json() == {"detail": "Not found."}
+    assert resp.status_code == 404
+    assert resp.json() == {"detail": "Not found."}
 
 
 @pytest.mark.parametrize("hops", [0, 1])

@@ -76,7 +76,8 @@ def test_dry_run_for_every_role_with_sample_overrides_and_no_model_call(api, tea
     assert {role: r.status_code for role, r in answers.items()} == {"owner": 200, "author": 200, "engineer": 200}
     report = answers["engineer"].json()
     assert set(report) >= {"automation_id", "automation_name", "status", "counts", "sample", "lines"}
-    assert report["automation_id"] == auto["id"] and report["status"] == "red"
+    assert report["automation_id"] == auto["id"]
+    assert report["status"] == "red"
     assert all(set(line) == {"step_order", "check", "status", "message"} for line in report["lines"])
     assert report["sample"] == {"text": "Sample text", "form_data": {"namn": "Sample Namn"}}
     by_check = {(ln["step_order"], ln["check"], ln["status"]) for ln in report["lines"]}
@@ -94,7 +95,8 @@ def test_dry_run_for_every_role_with_sample_overrides_and_no_model_call(api, tea
 
     # Nothing was queued or stored by the dry runs.
     runs = api.get(f"{API}/automation-runs", params={"automation_id": auto["id"]}, headers=team["author"])
-    assert runs.status_code == 200 and runs.json()["total"] == 0
+    assert runs.status_code == 200
+    assert runs.json()["total"] == 0
 
 
 def test_dry_run_not_found_and_bad_bodies(api, team) -> None:
@@ -109,7 +111,8 @@ def test_dry_run_not_found_and_bad_bodies(api, team) -> None:
         headers=team["author"],
     ).json()
     ok = api.post(f"{API}/automations/{auto['id']}/dry-run", json={}, headers=team["author"])
-    assert ok.status_code == 200 and ok.json()["status"] == "green", ok.text
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["status"] == "green", ok.text
 
     other = register(api, account_name="Other IT")
     assert api.post(f"{API}/automations/{auto['id']}/dry-run", headers=other["headers"]).status_code == 404
@@ -117,4 +120,5 @@ def test_dry_run_not_found_and_bad_bodies(api, team) -> None:
     assert api.post(f"{API}/automations/not-a-uuid/dry-run", headers=team["author"]).status_code == 404
     assert api.post(f"{API}/automations/{auto['id']}/dry-run").status_code == 401
     bad = api.post(f"{API}/automations/{auto['id']}/dry-run", json={"form_data": "nope"}, headers=team["author"])
-    assert bad.status_code == 422 and "detail" in bad.json()
+    assert bad.status_code == 422
+    assert "detail" in bad.json()

@@ -83,7 +83,8 @@ def test_models_crud_owner_only_key_never_returned_and_ssrf_422(api, team) -> No
     assert "sk-very-secret" not in created.text
     mid = created.json()["id"]
     listed = api.get("/api/v1/models", headers=team["engineer"]).json()
-    assert listed["total"] == 1 and "sk-very-secret" not in str(listed)
+    assert listed["total"] == 1
+    assert "sk-very-secret" not in str(listed)
     for bad in (
         "http://127.0.0.1:8080/v1",
         "http://10.0.0.5/v1",
@@ -121,14 +122,16 @@ def test_assistants_hidden_are_not_listed_and_mcp_servers_crud(api, team) -> Non
     auto = _automation(api, team, model["id"])
     hidden_id = auto["steps"][0]["assistant_id"]
     listed = api.get("/api/v1/assistants", headers=team["author"]).json()
-    assert listed["total"] == 1 and listed["items"][0]["name"] == "Helper"
+    assert listed["total"] == 1
+    assert listed["items"][0]["name"] == "Helper"
     assert api.get(f"/api/v1/assistants/{hidden_id}", headers=team["author"]).json()["hidden"] is True
     s = api.post(
         "/api/v1/mcp-servers",
         json={"name": "Docs", "url": "https://93.184.216.34/mcp", "headers": {"Authorization": "Bearer abcdef123"}},
         headers=team["author"],
     )
-    assert s.status_code == 201 and "abcdef123" not in s.text
+    assert s.status_code == 201
+    assert "abcdef123" not in s.text
     assert (
         api.post(
             "/api/v1/mcp-servers", json={"name": "Bad", "url": "http://192.168.1.1/mcp"}, headers=team["author"]
@@ -147,7 +150,8 @@ def test_files_upload_and_download(api, team) -> None:
     assert up.json()["size"] == 11
     assert up.json()["name"] == "report.txt"
     got = api.get(f"/api/v1/files/{up.json()['id']}", headers=team["owner"])
-    assert got.status_code == 200 and got.content == b"hello world"
+    assert got.status_code == 200
+    assert got.content == b"hello world"
     other = register(api)
     assert api.get(f"/api/v1/files/{up.json()['id']}", headers=other["headers"]).status_code == 404
     assert api.get(f"/api/v1/files/{up.json()['id']}").status_code == 401
@@ -156,8 +160,10 @@ def test_files_upload_and_download(api, team) -> None:
 def test_automation_crud_validation_and_cross_account_404(api, team) -> None:
     model = _model(api, team)
     auto = _automation(api, team, model["id"])
-    assert auto["published"] is False and [s["step_order"] for s in auto["steps"]] == [1, 2]
-    assert auto["steps"][0]["assistant"]["model_id"] == model["id"] and auto["steps"][0]["assistant_id"]
+    assert auto["published"] is False
+    assert [s["step_order"] for s in auto["steps"]] == [1, 2]
+    assert auto["steps"][0]["assistant"]["model_id"] == model["id"]
+    assert auto["steps"][0]["assistant_id"]
     bad = api.post(
         "/api/v1/automations",
         json={
@@ -172,7 +178,8 @@ def test_automation_crud_validation_and_cross_account_404(api, team) -> None:
         },
         headers=team["author"],
     )
-    assert bad.status_code == 422 and "Step 1" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "Step 1" in bad.json()["detail"]
     gap = api.post(
         "/api/v1/automations",
         json={
@@ -184,7 +191,8 @@ def test_automation_crud_validation_and_cross_account_404(api, team) -> None:
         },
         headers=team["author"],
     )
-    assert gap.status_code == 422 and "Step 2" in gap.json()["detail"]
+    assert gap.status_code == 422
+    assert "Step 2" in gap.json()["detail"]
     form = api.post(
         "/api/v1/automations",
         json={"name": "x", "form_schema": [{"id": "c", "type": "select"}], "steps": []},
@@ -213,10 +221,8 @@ def test_automation_crud_validation_and_cross_account_404(api, team) -> None:
     assert put.status_code == 200
     assert put.json()["name"] == "Renamed"
     assert len(put.json()["steps"]) == 1
-    assert (
-        put.json()["steps"][0]["assistant_id"] == auto["steps"][0]["assistant_id"]
-        and put.json()["steps"][0]["assistant"]["prompt"] == "New {{flow_input.namn}}"
-    )
+    assert put.json()["steps"][0]["assistant_id"] == auto["steps"][0]["assistant_id"]
+    assert put.json()["steps"][0]["assistant"]["prompt"] == "New {{flow_input.namn}}"
     bad_put = api.put(
         f"/api/v1/automations/{auto['id']}",
         json={"steps": [{"step_order": 2, "assistant": {"prompt": "p", "model_id": model["id"]}}]},
@@ -243,9 +249,11 @@ def test_publish_export_and_run_permissions(api, team) -> None:
     assert pub.json()["published"]
     assert pub.json()["published_version"] == 1
     run = api.post(f"/api/v1/automations/{auto['id']}/runs", json=run_body, headers=team["engineer"])
-    assert run.status_code == 202 and run.json()["status"] == "queued"
+    assert run.status_code == 202
+    assert run.json()["status"] == "queued"
     missing = api.post(f"/api/v1/automations/{auto['id']}/runs", json={"form_data": {}}, headers=team["engineer"])
-    assert missing.status_code == 422 and "Namn" in missing.json()["detail"]
+    assert missing.status_code == 422
+    assert "Namn" in missing.json()["detail"]
     exported = api.get(f"/api/v1/automations/{auto['id']}/export", headers=team["engineer"])
     assert exported.status_code == 200
     assert len(exported.json()["automation"]["steps"]) == 2
@@ -270,7 +278,8 @@ def test_run_lifecycle_step_results_graph_and_list(api, team) -> None:
     assert body["status"] == "completed"
     assert body["automation_id"] == auto["id"]
     steps = body["step_results"]
-    assert [s["step_order"] for s in steps] == [1, 2] and all(s["status"] == "completed" for s in steps)
+    assert [s["step_order"] for s in steps] == [1, 2]
+    assert all(s["status"] == "completed" for s in steps)
     for key in (
         "input_payload_json",
         "output_payload_json",
@@ -289,7 +298,8 @@ def test_run_lifecycle_step_results_graph_and_list(api, team) -> None:
     node = {n["id"]: n for n in graph["nodes"]}["step_1"]
     for key in ("status", "duration_ms", "tokens_input", "tokens_output", "error"):
         assert key in node
-    assert node["status"] == "completed" and node["tokens_input"] == steps[0]["num_tokens_input"]
+    assert node["status"] == "completed"
+    assert node["tokens_input"] == steps[0]["num_tokens_input"]
     assert (
         api.get(
             f"/api/v1/automations/{auto['id']}/graph", params={"run_id": str(uuid.uuid4())}, headers=team["author"]
@@ -299,7 +309,8 @@ def test_run_lifecycle_step_results_graph_and_list(api, team) -> None:
     listed = api.get(
         "/api/v1/automation-runs", params={"automation_id": auto["id"], "limit": 1}, headers=team["author"]
     ).json()
-    assert listed["total"] == 1 and listed["items"][0]["id"] == run["id"]
+    assert listed["total"] == 1
+    assert listed["items"][0]["id"] == run["id"]
     assert api.delete(f"/api/v1/automation-runs/{run['id']}", headers=team["author"]).status_code == 409
     assert api.post(f"/api/v1/automation-runs/{run['id']}/resume", headers=team["author"]).status_code == 409
     other = register(api)
@@ -313,7 +324,8 @@ def test_cancel_queued_run_and_resume_after_failure(api, team) -> None:
         f"/api/v1/automations/{auto['id']}/runs", json={"form_data": {"namn": "A"}}, headers=team["author"]
     ).json()
     cancel = api.delete(f"/api/v1/automation-runs/{run['id']}", headers=team["author"])
-    assert cancel.status_code == 202 and cancel.json()["status"] == "cancelled"
+    assert cancel.status_code == 202
+    assert cancel.json()["status"] == "cancelled"
     run2 = api.post(
         f"/api/v1/automations/{auto['id']}/runs", json={"form_data": {"namn": "B"}}, headers=team["author"]
     ).json()
@@ -327,17 +339,17 @@ def test_cancel_queued_run_and_resume_after_failure(api, team) -> None:
 
     _work(1, ScriptedProvider(answer=flaky))
     failed = api.get(f"/api/v1/automation-runs/{run2['id']}", headers=team["author"]).json()
-    assert failed["status"] == "failed" and failed["error_message"] == "Step 2: upstream timeout"
+    assert failed["status"] == "failed"
+    assert failed["error_message"] == "Step 2: upstream timeout"
     assert [s["status"] for s in failed["step_results"]] == ["completed", "failed"]
     resumed = api.post(f"/api/v1/automation-runs/{run2['id']}/resume", headers=team["author"])
-    assert resumed.status_code == 202 and resumed.json()["status"] == "queued"
+    assert resumed.status_code == 202
+    assert resumed.json()["status"] == "queued"
     provider = _work(1)
     assert len(provider.calls) == 1  # only step 2 ran again
     done = api.get(f"/api/v1/automation-runs/{run2['id']}", headers=team["author"]).json()
-    assert (
-        done["status"] == "completed"
-        and done["step_results"][0]["execution_hash"] == failed["step_results"][0]["execution_hash"]
-    )
+    assert done["status"] == "completed"
+    assert done["step_results"][0]["execution_hash"] == failed["step_results"][0]["execution_hash"]
 
 
 def test_offline_model_runs_end_to_end(api, team) -> None:
@@ -352,7 +364,8 @@ def test_offline_model_runs_end_to_end(api, team) -> None:
     body = api.get(f"/api/v1/automation-runs/{run['id']}", headers=team["author"]).json()
     assert body["status"] == "completed", body
     first = body["step_results"][0]["output_payload_json"]["text"]
-    assert "[offline model]" in first and "Hello Anna" in first
+    assert "[offline model]" in first
+    assert "Hello Anna" in first
 
 
 def test_idempotency_key_formula() -> None:
@@ -381,7 +394,8 @@ def test_audit_report_pdf_download_with_run_and_access_rules(api, team) -> None:
     doc = pdfium.PdfDocument(resp.content)
     page1 = doc[0].get_textpage().get_text_range()
     doc.close()
-    assert "Granskning: Namn på brukare / Ω" in page1 and "namn" in page1
+    assert "Granskning: Namn på brukare / Ω" in page1
+    assert "namn" in page1
     run = api.post(
         f"/api/v1/automations/{auto['id']}/runs",
         json={"text": "hi", "form_data": {"namn": "Åsa"}},
@@ -393,7 +407,8 @@ def test_audit_report_pdf_download_with_run_and_access_rules(api, team) -> None:
     doc = pdfium.PdfDocument(with_run.content)
     text = " ".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     doc.close()
-    assert run["id"] in text and "✓ passed" in text
+    assert run["id"] in text
+    assert "✓ passed" in text
     other = register(api)
     assert api.get(url, headers=other["headers"]).status_code == 404
     assert api.get(url).status_code == 401

@@ -88,7 +88,8 @@ def test_register_answers_201_user_account_token(api) -> None:
     me = api.get(f"{B}/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert {"id", "email", "name", "role", "account_id"} <= set(me.json())
-    assert me.json()["email"].lower() == "pat@example.com" and me.json()["role"] == "owner"
+    assert me.json()["email"].lower() == "pat@example.com"
+    assert me.json()["role"] == "owner"
 
 
 def test_emails_case_insensitive_for_login_and_duplicates(api) -> None:
@@ -187,7 +188,8 @@ def test_me_requires_login_and_rejects_junk_tokens(api) -> None:
 
 def test_logout_204_and_token_stops_working(api, owner) -> None:
     resp = api.post(f"{B}/auth/logout", headers=owner["headers"])
-    assert resp.status_code == 204 and resp.content == b""
+    assert resp.status_code == 204
+    assert resp.content == b""
     _is_error(api.get(f"{B}/auth/me", headers=owner["headers"]), 401)
     _is_error(api.get(f"{B}/trees", headers=owner["headers"]), 401)
 
@@ -229,7 +231,8 @@ def test_members_owner_only_list_paginated(api, owner, other) -> None:
     assert resp.status_code == 201
     user = resp.json()
     assert {"id", "email", "name", "role", "account_id"} <= set(user)
-    assert user["role"] == "engineer" and user["account_id"] == owner["account"]["id"]
+    assert user["role"] == "engineer"
+    assert user["account_id"] == owner["account"]["id"]
     _uuid_str(user["id"])
     # case-insensitive duplicate email
     dup = api.post(
@@ -273,7 +276,8 @@ def test_members_owner_only_list_paginated(api, owner, other) -> None:
     assert len(lst.json()["items"]) == 2
     assert lst.json() == api.get(f"{B}/account/members", headers=eng_h).json()
     page = api.get(f"{B}/account/members", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
-    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["total"] == 2
+    assert len(page["items"]) == 1
     assert api.get(f"{B}/account/members", headers=owner["headers"], params={"offset": 5}).json() == {
         "items": [],
         "total": 2,
@@ -285,7 +289,8 @@ def test_members_owner_only_list_paginated(api, owner, other) -> None:
 def test_account_settings_owner_only(api, owner) -> None:
     resp = api.put(f"{B}/account/settings", headers=owner["headers"], json={"allow_public_shares": False})
     assert resp.status_code == 200
-    assert resp.json()["allow_public_shares"] is False and resp.json()["id"] == owner["account"]["id"]
+    assert resp.json()["allow_public_shares"] is False
+    assert resp.json()["id"] == owner["account"]["id"]
     eng = add_member(api, owner, role="engineer")
     author = add_member(api, owner, role="author")
     _is_error(api.put(f"{B}/account/settings", headers=eng["headers"], json={"allow_public_shares": True}), 403)
@@ -326,26 +331,32 @@ def test_create_answers_201_draft_v1_with_all_fields(api, owner) -> None:
     t = _create(api, owner, description="AP down")
     assert set(t) >= TREE_FIELDS
     assert (t["status"], t["version"], t["is_public"], t["is_active"]) == ("draft", 1, False, True)
-    assert t["author_id"] == owner["user"]["id"] and t["account_id"] == owner["account"]["id"]
+    assert t["author_id"] == owner["user"]["id"]
+    assert t["account_id"] == owner["account"]["id"]
     assert t["parent_tree_id"] is None
     assert t["fork_reason"] is None
     assert t["parent_updated_at"] is None
-    assert t["has_parent_updates"] is False and t["validation"] == []
-    assert t["tree_structure"] == troubleshooting() and t["description"] == "AP down"
+    assert t["has_parent_updates"] is False
+    assert t["validation"] == []
+    assert t["tree_structure"] == troubleshooting()
+    assert t["description"] == "AP down"
     _uuid_str(t["id"])
     _iso_tz(t["updated_at"])
     got = api.get(f"{B}/trees/{t['id']}", headers=owner["headers"])
-    assert got.status_code == 200 and set(got.json()) >= TREE_FIELDS
+    assert got.status_code == 200
+    assert set(got.json()) >= TREE_FIELDS
     assert got.json()["tree_structure"] == troubleshooting()
     pub = _create(api, owner, name="Public one", is_public=True)
-    assert pub["is_public"] is True and pub["status"] == "draft"
+    assert pub["is_public"] is True
+    assert pub["status"] == "draft"
 
 
 def test_create_each_type(api, owner) -> None:
     for tree_type in ("troubleshooting", "procedural", "maintenance"):
         structure = troubleshooting() if tree_type == "troubleshooting" else procedure()
         t = _create(api, owner, name=f"T {tree_type}", tree_type=tree_type, tree_structure=structure)
-        assert t["tree_type"] == tree_type and t["validation"] == []
+        assert t["tree_type"] == tree_type
+        assert t["validation"] == []
 
 
 def test_create_draft_with_problems_is_allowed_and_lists_validation(api, owner) -> None:
@@ -353,7 +364,8 @@ def test_create_draft_with_problems_is_allowed_and_lists_validation(api, owner) 
     s["nodes"][1]["next"] = "missing_node"
     t = _create(api, owner, tree_structure=s)
     assert t["status"] == "draft"
-    assert t["validation"] and all({"node_id", "message"} <= set(p) for p in t["validation"])
+    assert t["validation"]
+    assert all({"node_id", "message"} <= set(p) for p in t["validation"])
     assert any(p["node_id"] == "a_reboot" for p in t["validation"])
 
 
@@ -437,7 +449,8 @@ def test_nul_characters_are_422_on_every_database(api, owner) -> None:
     # an escaped backslash followed by "u0000" is ordinary text, not a NUL
     s["nodes"][0]["help_text"] = "literal \\u0000 text"
     ok = api.put(f"{B}/trees/{t['id']}", headers=h, json={"tree_structure": s})
-    assert ok.status_code == 200 and ok.json()["tree_structure"]["nodes"][0]["help_text"] == "literal \\u0000 text"
+    assert ok.status_code == 200
+    assert ok.json()["tree_structure"]["nodes"][0]["help_text"] == "literal \\u0000 text"
 
 
 @pytest.mark.parametrize("depth", [200, 900, 5000, 100_000])
@@ -480,7 +493,8 @@ def test_huge_structure_is_refused_or_saved_never_500(api, owner) -> None:
 
 def test_create_without_structure_gives_skeleton(api, owner) -> None:
     resp = api.post(f"{B}/trees", headers=owner["headers"], json={"name": "Empty", "tree_type": "procedural"})
-    assert resp.status_code == 201 and isinstance(resp.json()["tree_structure"], dict)
+    assert resp.status_code == 201
+    assert isinstance(resp.json()["tree_structure"], dict)
 
 
 def test_engineer_cannot_create_or_edit(api, owner) -> None:
@@ -504,14 +518,16 @@ def test_engineer_cannot_create_or_edit(api, owner) -> None:
     assert export.status_code == 200
     _is_error(api.post(f"{B}/trees/import", headers=eng["headers"], json=export.json()), 403)
     got = api.get(f"{B}/trees/{t['id']}", headers=owner["headers"]).json()
-    assert got["name"] == t["name"] and got["status"] == "draft"
+    assert got["name"] == t["name"]
+    assert got["status"] == "draft"
 
 
 def test_author_of_same_account_can_edit(api, owner) -> None:
     author = add_member(api, owner, role="author")
     t = _create(api, owner)
     resp = api.put(f"{B}/trees/{t['id']}", headers=author["headers"], json={"name": "Renamed by author"})
-    assert resp.status_code == 200 and resp.json()["name"] == "Renamed by author"
+    assert resp.status_code == 200
+    assert resp.json()["name"] == "Renamed by author"
 
 
 def test_list_filters_pagination_and_shape(api, owner) -> None:
@@ -531,7 +547,8 @@ def test_list_filters_pagination_and_shape(api, owner) -> None:
     assert api.get(f"{B}/trees", headers=h, params={"q": "nothing-like-this"}).json() == {"items": [], "total": 0}
     assert api.get(f"{B}/trees", headers=h, params={"tree_type": "maintenance"}).json()["total"] == 1
     pub = api.get(f"{B}/trees", headers=h, params={"status": "published"}).json()
-    assert pub["total"] == 1 and pub["items"][0]["id"] == a["id"]
+    assert pub["total"] == 1
+    assert pub["items"][0]["id"] == a["id"]
     assert api.get(f"{B}/trees", headers=h, params={"status": "draft"}).json()["total"] == 2
     assert (
         api.get(f"{B}/trees", headers=h, params={"status": "draft", "tree_type": "procedural", "q": "switch"}).json()[
@@ -542,7 +559,8 @@ def test_list_filters_pagination_and_shape(api, owner) -> None:
     seen = []
     for offset in range(3):
         pg = api.get(f"{B}/trees", headers=h, params={"limit": 1, "offset": offset}).json()
-        assert pg["total"] == 3 and len(pg["items"]) == 1
+        assert pg["total"] == 3
+        assert len(pg["items"]) == 1
         seen.append(pg["items"][0]["id"])
     assert len(set(seen)) == 3
     assert api.get(f"{B}/trees", headers=h, params={"offset": 10}).json() == {"items": [], "total": 3}
@@ -582,7 +600,8 @@ def test_huge_offset_is_an_empty_page_and_limit_is_bounded(api, owner) -> None:
     for i in range(3):
         _create(api, owner, name=f"T{i}")
     resp = api.get(f"{B}/trees", headers=owner["headers"], params={"offset": 10**20})
-    assert resp.status_code == 200 and resp.json() == {"items": [], "total": 3}
+    assert resp.status_code == 200
+    assert resp.json() == {"items": [], "total": 3}
     assert len(api.get(f"{B}/trees", headers=owner["headers"], params={"limit": 500}).json()["items"]) == 3
     # A page size above the maximum (500) is refused rather than silently capped (shared Paging rule).
     _is_error(api.get(f"{B}/trees", headers=owner["headers"], params={"limit": 100_000}), 422)
@@ -685,11 +704,14 @@ def test_partial_put_changes_only_given_fields(api, owner) -> None:
     assert body["name"] == "New name"
     assert body["description"] == "desc"
     assert body["tree_structure"] == troubleshooting()
-    assert body["version"] == 1 and body["status"] == "draft"
+    assert body["version"] == 1
+    assert body["status"] == "draft"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"description": "other"})
-    assert r.json()["description"] == "other" and r.json()["name"] == "New name"
+    assert r.json()["description"] == "other"
+    assert r.json()["name"] == "New name"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"is_public": True})
-    assert r.json()["is_public"] is True and r.json()["name"] == "New name"
+    assert r.json()["is_public"] is True
+    assert r.json()["name"] == "New name"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={})
     assert r.status_code == 200
     assert r.json()["name"] == "New name"
@@ -697,7 +719,8 @@ def test_partial_put_changes_only_given_fields(api, owner) -> None:
     s = troubleshooting()
     s["nodes"][3]["title"] = "AP online again"
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"tree_structure": s})
-    assert r.json()["version"] == 2 and r.json()["tree_structure"] == s
+    assert r.json()["version"] == 2
+    assert r.json()["tree_structure"] == s
     got = api.get(f"{B}/trees/{t['id']}", headers=h).json()
     assert (got["name"], got["description"], got["is_public"], got["version"]) == ("New name", "other", True, 2)
 
@@ -750,7 +773,8 @@ def test_publish_with_problems_is_422_and_keeps_draft(api, owner) -> None:
     resp = api.put(f"{B}/trees/{t['id']}", headers=owner["headers"], json={"status": "published"})
     _is_error(resp, 422)
     got = api.get(f"{B}/trees/{t['id']}", headers=owner["headers"]).json()
-    assert got["status"] == "draft" and got["validation"]
+    assert got["status"] == "draft"
+    assert got["validation"]
     # a procedure without end step
     p = _create(
         api,
@@ -793,10 +817,12 @@ def test_editing_published_tree_into_problems_is_422(api, owner) -> None:
 def test_publish_and_unpublish(api, owner) -> None:
     t = _create(api, owner)
     pub = _publish(api, owner, t["id"])
-    assert pub["status"] == "published" and pub["version"] == 1
+    assert pub["status"] == "published"
+    assert pub["version"] == 1
     _iso_tz(pub["updated_at"])
     back = api.put(f"{B}/trees/{t['id']}", headers=owner["headers"], json={"status": "draft"})
-    assert back.status_code == 200 and back.json()["status"] == "draft"
+    assert back.status_code == 200
+    assert back.json()["status"] == "draft"
 
 
 # ---------------------------------------------------------------- library sync through /steps
@@ -808,22 +834,23 @@ def test_first_publish_syncs_library_procedure(api, owner) -> None:
     _publish(api, owner, t["id"])
     steps = _steps(api, owner, source_tree_id=t["id"], limit=50)
     by_node = {s["source_node_id"]: s for s in steps["items"]}
-    assert set(by_node) == {"st_backup", "st_notify", "st_upgrade"} and steps["total"] == 3
+    assert set(by_node) == {"st_backup", "st_notify", "st_upgrade"}
+    assert steps["total"] == 3
     backup = by_node["st_backup"]
     assert backup["is_flow_synced"] is True
     assert backup["step_type"] == "action"
     assert backup["visibility"] == "public"
-    assert backup["source_tree_id"] == t["id"] and backup["source_tree_name"] == "Switch upgrade"
-    assert backup["created_by"] == owner["user"]["id"] and backup["is_active"] is True
+    assert backup["source_tree_id"] == t["id"]
+    assert backup["source_tree_name"] == "Switch upgrade"
+    assert backup["created_by"] == owner["user"]["id"]
+    assert backup["is_active"] is True
     assert backup["content"]["instructions"] == "Copy the running config"
     assert backup["content"]["help_text"] == "Backup file exists"
     assert backup["content"]["group_label"] == "Preparation"
     assert backup["content"]["commands"][0]["command"] == "copy run tftp:"
     _iso_tz(backup["last_synced_at"])
-    assert (
-        by_node["st_notify"]["visibility"] == "team"
-        and by_node["st_notify"]["content"]["instructions"] == "Notify the customer"
-    )
+    assert by_node["st_notify"]["visibility"] == "team"
+    assert by_node["st_notify"]["content"]["instructions"] == "Notify the customer"
     up = by_node["st_upgrade"]
     assert up["content"]["group_label"] == "Upgrade"
     assert up["content"]["commands"] == [
@@ -869,10 +896,12 @@ def test_unpublish_keeps_entries_deactivate_and_delete_soft_delete(api, owner) -
     api.put(f"{B}/trees/{t['id']}", headers=h, json={"status": "draft"})
     assert _steps(api, owner, source_tree_id=t["id"])["total"] == 3
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"is_active": False})
-    assert r.status_code == 200 and r.json()["is_active"] is False
+    assert r.status_code == 200
+    assert r.json()["is_active"] is False
     assert _steps(api, owner, source_tree_id=t["id"])["total"] == 0
     one = api.get(f"{B}/steps/{ids[0]}", headers=h)
-    assert one.status_code == 200 and one.json()["is_active"] is False
+    assert one.status_code == 200
+    assert one.json()["is_active"] is False
     # inactive flows leave the default list
     assert t["id"] not in [i["id"] for i in api.get(f"{B}/trees", headers=h).json()["items"]]
     # re-activating and re-publishing brings them back (same ids)
@@ -881,7 +910,8 @@ def test_unpublish_keeps_entries_deactivate_and_delete_soft_delete(api, owner) -
     assert sorted(s["id"] for s in _steps(api, owner, source_tree_id=t["id"])["items"]) == sorted(ids)
     assert api.delete(f"{B}/trees/{t['id']}", headers=h).status_code == 204
     got = api.get(f"{B}/steps/{ids[0]}", headers=h)
-    assert got.status_code == 200 and got.json()["is_active"] is False
+    assert got.status_code == 200
+    assert got.json()["is_active"] is False
     assert _steps(api, owner, is_flow_synced="true")["total"] == 0
 
 
@@ -900,12 +930,14 @@ def test_delete_204_then_404_and_forks_orphaned(api, owner) -> None:
     parent = _create(api, owner)
     fork = api.post(f"{B}/trees/{parent['id']}/fork", headers=h, json={"fork_reason": "ours"}).json()
     resp = api.delete(f"{B}/trees/{parent['id']}", headers=h)
-    assert resp.status_code == 204 and resp.content == b""
+    assert resp.status_code == 204
+    assert resp.content == b""
     _is_error(api.get(f"{B}/trees/{parent['id']}", headers=h), 404)
     _is_error(api.delete(f"{B}/trees/{parent['id']}", headers=h), 404)
     got = api.get(f"{B}/trees/{fork['id']}", headers=h)
     assert got.status_code == 200
-    assert got.json()["parent_tree_id"] is None and got.json()["has_parent_updates"] is False
+    assert got.json()["parent_tree_id"] is None
+    assert got.json()["has_parent_updates"] is False
     assert got.json()["tree_structure"] == troubleshooting()
 
 
@@ -939,20 +971,24 @@ def test_fork_answers_201_with_parent_fields(api, owner, other) -> None:
     assert resp.status_code == 201, resp.text
     fork = resp.json()
     assert set(fork) >= TREE_FIELDS
-    assert fork["parent_tree_id"] == parent["id"] and fork["fork_reason"] == "Added Meraki steps"
+    assert fork["parent_tree_id"] == parent["id"]
+    assert fork["fork_reason"] == "Added Meraki steps"
     assert (
         fork["parent_updated_at"] == parent["updated_at"]
     )  # the snapshot, to the microsecond and in the same notation
     assert fork["has_parent_updates"] is False
-    assert fork["author_id"] == other["user"]["id"] and fork["account_id"] == other["account"]["id"]
+    assert fork["author_id"] == other["user"]["id"]
+    assert fork["account_id"] == other["account"]["id"]
     assert (fork["is_public"], fork["version"], fork["status"]) == (False, 1, "draft")
-    assert fork["tree_structure"] == parent["tree_structure"] and fork["tree_type"] == parent["tree_type"]
+    assert fork["tree_structure"] == parent["tree_structure"]
+    assert fork["tree_type"] == parent["tree_type"]
     assert fork["id"] != parent["id"]
     # the fork is editable by its account; editing bumps its version, parent unaffected
     s = troubleshooting()
     s["nodes"][2]["title"] = "Check the injector"
     r = api.put(f"{B}/trees/{fork['id']}", headers=other["headers"], json={"tree_structure": s})
-    assert r.json()["version"] == 2 and r.json()["parent_updated_at"] == fork["parent_updated_at"]
+    assert r.json()["version"] == 2
+    assert r.json()["parent_updated_at"] == fork["parent_updated_at"]
     p = api.get(f"{B}/trees/{parent['id']}", headers=owner["headers"]).json()
     assert p["tree_structure"] == troubleshooting()
     assert p["version"] == 1
@@ -971,7 +1007,8 @@ def test_fork_without_body_and_bad_reasons(api, owner) -> None:
     assert api.post(f"{B}/trees/{t['id']}/fork", headers=h, json={}).status_code == 201
     assert api.post(f"{B}/trees/{t['id']}/fork", headers=h, json={"fork_reason": None}).status_code == 201
     ok = api.post(f"{B}/trees/{t['id']}/fork", headers=h, json={"fork_reason": "r" * 255})
-    assert ok.status_code == 201 and ok.json()["fork_reason"] == "r" * 255
+    assert ok.status_code == 201
+    assert ok.json()["fork_reason"] == "r" * 255
     total_before = api.get(f"{B}/trees", headers=h).json()["total"]
     for body in ({"fork_reason": "r" * 256}, {"fork_reason": 5}, {"fork_reason": ["a"]}, [], "x"):
         _is_error(api.post(f"{B}/trees/{t['id']}/fork", headers=h, json=body), 400, 422)
@@ -992,9 +1029,11 @@ def test_has_parent_updates_after_parent_changes(api, owner) -> None:
     s["nodes"][2]["title"] = "Restore PoE power at the switch"
     assert api.put(f"{B}/trees/{parent['id']}", headers=h, json={"tree_structure": s}).status_code == 200
     got = api.get(f"{B}/trees/{fork['id']}", headers=h).json()
-    assert got["has_parent_updates"] is True and got["parent_updated_at"] == fork["parent_updated_at"]
+    assert got["has_parent_updates"] is True
+    assert got["parent_updated_at"] == fork["parent_updated_at"]
     listed = [i for i in api.get(f"{B}/trees/{parent['id']}/forks", headers=h).json()["items"] if i["id"] == fork["id"]]
-    assert listed and listed[0]["has_parent_updates"] is True
+    assert listed
+    assert listed[0]["has_parent_updates"] is True
     # a fresh fork of the updated parent is up to date
     fork2 = api.post(f"{B}/trees/{parent['id']}/fork", headers=h, json={}).json()
     assert fork2["has_parent_updates"] is False
@@ -1019,12 +1058,15 @@ def test_forks_list_paginated_and_visible_only(api, owner, other) -> None:
     resp = api.get(f"{B}/trees/{parent['id']}/forks", headers=owner["headers"])
     assert resp.status_code == 200
     body = resp.json()
-    assert body["total"] == 3 and {i["id"] for i in body["items"]} == {m["id"] for m in mine}
+    assert body["total"] == 3
+    assert {i["id"] for i in body["items"]} == {m["id"] for m in mine}
     assert all(i["parent_tree_id"] == parent["id"] for i in body["items"])
     pg = api.get(f"{B}/trees/{parent['id']}/forks", headers=owner["headers"], params={"limit": 2, "offset": 2}).json()
-    assert pg["total"] == 3 and len(pg["items"]) == 1
+    assert pg["total"] == 3
+    assert len(pg["items"]) == 1
     other_view = api.get(f"{B}/trees/{parent['id']}/forks", headers=other["headers"]).json()
-    assert other_view["total"] == 1 and other_view["items"][0]["id"] == theirs["id"]
+    assert other_view["total"] == 1
+    assert other_view["items"][0]["id"] == theirs["id"]
     empty = api.get(f"{B}/trees/{mine[0]['id']}/forks", headers=owner["headers"]).json()
     assert empty == {"items": [], "total": 0}
 
@@ -1054,13 +1096,15 @@ def test_versions_list_detail_restore(api, owner) -> None:
     resp = api.get(f"{B}/trees/{t['id']}/versions", headers=h)
     assert resp.status_code == 200
     lst = resp.json()
-    assert lst["total"] == 3 and sorted(v["version"] for v in lst["items"]) == [1, 2, 3]
+    assert lst["total"] == 3
+    assert sorted(v["version"] for v in lst["items"]) == [1, 2, 3]
     for v in lst["items"]:
         assert {"version", "created_at", "created_by"} <= set(v)
         _iso_tz(v["created_at"])
         assert v["created_by"] == owner["user"]["id"]
     pg = api.get(f"{B}/trees/{t['id']}/versions", headers=h, params={"limit": 1, "offset": 0}).json()
-    assert pg["total"] == 3 and len(pg["items"]) == 1
+    assert pg["total"] == 3
+    assert len(pg["items"]) == 1
     d1 = api.get(f"{B}/trees/{t['id']}/versions/1", headers=h)
     assert d1.status_code == 200
     assert d1.json()["version"] == 1
@@ -1076,7 +1120,8 @@ def test_versions_list_detail_restore(api, owner) -> None:
     assert api.get(f"{B}/trees/{t['id']}/versions/4", headers=h).json()["tree_structure"] == troubleshooting()
     # restoring the current version still makes a new one (n+1)
     r = api.post(f"{B}/trees/{t['id']}/versions/4/restore", headers=h)
-    assert r.status_code == 200 and r.json()["version"] == 5
+    assert r.status_code == 200
+    assert r.json()["version"] == 5
     _is_error(api.post(f"{B}/trees/{t['id']}/versions/99/restore", headers=h), 404)
     assert api.get(f"{B}/trees/{t['id']}", headers=h).json()["version"] == 5
 
@@ -1105,7 +1150,8 @@ def test_restore_of_broken_version_on_published_tree_is_422(api, owner) -> None:
     _publish(api, owner, t["id"])
     _is_error(api.post(f"{B}/trees/{t['id']}/versions/1/restore", headers=h), 422)
     got = api.get(f"{B}/trees/{t['id']}", headers=h).json()
-    assert got["version"] == 2 and got["tree_structure"] == troubleshooting()
+    assert got["version"] == 2
+    assert got["tree_structure"] == troubleshooting()
 
 
 # ---------------------------------------------------------------- export / import
@@ -1118,7 +1164,8 @@ def test_export_format(api, owner) -> None:
     resp = api.get(f"{B}/trees/{t['id']}/export", headers=owner["headers"])
     assert resp.status_code == 200
     doc = resp.json()
-    assert doc["format"] == "resolutionflow.tree" and doc["format_version"] == 1
+    assert doc["format"] == "resolutionflow.tree"
+    assert doc["format_version"] == 1
     assert doc["tree"] == {
         **doc["tree"],
         "name": "Switch upgrade",
@@ -1147,11 +1194,13 @@ def test_import_round_trip_201_draft_owned_by_importer(api, owner, other) -> Non
     assert imp["id"] != t["id"]
     assert imp["status"] == "draft"
     assert imp["version"] == 1
-    assert imp["author_id"] == other["user"]["id"] and imp["account_id"] == other["account"]["id"]
+    assert imp["author_id"] == other["user"]["id"]
+    assert imp["account_id"] == other["account"]["id"]
     assert imp["name"] == "Switch upgrade"
     assert imp["description"] == "How to"
     assert imp["tree_type"] == "procedural"
-    assert imp["tree_structure"] == procedure() and imp["is_public"] is False
+    assert imp["tree_structure"] == procedure()
+    assert imp["is_public"] is False
     assert api.get(f"{B}/trees/{imp['id']}", headers=other["headers"]).status_code == 200
     _is_error(api.get(f"{B}/trees/{imp['id']}", headers=owner["headers"]), 404)
     # import into own account works too
@@ -1305,7 +1354,8 @@ def test_sync_visibility_rules(api, owner, other) -> None:
     vis = {s["source_node_id"]: s["visibility"] for s in _steps(api, owner, source_tree_id=t["id"])["items"]}
     assert vis == {"st_backup": "public", "st_notify": "team", "st_upgrade": "team"}
     theirs = _steps(api, other, source_tree_id=t["id"])
-    assert [s["source_node_id"] for s in theirs["items"]] == ["st_backup"] and theirs["total"] == 1
+    assert [s["source_node_id"] for s in theirs["items"]] == ["st_backup"]
+    assert theirs["total"] == 1
     # a 'team' override on a public flow keeps that step team-only
     s = procedure()
     s["steps"][2]["library_visibility"] = "team"
@@ -1327,7 +1377,8 @@ def test_synced_entries_are_read_only_and_forkable(api, owner) -> None:
     _is_error(api.delete(f"{B}/steps/{step['id']}", headers=owner["headers"]), 409)
     fork = api.post(f"{B}/steps/{step['id']}/fork", headers=owner["headers"])
     assert fork.status_code == 201
-    assert fork.json()["is_flow_synced"] is False and fork.json()["source_tree_id"] is None
+    assert fork.json()["is_flow_synced"] is False
+    assert fork.json()["source_tree_id"] is None
     # deleting the flow leaves the personal copy alone
     assert api.delete(f"{B}/trees/{t['id']}", headers=owner["headers"]).status_code == 204
     assert api.get(f"{B}/steps/{fork.json()['id']}", headers=owner["headers"]).json()["is_active"] is True
@@ -1400,4 +1451,5 @@ def test_fuzz_bodies_never_500(api, owner) -> None:
             assert "detail" in resp.json() or resp.status_code in (200, 201), resp.text
     # the flow is still readable and well-formed after all that
     got = api.get(f"{B}/trees/{t['id']}", headers=h)
-    assert got.status_code == 200 and set(got.json()) >= TREE_FIELDS
+    assert got.status_code == 200
+    assert set(got.json()) >= TREE_FIELDS

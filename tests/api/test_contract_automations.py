@@ -99,12 +99,14 @@ def test_models_crud_owner_only_and_api_key_never_returned(api, team, stranger, 
     created = api.post(f"{API}/models", json=body, headers=team["owner"])
     assert created.status_code == 201, created.text
     model = created.json()
-    assert "sk-top-secret-123" not in created.text and "api_key" not in model
+    assert "sk-top-secret-123" not in created.text
+    assert "api_key" not in model
     for key in ("name", "provider", "model", "security_level", "token_limit", "supports_vision", "supports_audio"):
         assert model[key] == body[key], key
     uuid.UUID(model["id"])
     got = api.get(f"{API}/models/{model['id']}", headers=team["engineer"])
-    assert got.status_code == 200 and "sk-top-secret-123" not in got.text
+    assert got.status_code == 200
+    assert "sk-top-secret-123" not in got.text
     listed = api.get(f"{API}/models", params={"limit": 10, "offset": 0}, headers=team["author"])
     assert listed.status_code == 200
     assert listed.json()["total"] == 1
@@ -185,13 +187,16 @@ def test_assistants_crud_hidden_not_listed_cross_account(api, team, stranger) ->
     assert created.status_code == 201, created.text
     aid = created.json()["id"]
     got = api.get(f"{API}/assistants/{aid}", headers=team["engineer"])
-    assert got.status_code == 200 and got.json()["prompt"] == "Be brief."
+    assert got.status_code == 200
+    assert got.json()["prompt"] == "Be brief."
     put = api.put(f"{API}/assistants/{aid}", json={"name": "Helper 2", "prompt": "Be briefer."}, headers=team["author"])
-    assert put.status_code == 200 and put.json()["prompt"] == "Be briefer."
+    assert put.status_code == 200
+    assert put.json()["prompt"] == "Be briefer."
     auto = _create(api, team["author"], [_step(1, model["id"])]).json()
     hidden_id = auto["steps"][0]["assistant_id"]
     listed = api.get(f"{API}/assistants", headers=team["author"]).json()
-    assert listed["total"] == 1 and [a["id"] for a in listed["items"]] == [aid]
+    assert listed["total"] == 1
+    assert [a["id"] for a in listed["items"]] == [aid]
     assert api.get(f"{API}/assistants/{hidden_id}", headers=team["author"]).status_code == 200  # found by id
     assert api.get(f"{API}/assistants/{aid}", headers=stranger).status_code == 404
     assert api.put(f"{API}/assistants/{aid}", json={"name": "x"}, headers=stranger).status_code == 404
@@ -220,9 +225,11 @@ def test_mcp_servers_crud_secrets_hidden_and_ssrf(api, team, stranger) -> None:
     sid = created.json()["id"]
     assert "hush-hush-9" not in created.text
     got = api.get(f"{API}/mcp-servers/{sid}", headers=team["engineer"])
-    assert got.status_code == 200 and "hush-hush-9" not in got.text
+    assert got.status_code == 200
+    assert "hush-hush-9" not in got.text
     put = api.put(f"{API}/mcp-servers/{sid}", json={"name": "Docs 2"}, headers=team["author"])
-    assert put.status_code == 200 and put.json()["name"] == "Docs 2"
+    assert put.status_code == 200
+    assert put.json()["name"] == "Docs 2"
     assert api.get(f"{API}/mcp-servers", headers=team["author"]).json()["total"] == 1
     assert (
         api.post(
@@ -249,7 +256,8 @@ def test_files_upload_download_and_isolation(api, team, stranger) -> None:
     assert body["content_type"] == "application/octet-stream"
     uuid.UUID(body["id"])
     got = api.get(f"{API}/files/{body['id']}", headers=team["author"])
-    assert got.status_code == 200 and got.content == payload
+    assert got.status_code == 200
+    assert got.content == payload
     assert api.get(f"{API}/files/{body['id']}", headers=stranger).status_code == 404
     assert api.get(f"{API}/files/{uuid.uuid4()}", headers=team["author"]).status_code == 404
     assert (
@@ -273,11 +281,13 @@ def test_create_returns_steps_with_assistant_and_engineer_cannot_create(api, tea
     )
     assert resp.status_code == 201, resp.text
     auto = resp.json()
-    assert auto["name"] == "Contract automation" and auto["description"] == "d"
+    assert auto["name"] == "Contract automation"
+    assert auto["description"] == "d"
     assert [s["step_order"] for s in auto["steps"]] == [1, 2]
     for step, prompt in zip(auto["steps"], ("A {{flow_input.namn}}", "B"), strict=True):
         uuid.UUID(step["assistant_id"])
-        assert step["assistant"]["prompt"] == prompt and step["assistant"]["model_id"] == model["id"]
+        assert step["assistant"]["prompt"] == prompt
+        assert step["assistant"]["model_id"] == model["id"]
     assert _create(api, team["engineer"], [_step(1, model["id"])]).status_code == 403
     # an existing (visible) assistant can be referenced by id
     aid = api.post(
@@ -287,10 +297,8 @@ def test_create_returns_steps_with_assistant_and_engineer_cannot_create(api, tea
     ).json()["id"]
     by_id = _create(api, team["author"], [{"step_order": 1, "assistant_id": aid, "input_source": "flow_input"}])
     assert by_id.status_code == 201, by_id.text
-    assert (
-        by_id.json()["steps"][0]["assistant_id"] == aid
-        and by_id.json()["steps"][0]["assistant"]["prompt"] == "Shared prompt"
-    )
+    assert by_id.json()["steps"][0]["assistant_id"] == aid
+    assert by_id.json()["steps"][0]["assistant"]["prompt"] == "Shared prompt"
 
 
 def test_rule_violations_are_422_naming_the_step(api, team) -> None:
@@ -399,8 +407,10 @@ def test_put_replaces_definition_and_updates_hidden_assistant_in_place(api, team
     )
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert body["name"] == "New name" and len(body["steps"]) == 1
-    assert body["steps"][0]["assistant_id"] == hidden and body["steps"][0]["assistant"]["prompt"] == "New"
+    assert body["name"] == "New name"
+    assert len(body["steps"]) == 1
+    assert body["steps"][0]["assistant_id"] == hidden
+    assert body["steps"][0]["assistant"]["prompt"] == "New"
     assert api.get(f"{API}/assistants/{hidden}", headers=team["author"]).json()["prompt"] == "New"
     again = api.get(f"{API}/automations/{auto['id']}", headers=team["engineer"]).json()
     assert again["steps"][0]["assistant"]["prompt"] == "New"
@@ -409,7 +419,8 @@ def test_put_replaces_definition_and_updates_hidden_assistant_in_place(api, team
         json={"steps": [_step(1, model["id"], input_source="previous_step")]},
         headers=team["author"],
     )
-    assert bad.status_code == 422 and "Step 1" in json.dumps(bad.json()["detail"])
+    assert bad.status_code == 422
+    assert "Step 1" in json.dumps(bad.json()["detail"])
     assert (
         api.get(f"{API}/automations/{auto['id']}", headers=team["author"]).json()["steps"][0]["assistant"]["prompt"]
         == "New"
@@ -463,7 +474,8 @@ def test_export_has_no_secrets(api, team, loopback) -> None:
         ],
     )
     assert auto.status_code == 201, auto.text
-    assert "in-header-secret-1" not in auto.text and "out-header-secret-2" not in auto.text
+    assert "in-header-secret-1" not in auto.text
+    assert "out-header-secret-2" not in auto.text
     secret = api.get(f"{API}/automations/{auto.json()['id']}/webhook-secret", headers=team["author"]).json()[
         "webhook_secret"
     ]
@@ -476,7 +488,8 @@ def test_export_has_no_secrets(api, team, loopback) -> None:
     assert '"p"' in text
     assert '"q"' in text  # a full definition
     got = api.get(f"{API}/automations/{auto.json()['id']}", headers=team["author"])
-    assert "in-header-secret-1" not in got.text and "out-header-secret-2" not in got.text
+    assert "in-header-secret-1" not in got.text
+    assert "out-header-secret-2" not in got.text
 
 
 # ---------------------------------------------------------------- graph
@@ -504,12 +517,17 @@ def test_graph_nodes_and_edges_follow_the_seed(api, team) -> None:
     graph = resp.json()
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert [n["id"] for n in graph["nodes"]] == ["input", "step_1", "step_2", "step_3", "output"]
-    assert nodes["input"]["type"] == "input" and nodes["input"]["fields"] == ["namn"]
+    assert nodes["input"]["type"] == "input"
+    assert nodes["input"]["fields"] == ["namn"]
     assert nodes["output"]["type"] == "output"
-    assert nodes["step_1"]["label"] == "Collect" and nodes["step_1"]["type"] == "llm"
-    assert nodes["step_1"]["model"] == "Graph model" and nodes["step_1"]["input_source"] == "flow_input"
-    assert nodes["step_1"]["classification"] == 1 and nodes["step_3"]["classification"] == 2
-    assert nodes["step_1"]["has_webhook"] is False and nodes["step_1"]["has_http_input"] is False
+    assert nodes["step_1"]["label"] == "Collect"
+    assert nodes["step_1"]["type"] == "llm"
+    assert nodes["step_1"]["model"] == "Graph model"
+    assert nodes["step_1"]["input_source"] == "flow_input"
+    assert nodes["step_1"]["classification"] == 1
+    assert nodes["step_3"]["classification"] == 2
+    assert nodes["step_1"]["has_webhook"] is False
+    assert nodes["step_1"]["has_http_input"] is False
     edges = {(e["source"], e["target"]): e for e in graph["edges"]}
     assert set(edges) == {
         ("input", "step_1"),
@@ -519,10 +537,8 @@ def test_graph_nodes_and_edges_follow_the_seed(api, team) -> None:
         ("input", "step_3"),
         ("step_3", "output"),
     }
-    assert (
-        edges[("step_1", "step_3")].get("style") == "dashed"
-        and edges[("step_1", "step_3")].get("label") == "aggregated"
-    )
+    assert edges[("step_1", "step_3")].get("style") == "dashed"
+    assert edges[("step_1", "step_3")].get("label") == "aggregated"
     assert edges[("input", "step_3")].get("style") == "dashed"
     assert edges[("step_1", "step_2")].get("style") in (None, "solid")
     assert (
@@ -580,17 +596,21 @@ def test_run_with_openai_compatible_model_records_usage_tokens_and_graph(api, te
         assert (steps[0]["num_tokens_input"], steps[0]["num_tokens_output"]) == (17, 5)
         assert (steps[1]["num_tokens_input"], steps[1]["num_tokens_output"]) == (23, 2)
         for s in steps:
-            assert s["status"] == "completed" and s["error_message"] is None
+            assert s["status"] == "completed"
+            assert s["error_message"] is None
             assert len(s["execution_hash"]) == 64
             assert s["started_at"]
             assert s["finished_at"]
-            assert s["input_payload_json"] is not None and s["output_payload_json"] is not None
+            assert s["input_payload_json"] is not None
+            assert s["output_payload_json"] is not None
         assert llm.headers[0].get("authorization") == "Bearer sk-fake"
         systems = [next(m["content"] for m in r["messages"] if m["role"] == "system") for r in llm.requests]
         assert "Extract for Anna" in systems[0]
-        assert "Town is Umea" in systems[1] and "{{flow_input.nothing}}" in systems[1]  # unresolved kept as-is
+        assert "Town is Umea" in systems[1]
+        assert "{{flow_input.nothing}}" in systems[1]
         users = [[m for m in r["messages"] if m["role"] == "user"][-1]["content"] for r in llm.requests]
-        assert "ticket text" in json.dumps(users[0]) and "town" in json.dumps(users[1])
+        assert "ticket text" in json.dumps(users[0])
+        assert "town" in json.dumps(users[1])
     graph = api.get(f"{API}/automations/{auto['id']}/graph", params={"run_id": rid}, headers=team["author"]).json()
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert nodes["step_1"]["status"] == "completed"
@@ -625,7 +645,8 @@ def test_failed_run_graph_and_error_then_resume_from_failed_step(api, team, loop
         llm.script("first", {"status": 400, "content": "bad request from model"})
         _work(1)
         failed = _run(api, team["author"], rid)
-        assert failed["status"] == "failed" and failed["error_message"]
+        assert failed["status"] == "failed"
+        assert failed["error_message"]
         by_order = {s["step_order"]: s for s in failed["step_results"]}
         assert by_order[1]["status"] == "completed"
         assert by_order[2]["status"] == "failed"
@@ -633,10 +654,12 @@ def test_failed_run_graph_and_error_then_resume_from_failed_step(api, team, loop
         assert 3 not in by_order or by_order[3]["status"] not in ("completed", "failed")
         graph = api.get(f"{API}/automations/{auto['id']}/graph", params={"run_id": rid}, headers=team["author"]).json()
         nodes = {n["id"]: n for n in graph["nodes"]}
-        assert nodes["step_2"]["status"] == "failed" and nodes["step_2"]["error"]
+        assert nodes["step_2"]["status"] == "failed"
+        assert nodes["step_2"]["error"]
         calls_before = llm.call_count
         resumed = api.post(f"{API}/automation-runs/{rid}/resume", headers=team["author"])
-        assert resumed.status_code == 202 and resumed.json()["status"] == "queued"
+        assert resumed.status_code == 202
+        assert resumed.json()["status"] == "queued"
         _work(1)
         done = _run(api, team["author"], rid)
         assert done["status"] == "completed", done
@@ -690,7 +713,8 @@ def test_resume_after_prompt_change_reruns_from_step_one(api, team) -> None:
     _work(1, provider)
     assert [c["system_prompt"] for c in provider.calls] == ["one v2", "two v2"]  # full rerun from step 1
     done = _run(api, team["author"], rid)
-    assert done["status"] == "completed" and done["step_results"][0]["execution_hash"] != old_hash
+    assert done["status"] == "completed"
+    assert done["step_results"][0]["execution_hash"] != old_hash
 
 
 def test_resume_after_cosmetic_change_keeps_completed_steps(api, team) -> None:
@@ -749,7 +773,8 @@ def test_run_permissions_drafts_and_published(api, team) -> None:
     pub = api.post(f"{API}/automations/{auto['id']}/publish", headers=team["author"])
     assert pub.status_code == 200, pub.text
     run = api.post(f"{API}/automations/{auto['id']}/runs", json={"text": "x"}, headers=team["engineer"])
-    assert run.status_code == 202 and run.json()["status"] == "queued"
+    assert run.status_code == 202
+    assert run.json()["status"] == "queued"
     assert (
         api.post(f"{API}/automations/{auto['id']}/runs", json={}, headers=team["engineer"]).status_code == 202
     )  # all fields optional
@@ -797,7 +822,8 @@ def test_cancel_queued_and_running_runs(api, team) -> None:
     auto = _create(api, team["author"], [_step(1, model["id"], "one"), _step(2, model["id"], "two")]).json()
     queued = api.post(f"{API}/automations/{auto['id']}/runs", json={"text": "x"}, headers=team["author"]).json()
     cancel = api.delete(f"{API}/automation-runs/{queued['id']}", headers=team["author"])
-    assert cancel.status_code == 202 and cancel.json()["status"] == "cancelled"
+    assert cancel.status_code == 202
+    assert cancel.json()["status"] == "cancelled"
     assert _run(api, team["author"], queued["id"])["status"] == "cancelled"
     running = api.post(f"{API}/automations/{auto['id']}/runs", json={"text": "x"}, headers=team["author"]).json()
     provider = ScriptedProvider(answer="slow", delay=5.0)
@@ -814,7 +840,8 @@ def test_cancel_queued_and_running_runs(api, team) -> None:
         thread.join(timeout=15)
     assert not thread.is_alive()
     final = _run(api, team["author"], running["id"])
-    assert final["status"] == "cancelled" and len(provider.calls) == 1
+    assert final["status"] == "cancelled"
+    assert len(provider.calls) == 1
     other = register(api)
     assert api.delete(f"{API}/automation-runs/{running['id']}", headers=other["headers"]).status_code == 404
     assert api.post(f"{API}/automation-runs/{running['id']}/resume", headers=other["headers"]).status_code == 404
@@ -913,7 +940,8 @@ def test_webhook_to_blocked_address_fails_the_run_not_500(api, team) -> None:
     ]
     _work(1, ScriptedProvider(answer="ok"))
     run = _run(api, team["author"], rid)
-    assert run["status"] == "failed" and run["error_message"]
+    assert run["status"] == "failed"
+    assert run["error_message"]
 
 
 # -------------------------------------------------------- out-of-range numbers and header injection (bugs found here)
@@ -922,7 +950,8 @@ def test_webhook_to_blocked_address_fails_the_run_not_500(api, team) -> None:
 def test_out_of_range_numbers_are_422_not_500(api, team) -> None:
     model = _model(api, team)
     big = _create(api, team["author"], [_step(1, model["id"], output_classification_override=2**70)])
-    assert big.status_code == 422 and "Step 1" in json.dumps(big.json()["detail"])
+    assert big.status_code == 422
+    assert "Step 1" in json.dumps(big.json()["detail"])
     assert _create(api, team["author"], [_step(1, model["id"])], data_retention_days=10**12).status_code == 422
     assert _create(api, team["author"], [_step(2**70, model["id"])]).status_code == 422
     assert (
@@ -942,7 +971,8 @@ def test_out_of_range_numbers_are_422_not_500(api, team) -> None:
         == 422
     )
     resp = api.get(f"{API}/automation-runs", params={"offset": 10**20}, headers=team["author"])
-    assert resp.status_code == 200 and resp.json()["items"] == []
+    assert resp.status_code == 200
+    assert resp.json()["items"] == []
     assert api.get(f"{API}/automations", headers=team["author"]).json()["total"] == 0
 
 
@@ -970,7 +1000,8 @@ def test_header_injection_is_refused_when_saving(api, team, headers) -> None:
             )
         ],
     )
-    assert out.status_code == 422 and "Step 1" in json.dumps(out.json()["detail"]), out.text
+    assert out.status_code == 422, out.text
+    assert "Step 1" in json.dumps(out.json()["detail"]), out.text
     inp = _create(
         api,
         team["author"],
@@ -1055,7 +1086,8 @@ def test_runs_of_published_automation_use_the_published_version(api, team) -> No
         },
         headers=team["author"],
     )
-    assert edit.status_code == 200 and edit.json()["steps"][0]["assistant"]["prompt"] == "v2 draft"
+    assert edit.status_code == 200
+    assert edit.json()["steps"][0]["assistant"]["prompt"] == "v2 draft"
     rid = api.post(f"{API}/automations/{auto['id']}/runs", json={"text": "x"}, headers=team["engineer"]).json()["id"]
     provider = ScriptedProvider(answer="ok")
     _work(1, provider)
@@ -1067,7 +1099,8 @@ def test_model_in_use_cannot_be_deleted_until_the_automation_is_gone(api, team) 
     model = _model(api, team)
     automation = _create(api, team["owner"], [_step(1, model["id"])]).json()
     refused = api.delete(f"{API}/models/{model['id']}", headers=team["owner"])
-    assert refused.status_code == 409 and "still used" in refused.json()["detail"]
+    assert refused.status_code == 409
+    assert "still used" in refused.json()["detail"]
     assert api.get(f"{API}/models/{model['id']}", headers=team["owner"]).status_code == 200
     assert api.delete(f"{API}/automations/{automation['id']}", headers=team["owner"]).status_code == 204
     assert api.delete(f"{API}/models/{model['id']}", headers=team["owner"]).status_code == 204

@@ -91,7 +91,8 @@ def _steps(api, who, **params) -> dict:
     resp = api.get(f"{B}/steps", headers=who["headers"], params=params)
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert set(body) >= {"items", "total"} and isinstance(body["total"], int)
+    assert set(body) >= {"items", "total"}
+    assert isinstance(body["total"], int)
     return body
 
 
@@ -114,8 +115,10 @@ def _check_step_shape(step: dict) -> None:
     assert isinstance(step["content"]["commands"], list)
     for cmd in step["content"]["commands"]:
         assert {"label", "command", "command_type"} <= set(cmd)
-    assert isinstance(step["usage_count"], int) and isinstance(step["rating_count"], int)
-    assert isinstance(step["is_flow_synced"], bool) and isinstance(step["is_active"], bool)
+    assert isinstance(step["usage_count"], int)
+    assert isinstance(step["rating_count"], int)
+    assert isinstance(step["is_flow_synced"], bool)
+    assert isinstance(step["is_active"], bool)
     for key in ("source_tree_id", "created_by"):
         if step[key] is not None:
             _uuid(step[key])
@@ -151,7 +154,8 @@ def other(api):
 def test_synced_steps_listed_with_every_field(api, owner) -> None:
     tree = _flow(api, owner, tree_type="procedural")
     body = _steps(api, owner, source_tree_id=tree["id"])
-    assert body["total"] == 3 and len(body["items"]) == 3
+    assert body["total"] == 3
+    assert len(body["items"]) == 3
     by_node = {s["source_node_id"]: s for s in body["items"]}
     assert set(by_node) == {"st_backup", "st_notify", "st_upgrade"}
     for s in body["items"]:
@@ -173,7 +177,8 @@ def test_synced_steps_listed_with_every_field(api, owner) -> None:
     assert backup["visibility"] == "public"
     assert by_node["st_notify"]["visibility"] == "team"
     up = by_node["st_upgrade"]["content"]
-    assert up["group_label"] == "Upgrade" and up["commands"] == [
+    assert up["group_label"] == "Upgrade"
+    assert up["commands"] == [
         {"label": "Install", "command": "install add file flash:img.bin", "command_type": "cisco"}
     ]
 
@@ -212,7 +217,8 @@ def test_list_filters(api, owner) -> None:
     assert [s["id"] for s in _steps(api, owner, visibility="private")["items"]] == [manual["id"]]
     assert {s["source_node_id"] for s in _steps(api, owner, visibility="public")["items"]} == {"st_backup"}
     synced = _steps(api, owner, is_flow_synced="true")
-    assert synced["total"] == 3 and all(s["is_flow_synced"] for s in synced["items"])
+    assert synced["total"] == 3
+    assert all(s["is_flow_synced"] for s in synced["items"])
     unsynced = _steps(api, owner, is_flow_synced="false")
     assert {s["id"] for s in unsynced["items"]} == {manual["id"], sol["id"]}
     assert _steps(api, owner, source_tree_id=tree["id"], group_label="Upgrade")["total"] == 1
@@ -224,7 +230,8 @@ def test_list_q_search(api, owner) -> None:
     _flow(api, owner, tree_type="procedural")
     dns = _step(api, owner, title="Flush the DNS cache", content={"instructions": "ipconfig /flushdns"})
     body = _steps(api, owner, q="dns")
-    assert [s["id"] for s in body["items"]] == [dns["id"]] and body["total"] == 1
+    assert [s["id"] for s in body["items"]] == [dns["id"]]
+    assert body["total"] == 1
     assert _steps(api, owner, q="firmware")["items"][0]["source_node_id"] == "st_upgrade"
     assert _steps(api, owner, q="nothingmatchesthis")["total"] == 0
     for nasty in ["'", '"', "%", "_", "a AND OR NOT", "*", "(", "dns:", "-dns", "\\", "é"]:
@@ -249,7 +256,8 @@ def test_list_sorts(api, owner) -> None:
     ids = lambda sort: [s["id"] for s in _steps(api, owner, sort=sort, is_flow_synced="false")["items"]]  # noqa: E731
     assert ids("usage")[0] == c["id"]
     assert ids("rating")[:2] == [b["id"], a["id"]]
-    assert set(ids("newest")) == {a["id"], b["id"], c["id"]} and set(ids("relevance")) == {a["id"], b["id"], c["id"]}
+    assert set(ids("newest")) == {a["id"], b["id"], c["id"]}
+    assert set(ids("relevance")) == {a["id"], b["id"], c["id"]}
     assert ids("newest")[0] == c["id"]
     assert [s["id"] for s in _steps(api, owner, q="step", sort="relevance")["items"]]
     _err(api.get(f"{B}/steps", headers=owner["headers"], params={"sort": "bogus"}), 400, 422)
@@ -269,7 +277,8 @@ def test_list_paging(api, owner) -> None:
         _err(api.get(f"{B}/steps", headers=owner["headers"], params=params), 422)
     # A huge limit may be capped (200) or refused (422) (shared Paging in api/deps.py); never a 500.
     huge = api.get(f"{B}/steps", headers=owner["headers"], params={"limit": 10**12})
-    assert huge.status_code in (200, 422) and ("items" in huge.json() or "detail" in huge.json())
+    assert huge.status_code in (200, 422)
+    assert "items" in huge.json() or "detail" in huge.json()
 
 
 def test_list_bad_filters_are_4xx(api, owner) -> None:
@@ -309,7 +318,8 @@ def test_create_get_put_delete(api, owner) -> None:
     assert step["rating_count"] == 0
     assert step["usage_count"] == 0
     got = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"])
-    assert got.status_code == 200 and got.json()["title"] == "Check DNS"
+    assert got.status_code == 200
+    assert got.json()["title"] == "Check DNS"
     put = api.put(
         f"{B}/steps/{step['id']}",
         headers=owner["headers"],
@@ -323,13 +333,16 @@ def test_create_get_put_delete(api, owner) -> None:
         headers=owner["headers"],
         json={"content": {"instructions": "dig example.com", "commands": []}},
     )
-    assert put.status_code == 200 and put.json()["content"]["instructions"] == "dig example.com"
+    assert put.status_code == 200
+    assert put.json()["content"]["instructions"] == "dig example.com"
     deleted = api.delete(f"{B}/steps/{step['id']}", headers=owner["headers"])
-    assert deleted.status_code == 204 and deleted.content == b""
+    assert deleted.status_code == 204
+    assert deleted.content == b""
     assert step["id"] not in {s["id"] for s in _steps(api, owner)["items"]}
     assert _steps(api, owner)["total"] == 0
     after = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"])
-    assert after.status_code == 200 and after.json()["is_active"] is False
+    assert after.status_code == 200
+    assert after.json()["is_active"] is False
 
 
 def test_create_minimal_and_category(api, owner) -> None:
@@ -356,7 +369,8 @@ def test_create_minimal_and_category(api, owner) -> None:
             "category_id": cat["id"],
         },
     )
-    assert resp.status_code == 201 and resp.json()["category_id"] == cat["id"]
+    assert resp.status_code == 201
+    assert resp.json()["category_id"] == cat["id"]
 
 
 @pytest.mark.parametrize(
@@ -425,7 +439,8 @@ def test_put_bad_input_422_and_nothing_saved(api, owner) -> None:
     ):
         _err(api.put(f"{B}/steps/{step['id']}", headers=owner["headers"], json=body), 422)
     got = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"]).json()
-    assert got["title"] == "Check DNS" and got["visibility"] == "team"
+    assert got["title"] == "Check DNS"
+    assert got["visibility"] == "team"
 
 
 def test_synced_steps_409_on_put_delete_fork_201(api, owner) -> None:
@@ -452,7 +467,8 @@ def test_fork_by_member_and_other_account(api, owner, other) -> None:
     step = _step(api, owner)
     eng = add_member(api, owner, role="engineer")
     resp = api.post(f"{B}/steps/{step['id']}/fork", headers=eng["headers"])
-    assert resp.status_code == 201 and resp.json()["created_by"] == eng["user"]["id"]
+    assert resp.status_code == 201
+    assert resp.json()["created_by"] == eng["user"]["id"]
     _err(api.post(f"{B}/steps/{step['id']}/fork", headers=other["headers"]), 404)
 
 
@@ -499,14 +515,17 @@ def test_rating(api, owner) -> None:
     assert resp.json()["rating_count"] == 1
     _check_step_shape(resp.json())
     resp = api.put(f"{B}/steps/{step['id']}/rating", headers=eng["headers"], json={"rating": 1})
-    assert resp.json()["rating_count"] == 2 and resp.json()["rating_avg"] == 2.5
+    assert resp.json()["rating_count"] == 2
+    assert resp.json()["rating_avg"] == 2.5
     resp = api.put(f"{B}/steps/{step['id']}/rating", headers=eng["headers"], json={"rating": 5})
-    assert resp.json()["rating_count"] == 2 and resp.json()["rating_avg"] == 4.5
+    assert resp.json()["rating_count"] == 2
+    assert resp.json()["rating_avg"] == 4.5
     for bad in (0, 6, -1, "x", None, 2.5, [3], {"v": 3}):
         _err(api.put(f"{B}/steps/{step['id']}/rating", headers=owner["headers"], json={"rating": bad}), 422)
     _err(api.put(f"{B}/steps/{step['id']}/rating", headers=owner["headers"], json={}), 422)
     got = api.get(f"{B}/steps/{step['id']}", headers=owner["headers"]).json()
-    assert got["rating_count"] == 2 and got["rating_avg"] == 4.5
+    assert got["rating_count"] == 2
+    assert got["rating_avg"] == 4.5
     # Synced (read-only) steps can still be rated.
     tree = _flow(api, owner)
     synced = _steps(api, owner, source_tree_id=tree["id"])["items"][0]
@@ -537,11 +556,14 @@ def test_start_session_answer_shape(api, owner) -> None:
     assert s["current_node_id"] == "q_power"
     assert s["history"] == []
     assert s["custom_steps"] == []
-    assert s["outcome"] is None and s["summary"] is None
+    assert s["outcome"] is None
+    assert s["summary"] is None
     got = api.get(f"{B}/sessions/{s['id']}", headers=owner["headers"])
-    assert got.status_code == 200 and got.json()["id"] == s["id"]
+    assert got.status_code == 200
+    assert got.json()["id"] == s["id"]
     listed = api.get(f"{B}/sessions", headers=owner["headers"]).json()
-    assert listed["total"] == 1 and [i["id"] for i in listed["items"]] == [s["id"]]
+    assert listed["total"] == 1
+    assert [i["id"] for i in listed["items"]] == [s["id"]]
 
 
 def test_start_session_errors(api, owner, other) -> None:
@@ -593,7 +615,8 @@ def test_advance_back_troubleshooting(api, owner) -> None:
         422,
     )
     s = _post(api, owner, f"/sessions/{sid}/back")
-    assert s["current_node_id"] == "q_power" and s["history"] == []
+    assert s["current_node_id"] == "q_power"
+    assert s["history"] == []
     _err(
         api.post(
             f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Maybe"}
@@ -627,7 +650,8 @@ def test_advance_back_troubleshooting(api, owner) -> None:
     s = _post(api, owner, f"/sessions/{sid}/back")
     s = _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"})
     s = _post(api, owner, f"/sessions/{sid}/advance", {"node_id": "a_reboot"})
-    assert s["current_node_id"] == "s_done" and [h["node_id"] for h in s["history"]] == ["q_power", "a_reboot"]
+    assert s["current_node_id"] == "s_done"
+    assert [h["node_id"] for h in s["history"]] == ["q_power", "a_reboot"]
 
 
 def test_procedure_ticks(api, owner) -> None:
@@ -643,7 +667,8 @@ def test_procedure_ticks(api, owner) -> None:
             api.post(f"{B}/sessions/{s['id']}/advance", headers=owner["headers"], json={"node_id": bad}), 400, 409, 422
         )
     s = _post(api, owner, f"/sessions/{s['id']}/advance", {"node_id": "st_upgrade"})
-    assert s["current_node_id"] is None and s["status"] == "in_progress"
+    assert s["current_node_id"] is None
+    assert s["status"] == "in_progress"
     assert {h["node_id"] for h in s["history"]} == {"st_backup", "st_notify", "st_upgrade"}
     s = _post(api, owner, f"/sessions/{s['id']}/back")
     assert s["current_node_id"] == "st_upgrade"
@@ -663,7 +688,8 @@ def test_complete(api, owner) -> None:
     for outcome in ("resolved", "abandoned"):
         other_sid = _start(api, owner, tree["id"])["id"]
         s = _post(api, owner, f"/sessions/{other_sid}/complete", {"outcome": outcome})
-        assert s["status"] == "completed" and s["outcome"] == outcome
+        assert s["status"] == "completed"
+        assert s["outcome"] == outcome
     # A completed session no longer changes.
     _err(
         api.post(f"{B}/sessions/{sid}/advance", headers=owner["headers"], json={"node_id": "q_power", "answer": "Yes"}),
@@ -712,8 +738,10 @@ def test_custom_steps_ad_hoc_and_library(api, owner, engine) -> None:
         {"type": "action", "source": "step-library", "source_step_id": lib["id"]},
     )
     entry = s["custom_steps"][1]
-    assert entry["source"] == "step-library" and entry["source_step_id"] == lib["id"]
-    assert entry["inserted_after_node_id"] == "a_reboot" and entry["content"]
+    assert entry["source"] == "step-library"
+    assert entry["source_step_id"] == lib["id"]
+    assert entry["inserted_after_node_id"] == "a_reboot"
+    assert entry["content"]
     _iso_tz(entry["inserted_at"])
     assert api.get(f"{B}/steps/{lib['id']}", headers=owner["headers"]).json()["usage_count"] == 1
     s = _post(
@@ -722,13 +750,13 @@ def test_custom_steps_ad_hoc_and_library(api, owner, engine) -> None:
         f"/sessions/{sid}/custom-steps",
         {"type": "action", "source": "step-library", "source_step_id": lib["id"], "inserted_after_node_id": "q_power"},
     )
-    assert s["custom_steps"][2]["inserted_after_node_id"] == "q_power" and len(s["custom_steps"]) == 3
+    assert s["custom_steps"][2]["inserted_after_node_id"] == "q_power"
+    assert len(s["custom_steps"]) == 3
     assert api.get(f"{B}/steps/{lib['id']}", headers=owner["headers"]).json()["usage_count"] == 2
     with Session(engine) as db:
         logs = db.exec(select(StepUsageLog).where(StepUsageLog.step_id == uuid.UUID(lib["id"]))).all()
-        assert len(logs) == 2 and all(
-            str(log.session_id) == sid and str(log.user_id) == owner["user"]["id"] for log in logs
-        )
+        assert len(logs) == 2
+        assert all(str(log.session_id) == sid and str(log.user_id) == owner["user"]["id"] for log in logs)
     # Deleting the library step keeps the orphaned reference in the session.
     assert api.delete(f"{B}/steps/{lib['id']}", headers=owner["headers"]).status_code == 204
     s = api.get(f"{B}/sessions/{sid}", headers=owner["headers"]).json()
@@ -776,10 +804,8 @@ def test_custom_step_from_synced_library_step(api, owner, engine) -> None:
         f"/sessions/{sid}/custom-steps",
         {"type": "action", "source": "step-library", "source_step_id": synced["id"]},
     )
-    assert (
-        s["custom_steps"][0]["inserted_after_node_id"] == "st_backup"
-        and s["custom_steps"][0]["source_step_id"] == synced["id"]
-    )
+    assert s["custom_steps"][0]["inserted_after_node_id"] == "st_backup"
+    assert s["custom_steps"][0]["source_step_id"] == synced["id"]
     assert api.get(f"{B}/steps/{synced['id']}", headers=owner["headers"]).json()["usage_count"] == 1
 
 
@@ -791,7 +817,8 @@ def test_members_read_only_starter_changes(api, owner, other) -> None:
     tree = _flow(api, owner)
     sid = _start(api, owner, tree["id"])["id"]
     got = api.get(f"{B}/sessions/{sid}", headers=eng["headers"])
-    assert got.status_code == 200 and got.json()["id"] == sid
+    assert got.status_code == 200
+    assert got.json()["id"] == sid
     for method, path, body in [
         ("post", f"/sessions/{sid}/advance", {"node_id": "q_power", "answer": "Yes"}),
         ("post", f"/sessions/{sid}/back", None),
@@ -837,7 +864,8 @@ def test_delete_session_and_its_shares(api, owner) -> None:
     token = share.json()["share_token"]
     assert api.get(f"{B}/shares/by-token/{token}", headers=owner["headers"]).status_code == 200
     resp = api.delete(f"{B}/sessions/{sid}", headers=owner["headers"])
-    assert resp.status_code == 204 and resp.content == b""
+    assert resp.status_code == 204
+    assert resp.content == b""
     _err(api.get(f"{B}/sessions/{sid}", headers=owner["headers"]), 404)
     _err(api.delete(f"{B}/sessions/{sid}", headers=owner["headers"]), 404)
     _err(api.get(f"{B}/shares/by-token/{token}", headers=owner["headers"]), 404)
@@ -865,10 +893,12 @@ def test_save_as_flow(api, owner) -> None:
     assert new["tree_type"] == "troubleshooting"
     nodes = new["tree_structure"]["nodes"]
     ids = [n["id"] for n in nodes]
-    assert "q_power" in ids and "a_reboot" in ids
+    assert "q_power" in ids
+    assert "a_reboot" in ids
     assert any("Check the switch port" in (n.get("title", "") + n.get("description", "")) for n in nodes)
     got = api.get(f"{B}/trees/{new['id']}", headers=owner["headers"])
-    assert got.status_code == 200 and got.json()["validation"] == []
+    assert got.status_code == 200
+    assert got.json()["validation"] == []
     # The copy can be published (a valid flow).
     assert api.put(f"{B}/trees/{new['id']}", headers=owner["headers"], json={"status": "published"}).status_code == 200
 
@@ -888,8 +918,10 @@ def test_save_as_flow_procedure(api, owner) -> None:
     steps = resp.json()["tree_structure"]["steps"]
     ids = [s["id"] for s in steps]
     custom = [s for s in steps if "Photograph the rack" in s.get("title", "")]
-    assert custom and ids.index(custom[0]["id"]) == ids.index("st_backup") + 1
-    assert resp.json()["tree_type"] == "maintenance" and resp.json()["status"] == "draft"
+    assert custom
+    assert ids.index(custom[0]["id"]) == ids.index("st_backup") + 1
+    assert resp.json()["tree_type"] == "maintenance"
+    assert resp.json()["status"] == "draft"
 
 
 # ---------------------------------------------------------------- analytics
@@ -908,10 +940,12 @@ def test_ad_hoc_analytics_and_promote(api, owner, other) -> None:
     resp = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"])
     assert resp.status_code == 200
     body = resp.json()
-    assert {"items", "total"} <= set(body) and body["total"] >= 1
+    assert {"items", "total"} <= set(body)
+    assert body["total"] >= 1
     item = body["items"][0]
     assert {"content", "sessions_count", "last_used_at"} <= set(item)
-    assert item["content"] == "Check Meraki dashboard" and item["sessions_count"] == 2
+    assert item["content"] == "Check Meraki dashboard"
+    assert item["sessions_count"] == 2
     _iso_tz(item["last_used_at"])
     paged = api.get(f"{B}/analytics/ad-hoc-steps", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
     assert (
@@ -995,9 +1029,11 @@ def test_sessions_list_shows_what_members_may_read(api, owner, other) -> None:
     mine = _start(api, owner, tree["id"])["id"]
     theirs = _start(api, eng, tree["id"])["id"]
     listed = api.get(f"{B}/sessions", headers=eng["headers"]).json()
-    assert listed["total"] == 2 and {i["id"] for i in listed["items"]} == {mine, theirs}
+    assert listed["total"] == 2
+    assert {i["id"] for i in listed["items"]} == {mine, theirs}
     narrowed = api.get(f"{B}/sessions", headers=eng["headers"], params={"scope": "mine"}).json()
-    assert narrowed["total"] == 1 and narrowed["items"][0]["id"] == theirs
+    assert narrowed["total"] == 1
+    assert narrowed["items"][0]["id"] == theirs
     assert api.get(f"{B}/sessions", headers=other["headers"]).json() == {"items": [], "total": 0}
 
 
@@ -1063,7 +1099,8 @@ def test_old_session_custom_steps_load(api, owner, engine) -> None:
     resp = api.get(f"{B}/sessions/{sid}", headers=owner["headers"])
     assert resp.status_code == 200, resp.text
     step = resp.json()["custom_steps"][0]
-    assert step["content"] == "Check Meraki dashboard for AP status" and step["notes"] == "Found AP offline"
+    assert step["content"] == "Check Meraki dashboard for AP status"
+    assert step["notes"] == "Found AP offline"
     assert step["source"] == "ad-hoc"
     assert step["source_step_id"] is None
     assert step["inserted_at"] is None
@@ -1110,7 +1147,8 @@ def test_side_lists_take_limit_and_offset(api, owner) -> None:
     for name in ("A", "B", "C"):
         assert api.post(f"{B}/step-categories", headers=owner["headers"], json={"name": name}).status_code == 201
     cats = api.get(f"{B}/step-categories", headers=owner["headers"], params={"limit": 2, "offset": 1}).json()
-    assert cats["total"] == 3 and [c["name"] for c in cats["items"]] == ["B", "C"]
+    assert cats["total"] == 3
+    assert [c["name"] for c in cats["items"]] == ["B", "C"]
     _flow(api, owner, tree_type="procedural")
     labels = api.get(f"{B}/step-group-labels", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
     assert labels == {"items": ["Upgrade"], "total": 2}
@@ -1124,7 +1162,8 @@ def test_side_lists_take_limit_and_offset(api, owner) -> None:
             {"type": "action", "source": "step-library", "source_step_id": step_id},
         )
     used = api.get(f"{B}/analytics/most-used-steps", headers=owner["headers"], params={"limit": 1, "offset": 1}).json()
-    assert used["total"] == 2 and [s["id"] for s in used["items"]] == [a["id"]]
+    assert used["total"] == 2
+    assert [s["id"] for s in used["items"]] == [a["id"]]
     for path in ("/step-categories", "/step-group-labels", "/analytics/most-used-steps"):
         _err(api.get(f"{B}{path}", headers=owner["headers"], params={"limit": 0}), 422)
         _err(api.get(f"{B}{path}", headers=owner["headers"], params={"offset": -1}), 422)
@@ -1138,7 +1177,8 @@ def test_public_step_of_other_account_visible_not_editable(api, owner, other) ->
     _err(api.delete(f"{B}/steps/{public['id']}", headers=h), 403, 404)
     assert api.put(f"{B}/steps/{public['id']}/rating", headers=h, json={"rating": 5}).json()["rating_count"] == 1
     fork = api.post(f"{B}/steps/{public['id']}/fork", headers=h)
-    assert fork.status_code == 201 and fork.json()["created_by"] == other["user"]["id"]
+    assert fork.status_code == 201
+    assert fork.json()["created_by"] == other["user"]["id"]
     assert api.get(f"{B}/steps/{fork.json()['id']}", headers=owner["headers"]).status_code == 404
     assert api.get(f"{B}/steps/{public['id']}", headers=owner["headers"]).json()["title"] == "Check DNS"
 
@@ -1162,7 +1202,8 @@ def test_long_node_ids_and_titles_never_500(api, owner) -> None:
         assert pub.status_code in (200, 422), pub.text
         if pub.status_code == 200:
             items = _steps(api, owner, source_tree_id=resp.json()["id"])["items"]
-            assert len(items) == 1 and len(items[0]["title"]) <= 255
+            assert len(items) == 1
+            assert len(items[0]["title"]) <= 255
             sid = _start(api, owner, resp.json()["id"])["id"]
             s = _post(api, owner, f"/sessions/{sid}/advance", {"node_id": long_id})
             assert s["current_node_id"] is None
@@ -1184,7 +1225,8 @@ def test_save_as_flow_unfinished_session(api, owner) -> None:
     resp = api.post(f"{B}/sessions/{sid}/save-as-flow", headers=owner["headers"])
     assert resp.status_code == 201, resp.text
     new = resp.json()
-    assert new["status"] == "draft" and new["tree_type"] == "troubleshooting"
+    assert new["status"] == "draft"
+    assert new["tree_type"] == "troubleshooting"
     titles = [n["title"] for n in new["tree_structure"]["nodes"]]
     assert titles[0] == "Is the AP powered?"
     assert "Check the cabling" in titles

@@ -106,7 +106,8 @@ def _mine(api, who, **params) -> dict:
     resp = api.get(f"{B}/shares/my-shares", headers=who["headers"], params=params)
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert set(body) >= {"items", "total"} and isinstance(body["total"], int)
+    assert set(body) >= {"items", "total"}
+    assert isinstance(body["total"], int)
     return body
 
 
@@ -114,7 +115,8 @@ def _views(api, who, share_id: str, **params) -> dict:
     resp = api.get(f"{B}/shares/{share_id}/views", headers=who["headers"], params=params)
     assert resp.status_code == 200, resp.text
     body = resp.json()
-    assert set(body) >= {"items", "total"} and isinstance(body["total"], int)
+    assert set(body) >= {"items", "total"}
+    assert isinstance(body["total"], int)
     return body
 
 
@@ -166,7 +168,8 @@ def test_create_answers_201_with_contract_fields(api, w):
     assert isinstance(tok, str)
     assert len(tok) >= 43
     assert all(c.isalnum() or c in "-_" for c in tok)
-    assert tok in body["url"] and body["url"].endswith(f"/share/{tok}")
+    assert tok in body["url"]
+    assert body["url"].endswith(f"/share/{tok}")
 
 
 def test_create_minimal_body_and_offset_expiry(api, w):
@@ -260,7 +263,8 @@ def test_create_permissions(api, w):
             404,
             422,
         )
-    assert _mine(api, w["member"])["total"] == 0 and _mine(api, w["outsider"])["total"] == 0
+    assert _mine(api, w["member"])["total"] == 0
+    assert _mine(api, w["outsider"])["total"] == 0
 
 
 def test_account_owner_who_did_not_start_the_session_cannot_share(api, w):
@@ -312,13 +316,15 @@ def test_public_link_opens_anonymously_with_the_read_only_session(api, w):
     assert body["share"] == body["share"] | {"share_name": "Training link", "visibility": "public", "expires_at": None}
     s = body["session"]
     assert set(s) >= SESSION_FIELDS, SESSION_FIELDS - set(s)
-    assert s["tree_id"] == w["tree"]["id"] and s["user_id"] == w["owner"]["user"]["id"]
+    assert s["tree_id"] == w["tree"]["id"]
+    assert s["user_id"] == w["owner"]["user"]["id"]
     assert s["id"] == w["sid"]
     assert s["status"] == "in_progress"
     assert isinstance(s["history"], list)
     assert isinstance(s["custom_steps"], list)
     # Read-only: the token never comes back, nor the account.
-    assert created["share_token"] not in resp.text and "account_id" not in s
+    assert created["share_token"] not in resp.text
+    assert "account_id" not in s
 
 
 def test_by_token_share_expires_at_has_a_time_zone(api, w):
@@ -338,7 +344,8 @@ def test_account_link_access_rules(api, w):
     outsider = _open(api, tok, w["outsider"])
     _err(outsider, 403)
     member = _open(api, tok, w["member"])
-    assert member.status_code == 200 and member.json()["session"]["id"] == w["sid"]
+    assert member.status_code == 200
+    assert member.json()["session"]["id"] == w["sid"]
     assert member.json()["share"]["visibility"] == "account"
     assert _open(api, tok, w["owner"]).status_code == 200
 
@@ -359,7 +366,8 @@ def test_matrix_revoked_expired_unknown(api, w, engine, visibility, viewer):
     revoked = _create(api, w["owner"], w["sid"], visibility=visibility)
     assert api.delete(f"{B}/shares/{revoked['id']}", headers=w["owner"]["headers"]).status_code == 204
     r = _open(api, revoked["share_token"], who)
-    assert r.status_code == 404 and r.json() == unknown.json()
+    assert r.status_code == 404
+    assert r.json() == unknown.json()
     expired = _create(
         api, w["owner"], w["sid"], visibility=visibility, expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat()
     )
@@ -368,7 +376,8 @@ def test_matrix_revoked_expired_unknown(api, w, engine, visibility, viewer):
     # Revoked and expired: revoked wins (404 like unknown).
     assert api.delete(f"{B}/shares/{expired['id']}", headers=w["owner"]["headers"]).status_code == 204
     r = _open(api, expired["share_token"], who)
-    assert r.status_code == 404 and r.json() == unknown.json()
+    assert r.status_code == 404
+    assert r.json() == unknown.json()
 
 
 def test_short_expiry_really_expires(api, w):
@@ -385,7 +394,8 @@ def test_failed_lookups_do_not_count_as_views(api, w, engine):
     _open(api, created["share_token"])
     _open(api, created["share_token"], w["outsider"])
     mine = _mine(api, w["owner"])["items"][0]
-    assert mine["view_count"] == 0 and mine["last_viewed_at"] is None
+    assert mine["view_count"] == 0
+    assert mine["last_viewed_at"] is None
     assert _views(api, w["owner"], created["id"])["total"] == 0
 
 
@@ -403,15 +413,18 @@ def test_views_are_logged_with_viewer_for_account_links(api, w):
     assert item["view_count"] == 2
     _iso_tz(item["last_viewed_at"])
     views = _views(api, w["owner"], created["id"])
-    assert views["total"] == 2 and len(views["items"]) == 2
+    assert views["total"] == 2
+    assert len(views["items"]) == 2
     for v in views["items"]:
         assert set(v) >= VIEW_FIELDS
         assert v["viewer_id"] == w["member"]["user"]["id"]
         assert v["viewer_user_agent"] == "ContractBot/1.0"
-        assert isinstance(v["viewer_ip"], str) and v["viewer_ip"]
+        assert isinstance(v["viewer_ip"], str)
+        assert v["viewer_ip"]
         _iso_tz(v["viewed_at"])
     page = _views(api, w["owner"], created["id"], limit=1, offset=1)
-    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["total"] == 2
+    assert len(page["items"]) == 1
 
 
 def test_anonymous_public_views_have_no_viewer(api, w):
@@ -442,11 +455,14 @@ def test_delete_is_creator_only_then_link_is_404_like_unknown(api, w):
     _err(api.delete(f"{B}/shares/{created['id']}"), 401)
     assert _open(api, created["share_token"]).status_code == 200
     resp = api.delete(f"{B}/shares/{created['id']}", headers=w["owner"]["headers"])
-    assert resp.status_code == 204 and resp.content == b""
+    assert resp.status_code == 204
+    assert resp.content == b""
     gone = _open(api, created["share_token"])
-    assert gone.status_code == 404 and gone.json() == unknown
+    assert gone.status_code == 404
+    assert gone.json() == unknown
     item = _mine(api, w["owner"])["items"][0]
-    assert item["id"] == created["id"] and item["is_active"] is False
+    assert item["id"] == created["id"]
+    assert item["is_active"] is False
     for bad in (str(uuid.uuid4()), "not-a-uuid"):
         _err(api.delete(f"{B}/shares/{bad}", headers=w["owner"]["headers"]), 404, 422)
 
@@ -469,7 +485,8 @@ def test_my_shares_lists_only_mine_with_contract_fields(api, w):
     msess = _start(api, w["member"], w["tree"]["id"])
     _create(api, w["member"], msess["id"])
     mine = _mine(api, w["owner"])
-    assert mine["total"] == 2 and {i["id"] for i in mine["items"]} == {a["id"], b["id"]}
+    assert mine["total"] == 2
+    assert {i["id"] for i in mine["items"]} == {a["id"], b["id"]}
     for item in mine["items"]:
         assert set(item) >= MINE_FIELDS
         assert item["session_id"] == w["sid"]
@@ -477,13 +494,15 @@ def test_my_shares_lists_only_mine_with_contract_fields(api, w):
         assert item["view_count"] == 0
         assert item["last_viewed_at"] is None
         assert "share_token" not in item
-    assert a["share_token"] not in str(mine) and b["share_token"] not in str(mine)
+    assert a["share_token"] not in str(mine)
+    assert b["share_token"] not in str(mine)
     ia = next(i for i in mine["items"] if i["id"] == a["id"])
     assert ia["share_name"] == "A"
     assert ia["visibility"] == "public"
     assert _iso_tz(ia["expires_at"]) == _iso_tz(a["expires_at"])
     page = _mine(api, w["owner"], limit=1, offset=1)
-    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["total"] == 2
+    assert len(page["items"]) == 1
     assert _mine(api, w["outsider"])["total"] == 0
     _err(api.get(f"{B}/shares/my-shares"), 401)
     for bad in ({"limit": 0}, {"limit": -1}, {"offset": -1}, {"limit": "x"}):
@@ -514,7 +533,8 @@ def test_deleting_the_session_takes_its_links(api, w):
     _open(api, created["share_token"])
     assert api.delete(f"{B}/sessions/{w['sid']}", headers=w["owner"]["headers"]).status_code == 204
     gone = _open(api, created["share_token"])
-    assert gone.status_code == 404 and gone.json() == _open(api, "C" * 43).json()
+    assert gone.status_code == 404
+    assert gone.json() == _open(api, "C" * 43).json()
     assert [i["id"] for i in _mine(api, w["owner"])["items"]] == [kept["id"]]
     _err(api.get(f"{B}/shares/{created['id']}/views", headers=w["owner"]["headers"]), 404)
     _err(api.delete(f"{B}/shares/{created['id']}", headers=w["owner"]["headers"]), 404)
@@ -586,7 +606,8 @@ def test_odd_tokens_never_500_and_look_like_unknown(api, w):
     # No token at all: the same 404 as an unknown link (not `GET /shares/{id}` answering 401).
     for path in ("/shares/by-token", "/shares/by-token/"):
         resp = api.get(f"{B}{path}")
-        assert resp.status_code == 404 and resp.json() == unknown.json(), (path, resp.text)
+        assert resp.status_code == 404, (path, resp.text)
+        assert resp.json() == unknown.json(), (path, resp.text)
         _share_headers(resp)
     # A real token with a different case, or a suffix, is a different token.
     real = _create(api, w["owner"], w["sid"])["share_token"]
@@ -652,4 +673,5 @@ def test_login_redirect_token_is_redacted_from_logs(caplog):
         logging.getLogger("uvicorn.access").info(
             '%s - "GET %s HTTP/1.1" 200', "127.0.0.1", login_url(f"/share/{token}")
         )
-    assert token not in caplog.text and "%2Fshare%2F***" in caplog.text
+    assert token not in caplog.text
+    assert "%2Fshare%2F***" in caplog.text

@@ -77,7 +77,8 @@ def test_read_your_writes_for_create_update_delete(api) -> None:
             },
             headers=h,
         )
-        assert changed.status_code == 200 and changed.json()["version"] == 2
+        assert changed.status_code == 200
+        assert changed.json()["version"] == 2
         got = api.get(f"{API}/trees/{tree['id']}", headers=h).json()
         assert (got["name"], got["version"]) == ("Renamed", 2)
         assert api.delete(f"{API}/trees/{tree['id']}", headers=h).status_code == 204
@@ -121,9 +122,11 @@ def test_other_accounts_see_published_versions_only(api) -> None:
     assert "hunter2" in api.get(f"{API}/trees/{tid}/versions/1", headers=owner["headers"]).text
     # Another account reads the public flow, but the never-published draft does not exist for it.
     listed = api.get(f"{API}/trees/{tid}/versions", headers=stranger["headers"]).json()
-    assert [v["version"] for v in listed["items"]] == [2] and listed["total"] == 1
+    assert [v["version"] for v in listed["items"]] == [2]
+    assert listed["total"] == 1
     leak = api.get(f"{API}/trees/{tid}/versions/1", headers=stranger["headers"])
-    assert leak.status_code == 404 and "hunter2" not in leak.text
+    assert leak.status_code == 404
+    assert "hunter2" not in leak.text
     assert api.get(f"{API}/trees/{tid}/versions/2", headers=stranger["headers"]).status_code == 200
     # A later published edit shows; the draft in between stays hidden.
     assert (
@@ -161,7 +164,8 @@ def test_password_change_is_rate_limited(api, monkeypatch) -> None:
     finally:
         monkeypatch.delenv("RF_AUTH_RATE_LIMIT")
         get_settings.cache_clear()
-    assert codes[:5] == [422] * 5 and codes[5:] == [429, 429]
+    assert codes[:5] == [422] * 5
+    assert codes[5:] == [429, 429]
 
 
 @pytest.mark.parametrize("weak", ["password12", "1234567890", "aaaaaaaaaa", "QWERTYUIOP", "Password123"])
@@ -170,7 +174,8 @@ def test_weak_passwords_are_refused_everywhere(api, weak) -> None:
         f"{API}/auth/register",
         json={"email": f"{uuid.uuid4().hex[:8]}@example.com", "password": weak, "name": "W", "account_name": "W"},
     )
-    assert resp.status_code == 422 and "password" in resp.json()["detail"].lower()
+    assert resp.status_code == 422
+    assert "password" in resp.json()["detail"].lower()
     owner = register(api)
     member = api.post(
         f"{API}/account/members",
@@ -181,7 +186,8 @@ def test_weak_passwords_are_refused_everywhere(api, weak) -> None:
     change = api.post(
         f"{API}/auth/password", json={"current_password": PASSWORD, "new_password": weak}, headers=owner["headers"]
     )
-    assert change.status_code == 422 and "password" in change.json()["detail"].lower()
+    assert change.status_code == 422
+    assert "password" in change.json()["detail"].lower()
 
 
 MALFORMED = [
@@ -204,7 +210,8 @@ MALFORMED = [
 def test_a_malformed_id_is_not_found(api, path) -> None:
     owner = register(api)
     resp = api.get(f"{API}{path}", headers=owner["headers"])
-    assert resp.status_code == 404 and isinstance(resp.json()["detail"], str)
+    assert resp.status_code == 404
+    assert isinstance(resp.json()["detail"], str)
 
 
 def test_unknown_api_paths_answer_json_even_behind_the_web_app() -> None:
@@ -213,7 +220,8 @@ def test_unknown_api_paths_answer_json_even_behind_the_web_app() -> None:
     with TestClient(app, raise_server_exceptions=False) as client:
         for method in ("GET", "POST", "DELETE"):
             resp = client.request(method, f"{API}/no/such/thing")
-            assert resp.status_code == 404 and resp.json() == {"detail": "Not found."}
+            assert resp.status_code == 404
+            assert resp.json() == {"detail": "Not found."}
         assert client.get("/elsewhere").text == "Not Found"  # pages keep the web app's answer
 
 
@@ -262,7 +270,8 @@ def test_only_the_starter_authors_and_owners_cancel_a_run(api) -> None:
 
     run = start(eng1["headers"])
     refused = api.delete(f"{API}/automation-runs/{run}", headers=eng2["headers"])
-    assert refused.status_code == 403 and "started" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert "started" in refused.json()["detail"]
     assert api.get(f"{API}/automation-runs/{run}", headers=eng1["headers"]).json()["status"] == "queued"
     assert api.delete(f"{API}/automation-runs/{run}", headers=eng1["headers"]).json()["status"] == "cancelled"
     for who in (author, owner):

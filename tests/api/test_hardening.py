@@ -72,7 +72,8 @@ def test_saving_a_model_or_mcp_server_never_needs_dns(api, owner, url) -> None:
 )
 def test_private_or_malformed_urls_are_refused_at_save_with_422(api, owner, url) -> None:
     resp = _model(api, owner, base_url=url)
-    assert resp.status_code == 422 and isinstance(resp.json()["detail"], str)
+    assert resp.status_code == 422
+    assert isinstance(resp.json()["detail"], str)
     mcp = api.post(f"{API}/mcp-servers", json={"name": "Tools", "url": url}, headers=owner["headers"])
     assert mcp.status_code == 422
     offline = api.post(
@@ -90,7 +91,8 @@ def test_private_or_malformed_urls_are_refused_at_save_with_422(api, owner, url)
         }
         resp = api.post(f"{API}/automations", json={"name": "A", "steps": [step]}, headers=owner["headers"])
         assert resp.status_code == 422, resp.text
-        assert "Step 1" in resp.json()["detail"] and "URL" in resp.json()["detail"]
+        assert "Step 1" in resp.json()["detail"]
+        assert "URL" in resp.json()["detail"]
 
 
 def test_templated_automation_urls_are_checked_where_fixed(api, owner) -> None:
@@ -124,7 +126,8 @@ def test_bodies_over_the_limit_are_refused_before_parsing(api, owner) -> None:
         }
     )
     resp = api.post(f"{API}/trees", content=big, headers={**owner["headers"], "content-type": "application/json"})
-    assert resp.status_code == 413 and "too large" in resp.json()["detail"]
+    assert resp.status_code == 413
+    assert "too large" in resp.json()["detail"]
     # Anonymous, before authentication and rate limiting; chunked (no Content-Length) too.
     assert (
         api.post(
@@ -157,8 +160,10 @@ def test_tree_lists_carry_summaries(api, owner) -> None:
         headers=owner["headers"],
     ).json()
     items = api.get(f"{API}/trees", headers=owner["headers"]).json()["items"]
-    assert items and all("tree_structure" not in i for i in items)
-    assert items[0]["node_count"] == 3 and items[0]["id"] == tree["id"]
+    assert items
+    assert all("tree_structure" not in i for i in items)
+    assert items[0]["node_count"] == 3
+    assert items[0]["id"] == tree["id"]
     assert (
         api.get(f"{API}/trees/{tree['id']}", headers=owner["headers"]).json()["tree_structure"]["start_node_id"] == "q"
     )
@@ -167,8 +172,10 @@ def test_tree_lists_carry_summaries(api, owner) -> None:
 def test_cors_allows_only_configured_origins() -> None:
     settings = Settings(public_base_url="https://rf.example.com/app", cors_origins="https://tools.example.com, null, *")
     origins = settings.cors_allowed_origins()
-    assert "https://rf.example.com" in origins and "https://tools.example.com" in origins
-    assert "*" not in origins and "null" not in origins
+    assert "https://rf.example.com" in origins
+    assert "https://tools.example.com" in origins
+    assert "*" not in origins
+    assert "null" not in origins
     app = create_api()
     app.add_middleware(
         CORSMiddleware, allow_credentials=True, allow_methods=["*"], allow_headers=["*"], allow_origins=origins
@@ -247,7 +254,8 @@ def test_secret_key_is_generated_once_for_the_embedded_default_and_required_in_p
     monkeypatch.delenv("RF_SECRET_KEY", raising=False)
     url = f"sqlite:///{tmp_path / 'rf.db'}"
     first = Settings(database_url=url).secret_key
-    assert first != DEV_SECRET_KEY and len(first) >= 40
+    assert first != DEV_SECRET_KEY
+    assert len(first) >= 40
     assert Settings(database_url=url).secret_key == first  # stable across restarts
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # only the owner may read it
     with pytest.raises(ValueError, match="RF_SECRET_KEY"):

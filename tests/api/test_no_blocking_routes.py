@@ -68,4 +68,5 @@ def test_upload_writes_to_the_database_off_the_event_loop(api, team, monkeypatch
 
     monkeypatch.setattr(files_service, "upload", upload)
     up = api.post("/api/v1/files", files={"file": ("a.txt", b"abc", "text/plain")}, headers=team["engineer"])
-    assert up.status_code == 201 and seen == ["thread"]
+    assert up.status_code == 201
+    assert seen == ["thread"]

@@ -68,14 +68,16 @@ def test_walk_flow_contract(api, engine) -> None:
         == 409
     )
     bad = api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": "a_reboot"}, headers=h)
-    assert bad.status_code == 200 and bad.json()["current_node_id"] == "s_done"
+    assert bad.status_code == 200
+    assert bad.json()["current_node_id"] == "s_done"
     done = api.post(f"/api/v1/sessions/{sid}/complete", json={"outcome": "resolved", "summary": "ok"}, headers=h)
     assert done.status_code == 200
     assert done.json()["status"] == "completed"
     assert done.json()["outcome"] == "resolved"
     assert api.post(f"/api/v1/sessions/{sid}/complete", json={"outcome": "bogus"}, headers=h).status_code == 422
     listed = api.get("/api/v1/sessions", params={"outcome": "resolved"}, headers=h).json()
-    assert listed["total"] == 1 and listed["items"][0]["id"] == sid
+    assert listed["total"] == 1
+    assert listed["items"][0]["id"] == sid
     assert api.get(f"/api/v1/sessions/{sid}", headers=h).json()["summary"] == "ok"
 
 
@@ -133,7 +135,8 @@ def test_custom_steps_library_and_ad_hoc(api, engine) -> None:
         None,
         "q_power",
         "AP offline",
-    ) and c["inserted_at"]
+    )
+    assert c["inserted_at"]
     for _ in range(2):
         r = api.post(
             url,
@@ -167,7 +170,8 @@ def test_custom_steps_library_and_ad_hoc(api, engine) -> None:
     )
     api.delete(f"/api/v1/steps/{step_id}", headers=h)
     after = api.get(f"/api/v1/sessions/{sid}", headers=h).json()["custom_steps"]
-    assert after[1]["source_step_id"] == step_id and after[1]["source_available"] is False
+    assert after[1]["source_step_id"] == step_id
+    assert after[1]["source_available"] is False
 
 
 def test_delete_session_removes_share_links(api, engine) -> None:
@@ -189,10 +193,12 @@ def test_procedure_session_api(api, engine) -> None:
         "/api/v1/sessions", json={"tree_id": _tree(engine, owner, tree_type="procedural")}, headers=h
     ).json()["id"]
     s = api.get(f"/api/v1/sessions/{sid}", headers=h).json()
-    assert s["current_node_id"] == "st_backup" and s["progress"] == {"done": 0, "total": 3}
+    assert s["current_node_id"] == "st_backup"
+    assert s["progress"] == {"done": 0, "total": 3}
     for step in ("st_backup", "st_notify", "st_upgrade"):
         s = api.post(f"/api/v1/sessions/{sid}/advance", json={"node_id": step}, headers=h).json()
-    assert s["current_node_id"] is None and s["progress"]["done"] == 3
+    assert s["current_node_id"] is None
+    assert s["progress"]["done"] == 3
 
 
 def test_save_as_flow_and_analytics(api, engine) -> None:
@@ -219,11 +225,13 @@ def test_save_as_flow_and_analytics(api, engine) -> None:
         "Restore PoE power",
     ]
     popular = api.get("/api/v1/analytics/ad-hoc-steps", headers=h).json()
-    assert popular["total"] == 1 and popular["items"][0]["sessions_count"] == 2
+    assert popular["total"] == 1
+    assert popular["items"][0]["sessions_count"] == 2
     promoted = api.post(
         "/api/v1/analytics/ad-hoc-steps/promote", json={"content": popular["items"][0]["content"]}, headers=h
     )
-    assert promoted.status_code == 201 and promoted.json()["is_flow_synced"] is False
+    assert promoted.status_code == 201
+    assert promoted.json()["is_flow_synced"] is False
     assert api.get("/api/v1/steps", params={"q": "meraki"}, headers=h).json()["total"] == 1
 
 
@@ -246,7 +254,8 @@ def test_sessions_search_by_flow_name_and_summary(api):
         json={"outcome": "resolved", "summary": "Rebooted the 100% broken_router"},
     )
     by_name = api.get("/api/v1/sessions?q=printer", headers=h).json()
-    assert by_name["total"] == 1 and by_name["items"][0]["id"] == ids[0]
+    assert by_name["total"] == 1
+    assert by_name["items"][0]["id"] == ids[0]
     by_summary = api.get("/api/v1/sessions?q=100%25 broken_", headers=h).json()
     assert [s["id"] for s in by_summary["items"]] == [ids[1]]
     assert api.get("/api/v1/sessions?q=nothing-like-this", headers=h).json()["total"] == 0

@@ -48,9 +48,11 @@ def test_create_answers_contract(api, world, session):
     assert body["is_active"] is True
     assert len(body["share_token"]) >= 43
     stored = session.exec(select(SessionShare)).one()
-    assert stored.share_token != body["share_token"] and len(stored.share_token) == 64
+    assert stored.share_token != body["share_token"]
+    assert len(stored.share_token) == 64
     listed = api.get(f"{API}/shares/my-shares", headers=world["owner"]["headers"]).json()
-    assert listed["total"] == 1 and "share_token" not in listed["items"][0]
+    assert listed["total"] == 1
+    assert "share_token" not in listed["items"][0]
     assert body["share_token"] not in str(listed)
 
 
@@ -167,12 +169,15 @@ def test_access_matrix(api, world, session, visibility, viewer, state):
     resp = api.get(f"{API}/shares/by-token/{token}", headers={**headers, "User-Agent": "matrix-test"})
     expected = _expected(visibility, viewer, state)
     assert resp.status_code == expected, resp.text
-    assert resp.headers["referrer-policy"] == "no-referrer" and "noindex" in resp.headers["x-robots-tag"]
+    assert resp.headers["referrer-policy"] == "no-referrer"
+    assert "noindex" in resp.headers["x-robots-tag"]
     views = session.exec(select(SessionShareView)).all()
     if expected == 200:
         body = resp.json()
-        assert body["share"]["visibility"] == visibility and body["session"]["tree_name"] == "Wi-Fi AP offline"
-        assert len(views) == 1 and views[0].viewer_user_agent == "matrix-test"
+        assert body["share"]["visibility"] == visibility
+        assert body["session"]["tree_name"] == "Wi-Fi AP offline"
+        assert len(views) == 1
+        assert views[0].viewer_user_agent == "matrix-test"
         assert (views[0].viewer_id is not None) == (viewer != "anonymous")
     else:
         assert views == []
@@ -206,11 +211,14 @@ def test_revoke_is_creator_only_and_soft(api, world, session):
     assert api.delete(f"{API}/shares/{created['id']}").status_code == 401
     assert api.get(f"{API}/shares/by-token/{created['share_token']}").status_code == 200
     resp = api.delete(f"{API}/shares/{created['id']}", headers=world["owner"]["headers"])
-    assert resp.status_code == 204 and resp.content == b""
+    assert resp.status_code == 204
+    assert resp.content == b""
     row = session.exec(select(SessionShare)).one()
-    assert row.is_active is False and row.revoked_at is not None
+    assert row.is_active is False
+    assert row.revoked_at is not None
     item = api.get(f"{API}/shares/my-shares", headers=world["owner"]["headers"]).json()["items"][0]
-    assert item["status"] == "revoked" and item["is_active"] is False
+    assert item["status"] == "revoked"
+    assert item["is_active"] is False
 
 
 def test_my_shares_and_views(api, world):
@@ -239,9 +247,11 @@ def test_my_shares_and_views(api, world):
     assert by_name["A"]["last_viewed_at"]
     assert by_name["A"]["session_id"] == world["session_id"]
     paged = api.get(f"{API}/shares/my-shares?limit=1&offset=1", headers=world["owner"]["headers"]).json()
-    assert paged["total"] == 2 and len(paged["items"]) == 1
+    assert paged["total"] == 2
+    assert len(paged["items"]) == 1
     views = api.get(f"{API}/shares/{a['id']}/views", headers=world["owner"]["headers"]).json()
-    assert views["total"] == 2 and {v["viewer_user_agent"] for v in views["items"]} == {"ua-1", "ua-2"}
+    assert views["total"] == 2
+    assert {v["viewer_user_agent"] for v in views["items"]} == {"ua-1", "ua-2"}
     assert all({"viewed_at", "viewer_id", "viewer_ip", "viewer_user_agent"} <= set(v) for v in views["items"])
     bviews = api.get(f"{API}/shares/{b['id']}/views", headers=world["owner"]["headers"]).json()
     assert bviews["items"][0]["viewer_id"] == world["member"]["user"]["id"]

@@ -22,7 +22,8 @@ def test_categories_crud_and_assignment(api) -> None:
         api.put(f"{B}/step-categories/{cat['id']}", headers=author["headers"], json={"name": "Net"}).status_code == 403
     )
     renamed = api.put(f"{B}/step-categories/{cat['id']}", headers=owner["headers"], json={"name": "Network & Wi-Fi"})
-    assert renamed.status_code == 200 and renamed.json()["name"] == "Network & Wi-Fi"
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Network & Wi-Fi"
     # A flow-synced step can be filed too (categories organise the account's library).
     tree = api.post(
         f"{B}/trees",

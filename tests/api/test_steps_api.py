@@ -57,15 +57,19 @@ def test_create_list_get_update_delete(api, engine) -> None:
         "last_synced_at",
     ):
         assert key in step
-    assert step["content"]["commands"][0]["command"] == "ipconfig /flushdns" and step["is_flow_synced"] is False
+    assert step["content"]["commands"][0]["command"] == "ipconfig /flushdns"
+    assert step["is_flow_synced"] is False
     listed = api.get("/api/v1/steps", params={"q": "flushdns"}, headers=owner["headers"]).json()
-    assert listed["total"] == 1 and listed["items"][0]["id"] == step["id"]
+    assert listed["total"] == 1
+    assert listed["items"][0]["id"] == step["id"]
     upd = api.put(f"/api/v1/steps/{step['id']}", json={"title": "Flush the DNS cache"}, headers=owner["headers"])
-    assert upd.status_code == 200 and upd.json()["title"] == "Flush the DNS cache"
+    assert upd.status_code == 200
+    assert upd.json()["title"] == "Flush the DNS cache"
     assert api.delete(f"/api/v1/steps/{step['id']}", headers=owner["headers"]).status_code == 204
     assert api.get("/api/v1/steps", headers=owner["headers"]).json()["total"] == 0
     gone = api.get(f"/api/v1/steps/{step['id']}", headers=owner["headers"])
-    assert gone.status_code == 200 and gone.json()["is_active"] is False
+    assert gone.status_code == 200
+    assert gone.json()["is_active"] is False
 
 
 def test_bad_input_is_422_never_500(api, engine) -> None:
@@ -95,10 +99,12 @@ def test_synced_entries_409_and_fork(api, engine) -> None:
     engineer = add_member(api, owner, role="engineer")
     step_id = _synced_step(engine, owner)
     put = api.put(f"/api/v1/steps/{step_id}", json={"title": "x"}, headers=owner["headers"])
-    assert put.status_code == 409 and "managed by its source flow" in put.json()["detail"]
+    assert put.status_code == 409
+    assert "managed by its source flow" in put.json()["detail"]
     assert api.delete(f"/api/v1/steps/{step_id}", headers=owner["headers"]).status_code == 409
     got = api.get(f"/api/v1/steps/{step_id}", headers=engineer["headers"]).json()
-    assert got["is_flow_synced"] is True and got["source_tree_name"] == "Printer flow"
+    assert got["is_flow_synced"] is True
+    assert got["source_tree_name"] == "Printer flow"
     fork = api.post(f"/api/v1/steps/{step_id}/fork", headers=engineer["headers"])
     assert fork.status_code == 201
     f = fork.json()
@@ -167,7 +173,8 @@ def test_categories_and_group_labels(api, engine) -> None:
         headers=owner["headers"],
     )
     listed = api.get("/api/v1/steps", params={"category_id": cat.json()["id"]}, headers=owner["headers"]).json()
-    assert listed["total"] == 1 and listed["items"][0]["category_name"] == "Network"
+    assert listed["total"] == 1
+    assert listed["items"][0]["category_name"] == "Network"
     assert api.get("/api/v1/step-group-labels", headers=owner["headers"]).json()["items"] == ["Prep"]
     assert api.get("/api/v1/step-categories", headers=owner["headers"]).json()["total"] == 1
 

@@ -72,11 +72,12 @@ def test_pull_has_the_accounts_published_flows_and_visible_steps_only(api) -> No
     ).json()
     body = api.get("/api/v1/sync/pull", headers=owner["headers"]).json()
     assert [(f["id"], f["version"]) for f in body["flows"]] == [(published["id"], published["version"])]
-    assert draft["id"] not in str(body) and private["id"] not in {s["id"] for s in body["steps"]}
-    assert body["steps"] and all(
-        s["version"] and s["source_tree_id"] == published["id"] for s in body["steps"]
-    )  # the flow's synced steps
-    assert body["user"]["email"] == owner["email"] and body["receipts"] == []
+    assert draft["id"] not in str(body)
+    assert private["id"] not in {s["id"] for s in body["steps"]}
+    assert body["steps"]
+    assert all(s["version"] and s["source_tree_id"] == published["id"] for s in body["steps"])
+    assert body["user"]["email"] == owner["email"]
+    assert body["receipts"] == []
 
 
 def test_push_answers_conflicts_and_refusals_per_item(api) -> None:
@@ -112,7 +113,8 @@ def test_push_answers_conflicts_and_refusals_per_item(api) -> None:
     again = api.post("/api/v1/sync/push", headers=owner["headers"], json={"sessions": [mine]}).json()
     assert again["items"][0]["status"] == "unchanged"
     dup = api.post("/api/v1/sync/push", headers=owner["headers"], json={"sessions": [mine, mine]})
-    assert dup.status_code == 422 and "twice" in dup.json()["detail"]
+    assert dup.status_code == 422
+    assert "twice" in dup.json()["detail"]
     bad = api.post("/api/v1/sync/push", headers=owner["headers"], json={"sessions": [{**mine, "status": "archived"}]})
     assert bad.status_code == 422
     total = api.get("/api/v1/sessions", headers=owner["headers"]).json()["total"]
@@ -125,18 +127,22 @@ def test_bundle_upload_refuses_what_is_not_a_signed_push_bundle(api) -> None:
     not_json = api.post(
         "/api/v1/sync/bundle", headers=owner["headers"], files={"file": ("x.json", b"\x89PNG", "application/json")}
     )
-    assert not_json.status_code == 422 and "not JSON" in not_json.json()["detail"]
+    assert not_json.status_code == 422
+    assert "not JSON" in not_json.json()["detail"]
     pull = api.get("/api/v1/sync/bundle", headers=owner["headers"])
-    assert pull.status_code == 200 and pull.json()["kind"] == "pull"
+    assert pull.status_code == 200
+    assert pull.json()["kind"] == "pull"
     wrong_side = api.post(
         "/api/v1/sync/bundle", headers=owner["headers"], files={"file": ("p.json", pull.content, "application/json")}
     )
-    assert wrong_side.status_code == 422 and "import it on the desktop" in wrong_side.json()["detail"]
+    assert wrong_side.status_code == 422
+    assert "import it on the desktop" in wrong_side.json()["detail"]
     other = register(api, account_name="Other")
     foreign = api.post(
         "/api/v1/sync/bundle", headers=other["headers"], files={"file": ("p.json", pull.content, "application/json")}
     )
-    assert foreign.status_code == 422 and "signature does not match" in foreign.json()["detail"]
+    assert foreign.status_code == 422
+    assert "signature does not match" in foreign.json()["detail"]
 
 
 def test_hostile_session_items_never_cause_a_5xx(api) -> None:
@@ -190,7 +196,8 @@ def test_sync_token_lives_long_and_dies_with_a_password_change(api, session) -> 
 
     owner = register(api)
     got = api.post("/api/v1/sync/token", headers=owner["headers"])
-    assert got.status_code == 201 and got.json()["expires_in_days"] == 90
+    assert got.status_code == 201
+    assert got.json()["expires_in_days"] == 90
     token = got.json()["access_token"]
     row = session.exec(select(AuthToken).where(AuthToken.token_hash == token_hash(token))).one()
     assert (row.expires_at - row.created_at).days >= 89

@@ -37,13 +37,15 @@ def test_create_get_list(api):
     assert got["tree_structure"] == troubleshooting()
     _create(api, owner, name="Switch upgrade", tree_type="procedural", tree_structure=procedure())
     lst = api.get(f"{B}/trees", headers=owner["headers"]).json()
-    assert lst["total"] == 2 and len(lst["items"]) == 2
+    assert lst["total"] == 2
+    assert len(lst["items"]) == 2
     assert api.get(f"{B}/trees?q=switch", headers=owner["headers"]).json()["total"] == 1
     assert api.get(f"{B}/trees?tree_type=procedural", headers=owner["headers"]).json()["total"] == 1
     assert api.get(f"{B}/trees?status=published", headers=owner["headers"]).json()["total"] == 0
     assert api.get(f"{B}/trees?author_id={owner['user']['id']}", headers=owner["headers"]).json()["total"] == 2
     page = api.get(f"{B}/trees?limit=1&offset=1", headers=owner["headers"]).json()
-    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["total"] == 2
+    assert len(page["items"]) == 1
     assert api.get(f"{B}/trees").status_code == 401
 
 
@@ -57,7 +59,8 @@ def test_bad_input(api):
     r = api.post(
         f"{B}/trees", headers=h, json={"name": "x", "tree_type": "troubleshooting", "tree_structure": {"nodes": 5}}
     )
-    assert r.status_code == 422 and isinstance(r.json()["detail"], str)
+    assert r.status_code == 422
+    assert isinstance(r.json()["detail"], str)
     assert api.post(
         f"{B}/trees",
         headers=h,
@@ -78,7 +81,8 @@ def test_publish_with_problems_is_422_listing_them(api):
     r = api.put(f"{B}/trees/{t['id']}", headers=owner["headers"], json={"status": "published"})
     assert r.status_code == 422
     body = r.json()
-    assert isinstance(body["detail"], str) and any(p["node_id"] == "q_power" and p["message"] for p in body["problems"])
+    assert isinstance(body["detail"], str)
+    assert any(p["node_id"] == "q_power" and p["message"] for p in body["problems"])
     assert api.get(f"{B}/trees/{t['id']}", headers=owner["headers"]).json()["status"] == "draft"
 
 
@@ -95,10 +99,12 @@ def test_publish_syncs_library_and_versions(api):
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"tree_structure": s})
     assert r.json()["version"] == 2
     versions = api.get(f"{B}/trees/{t['id']}/versions", headers=h).json()
-    assert versions["total"] == 2 and [v["version"] for v in versions["items"]] == [2, 1]
+    assert versions["total"] == 2
+    assert [v["version"] for v in versions["items"]] == [2, 1]
     assert {"version", "created_at", "created_by"} <= set(versions["items"][0])
     v1 = api.get(f"{B}/trees/{t['id']}/versions/1", headers=h).json()
-    assert v1["version"] == 1 and v1["tree_structure"] == procedure()
+    assert v1["version"] == 1
+    assert v1["tree_structure"] == procedure()
     assert api.get(f"{B}/trees/{t['id']}/versions/7", headers=h).status_code == 404
     r = api.post(f"{B}/trees/{t['id']}/versions/1/restore", headers=h)
     assert r.status_code == 200
@@ -153,17 +159,21 @@ def test_fork_flow(api):
         1,
         False,
     )
-    assert fork["account_id"] == stranger["account"]["id"] and fork["has_parent_updates"] is False
+    assert fork["account_id"] == stranger["account"]["id"]
+    assert fork["has_parent_updates"] is False
     no_body = api.post(f"{B}/trees/{t['id']}/fork", headers=owner["headers"])
-    assert no_body.status_code == 201 and no_body.json()["fork_reason"] is None
+    assert no_body.status_code == 201
+    assert no_body.json()["fork_reason"] is None
     forks = api.get(f"{B}/trees/{t['id']}/forks", headers=stranger["headers"]).json()
-    assert forks["total"] == 1 and forks["items"][0]["id"] == fork["id"]
+    assert forks["total"] == 1
+    assert forks["items"][0]["id"] == fork["id"]
     api.put(f"{B}/trees/{t['id']}", headers=owner["headers"], json={"description": "updated"})
     assert api.get(f"{B}/trees/{fork['id']}", headers=stranger["headers"]).json()["has_parent_updates"] is True
     assert api.delete(f"{B}/trees/{t['id']}", headers=owner["headers"]).status_code == 204
     assert api.get(f"{B}/trees/{t['id']}", headers=owner["headers"]).status_code == 404
     orphan = api.get(f"{B}/trees/{fork['id']}", headers=stranger["headers"]).json()
-    assert orphan["parent_tree_id"] is None and orphan["has_parent_updates"] is False
+    assert orphan["parent_tree_id"] is None
+    assert orphan["has_parent_updates"] is False
 
 
 def test_export_import(api):
@@ -200,7 +210,8 @@ def test_export_import(api):
         ),
     ):
         r = api.post(f"{B}/trees/import", headers=other["headers"], json=junk)
-        assert r.status_code == code and isinstance(r.json()["detail"], str)
+        assert r.status_code == code
+        assert isinstance(r.json()["detail"], str)
     assert (
         api.post(
             f"{B}/trees/import",
@@ -217,7 +228,8 @@ def test_deactivate_and_unpublish(api):
     t = _create(api, owner)
     h = owner["headers"]
     r = api.put(f"{B}/trees/{t['id']}", headers=h, json={"is_active": False})
-    assert r.status_code == 200 and r.json()["is_active"] is False
+    assert r.status_code == 200
+    assert r.json()["is_active"] is False
     assert api.get(f"{B}/trees", headers=h).json()["total"] == 0
     assert api.get(f"{B}/trees?include_inactive=true", headers=h).json()["total"] == 1
     assert (

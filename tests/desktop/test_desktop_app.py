@@ -146,7 +146,8 @@ def test_a_second_launch_focuses_the_first_and_exits(run: Run, display: str) -> 
     wait_for(
         lambda: page_is(run.data / "instance.json", "/library", "Library"), 60, "the page the second launch asked for"
     )
-    assert run.proc.poll() is None and _window(display) == window  # still the one first instance and window
+    assert run.proc.poll() is None
+    assert _window(display) == window
 
 
 def test_quit_stops_everything_and_remembers_the_geometry(run: Run, display: str) -> None:
@@ -172,7 +173,8 @@ def test_the_next_start_reopens_there_and_sigterm_stops_cleanly(run: Run, displa
     with sqlite3.connect(run.data / "resolutionflow.db") as db:
         assert db.execute("select count(*) from users").fetchone() == (1,)  # the same local owner, not a new one
     geometry = xdotool(display, "getwindowgeometry", _window(display))
-    assert "Position: 120,60" in geometry and "Geometry: 1000x700" in geometry, geometry
+    assert "Position: 120,60" in geometry, geometry
+    assert "Geometry: 1000x700" in geometry, geometry
     reply = status(instance)
     run.server_port = int(reply["server_url"].rsplit(":", 1)[1])
     run.control_port = json.loads(instance.read_text())["port"]
@@ -203,4 +205,5 @@ def _assert_nothing_left(tree: list[psutil.Process], run: Run) -> None:
     assert not left, f"processes left behind: {left}"
     assert not accepts(run.server_port), "the app server still listens"
     assert not accepts(run.control_port), "the control socket still listens"
-    assert not (run.data / "instance.json").exists() and not (run.data / "login-code.json").exists()
+    assert not (run.data / "instance.json").exists()
+    assert not (run.data / "login-code.json").exists()

@@ -40,7 +40,8 @@ def test_commands_reach_the_handler_only_with_the_secret(tmp_path: Path) -> None
     server.start()
     try:
         info = json.loads(instance.read_text())
-        assert instance.stat().st_mode & 0o077 == 0 and info["port"] == server.port
+        assert instance.stat().st_mode & 0o077 == 0
+        assert info["port"] == server.port
         assert send_command(instance, "focus", path="/library") == {"ok": True, "echo": "/library"}
         assert seen[-1]["command"] == "focus"
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:  # a stranger without the secret

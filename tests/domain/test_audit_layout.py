@@ -10,11 +10,14 @@ from resolutionflow_app.domain.automation_graph import build_graph
 
 def _inside(layout, width, rooms) -> None:
     for box in layout.boxes:
-        assert box.x >= 0 and box.x + box.w <= width + 1e-9
-        assert box.y >= 0 and box.y + box.h <= rooms[box.page] + 1e-9
+        assert box.x >= 0
+        assert box.x + box.w <= width + 1e-9
+        assert box.y >= 0
+        assert box.y + box.h <= rooms[box.page] + 1e-9
     for seg in layout.segments:
         for x, y in ((seg.x1, seg.y1), (seg.x2, seg.y2)):
-            assert 0 <= x <= width + 1e-9 and 0 <= y <= rooms[seg.page] + 1e-9, seg
+            assert 0 <= x <= width + 1e-9, seg
+            assert 0 <= y <= rooms[seg.page] + 1e-9, seg
 
 
 def test_chain_is_a_centred_column_with_straight_arrows() -> None:
@@ -25,16 +28,19 @@ def test_chain_is_a_centred_column_with_straight_arrows() -> None:
         first_page_height=200,
         page_height=250,
     )
-    assert layout.pages == 1 and not layout.dots
+    assert layout.pages == 1
+    assert not layout.dots
     xs = {b.x for b in layout.boxes}
-    assert len(xs) == 1 and abs(layout.column_x * 2 + layout.column_w - 178) < 1e-9  # centred
+    assert len(xs) == 1
+    assert abs(layout.column_x * 2 + layout.column_w - 178) < 1e-9
     ys = [b.y for b in layout.boxes]
-    assert ys == sorted(ys) and all(
-        b.y - (a.y + a.h) == pytest.approx(9.0) for a, b in zip(layout.boxes, layout.boxes[1:], strict=False)
-    )
-    assert len(layout.segments) == 3 and all(s.arrow and not s.dashed and s.x1 == s.x2 for s in layout.segments)
+    assert ys == sorted(ys)
+    assert all(b.y - (a.y + a.h) == pytest.approx(9.0) for a, b in zip(layout.boxes, layout.boxes[1:], strict=False))
+    assert len(layout.segments) == 3
+    assert all(s.arrow and not s.dashed and s.x1 == s.x2 for s in layout.segments)
     first = layout.segments[0]
-    assert first.y1 == pytest.approx(20) and first.y2 == pytest.approx(29)  # bottom of input -> top of step 1
+    assert first.y1 == pytest.approx(20)
+    assert first.y2 == pytest.approx(29)
 
 
 def test_aggregated_step_gets_a_dashed_left_lane_into_its_left_side() -> None:
@@ -64,7 +70,8 @@ def test_aggregated_step_gets_a_dashed_left_lane_into_its_left_side() -> None:
     assert target_box.y < into_target[0].y2 < target_box.y + target_box.h
     # input and step 1 join the lane (step 2 is the target's neighbour: straight dashed arrow)
     stubs = [s for s in layout.segments if not s.arrow and s.y1 == s.y2 and s.x1 == pytest.approx(left)]
-    assert len(stubs) == 2 and all(s.dashed for s in stubs)
+    assert len(stubs) == 2
+    assert all(s.dashed for s in stubs)
     assert any(s.dashed and s.arrow and s.x1 == s.x2 for s in layout.segments)
     assert len(layout.dots) == 1  # step 1 branches off the lane between its two ends
 
@@ -76,7 +83,8 @@ def test_solid_skip_edges_fan_out_on_the_right_and_ports_do_not_share_a_point() 
     right = layout.column_x + layout.column_w
     assert [s for s in layout.segments if s.x1 == s.x2 and s.x1 > right]
     arrows_left_side = [s for s in layout.segments if s.arrow and s.x2 == pytest.approx(right)]
-    assert len(arrows_left_side) == 1 and not arrows_left_side[0].dashed
+    assert len(arrows_left_side) == 1
+    assert not arrows_left_side[0].dashed
     ends = [(s.page, round(s.x2, 6), round(s.y2, 6)) for s in layout.segments if s.arrow]
     assert len(ends) == len(set(ends))
 

@@ -83,7 +83,8 @@ def _defn(n: int) -> dict:
 def test_resume_from_first_failed_step_when_upstream_unchanged() -> None:
     hashes = definition_hashes(_defn(3))
     plan = plan_resume([1, 2, 3], hashes, {1: ("completed", hashes[1]), 2: ("failed", hashes[2])})
-    assert plan.start_step == 2 and plan.keep == (1,)
+    assert plan.start_step == 2
+    assert plan.keep == (1,)
 
 
 def test_resume_from_step_one_when_upstream_hash_changed() -> None:
@@ -146,7 +147,8 @@ def test_graph_nodes_edges_and_run_enrichment() -> None:
     assert nodes["step_2"]["error"] == "boom"
     assert nodes["step_3"]["status"] == "skipped"
     edges = {(e["source"], e["target"]): e for e in g["edges"]}
-    assert ("input", "step_1") in edges and ("step_1", "step_2") in edges
+    assert ("input", "step_1") in edges
+    assert ("step_1", "step_2") in edges
     assert edges[("step_1", "step_3")]["style"] == "dashed"
     assert ("step_2", "step_3") in edges
     assert ("input", "step_3") in edges

@@ -69,5 +69,6 @@ def test_recovery_mark_rides_in_the_run_definition() -> None:
     assert "_recovery" not in STORED
     assert RecoveryMark.of(marked).count == 1
     snap = DefinitionSnapshot.parse(marked)  # a taken-over run still parses; the mark is not a step
-    assert snap.to_json()["_recovery"]["count"] == 1 and len(snap.steps) == 2
+    assert snap.to_json()["_recovery"]["count"] == 1
+    assert len(snap.steps) == 2
     assert snap.hashes == DefinitionSnapshot.parse(STORED).hashes

@@ -88,7 +88,8 @@ def test_disconnect_and_delete_clear_references() -> None:
     assert "next" not in ops.find(s2, a)
     s3 = ops.delete_nodes(s, ["solved"])
     assert ops.find(s3, "solved") is None
-    assert "next" not in ops.find(s3, "start")["options"][0] and "next" not in ops.find(s3, a)
+    assert "next" not in ops.find(s3, "start")["options"][0]
+    assert "next" not in ops.find(s3, a)
     s4 = ops.delete_nodes(s, ["start"])
     assert s4["start_node_id"] == "solved"
 
@@ -106,9 +107,8 @@ def test_set_field_kind_start_next() -> None:
     assert node["next"] == "solved"
     assert "options" not in node
     s = ops.set_kind(s, "start", "decision")
-    assert ops.find(s, "start")["options"] == [{"label": "Yes", "next": "solved"}] and "next" not in ops.find(
-        s, "start"
-    )
+    assert ops.find(s, "start")["options"] == [{"label": "Yes", "next": "solved"}]
+    assert "next" not in ops.find(s, "start")
     s, a = ops.add_node(s, "action")
     s = ops.set_start(s, a)
     assert s["start_node_id"] == a

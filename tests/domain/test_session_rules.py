@@ -26,7 +26,8 @@ def test_old_custom_steps_get_seed_defaults() -> None:
         "inserted_at": None,
         "inserted_after_node_id": None,
     }
-    assert steps[1]["content"] == "typed text" and steps[1]["source"] == "ad-hoc"
+    assert steps[1]["content"] == "typed text"
+    assert steps[1]["source"] == "ad-hoc"
     assert len(steps) == 2
 
 
@@ -43,7 +44,8 @@ def test_custom_step_keeps_new_fields_and_extras() -> None:
     step = rules.load_custom_steps([raw])[0]
     assert step["content"] == "Verify DNS"
     assert step["inserted_at"] == NOW.isoformat()
-    assert step["title"] == "DNS" and step["source_step_id"].startswith("123e4567")
+    assert step["title"] == "DNS"
+    assert step["source_step_id"].startswith("123e4567")
 
 
 def test_normalise_text_groups_variants() -> None:
@@ -102,7 +104,8 @@ def test_save_as_flow_places_custom_steps_after_anchor() -> None:
     flow = rules.build_flow_from_session("troubleshooting", TS_STRUCTURE, history, "s_done", customs)
     nodes = {n["id"]: n for n in flow["nodes"]}
     order = _ids(flow)
-    assert order[0] == "q_power" and flow["start_node_id"] == "q_power"
+    assert order[0] == "q_power"
+    assert flow["start_node_id"] == "q_power"
     assert [nodes[i]["title"] for i in order] == [
         "Is the AP powered?",
         "Check Meraki dashboard",
@@ -113,10 +116,12 @@ def test_save_as_flow_places_custom_steps_after_anchor() -> None:
         "AP back online",
     ]
     assert nodes["q_power"]["options"] == [{"label": "Yes", "next": order[1]}]
-    assert nodes[order[1]]["next"] == order[2] and nodes[order[2]]["next"] == "a_reboot"
+    assert nodes[order[1]]["next"] == order[2]
+    assert nodes[order[2]]["next"] == "a_reboot"
     assert "Notes: ok" in nodes[order[2]]["description"]
     assert nodes["a_reboot"]["next"] == order[4]
-    assert nodes["s_done"]["type"] == "solution" and "next" not in nodes["s_done"]
+    assert nodes["s_done"]["type"] == "solution"
+    assert "next" not in nodes["s_done"]
     assert nodes["a_reboot"]["commands"][0]["code"] == "ssh ap1 reboot"
     assert "s_power" not in nodes  # only the path taken
 

@@ -70,7 +70,8 @@ def test_flow_pull_decision(local, pulled, server, pv, sv, expected) -> None:
 
 def test_bundles_are_signed_and_verified() -> None:
     key = rules.derive_bundle_key("secret", "user-1")
-    assert key != rules.derive_bundle_key("secret", "user-2") and key != rules.derive_bundle_key("other", "user-1")
+    assert key != rules.derive_bundle_key("secret", "user-2")
+    assert key != rules.derive_bundle_key("other", "user-1")
     data = rules.sign_bundle("push", {"sessions": [{"id": "x"}]}, key=key, created_at="2026-01-01T00:00:00+00:00")
     assert rules.bundle_kind(data) == "push"
     assert rules.open_bundle(data, key=key) == ("push", {"sessions": [{"id": "x"}]})

@@ -34,7 +34,8 @@ def test_procedure_without_section_has_no_group_label():
         ]
     }
     (step,) = extract_steps(tree_type="maintenance", structure=s, is_public=True)
-    assert step.content["group_label"] is None and step.visibility == "public"
+    assert step.content["group_label"] is None
+    assert step.visibility == "public"
 
 
 def test_visibility_resolution_and_override():
@@ -98,4 +99,5 @@ def test_changed_node_ids_sees_edits_section_renames_additions_and_removals() ->
         old={"nodes": [{"id": "x", "type": "action", "title": "X"}]},
         new={"nodes": [{"id": "x", "type": "action", "title": "X"}]},
     )
-    assert same == set() and none_removed == set()
+    assert same == set()
+    assert none_removed == set()

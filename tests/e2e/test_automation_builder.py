@@ -137,7 +137,8 @@ def test_duplicate_export_import_and_delete(page, app_url) -> None:
     with page.expect_download() as download:
         export.click()
     exported = download.value.path().read_text()
-    assert '"resolutionflow.automation"' in exported and "api_key" not in exported
+    assert '"resolutionflow.automation"' in exported
+    assert "api_key" not in exported
     page.get_by_test_id("import-automation").click()
     page.get_by_test_id("import-json").fill("{not json")
     page.get_by_test_id("confirm-import").click()
@@ -161,7 +162,8 @@ def test_engineers_see_the_builder_read_only(page, app_url) -> None:
     page.get_by_test_id("step-card").first.wait_for()
     assert page.get_by_text("Read-only").is_visible()
     assert page.get_by_test_id("step-prompt").first.is_disabled()
-    assert page.get_by_test_id("add-step").count() == 0 and page.get_by_test_id("new-automation").count() == 0
+    assert page.get_by_test_id("add-step").count() == 0
+    assert page.get_by_test_id("new-automation").count() == 0
 
 
 def test_http_input_headers_webhook_secret_shared_assistant_and_unpublish(page, app_url) -> None:

@@ -109,12 +109,11 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     page.wait_for_function("document.querySelectorAll('[data-testid=graph-node]').length === 5")
     assert [nodes.nth(i).get_attribute("data-kind") for i in range(5)].count("llm") == 3
     assert page.locator('[data-kind="input"]').get_by_text("Namn på brukare").is_visible()
-    assert page.locator(".rf-edge-aggregated").count() >= 2 and page.locator(".rf-edge-direct").count() >= 2
+    assert page.locator(".rf-edge-aggregated").count() >= 2
+    assert page.locator(".rf-edge-direct").count() >= 2
     assert page.get_by_test_id("edge-label").filter(has_text="aggregated").count() >= 1
-    assert (
-        page.locator('[data-testid="badge-http"]').count() == 1
-        and page.locator('[data-testid="badge-webhook"]').count() == 1
-    )
+    assert page.locator('[data-testid="badge-http"]').count() == 1
+    assert page.locator('[data-testid="badge-webhook"]').count() == 1
     page.wait_for_timeout(500)  # fit-view settles
     # No text below 12 px at the default zoom, and the minimap covers no node.
     smallest = page.evaluate("""() => {
@@ -142,7 +141,8 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     page.get_by_test_id("overlay-run").select_option(run_id)
     failed = page.locator('[data-testid="graph-node"][data-status="failed"]')
     failed.wait_for()
-    assert "Fetch the ticket" in failed.inner_text() and failed.get_by_test_id("node-error").inner_text().strip()
+    assert "Fetch the ticket" in failed.inner_text()
+    assert failed.get_by_test_id("node-error").inner_text().strip()
     assert page.locator('[data-testid="graph-node"][data-status="completed"]').count() == 1
     assert page.locator('[data-testid="graph-node"][data-status="skipped"]').count() == 1
     shot(page, "overview-failed-run")
@@ -155,7 +155,8 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     png.value.save_as(png_path)
     assert _png_has_content(png_path)
     width, height = struct.unpack(">II", png_path.read_bytes()[16:24])
-    assert width >= 1200 and height >= 300, (width, height)  # the whole diagram, not the visible part
+    assert width >= 1200, (width, height)
+    assert height >= 300, (width, height)
     item = menu_item(page, "export-menu", "export-svg")
     with page.expect_download() as svg:
         item.click()
@@ -164,16 +165,16 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     with page.expect_download() as js:
         item.click()
     exported = Path(js.value.path()).read_text()
-    assert '"resolutionflow.automation"' in exported and "Fetch the ticket" in exported
+    assert '"resolutionflow.automation"' in exported
+    assert "Fetch the ticket" in exported
     # The audit report of the overlaid run: a PDF whose first page has the name and is not blank.
     item = menu_item(page, "export-menu", "export-audit")
     with page.expect_download() as audit:
         item.click()
     pdf = pypdfium2.PdfDocument(audit.value.path())
     first = pdf[0]
-    assert "Overview ‹three steps›" in first.get_textpage().get_text_range() and "failed" in "".join(
-        pdf[i].get_textpage().get_text_range() for i in range(len(pdf))
-    )
+    assert "Overview ‹three steps›" in first.get_textpage().get_text_range()
+    assert "failed" in "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     bitmap = first.render(scale=1)
     pixels = bytes(bitmap.buffer)
     assert len(set(pixels[:: max(1, len(pixels) // 20000)])) > 8  # not a blank page
@@ -189,7 +190,8 @@ def test_overview_draws_overlays_and_exports(page, app_url, tmp_path) -> None:
     page.get_by_test_id("dry-run").click()
     page.get_by_test_id("dry-run-summary").wait_for(timeout=30_000)
     red = page.locator('[data-testid="dry-run-line"][data-status="red"]').filter(has_text="Could not reach")
-    assert red.count() >= 1 and "127.0.0.1" in red.first.inner_text()
+    assert red.count() >= 1
+    assert "127.0.0.1" in red.first.inner_text()
     assert page.locator('[data-testid="dry-run-line"][data-status="green"]').count() >= 1
     shot(page, "overview-dry-run")
 

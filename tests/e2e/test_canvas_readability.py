@@ -198,7 +198,8 @@ def _assert_readable(m: dict, where: str) -> None:
     assert not m["labelOnNode"], f"{where}: edge labels on nodes: {m['labelOnNode']}"
     assert not m["behind"], f"{where}: edges behind nodes: {m['behind']}"
     assert not m["crossed"], f"{where}: edge labels crossed by other edges: {m['crossed']}"
-    assert m["minimapCovers"] == [] and m["minimapInside"], f"{where}: minimap covers {m['minimapCovers']}"
+    assert m["minimapCovers"] == [], f"{where}: minimap covers {m['minimapCovers']}"
+    assert m["minimapInside"], f"{where}: minimap covers {m['minimapCovers']}"
     assert not m["panelClash"], f"{where}: toolbar/controls/minimap overlap each other or a node: {m['panelClash']}"
 
 
@@ -210,7 +211,8 @@ def test_default_view_is_readable(page, app_url, flows, which, width) -> None:
     m = _settle(page)
     _assert_readable(m, f"{which}@{width}")
     # Auto-placed nodes: every edge follows the layout's route, and every answer has its edge label.
-    assert m["edges"] > 0 and m["routed"] == m["edges"], m
+    assert m["edges"] > 0, m
+    assert m["routed"] == m["edges"], m
     assert m["labels"] == m["answerEdges"], m
     if which == "long":
         option = page.get_by_test_id("flow-node-q_start").get_by_test_id("node-option").first
@@ -229,7 +231,8 @@ def test_exported_png_is_not_blank(page, app_url, flows) -> None:
     pixels = list(small.getdata())
     background = max(set(pixels), key=pixels.count)
     share = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, background, strict=True)) > 60) / len(pixels)
-    assert img.width >= 640 and share > 0.03, (img.size, share)
+    assert img.width >= 640, (img.size, share)
+    assert share > 0.03, (img.size, share)
     ARTIFACTS.mkdir(exist_ok=True)
     img.save(ARTIFACTS / "canvas-readability-export.png")
 
@@ -250,7 +253,8 @@ def test_dragged_node_falls_back_and_auto_layout_routes_again(page, app_url) -> 
     expect(page.get_by_test_id("save-status")).to_have_text("Saved", timeout=15000)
     after = _settle(page)
     shot(page, "canvas-readability-dragged")
-    assert after["fallback"] >= 2 and after["routed"] == after["edges"] - after["fallback"], after
+    assert after["fallback"] >= 2, after
+    assert after["routed"] == after["edges"] - after["fallback"], after
     assert not after["behind"], after["behind"]
     assert not after["labelOverlaps"], after
     assert not after["labelOnNode"], after
@@ -273,7 +277,8 @@ def test_dragged_node_falls_back_and_auto_layout_routes_again(page, app_url) -> 
     connected = _settle(page)
     shot(page, "canvas-readability-new-edge")
     assert not connected["behind"], connected["behind"]
-    assert not connected["small"] and not connected["cut"]
+    assert not connected["small"]
+    assert not connected["cut"]
 
     # Auto layout: every node back on the layout, every edge routed again and the view readable.
     page.get_by_test_id("auto-layout").click()
@@ -281,7 +286,8 @@ def test_dragged_node_falls_back_and_auto_layout_routes_again(page, app_url) -> 
     page.wait_for_timeout(600)
     laid = _settle(page)
     shot(page, "canvas-readability-auto-layout")
-    assert laid["routed"] == laid["edges"] and laid["fallback"] == 0, laid
+    assert laid["routed"] == laid["edges"], laid
+    assert laid["fallback"] == 0, laid
     assert page.get_by_test_id("auto-layout").get_attribute("data-untidy") == "0"
     _assert_readable(laid, "after auto layout")
     page.reload()

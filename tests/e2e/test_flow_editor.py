@@ -153,7 +153,8 @@ def test_build_publish_fork_export_troubleshooting_flow(page, app_url) -> None:
     assert download.suggested_filename.endswith(".png")
     with open(download.path(), "rb") as fh:
         data = fh.read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 2000
 
 
 def test_publish_refused_lists_problems(page, app_url) -> None:
@@ -265,7 +266,8 @@ def test_history_restore_export_json_and_delete(page, app_url) -> None:
         export_json.click()
     with open(info.value.path(), encoding="utf-8") as fh:
         exported = json.load(fh)
-    assert exported["format"] == "resolutionflow.tree" and exported["tree"]["name"] == name
+    assert exported["format"] == "resolutionflow.tree"
+    assert exported["tree"]["name"] == name
 
     _menu_item(page, "delete-flow").click()
     shot(page, "flow-delete-confirm")

@@ -76,7 +76,8 @@ def test_versions_coalesce_name_compare_and_undo_redo(page, app_url) -> None:
     page.get_by_test_id("save-version").click()
     page.get_by_test_id("version-label").filter(has_text="Before the vendor call").wait_for()
     rows = page.get_by_test_id("version-row")
-    assert rows.count() == 2 and "1 changed" in rows.first.inner_text()
+    assert rows.count() == 2
+    assert "1 changed" in rows.first.inner_text()
     shot(page, "flow-history-named")
     rows.nth(1).get_by_test_id("compare-version").click()
     diff = page.get_by_test_id("diff-row")

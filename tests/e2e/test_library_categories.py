@@ -43,7 +43,8 @@ def test_fork_without_duplicates_and_categories(page, app_url) -> None:
     page.get_by_test_id("library-search").fill(f"restart {word}")
     item = page.get_by_test_id("library-item").filter(has_text=f"Restart the {word} service")
     item.first.wait_for()
-    assert item.count() == 1 and "used in 2 flows" in item.inner_text()
+    assert item.count() == 1
+    assert "used in 2 flows" in item.inner_text()
 
     # Categories: add two, rename one, delete the other.
     page.get_by_test_id("manage-categories").click()

@@ -69,7 +69,8 @@ def test_troubleshooting_session_to_resolution(page, app_url) -> None:
     assert "Rebooted the lobby AP" in page.get_by_test_id("session-completed").inner_text()
     page.get_by_test_id("save-as-flow").wait_for()
     history = page.get_by_test_id("history").inner_text()
-    assert "Lobby AP, LED solid white" in history and "Just one AP" in history
+    assert "Lobby AP, LED solid white" in history
+    assert "Just one AP" in history
     shot(page, "session-completed")
 
     page.goto(f"{app_url}/sessions")
@@ -127,7 +128,8 @@ def test_manual_step_create_edit_delete(page, app_url) -> None:
     page.get_by_test_id("editor-save").click()
     page.get_by_text("Step saved.").wait_for()
     detail = page.get_by_test_id("step-detail")
-    assert "Clear the DNS cache" in detail.inner_text() and "ipconfig /flushdns" in detail.inner_text()
+    assert "Clear the DNS cache" in detail.inner_text()
+    assert "ipconfig /flushdns" in detail.inner_text()
     page.get_by_test_id("rate-4").click()
     page.get_by_text("Rated 4 of 5.").wait_for()
     page.get_by_test_id("step-edit").click()

@@ -77,10 +77,12 @@ def test_mcp_server_tools_reach_the_builders_checklist(page, app_url, fake_mcp) 
     server.wait_for()
     server.get_by_test_id("refresh-tools").click()
     server.get_by_test_id("server-tool").filter(has_text="lookup_ticket").wait_for(timeout=30_000)
-    assert fake_mcp.headers and fake_mcp.headers[-1].get("authorization") == "Bearer mcp-secret-1"
+    assert fake_mcp.headers
+    assert fake_mcp.headers[-1].get("authorization") == "Bearer mcp-secret-1"
     server.get_by_test_id("edit-server").click()
     shown = page.get_by_test_id("server-form-headers").input_value()
-    assert shown.startswith("Authorization: ••••") and "mcp-secret" not in page.content()
+    assert shown.startswith("Authorization: ••••")
+    assert "mcp-secret" not in page.content()
     page.keyboard.press("Escape")
     shot(page, "ai-servers-1280")
 

@@ -105,17 +105,20 @@ def test_link_run_attach_and_share_an_automation_result(page, browser, app_url) 
     viewer.goto(f"{app_url}/share/{token}")
     viewer.get_by_test_id("share-custom-steps").wait_for()
     text = viewer.get_by_test_id("share-custom-steps").inner_text()
-    assert "SN-4711" in text and "Automation result" in text
+    assert "SN-4711" in text
+    assert "Automation result" in text
     # Outputs only: the shared session carries the run's result, never the automation's definition.
     shared = httpx.get(f"{app_url}/api/v1/shares/by-token/{token}").json()["session"]
     step = next(c for c in shared["custom_steps"] if c["source"] == "automation")
-    assert set(step) >= {"content", "automation_run_id"} and not {
+    assert set(step) >= {"content", "automation_run_id"}
+    assert not {
         "prompt",
         "assistant",
         "definition",
         "input_config",
     } & set(step)
-    assert '"prompt"' not in str(shared) and "webhook_secret" not in str(shared)
+    assert '"prompt"' not in str(shared)
+    assert "webhook_secret" not in str(shared)
     shot(viewer, "share-automation-result")
     viewer.close()
 

@@ -107,7 +107,8 @@ def test_share_link_lifecycle(page, browser, app_url) -> None:
         "AP rebooted; clients reconnected.",
     ):
         assert expected in text
-    assert viewer.get_by_test_id("user-menu").count() == 0 and viewer.get_by_test_id("nav-flows").count() == 0
+    assert viewer.get_by_test_id("user-menu").count() == 0
+    assert viewer.get_by_test_id("nav-flows").count() == 0
     assert viewer.locator('meta[name="robots"]').first.get_attribute("content").startswith("noindex")
     shot(viewer, "shares-public-view")
 

@@ -65,7 +65,8 @@ def test_database_failures_become_sentences(engine, raised, expected, status) ->
 
     with pytest.raises(expected) as info:
         entry.call(fails, token=None, actor_arg="")
-    assert info.value.status_code == status and info.value.message.endswith(".")
+    assert info.value.status_code == status
+    assert info.value.message.endswith(".")
 
 
 def test_rate_limited_carries_the_wait(engine, monkeypatch) -> None:

@@ -79,7 +79,8 @@ def test_pdf_handles_empty_and_odd_input() -> None:
 def test_html_has_no_images_or_raw_html() -> None:
     html = documents.markdown_to_html(SAMPLE + "\n<img src='http://10.0.0.1/'>")
     assert "<img" not in html
-    assert "<table>" in html and "<strong>printer</strong>" in html
+    assert "<table>" in html
+    assert "<strong>printer</strong>" in html
 
 
 def test_docx_opens_and_contains_the_text() -> None:
@@ -89,10 +90,12 @@ def test_docx_opens_and_contains_the_text() -> None:
     paragraphs = [p.text for p in document.paragraphs]
     full = "\n".join(paragraphs)
     assert document.core_properties.title == "Ticket T-1"
-    assert "Incident summary" in full and "Steps taken" in full
+    assert "Incident summary" in full
+    assert "Steps taken" in full
     assert "The printer on floor 3 jams when printing duplex." in full
     assert "Åsa följde upp" in full
-    assert "Cleared the tray" in full and "version 4.2" in full
+    assert "Cleared the tray" in full
+    assert "version 4.2" in full
     assert "Customer confirmed the fix." in full
     assert "printer ready" in full
     assert "https://example.com/runbook" in full

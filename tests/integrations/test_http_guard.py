@@ -352,7 +352,8 @@ def test_guarded_transport_is_an_httpx_transport() -> None:
     assert issubclass(http_guard.GuardedTransport, httpx.AsyncBaseTransport)
     client = make_client()
     assert isinstance(client._transport, http_guard.GuardedTransport)
-    assert client.max_redirects == 5 and client.follow_redirects
+    assert client.max_redirects == 5
+    assert client.follow_redirects
 
 
 async def test_body_cap_applies_to_the_decompressed_body(srv: Scripted) -> None:
@@ -389,7 +390,8 @@ async def test_retries_on_5xx_then_succeeds(srv: Scripted) -> None:
     ]
     srv.routes["/flaky"] = lambda req: answers.pop(0)
     result = await fetch("POST", f"{srv.origin}/flaky", json_body={"a": 1}, allowed_cidrs=LOOPBACK, backoff=(0, 0, 0))
-    assert result.status_code == 200 and result.text == '{"ok": true}'
+    assert result.status_code == 200
+    assert result.text == '{"ok": true}'
     assert len(srv.requests) == 3
     assert all(r.json() == {"a": 1} for r in srv.requests)
 
@@ -408,7 +410,8 @@ async def test_client_errors_are_not_retried(srv: Scripted) -> None:
         await fetch("GET", f"{srv.origin}/missing", allowed_cidrs=LOOPBACK, backoff=(0, 0, 0))
     assert len(srv.requests) == 1
     result = await fetch("GET", f"{srv.origin}/missing", allowed_cidrs=LOOPBACK, raise_for_status=False)
-    assert result.status_code == 404 and not result.ok
+    assert result.status_code == 404
+    assert not result.ok
 
 
 async def test_network_errors_are_retried() -> None:

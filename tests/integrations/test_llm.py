@@ -75,7 +75,8 @@ async def test_tool_call_loop_records_calls(fake_llm: FakeLLM) -> None:
     tool_messages = [m for m in fake_llm.requests[1]["messages"] if m["role"] == "tool"]
     assert [m["content"] for m in tool_messages] == ["result for alpha", "Error: tool exploded"]
     # usage summed over the three calls
-    assert result.prompt_tokens > 0 and result.completion_tokens >= 3
+    assert result.prompt_tokens > 0
+    assert result.completion_tokens >= 3
 
 
 async def test_tool_loop_stops_after_max_rounds(fake_llm: FakeLLM) -> None:
@@ -178,7 +179,8 @@ def test_shared_provider_reuses_one_client_per_endpoint_key_and_loop(fake_llm: F
         return a, b, other_key
 
     a, b, other_key = asyncio.run(calls())
-    assert a is b and other_key is not a
+    assert a is b
+    assert other_key is not a
     assert len(made) == 2  # one guarded client per key, not one per call (4 calls)
     assert [h["authorization"] for h in fake_llm.headers] == [
         "Bearer sk-1",
@@ -188,7 +190,8 @@ def test_shared_provider_reuses_one_client_per_endpoint_key_and_loop(fake_llm: F
     ]
     # A new event loop (a new worker process or test) gets its own client: connections belong to a loop.
     c, _, _ = asyncio.run(calls())
-    assert c is not a and len(made) == 4
+    assert c is not a
+    assert len(made) == 4
 
 
 def test_shared_provider_still_guards_every_call(fake_llm: FakeLLM) -> None:

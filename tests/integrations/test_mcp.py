@@ -22,7 +22,8 @@ async def test_list_tools(fake_mcp: FakeMCP) -> None:
     assert by_name["add"]["description"] == "Add two integers."
     assert by_name["add"]["input_schema"]["properties"]["a"]["type"] == "integer"
     assert by_name["add"]["input_schema"]["required"] == ["a", "b"]
-    assert fake_mcp.headers and all(h.get("authorization") == "Bearer mcp-token" for h in fake_mcp.headers)
+    assert fake_mcp.headers
+    assert all(h.get("authorization") == "Bearer mcp-token" for h in fake_mcp.headers)
 
 
 async def test_call_tools(fake_mcp: FakeMCP) -> None:

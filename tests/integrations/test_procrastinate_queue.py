@@ -194,11 +194,9 @@ def test_a_run_whose_worker_died_is_queued_again_by_the_periodic_task_and_comple
         wait_until(completed, 45, "the orphaned run to be recovered and completed")  # the task fires every 15 s
         session.expire_all()
         done = session.get(AutomationRun, run.id)
-        assert (
-            done.definition["_recovery"]["count"] == 1
-            and ":job" in done.worker_id
-            and done.worker_id != "elsewhere:1:job999"
-        )
+        assert done.definition["_recovery"]["count"] == 1
+        assert ":job" in done.worker_id
+        assert done.worker_id != "elsewhere:1:job999"
     finally:
         _stop([worker])
 

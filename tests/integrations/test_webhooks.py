@@ -99,11 +99,13 @@ async def test_deliver_retries_and_receiver_deduplicates() -> None:
             hook.url, "plain text", secret=secret, idempotency_key=key, backoff=(0, 0, 0), allowed_cidrs=LOOPBACK
         )
         assert hook.keys == [key, key, key]
-        assert hook.unique_keys == [key] and hook.bodies == ["plain text"]
+        assert hook.unique_keys == [key]
+        assert hook.bodies == ["plain text"]
         assert hook.requests[-1].headers["content-type"].startswith("text/plain")
         # a re-delivery after a crash carries the same key and is recognised as a duplicate
         await webhooks.deliver(hook.url, "plain text", secret=secret, idempotency_key=key, allowed_cidrs=LOOPBACK)
-        assert hook.duplicates == 1 and len(hook.delivered) == 1
+        assert hook.duplicates == 1
+        assert len(hook.delivered) == 1
 
 
 async def test_deliver_gives_up_with_clear_error() -> None:
@@ -113,7 +115,8 @@ async def test_deliver_gives_up_with_clear_error() -> None:
             await webhooks.deliver(
                 hook.url, "x", secret="whsec_c2VjcmV0", idempotency_key="k", backoff=(0, 0, 0), allowed_cidrs=LOOPBACK
             )
-        assert len(hook.requests) == 4 and hook.delivered == []
+        assert len(hook.requests) == 4
+        assert hook.delivered == []
 
 
 async def test_user_headers_cannot_replace_signature_or_inject() -> None:
@@ -127,7 +130,8 @@ async def test_user_headers_cannot_replace_signature_or_inject() -> None:
             headers={"Idempotency-Key": "fake", "webhook-signature": "v1,forged"},
             allowed_cidrs=LOOPBACK,
         )
-        assert hook.keys == ["real"] and hook.rejected == []
+        assert hook.keys == ["real"]
+        assert hook.rejected == []
         with pytest.raises(InvalidHeaderError):
             await webhooks.deliver(
                 hook.url,

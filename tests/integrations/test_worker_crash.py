@@ -122,7 +122,8 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
                 }
 
             before = results()
-            assert set(before) == {1, 2} and before[2].status == "completed"
+            assert set(before) == {1, 2}
+            assert before[2].status == "completed"
             assert before[2].output_payload_json["webhook_delivered"] is False
             session.expire_all()
             assert session.get(AutomationRun, run.id).status == "running"
@@ -130,7 +131,8 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
             time.sleep(ZOMBIE_HOURS * 3600 + 0.5)
             recover = _cli("cleanup-zombie-runs", env=env)
             out = recover.communicate(timeout=60)[0].decode()
-            assert recover.returncode == 0 and "1 item(s)" in out, out
+            assert recover.returncode == 0, out
+            assert "1 item(s)" in out, out
             session.expire_all()
             assert session.get(AutomationRun, run.id).status == "queued"
 
@@ -147,7 +149,8 @@ def test_killed_worker_is_resumed_without_redoing_completed_steps(engine, databa
             assert prompts == Counter({f"prompt-{i}": 1 for i in range(1, STEPS + 1)}), prompts  # nothing re-executed
             keys = [idempotency_key(run.id, i) for i in range(1, STEPS + 1)]
             assert receiver.unique_keys == keys
-            assert receiver.keys.count(keys[1]) == 2 and receiver.duplicates == 1  # step 2 re-sent once, deduplicated
+            assert receiver.keys.count(keys[1]) == 2
+            assert receiver.duplicates == 1
             assert all(r.output_payload_json["webhook_delivered"] for r in results().values())
 
             # An uninterrupted run of the same input gives the same final output.

@@ -63,12 +63,14 @@ def test_promote_creates_manual_step(session, team) -> None:
     assert dto.title == "Check Meraki dashboard"
     assert dto.is_flow_synced is False
     assert dto.created_by == engineer.id
-    assert dto.visibility == "team" and dto.content["instructions"].endswith("AP list")
+    assert dto.visibility == "team"
+    assert dto.content["instructions"].endswith("AP list")
     assert lib.list_steps(session=session, actor=author, q="meraki")[1] == 1
     titled = analytics.promote_ad_hoc_step(
         session=session, actor=engineer, content="x", title="Named", visibility="private"
     )
-    assert titled.title == "Named" and titled.visibility == "private"
+    assert titled.title == "Named"
+    assert titled.visibility == "private"
     with pytest.raises(InvalidInput):
         analytics.promote_ad_hoc_step(session=session, actor=engineer, content="   ")
     with pytest.raises(InvalidInput):

@@ -20,7 +20,8 @@ def test_passwords_are_argon2id(session) -> None:
     from resolutionflow_app.db.models import User
 
     user = session.get(User, result.user.id)
-    assert user.password_hash.startswith("$argon2id$") and PASSWORD not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
 
 
 def test_production_cost_is_the_library_default_and_a_changed_cost_rehashes_at_login(session, monkeypatch) -> None:
@@ -46,7 +47,8 @@ def test_production_cost_is_the_library_default_and_a_changed_cost_rehashes_at_l
     get_settings.cache_clear()
     try:
         assert auth.login(session=session, email="b@example.com", password=PASSWORD, ttl_hours=1)
-        assert user.password_hash != made_with and "t=2," in user.password_hash  # re-hashed at the new cost
+        assert user.password_hash != made_with
+        assert "t=2," in user.password_hash
         with pytest.raises(Unauthorized):
             auth.login(session=session, email="b@example.com", password="not-the-password", ttl_hours=1)
         assert "t=2," in user.password_hash
@@ -60,7 +62,8 @@ def test_tokens_are_stored_hashed_and_expire(session) -> None:
         session=session, email="b@example.com", password=PASSWORD, name="B", account_name="Acme", ttl_hours=1
     )
     row = session.exec(auth.select(AuthToken)).one()
-    assert row.token_hash != result.access_token and len(row.token_hash) == 64
+    assert row.token_hash != result.access_token
+    assert len(row.token_hash) == 64
     assert auth.user_for_token(session=session, token=result.access_token) is not None
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.add(row)

@@ -33,15 +33,15 @@ def test_load_and_save_round_trip_keeps_hidden_assistants(session) -> None:
     doc.form_schema.append(FormField(id="Namn på brukare", label="Namn på brukare"))
     doc.steps[0] = doc.steps[0].model_copy(update={"prompt": "Hej {{Namn på brukare}}", "user_description": "Greet"})
     saved = builder.save_builder(session=session, actor=team.author, automation_id=auto.id, definition=doc)
-    assert (
-        saved.steps[0].assistant["prompt"] == "Hej {{Namn på brukare}}"
-        and str(saved.steps[0].assistant_id) == assistant_id
-    )
+    assert saved.steps[0].assistant["prompt"] == "Hej {{Namn på brukare}}"
+    assert str(saved.steps[0].assistant_id) == assistant_id
     again = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition
-    assert again.form_schema[0].id == "Namn på brukare" and again.steps[0].user_description == "Greet"
+    assert again.form_schema[0].id == "Namn på brukare"
+    assert again.steps[0].user_description == "Greet"
     automations_service.publish_automation(session=session, actor=team.author, automation_id=auto.id)
     engineer_view = builder.load_builder(session=session, actor=team.engineer, automation_id=auto.id)
-    assert not engineer_view.can_edit and engineer_view.published
+    assert not engineer_view.can_edit
+    assert engineer_view.published
 
 
 def test_engineers_cannot_save_and_a_rule_names_the_step(session) -> None:
@@ -68,9 +68,11 @@ def test_new_duplicate_import_and_list(session) -> None:
         builder.new_automation(session=session, actor=team.author)
     make_model(session, team.account_id)
     created = builder.new_automation(session=session, actor=team.author)
-    assert created.name == "Untitled automation" and len(created.steps) == 1
+    assert created.name == "Untitled automation"
+    assert len(created.steps) == 1
     copy = builder.duplicate_automation(session=session, actor=team.author, automation_id=created.id)
-    assert copy.name == "Copy of Untitled automation" and copy.steps[0].assistant_id != created.steps[0].assistant_id
+    assert copy.name == "Copy of Untitled automation"
+    assert copy.steps[0].assistant_id != created.steps[0].assistant_id
     exported = automations_service.export_automation(session=session, actor=team.author, automation_id=created.id)
     exported["automation"]["steps"][0]["assistant"]["model_id"] = (
         "00000000-0000-0000-0000-000000000000"  # another team's model
@@ -83,8 +85,10 @@ def test_new_duplicate_import_and_list(session) -> None:
     rows, total = builder.list_rows(session=session, actor=team.author)
     assert total == 3
     by_id = {r.id: r for r in rows}
-    assert by_id[str(created.id)].last_run_status == "queued" and by_id[str(copy.id)].last_run_status == ""
-    assert by_id[str(created.id)].created_by == team.author.name and by_id[str(created.id)].steps_count == 1
+    assert by_id[str(created.id)].last_run_status == "queued"
+    assert by_id[str(copy.id)].last_run_status == ""
+    assert by_id[str(created.id)].created_by == team.author.name
+    assert by_id[str(created.id)].steps_count == 1
 
 
 def test_typed_definition_helpers() -> None:
@@ -98,8 +102,10 @@ def test_typed_definition_helpers() -> None:
     assert [s.prompt for s in doc.steps] == ["a", "b"]
     assert [s["step_order"] for s in doc.to_api()["steps"]] == [1, 2]
     tags = [t for t, _ in variables_for_step(doc, 1, {1: {"priority": "high", "a.b": 1}})]
-    assert "{{Personnummer}}" in tags and "{{step_1}}" not in tags  # a reserved name gets no short form
-    assert "{{step_1.output.priority}}" in tags and "{{step_1.output.a.b}}" not in tags
+    assert "{{Personnummer}}" in tags
+    assert "{{step_1}}" not in tags
+    assert "{{step_1.output.priority}}" in tags
+    assert "{{step_1.output.a.b}}" not in tags
     assert variables_for_step(doc, 0)[-1][0] == "{{flow_input.step_1}}"
     assert field_id_from_label("  Namn.på {brukare} ", {"Namn på brukare"}) == "Namn på brukare 2"
 
@@ -174,7 +180,8 @@ def test_share_a_steps_assistant_and_use_it_in_another_automation(session) -> No
     assert shared.model_name == "Model A"
     assert shared.prompt.startswith("Summarise")
     first = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition.steps[0]
-    assert first.assistant_shared and first.assistant_id == shared.id
+    assert first.assistant_shared
+    assert first.assistant_id == shared.id
     second = make_automation(
         session, team.author, [{"step_order": 1, "assistant": inline(model, "Other"), "input_source": "flow_input"}]
     )
@@ -185,7 +192,8 @@ def test_share_a_steps_assistant_and_use_it_in_another_automation(session) -> No
         update={"assistant_id": shared.id, "assistant_shared": True, "prompt": "ignored: edited on the assistant"}
     )
     saved = builder.save_builder(session=session, actor=team.author, automation_id=second.id, definition=doc)
-    assert str(saved.steps[0].assistant_id) == shared.id and saved.steps[0].assistant["prompt"].startswith("Summarise")
+    assert str(saved.steps[0].assistant_id) == shared.id
+    assert saved.steps[0].assistant["prompt"].startswith("Summarise")
     # Duplicating keeps the shared assistant shared; the first automation still uses it too.
     copy = builder.duplicate_automation(session=session, actor=team.author, automation_id=second.id)
     assert str(copy.steps[0].assistant_id) == shared.id
@@ -208,10 +216,8 @@ def test_reordering_steps_keeps_each_steps_masked_header_values(session) -> None
     ]
     auto = make_automation(session, team.author, steps)
     doc = builder.load_builder(session=session, actor=team.author, automation_id=auto.id).definition
-    assert (
-        doc.steps[0].input_config["headers"]["Authorization"].startswith("••••")
-        and "secret-token" not in doc.model_dump_json()
-    )
+    assert doc.steps[0].input_config["headers"]["Authorization"].startswith("••••")
+    assert "secret-token" not in doc.model_dump_json()
     doc.steps.reverse()
     builder.save_builder(session=session, actor=team.author, automation_id=auto.id, definition=doc)
     from resolutionflow_app.services import secrets_box
@@ -233,11 +239,13 @@ def test_unpublish_and_a_new_webhook_secret(session) -> None:
     with pytest.raises(Forbidden):
         automations_service.unpublish_automation(session=session, actor=team.engineer, automation_id=auto.id)
     off = automations_service.unpublish_automation(session=session, actor=team.author, automation_id=auto.id)
-    assert not off.published and off.published_version == 1
+    assert not off.published
+    assert off.published_version == 1
     with pytest.raises(Forbidden):
         runs_service.start_run(session=session, actor=team.engineer, automation_id=auto.id, text="hi")
     again = automations_service.publish_automation(session=session, actor=team.author, automation_id=auto.id)
-    assert again.published and again.published_version == 1
+    assert again.published
+    assert again.published_version == 1
     old = automations_service.webhook_secret(session=session, actor=team.author, automation_id=auto.id)
     with pytest.raises(Forbidden):
         automations_service.rotate_webhook_secret(session=session, actor=team.engineer, automation_id=auto.id)

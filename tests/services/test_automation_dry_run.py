@@ -118,13 +118,15 @@ def test_reachable_model_is_green_variables_resolve_and_nothing_is_called_or_wri
     session.commit()
     assert _row_counts(session) == before
 
-    assert report.automation_id == auto.id and report.automation_name == "Test automation"
+    assert report.automation_id == auto.id
+    assert report.automation_name == "Test automation"
     assert report.sample == {
         "text": "Sample text",
         "form_data": {"Name": "Sample Customer name", "age": 42, "kind": "printer", "photo": "(file)"},
     }
     endpoint = _one(report, 1, "model_endpoint")
-    assert endpoint.status == "green" and "offers the model “fake-model”" in endpoint.message
+    assert endpoint.status == "green"
+    assert "offers the model “fake-model”" in endpoint.message
     model_line = _one(report, 1, "model")
     assert model_line.status == "green"
     assert "Remote model" in model_line.message
@@ -139,18 +141,20 @@ def test_reachable_model_is_green_variables_resolve_and_nothing_is_called_or_wri
         "In the prompt, {{flow_input.text}} becomes “Sample text” with the sample input.": "green",
     }
     step2 = {ln.message.split(" ", 4)[3]: ln for ln in _lines(report, step=2, check="variable")}
-    assert (
-        step2["{{step_1.output.town}}"].status == "green" and "JSON output" in step2["{{step_1.output.town}}"].message
-    )
-    assert step2["{{flow_input.nope}}"].status == "red" and "does not match" in step2["{{flow_input.nope}}"].message
-    assert step2["{{step_3.output}}"].status == "red" and "runs after this step" in step2["{{step_3.output}}"].message
+    assert step2["{{step_1.output.town}}"].status == "green"
+    assert "JSON output" in step2["{{step_1.output.town}}"].message
+    assert step2["{{flow_input.nope}}"].status == "red"
+    assert "does not match" in step2["{{flow_input.nope}}"].message
+    assert step2["{{step_3.output}}"].status == "red"
+    assert "runs after this step" in step2["{{step_3.output}}"].message
 
     assert "Reads the run's input" in _one(report, 1, "input").message
     assert _one(report, 2, "input").message == "Reads the previous step's output (step 1)."
     assert _one(report, 3, "input").message == "Aggregates the outputs of steps 1–2."
     assert _one(report, 3, "output").message == "Gives text as the run's result."
     assert all(_one(report, n, "classification").status == "green" for n in (1, 2, 3))
-    assert report.status == "red" and report.counts["red"] == 2
+    assert report.status == "red"
+    assert report.counts["red"] == 2
     assert report.counts["green"] + report.counts["amber"] + report.counts["red"] == len(report.lines)
 
 
@@ -162,11 +166,11 @@ def test_closed_port_is_amber_and_a_model_without_key_is_amber(session, loopback
     report = dry_run(session=session, actor=team.engineer, automation_id=auto.id)
 
     endpoint = _one(report, 1, "model_endpoint")
-    assert endpoint.status == "amber" and endpoint.message.startswith(
-        "Could not reach the model endpoint http://127.0.0.1:"
-    )
+    assert endpoint.status == "amber"
+    assert endpoint.message.startswith("Could not reach the model endpoint http://127.0.0.1:")
     key = _one(report, 1, "api_key")
-    assert key.status == "amber" and "no API key" in key.message
+    assert key.status == "amber"
+    assert "no API key" in key.message
     assert report.status == "amber"
 
 
@@ -185,7 +189,8 @@ def test_offline_model_is_green_without_any_outbound_request(session) -> None:
     )
     assert report.status == "green", [ln.model_dump() for ln in report.lines]
     assert "built-in offline model" in _one(report, 1, "model").message
-    assert not _lines(report, check="model_endpoint") and not _lines(report, check="api_key")
+    assert not _lines(report, check="model_endpoint")
+    assert not _lines(report, check="api_key")
     assert (
         _one(report, 1, "variable").message
         == "In the prompt, {{flow_input.text}} becomes “printer jams” with the sample input."
@@ -218,7 +223,8 @@ def test_http_input_to_the_metadata_address_is_red_naming_the_reason(session, lo
 
     line = _one(report, 1, "http_input")
     assert line.status == "red"
-    assert "169.254.169.254" in line.message and "private or reserved address (169.254.0.0/16)" in line.message
+    assert "169.254.169.254" in line.message
+    assert "private or reserved address (169.254.0.0/16)" in line.message
     assert "GET http://169.254.169.254/latest/meta-data/" in _one(report, 1, "input").message
 
 
@@ -279,15 +285,18 @@ def test_webhook_and_http_input_are_checked_without_posting(session, loopback) -
             session=session, actor=team.author, automation_id=auto.id, sample={"form_data": {"Name": "Anna Berg"}}
         )
 
-        assert [r.method for r in hook.requests] == ["HEAD"] and [r.method for r in source.requests] == ["HEAD"]
+        assert [r.method for r in hook.requests] == ["HEAD"]
+        assert [r.method for r in source.requests] == ["HEAD"]
         assert source.requests[0].path == "/data?who=Anna%20Berg"
     webhook = _one(report, 2, "webhook")
-    assert webhook.status == "green" and "nothing was posted" in webhook.message
+    assert webhook.status == "green"
+    assert "nothing was posted" in webhook.message
     assert _one(report, 1, "http_input").status == "green"
     body_vars = [
         ln for ln in _lines(report, step=1, check="variable") if ln.message.startswith("In the HTTP input body")
     ]
-    assert body_vars and "“Anna Berg”" in body_vars[0].message
+    assert body_vars
+    assert "“Anna Berg”" in body_vars[0].message
     assert "posts it to the webhook" in _one(report, 2, "output").message
     assert report.sample["form_data"]["Name"] == "Anna Berg"
 
@@ -318,8 +327,10 @@ def test_a_url_whose_host_comes_from_a_sample_or_a_step_output_is_not_checked(se
     report = dry_run(session=session, actor=team.author, automation_id=auto.id, fetch=None)
 
     first, second = _one(report, 1, "http_input"), _one(report, 2, "webhook")
-    assert first.status == "amber" and "its host comes from {{flow_input.Name}}" in first.message
-    assert second.status == "amber" and "only known during the run" in second.message
+    assert first.status == "amber"
+    assert "its host comes from {{flow_input.Name}}" in first.message
+    assert second.status == "amber"
+    assert "only known during the run" in second.message
 
 
 def test_hanging_urls_are_checked_concurrently_and_time_out_red(session, loopback, monkeypatch) -> None:
@@ -385,7 +396,8 @@ def test_token_limit_amber_above_80_percent_and_red_above_the_limit(session) -> 
     )
     report = dry_run(session=session, actor=team.author, automation_id=auto.id)
     assert [_one(report, n, "tokens").status for n in (1, 2, 3)] == ["amber", "red", "green"]
-    assert "90%" in _one(report, 1, "tokens").message and "limit of 100" in _one(report, 2, "tokens").message
+    assert "90%" in _one(report, 1, "tokens").message
+    assert "limit of 100" in _one(report, 2, "tokens").message
 
 
 def test_classification_that_would_be_refused_is_red(session) -> None:
@@ -426,7 +438,8 @@ def test_missing_model_sample_overrides_and_access(session) -> None:
     sample_lines = {ln.message: ln.status for ln in _lines(report, check="sample")}
     assert sample_lines["The sample value for “ghost” was ignored: the form has no such field."] == "amber"
     assert sample_lines["A run with this input would be refused: Age must be a number."] == "red"
-    assert report.sample["text"] == "" and report.sample["form_data"]["age"] == "many"
+    assert report.sample["text"] == ""
+    assert report.sample["form_data"]["age"] == "many"
 
     with pytest.raises(InvalidInput):
         dry_run(
@@ -442,7 +455,8 @@ def test_missing_model_sample_overrides_and_access(session) -> None:
     session.flush()
     session.expire_all()
     report = dry_run(session=session, actor=team.author, automation_id=auto.id)
-    assert _one(report, 1, "model").status == "red" and report.status == "red"
+    assert _one(report, 1, "model").status == "red"
+    assert report.status == "red"
 
 
 def test_sample_values_for_a_select_without_options_and_a_file() -> None:
@@ -455,6 +469,5 @@ def test_no_steps_is_red(session) -> None:
     team = make_team(session)
     auto = make_automation(session, team.author, [])
     report = dry_run(session=session, actor=team.author, automation_id=auto.id)
-    assert report.status == "red" and _one(report, None, "definition").message.startswith(
-        "This automation has no steps yet"
-    )
+    assert report.status == "red"
+    assert _one(report, None, "definition").message.startswith("This automation has no steps yet")

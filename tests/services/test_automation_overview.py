@@ -36,7 +36,8 @@ def test_overview_with_and_without_a_run(session) -> None:
     assert view.run_id == ""
     run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="hi")
     with_run = overview_service.overview(session=session, actor=team.author, automation_id=auto.id, run_id=str(run.id))
-    assert with_run.run_status == "queued" and [r.id for r in with_run.runs] == [str(run.id)]
+    assert with_run.run_status == "queued"
+    assert [r.id for r in with_run.runs] == [str(run.id)]
     assert {n.get("status") for n in with_run.graph["nodes"] if n["type"] == "llm"} == {"pending"}
     for bad in ("not-a-uuid", "00000000-0000-0000-0000-000000000000"):
         with pytest.raises(NotFound):
@@ -58,4 +59,5 @@ def test_definition_file_is_named_after_the_automation_and_reimports(session) ->
     filename, text = overview_service.definition_file(session=session, actor=team.author, automation_id=auto.id)
     assert filename == "Nätverk-triage-x.automation.json"
     copy = builder.import_automation(session=session, actor=team.author, document=json.loads(text))
-    assert copy.name == "Nätverk / triage <x>" and len(copy.steps) == 1
+    assert copy.name == "Nätverk / triage <x>"
+    assert len(copy.steps) == 1

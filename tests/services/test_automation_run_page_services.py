@@ -60,7 +60,8 @@ def test_run_form_shows_the_draft_to_authors_and_blocks_engineers_until_publishe
     team = make_team(session)
     auto = _auto(session, team, name="Triage <b>ärende</b>")
     form = runs_service.run_form(session=session, actor=team.author, automation_id=auto.id)
-    assert form.can_run and form.name == "Triage <b>ärende</b>"
+    assert form.can_run
+    assert form.name == "Triage <b>ärende</b>"
     assert [f["id"] for f in form.form_schema] == ["requester", "priority", "drawing"]
     assert [(s["step_order"], s["name"]) for s in form.steps] == [(1, "Extract"), (2, "Step 2")]
     blocked = runs_service.run_form(session=session, actor=team.engineer, automation_id=auto.id)
@@ -95,12 +96,14 @@ def test_last_inputs_are_my_latest_run_with_its_files_and_name_deleted_files(ses
     last = runs_service.last_inputs(session=session, actor=team.author, automation_id=auto.id)
     assert last.text == "Skrivaren är trasig"
     assert last.form_data == {"requester": "Åsa", "priority": "high"}
-    assert last.files["drawing"].name == "ritning.png" and last.files["drawing"].id == str(pic.id)
+    assert last.files["drawing"].name == "ritning.png"
+    assert last.files["drawing"].id == str(pic.id)
     assert last.missing_files == []
     session.delete(session.get(StoredFile, pic.id))
     session.commit()
     again = runs_service.last_inputs(session=session, actor=team.author, automation_id=auto.id)
-    assert again.files == {} and again.missing_files == ["drawing"]
+    assert again.files == {}
+    assert again.missing_files == ["drawing"]
 
 
 def test_history_pages_500_runs_and_filters_by_status_and_day(session) -> None:
@@ -128,14 +131,16 @@ def test_history_pages_500_runs_and_filters_by_status_and_day(session) -> None:
     page, total = runs_service.run_history(
         session=session, actor=team.engineer, automation_id=auto.id, page_size=20, offset=40
     )
-    assert total == 500 and len(page) == 20
+    assert total == 500
+    assert len(page) == 20
     assert page[0].created_at > page[-1].created_at
     assert page[0].duration_ms == 3000
     assert page[0].user_name == team.author.name
     failed, n_failed = runs_service.run_history(
         session=session, actor=team.author, automation_id=auto.id, status="failed", page_size=100
     )
-    assert n_failed == 100 and {r.status for r in failed} == {"failed"}
+    assert n_failed == 100
+    assert {r.status for r in failed} == {"failed"}
     # 2026-03-10 holds the runs 0..12 (12:00 back to 00:00); the 'to' day is inclusive.
     _, n_day = runs_service.run_history(
         session=session, actor=team.author, automation_id=auto.id, date_from="2026-03-10", date_to="2026-03-10"
@@ -182,15 +187,18 @@ def test_progress_lists_pending_steps_then_results_with_tokens_times_and_pretty_
     assert run_now(run.id, deps_for(ScriptedProvider(answer=answer))) == "completed"
     session.expire_all()
     done = runs_service.run_progress(session=session, actor=team.author, run_id=run.id)
-    assert done.status == "completed" and done.completed_steps == 2
+    assert done.status == "completed"
+    assert done.completed_steps == 2
     first, second = done.steps
     assert (first.tokens_input, first.tokens_output) == (11, 7)
     assert first.duration_ms is not None
     assert first.started_at
     assert first.finished_at
-    assert json.loads(first.output_json) == {"town": "Lund", "items": [1, 2]} and "\n  " in first.output_json
+    assert json.loads(first.output_json) == {"town": "Lund", "items": [1, 2]}
+    assert "\n  " in first.output_json
     assert first.input_text == "</pre><script>alert(1)</script>"
-    assert second.output_truncated and len(second.output_text) == runs_service.SHOWN_TEXT
+    assert second.output_truncated
+    assert len(second.output_text) == runs_service.SHOWN_TEXT
     assert len(done.output_text) == runs_service.SHOWN_TEXT
     with pytest.raises(NotFound):
         runs_service.run_progress(session=session, actor=make_user(session), run_id=run.id)
@@ -209,7 +217,8 @@ def test_progress_shows_a_failed_step_with_its_error_and_resume_can_follow(sessi
     assert run_now(run.id, deps_for(ScriptedProvider(answer=answer))) == "failed"
     session.expire_all()
     view = runs_service.run_progress(session=session, actor=team.author, run_id=run.id)
-    assert view.status == "failed" and [s.status for s in view.steps] == ["completed", "failed"]
+    assert view.status == "failed"
+    assert [s.status for s in view.steps] == ["completed", "failed"]
     assert "model exploded" in view.steps[1].error
     runs_service.resume_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
@@ -230,9 +239,11 @@ def test_generated_documents_are_listed_and_download_only_in_the_account(session
     assert run_now(run.id, deps_for(ScriptedProvider(answer="# Note\nDone."))) == "completed"
     session.expire_all()
     view = runs_service.run_progress(session=session, actor=team.engineer, run_id=run.id)
-    assert len(view.files) == 1 and view.files[0].name.endswith(".pdf")
+    assert len(view.files) == 1
+    assert view.files[0].name.endswith(".pdf")
     got = runs_service.file_download(session=session, actor=team.engineer, file_id=view.files[0].id)
-    assert got.data.startswith(b"%PDF-") and got.content_type == "application/pdf"
+    assert got.data.startswith(b"%PDF-")
+    assert got.content_type == "application/pdf"
     with pytest.raises(NotFound):
         runs_service.file_download(session=session, actor=make_user(session), file_id=view.files[0].id)
     with pytest.raises(NotFound):

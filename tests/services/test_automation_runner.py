@@ -94,15 +94,18 @@ def test_three_steps_flow_data_resolve_variables_and_record_tokens_and_hashes(se
     prompts = [c["system_prompt"] for c in provider.calls]
     assert prompts == ["Extract for Anna", "Town is Lund", "Merge"]
     inputs = [c["user_input"] for c in provider.calls]
-    assert inputs[0] == "input text" and inputs[1] == '{"town": "Lund"}'
-    assert "<step_1_output>" in inputs[2] and "<step_2_output>" in inputs[2]
+    assert inputs[0] == "input text"
+    assert inputs[1] == '{"town": "Lund"}'
+    assert "<step_1_output>" in inputs[2]
+    assert "<step_2_output>" in inputs[2]
     results = _results(session, run.id)
     assert [r.status for r in results] == ["completed"] * 3
     assert (results[0].num_tokens_input, results[0].num_tokens_output) == (11, 7)
     defn = _run(session, run.id).definition
     assert [r.execution_hash for r in results] == [step_execution_hash(s) for s in defn["steps"]]
     final = _run(session, run.id)
-    assert final.status == "completed" and final.output_payload_json["text"] == results[2].output_payload_json["text"]
+    assert final.status == "completed"
+    assert final.output_payload_json["text"] == results[2].output_payload_json["text"]
     assert final.started_at
     assert final.finished_at
     assert all(r.started_at and r.finished_at for r in results)
@@ -123,9 +126,11 @@ def test_invalid_json_output_fails_the_step_with_a_clear_error(session) -> None:
     provider = ScriptedProvider(answer="Sure! Here you go: {broken")
     assert run_now(run.id, deps_for(provider)) == "failed"
     final = _run(session, run.id)
-    assert final.error_message.startswith("Step 1:") and "not valid JSON" in final.error_message
+    assert final.error_message.startswith("Step 1:")
+    assert "not valid JSON" in final.error_message
     results = _results(session, run.id)
-    assert [r.status for r in results] == ["failed"] and len(provider.calls) == 1
+    assert [r.status for r in results] == ["failed"]
+    assert len(provider.calls) == 1
 
 
 @pytest.mark.parametrize("kind, magic", [("pdf", b"%PDF"), ("docx", b"PK")])
@@ -136,7 +141,8 @@ def test_document_outputs_are_stored_files(session, kind, magic) -> None:
     run = _start(session, team.author, auto, text="x")
     assert run_now(run.id, deps_for(ScriptedProvider(answer="# Report\n\n- one\n- **two**"))) == "completed"
     out = _results(session, run.id)[0].output_payload_json
-    assert len(out["generated_file_ids"]) == 1 and out["file_ids"] == out["generated_file_ids"]
+    assert len(out["generated_file_ids"]) == 1
+    assert out["file_ids"] == out["generated_file_ids"]
     stored = session.get(StoredFile, uuid.UUID(out["file_ids"][0]))
     assert stored.data.startswith(magic)
     assert stored.automation_run_id == run.id
@@ -150,7 +156,8 @@ def test_token_limit_pre_check_fails_before_calling_the_model(session) -> None:
     run = _start(session, team.author, auto, text="word " * 50)
     provider = ScriptedProvider()
     assert run_now(run.id, deps_for(provider)) == "failed"
-    assert provider.calls == [] and "limit of 5" in _run(session, run.id).error_message
+    assert provider.calls == []
+    assert "limit of 5" in _run(session, run.id).error_message
 
 
 def test_completed_steps_are_not_executed_again(session) -> None:
@@ -185,7 +192,8 @@ def test_completed_steps_are_not_executed_again(session) -> None:
     assert [c["system_prompt"] for c in provider.calls] == ["p2", "p3"]
     assert provider.calls[0]["user_input"] == "from before"
     assert len(_results(session, run.id)) == 3
-    assert run_now(run.id, deps_for(provider)) == "" and len(provider.calls) == 2  # finished runs are left alone
+    assert run_now(run.id, deps_for(provider)) == ""
+    assert len(provider.calls) == 2
 
 
 def test_resume_from_failed_step_when_upstream_unchanged_else_from_step_one(session) -> None:
@@ -217,7 +225,8 @@ def test_resume_from_failed_step_when_upstream_unchanged_else_from_step_one(sess
     )
     resumed = runs_service.resume_run(session=session, actor=team.author, run_id=run.id)
     session.commit()
-    assert resumed.status == "queued" and [r.step_order for r in resumed.step_results] == [1]
+    assert resumed.status == "queued"
+    assert [r.step_order for r in resumed.step_results] == [1]
     provider.calls.clear()
     assert run_now(run.id, deps_for(provider)) == "completed"
     assert [c["system_prompt"] for c in provider.calls] == ["p2", "p3"]
@@ -250,7 +259,8 @@ def test_resume_and_cancel_refuse_wrong_states(session) -> None:
     assert cancelled.status == "cancelled"
     session.commit()
     provider = ScriptedProvider()
-    assert run_now(run.id, deps_for(provider)) == "" and provider.calls == []
+    assert run_now(run.id, deps_for(provider)) == ""
+    assert provider.calls == []
 
 
 def test_cancel_aborts_the_in_flight_call_and_stops_the_run(session) -> None:
@@ -276,7 +286,8 @@ def test_cancel_aborts_the_in_flight_call_and_stops_the_run(session) -> None:
         return await asyncio.wait_for(task, timeout=10)
 
     assert asyncio.run(scenario()) == "cancelled"
-    assert provider.cancelled == 1 and len(provider.calls) == 1
+    assert provider.cancelled == 1
+    assert len(provider.calls) == 1
     assert _run(session, run.id).status == "cancelled"
     assert [r.status for r in _results(session, run.id)] == ["cancelled"]
 
@@ -307,19 +318,23 @@ def test_webhook_output_is_signed_idempotent_and_retried_after_failure(session, 
         assert run_now(run.id, deps_for(provider)) == "failed"
         assert "webhook delivery failed" in _run(session, run.id).error_message
         step1 = _results(session, run.id)[0]
-        assert step1.status == "completed" and step1.output_payload_json["webhook_delivered"] is False
+        assert step1.status == "completed"
+        assert step1.output_payload_json["webhook_delivered"] is False
         expected_key = hashlib.sha256(f"{run.id}1".encode()).hexdigest()
-        assert set(hook.keys) == {expected_key} and len(hook.keys) == 4  # first try + 3 retries
+        assert set(hook.keys) == {expected_key}
+        assert len(hook.keys) == 4
         hook._fail.clear()
         runs_service.resume_run(session=session, actor=team.author, run_id=run.id)
         session.commit()
         provider.calls.clear()
         assert run_now(run.id, deps_for(provider)) == "completed"
         assert [c["system_prompt"] for c in provider.calls] == ["Be helpful."]  # only step 2 ran
-        assert hook.unique_keys == [expected_key] and hook.bodies == ['He said "hi"']
+        assert hook.unique_keys == [expected_key]
+        assert hook.bodies == ['He said "hi"']
         delivered = hook.delivered[0]
         verify(secret, delivered.headers, delivered.text)
-        assert delivered.headers["x-tenant"] == "acme" and delivered.headers["webhook-id"] == expected_key
+        assert delivered.headers["x-tenant"] == "acme"
+        assert delivered.headers["webhook-id"] == expected_key
         assert _results(session, run.id)[0].output_payload_json["webhook_delivered"] is True
 
 
@@ -360,7 +375,8 @@ def test_http_inputs_fetch_text_and_post_json_safe_bodies(session, loopback) -> 
         assert get_req.headers["authorization"] == "Bearer t0ken"
         assert json.loads(provider.calls[0]["user_input"]) == {"status": "accepted"}
         body = json.loads(post_req.text)
-        assert body["who"] == 'quote"and\nnewline' and body["prev"].startswith('got "')
+        assert body["who"] == 'quote"and\nnewline'
+        assert body["prev"].startswith('got "')
 
 
 def test_http_input_to_a_private_address_is_blocked(session) -> None:
@@ -382,7 +398,8 @@ def test_http_input_to_a_private_address_is_blocked(session) -> None:
     run = _start(session, team.author, auto, text="http://169.254.169.254/latest/meta-data")
     provider = ScriptedProvider()
     assert run_now(run.id, deps_for(provider)) == "failed"
-    assert provider.calls == [] and _run(session, run.id).error_message.startswith("Step 1:")
+    assert provider.calls == []
+    assert _run(session, run.id).error_message.startswith("Step 1:")
 
 
 def test_restricted_mcp_policy_exposes_only_allowed_tools(session) -> None:
@@ -486,8 +503,10 @@ def test_no_connection_is_held_during_model_calls_and_concurrent_runs_share_a_ti
         )
 
     assert asyncio.run(all_runs()) == ["completed"] * 3
-    assert len(provider.calls) == 9 and met["max"] == 3
-    assert checkout_threads and loop_thread[0] not in checkout_threads  # all DB work ran off the event loop
+    assert len(provider.calls) == 9
+    assert met["max"] == 3
+    assert checkout_threads
+    assert loop_thread[0] not in checkout_threads
     engine.dispose()
 
 

@@ -49,7 +49,8 @@ def test_a_queued_run_is_claimed_exactly_once(session, engine) -> None:
         a.commit()
         second = worker.claim_next_run(session=b, worker_id="w2")
         b.commit()
-    assert first == run.id and second is None
+    assert first == run.id
+    assert second is None
     session.expire_all()
     row = session.get(AutomationRun, run.id)
     assert row.status == "running"
@@ -81,7 +82,8 @@ def test_racing_workers_claim_each_queued_run_exactly_once(session, engine) -> N
     for t in threads:
         t.join()
     claimed = [rid for _, rid in claims]
-    assert sorted(map(str, claimed)) == sorted(str(r.id) for r in runs) and len(set(claimed)) == len(claimed) == 12
+    assert sorted(map(str, claimed)) == sorted(str(r.id) for r in runs)
+    assert len(set(claimed)) == len(claimed) == 12
     session.expire_all()
     owners = {
         str(r.id): r.worker_id
@@ -96,7 +98,8 @@ def test_worker_loop_executes_queued_runs(session) -> None:
     count = asyncio.run(
         worker.worker_loop(worker_id="w", concurrency=2, poll_seconds=0.01, deps=deps_for(provider), max_runs=3)
     )
-    assert count == 3 and len(provider.calls) == 6
+    assert count == 3
+    assert len(provider.calls) == 6
     session.expire_all()
     assert {session.get(AutomationRun, r.id).status for r in runs} == {"completed"}
 
@@ -133,7 +136,8 @@ def test_zombie_runs_are_requeued_then_failed(session, monkeypatch) -> None:
         session.commit()
     session.expire_all()
     row = session.get(AutomationRun, run.id)
-    assert row.status == "failed" and "stopped responding" in row.error_message
+    assert row.status == "failed"
+    assert "stopped responding" in row.error_message
     assert session.exec(
         select(AutomationStepResult.status).where(AutomationStepResult.automation_run_id == run.id)
     ).all() == ["failed"]
@@ -166,8 +170,10 @@ def test_retention_deletes_old_runs_and_their_generated_files(session) -> None:
     assert worker.cleanup_retention(session=session) == 1
     session.commit()
     session.expire_all()
-    assert session.get(AutomationRun, old_run.id) is None and session.get(StoredFile, f_old.id) is None
-    assert session.get(AutomationRun, new_run.id) is not None and session.get(StoredFile, f_new.id) is not None
+    assert session.get(AutomationRun, old_run.id) is None
+    assert session.get(StoredFile, f_old.id) is None
+    assert session.get(AutomationRun, new_run.id) is not None
+    assert session.get(StoredFile, f_new.id) is not None
 
 
 def test_deleting_an_automation_removes_runs_and_files(session) -> None:
@@ -183,4 +189,5 @@ def test_deleting_an_automation_removes_runs_and_files(session) -> None:
     automations_service.delete_automation(session=session, actor=team.author, automation_id=auto.id)
     session.commit()
     session.expire_all()
-    assert session.get(AutomationRun, run.id) is None and session.get(StoredFile, f.id) is None
+    assert session.get(AutomationRun, run.id) is None
+    assert session.get(StoredFile, f.id) is None

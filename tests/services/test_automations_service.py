@@ -30,11 +30,13 @@ def test_inline_steps_create_hidden_assistants_found_by_id_but_not_listed(sessio
         [{"step_order": 1, "assistant": inline(model, "Summarise {{flow_input.text}}"), "input_source": "flow_input"}],
     )
     step = auto.steps[0]
-    assert step.assistant["prompt"] == "Summarise {{flow_input.text}}" and step.assistant["model_id"] == str(model.id)
+    assert step.assistant["prompt"] == "Summarise {{flow_input.text}}"
+    assert step.assistant["model_id"] == str(model.id)
     hidden = session.get(Assistant, step.assistant_id)
     assert hidden.hidden is True
     items, total = assistants_service.list_assistants(session=session, actor=team.author)
-    assert total == 0 and items == []
+    assert total == 0
+    assert items == []
     assert assistants_service.get_assistant(session=session, actor=team.author, assistant_id=step.assistant_id).hidden
 
 
@@ -60,7 +62,8 @@ def test_put_with_assistant_id_and_inline_updates_the_hidden_assistant_in_place(
         automation_id=auto.id,
         data={"steps": [{"step_order": 1, "assistant_id": str(aid), "assistant": inline(model, "v2")}]},
     )
-    assert updated.steps[0].assistant_id == aid and updated.steps[0].assistant["prompt"] == "v2"
+    assert updated.steps[0].assistant_id == aid
+    assert updated.steps[0].assistant["prompt"] == "v2"
     assert session.get(Assistant, aid).prompt == "v2"
     assert len(session.exec(select(Assistant).where(Assistant.account_id == team.account_id)).all()) == 1
 
@@ -155,17 +158,20 @@ def test_publish_pins_runs_and_edits_make_a_new_draft(session) -> None:
         automation_id=auto.id,
         data={"steps": [{"step_order": 1, "assistant_id": str(aid), "assistant": inline(model, "draft prompt")}]},
     )
-    assert draft.has_unpublished_changes and draft.published_version == 1
+    assert draft.has_unpublished_changes
+    assert draft.published_version == 1
     row = session.get(Automation, auto.id)
     assert row.published_definition["steps"][0]["assistant"]["prompt"] == "published prompt"
     eng_run = runs_service.start_run(session=session, actor=team.engineer, automation_id=auto.id, text="x")
     author_run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, text="x")
-    assert eng_run.status == "queued" and eng_run.definition_version == 1
+    assert eng_run.status == "queued"
+    assert eng_run.definition_version == 1
     assert session.get(AutomationRun, eng_run.id).definition["steps"][0]["assistant"]["prompt"] == "published prompt"
     assert session.get(AutomationRun, author_run.id).definition["steps"][0]["assistant"]["prompt"] == "draft prompt"
     assert author_run.definition_version == 0
     again = service.publish_automation(session=session, actor=team.author, automation_id=auto.id)
-    assert again.published_version == 2 and again.published_checksum != pub.published_checksum
+    assert again.published_version == 2
+    assert again.published_checksum != pub.published_checksum
     assert service.publish_automation(session=session, actor=team.author, automation_id=auto.id).published_version == 2
 
 
@@ -188,9 +194,11 @@ def test_headers_are_encrypted_redacted_and_absent_from_export(session) -> None:
         ],
     )
     stored = session.exec(select(AutomationStep).where(AutomationStep.automation_id == auto.id)).one()
-    assert "supersecret" not in str(stored.input_config) and stored.input_config["headers_encrypted"]
+    assert "supersecret" not in str(stored.input_config)
+    assert stored.input_config["headers_encrypted"]
     shown = auto.steps[0].input_config["headers"]["Authorization"]
-    assert "supersecret" not in shown and shown.startswith("••••")
+    assert "supersecret" not in shown
+    assert shown.startswith("••••")
     exported = service.export_automation(session=session, actor=team.author, automation_id=auto.id)
     text = str(exported)
     assert "supersecret" not in text
@@ -261,7 +269,8 @@ def test_models_are_owner_only_and_never_show_the_key(session) -> None:
             "security_level": 1,
         },
     )
-    assert dto.has_api_key and "sk-secret" not in dto.model_dump_json()
+    assert dto.has_api_key
+    assert "sk-secret" not in dto.model_dump_json()
     for bad in (
         "http://127.0.0.1:11434/v1",
         "http://169.254.169.254/",
@@ -297,7 +306,8 @@ def test_mcp_tools_sync_keeps_ids_and_restricted_policy_needs_allowlist(session)
 
     refreshed = mcp_servers.refresh_tools(session=session, actor=team.author, server_id=row.id, list_tools=fake_list)
     names = {t.name: t.id for t in refreshed.tools}
-    assert set(names) == {"a", "c"} and names["a"] == {t.name: t.id for t in server.tools}["a"]
+    assert set(names) == {"a", "c"}
+    assert names["a"] == {t.name: t.id for t in server.tools}["a"]
     model = make_model(session, team.account_id)
     with pytest.raises(InvalidInput, match="Step 1"):
         make_automation(
@@ -317,7 +327,8 @@ def test_files_upload_and_account_scoping(session) -> None:
     f = files_service.upload(
         session=session, actor=team.engineer, name="../../notes.txt", content_type="text/plain", data=b"hello"
     )
-    assert f.name == "notes.txt" and f.size == 5
+    assert f.name == "notes.txt"
+    assert f.size == 5
     assert files_service.get_file(session=session, actor=team.owner, file_id=f.id).data == b"hello"
     with pytest.raises(NotFound):
         files_service.get_file(session=session, actor=other.owner, file_id=f.id)
@@ -345,7 +356,8 @@ def test_run_input_is_checked_against_the_form_schema(session) -> None:
             form_data={"namn": "A", "bild": "00000000-0000-0000-0000-000000000000"},
         )
     run = runs_service.start_run(session=session, actor=team.author, automation_id=auto.id, form_data={"namn": "Anna"})
-    assert run.status == "queued" and run.input_payload_json["form_data"] == {"namn": "Anna"}
+    assert run.status == "queued"
+    assert run.input_payload_json["form_data"] == {"namn": "Anna"}
 
 
 def test_hidden_assistant_cleanup_deletes_only_orphans(session) -> None:
@@ -360,6 +372,7 @@ def test_hidden_assistant_cleanup_deletes_only_orphans(session) -> None:
     session.add_all([orphan, visible])
     session.flush()
     assert assistants_service.cleanup_hidden_assistants(session=session) == 1
-    assert session.get(Assistant, used) is not None and session.get(Assistant, visible.id) is not None
+    assert session.get(Assistant, used) is not None
+    assert session.get(Assistant, visible.id) is not None
     session.expire_all()
     assert session.get(Assistant, orphan.id) is None

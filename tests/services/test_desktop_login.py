@@ -19,7 +19,8 @@ def test_first_start_creates_the_local_owner_once(session) -> None:
     assert (user.role, user.email, user.name) == ("owner", dl.LOCAL_EMAIL, "Robin")
     assert auth.get_account(session=session, actor=_row(session, user.id)).name == dl.LOCAL_ACCOUNT_NAME
     again = dl.ensure_local_owner(session=session, name="Someone else")
-    assert again.id == user.id and again.name == "Robin"
+    assert again.id == user.id
+    assert again.name == "Robin"
 
 
 def test_a_database_with_other_accounts_gets_no_local_owner(session) -> None:
@@ -33,7 +34,8 @@ def test_a_code_signs_in_once(session, tmp_path: Path) -> None:
     code_file = tmp_path / "login-code.json"
     code = dl.issue_login_code(user_id=str(user.id), code_file=code_file)
     stored = code_file.read_text()
-    assert code not in stored and json.loads(stored)["user_id"] == str(user.id)  # only the hash is on disk
+    assert code not in stored
+    assert json.loads(stored)["user_id"] == str(user.id)
     assert code_file.stat().st_mode & 0o077 == 0
     token = dl.redeem_login_code(session=session, code=code, code_file=str(code_file), client="127.0.0.1", ttl_hours=1)
     assert auth.user_for_token(session=session, token=token).id == user.id

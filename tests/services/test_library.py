@@ -103,7 +103,8 @@ def test_filters_combine_and_paging_totals(session, team) -> None:
     for i in range(3):
         make_step(session, author, title=f"Manual wifi {i}", category_id=cat.id, visibility="public")
     items, total = lib.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=0)
-    assert total == 7 and len(items) == 3
+    assert total == 7
+    assert len(items) == 3
     items2, _ = lib.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=6)
     assert len(items2) == 1
     assert lib.list_steps(session=session, actor=engineer, is_flow_synced=True, step_type="action")[1] == 4
@@ -112,7 +113,8 @@ def test_filters_combine_and_paging_totals(session, team) -> None:
     assert lib.list_steps(session=session, actor=engineer, is_flow_synced=False, visibility="public", q="wifi")[1] == 3
     assert lib.list_steps(session=session, actor=engineer, is_flow_synced=False, visibility="team")[1] == 0
     synced = lib.list_steps(session=session, actor=engineer, is_flow_synced=True)[0][0]
-    assert synced.source_tree_name == "Wifi flow" and synced.can_edit is False
+    assert synced.source_tree_name == "Wifi flow"
+    assert synced.can_edit is False
     assert lib.list_group_labels(session=session, actor=engineer) == ["Prep"]
     with pytest.raises(InvalidInput):
         lib.list_steps(session=session, actor=engineer, sort="loudest")

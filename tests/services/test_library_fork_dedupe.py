@@ -25,9 +25,8 @@ def test_fork_copies_fold_into_the_parent_and_changed_steps_stay(session) -> Non
     assert (
         every.total == 2 * distinct.total == 6
     )  # the API keeps both flows' entries (sync seed); the page shows one each
-    assert {s.source_tree_id for s in distinct.items} == {parent.id} and {s.used_in_flows for s in distinct.items} == {
-        2
-    }
+    assert {s.source_tree_id for s in distinct.items} == {parent.id}
+    assert {s.used_in_flows for s in distinct.items} == {2}
     # A step the fork changed is its own entry; the others still fold.
     changed = copy.deepcopy(fork.tree_structure)
     changed["nodes"][1]["title"] = "Reboot the AP twice"

@@ -61,7 +61,8 @@ def test_first_publish_procedure(session, author):
         "commands": [{"label": "", "command": "copy run tftp:", "command_type": None}],
         "group_label": "Preparation",
     }
-    assert rows["st_notify"].visibility == "team" and rows["st_upgrade"].content["group_label"] == "Upgrade"
+    assert rows["st_notify"].visibility == "team"
+    assert rows["st_upgrade"].content["group_label"] == "Upgrade"
 
 
 def test_first_publish_troubleshooting(session, author):
@@ -96,7 +97,8 @@ def test_sync_shares_the_status_change_transaction(session, author):
     session.commit()
     _publish(session, author, t.id)
     session.rollback()
-    assert _rows(session, t.id) == {} and session.get(Tree, t.id).status == "draft"
+    assert _rows(session, t.id) == {}
+    assert session.get(Tree, t.id).status == "draft"
 
 
 def test_republish_keeps_usage_and_ratings_and_updates_content(session, author):
@@ -138,11 +140,13 @@ def test_node_removed_is_soft_deleted_and_reactivated_when_back(session, author)
     del s["steps"][2]  # st_notify
     _publish(session, author, t.id, tree_structure=s)
     rows = _rows(session, t.id)
-    assert rows["st_notify"].is_active is False and rows["st_backup"].is_active is True
+    assert rows["st_notify"].is_active is False
+    assert rows["st_backup"].is_active is True
     old_id = rows["st_notify"].id
     _publish(session, author, t.id, tree_structure=procedure())
     rows = _rows(session, t.id)
-    assert rows["st_notify"].is_active is True and rows["st_notify"].id == old_id
+    assert rows["st_notify"].is_active is True
+    assert rows["st_notify"].id == old_id
 
 
 def test_visibility_override(session, author):
@@ -215,7 +219,8 @@ def test_demo_data_publishes_four_flows_with_synced_steps(session):
 
     load_demo_data(session=session, password="demo-password-123")
     trees = session.exec(select(Tree)).all()
-    assert len(trees) == 4 and all(t.status == "published" and t.version == 1 for t in trees)
+    assert len(trees) == 4
+    assert all(t.status == "published" and t.version == 1 for t in trees)
     for tree in trees:
         rows = _rows(session, tree.id, active=True)
         assert rows, tree.name
@@ -255,9 +260,12 @@ def test_republish_edit_touches_only_changed_nodes_and_keeps_the_library_exact(s
         return {r.source_node_id: (r.title, r.content, r.visibility, r.is_active) for r in rows}
 
     fast = snapshot()
-    assert fast["a"][1]["instructions"] == "do a better" and fast["c"][1]["group_label"] == "Doing"
-    assert fast["b"][3] is False and fast["d"][3] is True
+    assert fast["a"][1]["instructions"] == "do a better"
+    assert fast["c"][1]["group_label"] == "Doing"
+    assert fast["b"][3] is False
+    assert fast["d"][3] is True
     result = library_sync.sync_tree(
         session=session, tree=session.get(Tree, tree.id)
     )  # a full sync changes nothing more
-    assert result.written == 0 and snapshot() == fast
+    assert result.written == 0
+    assert snapshot() == fast

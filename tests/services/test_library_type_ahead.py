@@ -50,9 +50,11 @@ def test_total_is_capped_for_the_page_and_exact_for_the_api(session, author, mon
     assert lib.search_steps(session=session, actor=author, limit=3, total_cap=20).total == 12
     # a page deeper than the cap is still served, and the cap follows it (at least offset + limit)
     deep = lib.search_steps(session=session, actor=author, q="check", limit=3, offset=6, total_cap=5)
-    assert len(deep.items) == 3 and (deep.total, deep.total_capped) == (9, True)
+    assert len(deep.items) == 3
+    assert (deep.total, deep.total_capped) == (9, True)
     last = lib.search_steps(session=session, actor=author, q="check", limit=3, offset=9, total_cap=5)
-    assert len(last.items) == 3 and (last.total, last.total_capped) == (12, False)
+    assert len(last.items) == 3
+    assert (last.total, last.total_capped) == (12, False)
 
 
 def test_bounded_ranking_pages_without_gaps_or_repeats(session, author, monkeypatch) -> None:
@@ -80,4 +82,5 @@ def test_relevance_ranks_all_matches_below_the_window(session, author) -> None:
     make_step(session, author, title="Spooler spooler restart", instructions="spooler")
     make_step(session, author, title="Other", instructions="spool")
     items = lib.search_steps(session=session, actor=author, q="spool").items
-    assert items[0].title == "Spooler spooler restart" and len(items) == 3
+    assert items[0].title == "Spooler spooler restart"
+    assert len(items) == 3

@@ -50,7 +50,8 @@ def test_a_stale_worker_cannot_write_after_its_run_was_taken_over(session, engin
     assert asyncio.run(execute_run(run.id, deps=deps_for(provider), lease=claim.lease)) == ""
     session.expire_all()
     row = session.get(AutomationRun, run.id)
-    assert row.status == "running" and row.lease_token == "other-lease"
+    assert row.status == "running"
+    assert row.lease_token == "other-lease"
     assert [
         r.status
         for r in session.exec(

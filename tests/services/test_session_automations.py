@@ -69,10 +69,8 @@ def test_prefill_matches_ids_and_labels_without_case_or_spacing() -> None:
         {"flow_name": "Wi-Fi", "answers": {"Is the AP powered?": "Yes", "Count": "many"}, "notes": "n"},
     )
     assert values == {"Flow name": "Wi-Fi", "Is the AP powered?": "Yes"}
-    assert (
-        result_text("failed", None, "boom").startswith("The automation failed: boom")
-        and result_text("running", None, None) == ""
-    )
+    assert result_text("failed", None, "boom").startswith("The automation failed: boom")
+    assert result_text("running", None, None) == ""
 
 
 def test_run_from_a_session_attaches_the_result_and_the_share_shows_outputs_only(session) -> None:
@@ -123,16 +121,12 @@ def test_run_from_a_session_attaches_the_result_and_the_share_shows_outputs_only
         == "Ticket T-42 opened for the AP"
     )
     attached = service.attach_result(session=session, actor=team.engineer, session_id=live.id, run_id=run_id)
-    assert (
-        attached.custom_steps[-1]["content"] == "Ticket T-42 opened for the AP"
-        and attached.custom_steps[-1]["run_status"] == "completed"
-    )
+    assert attached.custom_steps[-1]["content"] == "Ticket T-42 opened for the AP"
+    assert attached.custom_steps[-1]["run_status"] == "completed"
     row = sessions_service.readable_row(session=session, actor=team.engineer, session_id=live.id)
     shared = shares_service.session_view(row, "Eve", session=session)
-    assert (
-        shared["custom_steps"][-1]["content"] == "Ticket T-42 opened for the AP"
-        and shared["custom_steps"][-1]["source"] == "automation"
-    )
+    assert shared["custom_steps"][-1]["content"] == "Ticket T-42 opened for the AP"
+    assert shared["custom_steps"][-1]["source"] == "automation"
     assert "Secret prompt" not in str(shared)
     stats = analytics_service.automations_in_sessions(session=session, actor=team.owner)
     assert stats == [
@@ -144,7 +138,8 @@ def test_an_unpublished_automation_is_said_clearly_and_cannot_run(session) -> No
     team, auto, _tree, live = _setup(session)
     automations_service.unpublish_automation(session=session, actor=team.author, automation_id=auto.id)
     again = sessions_service.get_session(session=session, actor=team.engineer, session_id=live.id)
-    assert again.current_automation["available"] is False and "not published" in again.current_automation["reason"]
+    assert again.current_automation["available"] is False
+    assert "not published" in again.current_automation["reason"]
     with pytest.raises(Conflict, match="not published"):
         service.run_from_session(
             session=session, actor=team.engineer, session_id=live.id, node_id="a_reboot", form_data={"Ticket": "T-1"}

@@ -43,7 +43,8 @@ def test_start_only_published_visible_active(session, team) -> None:
         [],
         None,
     )
-    assert started.current_node["title"] == "Is the AP powered?" and started.can_edit
+    assert started.current_node["title"] == "Is the AP powered?"
+    assert started.can_edit
     draft = make_tree(session, author, status="draft")
     with pytest.raises(Conflict):
         svc.start_session(session=session, actor=engineer, tree_id=draft.id)
@@ -62,19 +63,23 @@ def test_walk_to_solution_with_notes_back_and_complete(session, team) -> None:
     _, engineer, _, _, tree = team
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
     s = svc.set_notes(session=session, actor=engineer, session_id=s.id, node_id="q_power", notes="LED is green")
-    assert s.current_notes == "LED is green" and s.history == []
+    assert s.current_notes == "LED is green"
+    assert s.history == []
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="q_power", answer="Yes")
     assert s.current_node_id == "a_reboot"
     assert [(h["node_id"], h["answer"], h["notes"]) for h in s.history] == [("q_power", "Yes", "LED is green")]
-    assert s.history[0]["at"] and s.history[0]["title"] == "Is the AP powered?"
+    assert s.history[0]["at"]
+    assert s.history[0]["title"] == "Is the AP powered?"
     with pytest.raises(Conflict):
         svc.advance(session=session, actor=engineer, session_id=s.id, node_id="q_power", answer="Yes")
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="a_reboot", notes="rebooted")
     assert s.current_node_id == "s_done"
     s = svc.back(session=session, actor=engineer, session_id=s.id)
-    assert s.current_node_id == "a_reboot" and len(s.history) == 1
+    assert s.current_node_id == "a_reboot"
+    assert len(s.history) == 1
     s = svc.back(session=session, actor=engineer, session_id=s.id, to_node_id="q_power")
-    assert s.current_node_id == "q_power" and s.history == []
+    assert s.current_node_id == "q_power"
+    assert s.history == []
     with pytest.raises(InvalidInput):
         svc.advance(session=session, actor=engineer, session_id=s.id, node_id="q_power", answer="Perhaps")
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="q_power", answer="No")
@@ -84,7 +89,8 @@ def test_walk_to_solution_with_notes_back_and_complete(session, team) -> None:
     s = svc.complete_session(
         session=session, actor=engineer, session_id=s.id, outcome="resolved", summary="PoE injector replaced"
     )
-    assert (s.status, s.outcome, s.summary) == ("completed", "resolved", "PoE injector replaced") and s.completed_at
+    assert (s.status, s.outcome, s.summary) == ("completed", "resolved", "PoE injector replaced")
+    assert s.completed_at
     with pytest.raises(Conflict):
         svc.back(session=session, actor=engineer, session_id=s.id)
     with pytest.raises(Conflict):
@@ -103,31 +109,37 @@ def test_procedure_ticking(session, team) -> None:
     author, engineer, _, _, _ = team
     proc = make_tree(session, author, tree_type="procedural", name="Firmware upgrade")
     s = svc.start_session(session=session, actor=engineer, tree_id=proc.id)
-    assert s.current_node_id == "st_backup" and s.progress == {"done": 0, "total": 3}
+    assert s.current_node_id == "st_backup"
+    assert s.progress == {"done": 0, "total": 3}
     assert [st["section"] for st in s.steps if st["type"] == "procedure_step"] == [
         "Preparation",
         "Preparation",
         "Upgrade",
     ]
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="st_notify")
-    assert s.current_node_id == "st_backup" and s.progress["done"] == 1
+    assert s.current_node_id == "st_backup"
+    assert s.progress["done"] == 1
     with pytest.raises(InvalidInput):
         svc.advance(session=session, actor=engineer, session_id=s.id, node_id="sec_prep")
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="st_backup", notes="saved")
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="st_backup")  # idempotent
-    assert s.progress["done"] == 2 and s.current_node_id == "st_upgrade"
+    assert s.progress["done"] == 2
+    assert s.current_node_id == "st_upgrade"
     s = svc.advance(session=session, actor=engineer, session_id=s.id, node_id="st_upgrade")
-    assert s.current_node_id is None and s.progress == {"done": 3, "total": 3}
+    assert s.current_node_id is None
+    assert s.progress == {"done": 3, "total": 3}
     assert all(st["done"] for st in s.steps if st["type"] == "procedure_step")
     s = svc.back(session=session, actor=engineer, session_id=s.id)
-    assert s.current_node_id == "st_upgrade" and s.progress["done"] == 2
+    assert s.current_node_id == "st_upgrade"
+    assert s.progress["done"] == 2
 
 
 def test_permissions_members_read_only_starter_changes(session, team) -> None:
     _, engineer, colleague, outsider, tree = team
     s = svc.start_session(session=session, actor=engineer, tree_id=tree.id)
     seen = svc.get_session(session=session, actor=colleague, session_id=s.id)
-    assert seen.id == s.id and seen.can_edit is False
+    assert seen.id == s.id
+    assert seen.can_edit is False
     calls = [
         lambda a: svc.advance(session=session, actor=a, session_id=s.id, node_id="q_power", answer="Yes"),
         lambda a: svc.back(session=session, actor=a, session_id=s.id),
@@ -180,7 +192,8 @@ def test_old_session_loads_without_error(session, team) -> None:
     )
     got = svc.get_session(session=session, actor=colleague, session_id=row.id)
     step = got.custom_steps[0]
-    assert step["content"] == "Check Meraki dashboard for AP status" and step["source"] == "ad-hoc"
+    assert step["content"] == "Check Meraki dashboard for AP status"
+    assert step["source"] == "ad-hoc"
     assert step["source_step_id"] is None
     assert step["inserted_at"] is None
     assert step["inserted_after_node_id"] is None
@@ -202,7 +215,8 @@ def test_library_insert_populates_source_logs_and_counts(session, team) -> None:
         notes="DNS ok",
     )
     custom = s.custom_steps[0]
-    assert custom["source"] == "step-library" and custom["source_step_id"] == str(step.id)
+    assert custom["source"] == "step-library"
+    assert custom["source_step_id"] == str(step.id)
     assert custom["content"] == "nslookup dc01"
     assert custom["notes"] == "DNS ok"
     assert custom["title"] == "Verify DNS configuration"
@@ -231,7 +245,8 @@ def test_same_step_twice_two_logs_count_plus_two(session, team) -> None:
             source_step_id=step.id,
             inserted_after_node_id="a_reboot",
         )
-    assert len(s.custom_steps) == 2 and all(c["inserted_after_node_id"] == "a_reboot" for c in s.custom_steps)
+    assert len(s.custom_steps) == 2
+    assert all(c["inserted_after_node_id"] == "a_reboot" for c in s.custom_steps)
     assert len(session.exec(select(StepUsageLog).where(StepUsageLog.step_id == step.id)).all()) == 2
     session.refresh(step)
     assert step.usage_count == 5
@@ -268,7 +283,8 @@ def test_deleted_step_reference_stays_orphaned(session, team) -> None:
     session.delete(session.get(LibraryStep, step.id))
     session.flush()
     got = svc.get_session(session=session, actor=engineer, session_id=s.id)
-    assert got.custom_steps[0]["source_step_id"] == str(step.id) and got.custom_steps[0]["source_available"] is False
+    assert got.custom_steps[0]["source_step_id"] == str(step.id)
+    assert got.custom_steps[0]["source_available"] is False
 
 
 def test_ad_hoc_step_source_and_validation(session, team) -> None:
@@ -324,7 +340,8 @@ def test_delete_session_cascades_shares(session, team) -> None:
     svc.delete_session(session=session, actor=engineer, session_id=s.id)
     session.expire_all()
     assert session.get(SupportSession, s.id) is None
-    assert session.exec(select(SessionShare)).all() == [] and session.exec(select(SessionShareView)).all() == []
+    assert session.exec(select(SessionShare)).all() == []
+    assert session.exec(select(SessionShareView)).all() == []
 
 
 def test_session_view_is_read_only(session, team) -> None:
@@ -336,7 +353,8 @@ def test_session_view_is_read_only(session, team) -> None:
     assert "account_id" not in view
     assert view["user_id"] == str(engineer.id)  # API.md's session fields, as the share answer carries them
     assert view["custom_steps"][0]["content"] == "typed"
-    assert view["tree_name"] == "AP offline" and isinstance(view["started_at"], str)
+    assert view["tree_name"] == "AP offline"
+    assert isinstance(view["started_at"], str)
 
 
 def test_concurrent_library_inserts_count_every_one(session, team, engine) -> None:

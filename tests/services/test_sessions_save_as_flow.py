@@ -26,7 +26,8 @@ def test_completed_troubleshooting_session_becomes_draft_flow(session) -> None:
     s = svc.advance(session=session, actor=author, session_id=s.id, node_id="a_reboot")
     # Contract tester: API.md sets no "completed" precondition; an unfinished session saves the path so far.
     unfinished = svc.save_as_flow(session=session, actor=author, session_id=s.id)
-    assert unfinished.status == "draft" and unfinished.tree_structure["nodes"][-1]["title"] == "AP back online"
+    assert unfinished.status == "draft"
+    assert unfinished.tree_structure["nodes"][-1]["title"] == "AP back online"
     svc.complete_session(session=session, actor=author, session_id=s.id, outcome="resolved", summary="fixed")
     with pytest.raises(Forbidden):
         svc.save_as_flow(session=session, actor=colleague, session_id=s.id)
@@ -44,5 +45,6 @@ def test_completed_troubleshooting_session_becomes_draft_flow(session) -> None:
     ]
     by_id = {n["id"]: n for n in nodes}
     assert by_id["q_power"]["options"][0]["next"] == nodes[1]["id"]
-    assert by_id[nodes[1]["id"]]["next"] == "a_reboot" and by_id["a_reboot"]["next"] == nodes[3]["id"]
+    assert by_id[nodes[1]["id"]]["next"] == "a_reboot"
+    assert by_id["a_reboot"]["next"] == nodes[3]["id"]
     assert trees_service.get_tree(session=session, actor=author, tree_id=flow.id).name.startswith("AP offline")

@@ -47,7 +47,8 @@ def test_create_public_share_generates_unique_url_safe_tokens(session, world):
     a = _create(session, world)
     b = _create(session, world)
     assert a.share_token != b.share_token
-    assert len(a.share_token) >= 43 and svc._TOKEN_RE.match(a.share_token)
+    assert len(a.share_token) >= 43
+    assert svc._TOKEN_RE.match(a.share_token)
     assert a.url.endswith(f"/share/{a.share_token}")
     assert a.visibility == "public"
     assert a.is_active
@@ -80,10 +81,12 @@ def test_public_share_works_without_auth(session, world):
     assert s.engineer_name == "Erin Engineer"
     assert s.outcome == "resolved"
     assert [h.title for h in s.history] == ["Is the AP powered?", "Reboot the AP", "AP back online"]
-    assert s.history[0].answer == "Yes" and s.history[1].notes == "Rebooted via SSH"
+    assert s.history[0].answer == "Yes"
+    assert s.history[1].notes == "Rebooted via SSH"
     assert [c.source for c in s.custom_steps] == ["ad-hoc", "step-library"]
     assert s.custom_steps[1].content == "Verify DNS configuration"
-    assert "can_edit" not in s.model_dump() and "tree_snapshot" not in s.model_dump()
+    assert "can_edit" not in s.model_dump()
+    assert "tree_snapshot" not in s.model_dump()
 
 
 def test_account_only_share_requires_auth(session, world):
@@ -147,7 +150,8 @@ def test_revoked_share_is_not_found_like_unknown(session, world):
         svc.resolve_by_token(session=session, token=secrets.token_urlsafe(32), viewer=world["member"])
     assert revoked.value.message == unknown.value.message
     row = session.get(SessionShare, created.id)
-    assert row.is_active is False and row.revoked_at is not None
+    assert row.is_active is False
+    assert row.revoked_at is not None
     assert svc.list_my_shares(session=session, actor=world["owner"])[0][0].status == "revoked"
 
 
@@ -184,7 +188,8 @@ def test_view_tracking_rows_and_counters(session, world):
         )
     session.expire_all()
     share = session.get(SessionShare, created.id)
-    assert share.view_count == 3 and share.last_viewed_at is not None
+    assert share.view_count == 3
+    assert share.last_viewed_at is not None
     views, total = svc.list_views(session=session, actor=world["owner"], share_id=created.id)
     assert total == 3
     assert all(v.viewer_id is None for v in views)
@@ -332,7 +337,8 @@ def test_procedure_share_shows_checklist_and_skips_pending(session, world):
     view = svc.resolve_by_token(session=session, token=created.share_token, viewer=None).session
     assert [h.title for h in view.history] == ["Back up the config"]
     done = {s.title: s.done for s in view.steps}
-    assert done["Back up the config"] is True and done["Upgrade firmware"] is False
+    assert done["Back up the config"] is True
+    assert done["Upgrade firmware"] is False
 
 
 def test_dialog_expiry_choices():

@@ -71,7 +71,9 @@ def test_nothing_is_done_while_the_sweeps_own_worker_looks_stalled() -> None:
         [_job(1, "rf.run_automation", "run-uuid", 3), _job(5, automation_queue.STALLED_TASK, None, 3)]
     )
     sweep = asyncio.run(automation_queue.end_stalled_jobs(manager, stalled_seconds=30, own_job_id=5))  # type: ignore[arg-type]
-    assert sweep.skipped and manager.finished == [] and manager.pruned_with == []
+    assert sweep.skipped
+    assert manager.finished == []
+    assert manager.pruned_with == []
 
 
 def test_worker_heartbeat_and_stall_timeouts_follow_the_run_heartbeat_timeout_with_a_floor(monkeypatch) -> None:

@@ -147,11 +147,16 @@ def _offline_session(session, user, tree_id, *, library_step_id=None, complete=T
 
 def test_sign_in_stores_the_token_and_bundle_key_encrypted(session, server, desktop) -> None:
     conn = session.exec(select(SyncConnection).where(SyncConnection.user_id == desktop.id)).one()
-    assert conn.token_encrypted and conn.bundle_key_encrypted and conn.remote_email == server.email
+    assert conn.token_encrypted
+    assert conn.bundle_key_encrypted
+    assert conn.remote_email == server.email
     raw = json.dumps([conn.token_encrypted, conn.bundle_key_encrypted])
-    assert "Bearer" not in raw and len(conn.bundle_key_encrypted) > 60  # Fernet tokens, not the plain values
+    assert "Bearer" not in raw
+    assert len(conn.bundle_key_encrypted) > 60
     st = sync_client.status(session=session, actor=desktop)
-    assert st.signed_in and st.has_bundle_key and st.server_url == server.base
+    assert st.signed_in
+    assert st.has_bundle_key
+    assert st.server_url == server.base
     # Signed in once: a long-lived sync token (not the 12-hour login token, which was revoked again).
     from resolutionflow_app.services import secrets_box
 
@@ -179,9 +184,12 @@ def test_wrong_password_is_a_clear_refusal(session, server) -> None:
 def test_pull_offline_session_push_round_trip_is_idempotent(session, server, desktop) -> None:
     run = sync_client.pull_now(session=session, actor=desktop)
     session.commit()
-    assert run.counts["flows_new"] == 1 and run.counts["steps_new"] >= 1
+    assert run.counts["flows_new"] == 1
+    assert run.counts["steps_new"] >= 1
     local_tree = session.get(Tree, uuid.UUID(server.tree["id"]))
-    assert local_tree is not None and local_tree.status == "published" and local_tree.version == server.tree["version"]
+    assert local_tree is not None
+    assert local_tree.status == "published"
+    assert local_tree.version == server.tree["version"]
     assert local_tree.account_id == desktop.account_id
     assert session.get(LibraryStep, uuid.UUID(server.step["id"])) is not None
 
@@ -193,9 +201,9 @@ def test_pull_offline_session_push_round_trip_is_idempotent(session, server, des
     assert first.counts == {"created": 1}, first.items
     assert first.items[0]["usage_recorded"] == 1
     stored = server.ok(server.http.get(f"/sessions/{sid}"), 200)
-    assert (
-        stored["status"] == "completed" and stored["outcome"] == "resolved" and stored["summary"] == "Uplink reseated"
-    )
+    assert stored["status"] == "completed"
+    assert stored["outcome"] == "resolved"
+    assert stored["summary"] == "Uplink reseated"
     assert [h["notes"] for h in stored["history"]] == ["LEDs are green"]
     assert [(c["content"], c["source"], c["notes"]) for c in stored["custom_steps"]][0] == (
         "Reseat the uplink cable",
@@ -214,7 +222,8 @@ def test_pull_offline_session_push_round_trip_is_idempotent(session, server, des
     assert server.ok(server.http.get(f"/steps/{server.step['id']}"), 200)["usage_count"] == 1
     st = sync_client.status(session=session, actor=desktop)
     assert (st.sessions_pushed, st.sessions_pending, st.conflicts) == (1, 0, [])
-    assert st.last_pull_at is not None and st.last_push_at is not None
+    assert st.last_pull_at is not None
+    assert st.last_push_at is not None
 
 
 def test_push_endpoint_twice_answers_what_was_stored(session, server, desktop) -> None:
@@ -223,7 +232,8 @@ def test_push_endpoint_twice_answers_what_was_stored(session, server, desktop) -
     item = sync_client.session_item(session.get(sessions_service.SupportSession, sid)).model_dump(mode="json")
     one = server.ok(server.http.post("/sync/push", json={"sessions": [item]}), 200)
     two = server.ok(server.http.post("/sync/push", json={"sessions": [item]}), 200)
-    assert one["items"][0]["status"] == "created" and two["items"][0]["status"] == "unchanged"
+    assert one["items"][0]["status"] == "created"
+    assert two["items"][0]["status"] == "unchanged"
     assert one["items"][0]["fingerprint"] == two["items"][0]["fingerprint"]
     assert len(server.sessions()) == 1
     # The session went on offline (completed): the next push updates the same server session.
@@ -247,9 +257,11 @@ def test_a_session_continued_on_the_server_is_not_overwritten(session, server, d
     session.commit()
     run = sync_client.push_now(session=session, actor=desktop)
     session.commit()
-    assert run.counts == {"conflict": 1} and run.items[0]["reason"] == sync_rules.SESSION_CHANGED_ON_SERVER
+    assert run.counts == {"conflict": 1}
+    assert run.items[0]["reason"] == sync_rules.SESSION_CHANGED_ON_SERVER
     stored = server.ok(server.http.get(f"/sessions/{sid}"), 200)
-    assert stored["status"] == "in_progress" and stored["history"][0]["notes"] == "Noted on the server"
+    assert stored["status"] == "in_progress"
+    assert stored["history"][0]["notes"] == "Noted on the server"
     # "Push anyway" (accept a changed flow) does not override it either.
     again = sync_client.push_anyway(
         session=session, actor=desktop, conflict_id=sync_client.status(session=session, actor=desktop).conflicts[0].id
@@ -283,7 +295,8 @@ def test_flow_changed_on_server_is_a_conflict_never_stored_silently(session, ser
         server.tree["version"],
         changed["version"],
     )
-    assert c.changes["changed"] == 1 and c.differences[0]["title"] in ("Reboot the AP", "Power-cycle the AP")
+    assert c.changes["changed"] == 1
+    assert c.differences[0]["title"] in ("Reboot the AP", "Power-cycle the AP")
     # Pushing again without a choice changes nothing (still a conflict, still not stored).
     assert sync_client.push_now(session=session, actor=desktop, resend_all=True).counts == {"conflict": 1}
     assert server.sessions() == []
@@ -292,7 +305,8 @@ def test_flow_changed_on_server_is_a_conflict_never_stored_silently(session, ser
     session.commit()
     assert resolved.counts == {"created": 1}
     stored = server.sessions()
-    assert [s["id"] for s in stored] == [str(sid)] and stored[0]["tree_version"] == server.tree["version"]
+    assert [s["id"] for s in stored] == [str(sid)]
+    assert stored[0]["tree_version"] == server.tree["version"]
     assert sync_client.status(session=session, actor=desktop).conflicts == []
 
 
@@ -313,7 +327,9 @@ def test_flow_edited_on_both_sides_is_reported_on_pull(session, server, desktop)
     session.refresh(local)
     assert local.tree_structure == mine  # the desktop's edit was not overwritten
     (c,) = sync_client.status(session=session, actor=desktop).conflicts
-    assert c.kind == "flow" and c.reason == sync_rules.FLOW_EDITED_ON_BOTH_SIDES and c.changes["changed"] >= 1
+    assert c.kind == "flow"
+    assert c.reason == sync_rules.FLOW_EDITED_ON_BOTH_SIDES
+    assert c.changes["changed"] >= 1
 
 
 def test_bundles_carry_a_push_and_a_pull_without_network_and_tampering_is_refused(session, server, desktop) -> None:
@@ -327,7 +343,8 @@ def test_bundles_carry_a_push_and_a_pull_without_network_and_tampering_is_refuse
     refused = server.http.post(
         "/sync/bundle", files={"file": ("b.json", json.dumps(tampered).encode(), "application/json")}
     )
-    assert refused.status_code == 422 and "signature does not match" in refused.json()["detail"]
+    assert refused.status_code == 422
+    assert "signature does not match" in refused.json()["detail"]
     assert server.sessions() == []
 
     for expected in ("created", "unchanged"):
@@ -339,14 +356,16 @@ def test_bundles_carry_a_push_and_a_pull_without_network_and_tampering_is_refuse
     # The way back: the server's signed pull bundle marks the session pushed and brings a new flow version.
     server.ok(server.http.put(f"/trees/{server.tree['id']}", json={"description": "Updated on the server"}), 200)
     bundle = server.http.get("/sync/bundle")
-    assert bundle.status_code == 200 and "attachment" in bundle.headers["content-disposition"]
+    assert bundle.status_code == 200
+    assert "attachment" in bundle.headers["content-disposition"]
     with pytest.raises(InvalidInput, match="signature does not match"):
         sync_client.import_bundle(
             session=session, actor=desktop, data=bundle.content.replace(b"Updated on the server", b"Changed in transit")
         )
     run = sync_client.import_bundle(session=session, actor=desktop, data=bundle.content)
     session.commit()
-    assert run.action == "import" and run.counts.get("flows_updated") == 1
+    assert run.action == "import"
+    assert run.counts.get("flows_updated") == 1
     assert session.get(Tree, uuid.UUID(server.tree["id"])).description == "Updated on the server"
     assert sync_client.status(session=session, actor=desktop).sessions_pending == 0
 
@@ -398,7 +417,8 @@ def test_flows_and_steps_gone_from_the_server_are_retired_here(session, server, 
     session.commit()
     assert (run.counts.get("flows_retired"), run.counts.get("steps_retired")) == (1, 1)
     assert "retired" in run.message
-    assert not session.get(Tree, tree_id).is_active and not session.get(LibraryStep, step_id).is_active
+    assert not session.get(Tree, tree_id).is_active
+    assert not session.get(LibraryStep, step_id).is_active
     from resolutionflow_app.domain.errors import Conflict as ConflictError
 
     with pytest.raises(ConflictError, match="published, active"):

@@ -53,7 +53,8 @@ def test_autosaves_coalesce_and_explicit_points_keep_versions(session) -> None:
         )
     assert tree.version == 2
     items, total = trees_service.list_versions(session=session, actor=author, tree_id=tree.id)
-    assert total == 2 and [(v.version, v.kind, v.summary_text) for v in items] == [
+    assert total == 2
+    assert [(v.version, v.kind, v.summary_text) for v in items] == [
         (2, "autosave", "1 changed"),
         (1, "create", ""),
     ]
@@ -111,7 +112,9 @@ def test_save_version_over_the_api_and_the_diff_endpoint(api) -> None:
         json={"tree_structure": _edit(troubleshooting(), "Changed")},
     )
     diff = api.get(f"/api/v1/trees/{tree['id']}/versions/1/diff", headers=owner["headers"])
-    assert diff.status_code == 200 and {r["id"]: r["status"] for r in diff.json()}["a_reboot"] == "changed"
+    assert diff.status_code == 200
+    assert {r["id"]: r["status"] for r in diff.json()}["a_reboot"] == "changed"
     assert api.get(f"/api/v1/trees/{tree['id']}/versions/99/diff", headers=owner["headers"]).status_code == 404
     listed = api.get(f"/api/v1/trees/{tree['id']}/versions", headers=owner["headers"]).json()["items"]
-    assert {"version", "created_at", "created_by"} <= set(listed[0]) and listed[1]["label"] == "Baseline"
+    assert {"version", "created_at", "created_by"} <= set(listed[0])
+    assert listed[1]["label"] == "Baseline"

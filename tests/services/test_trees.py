@@ -45,7 +45,8 @@ def test_create_is_draft_v1_with_version_row(session, author):
 
 def test_create_skeleton_and_bad_input(session, author):
     t = ts.create_tree(session=session, actor=author, name="P", tree_type="maintenance")
-    assert t.tree_structure["steps"] and t.validation == []
+    assert t.tree_structure["steps"]
+    assert t.validation == []
     with pytest.raises(InvalidInput):
         ts.create_tree(session=session, actor=author, name=" ", tree_type="procedural")
     with pytest.raises(InvalidInput):
@@ -76,7 +77,8 @@ def test_draft_saved_with_problems_but_publish_refused(session, author):
 def test_structure_change_makes_new_version_other_changes_do_not(session, author):
     t = _tree(session, author)
     t = ts.update_tree(session=session, actor=author, tree_id=t.id, changes={"name": "Renamed", "description": "d"})
-    assert t.version == 1 and t.name == "Renamed"
+    assert t.version == 1
+    assert t.name == "Renamed"
     s = troubleshooting()
     s["nodes"][2]["title"] = "Restore power"
     t = ts.update_tree(session=session, actor=author, tree_id=t.id, changes={"tree_structure": s})
@@ -99,7 +101,8 @@ def test_restore_makes_new_version(session, author):
     s["nodes"][2]["title"] = "Changed"
     ts.update_tree(session=session, actor=author, tree_id=t.id, changes={"tree_structure": s})
     r = ts.restore_version(session=session, actor=author, tree_id=t.id, version=1)
-    assert r.version == 3 and r.tree_structure == troubleshooting()
+    assert r.version == 3
+    assert r.tree_structure == troubleshooting()
     assert ts.list_versions(session=session, actor=author, tree_id=t.id)[1] == 3
 
 
@@ -183,7 +186,8 @@ def test_delete(session, author):
 def test_export_import_round_trip(session, author):
     t = _tree(session, author, description="desc", is_public=True)
     data = ts.export_tree(session=session, actor=author, tree_id=t.id)
-    assert data["format"] == "resolutionflow.tree" and data["format_version"] == 1
+    assert data["format"] == "resolutionflow.tree"
+    assert data["format_version"] == 1
     assert data["tree"] == {
         "name": t.name,
         "description": "desc",
@@ -199,7 +203,8 @@ def test_export_import_round_trip(session, author):
         other.id,
         other.account_id,
     )
-    assert imp.tree_structure == troubleshooting() and imp.id != t.id
+    assert imp.tree_structure == troubleshooting()
+    assert imp.id != t.id
 
 
 @pytest.mark.parametrize(

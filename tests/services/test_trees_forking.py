@@ -40,11 +40,13 @@ def test_fork_sets_parent_and_the_eight_steps(session, parent_setup):
     assert fork.parent_tree_id == parent.id
     assert fork.fork_reason == "Added Cisco Meraki steps for our network"
     assert fork.parent_updated_at == parent.updated_at
-    assert fork.author_id == forker.id and fork.account_id == forker.account_id
+    assert fork.author_id == forker.id
+    assert fork.account_id == forker.account_id
     assert fork.is_public is False
     assert fork.version == 1
     assert fork.status == "draft"
-    assert fork.parent_name == "VPN" and fork.has_parent_updates is False
+    assert fork.parent_name == "VPN"
+    assert fork.has_parent_updates is False
     # the copy is deep: editing the fork leaves the parent alone
     assert (
         ts.get_tree(session=session, actor=author, tree_id=parent.id).forks_count == 0
@@ -59,7 +61,8 @@ def test_update_parent_leaves_fork_unaffected(session, parent_setup):
     s["nodes"][3]["title"] = "Parent changed"
     ts.update_tree(session=session, actor=author, tree_id=parent.id, changes={"tree_structure": s, "name": "VPN v2"})
     again = ts.get_tree(session=session, actor=forker, tree_id=fork.id)
-    assert again.tree_structure == troubleshooting() and again.version == 1
+    assert again.tree_structure == troubleshooting()
+    assert again.version == 1
     assert again.parent_updated_at == fork.parent_updated_at
 
 
@@ -69,9 +72,11 @@ def test_edit_fork_leaves_parent_unaffected(session, parent_setup):
     s = troubleshooting()
     s["nodes"][3]["title"] = "Fork changed"
     fork2 = ts.update_tree(session=session, actor=forker, tree_id=fork.id, changes={"tree_structure": s})
-    assert fork2.version == 2 and fork2.parent_updated_at == fork.parent_updated_at
+    assert fork2.version == 2
+    assert fork2.parent_updated_at == fork.parent_updated_at
     p = ts.get_tree(session=session, actor=author, tree_id=parent.id)
-    assert p.tree_structure == troubleshooting() and p.updated_at == parent.updated_at
+    assert p.tree_structure == troubleshooting()
+    assert p.updated_at == parent.updated_at
 
 
 def test_hard_delete_parent_orphans_fork(session, parent_setup):
@@ -84,7 +89,8 @@ def test_hard_delete_parent_orphans_fork(session, parent_setup):
     session.refresh(row)
     assert row.parent_tree_id is None
     dto = ts.get_tree(session=session, actor=forker, tree_id=fork.id)
-    assert dto.parent_tree_id is None and dto.has_parent_updates is False
+    assert dto.parent_tree_id is None
+    assert dto.has_parent_updates is False
 
 
 def test_db_level_set_null_on_parent_delete(session, parent_setup):
@@ -154,7 +160,8 @@ def test_list_forks(session, parent_setup):
     own_fork = ts.fork_tree(session=session, actor=author, tree_id=parent.id, fork_reason="team copy")
     ts.fork_tree(session=session, actor=forker, tree_id=parent.id)
     items, total = ts.list_forks(session=session, actor=author, tree_id=parent.id)
-    assert total == 1 and items[0].id == own_fork.id  # the other account's private fork stays hidden
+    assert total == 1
+    assert items[0].id == own_fork.id
     assert ts.list_forks(session=session, actor=forker, tree_id=parent.id)[1] == 1
 
 
@@ -166,4 +173,5 @@ def test_forks_library_untouched_by_parent_sync(session, parent_setup):
     ts.update_tree(session=session, actor=author, tree_id=parent.id, changes={"is_active": False})
     session.expire_all()
     fork_rows = session.exec(select(LibraryStep).where(LibraryStep.source_tree_id == fork.id)).all()
-    assert len(fork_rows) == 3 and all(r.is_active for r in fork_rows)
+    assert len(fork_rows) == 3
+    assert all(r.is_active for r in fork_rows)

@@ -25,20 +25,27 @@ def _events(result) -> str:
 def test_a_refused_call_comes_back_as_a_sentence_and_shows_a_toast(engine) -> None:
     state = make_state(AuthState, path="/flows/x")
     got = state.try_call(_missing, login=False, actor_arg="")
-    assert not got.ok and got.status == 404 and got.error == "That flow does not exist."
+    assert not got.ok
+    assert got.status == 404
+    assert got.error == "That flow does not exist."
     shown = state.refused(got)
-    assert isinstance(shown, list) and len(shown) == 1 and "That flow does not exist." in _events(shown)
+    assert isinstance(shown, list)
+    assert len(shown) == 1
+    assert "That flow does not exist." in _events(shown)
 
 
 def test_a_logged_out_caller_is_sent_to_the_login_page_and_an_expired_login_is_told_why(engine) -> None:
     anonymous = make_state(AuthState, path="/flows")
     got = anonymous.try_call(_missing)
     assert got.status == 401
-    assert "login" in _events(anonymous.refused(got)) and "toast" not in _events(anonymous.refused(got)).lower()
+    assert "login" in _events(anonymous.refused(got))
+    assert "toast" not in _events(anonymous.refused(got)).lower()
     expired = make_state(AuthState, path="/flows", token="no-longer-valid")
     got = expired.try_call(_missing)
     shown = _events(expired.refused(got))
-    assert got.status == 401 and "login" in shown and got.error in shown
+    assert got.status == 401
+    assert "login" in shown
+    assert got.error in shown
 
 
 @pytest.mark.parametrize(
@@ -57,7 +64,8 @@ def test_page_loads_that_used_to_fail_silently_now_say_so(api, monkeypatch, cls,
     monkeypatch.setattr(module, service, broken)
     state = make_state(cls, path="/", token=owner["access_token"])
     shown = getattr(state, handler)()
-    assert shown and "The database is not answering." in _events(shown)
+    assert shown
+    assert "The database is not answering." in _events(shown)
 
 
 def test_service_helpers_are_not_browser_callable_event_handlers() -> None:

@@ -50,7 +50,8 @@ def _hidden_assistants(engine) -> int:
 def test_edits_autosave_and_a_new_step_keeps_one_assistant(api, engine) -> None:
     owner, auto_id, state = _setup(api)
     state.set_step_text(0, "name", "Summarise the ticket")
-    assert state.save_status == "saved" and state.steps[0].name == "Summarise the ticket"
+    assert state.save_status == "saved"
+    assert state.steps[0].name == "Summarise the ticket"
     state.add_step()
     assert state.save_status == "saved"
     assert len(state.steps) == 2
@@ -67,15 +68,18 @@ def test_edits_autosave_and_a_new_step_keeps_one_assistant(api, engine) -> None:
 def test_header_values_come_back_masked_and_the_secret_is_not_in_the_state(api) -> None:
     _, _, state = _setup(api)
     state.set_step_text(0, "input_source", "http_get")
-    assert state.save_status == "error" and "needs input_config.url" in state.steps[0].problem  # kept, said on the card
+    assert state.save_status == "error"
+    assert "needs input_config.url" in state.steps[0].problem
     state.set_step_text(0, "http_url", "https://93.184.216.34/tickets/{{flow_input.text}}")
-    assert state.save_status == "saved" and state.steps[0].problem == ""
+    assert state.save_status == "saved"
+    assert state.steps[0].problem == ""
     state.add_header(0, "input")
     assert [h.name for h in state.steps[0].http_headers] == ["Authorization"]
     state.set_header(0, "input", 0, "value", "Bearer very-secret-token-42")
     assert state.save_status == "saved"
     assert state.steps[0].http_headers[0].value.startswith("••••")
-    assert "very-secret-token" not in repr(state.steps) and "very-secret-token" not in state._definition
+    assert "very-secret-token" not in repr(state.steps)
+    assert "very-secret-token" not in state._definition
     state.set_header(0, "input", 0, "name", "X-Api-Key")  # a renamed masked header must be typed again
     assert [(h.name, h.value) for h in state.steps[0].http_headers] == [("X-Api-Key", "")]
 
@@ -85,8 +89,10 @@ def test_a_refused_url_keeps_the_edit_and_names_the_step(api) -> None:
     state.add_step()
     state.set_step_text(1, "output_mode", "http_post")
     state.set_step_text(1, "webhook_url", "http://169.254.169.254/latest")
-    assert state.save_status == "error" and state.save_error.startswith("Step 2")
-    assert state.steps[1].problem.startswith("Step 2") and state.steps[0].problem == ""
+    assert state.save_status == "error"
+    assert state.save_error.startswith("Step 2")
+    assert state.steps[1].problem.startswith("Step 2")
+    assert state.steps[0].problem == ""
     assert state.steps[1].webhook_url == "http://169.254.169.254/latest"
     assert state.has_webhook
 
@@ -98,7 +104,8 @@ def test_variables_load_when_the_menu_opens(api) -> None:
     state.add_step()
     state.load_variables(1, True)
     tags = [v.tag for v in state.menu_variables]
-    assert "{{flow_input.Namn på brukare}}" in tags and "{{step_1.output}}" in tags
+    assert "{{flow_input.Namn på brukare}}" in tags
+    assert "{{step_1.output}}" in tags
     state.load_variables(0, True)
     assert "{{step_1.output}}" not in [v.tag for v in state.menu_variables]
 
@@ -107,9 +114,9 @@ def test_webhook_secret_is_shown_once_then_forgotten(api) -> None:
     owner, auto_id, state = _setup(api)
     state.new_webhook_secret()
     secret = state.shown_secret
+    assert secret
     assert (
-        secret
-        and api.get(f"{B}/automations/{auto_id}/webhook-secret", headers=owner["headers"]).json()["webhook_secret"]
+        api.get(f"{B}/automations/{auto_id}/webhook-secret", headers=owner["headers"]).json()["webhook_secret"]
         == secret
     )
     state.close_secret(False)
@@ -120,7 +127,8 @@ def test_share_an_assistant_use_it_elsewhere_and_unpublish(api) -> None:
     owner, auto_id, state = _setup(api)
     state.open_share_assistant(0)
     state.share_assistant({"name": "Summariser"})
-    assert state.share_step == 0 and [a.label for a in state.assistants] == ["Summariser · Offline"]
+    assert state.share_step == 0
+    assert [a.label for a in state.assistants] == ["Summariser · Offline"]
     assert state.steps[0].assistant_mode == "existing"
     state.add_step()
     state.set_assistant_mode(1, "existing")

@@ -45,12 +45,14 @@ def test_the_window_signs_in_with_the_code_and_opens_the_page(engine, desktop_mo
     user_id, code = _code(engine, code_file)
     state = make_state(DesktopLoginState, ip="127.0.0.1", path=routes.desktop_login_url(code, routes.LIBRARY))
     state.redeem()
-    assert state.error == "" and state.token
+    assert state.error == ""
+    assert state.token
     with Session(engine) as s:
         assert str(auth.user_for_token(session=s, token=state.token).id) == user_id
     again = make_state(DesktopLoginState, ip="127.0.0.1", path=routes.desktop_login_url(code))
     again.redeem()
-    assert again.token == "" and again.error == dl.INVALID_CODE  # one use only
+    assert again.token == ""
+    assert again.error == dl.INVALID_CODE
 
 
 @pytest.mark.parametrize(("mode", "ip"), [("web", "127.0.0.1"), ("desktop", "203.0.113.9")])
@@ -60,5 +62,6 @@ def test_web_servers_and_remote_browsers_are_refused(engine, desktop_mode, tmp_p
     _, code = _code(engine, code_file)
     state = make_state(DesktopLoginState, ip=ip, path=routes.desktop_login_url(code))
     state.redeem()
-    assert state.token == "" and state.error == dl.NOT_DESKTOP
+    assert state.token == ""
+    assert state.error == dl.NOT_DESKTOP
     assert code_file.exists()

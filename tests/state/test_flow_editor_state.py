@@ -114,7 +114,10 @@ def test_a_read_only_viewer_cannot_change_the_flow_through_any_substate_handler(
     tried = 0
     for cls in SUBSTATES:
         state = _editor(api, engineer, tree_id, cls)
-        assert state.loaded and not state.load_error and not state.can_edit and not state.editable
+        assert state.loaded
+        assert not state.load_error
+        assert not state.can_edit
+        assert not state.editable
         state.selected_id = "ask"
         for name, handler in _handlers(cls).items():
             if not getattr(handler.fn, "__rf_editing__", False):
@@ -123,10 +126,12 @@ def test_a_read_only_viewer_cannot_change_the_flow_through_any_substate_handler(
             result = getattr(state, name)(*[ARGS[p] for p in params])
             tried += 1
             assert result is None, f"{cls.__name__}.{name} answered {result!r} to a viewer"
-            assert state._structure == STRUCTURE and state._dirty == [] and state.save_state == "saved", (
-                f"{cls.__name__}.{name} changed the flow"
-            )
-            assert state.meta.name == "Router" and not state.can_undo and state.edit_seq == 0
+            assert state._structure == STRUCTURE, f"{cls.__name__}.{name} changed the flow"
+            assert state._dirty == [], f"{cls.__name__}.{name} changed the flow"
+            assert state.save_state == "saved", f"{cls.__name__}.{name} changed the flow"
+            assert state.meta.name == "Router"
+            assert not state.can_undo
+            assert state.edit_seq == 0
     assert tried >= 25
     after = api.get(f"{B}/trees/{tree_id}", headers=owner["headers"]).json()
     assert (after["version"], after["tree_structure"], after["status"]) == (
@@ -140,7 +145,8 @@ def test_an_author_edits_through_the_substates_and_validation_runs_once_per_chan
     owner = register(api)
     tree_id = _flow(api, owner)
     panel = _editor(api, owner, tree_id)
-    assert panel.editable and panel.problems == []
+    assert panel.editable
+    assert panel.problems == []
     runs = []
     import resolutionflow_app.state.flow_editor.base as base
 
@@ -150,25 +156,29 @@ def test_an_author_edits_through_the_substates_and_validation_runs_once_per_chan
     canvas_before = plain(panel.canvas)
     panel._get_root_state()._clean()  # what the browser already has
     assert panel.set_node_field("description", "Unplug it for 30 s.") is EditorState.autosave
-    assert len(runs) == 1 and panel.sel.description == "Unplug it for 30 s."
+    assert len(runs) == 1
+    assert panel.sel.description == "Unplug it for 30 s."
     # Descriptions are not drawn on the canvas, nor did the problems change: neither var is sent again.
-    assert panel.canvas == canvas_before and "description" not in repr(panel.canvas)
+    assert panel.canvas == canvas_before
+    assert "description" not in repr(panel.canvas)
     assert not {"canvas", "problems"} & panel.parent_state.dirty_vars
     panel.set_node_field("title", "")
-    assert (
-        len(runs) == 2
-        and [p.node_id for p in panel.problems] == ["start"]
-        and panel.sel_problems
-        and panel.canvas != canvas_before
-    )
+    assert len(runs) == 2
+    assert [p.node_id for p in panel.problems] == ["start"]
+    assert panel.sel_problems
+    assert panel.canvas != canvas_before
     history = panel.parent_state.substates[HistoryState.get_name()]
     history.undo()
-    assert panel.problems == [] and panel.sel.title == "Restart the router" and history.can_redo
+    assert panel.problems == []
+    assert panel.sel.title == "Restart the router"
+    assert history.can_redo
     history.redo()
     assert [p.node_id for p in panel.problems] == ["start"]
-    assert panel.save_now() is None and panel.save_state == "saved"
+    assert panel.save_now() is None
+    assert panel.save_state == "saved"
     stored = api.get(f"{B}/trees/{tree_id}", headers=owner["headers"]).json()["tree_structure"]
-    assert stored["nodes"][0]["title"] == "" and stored["nodes"][0]["description"] == "Unplug it for 30 s."
+    assert stored["nodes"][0]["title"] == ""
+    assert stored["nodes"][0]["description"] == "Unplug it for 30 s."
 
 
 @pytest.mark.parametrize("cls", [CanvasState, PanelState, HistoryState, PublishState])
@@ -176,8 +186,6 @@ def test_substates_share_the_open_flow(api, cls) -> None:
     owner = register(api)
     tree_id = _flow(api, owner)
     state = _editor(api, owner, tree_id, cls)
-    assert (
-        state.meta.id == tree_id
-        and state._structure == STRUCTURE
-        and state.canvas["nodes"][1]["options"][0] == {"label": "Yes", "next": "fix"}
-    )
+    assert state.meta.id == tree_id
+    assert state._structure == STRUCTURE
+    assert state.canvas["nodes"][1]["options"][0] == {"label": "Yes", "next": "fix"}

@@ -71,8 +71,10 @@ def test_a_handler_waiting_on_the_database_leaves_the_loop_free(monkeypatch) -> 
 
     asyncio.run(_run_while_the_loop_answers(handler.fn(state, form={"email": "a@b.c", "password": "x" * 12}), release))
 
-    assert ran_on and ran_on[0] != threading.main_thread().name
-    assert state.token == "token-from-the-database" and state.error == ""
+    assert ran_on
+    assert ran_on[0] != threading.main_thread().name
+    assert state.token == "token-from-the-database"
+    assert state.error == ""
 
 
 def test_a_generator_handler_still_sends_each_update_and_its_return_value(monkeypatch) -> None:
@@ -85,8 +87,10 @@ def test_a_generator_handler_still_sends_each_update_and_its_return_value(monkey
         return [update async for update in handler.fn(state, automation_id="a1")]
 
     updates = asyncio.run(_run_while_the_loop_answers(collect(), release))
-    assert ran_on and ran_on[0] != threading.main_thread().name
-    assert len(updates) == 2 and updates[1] == AutomationsState.fetch  # the success toast, then the reload
+    assert ran_on
+    assert ran_on[0] != threading.main_thread().name
+    assert len(updates) == 2
+    assert updates[1] == AutomationsState.fetch
 
     def refuse(fn, **kwargs):
         raise NotFound("That automation is gone.")
@@ -97,7 +101,8 @@ def test_a_generator_handler_still_sends_each_update_and_its_return_value(monkey
         return [update async for update in handler.fn(state, automation_id="a1")]
 
     refused = asyncio.run(collect_refusal())
-    assert len(refused) == 1 and "That automation is gone." in repr(refused[0])  # `return self.refused(...)` arrives
+    assert len(refused) == 1
+    assert "That automation is gone." in repr(refused[0])
 
 
 @pytest.mark.parametrize("cls", [LoginState, AutomationsState])

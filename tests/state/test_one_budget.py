@@ -45,7 +45,8 @@ def test_login_page_and_api_login_share_the_auth_budget(api, limits) -> None:
     limits(RF_AUTH_RATE_LIMIT="4/minute")
     for i in range(2):
         error = _page_login(f"wrong-password-{i}").error
-        assert error and "Too many" not in error
+        assert error
+        assert "Too many" not in error
     for _ in range(2):
         assert (
             api.post(f"{B}/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"}).status_code
@@ -54,7 +55,8 @@ def test_login_page_and_api_login_share_the_auth_budget(api, limits) -> None:
     # Budget of 4 spent half on the page, half on the API: both paths are refused now.
     page = _page_login("wrong-password-5")
     wait = WAIT.search(page.error)
-    assert page.error.startswith("Too many attempts, try again in ") and wait, page.error
+    assert page.error.startswith("Too many attempts, try again in "), page.error
+    assert wait, page.error
     assert page.token == ""
     resp = api.post(f"{B}/auth/login", json={"email": "nobody@example.com", "password": "wrong-password"})
     assert resp.status_code == 429
@@ -69,14 +71,16 @@ def test_a_successful_page_login_keeps_the_token_and_check_login_knows_the_user(
     limits(RF_AUTH_RATE_LIMIT="30/minute")
     owner = register(api, email="owner@example.com", account_name="Acme <b>IT</b>")
     state = _page_login(PASSWORD, email="OWNER@example.com")
-    assert state.error == "" and state.token
+    assert state.error == ""
+    assert state.token
     state.check_login()
     assert state.user_email == "owner@example.com"
     assert state.user_role == "owner"
     assert state.account_name == "Acme <b>IT</b>"
     assert state.user_id == owner["user"]["id"]
     state.logout()
-    assert state.token == "" and state.user_id == ""
+    assert state.token == ""
+    assert state.user_id == ""
     anonymous = make_state(LoginState, path="/flows")
     anonymous.check_login()
     assert anonymous.user_id == ""
@@ -93,7 +97,8 @@ def test_password_change_on_the_account_page_charges_the_auth_budget(api, limits
         "confirm_password": "another-password-123",
     }
     state.change_password(form)
-    assert state.password_error and "Too many" not in state.password_error
+    assert state.password_error
+    assert "Too many" not in state.password_error
     resp = api.post(
         f"{B}/auth/password",
         headers={"Authorization": f"Bearer {owner['access_token']}"},
@@ -107,7 +112,8 @@ def test_password_change_on_the_account_page_charges_the_auth_budget(api, limits
         headers={"Authorization": f"Bearer {owner['access_token']}"},
         json={"current_password": PASSWORD, "new_password": "another-password-123"},
     )
-    assert resp.status_code == 429 and resp.headers["Retry-After"].isdigit()
+    assert resp.status_code == 429
+    assert resp.headers["Retry-After"].isdigit()
 
 
 def _page_share(token: str) -> ShareViewState:
@@ -122,9 +128,11 @@ def test_share_page_and_api_lookups_share_one_budget(api, limits) -> None:
         assert _page_share(f"unknown-{i}").view_state == "not_found"
         assert api.get(f"{B}/shares/by-token/unknown-{i}").status_code == 404
     page = _page_share("unknown-page")
-    assert page.view_state == "limited" and WAIT.search(page.problem), page.problem
+    assert page.view_state == "limited", page.problem
+    assert WAIT.search(page.problem), page.problem
     resp = api.get(f"{B}/shares/by-token/unknown-api")
-    assert resp.status_code == 429 and resp.headers["Retry-After"].isdigit()
+    assert resp.status_code == 429
+    assert resp.headers["Retry-After"].isdigit()
     assert resp.json()["detail"].startswith("Too many share-link lookups, try again in ")
 
 
@@ -164,4 +172,5 @@ def test_racing_page_and_api_lookups_never_exceed_the_budget(api, limits) -> Non
     for t in threads:
         t.join(60)
     assert len(results) == 16
-    assert results.count("passed") == 10 and results.count("limited") == 6
+    assert results.count("passed") == 10
+    assert results.count("limited") == 6

@@ -52,17 +52,19 @@ def test_sync_page_state_round_trip(api, session, remote) -> None:  # noqa: F811
     assert (state.signed_in, state.last_pull, state.conflicts) == (False, "never", [])
 
     _run(SyncState.sign_in, state, {"server_url": server.base, "email": server.email, "password": "wrong-password-123"})
-    assert "refused the sign-in" in state.error and not state.signed_in and state.busy == ""
+    assert "refused the sign-in" in state.error
+    assert not state.signed_in
+    assert state.busy == ""
     _run(SyncState.sign_in, state, {"server_url": server.base, "email": server.email, "password": PASSWORD})
-    assert state.signed_in and state.has_bundle_key and state.error == ""
+    assert state.signed_in
+    assert state.has_bundle_key
+    assert state.error == ""
 
     _run(SyncState.pull_now, state)
-    assert (
-        state.flows == 1
-        and state.steps >= 1
-        and state.last_pull != "never"
-        and state.result.startswith("Pulled 1 flow(s)")
-    )
+    assert state.flows == 1
+    assert state.steps >= 1
+    assert state.last_pull != "never"
+    assert state.result.startswith("Pulled 1 flow(s)")
 
     user = user_for_token(session=session, token=local["access_token"])
     for _ in range(2):
@@ -82,18 +84,20 @@ def test_sync_page_state_round_trip(api, session, remote) -> None:  # noqa: F811
     )
 
     events = _run(SyncState.push_now, state)
-    assert events and state.busy == ""
-    assert len(state.conflicts) == 2 and state.pushed == 0
+    assert events
+    assert state.busy == ""
+    assert len(state.conflicts) == 2
+    assert state.pushed == 0
     row = state.conflicts[0]
-    assert (
-        row.kind == "session"
-        and f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row.message
-        and row.changes == "1 changed"
-    )
+    assert row.kind == "session"
+    assert f"pulled version {server.tree['version']}, server version {server.tree['version'] + 1}" in row.message
+    assert row.changes == "1 changed"
     assert "Powered" in row.differences
 
     _run(SyncState.push_anyway, state, row.id)
-    assert len(state.conflicts) == 1 and state.pushed == 1
+    assert len(state.conflicts) == 1
+    assert state.pushed == 1
     assert [s["id"] for s in server.sessions()] == [row.item_id]
     state.dismiss(state.conflicts[0].id)
-    assert state.conflicts == [] and state.pending == 1  # sent again (and answered again) on the next push
+    assert state.conflicts == []
+    assert state.pending == 1
