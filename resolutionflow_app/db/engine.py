@@ -1,7 +1,9 @@
-"""The database engine and `session_scope()`; SQLite gets WAL, foreign keys and a busy timeout."""
+"""The database engine and `session_scope()`; SQLite gets WAL, foreign keys, a busy timeout and a write gate."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
@@ -23,6 +25,67 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _write_gated_connection() -> type[sqlite3.Connection]:
+    """A sqlite3 connection class whose transactions take one per-engine write gate while they write.
+
+    SQLite allows one writer; a second connection that wants to write waits in SQLite's busy handler,
+    which polls with sleeps of up to 100 ms, so under concurrent writes (share views, page handlers in
+    threads) the slowest requests waited far longer than any write took. Here a connection takes the
+    gate before its first write statement (`_take_write_gate`) and gives it back right after its
+    commit or rollback, so this process's writers queue on a lock and start the moment it is free.
+    Writers in other processes on the same file (a second app worker) still meet the busy handler.
+    """
+    gate = threading.Lock()
+
+    class WriteGatedConnection(sqlite3.Connection):
+        holds_gate = False
+
+        @staticmethod
+        def gate_taken() -> bool:
+            """True while some connection of this engine is in a writing transaction."""
+            return gate.locked()
+
+        def take_gate(self) -> None:
+            if not self.holds_gate:
+                if not gate.acquire(timeout=15):  # as long as SQLite's own busy timeout
+                    raise sqlite3.OperationalError("database is locked (waited 15 s for this process's writers)")
+                self.holds_gate = True
+
+        def _give_back(self) -> None:
+            if self.holds_gate:
+                self.holds_gate = False
+                gate.release()
+
+        def commit(self) -> None:
+            try:
+                super().commit()
+            finally:
+                self._give_back()
+
+        def rollback(self) -> None:
+            try:
+                super().rollback()
+            finally:
+                self._give_back()
+
+        def close(self) -> None:
+            try:
+                super().close()
+            finally:
+                self._give_back()
+
+    return WriteGatedConnection
+
+
+def _take_write_gate(conn, _cursor, statement: str, *_args) -> None:
+    dbapi = conn.connection.dbapi_connection
+    if not getattr(dbapi, "holds_gate", True) and statement.lstrip()[:7].upper().startswith(_WRITES):
+        dbapi.take_gate()
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Build an engine for `url` with the settings this app relies on."""
     if url.startswith("sqlite"):
@@ -31,8 +94,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             from pathlib import Path  # noqa: PLC0415
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 15, "factory": _write_gated_connection()}
+        )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "before_cursor_execute", _take_write_gate)
         return engine
     return sa.create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True, pool_timeout=30)
 
