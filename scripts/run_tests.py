@@ -15,7 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
-TOPOLOGY_E2E = ("test_auth_flow.py", "test_automation_run_page.py", "test_shares.py")
+TOPOLOGY_E2E = (
+    "test_auth_flow.py",
+    "test_automation_run_page.py",
+    "test_library_sessions.py",
+    "test_session_automation.py",
+    "test_shares.py",
+)
 
 PASSES = [
     (
