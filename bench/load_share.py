@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from proc_cpu import tree_cpu_seconds  # noqa: E402  (bench/, this script's folder)
 
 from tests.live_api import free_port  # noqa: E402
 
@@ -104,34 +105,6 @@ class Result:
         if len(self.latencies) < 2:
             return self.latencies[0]
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), 0 when unreadable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time of `pid` and its live descendants (a server's worker processes)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, todo = {pid}, [pid]
-    while todo:
-        parent = todo.pop()
-        for child, ppid in parents.items():
-            if ppid == parent and child not in tree:
-                tree.add(child)
-                todo.append(child)
-    return sum(cpu_seconds(p) for p in tree)
 
 
 class Server:

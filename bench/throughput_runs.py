@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from proc_cpu import cpu_seconds, tree_cpu_seconds  # noqa: E402  (bench/, this script's folder)
+
 STEPS = 3
 POLL_SECONDS = "0.2"  # RF_WORKER_POLL_SECONDS: how soon an idle worker sees the queued batch
 
@@ -295,42 +297,12 @@ def run_bench(args: argparse.Namespace, counts: list[int], url: str, workdir: Pa
     return 0
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), 0 when unreadable."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
 def postmaster_pid(data_dir: Path | None) -> int | None:
     """The PostgreSQL server's pid (first line of postmaster.pid), None for SQLite or when unreadable."""
     try:
         return int((data_dir / "postmaster.pid").read_text().split()[0]) if data_dir else None
     except (OSError, IndexError, ValueError):
         return None
-
-
-def tree_cpu_seconds(pid: int | None) -> float:
-    """CPU time of `pid` and its live descendants (PostgreSQL's backends), 0 without a pid."""
-    if pid is None:
-        return 0.0
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    tree, todo = {pid}, [pid]
-    while todo:
-        parent = todo.pop()
-        for child, ppid in parents.items():
-            if ppid == parent and child not in tree:
-                tree.add(child)
-                todo.append(child)
-    return sum(cpu_seconds(p) for p in tree)
 
 
 def wait_started(procs: list[subprocess.Popen], logs: list[Path], timeout: float = 120.0) -> None:
