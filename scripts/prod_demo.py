@@ -11,6 +11,7 @@ then prints where to log in and stops everything on Ctrl+C. Logs are JSON lines 
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import secrets
@@ -135,6 +136,16 @@ def main() -> int:
             "redis",
             ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             base_env,
+        )
+        # Where things run, for tools that drive this topology (the test passes of `make test`).
+        (BASE / "topology.json").write_text(
+            json.dumps(
+                {
+                    "app_url": f"http://127.0.0.1:{APP_PORT}",
+                    "database_url": db_url,
+                    "redis_url": base_env["RF_REDIS_URL"],
+                }
+            )
         )
         subprocess.run([str(BIN / "resolutionflow"), "migrate"], env=base_env, cwd=ROOT, check=True)
         subprocess.run([str(BIN / "resolutionflow"), "demo-data"], env=base_env, cwd=ROOT, check=True)

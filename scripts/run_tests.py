@@ -23,6 +23,10 @@ TOPOLOGY_E2E = (
     "test_shares.py",
 )
 
+TOPOLOGY_API = tuple(
+    f"tests/api/test_contract_{name}.py" for name in ("accounts_flows", "library_sessions", "shares", "automations")
+)
+
 PASSES = [
     (
         "unit + services + API on SQLite",
@@ -43,6 +47,9 @@ PASSES = [
     ("browser (Playwright + Debian chromium)", {}, ["tests/e2e"]),
     ("desktop (resolutionflow desktop: Qt window on Xvfb)", {}, ["tests/desktop"]),
     ("production topology (PostgreSQL, Redis, 2 app + 2 automation workers)", {}, ["tests/topology"]),
+    # The API contract suites over HTTP against that topology (its app workers, Redis, its automation workers running
+    # the runs), sharing its database; tests that change settings in the test process are skipped there.
+    ("API contract suites on the production topology", {"RF_API_TOPOLOGY": "prod"}, list(TOPOLOGY_API)),
     # The browser journeys that cross processes (login state in Redis, runs on external workers, live
     # progress, share links) again against that topology; the rest of the browser pass is UI-only.
     ("browser on the production topology", {"RF_E2E_TOPOLOGY": "prod"}, [f"tests/e2e/{name}" for name in TOPOLOGY_E2E]),

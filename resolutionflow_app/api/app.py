@@ -39,7 +39,7 @@ def create_api() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(NulGuardMiddleware)
-    app.add_middleware(JsonNotFoundMiddleware, prefix=API_PREFIX)
+    app.add_middleware(JsonNotFoundMiddleware, prefix=API_PREFIX, routes=lambda: app.router.routes)
     app.add_middleware(SecurityHeadersMiddleware)  # NUL-guard refusals get the share headers too
     app.add_middleware(BodyLimitMiddleware)  # outermost: oversized bodies never reach parsing or auth
     # Each module's router straight into the app under the prefix, not through one more /api/v1 router: FastAPI

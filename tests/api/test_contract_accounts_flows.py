@@ -180,6 +180,7 @@ def test_malformed_json_is_400_or_422_with_detail(api, owner) -> None:
         _is_error(resp, 400, 422)
 
 
+@pytest.mark.in_process  # httpx refuses to send "Bearer " (trailing space); the in-process client sends it
 def test_me_requires_login_and_rejects_junk_tokens(api) -> None:
     _is_error(api.get(f"{B}/auth/me"), 401)
     for header in ("Bearer nope", "Bearer ", "Basic abc", "bearer " + "x" * 5000, "Token abc"):

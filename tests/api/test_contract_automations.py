@@ -13,9 +13,11 @@ import uuid
 
 import pytest
 
+from resolutionflow_app.db.engine import get_engine
 from resolutionflow_app.services.automation_worker import worker_loop
 from resolutionflow_app.settings import get_settings
 from tests.automation_helpers import ScriptedProvider, deps_for
+from tests.conftest import API_TOPOLOGY, wait_until_the_topology_is_idle
 from tests.factories import add_member, register
 from tests.fakes.fake_llm import fake_llm_server
 from tests.fakes.webhook_receiver import webhook_receiver
@@ -69,6 +71,12 @@ def _create(api, headers, steps, **kw):
 
 
 def _work(n: int = 1, provider: ScriptedProvider | None = None) -> None:
+    """Execute the queued runs: here with the runner, or on the production topology by its own workers."""
+    if API_TOPOLOGY:
+        if provider is not None:
+            pytest.skip("a scripted model in this process; the topology's workers call real (fake-server) models")
+        wait_until_the_topology_is_idle(get_engine())
+        return
     deps = deps_for(provider) if provider is not None else None
     asyncio.run(worker_loop(worker_id="contract", poll_seconds=0.01, deps=deps, max_runs=n))
 
@@ -817,6 +825,7 @@ def test_run_with_uploaded_file(api, team) -> None:
     assert stolen.status_code in (404, 422)  # another account's file is not usable
 
 
+@pytest.mark.in_process  # needs a run that stays queued: on the production topology a worker takes it at once
 def test_cancel_queued_and_running_runs(api, team) -> None:
     model = _model(api, team)
     auto = _create(api, team["author"], [_step(1, model["id"], "one"), _step(2, model["id"], "two")]).json()

@@ -3,6 +3,7 @@ consistent."""
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 
@@ -216,13 +217,69 @@ def test_a_malformed_id_is_not_found(api, path) -> None:
 
 def test_unknown_api_paths_answer_json_even_behind_the_web_app() -> None:
     app = create_api()
-    app.mount("", PlainTextResponse("Not Found", status_code=404))  # what Reflex's backend answers
+
+    async def web_app(scope, receive, send):  # what Reflex's production backend answers: its static files route
+        status, text = (404, b"Not Found") if scope["method"] == "GET" else (405, b"Method Not Allowed")
+        await PlainTextResponse(text.decode(), status_code=status)(scope, receive, send)
+
+    app.mount("", web_app)  # as Reflex mounts itself behind the API (api_transformer), after the API's routes
     with TestClient(app, raise_server_exceptions=False) as client:
         for method in ("GET", "POST", "DELETE"):
             resp = client.request(method, f"{API}/no/such/thing")
             assert resp.status_code == 404
             assert resp.json() == {"detail": "Not found."}
+        # A real API path with a method it does not serve reaches the web app too: still the API's JSON 405.
+        for method, path in (("PATCH", "/trees"), ("DELETE", "/auth/me")):
+            resp = client.request(method, f"{API}{path}")
+            assert resp.status_code == 405, (method, path)
+            assert resp.json() == {"detail": "Method not allowed."}
+        # A trailing slash is not redirected behind the web app: the empty share token is still the API's 404.
+        assert client.get(f"{API}/shares/by-token/").json() == {"detail": "Share not found or has been revoked"}
         assert client.get("/elsewhere").text == "Not Found"  # pages keep the web app's answer
+
+
+@pytest.mark.parametrize(("status", "method"), [(404, "GET"), (405, "DELETE")])
+def test_the_production_web_apps_html_404_page_and_405_become_a_json_404(tmp_path, status, method) -> None:
+    """Reflex's production server answers an unknown path with its HTML 404 page as a file (granian sends it
+    itself: `http.response.pathsend`) and other methods with a plain-text 405; the API path gets JSON instead."""
+    import asyncio
+
+    from resolutionflow_app.api.json_not_found import JsonNotFoundMiddleware
+
+    page = tmp_path / "404.html"
+    page.write_text("<!DOCTYPE html><html lang='en'><body>Page not found</body></html>")
+
+    async def web_app(scope, receive, send):
+        if status == 404:
+            headers = [(b"content-type", b"text/html"), (b"content-length", str(page.stat().st_size).encode())]
+            headers += [(b"etag", b'"x"'), (b"content-encoding", b"gzip")]  # as sent to a client that takes gzip
+            await send({"type": "http.response.start", "status": 404, "headers": headers})
+            await send({"type": "http.response.pathsend", "path": str(page)})
+        else:
+            await send({"type": "http.response.start", "status": 405, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Method Not Allowed", "more_body": False})
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "path": f"{API}/no/such/thing", "method": method, "headers": []}
+    scope["extensions"] = {"http.response.pathsend": {}}
+    asyncio.run(JsonNotFoundMiddleware(web_app, prefix=API)(scope, receive, send))
+
+    start, *bodies = sent
+    headers = dict(start["headers"])
+    assert start["status"] == 404
+    assert headers[b"content-type"] == b"application/json"
+    assert b"etag" not in headers
+    assert b"content-encoding" not in headers
+    assert [m["type"] for m in bodies] == ["http.response.body"]
+    assert json.loads(bodies[0]["body"]) == {"detail": "Not found."}
+    assert headers[b"content-length"] == str(len(bodies[0]["body"])).encode()
 
 
 @pytest.mark.parametrize(

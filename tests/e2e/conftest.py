@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.prod_topology import production_topology
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("RF_CHROMIUM", "/usr/bin/chromium")
@@ -42,44 +44,6 @@ def _env(db_url: str) -> dict[str, str]:
     return env
 
 
-def _production_topology() -> Iterator[str]:
-    """`scripts/prod_demo.py` on a free port in a temp dir (PostgreSQL, Redis, 2 app + 2 automation workers)."""
-    import signal
-
-    port = _free_port()
-    base = Path(tempfile.mkdtemp(prefix="rf-e2e-prod-"))
-    env = {**os.environ, "RF_PROD_DEMO_PORT": str(port), "RF_PROD_DEMO_DIR": str(base), "RF_TRUSTED_PROXY_HOPS": "1"}
-    ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / "e2e-prod-topology.log", "w+")  # noqa: SIM115 - read back on failure
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "prod_demo.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.time() + 600
-        while True:
-            log.seek(0)
-            if "topology is up" in log.read():
-                break
-            if proc.poll() is not None or time.time() > deadline:
-                log.seek(0)
-                raise RuntimeError(f"prod-demo did not come up:\n{log.read()[-3000:]}")
-            time.sleep(2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGINT)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-
-
 @pytest.fixture(scope="session")
 def app_url() -> Iterator[str]:
     """Migrate a fresh SQLite DB, load demo data, start the app in prod mode; yield its URL.
@@ -91,7 +55,8 @@ def app_url() -> Iterator[str]:
         yield os.environ["RF_E2E_URL"]
         return
     if os.environ.get("RF_E2E_TOPOLOGY") == "prod":
-        yield from _production_topology()
+        with production_topology("e2e-prod-topology.log", RF_TRUSTED_PROXY_HOPS="1") as topology:
+            yield topology.url
         return
     db_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='rf-e2e-')) / 'e2e.db'}"
     env = _env(db_url)

@@ -81,9 +81,12 @@ def by_token(*, token: str, request: Request, caller: CallerDep) -> shares_servi
     )
 
 
+# Both spellings are routes of their own: behind the web app a trailing slash is never redirected (the web app's
+# catch-all matches first), so `/shares/by-token/` must be answered here too.
 @router.get("/shares/by-token", include_in_schema=False, dependencies=[Depends(share_rate_limit)])
+@router.get("/shares/by-token/", include_in_schema=False, dependencies=[Depends(share_rate_limit)])
 def by_empty_token() -> None:
-    """An empty token (`/shares/by-token/` redirects here): the same 404 as an unknown link, not `GET /shares/{id}`."""
+    """An empty token: the same 404 as an unknown link, not `GET /shares/{id}`."""
     raise NotFound(shares_service.NOT_FOUND)
 
 
