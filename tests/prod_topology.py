@@ -26,6 +26,8 @@ class Topology:
     url: str
     database_url: str
     secret_key: str
+    base: Path  # RF_PROD_DEMO_DIR: its logs/ and data
+    proc: subprocess.Popen  # scripts/prod_demo.py (a test may stop it itself)
 
 
 def _free_port() -> int:
@@ -65,6 +67,8 @@ def production_topology(log_name: str, **env: str) -> Iterator[Topology]:
             url=f"http://127.0.0.1:{port}",
             database_url=urls["database_url"],
             secret_key=(base / "secret_key").read_text().strip(),
+            base=base,
+            proc=proc,
         )
     finally:
         if proc.poll() is None:

@@ -8,60 +8,27 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.prod_topology import Topology, production_topology
+
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "demo-password-123"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def topology():
-    port = _free_port()
-    base = tempfile.mkdtemp(prefix="rf-prod-demo-")
-    env = {**os.environ, "RF_PROD_DEMO_PORT": str(port), "RF_PROD_DEMO_DIR": base}
-    log = open(Path(base) / "prod-demo.out", "w+")  # noqa: SIM115 - read back on failure
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "prod_demo.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        log.seek(0)
-        if "topology is up" in log.read():
-            break
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"prod-demo exited early:\n{log.read()[-3000:]}")
-        time.sleep(2)
-    else:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("prod-demo did not come up in 10 minutes")
-    yield {"url": f"http://127.0.0.1:{port}", "proc": proc, "base": Path(base)}
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(timeout=60)
+def topology() -> Iterator[Topology]:
+    with production_topology("prod-demo-topology.log") as running:
+        yield running
 
 
 def test_health_runs_on_external_workers_and_the_browser_works(topology, browser) -> None:
-    url = topology["url"]
+    url = topology.url
     health = httpx.get(f"{url}/api/v1/health", timeout=10).json()
     assert health["database_backend"] == "postgresql"
     assert health["redis"] == "ok"
@@ -109,17 +76,15 @@ def test_health_runs_on_external_workers_and_the_browser_works(topology, browser
             timeout=60_000
         )  # still logged in: the state is in Redis, whichever worker answers
     page.close()
-    logs = (topology["base"] / "logs" / "worker-1.log").read_text() + (
-        topology["base"] / "logs" / "worker-2.log"
-    ).read_text()
+    logs = (topology.base / "logs" / "worker-1.log").read_text() + (topology.base / "logs" / "worker-2.log").read_text()
     assert '"level"' in logs
     assert token not in logs
     assert PASSWORD not in logs  # JSON lines, no secrets
 
 
 def test_ctrl_c_stops_everything(topology) -> None:
-    proc = topology["proc"]
+    proc = topology.proc
     os.killpg(proc.pid, signal.SIGINT)
     assert proc.wait(timeout=90) == 0
     with pytest.raises(httpx.HTTPError):
-        httpx.get(f"{topology['url']}/api/v1/health", timeout=3)
+        httpx.get(f"{topology.url}/api/v1/health", timeout=3)
