@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from resolutionflow_app.db.engine import make_engine
 from resolutionflow_app.db.models import Account, LibraryStep, User
 from resolutionflow_app.db.types import utcnow
-from resolutionflow_app.services import library
+from resolutionflow_app.services import library_search as library
 from resolutionflow_app.services.visibility import visible_steps
 
 N_STEPS = int(os.environ.get("RF_BENCH_STEPS", "100000"))

@@ -25,7 +25,7 @@ from resolutionflow_app.components.tables import clamp
 from resolutionflow_app.domain.search_text import highlight_segments, search_tokens, total_label
 from resolutionflow_app.domain.tree_schema import normalize_commands
 from resolutionflow_app.services import library as library_service
-from resolutionflow_app.services import step_categories
+from resolutionflow_app.services import library_search, step_categories
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.paging import MAX_FILTER_LENGTH, PagedListMixin
@@ -159,7 +159,7 @@ class LibraryState(PagedListMixin, AuthState):
         """Load the current page with the current filters."""
         pick = lambda v: None if v == "all" else v  # noqa: E731
         out = self.try_call(
-            library_service.search_steps,
+            library_search.search_steps,
             q=self.q.strip() or None,
             step_type=pick(self.step_type),
             category_id=pick(self.category_id),

@@ -6,7 +6,7 @@ import reflex as rx
 
 from resolutionflow_app import routes
 from resolutionflow_app.domain.tree_schema import normalize_commands
-from resolutionflow_app.services import library as library_service
+from resolutionflow_app.services import library_search
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.rows import (
@@ -247,7 +247,7 @@ class SessionRunState(AuthState):
         """Search the library inside the insert dialog."""
         self.lib_q = form.get("q", "")
         got = self.try_call(
-            library_service.search_steps,
+            library_search.search_steps,
             q=self.lib_q.strip() or None,
             sort="relevance" if self.lib_q.strip() else "usage",
             limit=8,

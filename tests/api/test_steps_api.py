@@ -180,7 +180,7 @@ def test_categories_and_group_labels(api, engine) -> None:
 
 
 def test_capped_count_for_type_ahead(api, engine, monkeypatch) -> None:
-    from resolutionflow_app.services import library as library_service
+    from resolutionflow_app.services import library_search as library_service
 
     owner = register(api)
     with Session(engine, expire_on_commit=False) as s:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolutionflow_app.domain.errors import InvalidInput
-from resolutionflow_app.services import analytics
-from resolutionflow_app.services import library as lib
+from resolutionflow_app.services import analytics, library_search
 from resolutionflow_app.services import sessions as svc
 from tests.factories import make_account, make_user
 from tests.library_helpers import make_step, make_tree
@@ -65,7 +64,7 @@ def test_promote_creates_manual_step(session, team) -> None:
     assert dto.created_by == engineer.id
     assert dto.visibility == "team"
     assert dto.content["instructions"].endswith("AP list")
-    assert lib.list_steps(session=session, actor=author, q="meraki")[1] == 1
+    assert library_search.list_steps(session=session, actor=author, q="meraki")[1] == 1
     titled = analytics.promote_ad_hoc_step(
         session=session, actor=engineer, content="x", title="Named", visibility="private"
     )

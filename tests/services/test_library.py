@@ -6,6 +6,7 @@ import pytest
 
 from resolutionflow_app.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolutionflow_app.services import library as lib
+from resolutionflow_app.services import library_search
 from tests.factories import make_account, make_user
 from tests.library_helpers import make_step, make_tree
 
@@ -29,9 +30,13 @@ def test_visibility_private_team_public(session, team) -> None:
     make_step(session, author, title="Private one", visibility="private")
     make_step(session, author, title="Team one", visibility="team")
     make_step(session, author, title="Public one", visibility="public")
-    assert set(_titles(lib.list_steps(session=session, actor=author)[0])) == {"Private one", "Team one", "Public one"}
-    assert set(_titles(lib.list_steps(session=session, actor=engineer)[0])) == {"Team one", "Public one"}
-    assert _titles(lib.list_steps(session=session, actor=outsider)[0]) == ["Public one"]
+    assert set(_titles(library_search.list_steps(session=session, actor=author)[0])) == {
+        "Private one",
+        "Team one",
+        "Public one",
+    }
+    assert set(_titles(library_search.list_steps(session=session, actor=engineer)[0])) == {"Team one", "Public one"}
+    assert _titles(library_search.list_steps(session=session, actor=outsider)[0]) == ["Public one"]
 
 
 def test_get_invisible_is_not_found(session, team) -> None:
@@ -53,15 +58,20 @@ def test_search_title_and_instructions_with_relevance(session, team) -> None:
     make_step(session, author, title="Check DNS", instructions="Run nslookup; flush the dns cache")
     make_step(session, author, title="DNS DNS resolution on the firewall", instructions="dns dns settings")
     make_step(session, author, title="Unrelated", instructions="nothing here")
-    items, total = lib.list_steps(session=session, actor=engineer, q="dns")
+    items, total = library_search.list_steps(session=session, actor=engineer, q="dns")
     assert total == 2
     assert items[0].title == "DNS DNS resolution on the firewall"  # more hits rank first
-    assert _titles(lib.list_steps(session=session, actor=engineer, q="spool")[0]) == [
+    assert _titles(library_search.list_steps(session=session, actor=engineer, q="spool")[0]) == [
         "Restart the print spooler"
     ]  # prefix
-    assert _titles(lib.list_steps(session=session, actor=engineer, q="nslookup flush")[0]) == ["Check DNS"]  # all words
-    assert lib.list_steps(session=session, actor=engineer, q="dns printer")[1] == 0
-    assert lib.list_steps(session=session, actor=engineer, q='"*)(-') == ([], 0)  # operators never break the query
+    assert _titles(library_search.list_steps(session=session, actor=engineer, q="nslookup flush")[0]) == [
+        "Check DNS"
+    ]  # all words
+    assert library_search.list_steps(session=session, actor=engineer, q="dns printer")[1] == 0
+    assert library_search.list_steps(session=session, actor=engineer, q='"*)(-') == (
+        [],
+        0,
+    )  # operators never break the query
 
 
 def test_search_index_follows_updates_and_deletes(session, team) -> None:
@@ -69,18 +79,18 @@ def test_search_index_follows_updates_and_deletes(session, team) -> None:
     step = lib.create_step(
         session=session, actor=author, title="Old title", step_type="action", content={"instructions": "zebra"}
     )
-    assert lib.list_steps(session=session, actor=author, q="zebra")[1] == 1
+    assert library_search.list_steps(session=session, actor=author, q="zebra")[1] == 1
     lib.update_step(
         session=session,
         actor=author,
         step_id=step.id,
         changes={"title": "New title", "content": {"instructions": "giraffe"}},
     )
-    assert lib.list_steps(session=session, actor=author, q="zebra")[1] == 0
-    assert lib.list_steps(session=session, actor=author, q="giraffe")[1] == 1
-    assert lib.list_steps(session=session, actor=author, q="new")[1] == 1
+    assert library_search.list_steps(session=session, actor=author, q="zebra")[1] == 0
+    assert library_search.list_steps(session=session, actor=author, q="giraffe")[1] == 1
+    assert library_search.list_steps(session=session, actor=author, q="new")[1] == 1
     lib.delete_step(session=session, actor=author, step_id=step.id)
-    assert lib.list_steps(session=session, actor=author, q="giraffe")[1] == 0
+    assert library_search.list_steps(session=session, actor=author, q="giraffe")[1] == 0
     got = lib.get_step(session=session, actor=author, step_id=step.id)
     assert got.is_active is False
 
@@ -102,22 +112,30 @@ def test_filters_combine_and_paging_totals(session, team) -> None:
         )
     for i in range(3):
         make_step(session, author, title=f"Manual wifi {i}", category_id=cat.id, visibility="public")
-    items, total = lib.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=0)
+    items, total = library_search.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=0)
     assert total == 7
     assert len(items) == 3
-    items2, _ = lib.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=6)
+    items2, _ = library_search.list_steps(session=session, actor=engineer, is_flow_synced=True, limit=3, offset=6)
     assert len(items2) == 1
-    assert lib.list_steps(session=session, actor=engineer, is_flow_synced=True, step_type="action")[1] == 4
-    assert lib.list_steps(session=session, actor=engineer, source_tree_id=str(tree.id), group_label="Prep")[1] == 3
-    assert lib.list_steps(session=session, actor=engineer, category_id=cat.id)[1] == 3
-    assert lib.list_steps(session=session, actor=engineer, is_flow_synced=False, visibility="public", q="wifi")[1] == 3
-    assert lib.list_steps(session=session, actor=engineer, is_flow_synced=False, visibility="team")[1] == 0
-    synced = lib.list_steps(session=session, actor=engineer, is_flow_synced=True)[0][0]
+    assert library_search.list_steps(session=session, actor=engineer, is_flow_synced=True, step_type="action")[1] == 4
+    assert (
+        library_search.list_steps(session=session, actor=engineer, source_tree_id=str(tree.id), group_label="Prep")[1]
+        == 3
+    )
+    assert library_search.list_steps(session=session, actor=engineer, category_id=cat.id)[1] == 3
+    assert (
+        library_search.list_steps(session=session, actor=engineer, is_flow_synced=False, visibility="public", q="wifi")[
+            1
+        ]
+        == 3
+    )
+    assert library_search.list_steps(session=session, actor=engineer, is_flow_synced=False, visibility="team")[1] == 0
+    synced = library_search.list_steps(session=session, actor=engineer, is_flow_synced=True)[0][0]
     assert synced.source_tree_name == "Wifi flow"
     assert synced.can_edit is False
     assert lib.list_group_labels(session=session, actor=engineer) == ["Prep"]
     with pytest.raises(InvalidInput):
-        lib.list_steps(session=session, actor=engineer, sort="loudest")
+        library_search.list_steps(session=session, actor=engineer, sort="loudest")
 
 
 def test_sorts(session, team) -> None:
@@ -127,9 +145,9 @@ def test_sorts(session, team) -> None:
     c = make_step(session, author, title="C", usage_count=3)
     lib.rate_step(session=session, actor=engineer, step_id=b.id, rating=5)
     lib.rate_step(session=session, actor=engineer, step_id=a.id, rating=2)
-    assert _titles(lib.list_steps(session=session, actor=engineer, sort="usage")[0]) == ["A", "C", "B"]
-    assert _titles(lib.list_steps(session=session, actor=engineer, sort="rating")[0]) == ["B", "A", "C"]
-    assert _titles(lib.list_steps(session=session, actor=engineer, sort="newest")[0])[0] in {"A", "B", "C"}
+    assert _titles(library_search.list_steps(session=session, actor=engineer, sort="usage")[0]) == ["A", "C", "B"]
+    assert _titles(library_search.list_steps(session=session, actor=engineer, sort="rating")[0]) == ["B", "A", "C"]
+    assert _titles(library_search.list_steps(session=session, actor=engineer, sort="newest")[0])[0] in {"A", "B", "C"}
     assert c.id
 
 
@@ -193,7 +211,7 @@ def test_soft_deleted_leaves_lists(session, team) -> None:
         session=session, actor=author, title="Gone soon", step_type="action", content={"instructions": "x"}
     )
     lib.delete_step(session=session, actor=author, step_id=step.id)
-    assert lib.list_steps(session=session, actor=author)[1] == 0
+    assert library_search.list_steps(session=session, actor=author)[1] == 0
     assert lib.get_step(session=session, actor=engineer, step_id=step.id).is_active is False
 
 

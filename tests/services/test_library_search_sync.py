@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from resolutionflow_app.services import library as lib
+from resolutionflow_app.services import library_search as search
 from resolutionflow_app.services.library_sync import sync_tree
 from tests.factories import make_account, make_user
 from tests.library_helpers import TS_STRUCTURE, make_tree
@@ -15,7 +15,7 @@ def test_synced_steps_are_searchable_and_resync_updates_index(session) -> None:
     tree = make_tree(session, author, name="AP flow")
     sync_tree(session=session, tree=tree)
     session.flush()
-    found, total = lib.list_steps(session=session, actor=author, q="reboot")
+    found, total = search.list_steps(session=session, actor=author, q="reboot")
     assert total == 1
     assert found[0].is_flow_synced
     assert found[0].source_tree_name == "AP flow"
@@ -27,7 +27,7 @@ def test_synced_steps_are_searchable_and_resync_updates_index(session) -> None:
     session.flush()
     sync_tree(session=session, tree=tree)
     session.flush()
-    assert lib.list_steps(session=session, actor=author, q="hold reset")[1] == 0
-    assert lib.list_steps(session=session, actor=author, q="poe cable")[1] == 1
-    lib.rebuild_search_index(session=session)
-    assert lib.list_steps(session=session, actor=author, q="power cycle")[1] == 1
+    assert search.list_steps(session=session, actor=author, q="hold reset")[1] == 0
+    assert search.list_steps(session=session, actor=author, q="poe cable")[1] == 1
+    search.rebuild_search_index(session=session)
+    assert search.list_steps(session=session, actor=author, q="power cycle")[1] == 1

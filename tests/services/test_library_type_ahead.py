@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolutionflow_app.services import library as lib
+from resolutionflow_app.services import library_search as lib
 from tests.factories import make_account, make_user
 from tests.library_helpers import make_step
 
@@ -84,3 +84,28 @@ def test_relevance_ranks_all_matches_below_the_window(session, author) -> None:
     items = lib.search_steps(session=session, actor=author, q="spool").items
     assert items[0].title == "Spooler spooler restart"
     assert len(items) == 3
+
+
+def test_a_broad_query_ranks_title_matches_then_usage(session, author, monkeypatch) -> None:
+    """More matches than the window: steps whose title has every word first, then the most used (not bm25)."""
+    monkeypatch.setattr(lib, "RANK_WINDOW", 4)
+    for title, instructions, usage in (
+        ("Cable cable cable", "patch it", 1),  # bm25's favourite: short, the word three times
+        ("Cable, then the rest of a rather long title", "patch it", 40),
+        ("Patch panel", "cable cable cable cable", 90),
+        ("Patch panel again", "one cable", 5),
+        ("Patch panel once more", "another cable", 60),
+        ("Cable tester", "beep", 7),
+    ):
+        make_step(session, author, title=title, instructions=instructions).usage_count = usage
+    session.flush()
+    page = lib.search_steps(session=session, actor=author, q="cab", limit=4)
+    assert (page.total, page.total_capped) == (6, False)
+    in_title = ["cable" in s.title.lower() for s in page.items]
+    assert in_title == sorted(in_title, reverse=True)  # title matches first
+    for group in (True, False):
+        usage = [s.usage_count for s, t in zip(page.items, in_title, strict=True) if t is group]
+        assert usage == sorted(usage, reverse=True), group
+    everything = lib.search_steps(session=session, actor=author, q="cab", limit=10, total_cap=None).items
+    assert {s.title for s in everything} == {s.title for s in lib.list_steps(session=session, actor=author, q="cab")[0]}
+    assert len(everything) == 6

@@ -9,7 +9,7 @@ from resolutionflow_app.domain.errors import Conflict, InvalidInput
 from resolutionflow_app.domain.session_automation import prefill_form, result_text
 from resolutionflow_app.services import analytics as analytics_service
 from resolutionflow_app.services import automations as automations_service
-from resolutionflow_app.services import library as library_service
+from resolutionflow_app.services import library_search
 from resolutionflow_app.services import session_automations as service
 from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import shares as shares_service
@@ -158,7 +158,7 @@ def test_links_are_checked_where_flows_are_stored_and_the_library_carries_them(s
         trees_service.create_tree(
             session=session, actor=other.author, name="Copy", tree_type="troubleshooting", tree_structure=structure
         )
-    steps, _ = library_service.list_steps(session=session, actor=team.engineer, source_tree_id=tree.id)
+    steps, _ = library_search.list_steps(session=session, actor=team.engineer, source_tree_id=tree.id)
     reboot = next(s for s in steps if s.source_node_id == "a_reboot")
     assert reboot.content["automation_id"] == str(auto.id)
     assert "automation_id" not in next(s for s in steps if s.source_node_id == "s_done").content

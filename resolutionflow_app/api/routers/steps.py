@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from resolutionflow_app.api.deps import CurrentUser, Paging, SessionDep, page
 from resolutionflow_app.services import library as library_service
-from resolutionflow_app.services import step_categories
+from resolutionflow_app.services import library_search, step_categories
 
 router = APIRouter(tags=["step library"])
 
@@ -60,7 +60,7 @@ def list_steps(
     `total` is the exact number of matches; with `count=capped` (type-ahead) it is counted up to
     1,000 (or the end of the requested page) and `total_capped: true` says there are more.
     """
-    found = library_service.search_steps(
+    found = library_search.search_steps(
         session=session,
         actor=user,
         q=q,
@@ -73,7 +73,7 @@ def list_steps(
         sort=sort,
         limit=paging.limit,
         offset=paging.offset,
-        total_cap=library_service.TOTAL_CAP if count == "capped" else None,
+        total_cap=library_search.TOTAL_CAP if count == "capped" else None,
     )
     return {**page(found.items, found.total), "total_capped": found.total_capped}
 
