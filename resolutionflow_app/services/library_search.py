@@ -83,9 +83,9 @@ def fts5_scope_query(tokens: list[str], actor: UserIds) -> str:
     )
 
 
-def tsquery_text(tokens: list[str]) -> str:
-    """A to_tsquery('simple', ...) expression: every word must appear, as a prefix."""
-    return " & ".join(f"{t}:*" for t in tokens)
+def tsquery_text(tokens: list[str], *, weight: str = "") -> str:
+    """A to_tsquery('simple', ...) expression: every word must appear, as a prefix (with `weight` "A": in the title)."""
+    return " & ".join(f"{t}:*{weight}" for t in tokens)
 
 
 def list_steps(
@@ -400,6 +400,7 @@ def _ranked_search(
     params = {
         **params,
         "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_scope_query(tokens, actor),
+        "qt": tsquery_text(tokens, weight="A"),
         "fetch": fetch,
         "window": RANK_WINDOW,
         "need": min(fetch, max(RANK_WINDOW, offset + limit)),
@@ -424,9 +425,10 @@ def _by_relevance(
 ) -> list[tuple[Any, ...]]:
     """The window's candidates by relevance (lower first), then usage, newest, candidate order.
 
-    complete (every match is in the window): the full-text rank, SQLite's bm25 (title 10x the
-    instructions) or PostgreSQL's ts_rank. Otherwise, when a query matches more steps than the
-    window holds (a common word, a short prefix), steps whose title has every word come first:
+    complete (every match is in the window): the full-text rank, SQLite's bm25 or PostgreSQL's
+    ts_rank, both counting a title word ten times an instructions word. Otherwise, when a query
+    matches more steps than the window holds (a common word, a short prefix), steps whose title has
+    every word come first:
     a rank over an arbitrary slice of many matches says little, and bm25 would first count the
     documents of each word across the whole index (milliseconds for a word in most steps).
     """
@@ -506,7 +508,7 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> _RankedSt
         match, key = vec.op("@@")(tsq), sa.literal_column("step_library.search_seq", sa.BigInteger)
         order_of = sa.asc
         conds = _conds("case", filter_names)
-        extra = [vec.label("tsv_"), tsq.label("tsq_"), step.c.title.label("title_")]
+        extra = [vec.label("tsv_"), tsq.label("tsq_")]
         rank = titled = None
     else:
         source = FTS_TABLE.join(step, FTS_TABLE.c.rowid == STEP_ROWID)
@@ -542,24 +544,14 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> _RankedSt
     # window's rows here (one round trip less): ts_rank when the window holds every match, else
     # whether the title has every word (see _by_relevance).
     if rank is None:
-        title_vec = sa.func.to_tsvector(
-            sa.literal_column("'simple'::regconfig"),
-            sa.func.regexp_replace(numbered.c.title_, "[^[:alnum:]]+", " ", "g"),
+        # Title words carry weight A in the vector (migration 0014): "check:*A" asks the title alone.
+        in_title = numbered.c.tsv_.op("@@")(
+            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("qt", type_=sa.String))
         )
         in_window = numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer)
-        rank_col: Any = sa.case(
-            (
-                in_window,
-                sa.case(
-                    (
-                        numbered.c.total_ <= sa.bindparam("window", type_=sa.Integer),
-                        -sa.func.ts_rank(numbered.c.tsv_, numbered.c.tsq_),
-                    ),
-                    (title_vec.op("@@")(numbered.c.tsq_), 0.0),
-                    else_=1.0,
-                ),
-            )
-        )
+        complete = numbered.c.total_ <= sa.bindparam("window", type_=sa.Integer)
+        ts_rank = -sa.func.ts_rank(numbered.c.tsv_, numbered.c.tsq_)
+        rank_col: Any = sa.case((in_window, sa.case((complete, ts_rank), (in_title, 0.0), else_=1.0)))
     else:
         rank_col = sa.null()
     cands = (

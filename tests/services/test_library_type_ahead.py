@@ -109,3 +109,14 @@ def test_a_broad_query_ranks_title_matches_then_usage(session, author, monkeypat
     everything = lib.search_steps(session=session, actor=author, q="cab", limit=10, total_cap=None).items
     assert {s.title for s in everything} == {s.title for s in lib.list_steps(session=session, actor=author, q="cab")[0]}
     assert len(everything) == 6
+
+
+def test_a_title_word_outranks_the_same_word_in_instructions(session, author) -> None:
+    """Both engines weigh a title word ten times an instructions word (PostgreSQL: weights A/D, migration 0014)."""
+    make_step(session, author, title="Other thing", instructions="printer printer printer jam")
+    make_step(session, author, title="Printer", instructions="clear the paper path")
+    for q in ("printer", "print"):
+        assert [s.title for s in lib.search_steps(session=session, actor=author, q=q).items] == [
+            "Printer",
+            "Other thing",
+        ], q
