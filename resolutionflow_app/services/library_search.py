@@ -1,13 +1,10 @@
 """Library search: the active steps a viewer may see, by words (full-text index) and filters, one page at a time.
 
-Relevance ranks a bounded window of matches and the library page counts at most TOTAL_CAP of them
-("1,000+"), so a common word or a one-letter prefix costs about as much as a rare word. Each
-search is one statement: the matches in the engine's cheap candidate order (SQLite: newest FTS5
-rowid first; PostgreSQL: search_seq, insert order), the window ranked (bm25 / ts_rank), the page
-cut from it with names joined, and the capped total, all in the database.
-
-SQLite: the FTS5 index carries each step's visibility as `scope` tokens (migration 0013), so the
-index alone finds the matches a viewer may see, without reading the steps it may not.
+Relevance orders a bounded window of matches and the library page counts at most TOTAL_CAP of them
+("1,000+"), so a common word or a one-letter prefix costs about as much as a rare word (see
+`_ranked_search`). SQLite: the FTS5 index carries each step's visibility as `scope` tokens
+(migration 0013), so the index alone finds the matches a viewer may see, without reading the steps
+it may not.
 """
 
 from __future__ import annotations
@@ -397,10 +394,13 @@ def _ranked_search(
     """
     fetch = max(RANK_WINDOW, cap or 0, offset + limit) + 1
     stmts = _ranked_statements(dialect, filter_names)
+    if dialect == "postgresql":
+        words = {"q": tsquery_text(tokens), "qt": tsquery_text(tokens, weight="A")}
+    else:
+        words = {"q": fts5_scope_query(tokens, actor)}
     params = {
         **params,
-        "q": tsquery_text(tokens) if dialect == "postgresql" else fts5_scope_query(tokens, actor),
-        "qt": tsquery_text(tokens, weight="A"),
+        **words,
         "fetch": fetch,
         "window": RANK_WINDOW,
         "need": min(fetch, max(RANK_WINDOW, offset + limit)),
@@ -428,18 +428,16 @@ def _by_relevance(
     complete (every match is in the window): the full-text rank, SQLite's bm25 or PostgreSQL's
     ts_rank, both counting a title word ten times an instructions word. Otherwise, when a query
     matches more steps than the window holds (a common word, a short prefix), steps whose title has
-    every word come first:
-    a rank over an arbitrary slice of many matches says little, and bm25 would first count the
-    documents of each word across the whole index (milliseconds for a word in most steps).
+    every word come first: a rank over an arbitrary slice of many matches says little, and bm25
+    would first count the documents of each word across the whole index (milliseconds for a word in
+    most steps).
     """
     rows = [tuple(c) for c in window]  # (key_, usage_, created_, total_, rank_): plain tuples sort fast
     if stmts.rank is not None:  # SQLite: rank the window's rowid range in a second pass
         keys = [r[0] for r in rows]
         bounds = {"lo": min(keys), "hi": max(keys)}
         if complete:
-            ranks = dict(
-                conn.execute(stmts.rank, {"q": fts5_query(tokens, columns="title instructions"), **bounds}).all()
-            )
+            ranks = dict(conn.execute(stmts.rank, {"q": fts5_query(tokens), **bounds}).all())
         else:
             titled = conn.execute(stmts.titled, {"q": fts5_query(tokens, columns="title"), **bounds}).scalars()
             ranks = dict.fromkeys(titled, 0.0)
@@ -463,8 +461,19 @@ def _named_rows_statement(key: Any) -> Any:
     """Full step rows (bind parameter keys: candidate keys) with their key, category / source flow / creator names and
     the actor's rating."""
     step = table_of(LibraryStep)
-    src = (
-        step.outerjoin(StepCategory, col(StepCategory.id) == step.c.category_id)
+    src, names = _with_names_joined(step, step)
+    return (
+        sa.select(*step.c, key.label("key_"), *names)
+        .select_from(src)
+        .where(key.in_(sa.bindparam("keys", expanding=True)))
+    )
+
+
+def _with_names_joined(source: Any, step: sa.Table) -> tuple[Any, list[Any]]:
+    """`source` (a FROM holding `step`) with the category / source flow / creator names and the actor's (bind
+    parameter actor_id) rating LEFT JOINed (on primary / unique keys: no duplicated rows), and those columns."""
+    joined = (
+        source.outerjoin(StepCategory, col(StepCategory.id) == step.c.category_id)
         .outerjoin(Tree, col(Tree.id) == step.c.source_tree_id)
         .outerjoin(User, col(User.id) == step.c.created_by)
         .outerjoin(
@@ -472,18 +481,13 @@ def _named_rows_statement(key: Any) -> Any:
             sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")),
         )
     )
-    return (
-        sa.select(
-            *step.c,
-            key.label("key_"),
-            col(StepCategory.name).label("category_name_"),
-            col(Tree.name).label("source_tree_name_"),
-            col(User.name).label("created_by_name_"),
-            col(StepRating.rating).label("my_rating_"),
-        )
-        .select_from(src)
-        .where(key.in_(sa.bindparam("keys", expanding=True)))
-    )
+    names = [
+        col(StepCategory.name).label("category_name_"),
+        col(Tree.name).label("source_tree_name_"),
+        col(User.name).label("created_by_name_"),
+        col(StepRating.rating).label("my_rating_"),
+    ]
+    return joined, names
 
 
 @functools.lru_cache(maxsize=256)
@@ -613,30 +617,13 @@ def _page_subquery(conds: list[Any], keys: list[tuple[Any, bool]], *, with_total
 def _with_names(page: Any, descending: list[bool]) -> Any:
     """A statement reading the full step rows of one page subquery (pid_, k0_.., maybe total_), in its order.
 
-    `descending`: per sort key k<i>_, whether it sorts descending. Adds the category / source flow /
-    creator names and the actor's (bind parameter actor_id) rating (LEFT JOINs on primary / unique
-    keys: no duplicated rows).
+    `descending`: per sort key k<i>_, whether it sorts descending. Adds the names and the actor's
+    rating (`_with_names_joined`).
     """
     step = table_of(LibraryStep)
-    src = (
-        page.join(step, step.c.id == page.c.pid_)
-        .outerjoin(StepCategory, col(StepCategory.id) == step.c.category_id)
-        .outerjoin(Tree, col(Tree.id) == step.c.source_tree_id)
-        .outerjoin(User, col(User.id) == step.c.created_by)
-        .outerjoin(
-            StepRating,
-            sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")),
-        )
-    )
+    src, names = _with_names_joined(page.join(step, step.c.id == page.c.pid_), step)
     return (
-        sa.select(
-            *step.c,
-            *([page.c.total_] if "total_" in page.c else []),
-            col(StepCategory.name).label("category_name_"),
-            col(Tree.name).label("source_tree_name_"),
-            col(User.name).label("created_by_name_"),
-            col(StepRating.rating).label("my_rating_"),
-        )
+        sa.select(*step.c, *([page.c.total_] if "total_" in page.c else []), *names)
         .select_from(src)
         .order_by(*(page.c[f"k{i}_"].desc() if desc else page.c[f"k{i}_"].asc() for i, desc in enumerate(descending)))
     )
