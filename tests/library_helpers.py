@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import uuid
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from resolutionflow_app.db.models import LibraryStep, SupportSession, Tree, User
@@ -113,3 +114,14 @@ def old_style_session(session: Session, user: User, tree: Tree, custom_steps: li
 def new_id() -> str:
     """A random UUID string."""
     return str(uuid.uuid4())
+
+
+def check_search_index(session: Session) -> None:
+    """SQLite: FTS5 raises if its index differs from what the table's rows give (no-op on PostgreSQL).
+
+    The library's FTS5 table reads an external content view; its triggers must hand it exactly the
+    values it indexed, or a later delete leaves stale entries behind. 'integrity-check' with rank 1
+    compares the index with the view.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(sa.text("INSERT INTO step_library_fts(step_library_fts, rank) VALUES ('integrity-check', 1)"))

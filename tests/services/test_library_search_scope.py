@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import random
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from resolutionflow_app.domain.visibility import can_see_step
@@ -16,13 +15,7 @@ from resolutionflow_app.services import library as lib
 from resolutionflow_app.services import library_search as search
 from resolutionflow_app.services.visibility import viewer_of
 from tests.factories import make_account, make_user
-from tests.library_helpers import make_step
-
-
-def _check_index(session: Session) -> None:
-    """SQLite: FTS5 raises if its index differs from what the table's rows give (no-op on PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(sa.text("INSERT INTO step_library_fts(step_library_fts, rank) VALUES ('integrity-check', 1)"))
+from tests.library_helpers import check_search_index, make_step
 
 
 def _found(session: Session, actor, q: str = "zebra") -> set[str]:
@@ -42,19 +35,19 @@ def test_search_follows_visibility_and_activity_changes(session) -> None:
         visibility="private",
     )
     make_step(session, outsider, title="Zebra of theirs", visibility="team")
-    _check_index(session)
+    check_search_index(session)
     seen = {"private": ({"Zebra crossing"}, set(), set()), "team": ({"Zebra crossing"}, {"Zebra crossing"}, set())}
     seen["public"] = ({"Zebra crossing"}, {"Zebra crossing"}, {"Zebra crossing", "Zebra of theirs"})
     for visibility in ("private", "team", "public", "private"):
         lib.update_step(session=session, actor=author, step_id=step.id, changes={"visibility": visibility})
-        _check_index(session)
+        check_search_index(session)
         mine, theirs, outside = seen[visibility]
         assert _found(session, author) == mine, visibility
         assert _found(session, teammate) == theirs, visibility
         assert _found(session, outsider) == outside | {"Zebra of theirs"}, visibility
     lib.update_step(session=session, actor=author, step_id=step.id, changes={"visibility": "public"})
     lib.delete_step(session=session, actor=author, step_id=step.id)  # soft delete: is_active false
-    _check_index(session)
+    check_search_index(session)
     assert _found(session, author) == set()
     assert _found(session, outsider) == {"Zebra of theirs"}
 
@@ -68,11 +61,11 @@ def test_a_deleted_creators_private_step_leaves_search_and_the_index_consistent(
     session.delete(author)  # the foreign key sets created_by to NULL, which fires the index's update trigger
     session.flush()
     session.expire_all()
-    _check_index(session)
+    check_search_index(session)
     assert _found(session, owner) == {"Zebra for the team"}
     session.delete(session.get(type(step), step.id))
     session.flush()
-    _check_index(session)
+    check_search_index(session)
 
 
 def test_a_query_cannot_reach_the_scope_tokens(session) -> None:
@@ -102,7 +95,7 @@ def test_search_agrees_with_the_visibility_rule_for_every_viewer(session) -> Non
             row.is_active = False
         steps.append((row, f"step {i} {text}"))
     session.flush()
-    _check_index(session)
+    check_search_index(session)
     for user in users:
         viewer = viewer_of(user)
         for q in ("alpha", "br", "charlie delta", "d"):
