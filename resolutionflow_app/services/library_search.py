@@ -85,49 +85,19 @@ def tsquery_text(tokens: list[str], *, weight: str = "") -> str:
     return " & ".join(f"{t}:*{weight}" for t in tokens)
 
 
-def list_steps(
-    *,
-    session: Session,
-    actor: User,
-    q: str | None = None,
-    step_type: str | None = None,
-    category_id: Any = None,
-    group_label: str | None = None,
-    visibility: str | None = None,
-    is_flow_synced: bool | None = None,
-    source_tree_id: Any = None,
-    sort: str = "relevance",
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[LibraryStepDTO], int]:
-    """Search and filter the active library steps the actor may see (exact total; the API's list).
+def list_steps(*, session: Session, actor: User, **filters: Any) -> tuple[list[LibraryStepDTO], int]:
+    """Search and filter the active library steps the actor may see, with the exact total (the API's list).
 
     Args:
         session: DB session.
         actor: the viewer.
-        q: words that must all appear (as prefixes) in the title or instructions (full-text index).
-        step_type, category_id, group_label, visibility, is_flow_synced, source_tree_id: filters (combined with AND).
-        sort: relevance (search rank, see RANK_WINDOW; newest without q), usage, rating, newest.
-        limit, offset: paging.
+        **filters: q, step_type, category_id, group_label, visibility, is_flow_synced, source_tree_id,
+            sort, limit, offset, as `_search_steps` takes them.
 
     Returns:
         (one page of DTOs, the exact total number of matches).
     """
-    got = search_steps(
-        session=session,
-        actor=actor,
-        q=q,
-        step_type=step_type,
-        category_id=category_id,
-        group_label=group_label,
-        visibility=visibility,
-        is_flow_synced=is_flow_synced,
-        source_tree_id=source_tree_id,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-        total_cap=None,
-    )
+    got = search_steps(session=session, actor=actor, total_cap=None, **filters)
     return got.items, got.total
 
 
@@ -161,9 +131,15 @@ def _search_steps(
     total_cap: int | None = TOTAL_CAP,
     distinct: bool = False,
 ) -> StepPage:
-    """Like list_steps, for type-ahead: the total is counted only up to a cap.
+    """One page of the active library steps the actor may see, with a total counted only up to a cap.
 
     Args:
+        session: DB session.
+        actor: the viewer.
+        q: words that must all appear (as prefixes) in the title or instructions (full-text index).
+        step_type, category_id, group_label, visibility, is_flow_synced, source_tree_id: filters (combined with AND).
+        sort: relevance (see `_ranked_search`; newest without q), usage, rating, newest.
+        limit, offset: paging.
         total_cap: count at most max(total_cap, offset + limit) matches; beyond that the answer has
             that number as `total` and `total_capped` true ("1,000+"). None counts exactly.
         distinct: leave out a fork's synced steps that are unchanged copies of its parent flow's
@@ -481,7 +457,7 @@ def _with_names_joined(source: Any, step: sa.Table) -> tuple[Any, list[Any]]:
             sa.and_(col(StepRating.step_id) == step.c.id, col(StepRating.user_id) == sa.bindparam("actor_id")),
         )
     )
-    names = [
+    names: list[Any] = [
         col(StepCategory.name).label("category_name_"),
         col(Tree.name).label("source_tree_name_"),
         col(User.name).label("created_by_name_"),
