@@ -181,11 +181,13 @@ def _search_steps(
         return _ranked_search(
             session, actor, dialect, tuple(sorted(filters)), tokens, params, limit=limit, offset=offset, cap=cap
         )
-    pg_search = bool(tokens) and dialect == "postgresql"
-    conds = _conds("filter" if pg_search else "plain", tuple(sorted(filters)))
+    # With words: PostgreSQL's visibility as a row filter after the GIN lookup; SQLite's in the
+    # full-text match itself (scope tokens), which then yields only the visible active matches.
+    visibility_form = ("filter" if dialect == "postgresql" else "scope") if tokens else "plain"
+    conds = _conds(visibility_form, tuple(sorted(filters)))
     if tokens:
         conds.append(_match_condition(dialect))  # no ranking needed: a plain membership test
-        params["q"] = tsquery_text(tokens) if dialect == "postgresql" else fts5_query(tokens)
+        params["q"] = tsquery_text(tokens) if dialect == "postgresql" else fts5_scope_query(tokens, actor)
     newest: list[tuple[Any, bool]] = [(LibraryStep.created_at, True), (LibraryStep.id, False)]
     if sort == "usage":
         keys = [(LibraryStep.usage_count, True), *newest]

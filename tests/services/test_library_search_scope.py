@@ -111,6 +111,7 @@ def test_search_agrees_with_the_visibility_rule_for_every_viewer(session) -> Non
                     created_by=str(row.created_by) if row.created_by else None,
                 )
             }
-            page = search.search_steps(session=session, actor=user, q=q, limit=100, total_cap=None)
-            assert {s.title for s in page.items} == expected, (user.email, q)
-            assert page.total == len(expected), (user.email, q)
+            for sort in ("relevance", "usage", "newest"):  # the ranked path and the sorted one
+                page = search.search_steps(session=session, actor=user, q=q, sort=sort, limit=100, total_cap=None)
+                assert {s.title for s in page.items} == expected, (user.email, q, sort)
+                assert page.total == len(expected), (user.email, q, sort)
