@@ -541,7 +541,9 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> _RankedSt
         .order_by(order_of(numbered.c.key_))
         .limit(sa.bindparam("need", type_=sa.Integer))
     )
-    count = sa.select(sa.func.count()).select_from(source).where(*conds, match)
+    # SQLite without filters: the scoped match alone is the answer, no row lookups.
+    count_from = FTS_TABLE if dialect != "postgresql" and not conds else source
+    count = sa.select(sa.func.count()).select_from(count_from).where(*conds, match)
     return _RankedStatements(
         candidates=cands, rank=rank, titled=titled, rows=_named_rows_statement(_candidate_key(dialect)), count=count
     )
