@@ -15,6 +15,7 @@ from resolutionflow_app.components.tables import clamped_text, data_table, name_
 from resolutionflow_app.services import auth as auth_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.rows import Choice
 
 PAGE_SIZE = 20
 TYPE_LABELS = {"troubleshooting": "Troubleshooting", "procedural": "Procedure", "maintenance": "Maintenance"}
@@ -42,14 +43,6 @@ class FlowRow:
     problems: int = 0
     size: int = 0
     updated_at: str = ""
-
-
-@dataclasses.dataclass
-class AuthorChoice:
-    """An author of the author filter."""
-
-    id: str = ""
-    name: str = ""
 
 
 def flow_summary(dto) -> FlowRow:
@@ -105,7 +98,7 @@ class FlowsState(AuthState):
     status_filter: str = "all"
     author_filter: str = "all"
     show_inactive: bool = False
-    authors: list[AuthorChoice] = []
+    authors: list[Choice] = []
     loading: bool = False
     new_open: bool = False
     new_error: str = ""
@@ -150,7 +143,7 @@ class FlowsState(AuthState):
         if out.error:
             return self.refused(out)
         members, _ = out.value
-        self.authors = [AuthorChoice(id=str(m.id), name=m.name) for m in members]
+        self.authors = [Choice(id=str(m.id), name=m.name) for m in members]
 
     def _refilter(self):
         self.page = 1

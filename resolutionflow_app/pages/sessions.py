@@ -21,6 +21,7 @@ from resolutionflow_app.services import sessions as sessions_service
 from resolutionflow_app.services import trees as trees_service
 from resolutionflow_app.state.auth import AuthState
 from resolutionflow_app.state.paging import PagedListMixin
+from resolutionflow_app.state.rows import Choice, SessionRow
 
 PAGE_SIZE = 25
 SCOPES = [("mine", "My sessions"), ("account", "Whole account")]
@@ -42,26 +43,9 @@ def _day(value: str, end: bool = False) -> datetime | None:
 
 
 @dataclasses.dataclass
-class SessionRow:
-    """A row of the sessions list."""
-
-    id: str = ""
-    tree_id: str = ""
-    tree_name: str = ""
-    tree_type: str = ""
-    user_name: str = ""
-    status: str = ""
-    outcome: str = ""
-    started_at: str = ""
-    completed_at: str = ""
-
-
-@dataclasses.dataclass
-class FlowChoice:
+class FlowChoice(Choice):
     """A published flow of the filter and the start-session picker."""
 
-    id: str = ""
-    name: str = ""
     tree_type: str = ""
     description: str = ""
 

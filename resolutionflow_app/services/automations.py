@@ -654,19 +654,6 @@ def model_levels(session: Session, definition: DefinitionSnapshot) -> dict[str, 
     return {mid: row.security_level for mid, row in _models(session, definition).items()}
 
 
-def model_names(session: Session, definition: DefinitionSnapshot) -> dict[str, str]:
-    """`{model_id: name}` for the models a definition uses.
-
-    Args:
-        session: DB session.
-        definition: the parsed definition.
-
-    Returns:
-        One entry per model that still exists.
-    """
-    return {mid: row.name for mid, row in _models(session, definition).items()}
-
-
 def definition_graph(
     session: Session,
     definition: DefinitionSnapshot,

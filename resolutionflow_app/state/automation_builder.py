@@ -20,6 +20,7 @@ from resolutionflow_app.services import automation_builder as builder_service
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.services.secrets_box import REDACTED_PREFIX
 from resolutionflow_app.state.auth import AuthState
+from resolutionflow_app.state.rows import Option
 
 _STEP_REF = re.compile(r"^Step (\d+)\b")
 MAX_HEADERS = 20
@@ -102,14 +103,6 @@ class FieldRow:
     options: str = ""
 
 
-@dataclasses.dataclass
-class Choice:
-    """An option of a picker (a model with its security level, a shared assistant)."""
-
-    id: str = ""
-    label: str = ""
-
-
 def _swap(items: list, index: int, delta: int) -> bool:
     """Move `items[index]` by `delta` places (reordering steps or fields); False when out of range."""
     target = index + delta
@@ -138,8 +131,8 @@ class BuilderState(AuthState):
     can_edit: bool = False
     steps: list[StepCard] = []
     fields: list[FieldRow] = []
-    models: list[Choice] = []
-    assistants: list[Choice] = []
+    models: list[Option] = []
+    assistants: list[Option] = []
     has_webhook: bool = False
     save_status: str = "saved"  # saved | saving | error
     save_error: str = ""
@@ -175,12 +168,12 @@ class BuilderState(AuthState):
             view.has_unpublished_changes,
             view.can_edit,
         )
-        self.models = [Choice(id=m.id, label=f"{m.name} · security level {m.security_level}") for m in view.models]
+        self.models = [Option(id=m.id, label=f"{m.name} · security level {m.security_level}") for m in view.models]
         self._model_caps = {
             m.id: {"vision": m.supports_vision, "audio": m.supports_audio, "name": m.name} for m in view.models
         }
         self._assistant_rows = {a.id: a.model_dump() for a in view.assistants}
-        self.assistants = [Choice(id=a.id, label=f"{a.name} · {a.model_name or 'no model'}") for a in view.assistants]
+        self.assistants = [Option(id=a.id, label=f"{a.name} · {a.model_name or 'no model'}") for a in view.assistants]
         self._servers = [s.model_dump() for s in view.mcp_servers]
         self._samples = view.sample_outputs
         self._show(view.definition, problem="")
@@ -394,7 +387,7 @@ class BuilderState(AuthState):
         self._assistant_rows[row.id] = row.model_dump()
         self.assistants = [
             *[a for a in self.assistants if a.id != row.id],
-            Choice(id=row.id, label=f"{row.name} · {row.model_name or 'no model'}"),
+            Option(id=row.id, label=f"{row.name} · {row.model_name or 'no model'}"),
         ]
         self._edit_step(order - 1, assistant_id=row.id, assistant_shared=True, assistant_name=row.name)
         return rx.toast.success(f"“{row.name}” is now a shared assistant; other steps can use it.")

@@ -1,4 +1,4 @@
-"""Typed rows the session, library, share and sync pages send to the browser (real bools, no "1"/"" flags)."""
+"""Typed rows the session, library, flow, automation, share and sync pages send to the browser (real bools)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,14 @@ class Choice:
 
 
 @dataclasses.dataclass
+class Option:
+    """An `{id, label}` item of a picker whose text is composed (link targets, automations, models, assistants)."""
+
+    id: str = ""
+    label: str = ""
+
+
+@dataclasses.dataclass
 class TextSegment:
     """A piece of a title; `hit` marks a matched search word."""
 
@@ -31,8 +39,8 @@ class TextSegment:
 
 
 @dataclasses.dataclass
-class SessionInfo:
-    """The open session's header fields."""
+class SessionRow:
+    """A row of the sessions list."""
 
     id: str = ""
     tree_id: str = ""
@@ -41,9 +49,15 @@ class SessionInfo:
     user_name: str = ""
     status: str = ""
     outcome: str = ""
-    summary: str = ""
     started_at: str = ""
     completed_at: str = ""
+
+
+@dataclasses.dataclass
+class SessionInfo(SessionRow):
+    """The open session's header fields: its list row and what the runner needs besides."""
+
+    summary: str = ""
     current_node_id: str = ""
     can_edit: bool = False
 

@@ -69,14 +69,6 @@ class CommandRow:
 
 
 @dataclasses.dataclass
-class Choice:
-    """An `{id, label}` item of a select (link targets, automations)."""
-
-    id: str = ""
-    label: str = ""
-
-
-@dataclasses.dataclass
 class StepRow:
     """A row of the procedure list."""
 

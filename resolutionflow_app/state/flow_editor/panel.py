@@ -11,7 +11,8 @@ from resolutionflow_app.domain import flow_editing as ops
 from resolutionflow_app.services import automations as automations_service
 from resolutionflow_app.state.flow_editor.base import KIND_LABELS, EditorState, editing
 from resolutionflow_app.state.flow_editor.canvas import CanvasState
-from resolutionflow_app.state.flow_editor.models import Choice, CommandRow, NodeForm, OptionRow
+from resolutionflow_app.state.flow_editor.models import CommandRow, NodeForm, OptionRow
+from resolutionflow_app.state.rows import Option
 
 NONE = "__none__"  # a select's "leads nowhere" item (Radix select items cannot have an empty value)
 
@@ -19,7 +20,7 @@ NONE = "__none__"  # a select's "leads nowhere" item (Radix select items cannot 
 class PanelState(EditorState):
     """The selected node's form (troubleshooting panel or procedure step form) and the automations it may link."""
 
-    automation_choices: list[Choice] = []
+    automation_choices: list[Option] = []
 
     def _node(self) -> dict[str, Any] | None:
         return ops.find(self._structure, self.selected_id) if self.selected_id else None
@@ -64,10 +65,10 @@ class PanelState(EditorState):
         return [p.message for p in self.problems if p.node_id and p.node_id == self.selected_id]
 
     @rx.var
-    def node_choices(self) -> list[Choice]:
+    def node_choices(self) -> list[Option]:
         """Nodes a link can point to (excluding the selected one)."""
         return [
-            Choice(id=n["id"], label=f"{KIND_LABELS.get(n.get('type'), '?')}: {n.get('title') or n['id']}")
+            Option(id=n["id"], label=f"{KIND_LABELS.get(n.get('type'), '?')}: {n.get('title') or n['id']}")
             for n in ops.items(self._structure)
             if isinstance(n.get("id"), str) and n["id"] and n["id"] != self.selected_id
         ]
@@ -83,7 +84,7 @@ class PanelState(EditorState):
             # The picker stays empty, and says so: links already made still show by id.
             return rx.toast.error(f"Automations could not be listed: {linked.error}")
         self.automation_choices = [
-            Choice(id=str(a.id), label=a.name if a.published else f"{a.name} (not published)") for a in linked.value[0]
+            Option(id=str(a.id), label=a.name if a.published else f"{a.name} (not published)") for a in linked.value[0]
         ]
         return None
 
