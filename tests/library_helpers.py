@@ -116,12 +116,26 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def check_search_index(session: Session) -> None:
-    """SQLite: FTS5 raises if its index differs from what the table's rows give (no-op on PostgreSQL).
+# PostgreSQL: the prefix term rows the steps' current values give (migration 0015).
+_TERMS_OF_STEPS = (
+    "SELECT o.term, o.kind, o.scope, s.search_seq AS seq, s.is_flow_synced AS synced FROM step_library AS s, "
+    "step_library_terms_of(s.search_tsv, s.visibility, s.account_id, s.created_by, s.is_active) AS o"
+)
+_TERMS_STORED = "SELECT term, kind, scope, seq, synced FROM step_library_terms"
 
-    The library's FTS5 table reads an external content view; its triggers must hand it exactly the
-    values it indexed, or a later delete leaves stale entries behind. 'integrity-check' with rank 1
-    compares the index with the view.
+
+def check_search_index(session: Session) -> None:
+    """The search index holds exactly what the steps' rows give (raises / fails otherwise).
+
+    SQLite: the library's FTS5 table reads an external content view; its triggers must hand it
+    exactly the values it indexed, or a later delete leaves stale entries behind. 'integrity-check'
+    with rank 1 compares the index with the view.
+    PostgreSQL: the prefix term table, kept by triggers, equals what step_library_terms_of gives
+    for every step (no stale rows, none missing).
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sa.text("INSERT INTO step_library_fts(step_library_fts, rank) VALUES ('integrity-check', 1)"))
+        return
+    stale = session.execute(sa.text(f"{_TERMS_STORED} EXCEPT ALL {_TERMS_OF_STEPS} LIMIT 5")).all()
+    missing = session.execute(sa.text(f"{_TERMS_OF_STEPS} EXCEPT ALL {_TERMS_STORED} LIMIT 5")).all()
+    assert (stale, missing) == ([], []), "step_library_terms differs from the steps"

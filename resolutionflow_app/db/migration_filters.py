@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-# Tables created by hand in migrations (SQLite FTS5 virtual tables) that have no model.
+# Tables created by hand in migrations that have no model: SQLite's FTS5 virtual tables (0002, 0013)
+# and PostgreSQL's prefix term table, which a trigger maintains (0015).
 UNMODELLED_TABLE_PREFIXES = (
     "step_library_fts",
+    "step_library_terms",
     # procrastinate's job queue (migration 0010, PostgreSQL): the package owns that schema.
     "procrastinate_",
 )

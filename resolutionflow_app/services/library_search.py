@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from resolutionflow_app.db.models import LibraryStep, StepCategory, StepRating, Tree, User
@@ -38,6 +39,26 @@ TOTAL_CAP = 1000
 
 # PostgreSQL: a stored generated tsvector column with a GIN index (alembic/versions/0002_library_search.py).
 PG_TSVECTOR_SQL = "step_library.search_tsv"
+# PostgreSQL: every prefix of every word of the active steps, by visibility scope, in search_seq
+# order (alembic/versions/0015_library_search_terms.py; TERM_PREFIX_MAX must match it).
+TERMS = sa.table(
+    "step_library_terms",
+    sa.column("term", sa.Text),
+    sa.column("kind", sa.Text),
+    sa.column("scope", sa.Uuid),
+    sa.column("seq", sa.BigInteger),
+    sa.column("synced", sa.Boolean),
+)
+TERM_PREFIX_MAX = 16
+# At most this many query words are looked up in the term table (the longest: usually the most
+# selective); any others, and words longer than TERM_PREFIX_MAX, are checked against search_tsv.
+TERM_WORDS = 3
+# The term table's visibility scopes: (kind, scope), scope as SQL (the viewer's ids are bind parameters).
+TERM_SCOPES = (
+    ("p", "'00000000-0000-0000-0000-000000000000'::uuid"),
+    ("t", None),  # the viewer's account: v_account
+    ("u", None),  # the viewer: v_user
+)
 FTS_TABLE = sa.table("step_library_fts", sa.column("rowid", sa.Integer))
 STEP_ROWID = sa.literal_column("step_library.rowid", sa.Integer)
 # SQLite: the first character of every `scope` token of the FTS5 index (a private-use code point:
@@ -346,6 +367,8 @@ class _RankedStatements:
     titled: Any  # SQLite: the matches in a rowid range whose title has every word; None on PostgreSQL
     rows: Any
     count: Any
+    # PostgreSQL's term search with the fork fold: which of the given keys are fork copies (see _folded_candidates)
+    fork_copies: Any = None
 
 
 def _ranked_search(
@@ -371,10 +394,13 @@ def _ranked_search(
     Fewer candidates than fetched means their number is the exact total.
     """
     fetch = max(RANK_WINDOW, cap or 0, offset + limit) + 1
-    stmts = _ranked_statements(dialect, filter_names)
     if dialect == "postgresql":
+        terms, checked = _term_plan(tokens)
+        stmts = _ranked_statements(dialect, filter_names, len(terms), checked)
         words = {"q": tsquery_text(tokens), "qt": tsquery_text(tokens, weight="A")}
+        words |= {f"w{i}": term for i, term in enumerate(terms)}
     else:
+        stmts = _ranked_statements(dialect, filter_names)
         words = {"q": fts5_scope_query(tokens, actor)}
     params = {
         **params,
@@ -384,7 +410,7 @@ def _ranked_search(
         "need": min(fetch, max(RANK_WINDOW, offset + limit)),
     }
     conn = session.connection()  # Core rows: no ORM result processing for up to `need` candidates
-    cands = list(conn.execute(stmts.candidates, params).all())
+    cands = _folded_candidates(conn, stmts, params)
     found = int(cands[0].total_) if cands else 0
     window: list[Any] = cands[:RANK_WINDOW]
     if offset < len(window):
@@ -396,6 +422,29 @@ def _ranked_search(
     if cap is not None:
         return StepPage(items=items, total=cap, total_capped=True)
     return StepPage(items=items, total=int(session.execute(stmts.count, params).scalar_one()))
+
+
+def _folded_candidates(conn: Any, stmts: _RankedStatements, params: dict[str, Any]) -> list[Any]:
+    """The candidates statement's rows; for PostgreSQL's term search of the library page, without fork copies.
+
+    Each round checks the synced matches not checked yet and, when some are a fork's unchanged
+    copies, runs the candidates again without them (bind parameter excluded). Every round checks
+    new keys, so it ends; a library without forks takes one round and no lookup.
+    """
+    if stmts.fork_copies is None:
+        return list(conn.execute(stmts.candidates, params).all())
+    excluded: list[int] = []
+    checked: set[int] = set()
+    while True:
+        cands = list(conn.execute(stmts.candidates, {**params, "excluded": excluded}).all())
+        synced = set(cands[0].synced_keys_ or ()) - checked if cands else set()
+        if not synced:
+            return cands
+        checked |= synced
+        copies = list(conn.execute(stmts.fork_copies, {"keys": sorted(synced)}).scalars())
+        if not copies:
+            return cands
+        excluded += copies
 
 
 def _by_relevance(
@@ -431,7 +480,8 @@ def _rows_in_order(session: Session, actor: User, stmts: _RankedStatements, keys
     """DTOs of the steps with candidate keys `keys`, in that order, with names and the actor's rating."""
     if not keys:
         return []
-    rows = {r.key_: r for r in session.execute(stmts.rows, {"keys": keys, "actor_id": actor.id}).all()}
+    # Core execution: the statement selects table columns, no ORM entities to build.
+    rows = {r.key_: r for r in session.connection().execute(stmts.rows, {"keys": keys, "actor_id": actor.id}).all()}
     return _dtos_of(actor, [rows[k] for k in keys if k in rows])
 
 
@@ -468,16 +518,108 @@ def _with_names_joined(source: Any, step: sa.Table) -> tuple[Any, list[Any]]:
     return joined, names
 
 
+def _term_plan(tokens: list[str]) -> tuple[list[str], bool]:
+    """PostgreSQL: the words to look up in the term table, and whether the matches must also be checked
+    against search_tsv.
+
+    Only plain ASCII words are looked up (lower-cased, as the 'simple' configuration stores them,
+    cut to TERM_PREFIX_MAX): their lexeme is the word itself in any locale. The check covers the
+    other words and the cut ones. No plain word at all: the GIN index serves the search alone.
+    """
+    plain = sorted((t for t in tokens if t.isascii() and t.isalnum()), key=len, reverse=True)[:TERM_WORDS]
+    checked = len(plain) < len(tokens) or any(len(t) > TERM_PREFIX_MAX for t in plain)
+    return [t[:TERM_PREFIX_MAX] for t in plain], checked
+
+
+def _term_matches(filter_names: tuple[str, ...], n_terms: int, checked: bool, *, limited: bool) -> Any:
+    """PostgreSQL: the search_seq (as key_) of the visible active steps having every term (bind parameters w0..),
+    in order; with `limited`, only the first `fetch`.
+
+    One index-only scan of the term table per visibility scope (a join on seq per further term),
+    merged in order: a word's matches come in search_seq order, so the scans stop after the first
+    `fetch` matches whatever the word's frequency. A step's row is read only for the filters, the
+    search_tsv check, or (the library page's fork fold) when the step is flow-synced; those
+    conditions apply once, to the merged matches.
+    """
+    step = table_of(LibraryStep)
+    branches = []
+    for kind, scope_sql in TERM_SCOPES:
+        scope = sa.literal_column(scope_sql) if scope_sql else sa.bindparam("v_account" if kind == "t" else "v_user")
+        terms = [TERMS.alias(f"t{i}") for i in range(n_terms)]
+        first = terms[0]
+
+        def in_scope(t: Any, i: int, kind: str = kind, scope: Any = scope) -> list[Any]:
+            return [t.c.term == sa.bindparam(f"w{i}"), t.c.kind == sa.literal_column(f"'{kind}'"), t.c.scope == scope]
+
+        source: Any = first
+        for i, t in enumerate(terms[1:], start=1):
+            source = source.join(t, sa.and_(*in_scope(t, i), t.c.seq == first.c.seq))
+        branch = (
+            sa.select(first.c.seq.label("key_"), first.c.synced.label("synced_"))
+            .select_from(source)
+            .where(*in_scope(first, 0))
+        )
+        # Each scope's matches in order: the merge then reads them lazily (Merge Append), and the
+        # LIMIT stops every scan early; without it PostgreSQL may read them all and sort.
+        branches.append(branch.order_by(first.c.seq) if limited else branch)
+    union = sa.union_all(*branches).subquery("scopes")
+    # The merged matches, in order, as a fence (OFFSET 0): the conditions below then apply once to
+    # the merged stream instead of being pushed into (and planned for) every scope's scan.
+    matches = (
+        sa.select(union).order_by(union.c.key_).offset(0).subquery("matches") if limited else union.alias("matches")
+    )
+    source, conds = matches, []
+    if checked or any(name != "distinct" for name in filter_names):
+        source = matches.join(step, _candidate_key("postgresql") == matches.c.key_)
+        conds += _conds("scope", filter_names)
+        if checked:
+            conds.append(_match_condition("postgresql"))
+    elif limited and _folds_in_python(filter_names, checked):
+        # The page's fold of fork copies runs in Python (`_folded_candidates`): this leaves out the
+        # copies found so far. A lookup in SQL would cost more to plan (three tables) than the
+        # whole index-only search takes to run.
+        conds.append(matches.c.key_ != sa.all_(sa.bindparam("excluded", type_=postgresql.ARRAY(sa.BigInteger))))
+    elif "distinct" in filter_names:  # only a synced step can be a fork's copy: read its row then
+        key, is_copy = _fork_copy_by_seq()
+        # OFFSET 0 keeps the lookup a per-row subplan, run only for a synced match: pulled up into
+        # a hashed anti-join it would compute every fork copy in the library first.
+        fork_copy = sa.select(sa.literal(1)).where(key == matches.c.key_, *is_copy).offset(0)
+        conds.append(sa.or_(matches.c.synced_.is_(False), ~sa.exists(fork_copy)))
+    found = sa.select(matches.c.key_, matches.c.synced_).select_from(source).where(*conds)
+    if limited:
+        found = found.order_by(matches.c.key_).limit(sa.bindparam("fetch", type_=sa.Integer))
+    return found.subquery("found")
+
+
+def _folds_in_python(filter_names: tuple[str, ...], checked: bool) -> bool:
+    """PostgreSQL's term search: whether the library page's fork fold is the only condition, which then runs in
+    Python (`_folded_candidates`) so that the search stays index-only."""
+    return filter_names == ("distinct",) and not checked
+
+
+def _fork_copy_by_seq() -> tuple[Any, list[Any]]:
+    """PostgreSQL: the search_seq of a step aliased `fork_copy`, and the conditions that it is a fork's unchanged
+    copy."""
+    copy = cast(Any, sa.orm.aliased(LibraryStep, name="fork_copy"))
+    parent = sa.orm.aliased(LibraryStep, name="fork_parent")
+    return sa.literal_column("fork_copy.search_seq", sa.BigInteger), _fork_copy_of(parent, copy)
+
+
 @functools.lru_cache(maxsize=256)
-def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> _RankedStatements:
-    """The statements of a relevance search for one dialect and set of filters.
+def _ranked_statements(
+    dialect: str, filter_names: tuple[str, ...], n_terms: int = 0, checked: bool = False
+) -> _RankedStatements:
+    """The statements of a relevance search for one dialect and set of filters (PostgreSQL: and term plan).
 
     Built once and reused (all values are bind parameters: q, fetch, need, window, lo, hi, keys,
     the viewer's ids and f_<filter>), which keeps SQL construction off the type-ahead path. The
     candidate order: SQLite the FTS5 rowid, newest first (the index's own order); PostgreSQL
     search_seq (insert order, migration 0011), whose index reads the heap almost sequentially.
+    PostgreSQL with `n_terms` (see `_term_plan`): the candidates come from the term table.
     """
     step = table_of(LibraryStep)
+    if dialect == "postgresql" and n_terms:
+        return _term_statements(filter_names, n_terms, checked)
     if dialect == "postgresql":
         # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
         # the words), instead of parsing it again for every row that the match tests.
@@ -547,6 +689,60 @@ def _ranked_statements(dialect: str, filter_names: tuple[str, ...]) -> _RankedSt
     return _RankedStatements(
         candidates=cands, rank=rank, titled=titled, rows=_named_rows_statement(_candidate_key(dialect)), count=count
     )
+
+
+def _term_statements(filter_names: tuple[str, ...], n_terms: int, checked: bool) -> _RankedStatements:
+    """PostgreSQL's relevance statements over the term table (`_term_matches`): the first `fetch` matches are counted
+    from the index alone; only the first `need` (the rank window) are joined to their rows, to be ranked."""
+    step = table_of(LibraryStep)
+    merged_q = _term_matches(filter_names, n_terms, checked, limited=True)
+    python_fold = _folds_in_python(filter_names, checked)
+    numbered = sa.select(
+        merged_q.c.key_,
+        sa.func.count().over().label("total_"),
+        sa.func.row_number().over(order_by=merged_q.c.key_).label("pos_"),
+        # The synced ones among all fetched matches, for the fold (sent with the first row only).
+        *(
+            [sa.func.array_agg(merged_q.c.key_).filter(merged_q.c.synced_).over().label("synced_")]
+            if python_fold
+            else []
+        ),
+    ).subquery("numbered")
+    head = sa.select(numbered).order_by(numbered.c.key_).limit(sa.bindparam("need", type_=sa.Integer)).subquery("head")
+    vec: sa.ColumnClause[Any] = sa.literal_column(PG_TSVECTOR_SQL)
+    tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
+    title_tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("qt", type_=sa.String))
+    window = sa.bindparam("window", type_=sa.Integer)
+    rank_col = sa.case(
+        (
+            head.c.pos_ <= window,
+            sa.case(
+                (head.c.total_ <= window, -sa.func.ts_rank(vec, tsq)),
+                (vec.op("@@")(title_tsq), 0.0),
+                else_=1.0,
+            ),
+        )
+    )
+    cands = (
+        sa.select(
+            head.c.key_,
+            step.c.usage_count.label("usage_"),
+            sa.type_coerce(step.c.created_at, sa.String).label("created_"),
+            head.c.total_,
+            rank_col.label("rank_"),
+            *([sa.case((head.c.pos_ == 1, head.c.synced_)).label("synced_keys_")] if python_fold else []),
+        )
+        .select_from(head.join(step, _candidate_key("postgresql") == head.c.key_))
+        .order_by(head.c.key_)
+    )
+    every = _term_matches(filter_names, n_terms, checked, limited=False)
+    count = sa.select(sa.func.count()).select_from(every)
+    rows = _named_rows_statement(_candidate_key("postgresql"))
+    fork_copies = None
+    if python_fold:
+        key, is_copy = _fork_copy_by_seq()
+        fork_copies = sa.select(key).where(key.in_(sa.bindparam("keys", expanding=True)), *is_copy)
+    return _RankedStatements(candidates=cands, rank=None, titled=None, rows=rows, count=count, fork_copies=fork_copies)
 
 
 def _candidate_key(dialect: str) -> Any:
