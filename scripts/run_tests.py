@@ -18,6 +18,7 @@ PY = sys.executable
 TOPOLOGY_E2E = (
     "test_auth_flow.py",
     "test_automation_run_page.py",
+    "test_library_search.py",  # type-ahead over PostgreSQL's prefix term table
     "test_library_sessions.py",
     "test_session_automation.py",
     "test_shares.py",

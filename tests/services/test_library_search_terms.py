@@ -8,6 +8,7 @@ leave the table equal to what the steps give.
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import pytest
@@ -20,6 +21,7 @@ from resolutionflow_app.services import library_search as search
 from resolutionflow_app.services import trees as trees_service
 from tests.factories import make_account, make_user
 from tests.library_helpers import check_search_index, make_step
+from tests.threads import run_concurrently
 from tests.tree_helpers import troubleshooting
 
 
@@ -101,48 +103,36 @@ def test_concurrent_writers_leave_the_term_table_equal_to_the_steps(session, eng
     outsider = make_user(session, make_account(session, "Other"), role="owner")
     shared = [make_step(session, users[0], title=f"Shared step {i}", instructions="ping the gateway") for i in range(4)]
     session.commit()
-    errors: list[Exception] = []
     barrier = threading.Barrier(4)
 
     def editor(n: int) -> None:
-        try:
-            barrier.wait()
-            for round_ in range(6):
-                for step in shared:
-                    with Session(engine, expire_on_commit=False) as db:
-                        row = db.get(LibraryStep, step.id, with_for_update=round_ % 2 == 0)
-                        row.title = f"Edited {n} round {round_} zulu{n}"
-                        row.visibility = ("public", "team", "private")[(n + round_) % 3]
-                        row.is_active = (n + round_) % 4 != 0
-                        db.add(row)
-                        db.commit()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        barrier.wait()
+        for round_ in range(6):
+            for step in shared:
+                with Session(engine, expire_on_commit=False) as db:
+                    row = db.get(LibraryStep, step.id, with_for_update=round_ % 2 == 0)
+                    row.title = f"Edited {n} round {round_} zulu{n}"
+                    row.visibility = ("public", "team", "private")[(n + round_) % 3]
+                    row.is_active = (n + round_) % 4 != 0
+                    db.add(row)
+                    db.commit()
 
     def adder(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(10):
-                with Session(engine, expire_on_commit=False) as db:
-                    lib.create_step(
-                        session=db,
-                        actor=users[n % 2],
-                        title=f"Added {n}-{i} zulu",
-                        step_type="action",
-                        content={"instructions": "trace the route"},
-                        visibility="team",
-                    )
-                    db.commit()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        barrier.wait()
+        for i in range(10):
+            with Session(engine, expire_on_commit=False) as db:
+                lib.create_step(
+                    session=db,
+                    actor=users[n % 2],
+                    title=f"Added {n}-{i} zulu",
+                    step_type="action",
+                    content={"instructions": "trace the route"},
+                    visibility="team",
+                )
+                db.commit()
 
-    threads = [threading.Thread(target=editor, args=(n,)) for n in range(2)]
-    threads += [threading.Thread(target=adder, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    workers = [functools.partial(editor, n) for n in range(2)] + [functools.partial(adder, n) for n in range(2)]
+    assert run_concurrently(workers) == []
     session.expire_all()
     check_search_index(session)
     rows = session.execute(sa.select(LibraryStep)).scalars().all()

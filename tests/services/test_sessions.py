@@ -3,7 +3,7 @@ permissions."""
 
 from __future__ import annotations
 
-import threading
+import functools
 
 import pytest
 from sqlmodel import Session, select
@@ -20,6 +20,7 @@ from resolutionflow_app.services import library as lib
 from resolutionflow_app.services import sessions as svc
 from tests.factories import make_account, make_user
 from tests.library_helpers import make_step, make_tree, old_style_session
+from tests.threads import run_concurrently
 
 
 @pytest.fixture
@@ -362,33 +363,26 @@ def test_concurrent_library_inserts_count_every_one(session, team, engine) -> No
     step = make_step(session, author)
     sessions = [svc.start_session(session=session, actor=engineer, tree_id=tree.id) for _ in range(4)]
     session.commit()
-    per_thread, errors = 5, []
+    per_thread = 5
 
     def worker(target_id) -> None:
-        try:
-            for _ in range(per_thread):
-                with Session(engine, expire_on_commit=False) as db:
-                    svc.add_custom_step(
-                        session=db,
-                        actor=engineer,
-                        session_id=target_id,
-                        type="action",
-                        source="step-library",
-                        source_step_id=step.id,
-                    )
-                    db.commit()
-        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported below
-            errors.append(exc)
+        for _ in range(per_thread):
+            with Session(engine, expire_on_commit=False) as db:
+                svc.add_custom_step(
+                    session=db,
+                    actor=engineer,
+                    session_id=target_id,
+                    type="action",
+                    source="step-library",
+                    source_step_id=step.id,
+                )
+                db.commit()
 
     # Two threads per session: the session row and the counter are both contended.
-    threads = [threading.Thread(target=worker, args=(s.id,)) for s in sessions for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    workers = [functools.partial(worker, s.id) for s in sessions for _ in range(2)]
+    assert run_concurrently(workers) == []
     session.expire_all()
-    expected = len(threads) * per_thread
+    expected = len(workers) * per_thread
     assert session.get(LibraryStep, step.id).usage_count == expected
     assert len(session.exec(select(StepUsageLog).where(StepUsageLog.step_id == step.id)).all()) == expected
     assert sum(len(session.get(SupportSession, s.id).custom_steps) for s in sessions) == expected
