@@ -544,7 +544,9 @@ def _term_matches(filter_names: tuple[str, ...], n_terms: int, checked: bool, *,
     step = table_of(LibraryStep)
     branches: list[Any] = []
     for kind, scope_sql in TERM_SCOPES:
-        scope: Any = sa.literal_column(scope_sql) if scope_sql else sa.bindparam("v_account" if kind == "t" else "v_user")
+        scope: Any = (
+            sa.literal_column(scope_sql) if scope_sql else sa.bindparam("v_account" if kind == "t" else "v_user")
+        )
         terms = [TERMS.alias(f"t{i}") for i in range(n_terms)]
         first = terms[0]
 
