@@ -8,9 +8,10 @@ for one scope in `search_seq` order, so a search reads just the first matches a 
 (an index-only scan per scope, merged), however common the word: the GIN index (0002) must
 collect every match and visit each one's row. `synced` (the step is flow-synced) rides in the
 index, so the library page's fold of fork copies looks at a step's row only when it is synced.
-A trigger keeps the table equal to what step_library's rows give (`step_library_terms_of`);
-the rows of an inactive step, or of a private step whose creator was deleted, are removed; a
-TRUNCATE of the steps empties it too.
+A trigger keeps the table equal to what step_library's rows give (`step_library_terms_of`):
+it deletes a changed step's old rows by their whole key and inserts the new ones; the rows of an
+inactive step, or of a private step whose creator was deleted, are removed; a TRUNCATE of the
+steps empties it too.
 About 100 rows per step: the price of a prefix (edge n-gram) index, as search engines pay it for
 search-as-you-type. Vacuumed eagerly so that its pages stay all-visible (index-only scans).
 SQLite: nothing to change (FTS5's index does this, migration 0013).
@@ -33,26 +34,53 @@ depends_on = None
 TERM_PREFIX_MAX = 16
 PUBLIC_SCOPE = "00000000-0000-0000-0000-000000000000"
 
-TERMS_OF = f"""
-CREATE FUNCTION step_library_terms_of(tsv tsvector, vis text, acct uuid, creator uuid, active boolean)
-RETURNS TABLE (term text, kind "char", scope uuid)
+# A step's visibility scope, or no row when nobody may see it (inactive; a private step without its creator).
+TERM_SCOPE = f"""
+CREATE FUNCTION step_library_term_scope(vis text, acct uuid, creator uuid, active boolean)
+RETURNS TABLE (kind "char", scope uuid)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT DISTINCT left(w.lexeme, n) COLLATE "C",
-           (CASE vis WHEN 'public' THEN 'p' WHEN 'team' THEN 't' ELSE 'u' END)::"char",
+    SELECT (CASE vis WHEN 'public' THEN 'p' WHEN 'team' THEN 't' ELSE 'u' END)::"char",
            CASE vis WHEN 'public' THEN '{PUBLIC_SCOPE}'::uuid WHEN 'team' THEN acct ELSE creator END
-    FROM unnest(tsv) AS w, generate_series(1, least(length(w.lexeme), {TERM_PREFIX_MAX})) AS n
     WHERE active
       AND (vis = 'public' OR (vis = 'team' AND acct IS NOT NULL) OR (vis = 'private' AND creator IS NOT NULL))
 $$
 """
 
+# Every distinct prefix (1 to TERM_PREFIX_MAX characters) of every word of a search vector.
+TERM_PREFIXES = f"""
+CREATE FUNCTION step_library_term_prefixes(tsv tsvector) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT DISTINCT left(w.lexeme, n) COLLATE "C"
+    FROM unnest(tsv) AS w, generate_series(1, least(length(w.lexeme), {TERM_PREFIX_MAX})) AS n
+$$
+"""
+
+# The rows a step gives (the backfill, and the tests' consistency check).
+TERMS_OF = """
+CREATE FUNCTION step_library_terms_of(tsv tsvector, vis text, acct uuid, creator uuid, active boolean)
+RETURNS TABLE (term text, kind "char", scope uuid)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT p, s.kind, s.scope
+    FROM step_library_term_scope(vis, acct, creator, active) AS s, step_library_term_prefixes(tsv) AS p
+$$
+"""
+
+# The old rows go by their whole key (term = ANY(...) on the primary key): a join with the prefixes
+# would let the planner scan the whole table for each changed step.
 SYNC = """
 CREATE FUNCTION step_library_terms_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    old_kind "char";
+    old_scope uuid;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        DELETE FROM step_library_terms AS t
-        USING step_library_terms_of(OLD.search_tsv, OLD.visibility, OLD.account_id, OLD.created_by, OLD.is_active) AS o
-        WHERE t.term = o.term AND t.kind = o.kind AND t.scope = o.scope AND t.seq = OLD.search_seq;
+        SELECT o.kind, o.scope INTO old_kind, old_scope
+        FROM step_library_term_scope(OLD.visibility, OLD.account_id, OLD.created_by, OLD.is_active) AS o;
+        IF FOUND THEN
+            DELETE FROM step_library_terms
+            WHERE term = ANY (ARRAY(SELECT step_library_term_prefixes(OLD.search_tsv)))
+              AND kind = old_kind AND scope = old_scope AND seq = OLD.search_seq;
+        END IF;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO step_library_terms (term, kind, scope, seq, synced)
@@ -81,6 +109,8 @@ def upgrade() -> None:
     """Create the table, fill it from the active steps, then index it and keep it in sync."""
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(TERM_SCOPE)
+    op.execute(TERM_PREFIXES)
     op.execute(TERMS_OF)
     op.execute(
         'CREATE TABLE step_library_terms (term text COLLATE "C" NOT NULL, kind "char" NOT NULL, scope uuid NOT NULL, '
@@ -127,3 +157,5 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS step_library_terms_sync()")
     op.execute("DROP FUNCTION IF EXISTS step_library_terms_truncate()")
     op.execute("DROP FUNCTION IF EXISTS step_library_terms_of(tsvector, text, uuid, uuid, boolean)")
+    op.execute("DROP FUNCTION IF EXISTS step_library_term_prefixes(tsvector)")
+    op.execute("DROP FUNCTION IF EXISTS step_library_term_scope(text, uuid, uuid, boolean)")

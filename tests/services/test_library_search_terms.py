@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from resolutionflow_app.db.models import LibraryStep
+from resolutionflow_app.db.types import utcnow
 from resolutionflow_app.services import library as lib
 from resolutionflow_app.services import library_search as search
 from resolutionflow_app.services import trees as trees_service
@@ -168,3 +169,42 @@ def test_the_page_folds_fork_copies_even_past_its_first_candidates(session, monk
         page = search.search_steps(session=session, actor=author, q="power", limit=1, total_cap=cap, distinct=True)
         assert [(s.source_tree_id, s.used_in_flows) for s in page.items] == [(parent.id, 4)], cap
         assert (page.total, page.total_capped) == (1, False), cap
+
+
+def test_changing_a_step_rewrites_its_terms_by_key_not_by_scanning_them_all(session) -> None:
+    """PostgreSQL: the trigger removes a changed or deleted step's old rows through the primary key.
+
+    A join of the table with the step's prefixes once made the planner read the whole table for
+    every changed step (seconds per step at 100,000 steps); no write may scan it now.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the term table is PostgreSQL's")
+    author = make_user(session, make_account(session), role="author")
+    words, now = " ".join(f"w{i:04d}x" for i in range(40)), utcnow()
+    rows = [
+        {
+            "account_id": author.account_id,
+            "created_by": author.id,
+            "title": f"Step {i}",
+            "step_type": "action",
+            "content": {"instructions": words, "help_text": None, "commands": [], "group_label": None},
+            "visibility": "team",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i in range(800)
+    ]
+    session.execute(sa.insert(LibraryStep), rows)
+    session.commit()
+    session.execute(sa.text("ANALYZE step_library_terms"))
+    scans = "SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables WHERE relname = 'step_library_terms'"
+    before = session.execute(sa.text(scans)).scalar_one()
+    steps = session.execute(sa.select(LibraryStep).limit(10)).scalars().all()
+    for step in steps[:5]:
+        step.title = f"{step.title} renamed"
+        step.visibility = "public"
+    for step in steps[5:]:
+        session.delete(step)
+    session.flush()
+    assert session.execute(sa.text(scans)).scalar_one() == before
+    check_search_index(session)
