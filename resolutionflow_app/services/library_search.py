@@ -243,11 +243,27 @@ def _filter_id(value: Any) -> uuid.UUID:
 # --- conditions ------------------------------------------------------------------------------
 
 
+def _pg_tsquery(param: str) -> Any:
+    """PostgreSQL: to_tsquery('simple', :param), the query text built by `tsquery_text`."""
+    return sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam(param, type_=sa.String))
+
+
+def _pg_window_rank(vec: Any, tsq: Any, pos: Any, total: Any) -> Any:
+    """PostgreSQL: a candidate's rank in the window (see `_by_relevance`; NULL past the window, bind parameters window
+    and qt).
+
+    ts_rank when the window holds every match, else 0 when the title has every word (title words
+    carry weight A in the vector, migration 0014, so "check:*A" asks the title alone), else 1.
+    """
+    window = sa.bindparam("window", type_=sa.Integer)
+    in_title = vec.op("@@")(_pg_tsquery("qt"))
+    return sa.case((pos <= window, sa.case((total <= window, -sa.func.ts_rank(vec, tsq)), (in_title, 0.0), else_=1.0)))
+
+
 def _match_condition(dialect: str) -> Any:
     """A WHERE clause on step_library: every word matches (bind parameter q: the tsquery / FTS5 expression)."""
     if dialect == "postgresql":
-        tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
-        return sa.literal_column(PG_TSVECTOR_SQL).op("@@")(tsq)
+        return sa.literal_column(PG_TSVECTOR_SQL).op("@@")(_pg_tsquery("q"))
     matches = sa.text("SELECT rowid FROM step_library_fts WHERE step_library_fts MATCH :q").columns(rowid=sa.Integer)
     return STEP_ROWID.in_(matches.subquery("m").select())
 
@@ -625,9 +641,7 @@ def _ranked_statements(
     if dialect == "postgresql":
         # The query is a function in FROM: PostgreSQL folds it to a constant once (estimates see
         # the words), instead of parsing it again for every row that the match tests.
-        query_fn = sa.func.to_tsquery(
-            sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String)
-        ).alias("tsq")
+        query_fn = _pg_tsquery("q").alias("tsq")
         tsq = query_fn.column
         vec: sa.ColumnClause[Any] = sa.literal_column(PG_TSVECTOR_SQL)
         source = step.join(query_fn, sa.true())
@@ -668,16 +682,9 @@ def _ranked_statements(
     # The count runs over every fetched candidate; only the first `need` rows (the rank window, or
     # up to the end of a deeper page) are sent back, in candidate order. PostgreSQL ranks the
     # window's rows here (one round trip less): ts_rank when the window holds every match, else
-    # whether the title has every word (see _by_relevance).
+    # whether the title has every word (see _by_relevance, _pg_window_rank).
     if rank is None:
-        # Title words carry weight A in the vector (migration 0014): "check:*A" asks the title alone.
-        in_title = numbered.c.tsv_.op("@@")(
-            sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("qt", type_=sa.String))
-        )
-        in_window = numbered.c.pos_ <= sa.bindparam("window", type_=sa.Integer)
-        complete = numbered.c.total_ <= sa.bindparam("window", type_=sa.Integer)
-        ts_rank = -sa.func.ts_rank(numbered.c.tsv_, numbered.c.tsq_)
-        rank_col: Any = sa.case((in_window, sa.case((complete, ts_rank), (in_title, 0.0), else_=1.0)))
+        rank_col = _pg_window_rank(numbered.c.tsv_, numbered.c.tsq_, numbered.c.pos_, numbered.c.total_)
     else:
         rank_col = sa.null()
     cands = (
@@ -711,20 +718,7 @@ def _term_statements(filter_names: tuple[str, ...], n_terms: int, checked: bool)
         ),
     ).subquery("numbered")
     head = sa.select(numbered).order_by(numbered.c.key_).limit(sa.bindparam("need", type_=sa.Integer)).subquery("head")
-    vec: sa.ColumnClause[Any] = sa.literal_column(PG_TSVECTOR_SQL)
-    tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("q", type_=sa.String))
-    title_tsq = sa.func.to_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam("qt", type_=sa.String))
-    window = sa.bindparam("window", type_=sa.Integer)
-    rank_col = sa.case(
-        (
-            head.c.pos_ <= window,
-            sa.case(
-                (head.c.total_ <= window, -sa.func.ts_rank(vec, tsq)),
-                (vec.op("@@")(title_tsq), 0.0),
-                else_=1.0,
-            ),
-        )
-    )
+    rank_col = _pg_window_rank(sa.literal_column(PG_TSVECTOR_SQL), _pg_tsquery("q"), head.c.pos_, head.c.total_)
     cands = (
         sa.select(
             head.c.key_,
